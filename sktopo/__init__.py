@@ -1,0 +1,7 @@
+"""sktopo: topological optimization with plain numpy gradients, scikit-learn style."""
+
+from .loss import TopologicalLoss
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["TopologicalLoss", "__version__"]

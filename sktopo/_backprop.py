@@ -1,0 +1,41 @@
+"""Scatter gradients on diagram points onto the cells of the input.
+
+Each diagram point (b, d) has a critical cell for b and one for d; the value of a cell is
+the input itself (a pixel or vertex value) or an edge length (point clouds). So the
+gradient of a functional with respect to the input is a scatter-add of its gradient with
+respect to the births and deaths:
+
+    dL/dx[c] = sum over points with birth cell c of dL/db + same for deaths.
+"""
+
+import numpy as np
+
+__all__ = ["scatter_to_values", "scatter_to_points"]
+
+
+def scatter_to_values(size, index, grad):
+    """Gradient on a flat array of ``size`` values; index -1 (essential deaths) is skipped."""
+    valid = index >= 0
+    if not valid.all():
+        index, grad = index[valid], grad[valid]
+    return np.bincount(index, weights=grad, minlength=size)
+
+
+def scatter_to_points(points, edges, grad):
+    """Gradient on the coordinates of the points from a gradient on edge lengths.
+
+    d |x_i - x_j| / d x_i = (x_i - x_j) / |x_i - x_j|, and the opposite for x_j; edges of
+    length 0 (births of H0 classes, coincident points) get no gradient.
+    """
+    valid = (edges[:, 0] >= 0) & (edges[:, 0] != edges[:, 1]) & (grad != 0)
+    edges, grad = edges[valid], grad[valid]
+    diff = points[edges[:, 0]] - points[edges[:, 1]]
+    length = np.linalg.norm(diff, axis=1)
+    scale = np.divide(grad, length, out=np.zeros_like(grad), where=length > 0)
+    contrib = diff * scale[:, None]
+    n, dim = points.shape
+    out = np.empty((n, dim))
+    for k in range(dim):
+        out[:, k] = (np.bincount(edges[:, 0], contrib[:, k], minlength=n)
+                     - np.bincount(edges[:, 1], contrib[:, k], minlength=n))
+    return out

@@ -1,0 +1,94 @@
+"""Base class of diagram functionals and their weighted sums."""
+
+from numbers import Real
+
+import numpy as np
+
+__all__ = ["DiagramFunctional", "WeightedSum"]
+
+
+class DiagramFunctional:
+    """A real function of one persistence diagram, with its gradient.
+
+    Subclasses implement :meth:`value_and_grad`, which returns the value and the partial
+    derivatives with respect to the births and the deaths of the diagram's points. The
+    gradient of an essential point (infinite death) is zero unless the subclass says
+    otherwise. Functionals combine linearly: ``2 * f - g`` is a :class:`WeightedSum`.
+    """
+
+    def value_and_grad(self, diagram):
+        """Return ``(value, grad_births, grad_deaths)`` for a :class:`~sktopo.persistence.Diagram`."""
+        raise NotImplementedError
+
+    def __call__(self, diagram):
+        return self.value_and_grad(diagram)[0]
+
+    def __add__(self, other):
+        if not isinstance(other, DiagramFunctional):
+            return NotImplemented
+        return WeightedSum([(1.0, self), (1.0, other)])
+
+    def __radd__(self, other):
+        if isinstance(other, Real) and other == 0:  # so that sum() works
+            return self
+        return NotImplemented
+
+    def __mul__(self, weight):
+        if not isinstance(weight, Real) or isinstance(weight, bool):
+            return NotImplemented
+        return WeightedSum([(float(weight), self)])
+
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return WeightedSum([(-1.0, self)])
+
+    def __sub__(self, other):
+        if not isinstance(other, DiagramFunctional):
+            return NotImplemented
+        return self + (-other)
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
+                           if not k.startswith("_"))
+        return f"{type(self).__name__}({params})"
+
+
+class WeightedSum(DiagramFunctional):
+    """A weighted sum ``sum_k w_k f_k`` of diagram functionals.
+
+    Parameters
+    ----------
+    terms : list of (float, DiagramFunctional)
+        The weights and the functionals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktopo.persistence import Diagram
+    >>> from sktopo.functionals import PersistenceNorm
+    >>> dgm = Diagram(np.array([0., 1.]), np.array([2., 4.]), np.array([0, 1]), np.array([2, 3]))
+    >>> f = PersistenceNorm(p=1) - 0.5 * PersistenceNorm(p=2)
+    >>> f(dgm)
+    -1.5
+    """
+
+    def __init__(self, terms):
+        flat = []
+        for weight, functional in terms:
+            if isinstance(functional, WeightedSum):  # keep the sum flat
+                flat.extend((weight * w, f) for w, f in functional.terms)
+            else:
+                flat.append((float(weight), functional))
+        self.terms = flat
+
+    def value_and_grad(self, diagram):
+        value = 0.0
+        grad_births = np.zeros(len(diagram))
+        grad_deaths = np.zeros(len(diagram))
+        for weight, functional in self.terms:
+            v, gb, gd = functional.value_and_grad(diagram)
+            value += weight * v
+            grad_births += weight * gb
+            grad_deaths += weight * gd
+        return value, grad_births, grad_deaths

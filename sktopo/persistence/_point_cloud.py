@@ -1,0 +1,287 @@
+"""Rips and weak alpha persistence of point clouds; critical cells are edges.
+
+H0 is read off the Euclidean minimum spanning tree, which lies inside the Delaunay graph:
+Kruskal's algorithm with the elder rule over the Delaunay edges sorted by (length, i, j).
+H1 and above use GUDHI's flag complex on the ranks of the edges, so that equal lengths are
+ordered by the same rule. Coincident points are merged before anything else (their bars
+have zero persistence and are dropped).
+"""
+
+import numpy as np
+from scipy.spatial import Delaunay, QhullError
+
+from ..utils._validation import check_homology_dimensions, check_points, check_scalar
+from ._diagram import Diagram
+
+__all__ = ["rips_persistence", "weak_alpha_persistence"]
+
+_MAX_DELAUNAY_DIM = 3
+_MAX_RIPS_DIM = 8
+
+
+def _unique_points(points):
+    """Distinct points and, for each, the index of its first occurrence."""
+    _, first = np.unique(points, axis=0, return_index=True)
+    first = np.sort(first)
+    return points[first], first
+
+
+def _delaunay_edges(points):
+    """Edges (i < j) of the Delaunay graph of distinct points, lexicographically sorted.
+
+    Points in a lower-dimensional affine subspace are first written in coordinates of that
+    subspace; points on a line give the path through the sorted points.
+    """
+    n = len(points)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.intp)
+    centered = points - points.mean(axis=0)
+    _, s, vt = np.linalg.svd(centered, full_matrices=False)
+    rank = int(np.sum(s > s[0] * 1e-10)) if s[0] > 0 else 0
+    coords = centered @ vt[:rank].T
+    if rank == 1 or n <= rank + 1:
+        if rank == 1:
+            order = np.argsort(coords[:, 0], kind="stable")
+            edges = np.column_stack([order[:-1], order[1:]])
+        else:
+            i, j = np.triu_indices(n, 1)
+            edges = np.column_stack([i, j])
+    else:
+        try:
+            tri = Delaunay(coords)
+        except QhullError:  # pragma: no cover - degenerate inputs the SVD did not catch
+            tri = Delaunay(coords, qhull_options="QJ")
+        simplices = tri.simplices
+        k = simplices.shape[1]
+        pairs = [simplices[:, [a, b]] for a in range(k) for b in range(a + 1, k)]
+        edges = np.concatenate(pairs)
+    edges = np.sort(edges, axis=1)
+    return np.unique(edges, axis=0)
+
+
+def _all_edges(points, max_edge_length):
+    n = len(points)
+    if np.isinf(max_edge_length):
+        i, j = np.triu_indices(n, 1)
+        return np.column_stack([i, j])
+    from scipy.spatial import cKDTree
+
+    edges = cKDTree(points).query_pairs(max_edge_length, output_type="ndarray")
+    edges = np.sort(edges.astype(np.intp), axis=1)
+    return edges[np.lexsort((edges[:, 1], edges[:, 0]))]
+
+
+def _rips_edges(max_edge_length, h0_only):
+    """The edges a Rips computation needs: for H0 the Delaunay graph holds the MST."""
+    def edges_of(points):
+        if not (h0_only and points.shape[1] <= _MAX_DELAUNAY_DIM):
+            return _all_edges(points, max_edge_length)
+        edges = _delaunay_edges(points)
+        if np.isfinite(max_edge_length) and len(edges):
+            lengths = np.linalg.norm(points[edges[:, 0]] - points[edges[:, 1]], axis=1)
+            edges = edges[lengths <= max_edge_length]
+        return edges
+    return edges_of
+
+
+def _edge_order(edges, lengths):
+    # the total order of the edges: by length, then by (i, j)
+    return np.lexsort((edges[:, 1], edges[:, 0], lengths))
+
+
+def _kruskal_h0(n, edges, lengths):
+    """H0 pairs by Kruskal's algorithm and the elder rule (older = smaller vertex index).
+
+    Returns the dying vertex of every finite class, the death edge, and the vertices of the
+    essential classes.
+    """
+    parent = np.arange(n)
+
+    def find(x):
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    dying, death_edges = [], []
+    for e in _edge_order(edges, lengths):
+        u, v = edges[e]
+        ru, rv = find(u), find(v)
+        if ru == rv:
+            continue
+        # the root of a component is its smallest vertex: the elder
+        young, old = (ru, rv) if ru > rv else (rv, ru)
+        parent[young] = old
+        dying.append(young)
+        death_edges.append(e)
+        if len(dying) == n - 1:
+            break
+    roots = np.array([find(x) for x in range(n)])
+    essential = np.flatnonzero(roots == np.arange(n))
+    return (np.asarray(dying, dtype=np.intp), np.asarray(death_edges, dtype=np.intp),
+            essential)
+
+
+def _h0_diagram(n, edges, lengths, ids):
+    dying, death_edges, essential = _kruskal_h0(n, edges, lengths)
+    births = np.zeros(len(dying) + len(essential))
+    deaths = np.concatenate([np.full(len(essential), np.inf), lengths[death_edges]])
+    vertices = np.concatenate([essential, dying])
+    birth_index = ids[np.column_stack([vertices, vertices])]
+    death_index = np.concatenate([np.full((len(essential), 2), -1, dtype=np.intp),
+                                  ids[edges[death_edges]]])
+    keep = deaths > 0
+    return Diagram(births[keep], deaths[keep], birth_index[keep].reshape(-1, 2),
+                   death_index[keep].reshape(-1, 2), 0)
+
+
+def _flag_diagrams(n, edges, lengths, dims, ids):
+    """Diagrams of dimension >= 1 of the flag complex of a graph, via GUDHI on edge ranks."""
+    import gudhi
+
+    order = _edge_order(edges, lengths)
+    rank = np.empty(len(edges))
+    rank[order] = np.arange(1, len(edges) + 1)
+    st = gudhi.SimplexTree()
+    st.insert_batch(np.arange(n).reshape(1, -1), np.zeros(n))
+    if len(edges):
+        st.insert_batch(edges.T, rank)
+    st.expansion(max(dims) + 1)
+    st.compute_persistence(homology_coeff_field=2, min_persistence=0,
+                           persistence_dim_max=True)
+    _, regular, _, essential = st.flag_persistence_generators()
+    # map an edge (u, v) back to its length through its rank
+    edge_len = {(int(u), int(v)): float(w) for (u, v), w in zip(edges, lengths)}
+
+    def length_of(pairs):
+        pairs = np.sort(pairs, axis=1)
+        return np.array([edge_len[(int(u), int(v))] for u, v in pairs])
+
+    out = {}
+    for d in dims:
+        reg = np.asarray(regular[d - 1], dtype=np.intp).reshape(-1, 4) if d - 1 < len(
+            regular) else np.empty((0, 4), dtype=np.intp)
+        ess = np.asarray(essential[d - 1], dtype=np.intp).reshape(-1, 2) if d - 1 < len(
+            essential) else np.empty((0, 2), dtype=np.intp)
+        births = np.concatenate([length_of(ess), length_of(reg[:, :2])])
+        deaths = np.concatenate([np.full(len(ess), np.inf), length_of(reg[:, 2:])])
+        birth_edges = np.concatenate([np.sort(ess, axis=1), np.sort(reg[:, :2], axis=1)])
+        death_edges = np.concatenate([np.full((len(ess), 2), -1, dtype=np.intp),
+                                      np.sort(reg[:, 2:], axis=1)])
+        birth_index = ids[birth_edges]
+        death_index = np.where(death_edges >= 0, ids[np.maximum(death_edges, 0)], -1)
+        keep = births != deaths
+        out[d] = Diagram(births[keep], deaths[keep], birth_index[keep].reshape(-1, 2),
+                         death_index[keep].reshape(-1, 2), d)
+    return out
+
+
+def _graph_persistence(points, dims, edges_of):
+    unique, ids = _unique_points(points)
+    n = len(unique)
+    edges = edges_of(unique)
+    lengths = np.linalg.norm(unique[edges[:, 0]] - unique[edges[:, 1]], axis=1) if len(
+        edges) else np.empty(0)
+    diagrams = {}
+    if 0 in dims:
+        diagrams[0] = _h0_diagram(n, edges, lengths, ids)
+    higher = [d for d in dims if d > 0]
+    if higher:
+        diagrams.update(_flag_diagrams(n, edges, lengths, higher, ids))
+    return diagrams
+
+
+def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.inf):
+    """Persistence diagrams of the Vietoris-Rips filtration of a point cloud.
+
+    Parameters
+    ----------
+    points : array-like of shape (n_points, n_dims) or (n_points,)
+        The point cloud; a 1-D array is read as points on the line.
+    homology_dimensions : int or sequence of int, default=(0, 1)
+        Homology dimensions to compute.
+    max_edge_length : float, default=np.inf
+        Edges longer than this are left out (a truncated filtration: classes alive at
+        that length become essential).
+
+    Returns
+    -------
+    diagrams : dict of {int: Diagram}
+        One diagram per homology dimension. Births and deaths are edge lengths; the
+        critical cells ``birth_index`` and ``death_index`` are edges, arrays of shape
+        (n_points, 2) of point indices ``(i, j)`` with ``i < j``. A class of H0 is born
+        at a vertex ``v``, written as the edge ``(v, v)`` of length 0; an essential class
+        has death index ``(-1, -1)``.
+
+    Notes
+    -----
+    H0 is computed from the minimum spanning tree (Kruskal with the elder rule), the
+    higher dimensions with GUDHI's flag complex. Equal lengths are ordered by the edges'
+    point indices; coincident points are merged first (their first occurrence represents
+    them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktopo.persistence import rips_persistence
+    >>> square = np.array([[0., 0.], [1., 0.], [1., 1.], [0., 1.]])
+    >>> dgms = rips_persistence(square)
+    >>> dgms[0].deaths
+    array([inf,  1.,  1.,  1.])
+    >>> dgms[1].births, dgms[1].deaths, dgms[1].death_index
+    (array([1.]), array([1.41421356]), array([[0, 2]]))
+    """
+    points = check_points(points)
+    dims = check_homology_dimensions(homology_dimensions, _MAX_RIPS_DIM)
+    check_scalar(max_edge_length, "max_edge_length", low=0, allow_inf=True)
+    diagrams = {}
+    if 0 in dims:
+        diagrams.update(_graph_persistence(points, (0,), _rips_edges(max_edge_length, True)))
+    higher = tuple(d for d in dims if d > 0)
+    if higher:
+        diagrams.update(_graph_persistence(points, higher,
+                                           _rips_edges(max_edge_length, False)))
+    return diagrams
+
+
+def weak_alpha_persistence(points, homology_dimensions=(0, 1)):
+    """Persistence diagrams of the weak alpha filtration: the flag complex of the Delaunay graph.
+
+    The filtration value of an edge is its length and a simplex enters with its longest
+    edge, as in the Topology Layer paper [1]_. Its H0 equals that of the Rips filtration.
+
+    Parameters
+    ----------
+    points : array-like of shape (n_points, n_dims) or (n_points,)
+        The point cloud, ``n_dims <= 3``; a 1-D array is read as points on the line.
+    homology_dimensions : int or sequence of int, default=(0, 1)
+        Homology dimensions to compute.
+
+    Returns
+    -------
+    diagrams : dict of {int: Diagram}
+        As :func:`rips_persistence`: critical cells are edges.
+
+    References
+    ----------
+    .. [1] R. Bruel-Gabrielsson et al., "A Topology Layer for Machine Learning",
+       AISTATS 2020.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktopo.persistence import weak_alpha_persistence
+    >>> t = np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    >>> circle = np.column_stack([np.cos(t), np.sin(t)])
+    >>> dgm = weak_alpha_persistence(circle)[1]
+    >>> len(dgm), round(float(dgm.births[0]), 4)   # born when the 12-gon closes
+    (1, 0.5176)
+    """
+    points = check_points(points)
+    if points.shape[1] > _MAX_DELAUNAY_DIM:
+        raise ValueError("weak_alpha_persistence supports points of dimension at most "
+                         f"{_MAX_DELAUNAY_DIM}, got points of shape {points.shape}.")
+    dims = check_homology_dimensions(homology_dimensions, points.shape[1] + 1)
+    return _graph_persistence(points, dims, _delaunay_edges)

@@ -1,0 +1,1 @@
+"""Validation, scikit-learn compatibility and testing helpers (private API)."""
