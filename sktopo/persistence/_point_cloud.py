@@ -13,6 +13,11 @@ from scipy.spatial import Delaunay, QhullError
 from ..utils._validation import check_homology_dimensions, check_points, check_scalar
 from ._diagram import Diagram
 
+try:
+    from . import _pairing
+except ImportError:  # pragma: no cover - the compiled kernels were not built
+    _pairing = None
+
 __all__ = ["rips_persistence", "weak_alpha_persistence"]
 
 _MAX_DELAUNAY_DIM = 3
@@ -90,6 +95,14 @@ def _edge_order(edges, lengths):
 
 
 def _kruskal_h0(n, edges, lengths):
+    """H0 pairs by Kruskal's algorithm and the elder rule, compiled when it is built."""
+    if _pairing is None:  # pragma: no cover - the compiled kernels were not built
+        return _kruskal_h0_python(n, edges, lengths)
+    order = _edge_order(edges, lengths).astype(np.int64)
+    return _pairing.kruskal_h0(n, np.ascontiguousarray(edges, dtype=np.int64), order)
+
+
+def _kruskal_h0_python(n, edges, lengths):
     """H0 pairs by Kruskal's algorithm and the elder rule (older = smaller vertex index).
 
     Returns the dying vertex of every finite class, the death edge, and the vertices of the
