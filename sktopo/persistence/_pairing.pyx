@@ -17,19 +17,34 @@ import numpy as np
 
 from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.string cimport memset
 
 
 # --------------------------------------------------------------------------- helpers
+
+cdef extern from *:
+    """
+    #if defined(_MSC_VER)
+    #include <intrin.h>
+    static int sktopo_ctz(unsigned int x) { unsigned long i; _BitScanForward(&i, x); return (int) i; }
+    #else
+    static inline int sktopo_ctz(unsigned int x) { return __builtin_ctz(x); }
+    #endif
+    """
+    int sktopo_ctz(unsigned int x) noexcept nogil
+
 
 cdef struct PairBuffer:
     int64_t *birth
     int64_t *death
     Py_ssize_t size
     Py_ssize_t capacity
+    bint failed
 
 
 cdef int buffer_init(PairBuffer *buf, Py_ssize_t capacity) except -1:
     buf.size = 0
+    buf.failed = False
     buf.capacity = capacity if capacity > 16 else 16
     buf.birth = <int64_t *> malloc(buf.capacity * sizeof(int64_t))
     buf.death = <int64_t *> malloc(buf.capacity * sizeof(int64_t))
@@ -40,30 +55,35 @@ cdef int buffer_init(PairBuffer *buf, Py_ssize_t capacity) except -1:
     return 0
 
 
-cdef int buffer_push(PairBuffer *buf, int64_t birth, int64_t death) except -1 nogil:
+cdef inline void buffer_push(PairBuffer *buf, int64_t birth, int64_t death) noexcept nogil:
     cdef int64_t *b
     cdef int64_t *d
     if buf.size == buf.capacity:
+        if buf.failed:
+            return
         b = <int64_t *> realloc(buf.birth, 2 * buf.capacity * sizeof(int64_t))
         if b == NULL:
-            with gil:
-                raise MemoryError()
+            buf.failed = True
+            return
         buf.birth = b
         d = <int64_t *> realloc(buf.death, 2 * buf.capacity * sizeof(int64_t))
         if d == NULL:
-            with gil:
-                raise MemoryError()
+            buf.failed = True
+            return
         buf.death = d
         buf.capacity *= 2
     buf.birth[buf.size] = birth
     buf.death[buf.size] = death
     buf.size += 1
-    return 0
 
 
 cdef object buffer_to_arrays(PairBuffer *buf, Py_ssize_t head, int64_t head_birth):
-    """Copy the pairs into two intp arrays (after ``head`` essential pairs), free them."""
+    """Copy the pairs into two int64 arrays (after ``head`` essential pairs), free them."""
     cdef Py_ssize_t i
+    if buf.failed:
+        free(buf.birth)
+        free(buf.death)
+        raise MemoryError()
     birth = np.empty(buf.size + head, dtype=np.int64)
     death = np.empty(buf.size + head, dtype=np.int64)
     cdef int64_t[::1] b = birth
@@ -103,11 +123,16 @@ cdef inline void sort_run(int64_t *run, Py_ssize_t length) noexcept nogil:
         run[j + 1] = key
 
 
-cdef inline int32_t find32(int32_t *parent, int32_t x) noexcept nogil:
-    # path halving
-    while parent[x] != x:
-        parent[x] = parent[parent[x]]
-        x = parent[x]
+cdef inline int32_t find_root(int32_t *parent, int32_t x) noexcept nogil:
+    """Root of ``x`` with path halving; a root holds a negative code, not a parent."""
+    cdef int32_t up = parent[x], upup
+    while up >= 0:
+        upup = parent[up]
+        if upup < 0:
+            return up
+        parent[x] = upup
+        x = upup
+        up = parent[x]
     return x
 
 
@@ -120,28 +145,133 @@ cdef inline int64_t find64(int64_t *parent, int64_t x) noexcept nogil:
 
 # --------------------------------------------------------------------------- grids
 
-cdef inline int64_t unpad(int64_t p, int ndim, const int64_t *pstride,
-                          const int64_t *pshape, const int64_t *stride) noexcept nogil:
-    """C-order flat index in the image of the flat index ``p`` in the padded image."""
-    cdef int64_t out = 0
+cdef struct Grid:
+    int ndim
+    int64_t pshape[3]      # shape of the padded image
+    int64_t shape[3]       # shape of the image
+    double inverse[3]      # 1 / pshape
+
+
+cdef inline int64_t unpad(const Grid *g, int64_t p) noexcept nogil:
+    """C-order flat index in the image of the flat index ``p`` in the padded image.
+
+    The divisions use a floating reciprocal corrected by one step (an integer division
+    costs tens of cycles).
+    """
+    cdef int64_t out = 0, mult = 1, quot, coord
     cdef int a
-    for a in range(ndim):
-        out += ((p // pstride[a]) % pshape[a] - 1) * stride[a]
-    return out
+    for a in range(g.ndim - 1, 0, -1):
+        quot = <int64_t> (p * g.inverse[a])
+        coord = p - quot * g.pshape[a]
+        if coord < 0:
+            quot -= 1
+            coord += g.pshape[a]
+        elif coord >= g.pshape[a]:
+            quot += 1
+            coord -= g.pshape[a]
+        out += (coord - 1) * mult
+        mult *= g.shape[a]
+        p = quot
+    return out + (p - 1) * mult
 
 
-def _neighbour_offsets(pshape, bint full):
-    """Flat offsets of the neighbours of a pixel in a C-contiguous array of shape pshape."""
-    ndim = len(pshape)
-    strides = [int(np.prod(pshape[a + 1:])) for a in range(ndim)]
-    offsets = []
-    for step in np.ndindex(*(3,) * ndim):
-        step = [s - 1 for s in step]
-        nonzero = sum(s != 0 for s in step)
-        if nonzero == 0 or (not full and nonzero > 1):
+cdef int neighbour_offsets(const Grid *g, bint full, int64_t *off) noexcept nogil:
+    """Flat offsets of the neighbours of a pixel in the padded image; their number.
+
+    In 2-D with ``full``, the 8 neighbours come in ring order: consecutive ones (cyclically)
+    are neighbours of each other.
+    """
+    cdef int64_t w, plane
+    cdef int count = 0, a, b, c
+    if g.ndim == 2:
+        w = g.pshape[1]
+        if full:
+            off[0] = -w
+            off[1] = -w + 1
+            off[2] = 1
+            off[3] = w + 1
+            off[4] = w
+            off[5] = w - 1
+            off[6] = -1
+            off[7] = -w - 1
+            return 8
+        off[0] = -w
+        off[1] = 1
+        off[2] = w
+        off[3] = -1
+        return 4
+    w = g.pshape[2]
+    plane = g.pshape[1] * w
+    for a in range(-1, 2):
+        for b in range(-1, 2):
+            for c in range(-1, 2):
+                if (a == 0 and b == 0 and c == 0) or (
+                        not full and (a != 0) + (b != 0) + (c != 0) > 1):
+                    continue
+                off[count] = a * plane + b * w + c
+                count += 1
+    return count
+
+
+cdef inline int32_t merge(int32_t *parent, int32_t p, int32_t r, int32_t cur, bint dual,
+                          const Grid *g, PairBuffer *buf) noexcept nogil:
+    """Merge two distinct classes (roots ``r`` and ``cur``) at pixel ``p``; the younger dies.
+
+    Returns the root of the merged class.
+    """
+    cdef int32_t young, old
+    if parent[r] > parent[cur]:      # r is older (processed earlier)
+        young, old = cur, r
+    else:
+        young, old = r, cur
+    parent[young] = old
+    if dual:   # a hole is born at p, it is filled at the top of the younger class
+        buffer_push(buf, unpad(g, p), unpad(g, young))
+    else:
+        buffer_push(buf, unpad(g, young), unpad(g, p))
+    return old
+
+
+cdef void union_pass(int32_t *parent, const int64_t *order, Py_ssize_t n, bint dual,
+                     const int64_t *off, int n_off, bint ring, const Grid *g,
+                     PairBuffer *buf) noexcept nogil:
+    """H0 by union-find with the elder rule over ``order[:n]`` (reversed when ``dual``).
+
+    ``parent`` (a flat index of the padded image) holds -1 for a pixel not yet present;
+    a root, the oldest pixel of its class, holds -3 minus its position in the processing
+    (-2 for the border), so that the older root has the larger code.
+    """
+    cdef Py_ssize_t step
+    cdef int32_t p, cur, r
+    cdef unsigned int mask, starts
+    cdef int t
+    for step in range(n):
+        p = <int32_t> order[n - 1 - step if dual else step]
+        # the present neighbours as a bit mask, without branches
+        mask = 0
+        for t in range(n_off):
+            mask |= (<unsigned int> (parent[p + off[t]] != -1)) << t
+        if ring:
+            # present neighbours consecutive in the ring are in one class already: one
+            # find per run of present neighbours
+            starts = mask & ~(((mask << 1) | (mask >> 7)) & 0xFF)
+            if mask == 0xFF:
+                starts = 1
+        else:
+            starts = mask
+        if starts == 0:              # a local minimum (maximum when dual): a class is born
+            parent[p] = <int32_t> (-3 - step)
             continue
-        offsets.append(sum(s * st for s, st in zip(step, strides)))
-    return np.array(offsets, dtype=np.int64)
+        t = sktopo_ctz(starts)      # the new pixel joins its first class
+        starts &= starts - 1
+        cur = find_root(parent, <int32_t> (p + off[t]))
+        parent[p] = cur
+        while starts:
+            t = sktopo_ctz(starts)
+            starts &= starts - 1
+            r = find_root(parent, <int32_t> (p + off[t]))
+            if r != cur:
+                cur = merge(parent, p, r, cur, dual, g, buf)
 
 
 def grid_pairs(padded, Py_ssize_t n, bint full, bint low, bint top):
@@ -166,118 +296,65 @@ def grid_pairs(padded, Py_ssize_t n, bint full, bint low, bint top):
         C-order flat indices into ``f``; ``-1`` for the death of the essential class (the
         first H0 pair).
     """
-    cdef int ndim = padded.ndim
-    cdef int64_t pshape[3]
-    cdef int64_t pstride[3]
-    cdef int64_t stride[3]
+    cdef Grid g
     cdef int a
-    if ndim > 3:
-        raise ValueError("grid_pairs supports at most 3 dimensions.")
-    for a in range(ndim):
-        pshape[a] = padded.shape[a]
-    pstride[ndim - 1] = 1
-    stride[ndim - 1] = 1
-    for a in range(ndim - 2, -1, -1):
-        pstride[a] = pstride[a + 1] * pshape[a + 1]
-        stride[a] = stride[a + 1] * (pshape[a + 1] - 2)
-
+    g.ndim = padded.ndim
+    if g.ndim not in (2, 3):
+        raise ValueError("grid_pairs supports 2-D and 3-D images.")
+    for a in range(g.ndim):
+        g.pshape[a] = padded.shape[a]
+        g.shape[a] = g.pshape[a] - 2
+        g.inverse[a] = 1.0 / g.pshape[a]
     cdef const double[::1] values = padded.reshape(-1)
     cdef Py_ssize_t size = values.shape[0]
-    if size >= 2 ** 31 - 1:
+    if size >= 2 ** 31 - 8:
         raise ValueError("grid_pairs supports images of less than 2**31 padded pixels.")
     order_arr = np.argsort(values)
-    rank_arr = np.empty(size, dtype=np.int32)
     parent_arr = np.empty(size, dtype=np.int32)
     cdef int64_t[::1] order = order_arr
-    cdef int32_t[::1] rank = rank_arr
     cdef int32_t[::1] parent = parent_arr
-    cdef const int64_t[::1] off_low = _neighbour_offsets(padded.shape, full)
-    cdef const int64_t[::1] off_top = _neighbour_offsets(padded.shape, not full)
-    cdef Py_ssize_t k, start, t
-    cdef int64_t p, q
-    cdef int32_t r, cur, young, old, border
-    cdef double v
+    cdef int64_t off_low[26]
+    cdef int64_t off_top[26]
+    cdef int n_low = neighbour_offsets(&g, full, off_low)
+    cdef int n_top = neighbour_offsets(&g, not full, off_top)
+    cdef Py_ssize_t k, start
+    cdef int32_t border
     cdef PairBuffer low_buf
     cdef PairBuffer top_buf
-    low_buf.birth = NULL
-    top_buf.birth = NULL
     low_pairs = None
     top_pairs = None
 
     with nogil:
-        # the order (value, index): sort every run of equal values by index; the padding
-        # (+inf) is at the end, order[n:], and keeps the ranks >= n
+        # the order (value, index): sort every run of equal values by index. The padding
+        # (+inf) comes last, order[n:].
         start = 0
         for k in range(1, n + 1):
             if k == n or values[order[k]] != values[order[start]]:
                 if k - start > 1:
                     sort_run(&order[start], k - start)
                 start = k
-        for k in range(size):
-            rank[order[k]] = <int32_t> k
 
     if low:
         buffer_init(&low_buf, n // 16)
         with nogil:
-            # sublevel H0: a neighbour is present when its rank is smaller; the padding never
-            for k in range(n):
-                p = order[k]
-                parent[p] = <int32_t> p
-                cur = <int32_t> p
-                for t in range(off_low.shape[0]):
-                    q = p + off_low[t]
-                    if rank[q] >= k:
-                        continue
-                    r = find32(&parent[0], <int32_t> q)
-                    if r == cur:
-                        continue
-                    if cur == p:          # the new pixel joins its first component
-                        parent[p] = r
-                        cur = r
-                        continue
-                    if rank[r] < rank[cur]:
-                        young, old = cur, r
-                    else:
-                        young, old = r, cur
-                    parent[young] = old    # the younger class dies at p
-                    buffer_push(&low_buf, unpad(young, ndim, pstride, pshape, stride),
-                                unpad(p, ndim, pstride, pshape, stride))
-                    cur = old
-        low_pairs = buffer_to_arrays(&low_buf, 1,
-                                     unpad(order[0], ndim, pstride, pshape, stride))
+            # sublevel H0; the padding never enters
+            memset(&parent[0], 0xFF, size * sizeof(int32_t))
+            union_pass(&parent[0], &order[0], n, False, off_low, n_low,
+                       g.ndim == 2 and full, &g, &low_buf)
+        low_pairs = buffer_to_arrays(&low_buf, 1, unpad(&g, order[0]))
 
     if top:
         buffer_init(&top_buf, n // 16)
         with nogil:
-            # superlevel H0 of the dual connectivity; the padding is one component, the
-            # border, older than every pixel (its representative has rank >= n)
-            border = <int32_t> order[n] if size > n else 0
+            # superlevel H0 of the dual connectivity: the padding is one class, the
+            # border, older than every pixel
+            memset(&parent[0], 0xFF, size * sizeof(int32_t))
+            border = <int32_t> order[n]
             for k in range(n, size):
                 parent[order[k]] = border
-            for k in range(n - 1, -1, -1):
-                p = order[k]
-                parent[p] = <int32_t> p
-                cur = <int32_t> p
-                for t in range(off_top.shape[0]):
-                    q = p + off_top[t]
-                    if rank[q] <= k:
-                        continue
-                    r = find32(&parent[0], <int32_t> q)
-                    if r == cur:
-                        continue
-                    if cur == p:
-                        parent[p] = r
-                        cur = r
-                        continue
-                    if rank[r] > rank[cur]:
-                        young, old = cur, r
-                    else:
-                        young, old = r, cur
-                    parent[young] = old
-                    # a hole is born at p, it is filled at the top of the younger component
-                    buffer_push(&top_buf, unpad(p, ndim, pstride, pshape, stride),
-                                unpad(young, ndim, pstride, pshape, stride))
-                    cur = old
+            parent[border] = -2
+            union_pass(&parent[0], &order[0], n, True, off_top, n_top,
+                       g.ndim == 2 and not full, &g, &top_buf)
         top_pairs = buffer_to_arrays(&top_buf, 0, 0)
     return low_pairs, top_pairs
 
