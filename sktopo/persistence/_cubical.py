@@ -179,7 +179,16 @@ def cubical_persistence(X, homology_dimensions=None, *, superlevel=False,
     connectivity = _check_connectivity(connectivity, X.ndim)
     if not isinstance(superlevel, (bool, np.bool_)):
         raise TypeError(f"The 'superlevel' parameter must be a bool, got {superlevel!r}.")
+    return _cubical_diagrams(X, dims, bool(superlevel), connectivity)
+
+
+def _cubical_diagrams(X, dims, superlevel, connectivity, backend="auto"):
+    """:func:`cubical_persistence` without validation, for callers in a loop.
+
+    ``X`` must be a finite, C-contiguous float64 array of 1 to 3 dimensions, ``dims`` a
+    sorted tuple of valid dimensions, ``connectivity`` "full" or "face".
+    """
     f = -X if superlevel else X
-    pairs = _sublevel_pairs(f, dims, connectivity)
+    pairs = _sublevel_pairs(f, dims, connectivity, backend)
     values = X.ravel()
     return {d: _diagram_from_pairs(values, *pairs[d], d, superlevel) for d in dims}
