@@ -27,11 +27,14 @@ cdef extern from *:
     #if defined(_MSC_VER)
     #include <intrin.h>
     static int sktopo_ctz(unsigned int x) { unsigned long i; _BitScanForward(&i, x); return (int) i; }
+    #define sktopo_prefetch(a) ((void) 0)
     #else
+    #define sktopo_prefetch(a) __builtin_prefetch((a), 1, 3)
     static inline int sktopo_ctz(unsigned int x) { return __builtin_ctz(x); }
     #endif
     """
     int sktopo_ctz(unsigned int x) noexcept nogil
+    void sktopo_prefetch(const void *address) noexcept nogil
 
 
 cdef struct PairBuffer:
@@ -213,6 +216,10 @@ cdef int neighbour_offsets(const Grid *g, bint full, int64_t *off) noexcept nogi
     return count
 
 
+cdef enum:
+    _AHEAD = 8    # how many pixels ahead the union-find prefetches
+
+
 cdef inline int32_t merge(int32_t *parent, int32_t p, int32_t r, int32_t cur, bint dual,
                           const Grid *g, PairBuffer *buf) noexcept nogil:
     """Merge two distinct classes (roots ``r`` and ``cur``) at pixel ``p``; the younger dies.
@@ -242,15 +249,30 @@ cdef void union_pass(int32_t *parent, const int64_t *order, Py_ssize_t n, bint d
     (-2 for the border), so that the older root has the larger code.
     """
     cdef Py_ssize_t step
-    cdef int32_t p, cur, r
+    cdef int32_t p, cur, r, ahead
+    cdef int64_t row = g.pshape[g.ndim - 1]
     cdef unsigned int mask, starts
     cdef int t
     for step in range(n):
         p = <int32_t> order[n - 1 - step if dual else step]
-        # the present neighbours as a bit mask, without branches
+        if step + _AHEAD < n:
+            # the rows of a pixel processed soon: the random accesses overlap
+            ahead = <int32_t> order[n - 1 - step - _AHEAD if dual else step + _AHEAD]
+            sktopo_prefetch(&parent[ahead])
+            sktopo_prefetch(&parent[ahead - row])
+            sktopo_prefetch(&parent[ahead + row])
+        # the present neighbours as a bit mask, without branches (constant trip counts
+        # in 2-D, so that the compiler unrolls them)
         mask = 0
-        for t in range(n_off):
-            mask |= (<unsigned int> (parent[p + off[t]] != -1)) << t
+        if ring:
+            for t in range(8):
+                mask |= (<unsigned int> (parent[p + off[t]] != -1)) << t
+        elif n_off == 4:
+            for t in range(4):
+                mask |= (<unsigned int> (parent[p + off[t]] != -1)) << t
+        else:
+            for t in range(n_off):
+                mask |= (<unsigned int> (parent[p + off[t]] != -1)) << t
         if ring:
             # present neighbours consecutive in the ring are in one class already: one
             # find per run of present neighbours
