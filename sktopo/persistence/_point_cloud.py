@@ -61,7 +61,8 @@ def _delaunay_edges(points):
         pairs = [simplices[:, [a, b]] for a in range(k) for b in range(a + 1, k)]
         edges = np.concatenate(pairs)
     edges = np.sort(edges, axis=1)
-    return np.unique(edges, axis=0)
+    keys = np.unique(edges[:, 0].astype(np.int64) * n + edges[:, 1])   # sorted (i, j)
+    return np.column_stack([keys // n, keys % n]).astype(np.intp)
 
 
 def _all_edges(points, max_edge_length):
@@ -165,12 +166,16 @@ def _flag_diagrams(n, edges, lengths, dims, ids):
     st.compute_persistence(homology_coeff_field=2, min_persistence=0,
                            persistence_dim_max=True)
     _, regular, _, essential = st.flag_persistence_generators()
-    # map an edge (u, v) back to its length through its rank
-    edge_len = {(int(u), int(v)): float(w) for (u, v), w in zip(edges, lengths)}
+    # map an edge (u, v) back to its length: search its key u * n + v among the edges'
+    keys = edges[:, 0].astype(np.int64) * n + edges[:, 1]
+    by_key = np.argsort(keys)
+    sorted_keys = keys[by_key]
 
     def length_of(pairs):
         pairs = np.sort(pairs, axis=1)
-        return np.array([edge_len[(int(u), int(v))] for u, v in pairs])
+        found = by_key[np.searchsorted(sorted_keys, pairs[:, 0].astype(np.int64) * n
+                                       + pairs[:, 1])]
+        return lengths[found]
 
     out = {}
     for d in dims:
