@@ -163,8 +163,10 @@ def _flag_diagrams(n, edges, lengths, dims, ids):
     if len(edges):
         st.insert_batch(edges.T, rank)
     st.expansion(max(dims) + 1)
+    # the homology of the top dimension of the complex is only needed when it is asked for
+    # (no clique of dimension max(dims) + 1): computing it costs most of the time
     st.compute_persistence(homology_coeff_field=2, min_persistence=0,
-                           persistence_dim_max=True)
+                           persistence_dim_max=st.dimension() <= max(dims))
     _, regular, _, essential = st.flag_persistence_generators()
     # map an edge (u, v) back to its length: search its key u * n + v among the edges'
     keys = edges[:, 0].astype(np.int64) * n + edges[:, 1]

@@ -31,3 +31,24 @@ def test_h0_deaths_match_gudhi(persistence):
     tree = gudhi.RipsComplex(points=points).create_simplex_tree(max_dimension=1)
     reference = np.sort([d for dim, (b, d) in tree.persistence() if dim == 0 and b != d])
     np.testing.assert_allclose(deaths, reference)
+
+
+def test_cycle_without_triangles_keeps_its_essential_class():
+    # a hexagon cut at its side length: a flag complex of dimension 1 with one H1 class
+    t = np.linspace(0, 2 * np.pi, 6, endpoint=False)
+    hexagon = np.column_stack([np.cos(t), np.sin(t)])
+    dgm = rips_persistence(hexagon, (0, 1), max_edge_length=1.01)[1]
+    assert len(dgm) == 1 and np.isinf(dgm.deaths[0])
+    np.testing.assert_allclose(dgm.births, [1.0])
+
+
+@pytest.mark.parametrize("persistence", [rips_persistence, weak_alpha_persistence])
+def test_h1_matches_gudhi_rips_on_points(persistence):
+    points = np.random.default_rng(1).random((40, 2))
+    ours = persistence(points, (0, 1))[1]
+    if persistence is rips_persistence:
+        tree = gudhi.RipsComplex(points=points).create_simplex_tree(max_dimension=2)
+        reference = sorted((b, d) for dim, (b, d) in tree.persistence() if dim == 1)
+        np.testing.assert_allclose(sorted(zip(ours.births, ours.deaths)), reference)
+    else:
+        assert np.all(ours.deaths > ours.births)
