@@ -15,6 +15,8 @@ diagram point is then born and dies at single pixels, and points of zero persist
 values at birth and death) are dropped.
 """
 
+import math
+
 import numpy as np
 
 from ..utils._validation import check_homology_dimensions, check_option, check_values
@@ -29,6 +31,7 @@ except ImportError:  # pragma: no cover - the compiled kernels were not built
 __all__ = ["cubical_persistence"]
 
 _CONNECTIVITY = {"full", "face"}
+_MAX_PADDED_SIZE = 2 ** 31 - 8   # the compiled kernel indexes the padded image with int32
 
 
 def _check_connectivity(connectivity, ndim):
@@ -99,10 +102,11 @@ def _sublevel_pairs(f, dims, connectivity, backend="auto"):
     algorithm for a signal) or "auto" (compiled when it is built and covers ``dims``).
     Both give the same pairs.
     """
-    covered = _pairing is not None and not (f.ndim == 3 and 1 in dims)
+    covered = (_pairing is not None and not (f.ndim == 3 and 1 in dims)
+               and (f.ndim == 1 or math.prod(s + 2 for s in f.shape) < _MAX_PADDED_SIZE))
     if backend == "compiled" and not covered:
-        raise ValueError("The compiled kernels are not built or do not cover H1 of a "
-                         "volume.")
+        raise ValueError("The compiled kernels are not built or do not cover this input "
+                         "(H1 of a volume, 2**31 pixels or more).")
     if backend == "compiled" or (backend == "auto" and covered):
         return _compiled_pairs(f, dims, connectivity)
     if f.ndim == 1:
