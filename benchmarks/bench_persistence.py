@@ -82,6 +82,17 @@ def image_workloads(sizes, repeat):
                     race(candidates, reps))
 
 
+def volume_workloads(size, repeat):
+    volume = np.random.default_rng(5).random((size, size, size))
+    for dims in ((0, 2), (0,)):
+        candidates = {"ours": lambda dims=dims: cubical_persistence(volume, dims),
+                      "gudhi": lambda: gudhi_cubical(volume)}
+        if cripser is not None:
+            candidates["cripser"] = lambda: cripser.computePH(volume, maxdim=2)
+        row(f"{size}^3 noise H{''.join(map(str, dims))} (peers: all dims)",
+            race(candidates, max(3, repeat // 3)))
+
+
 def overhead_64(repeat):
     """What validation and Diagram building add to the kernel at 64x64 (STUMP's loop)."""
     image = np.random.default_rng(1).random((64, 64))
@@ -175,6 +186,7 @@ def main():
           f"{'/GUDHI':>8} {'/cripser':>9}")
     image_sizes = (64,) if args.quick else (64, 256, 512)
     image_workloads(image_sizes, args.repeat)
+    volume_workloads(16 if args.quick else 48, args.repeat)
     signal_workload(args.repeat)
     point_cloud_workloads((300,) if args.quick else (300, 1000, 3000), args.repeat)
     overhead_64(args.repeat)

@@ -121,6 +121,8 @@ def _diagram_from_pairs(values, birth_index, death_index, dim, superlevel):
     deaths = np.where(death_index >= 0, values[death_index],
                       -np.inf if superlevel else np.inf)
     keep = births != deaths
+    if keep.all():
+        return Diagram(births, deaths, birth_index, death_index, dim)
     return Diagram(births[keep], deaths[keep], birth_index[keep], death_index[keep], dim)
 
 
