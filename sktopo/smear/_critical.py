@@ -1,0 +1,3 @@
+"""placeholder"""
+def critical_smear(*a, **k):
+    raise NotImplementedError
