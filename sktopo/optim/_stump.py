@@ -321,7 +321,7 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                     w = n_iter_no_change
                     prev = loss_curve[it - 2 * w:it - w].mean()
                     cur = loss_curve[it - w:it].mean()
-                    if cur > prev - tol * abs(prev):
+                    if cur >= prev - tol * abs(prev):
                         converged, message = True, (
                             f"The mean loss over {w} steps decreased by less than tol.")
             if callback is not None:

@@ -64,9 +64,10 @@ def cover_nerve(labels, connectivity="full", max_dim=2):
 
     Returns
     -------
-    simplices : list of ndarray
-        ``[edges (n_edges, 2), triangles (n_triangles, 3)]`` (triangles only when
-        ``max_dim == 2``), vertex ids are the relabelled regions.
+    simplices : list of tuple of int
+        The edges (pairs), then the triangles (triples, only when ``max_dim == 2``),
+        sorted; vertex ids are the relabelled regions. Ready for
+        :func:`~sktopo.persistence.lower_star_persistence`.
 
     Examples
     --------
@@ -74,9 +75,8 @@ def cover_nerve(labels, connectivity="full", max_dim=2):
     >>> from sktopo.smear import cover_nerve
     >>> labels = np.array([[0, 0, 1],
     ...                    [2, 2, 1]])
-    >>> edges, triangles = cover_nerve(labels)
-    >>> edges.tolist(), triangles.tolist()
-    ([[0, 1], [0, 2], [1, 2]], [[0, 1, 2]])
+    >>> cover_nerve(labels)
+    [(0, 1), (0, 2), (1, 2), (0, 1, 2)]
     """
     labels, n = check_labels(labels)
     check_option(connectivity, "connectivity", ("full", "face"))
@@ -84,14 +84,13 @@ def cover_nerve(labels, connectivity="full", max_dim=2):
         raise ValueError(f"The 'max_dim' parameter must be 1 or 2, got {max_dim!r}.")
     edges = _adjacent_pairs(labels, connectivity).astype(np.intp)
     if max_dim == 1:
-        return [edges]
+        return [tuple(e) for e in edges.tolist()]
     neighbours = [set() for _ in range(n)]
     for i, j in edges.tolist():
         neighbours[i].add(j)
     triangles = [(i, j, k) for i, j in edges.tolist()
                  for k in sorted(neighbours[i] & neighbours[j])]
-    triangles = np.array(triangles, dtype=np.intp).reshape(-1, 3)
-    return [edges, triangles]
+    return [tuple(e) for e in edges.tolist()] + triangles
 
 
 def sample_cover_weights(labels, measure="simplex", *, simplex_sampling="normalized_uniform",
