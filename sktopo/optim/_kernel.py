@@ -24,17 +24,15 @@ def _side(gradient, gb, gd):
 
 
 def _sparse(idx, vals):
-    """Merge repeated indices, drop zeros and essential (-1) cells."""
+    """Drop zeros and essential (-1) cells; an index may repeat (its values add up)."""
     keep = (idx >= 0) & (vals != 0)
-    idx, vals = idx[keep], vals[keep]
-    if idx.size == 0:
-        return idx.astype(np.intp), vals
-    uniq, inverse = np.unique(idx, return_inverse=True)
-    return uniq, np.bincount(inverse, weights=vals)
+    return idx[keep].astype(np.intp, copy=False), vals[keep]
 
 
 class _LossKernel:
     """``kernel(values) -> (value, idx, vals)`` for a validated TopologicalLoss.
+
+    ``idx`` may repeat a cell (several points born or dying there): the values add up.
 
     Parameters
     ----------
