@@ -65,7 +65,7 @@ def _make_sampler(loss, x0, block_size, measure, simplex_sampling, eps, labels, 
         sizes = check_block_size(block_size, x0.shape)
         if max(sizes) > 1:
             return _BlockSampler(x0.shape, sizes, measure, simplex_sampling, eps), None
-    return _IdentitySampler(eps), None
+    return _IdentitySampler(eps, x0.shape), None
 
 
 class _Progress:

@@ -47,17 +47,18 @@ def _uniform_1_2(rng, out):
 class _IdentitySampler:
     """No pooling: the approximate is ``x + h`` (or ``x`` itself when ``eps == 0``)."""
 
-    def __init__(self, eps):
+    def __init__(self, eps, shape):
         self.eps = eps
+        self.shape = tuple(shape)
 
     def start(self, x, n_slots=1):
-        self.x = x                  # the optimizer's own flat iterate, updated in place
-        self.shape = None
+        # a view of the optimizer's own flat iterate (updated in place) in the input shape
+        self.x = x.reshape(self.shape)
 
     def sample(self, rng, slot=0):
         if self.eps == 0:
             return self.x, None
-        h = rng.random(self.x.shape)
+        h = rng.random(self.shape)
         h *= 2 * self.eps
         h -= self.eps
         h += self.x

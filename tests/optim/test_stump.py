@@ -178,3 +178,14 @@ def test_bad_arguments():
         stump_minimize(_loss(), x0, learning_rate=0.0)
     with pytest.raises(TypeError, match="loss"):
         stump_minimize(PersistenceNorm(), x0)
+
+
+@pytest.mark.parametrize("shape", [(9, 7), (12,)])
+def test_vanilla_first_step_follows_the_exact_gradient(shape):
+    # block_size=1, eps=0: the first Adam step moves every pixel by lr * sign(gradient)
+    x0 = np.random.default_rng(5).random(shape) * 10
+    loss = _loss()
+    _, grad = loss.value_and_grad(x0)
+    res = stump_minimize(loss, x0, block_size=1, alpha=1.0, learning_rate=0.01, max_iter=1)
+    np.testing.assert_allclose(res.x, x0 - 0.01 * np.sign(grad), atol=1e-8)
+    assert np.count_nonzero(grad) > 0
