@@ -12,8 +12,8 @@ from ._pooling import (BlockPooling, block_pool, block_pullback, check_block_siz
                        pooled_shape, sample_block_weights)
 from ._random import as_generator, perturb, uniform_noise
 
-__all__ = ["BlockPooling", "CriticalSmear", "sliced_matching_weights", "as_generator", "block_pool", "block_pullback",
+__all__ = ["BlockPooling", "CriticalSmear", "as_generator", "block_pool", "block_pullback",
            "check_block_size", "check_labels", "cover_nerve", "cover_pool", "cover_pullback",
            "critical_smear", "perturb", "points_pullback", "pooled_shape",
-           "sample_block_weights", "sample_cover_weights", "subsample_points",
-           "uniform_noise"]
+           "sample_block_weights", "sample_cover_weights", "sliced_matching_weights",
+           "subsample_points", "uniform_noise"]
