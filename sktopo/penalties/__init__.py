@@ -1,0 +1,5 @@
+"""Penalties on the data itself: the grouping term of point clouds."""
+
+from ._grouping import GroupingPenalty
+
+__all__ = ["GroupingPenalty"]
