@@ -145,7 +145,9 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
         How the gradients of the ``n_samples`` approximates are combined.
     n_jobs : int, default=None
         Pairings of the ``n_samples`` approximates computed in parallel by joblib threads
-        (the pairing kernels are compiled code; GUDHI's releases the GIL). None means 1.
+        (threads, not processes: the approximates share the sampler's buffers, and the
+        speed-up comes from pairing kernels that release the GIL). None means 1. The
+        draws happen in the main thread, so the result does not depend on ``n_jobs``.
     learning_rate, beta1, beta2, adam_eps : float
         Adam's parameters (see :class:`~sktopo.optim.Adam`), defaults 0.05 (the paper's),
         0.9, 0.999, 1e-8.
