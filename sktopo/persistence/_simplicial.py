@@ -8,6 +8,8 @@ from ._signal import _order_ranks
 
 __all__ = ["lower_star_persistence"]
 
+_MAX_DIM = 8
+
 
 def _check_simplices(simplices, n_vertices):
     if isinstance(simplices, np.ndarray) and simplices.dtype != object:
@@ -48,7 +50,8 @@ def lower_star_persistence(values, simplices, homology_dimensions=(0, 1), *,
     simplices : array-like of shape (n_simplices, k) or sequence of sequences of int
         The simplices of the complex (their faces are added).
     homology_dimensions : int or sequence of int, default=(0, 1)
-        Homology dimensions to compute, at most the largest simplex dimension.
+        Homology dimensions to compute; those above the dimension of the complex give
+        empty diagrams.
     superlevel : bool, default=False
         Use the superlevel (upper-star) filtration; deaths are then ``<= births`` and an
         essential class has death ``-inf``.
@@ -78,8 +81,9 @@ def lower_star_persistence(values, simplices, homology_dimensions=(0, 1), *,
     values = check_values(values, "values", ndim=(1,))
     n = values.size
     batches = _check_simplices(simplices, n)
-    max_dim = max([b.shape[1] - 1 for b in batches] + [0])
-    dims = check_homology_dimensions(homology_dimensions, max_dim)
+    # a complex of dimension k has no homology above k: those diagrams are empty (the
+    # dimension of a nerve, say, depends on the data, so asking is not an error)
+    dims = check_homology_dimensions(homology_dimensions, _MAX_DIM)
     if not isinstance(superlevel, (bool, np.bool_)):
         raise TypeError(f"The 'superlevel' parameter must be a bool, got {superlevel!r}.")
     ranks = _order_ranks(-values if superlevel else values).astype(np.float64)

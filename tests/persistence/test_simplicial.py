@@ -58,6 +58,13 @@ def test_bad_simplices_raise():
     with pytest.raises(TypeError, match="simplices"):
         lower_star_persistence([0.0, 1.0], [[0.5, 1.0]])
     with pytest.raises(ValueError, match="homology_dimensions"):
-        lower_star_persistence([0.0, 1.0], [[0, 1]], homology_dimensions=2)
+        lower_star_persistence([0.0, 1.0], [[0, 1]], homology_dimensions=-1)
     with pytest.raises(ValueError, match="values"):
         lower_star_persistence([0.0, np.nan], [[0, 1]])
+
+
+def test_dimensions_above_the_complex_are_empty():
+    dgms = lower_star_persistence([0.0, 1.0, 2.0], [], homology_dimensions=(0, 1, 2))
+    assert len(dgms[0]) == 3 and len(dgms[1]) == 0 and len(dgms[2]) == 0
+    dgms = lower_star_persistence([0.0, 1.0], [np.array([0, 1])])
+    assert len(dgms[0]) == 1 and len(dgms[1]) == 0

@@ -1,0 +1,54 @@
+"""
+STUMP on the blobs image: connect the blobs (H0, minimize)
+===========================================================
+
+The blobs become minima (the image is negated); every H0 bar with lifetime above 50 is
+penalized through its death pixel, so the optimizer deepens the bridges between blobs
+instead of flattening the blobs. STUMP (4 x 4 simplex pooling, uniform noise eps = 50, W1)
+against vanilla backpropagation (full image, no noise, W2), Adam with learning rate 0.05
+and ``a = 1 - 1/P`` (STUMP paper, Sec. III).
+"""
+
+# %%
+import os
+import sys
+
+import matplotlib.pyplot as plt
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import QUICK, bars, load, save  # noqa: E402
+
+from sktopo import TopologicalLoss, stump_minimize  # noqa: E402
+from sktopo.functionals import PersistenceNorm  # noqa: E402
+
+x0 = load("blobs.png", (slice(0, 256), slice(0, 256)), 0, negate=True)
+steps = 300 if QUICK else 10_000
+vanilla_steps = 10 if QUICK else 10_000
+
+# %%
+# STUMP: W1 norm of the H0 bars longer than 50, gradient on the death pixels
+stump = stump_minimize(
+    TopologicalLoss(PersistenceNorm(p=1, min_persistence=50), homology_dimensions=0,
+                    gradient="death"),
+    x0, block_size=4, measure="simplex", eps=50.0, learning_rate=0.05, max_iter=steps,
+    random_state=0)
+
+# %%
+# Vanilla topological backpropagation: the same solver without smearing, W2 norm
+vanilla = stump_minimize(
+    TopologicalLoss(PersistenceNorm(p=2, min_persistence=50), homology_dimensions=0,
+                    gradient="death"),
+    x0, block_size=1, eps=0.0, learning_rate=0.05, max_iter=vanilla_steps, random_state=0)
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(12, 4))
+for ax, (name, x, t) in zip(axes, [("original", x0, 0.0),
+                                   (f"vanilla W2, {vanilla.n_iter} steps", vanilla.x,
+                                    vanilla.step_times[-1]),
+                                   (f"STUMP, {stump.n_iter} steps", stump.x,
+                                    stump.step_times[-1])]):
+    total, n = bars(x, 0)
+    ax.imshow(x, vmin=0, vmax=255)
+    ax.set_title(f"{name}\nH0 > 50: {n} bars, sum {total:.0f}, {t:.0f} s")
+    ax.set_axis_off()
+save(fig, "stump_blobs.png")

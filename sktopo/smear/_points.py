@@ -1,0 +1,114 @@
+"""Approximates of point clouds: random subsamples plus per-point jitter (STUMP Sec. IV-B)."""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+from ..utils._validation import check_points, check_scalar
+from ._random import as_generator
+
+__all__ = ["subsample_points", "points_pullback"]
+
+
+def _n_keep(n_samples, n_points):
+    if isinstance(n_samples, bool):
+        raise TypeError(f"The 'n_samples' parameter must be an int or a float, got "
+                        f"{n_samples!r}.")
+    if isinstance(n_samples, (Integral, np.integer)):
+        if not 1 <= n_samples <= n_points:
+            raise ValueError(f"The 'n_samples' parameter must be in [1, {n_points}] as an int, "
+                             f"got {n_samples}.")
+        return int(n_samples)
+    if isinstance(n_samples, Real):
+        if not 0 < n_samples <= 1:
+            raise ValueError("The 'n_samples' parameter must be in (0, 1] as a fraction, got "
+                             f"{n_samples}.")
+        return max(1, int(round(n_samples * n_points)))
+    raise TypeError(f"The 'n_samples' parameter must be an int or a float, got {n_samples!r}.")
+
+
+def subsample_points(X, n_samples=1.0, eps=0.0, *, indices=None, noise=None,
+                     random_state=None):
+    """A random approximate of a point cloud: a subsample, each point jittered.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_dims)
+        The point cloud.
+    n_samples : int or float, default=1.0
+        Number of points kept (int) or fraction of them (float in (0, 1]); drawn without
+        replacement.
+    eps : float, default=0
+        Half-width of the uniform jitter added to every coordinate of the kept points.
+    indices : array-like of int, default=None
+        Explicit indices of the kept points (tests pin them); None draws them.
+    noise : array-like of shape (n_kept, n_dims), default=None
+        Explicit jitter; None draws it uniformly in ``[-eps, eps]``.
+    random_state : int, RandomState, Generator or None, default=None
+
+    Returns
+    -------
+    points : ndarray of shape (n_kept, n_dims)
+        ``X[indices] + noise``.
+    indices : ndarray of int of shape (n_kept,)
+        Which points were kept (sorted when drawn); give it to :func:`points_pullback`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktopo.smear import subsample_points
+    >>> X = np.arange(10.0).reshape(5, 2)
+    >>> points, idx = subsample_points(X, indices=[0, 3])
+    >>> points
+    array([[0., 1.],
+           [6., 7.]])
+    >>> subsample_points(X, 0.6, random_state=0)[0].shape
+    (3, 2)
+    """
+    X = check_points(X, "X")
+    check_scalar(eps, "eps", low=0)
+    rng = None
+    if indices is None:
+        rng = as_generator(random_state)
+        k = _n_keep(n_samples, len(X))
+        indices = np.sort(rng.choice(len(X), size=k, replace=False))
+    else:
+        indices = np.asarray(indices)
+        if not np.issubdtype(indices.dtype, np.integer) or indices.ndim != 1:
+            raise ValueError("The 'indices' parameter must be a 1-D array of ints.")
+        if indices.size and (indices.min() < 0 or indices.max() >= len(X)):
+            raise ValueError(f"The 'indices' parameter must lie in [0, {len(X)}).")
+        indices = indices.astype(np.intp)
+    points = X[indices]
+    if noise is not None:
+        noise = np.asarray(noise, dtype=np.float64)
+        if noise.shape != points.shape:
+            raise ValueError(f"The 'noise' parameter must have shape {points.shape}, got "
+                             f"{noise.shape}.")
+        points = points + noise
+    elif eps > 0:
+        rng = as_generator(random_state) if rng is None else rng
+        points = points + rng.uniform(-eps, eps, points.shape)
+    return points, indices
+
+
+def points_pullback(grad, indices, n_points):
+    """Adjoint of the subsample: the gradient of the kept points, zero elsewhere.
+
+    The jitter is additive, so it passes the gradient through unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktopo.smear import points_pullback
+    >>> points_pullback(np.ones((2, 2)), np.array([0, 2]), 3)
+    array([[1., 1.],
+           [0., 0.],
+           [1., 1.]])
+    """
+    grad = np.asarray(grad, dtype=np.float64)
+    if grad.ndim == 1:
+        grad = grad[:, None]
+    out = np.zeros((n_points, grad.shape[1]))
+    np.add.at(out, np.asarray(indices, dtype=np.intp), grad)
+    return out

@@ -1,0 +1,191 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sktopo import TopologicalLoss, stump_minimize
+from sktopo.functionals import PersistenceNorm
+from sktopo.optim import OptimizeResult
+from sktopo.smear import block_pool
+from sktopo.smear._fused import _BlockSampler
+from sktopo.smear._random import as_generator
+
+
+def _image(seed=0, shape=(16, 16)):
+    # structure at the scale of 2 x 2 blocks, plus a little pixel noise
+    rng = np.random.default_rng(seed)
+    coarse = rng.random((-(-shape[0] // 2), -(-shape[1] // 2))) * 10
+    fine = np.kron(coarse, np.ones((2, 2)))[:shape[0], :shape[1]]
+    return fine + 0.01 * rng.random(shape)
+
+
+def _loss(**kw):
+    return TopologicalLoss(PersistenceNorm(p=1, min_persistence=1.0), homology_dimensions=0,
+                           **kw)
+
+
+def test_fixed_random_state_gives_identical_runs():
+    x0 = _image()
+    kw = dict(block_size=2, eps=1.0, max_iter=30, learning_rate=0.1)
+    a = stump_minimize(_loss(), x0, random_state=3, **kw)
+    b = stump_minimize(_loss(), x0, random_state=3, **kw)
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.loss_curve, b.loss_curve)
+    c = stump_minimize(_loss(), x0, random_state=4, **kw)
+    assert not np.array_equal(a.x, c.x)
+
+
+@pytest.mark.parametrize("measure", ["center", "vertex", "simplex"])
+def test_tiny_image_run_lowers_the_loss(measure):
+    x0 = _image()
+    loss = _loss(gradient="death")
+    res = stump_minimize(loss, x0, block_size=2, measure=measure, eps=0.5,
+                         learning_rate=0.1, max_iter=150, random_state=0)
+    assert isinstance(res, OptimizeResult)
+    assert res.x.shape == x0.shape and res.n_iter == 150
+    assert len(res.loss_curve) == 150 and np.all(np.diff(res.step_times) >= 0)
+    assert loss(res.x) < 0.7 * loss(x0)
+
+
+def test_vanilla_and_ragged_and_dirichlet():
+    x0 = _image(1, (13, 11))
+    loss = _loss()
+    vanilla = stump_minimize(loss, x0, block_size=1, max_iter=100, learning_rate=0.1,
+                             random_state=0)
+    assert loss(vanilla.x) < loss(x0)
+    ragged = stump_minimize(loss, x0, block_size=3, eps=0.5, max_iter=100,
+                            simplex_sampling="dirichlet", learning_rate=0.1, random_state=0)
+    assert loss(ragged.x) < loss(x0)
+
+
+def test_superlevel_maximize_and_bce():
+    x0 = np.random.default_rng(2).random((12, 12))
+    loss = TopologicalLoss(-PersistenceNorm(p=1, min_persistence=0.2), homology_dimensions=0,
+                           superlevel=True)
+    res = stump_minimize(loss, x0, fidelity="bce", block_size=2, eps=0.05, max_iter=100,
+                         learning_rate=0.01, random_state=0)
+    assert loss(res.x) < loss(x0)       # more persistence
+    with pytest.raises(ValueError, match="bce"):
+        stump_minimize(loss, x0 * 2, fidelity="bce", max_iter=1)
+
+
+def test_mean_and_min_norm_of_several_samples():
+    x0 = _image()
+    loss = _loss()
+    mean = stump_minimize(loss, x0, block_size=2, eps=0.5, n_samples=3, n_jobs=2,
+                          max_iter=60, learning_rate=0.1, random_state=0)
+    serial = stump_minimize(loss, x0, block_size=2, eps=0.5, n_samples=3,
+                            max_iter=60, learning_rate=0.1, random_state=0)
+    np.testing.assert_allclose(mean.x, serial.x)
+    mn = stump_minimize(loss, x0, block_size=2, eps=0.5, n_samples=3, combine="min_norm",
+                        max_iter=60, learning_rate=0.1, random_state=0)
+    assert mn.min_norm is not None and mn.min_norm >= 0
+    assert loss(mn.x) < loss(x0)
+    stop = stump_minimize(loss, x0, block_size=2, eps=0.5, n_samples=3, combine="min_norm",
+                          tol=1e9, max_iter=60, random_state=0)
+    assert stop.converged and stop.n_iter == 1
+
+
+def test_callback_stops_and_sees_intermediate_results():
+    seen = []
+
+    def callback(res):
+        seen.append((res.n_iter, res.fun))
+        assert not res.x.flags.writeable
+        return res.n_iter == 5
+
+    res = stump_minimize(_loss(), _image(), block_size=2, max_iter=50, callback=callback,
+                         random_state=0)
+    assert res.n_iter == 5 and [s[0] for s in seen] == [1, 2, 3, 4, 5]
+    assert not res.converged and "callback" in res.message
+
+
+def test_convergence_warning_only_with_tol():
+    x0 = _image()
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        stump_minimize(_loss(), x0, block_size=2, eps=1.0, max_iter=5, tol=1e-12,
+                       n_iter_no_change=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = stump_minimize(_loss(), x0, block_size=2, max_iter=5, random_state=0)
+    assert not res.converged and "max_iter" in res.message
+
+
+def test_loss_rule_converges():
+    x0 = np.zeros((8, 8))        # no topology to remove: the loss stays 0
+    res = stump_minimize(_loss(), x0, block_size=2, max_iter=100, tol=1e-3,
+                         n_iter_no_change=10, random_state=0)
+    assert res.converged and res.n_iter == 20
+
+
+def test_cover_and_point_cloud():
+    x0 = _image()
+    labels = np.arange(64).reshape(8, 8).repeat(2, axis=0).repeat(2, axis=1)
+    loss = _loss()
+    res = stump_minimize(loss, x0, labels=labels, eps=0.2, max_iter=80, learning_rate=0.1,
+                         random_state=0)
+    assert loss(res.x) < loss(x0)
+    points = np.random.default_rng(0).normal(size=(30, 2))
+    rips = TopologicalLoss(PersistenceNorm(p=1), "rips", homology_dimensions=0)
+    res = stump_minimize(rips, points, subsample=0.7, eps=0.01, max_iter=40,
+                         learning_rate=0.02, random_state=0)
+    assert res.x.shape == points.shape and rips(res.x) < rips(points)
+
+
+def test_inputs_not_modified():
+    x0 = _image()
+    copy = x0.copy()
+    stump_minimize(_loss(), x0, block_size=2, eps=1.0, max_iter=10, random_state=0)
+    np.testing.assert_array_equal(x0, copy)
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (9, 7)])
+@pytest.mark.parametrize("measure", ["center", "vertex", "simplex"])
+def test_fused_sampler_matches_public_pooling(shape, measure):
+    # without noise, the fused float32 approximate is block_pool with the drawn weights
+    x = np.random.default_rng(0).random(shape) * 100
+    s = _BlockSampler(shape, (2, 2), measure, "normalized_uniform", 0.0)
+    flat = x.ravel().copy()
+    s.start(flat)
+    values, ctx = s.sample(as_generator(0))
+    nb = values.size
+    # recover the weights by pulling back the unit vector of every block
+    w = np.zeros(x.size)
+    for b in range(nb):
+        idx, vals = s.pullback(np.array([b]), np.array([1.0]), ctx)
+        w[idx] += vals
+    w = w.reshape(shape)
+    np.testing.assert_allclose(block_pool(np.ones(shape), 2, w), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(values, block_pool(x, 2, w), rtol=1e-5)
+
+
+def test_bad_arguments():
+    x0 = _image()
+    with pytest.raises(ValueError, match="block_size"):
+        stump_minimize(_loss(), x0, block_size=20)
+    with pytest.raises(ValueError, match="eps"):
+        stump_minimize(_loss(), x0, eps=-1.0)
+    with pytest.raises(ValueError, match="measure"):
+        stump_minimize(_loss(), x0, measure="mode")
+    with pytest.raises(ValueError, match="fidelity"):
+        stump_minimize(_loss(), x0, fidelity="l1")
+    with pytest.raises(ValueError, match="alpha"):
+        stump_minimize(_loss(), x0, alpha=2.0)
+    with pytest.raises(ValueError, match="combine"):
+        stump_minimize(_loss(), x0, combine="max")
+    with pytest.raises(ValueError, match="learning_rate"):
+        stump_minimize(_loss(), x0, learning_rate=0.0)
+    with pytest.raises(TypeError, match="loss"):
+        stump_minimize(PersistenceNorm(), x0)
+
+
+@pytest.mark.parametrize("shape", [(9, 7), (12,)])
+def test_vanilla_first_step_follows_the_exact_gradient(shape):
+    # block_size=1, eps=0: the first Adam step moves every pixel by lr * sign(gradient)
+    x0 = np.random.default_rng(5).random(shape) * 10
+    loss = _loss()
+    _, grad = loss.value_and_grad(x0)
+    res = stump_minimize(loss, x0, block_size=1, alpha=1.0, learning_rate=0.01, max_iter=1)
+    np.testing.assert_allclose(res.x, x0 - 0.01 * np.sign(grad), atol=1e-8)
+    assert np.count_nonzero(grad) > 0
