@@ -102,4 +102,3 @@ def test_bad_arguments():
         block_pool(np.zeros((4, 4)), 2, -np.ones((4, 4)))
     with pytest.raises(ValueError, match="grad"):
         block_pullback(np.ones((3, 3)), 2, np.ones((4, 4)))
-
