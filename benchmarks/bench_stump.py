@@ -4,8 +4,8 @@ Run: ``PYTHONPATH=. python benchmarks/bench_stump.py [--quick]``. Environment va
 ``STUMP_STEPS`` (default 10000), ``VANILLA_SECONDS`` (wall-time budget of the vanilla W2
 baseline, default 120), ``ROBUST_DRAWS`` (default 50, the reference code's),
 ``REDUCTION_STEPS`` (length of the STUMP run of the loss-reduction table, default
-2 * STUMP_STEPS). ``--quick`` (under a minute): 1000 STUMP steps (also the reduction run),
-10 s of vanilla, 10 noise draws; its numbers only check that the benchmark runs.
+2 * STUMP_STEPS). ``--quick`` (under a minute): 300 STUMP steps (also the reduction run),
+5 s of vanilla, 5 noise draws; its numbers only check that the benchmark runs.
 
 Prints:
 
@@ -45,10 +45,10 @@ from sktopo.persistence import _cubical
 
 QUICK = "--quick" in sys.argv[1:]
 DATA = Path(os.environ.get("STUMP_DATA", "/work/shared/data/stump"))
-STEPS = int(os.environ.get("STUMP_STEPS", 1000 if QUICK else 10000))
+STEPS = int(os.environ.get("STUMP_STEPS", 300 if QUICK else 10000))
 REDUCTION_STEPS = int(os.environ.get("REDUCTION_STEPS", STEPS if QUICK else 2 * STEPS))
-VANILLA_SECONDS = float(os.environ.get("VANILLA_SECONDS", 10 if QUICK else 120))
-ROBUST_DRAWS = int(os.environ.get("ROBUST_DRAWS", 10 if QUICK else 50))
+VANILLA_SECONDS = float(os.environ.get("VANILLA_SECONDS", 5 if QUICK else 120))
+ROBUST_DRAWS = int(os.environ.get("ROBUST_DRAWS", 5 if QUICK else 50))
 ROBUST_EPS = 10.0
 SNAPSHOT = max(1, STEPS // 100)
 LEVELS = (0.1, 0.25, 0.5, 0.8, 0.9)
@@ -186,7 +186,7 @@ def main():
     pooled = x0.reshape(64, 4, 64, 4).mean(axis=(1, 3))
     noisy_pooled = block_pool(x_opt + rng.uniform(-50, 50, x0.shape), 4,
                               sample_block_weights(x0.shape, 4, random_state=rng))
-    repeats = 50 if QUICK else 200
+    repeats = 15 if QUICK else 200
     pairing = median_time(bare_gudhi_pairing(pooled), repeats)
     pairing_noisy = median_time(bare_gudhi_pairing(noisy_pooled), repeats)
     pairing_noisy_cpu = median_time(bare_gudhi_pairing(noisy_pooled), repeats,
