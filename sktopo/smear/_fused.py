@@ -5,12 +5,15 @@ on the approximate (few critical cells) back to a sparse gradient on the input, 
 few passes over the input as possible:
 
 * block pooling (``"center"``, ``"simplex"``): the noise and the weights are drawn as
-  float32 uniforms straight from the raw bit stream into preallocated buffers (23 random
-  bits each, see ``_uniform_1_2``), then ``t = (x + h) * u`` in place and two block
-  sums (a BLAS matrix-vector product along the last axis); the iterate is mirrored in a
-  padded float32 buffer that the optimizer updates only where it changed. The pooled
-  values are therefore computed in float32 (the approximates are random to +-eps anyway);
-  the public functions of :mod:`sktopo.smear` are float64.
+  float32 uniforms straight from the raw bit stream into preallocated buffers, 16 random
+  bits each (one 32-bit half of a raw draw per pixel gives its noise and its weight, see
+  ``_uniform16_1_2``), then ``t = (U + xs) * u`` in place, where ``xs`` mirrors the
+  iterate shifted and scaled so that ``scale * (U + xs) = x + h``, and the block sums of
+  ``t`` and ``u`` together (slices of rows added, then a BLAS matrix-vector product
+  along the last axis). The mirror is a padded float32 buffer that the optimizer updates
+  only on the active pixels. The pooled values are therefore computed in float32 (the
+  approximates are random to +-eps anyway); the public functions of :mod:`sktopo.smear`
+  are float64.
 * block pooling ``"vertex"``: the pooled value of a block is ``x[v] + h[v]`` at one random
   pixel ``v``, so the noise is drawn at the pooled resolution (one uniform per block), which
   is the same distribution, and nothing is done at full resolution.
@@ -30,18 +33,32 @@ from ._pooling import check_block_size
 __all__ = []
 
 
-def _uniform_1_2(rng, out):
-    """Fill a float32 array with uniforms in [1, 2) from the raw 64-bit stream of ``rng``.
+_EXPONENT = np.uint32(0x3F800000)          # the bits of 1.0f
+_MANTISSA16 = np.uint32(0x7FFF80)          # the top 16 bits of a float32 mantissa
+HALF_BIN = 2.0 ** -17                      # half the width of a 16-bit bin
 
-    Each 32-bit half of a raw draw gives one float: its top 23 bits become the mantissa of
-    a float in [1, 2) (2**23 equally likely values, the resolution of float32 there). About
-    twice as fast as ``rng.random(dtype=np.float32)``.
+
+def _uniform16_1_2(rng, out):
+    """Fill a contiguous float32 array of even size with ``1 + k / 2**16``, k uniform in
+    ``0 .. 2**16 - 1``, two per 32-bit half of the raw 64-bit stream of ``rng``.
+
+    The first half of ``out`` takes the low 16 bits of each 32-bit word, the second half
+    the high 16 bits (independent bits, so independent values). Half the raw draws of
+    ``rng.random(dtype=np.float32)`` per value, at 16-bit resolution: adding ``HALF_BIN`` centres the bins, which
+    gives the uniform distribution on [1, 2) rounded to 2**16 levels (the approximates are
+    random to much more than that: for noise of half-width ``eps`` the step is
+    ``2 eps / 2**16``).
     """
-    bits = out.reshape(-1).view(np.uint32)
-    n = bits.size
+    bits = out.reshape(2, -1).view(np.uint32)
+    n = bits.shape[1]
     raw = rng.bit_generator.random_raw(-(-n // 2)).view(np.uint32)[:n]
-    np.right_shift(raw, np.uint32(9), out=bits)
-    bits |= np.uint32(0x3F800000)
+    low, high = bits
+    np.left_shift(raw, np.uint32(7), out=low)
+    low &= _MANTISSA16
+    low |= _EXPONENT
+    np.right_shift(raw, np.uint32(9), out=high)
+    high &= _MANTISSA16
+    high |= _EXPONENT
 
 
 class _IdentitySampler:
@@ -103,27 +120,49 @@ class _BlockSampler:
         self.ones = np.ones(self.sizes[-1], dtype=np.float32)
 
     def _block_sum(self, A):
-        # sum along the last block axis with a BLAS product, then over the others
-        s = A.reshape(-1, self.sizes[-1]) @ self.ones
-        split = []
+        """Block sums of ``A`` of shape ``(L,) + padded_shape`` -> ``(L,) + pooled_shape``.
+
+        The leading block axes are folded first by adding their ``k`` slices (contiguous
+        rows), then the last one by a BLAS matrix-vector product with ``ones(k)``, on
+        ``prod(k)`` times fewer values than the input.
+        """
+        s = A
+        lead = A.shape[0]
         for p, k in zip(self.pooled_shape[:-1], self.sizes[:-1]):
-            split += [p, k]
-        s = s.reshape(split + [self.pooled_shape[-1]])
-        return s.sum(axis=tuple(range(1, 2 * len(self.sizes) - 2, 2))) if len(
-            self.sizes) > 1 else s
+            lead *= p
+            if k == 1:
+                continue
+            s = s.reshape(lead, k, -1)
+            r = np.add(s[:, 0], s[:, 1])
+            for j in range(2, k):
+                r += s[:, j]
+            s = r
+        k = self.sizes[-1]
+        s = s.reshape(-1, k) @ self.ones if k > 1 else s.reshape(-1)
+        return s.reshape((A.shape[0],) + self.pooled_shape)
 
     def start(self, x, n_slots=1):
         self.x = x                                   # flat float64 iterate (image order)
         if self.measure == "vertex":
             return
-        # mirror of x - 3 eps (see sample), padded, in float32
-        self.shift = 3 * self.eps
-        self.xp = np.zeros(self.padded_shape, dtype=np.float32)
-        self.xp.ravel()[self.to_padded] = x - self.shift
-        self.buffers = [np.empty((2,) + self.padded_shape, dtype=np.float32)
-                        for _ in range(n_slots)]
+        # Mirror of (x - shift) / scale, padded, in float32 (see sample): the approximate
+        # of a block is scale * sum((U + xs) u) / sum(u) with U = 1 + (k + 1/2) / 2**16
+        # uniform, i.e. x + 2 eps (U - 1) - eps = x + h.
+        if self.eps > 0:
+            self.scale = 2 * self.eps
+            self.shift = 3 * self.eps - 2 * self.eps * HALF_BIN
+        else:
+            self.scale, self.shift = 1.0, 0.0
+        self.inv_scale = 1.0 / self.scale
+        npad = int(np.prod(self.padded_shape))
+        self.npad = npad
+        self.xs = np.zeros(self.padded_shape, dtype=np.float32)
+        self.xs.ravel()[self.to_padded] = (x - self.shift) * self.inv_scale
+        # per slot: [t (npad) | u (npad) | 1 spare] so that every random fill has even size
+        self.buffers = [np.empty(2 * npad + 1, dtype=np.float32) for _ in range(n_slots)]
+        self._idx, self._padded_idx = None, None
         if self.measure == "center":
-            self.inv_count = (1.0 / self.count).reshape(self.pooled_shape)
+            self.inv_count = (self.scale / self.count).reshape(self.pooled_shape)
 
     def sample(self, rng, slot=0):
         if self.measure == "vertex":
@@ -135,45 +174,46 @@ class _BlockSampler:
             if self.eps > 0:
                 values = values + (rng.random(nb) * (2 * self.eps) - self.eps)
             return values.reshape(self.pooled_shape), pix
-        buf = self.buffers[slot]
-        t, u = buf[0], buf[1]
-        two_eps = np.float32(2 * self.eps)
+        flat = self.buffers[slot]
+        npad = self.npad
+        both = flat[:2 * npad].reshape((2,) + self.padded_shape)
+        t, u = both
         if self.measure == "center":
             if self.eps > 0:
-                # x + h = x - 3 eps + 2 eps U' with U' uniform in [1, 2)
-                _uniform_1_2(rng, t)
-                t *= two_eps
-                t += self.xp
+                _uniform16_1_2(rng, flat[:npad + npad % 2])
+                t += self.xs                         # (x + h - shift') / scale, see start
                 if self.valid is not None:
                     t *= self.valid
-                pooled = self._block_sum(t)
+                pooled = self._block_sum(t[None])[0]
             else:
-                pooled = self._block_sum(self.xp)
-            return (pooled * self.inv_count).astype(np.float64), None
-        # simplex: t = (x + h) * u, pooled = block_sum(t) / block_sum(u)
+                pooled = self._block_sum(self.xs[None])[0]
+            pooled *= self.inv_count
+            return pooled.astype(np.float64), None
+        # simplex: t = (U + xs) * u, pooled = scale * block_sum(t) / block_sum(u)
         if self.eps > 0:
-            _uniform_1_2(rng, buf)
+            _uniform16_1_2(rng, flat[:2 * npad])
         else:
-            _uniform_1_2(rng, u)
+            _uniform16_1_2(rng, flat[npad:2 * npad + npad % 2])
         if self.simplex_sampling == "dirichlet":
-            # standard exponentials -log(V), V = 2 - U' uniform in (0, 1]
-            np.subtract(np.float32(2), u, out=u)
+            # standard exponentials -log(V), V = 2 - U uniform in (0, 1) (16-bit levels)
+            np.subtract(np.float32(2 - HALF_BIN), u, out=u)
             np.log(u, out=u)
             np.negative(u, out=u)
         else:
-            u -= np.float32(1)                       # uniform in [0, 1)
+            u -= np.float32(1 - HALF_BIN)            # uniform in (0, 1)
         if self.valid is not None:
             u *= self.valid
         if self.eps > 0:
-            t *= two_eps
-            t += self.xp                             # x + h (the 3 eps shift is in xp)
+            t += self.xs
             t *= u
         else:
-            np.multiply(self.xp, u, out=t)
-        total = self._block_sum(u)
-        pooled = self._block_sum(t)
-        pooled /= total
-        return pooled.astype(np.float64), (u, total)
+            np.multiply(self.xs, u, out=t)
+        sums = self._block_sum(both)
+        pooled = sums[0]
+        pooled /= sums[1]
+        if self.scale != 1.0:
+            pooled *= np.float32(self.scale)
+        return pooled.astype(np.float64), (u, sums[1])
 
     def pullback(self, idx, vals, ctx):
         """Sparse gradient on pooled blocks ``idx`` -> sparse gradient on pixels."""
@@ -186,12 +226,19 @@ class _BlockSampler:
             w = u.ravel()[self.table[idx]] / total.ravel()[idx][:, None]
         pix = self.orig[idx]
         g = w * vals[:, None]
-        keep = pix >= 0
-        return pix[keep], g[keep].astype(np.float64)
+        if self.ragged:
+            keep = pix >= 0
+            return pix[keep], g[keep].astype(np.float64)
+        return pix.ravel(), g.ravel().astype(np.float64, copy=False)
 
     def update(self, idx, new):
-        if self.measure != "vertex":
-            self.xp.ravel()[self.to_padded[idx]] = new - self.shift
+        if self.measure == "vertex":
+            return
+        if idx is not self._idx:                     # the active set grew: new index array
+            self._idx, self._padded_idx = idx, self.to_padded[idx]
+        vals = new - self.shift
+        vals *= self.inv_scale
+        self.xs.ravel()[self._padded_idx] = vals.astype(np.float32)
 
 
 class _CoverSampler:
