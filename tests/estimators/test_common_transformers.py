@@ -6,11 +6,13 @@ The estimators are built with small, fast parameters kept in one place (``INIT_P
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sktopo import TopoImageSimplifier
+from sktopo import PointCloudTopoOptimizer, TopoImageSimplifier
 
 # small and fast: the checks fit and transform tiny random data many times
 INIT_PARAMS = {
     TopoImageSimplifier: dict(max_iter=3),
+    # Rips: the checks use points of up to 10 dimensions (weak alpha takes at most 3)
+    PointCloudTopoOptimizer: dict(filtration="rips", max_iter=3),
 }
 
 # fit only validates (the optimization happens per image in transform), so n_iter_ exists
