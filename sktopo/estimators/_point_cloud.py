@@ -18,7 +18,7 @@ from ..functionals import DiagramDistance, DiagramFunctional, PersistenceNorm, P
 from ..loss import TopologicalLoss
 from ..optim import stump_minimize
 from ..penalties import GroupingPenalty
-from ..utils._sklearn_compat import Interval, Options, StrOptions, _fit_context, validate_data
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
 from ..utils._validation import (check_homology_dimensions, check_option, check_points,
                                  check_scalar)
 
@@ -61,10 +61,10 @@ def _functional(objective, dims, *, maximize, p, q, i0, min_persistence, max_per
 def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximize=False,
                          p=2, q=0, i0=1, min_persistence=0.0, max_persistence=np.inf,
                          target=None, filtration="weak_alpha", max_edge_length=np.inf,
-                         grouping=0.0, grouping_scale=1.0, grouping_kernel="uniform",
-                         fidelity_weight=0.0, subsample=1.0, eps=0.0, learning_rate=0.01,
-                         max_iter=500, tol=None, random_state=None, callback=None,
-                         verbose=0):
+                         gradient="both", grouping=0.0, grouping_scale=1.0,
+                         grouping_kernel="uniform", fidelity_weight=0.0, subsample=1.0,
+                         eps=0.0, learning_rate=0.01, max_iter=500, tol=None,
+                         random_state=None, callback=None, verbose=0):
     r"""Move the points of a cloud to lower (or raise) a function of its diagrams.
 
     Minimizes, with Adam,
@@ -113,6 +113,8 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
         Vietoris-Rips (any dimension; H1 and above are expensive beyond ~100 points).
     max_edge_length : float, default=np.inf
         Truncation of the Rips filtration.
+    gradient : {"both", "birth", "death"}, default="both"
+        Which critical edges move: those of the births, of the deaths, or both.
     grouping : float, default=0
         Weight :math:`\lambda` of the grouping term, >= 0 (0: no grouping).
     grouping_scale : float, default=1.0
@@ -176,14 +178,15 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
         dims = check_homology_dimensions(homology_dimensions, max_dim)
     check_scalar(p, "p", low=0, include_low=False)
     check_scalar(grouping, "grouping", low=0)
-    check_scalar(fidelity_weight, "fidelity_weight", low=0, high=1, )
+    check_scalar(fidelity_weight, "fidelity_weight", low=0, high=1)
     if fidelity_weight >= 1:
         raise ValueError(f"The 'fidelity_weight' parameter must be < 1, got "
                          f"{fidelity_weight!r}.")
     funcs = _functional(objective, dims, maximize=maximize, p=p, q=q, i0=i0,
                         min_persistence=min_persistence, max_persistence=max_persistence,
                         target=target)
-    loss = TopologicalLoss(funcs, filtration=filtration, max_edge_length=max_edge_length)
+    loss = TopologicalLoss(funcs, filtration=filtration, max_edge_length=max_edge_length,
+                           gradient=gradient)
     penalty = None
     if grouping > 0:
         penalty = GroupingPenalty(X0, scale=grouping_scale, kernel=grouping_kernel)
@@ -277,6 +280,8 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         The filtration of the cloud.
     max_edge_length : float, default=np.inf
         Truncation of the Rips filtration.
+    gradient : {"both", "birth", "death"}, default="both"
+        Which critical edges move.
     grouping : float, default=0
         Weight :math:`\lambda` of the grouping term (0: none).
     grouping_scale : float, default=1.0
@@ -347,6 +352,7 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         "target": ["array-like", dict, None],
         "filtration": [StrOptions(set(_FILTRATIONS))],
         "max_edge_length": [Interval(Real, 0, None, closed="both")],
+        "gradient": [StrOptions({"both", "birth", "death"})],
         "grouping": [Interval(Real, 0, None, closed="left")],
         "grouping_scale": [Interval(Real, 0, None, closed="neither")],
         "grouping_kernel": [StrOptions(set(_KERNELS))],
@@ -363,7 +369,7 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
 
     def __init__(self, objective="energy", *, homology_dimensions=0, maximize=False, p=2,
                  q=0, i0=1, min_persistence=0.0, max_persistence=np.inf, target=None,
-                 filtration="weak_alpha", max_edge_length=np.inf, grouping=0.0,
+                 filtration="weak_alpha", max_edge_length=np.inf, gradient="both", grouping=0.0,
                  grouping_scale=1.0, grouping_kernel="uniform", fidelity_weight=0.0,
                  subsample=1.0, eps=0.0, learning_rate=0.01, max_iter=500, tol=None,
                  random_state=None, verbose=0):
@@ -378,6 +384,7 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         self.target = target
         self.filtration = filtration
         self.max_edge_length = max_edge_length
+        self.gradient = gradient
         self.grouping = grouping
         self.grouping_scale = grouping_scale
         self.grouping_kernel = grouping_kernel
@@ -411,7 +418,8 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
             maximize=self.maximize, p=self.p, q=self.q, i0=self.i0,
             min_persistence=self.min_persistence, max_persistence=self.max_persistence,
             target=self.target, filtration=self.filtration,
-            max_edge_length=self.max_edge_length, grouping=self.grouping,
+            max_edge_length=self.max_edge_length, gradient=self.gradient,
+            grouping=self.grouping,
             grouping_scale=self.grouping_scale, grouping_kernel=self.grouping_kernel,
             fidelity_weight=self.fidelity_weight, subsample=self.subsample, eps=self.eps,
             learning_rate=self.learning_rate, max_iter=self.max_iter, tol=self.tol,

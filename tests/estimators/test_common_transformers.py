@@ -3,7 +3,6 @@
 The estimators are built with small, fast parameters kept in one place (``INIT_PARAMS``).
 """
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktopo import PointCloudTopoOptimizer, TopoImageSimplifier
