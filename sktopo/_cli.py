@@ -1,4 +1,9 @@
-"""Command line: ``python -m sktopo demo``."""
+"""Command line of sktopo.
+
+``python -m sktopo demo``: the README's main job. ``python -m sktopo diagram IN``: print (and
+optionally plot) the persistence diagram of an image. Bad arguments or unreadable files give
+exit code 2 and a one-line message, never a traceback.
+"""
 
 import argparse
 import os
@@ -55,10 +60,70 @@ def _demo(args):
     return 0
 
 
+def _diagram(args):
+    import numpy as np
+
+    from ._io import read_image
+    from .persistence import cubical_persistence
+
+    image = read_image(args.input, channel=args.channel)
+    dims = tuple(args.dims) if args.dims else None
+    dgms = cubical_persistence(image, dims, superlevel=args.superlevel,
+                               connectivity=args.connectivity)
+    print(f"# {args.input}: shape {image.shape}, "
+          f"{'superlevel' if args.superlevel else 'sublevel'}, "
+          f"connectivity={args.connectivity}")
+    print("dim\tbirth\tdeath\tlifetime\tbirth_pixel\tdeath_pixel")
+    for d, dgm in dgms.items():
+        keep = dgm.lifetimes > args.min_persistence
+        order = np.argsort(-dgm.lifetimes[keep], kind="stable")
+        for k in np.flatnonzero(keep)[order]:
+            bpix = tuple(int(i) for i in np.unravel_index(dgm.birth_index[k], image.shape))
+            dpix = ("-" if dgm.death_index[k] < 0 else str(tuple(
+                int(i) for i in np.unravel_index(dgm.death_index[k], image.shape))))
+            print(f"{d}\t{dgm.births[k]:.6g}\t{dgm.deaths[k]:.6g}\t"
+                  f"{dgm.lifetimes[k]:.6g}\t{bpix}\t{dpix}")
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from .plotting import plot_diagram
+
+        ax = plot_diagram(dgms, title=os.path.basename(args.input))
+        ax.figure.savefig(args.plot, dpi=100, bbox_inches="tight")
+        plt.close(ax.figure)
+        print(f"# wrote {os.path.abspath(args.plot)}")
+    return 0
+
+
+def _add_filtration_options(parser):
+    parser.add_argument("--superlevel", action="store_true",
+                        help="superlevel filtration (bright features) instead of sublevel")
+    parser.add_argument("--connectivity", choices=("full", "face"), default="full",
+                        help="full: pixels are top cells (8-connectivity); face: pixels are "
+                        "vertices (4-connectivity)")
+    parser.add_argument("--channel", type=int, default=None,
+                        help="use this channel of a color image (default: luminance "
+                        "0.299 R + 0.587 G + 0.114 B)")
+
+
 def main(argv=None):
-    """Entry point of ``python -m sktopo``."""
-    parser = argparse.ArgumentParser(prog="python -m sktopo", description=__doc__)
+    """Entry point of ``python -m sktopo``; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m sktopo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    diagram = sub.add_parser("diagram", help="print (and plot) the persistence diagram of "
+                             "an image (PNG, TIFF, JPEG, BMP or NPY)")
+    diagram.add_argument("input", help="image file")
+    diagram.add_argument("--dims", type=int, nargs="+", default=None,
+                         help="homology dimensions (default: all)")
+    diagram.add_argument("--min-persistence", type=float, default=0.0,
+                         help="print only points with a longer lifetime")
+    diagram.add_argument("--plot", default=None, metavar="OUT.png",
+                         help="also draw the diagram into this PNG")
+    _add_filtration_options(diagram)
     demo = sub.add_parser("demo", help="diagrams and one topological gradient step on a "
                           "synthetic image, written as PNGs")
     demo.add_argument("-o", "--output", default="sktopo_output", help="output folder")
@@ -68,7 +133,14 @@ def main(argv=None):
     demo.add_argument("--step", type=float, default=0.5, help="gradient step size")
     demo.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
-    return _demo(args)
+    command = {"demo": _demo, "diagram": _diagram}[args.command]
+    try:
+        return command(args)
+    except (OSError, ValueError, TypeError) as exc:
+        # a user's mistake (a path, a format, a parameter): one line, no traceback
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"python -m sktopo {args.command}: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,3 +12,52 @@ def test_demo_writes_pngs(tmp_path, capsys):
         assert path.exists() and os.path.getsize(path) > 0
         assert str(path) in printed
     assert "loss" in printed
+
+
+def run_cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "sktopo", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_diagram_command_prints_and_plots(tmp_path):
+    import numpy as np
+
+    from sktopo._io import write_image
+
+    image = np.full((9, 11), 200.0)
+    image[2, 2], image[6, 8] = 10.0, 60.0
+    path = tmp_path / "in.png"
+    write_image(path, image)
+    plot = tmp_path / "dgm.png"
+    done = run_cli("diagram", str(path), "--dims", "0", "--plot", str(plot))
+    assert done.returncode == 0, done.stderr
+    lines = [line.split("\t") for line in done.stdout.splitlines()
+             if not line.startswith(("#", "dim"))]
+    assert [(r[1], r[2], r[4], r[5]) for r in lines] == [
+        # the merge happens at the first 200-pixel (in index order) touching (6, 8)
+        ("10", "inf", "(2, 2)", "-"), ("60", "200", "(6, 8)", "(5, 7)")]
+    assert plot.exists() and plot.stat().st_size > 0
+
+
+def test_cli_errors_exit_2_without_traceback(tmp_path):
+    done = run_cli("diagram", str(tmp_path / "missing.png"))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "missing.png" in done.stderr
+    done = run_cli("diagram", str(tmp_path / "x.png"), "--connectivity", "diagonal")
+    assert done.returncode == 2 and "connectivity" in done.stderr
+    bad = tmp_path / "bad.txt"
+    bad.write_text("hello")
+    done = run_cli("diagram", str(bad))
+    assert done.returncode == 2 and "format" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = run_cli("nonsense")
+    assert done.returncode == 2
+
+
+def test_help_for_each_command():
+    for command in ("demo", "diagram"):
+        done = run_cli(command, "--help")
+        assert done.returncode == 0 and "usage" in done.stdout

@@ -1,5 +1,6 @@
 """Synthetic inputs with known topology."""
 
 from ._images import make_blobs_image
+from ._stump import load_stump_image
 
-__all__ = ["make_blobs_image"]
+__all__ = ["load_stump_image", "make_blobs_image"]

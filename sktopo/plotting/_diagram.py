@@ -5,7 +5,7 @@ import numpy as np
 __all__ = ["plot_diagram"]
 
 
-def plot_diagram(diagrams, ax=None, *, title=None):
+def plot_diagram(diagrams, ax=None, *, region=None, title=None):
     """Plot persistence diagrams, essential points on a line above the finite ones.
 
     Parameters
@@ -14,6 +14,9 @@ def plot_diagram(diagrams, ax=None, *, title=None):
         The diagrams, e.g. the output of :func:`~sktopo.persistence.cubical_persistence`.
     ax : matplotlib Axes, default=None
         Where to draw; None creates a new figure.
+    region : PersistenceNorm, default=None
+        Shade the birth/lifetime region a :class:`~sktopo.functionals.PersistenceNorm`
+        counts (sublevel diagrams: above the diagonal).
     title : str, default=None
         Axes title.
 
@@ -47,6 +50,8 @@ def plot_diagram(diagrams, ax=None, *, title=None):
     low, high = low - pad, high + pad
     inf_line = high + 2 * pad
     ax.plot([low, inf_line], [low, inf_line], color="0.6", lw=1)
+    if region is not None:
+        _shade_region(ax, region, low, inf_line)
     ax.axhline(inf_line, color="0.8", lw=1, ls="--")
     for dim, dgm in sorted(diagrams.items()):
         deaths = np.where(np.isinf(dgm.deaths), inf_line, dgm.deaths)
@@ -59,3 +64,13 @@ def plot_diagram(diagrams, ax=None, *, title=None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def _shade_region(ax, norm, low, high):
+    """Shade {b in birth_range, min_persistence < d - b <= max_persistence}."""
+    b_low, b_high = norm.birth_range if norm.birth_range is not None else (low, high)
+    b = np.linspace(max(b_low, low), min(b_high, high), 200)
+    lower = np.minimum(b + norm.min_persistence, high)
+    upper = np.minimum(b + norm.max_persistence, high)
+    ax.fill_between(b, lower, upper, color="tab:orange", alpha=0.15, lw=0,
+                    label="functional's region")

@@ -1,0 +1,71 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from sktopo import TopologicalLoss, stump_minimize  # noqa: E402
+from sktopo.functionals import PersistenceNorm  # noqa: E402
+from sktopo.persistence import cubical_persistence  # noqa: E402
+from sktopo.plotting import (plot_diagram, plot_image_change, plot_loss_curve,  # noqa: E402
+                             plot_point_cloud_change)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_plot_diagram_draws_every_dimension_and_region(rng):
+    dgms = cubical_persistence(rng.random((10, 10)))
+    ax = plot_diagram(dgms, region=PersistenceNorm(min_persistence=0.2))
+    # one scatter per dimension with all its points, plus the shaded region
+    for dim, dgm in dgms.items():
+        scatter = next(c for c in ax.collections if c.get_label().startswith(f"H{dim}"))
+        assert len(scatter.get_offsets()) == len(dgm)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("H0" in t for t in labels) and any("H1" in t for t in labels)
+    assert "functional's region" in labels
+    # essential points are drawn on the line above the finite ones
+    h0 = next(c for c in ax.collections if c.get_label().startswith("H0"))
+    assert h0.get_offsets()[:, 1].max() > max(dgms[0].deaths[~dgms[0].essential])
+
+
+def test_plot_loss_curve_step_and_time():
+    loss = TopologicalLoss(PersistenceNorm(p=1), homology_dimensions=0)
+    x0 = np.random.default_rng(0).random((8, 8))
+    runs = [stump_minimize(loss, x0, block_size=1, max_iter=5, random_state=0),
+            stump_minimize(loss, x0, block_size=2, max_iter=7, random_state=0)]
+    ax = plot_loss_curve(runs, x="time", labels=["vanilla", "stump"], relative=True)
+    lines = ax.get_lines()
+    assert [len(line.get_xdata()) for line in lines] == [5, 7]
+    assert ax.get_xlabel() == "wall time (s)"
+    assert lines[0].get_ydata()[0] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="x"):
+        plot_loss_curve(runs, x="epoch")
+
+
+def test_plot_image_change():
+    before = np.zeros((5, 6))
+    after = before.copy()
+    after[2, 3] = 1.0
+    axes = plot_image_change(before, after)
+    diff = axes[2].get_images()[0].get_array()
+    assert diff[2, 3] == 1.0 and np.abs(diff).sum() == 1.0
+    with pytest.raises(ValueError, match="same shape"):
+        plot_image_change(before, after[:4])
+
+
+def test_plot_point_cloud_change(rng):
+    before = rng.random((10, 2))
+    after = before.copy()
+    after[:3] += 0.5
+    ax = plot_point_cloud_change(before, after)
+    segments = ax.collections[0].get_segments()
+    assert len(segments) == 3
+    traj = np.stack([before, (before + after) / 2, after])
+    ax = plot_point_cloud_change(before, after, trajectories=traj)
+    assert len(ax.collections[0].get_segments()) == 10
