@@ -74,7 +74,7 @@ def _clip_block(block_size, shape):
 def simplify_image(image, goal="simplify", *, threshold=None, homology_dimensions=0,
                    betti=1, target=None, superlevel=False, connectivity="full", p=1,
                    gradient="both", fidelity="mse", fidelity_weight=None, solver="stump",
-                   block_size=2, measure="simplex", eps=0.0, learning_rate=0.05,
+                   block_size=2, measure="simplex", eps=0.0, learning_rate=None,
                    max_iter=200, tol=None, random_state=None, callback=None, verbose=0):
     r"""Change an image so that its persistence diagrams meet a topological goal.
 
@@ -141,8 +141,10 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
         Weights of a block in ``"stump"``.
     eps : float, default=0
         Half-width of the uniform noise of ``"stump"`` (image units), >= 0.
-    learning_rate : float, default=0.05
-        Adam's learning rate (image units per step, roughly).
+    learning_rate : float, default=None
+        Adam's learning rate, in image units (a pixel moves by about this much per step).
+        None means 1 % of the value range (max - min) of the image (1e-2 for a constant
+        image); the STUMP paper uses 0.05 on images in [0, 255].
     max_iter : int, default=200
         Number of Adam steps.
     tol : float, default=None
@@ -175,7 +177,7 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     >>> image = np.zeros((9, 9))
     >>> image[2, 2], image[6, 6], image[2, 6] = 10.0, 9.0, 0.5     # two peaks and a speck
     >>> res = simplify_image(image, threshold=1.0, superlevel=True, solver="vanilla",
-    ...                      learning_rate=0.05, max_iter=100)
+    ...                      max_iter=100)
     >>> dgm = cubical_persistence(res.x, 0, superlevel=True)[0]
     >>> np.sort(dgm.lifetimes).round(2).tolist()   # the speck is gone, the peaks remain
     [9.0, inf]
@@ -185,11 +187,14 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     x0 = check_values(image, "image", ndim=(1, 2, 3))
     dims = check_homology_dimensions(homology_dimensions, x0.ndim - 1)
     check_scalar(p, "p", low=0, include_low=False)
+    value_range = float(np.ptp(x0))
     if threshold is None:
         if goal in ("simplify", "enhance"):
-            threshold = _DEFAULT_THRESHOLD * float(x0.max() - x0.min())
+            threshold = _DEFAULT_THRESHOLD * value_range
     else:
         check_scalar(threshold, "threshold", low=0)
+    if learning_rate is None:
+        learning_rate = 0.01 * value_range if value_range > 0 else 0.01
     if fidelity_weight is None:
         fidelity_weight = 1.0 / x0.size
     check_scalar(fidelity_weight, "fidelity_weight", low=0, high=1)
@@ -264,8 +269,8 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         STUMP block weights.
     eps : float, default=0
         STUMP noise half-width.
-    learning_rate : float, default=0.05
-        Adam's learning rate.
+    learning_rate : float, default=None
+        Adam's learning rate (image units); None means 1 % of each image's value range.
     max_iter : int, default=200
         Adam steps per image.
     tol : float, default=None
@@ -335,7 +340,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         "block_size": [Interval(Integral, 1, None, closed="left"), tuple],
         "measure": [StrOptions({"center", "vertex", "simplex"})],
         "eps": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "n_jobs": [Integral, None],
@@ -346,7 +351,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
     def __init__(self, goal="simplify", *, threshold=None, homology_dimensions=0, betti=1,
                  target=None, image_shape=None, superlevel=False, connectivity="full", p=1,
                  gradient="both", fidelity="mse", fidelity_weight=None, solver="stump",
-                 block_size=2, measure="simplex", eps=0.0, learning_rate=0.05,
+                 block_size=2, measure="simplex", eps=0.0, learning_rate=None,
                  max_iter=200, tol=None, n_jobs=None, random_state=None, verbose=0):
         self.goal = goal
         self.threshold = threshold
