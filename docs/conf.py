@@ -1,6 +1,12 @@
 """Sphinx configuration of the sktopo documentation."""
 
+import os
+
 import sktopo
+
+# the gallery runs every example with scaled-down settings (the full runs live in benchmarks/)
+os.environ.setdefault("SKTOPO_QUICK", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 project = "sktopo"
 author = "The sktopo developers"
@@ -18,6 +24,11 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    "ignore_pattern": r"/_",
+    "within_subsection_order": "FileNameSortKey",
+    "abort_on_example_error": True,
 }
+numpydoc_xref_param_type = False
+nitpicky = False
 html_theme = "alabaster"
 exclude_patterns = ["_build"]

@@ -10,7 +10,6 @@ bars from the noise. Pushing the short bars to the diagonal with the exact gradi
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 
 from sktopo import TopologicalLoss
 from sktopo.datasets import make_blobs_image

@@ -11,17 +11,25 @@ transferred by the sliced Wasserstein matching with 20 directions, as in the pap
 
 # %%
 import os
-import sys
 
 import matplotlib.pyplot as plt
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import QUICK, load, save  # noqa: E402
+from sktopo.datasets import load_stump_image
+from sktopo.plotting import plot_critical_smear
+from sktopo.smear import critical_smear
 
-from sktopo.plotting import plot_critical_smear  # noqa: E402
-from sktopo.smear import critical_smear  # noqa: E402
+# SKTOPO_QUICK=1 (set by the docs build) scales the run down; full runs: benchmarks/
+QUICK = os.environ.get("SKTOPO_QUICK", "0") != "0"
 
-x0 = load("circle.png", (slice(0, 210), slice(0, 210)), 1, negate=False)
+
+def save(fig, name):
+    """Write the figure into SKTOPO_OUTPUT (default sktopo_output/) when run as a script."""
+    folder = os.environ.get("SKTOPO_OUTPUT", "sktopo_output")
+    os.makedirs(folder, exist_ok=True)
+    fig.savefig(os.path.join(folder, name), dpi=100, bbox_inches="tight")
+
+
+x0 = load_stump_image("circle")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 5))

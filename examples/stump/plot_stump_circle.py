@@ -10,17 +10,33 @@ pooling, uniform noise eps = 100, W1; vanilla: full image, W2 (STUMP paper, Sec.
 
 # %%
 import os
-import sys
 
 import matplotlib.pyplot as plt
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import QUICK, bars, load, save  # noqa: E402
+from sktopo import TopologicalLoss, stump_minimize
+from sktopo.datasets import load_stump_image
+from sktopo.functionals import PersistenceNorm
+from sktopo.persistence import cubical_persistence
 
-from sktopo import TopologicalLoss, stump_minimize  # noqa: E402
-from sktopo.functionals import PersistenceNorm  # noqa: E402
+# SKTOPO_QUICK=1 (set by the docs build) scales the run down; full runs: benchmarks/
+QUICK = os.environ.get("SKTOPO_QUICK", "0") != "0"
 
-x0 = load("circle.png", (slice(0, 210), slice(0, 210)), 1, negate=False)
+
+def bars(x, dim, threshold=50.0):
+    """Sum of the lifetimes above ``threshold`` and their number."""
+    norm = PersistenceNorm(p=1, min_persistence=threshold)
+    dgm = cubical_persistence(x, dim)[dim]
+    return norm(dgm), int(norm.region(dgm).sum())
+
+
+def save(fig, name):
+    """Write the figure into SKTOPO_OUTPUT (default sktopo_output/) when run as a script."""
+    folder = os.environ.get("SKTOPO_OUTPUT", "sktopo_output")
+    os.makedirs(folder, exist_ok=True)
+    fig.savefig(os.path.join(folder, name), dpi=100, bbox_inches="tight")
+
+
+x0 = load_stump_image("circle")
 steps = 300 if QUICK else 10_000
 vanilla_steps = 10 if QUICK else 10_000
 

@@ -11,18 +11,34 @@ evaluated on snapshots after the runs, outside the timings.
 
 # %%
 import os
-import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import QUICK, bars, load, save  # noqa: E402
+from sktopo import TopologicalLoss, stump_minimize
+from sktopo.datasets import load_stump_image
+from sktopo.functionals import PersistenceNorm
+from sktopo.persistence import cubical_persistence
 
-from sktopo import TopologicalLoss, stump_minimize  # noqa: E402
-from sktopo.functionals import PersistenceNorm  # noqa: E402
+# SKTOPO_QUICK=1 (set by the docs build) scales the run down; full runs: benchmarks/
+QUICK = os.environ.get("SKTOPO_QUICK", "0") != "0"
 
-x0 = load("blobs.png", (slice(0, 256), slice(0, 256)), 0, negate=True)
+
+def bars(x, dim, threshold=50.0):
+    """Sum of the lifetimes above ``threshold`` and their number."""
+    norm = PersistenceNorm(p=1, min_persistence=threshold)
+    dgm = cubical_persistence(x, dim)[dim]
+    return norm(dgm), int(norm.region(dgm).sum())
+
+
+def save(fig, name):
+    """Write the figure into SKTOPO_OUTPUT (default sktopo_output/) when run as a script."""
+    folder = os.environ.get("SKTOPO_OUTPUT", "sktopo_output")
+    os.makedirs(folder, exist_ok=True)
+    fig.savefig(os.path.join(folder, name), dpi=100, bbox_inches="tight")
+
+
+x0 = load_stump_image("blobs")
 a = 1 - 1 / x0.size
 seconds = 5.0 if QUICK else 240.0
 

@@ -15,15 +15,23 @@ diagram point is then born and dies at single pixels, and points of zero persist
 values at birth and death) are dropped.
 """
 
+import math
+
 import numpy as np
 
 from ..utils._validation import check_homology_dimensions, check_option, check_values
 from ._diagram import Diagram
 from ._signal import _order_ranks, signal_pairs
 
+try:
+    from . import _pairing
+except ImportError:  # pragma: no cover - the compiled kernels were not built
+    _pairing = None
+
 __all__ = ["cubical_persistence"]
 
 _CONNECTIVITY = {"full", "face"}
+_MAX_PADDED_SIZE = 2 ** 31 - 8   # the compiled kernel indexes the padded image with int32
 
 
 def _check_connectivity(connectivity, ndim):
@@ -65,12 +73,42 @@ def _gudhi_pairs(ranks, dims, connectivity):
     return pairs
 
 
-def _sublevel_pairs(f, dims, connectivity):
+def _padded(f):
+    """``f`` surrounded by one layer of ``+inf``: the border of the compiled kernel."""
+    padded = np.empty(tuple(s + 2 for s in f.shape))
+    padded.fill(np.inf)
+    padded[(slice(1, -1),) * f.ndim] = f
+    return padded
+
+
+def _compiled_pairs(f, dims, connectivity):
+    """The compiled kernels: union-find for H0 and, by duality, the top dimension."""
+    if f.ndim == 1:
+        return {0: _pairing.signal_pairs(f)}
+    top = f.ndim - 1
+    low_pairs, top_pairs = _pairing.grid_pairs(_padded(f), f.size, connectivity == "full",
+                                               0 in dims, top in dims)
+    return {d: low_pairs if d == 0 else top_pairs for d in dims}
+
+
+def _sublevel_pairs(f, dims, connectivity, backend="auto"):
     """Critical pixels of the sublevel filtration of a finite float64 array ``f``.
 
     Returns a dict {dim: (birth_index, death_index)} of C-order flat indices, ``-1``
     for an essential death. Ties broken by flat index.
+
+    ``backend`` is "compiled" (the Cython kernels; every dimension of a signal or an image,
+    H0 and H2 of a volume), "gudhi" (the reference: GUDHI on the ranks, the numpy
+    algorithm for a signal) or "auto" (compiled when it is built and covers ``dims``).
+    Both give the same pairs.
     """
+    covered = (_pairing is not None and not (f.ndim == 3 and 1 in dims)
+               and (f.ndim == 1 or math.prod(s + 2 for s in f.shape) < _MAX_PADDED_SIZE))
+    if backend == "compiled" and not covered:
+        raise ValueError("The compiled kernels are not built or do not cover this input "
+                         "(H1 of a volume, 2**31 pixels or more).")
+    if backend == "compiled" or (backend == "auto" and covered):
+        return _compiled_pairs(f, dims, connectivity)
     if f.ndim == 1:
         return {0: signal_pairs(f)}
     ranks = _order_ranks(f.ravel()).reshape(f.shape).astype(np.float64)
@@ -83,6 +121,8 @@ def _diagram_from_pairs(values, birth_index, death_index, dim, superlevel):
     deaths = np.where(death_index >= 0, values[death_index],
                       -np.inf if superlevel else np.inf)
     keep = births != deaths
+    if keep.all():
+        return Diagram(births, deaths, birth_index, death_index, dim)
     return Diagram(births[keep], deaths[keep], birth_index[keep], death_index[keep], dim)
 
 
@@ -118,9 +158,12 @@ def cubical_persistence(X, homology_dimensions=None, *, superlevel=False,
     -----
     Ties are broken by flat index: the pairing is that of the total order
     ``(value, index)`` for the sublevel filtration and ``(-value, index)`` for the
-    superlevel one. Points of zero persistence are dropped. 1-D signals use a vectorized
-    algorithm over the local extrema, O(k log k) in their number k; images and volumes use
-    GUDHI's cubical complex on the ranks of the pixels.
+    superlevel one. Points of zero persistence are dropped. Compiled kernels compute H0 by
+    union-find over the pixels sorted by (value, index) with the elder rule, H1 of an image
+    (H2 of a volume) as the H0 of the dual connectivity on the image padded by a border,
+    and the H0 of a 1-D signal with a stack in O(n); H1 of a volume uses GUDHI's cubical
+    complex on the ranks of the voxels (so does everything when the kernels are not
+    built). All give the same pairs.
 
     Examples
     --------
@@ -142,7 +185,16 @@ def cubical_persistence(X, homology_dimensions=None, *, superlevel=False,
     connectivity = _check_connectivity(connectivity, X.ndim)
     if not isinstance(superlevel, (bool, np.bool_)):
         raise TypeError(f"The 'superlevel' parameter must be a bool, got {superlevel!r}.")
+    return _cubical_diagrams(X, dims, bool(superlevel), connectivity)
+
+
+def _cubical_diagrams(X, dims, superlevel, connectivity, backend="auto"):
+    """:func:`cubical_persistence` without validation, for callers in a loop.
+
+    ``X`` must be a finite, C-contiguous float64 array of 1 to 3 dimensions, ``dims`` a
+    sorted tuple of valid dimensions, ``connectivity`` "full" or "face".
+    """
     f = -X if superlevel else X
-    pairs = _sublevel_pairs(f, dims, connectivity)
+    pairs = _sublevel_pairs(f, dims, connectivity, backend)
     values = X.ravel()
     return {d: _diagram_from_pairs(values, *pairs[d], d, superlevel) for d in dims}

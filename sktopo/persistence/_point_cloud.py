@@ -13,6 +13,11 @@ from scipy.spatial import Delaunay, QhullError
 from ..utils._validation import check_homology_dimensions, check_points, check_scalar
 from ._diagram import Diagram
 
+try:
+    from . import _pairing
+except ImportError:  # pragma: no cover - the compiled kernels were not built
+    _pairing = None
+
 __all__ = ["rips_persistence", "weak_alpha_persistence"]
 
 _MAX_DELAUNAY_DIM = 3
@@ -56,7 +61,8 @@ def _delaunay_edges(points):
         pairs = [simplices[:, [a, b]] for a in range(k) for b in range(a + 1, k)]
         edges = np.concatenate(pairs)
     edges = np.sort(edges, axis=1)
-    return np.unique(edges, axis=0)
+    keys = np.unique(edges[:, 0].astype(np.int64) * n + edges[:, 1])   # sorted (i, j)
+    return np.column_stack([keys // n, keys % n]).astype(np.intp)
 
 
 def _all_edges(points, max_edge_length):
@@ -90,6 +96,14 @@ def _edge_order(edges, lengths):
 
 
 def _kruskal_h0(n, edges, lengths):
+    """H0 pairs by Kruskal's algorithm and the elder rule, compiled when it is built."""
+    if _pairing is None:  # pragma: no cover - the compiled kernels were not built
+        return _kruskal_h0_python(n, edges, lengths)
+    order = _edge_order(edges, lengths).astype(np.int64)
+    return _pairing.kruskal_h0(n, np.ascontiguousarray(edges, dtype=np.int64), order)
+
+
+def _kruskal_h0_python(n, edges, lengths):
     """H0 pairs by Kruskal's algorithm and the elder rule (older = smaller vertex index).
 
     Returns the dying vertex of every finite class, the death edge, and the vertices of the
@@ -149,15 +163,21 @@ def _flag_diagrams(n, edges, lengths, dims, ids):
     if len(edges):
         st.insert_batch(edges.T, rank)
     st.expansion(max(dims) + 1)
+    # the homology of the top dimension of the complex is only needed when it is asked for
+    # (no clique of dimension max(dims) + 1): computing it costs most of the time
     st.compute_persistence(homology_coeff_field=2, min_persistence=0,
-                           persistence_dim_max=True)
+                           persistence_dim_max=st.dimension() <= max(dims))
     _, regular, _, essential = st.flag_persistence_generators()
-    # map an edge (u, v) back to its length through its rank
-    edge_len = {(int(u), int(v)): float(w) for (u, v), w in zip(edges, lengths)}
+    # map an edge (u, v) back to its length: search its key u * n + v among the edges'
+    keys = edges[:, 0].astype(np.int64) * n + edges[:, 1]
+    by_key = np.argsort(keys)
+    sorted_keys = keys[by_key]
 
     def length_of(pairs):
         pairs = np.sort(pairs, axis=1)
-        return np.array([edge_len[(int(u), int(v))] for u, v in pairs])
+        found = by_key[np.searchsorted(sorted_keys, pairs[:, 0].astype(np.int64) * n
+                                       + pairs[:, 1])]
+        return lengths[found]
 
     out = {}
     for d in dims:

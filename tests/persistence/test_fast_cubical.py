@@ -1,0 +1,158 @@
+"""The compiled cubical pairing gives exactly the diagrams and critical pixels of GUDHI."""
+
+import gudhi
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sktopo.persistence import cubical_persistence
+from sktopo.persistence import _cubical
+
+
+def _diagrams(X, dims, superlevel, connectivity, backend):
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    return _cubical._cubical_diagrams(X, dims, superlevel, connectivity, backend)
+
+
+def _points(dgm):
+    """The diagram as a sorted list of (birth, death, birth_index, death_index)."""
+    return sorted(zip(dgm.births.tolist(), dgm.deaths.tolist(), dgm.birth_index.tolist(),
+                      dgm.death_index.tolist()))
+
+
+def _assert_same(X, dims, superlevel, connectivity):
+    fast = _diagrams(X, dims, superlevel, connectivity, "compiled")
+    reference = _diagrams(X, dims, superlevel, connectivity, "gudhi")
+    assert sorted(fast) == sorted(reference) == list(dims)
+    for d in dims:
+        assert fast[d].dim == d
+        assert _points(fast[d]) == _points(reference[d]), (X, d, superlevel, connectivity)
+
+
+def test_compiled_kernels_are_built():
+    # the test suite must exercise the compiled path: install with `pip install -e .`
+    # (or `python setup.py build_ext --inplace`) before running it
+    from sktopo.persistence import _pairing
+
+    assert _cubical._pairing is _pairing
+
+
+# without the kernels, the test above fails once and the comparisons below are skipped
+compiled = pytest.mark.skipif(_cubical._pairing is None, reason="kernels not built")
+
+
+images = st.tuples(st.integers(1, 9), st.integers(1, 9)).flatmap(
+    lambda shape: st.one_of(
+        arrays(np.float64, shape, elements=st.integers(0, 3).map(float)),      # plateaus
+        arrays(np.float64, shape, elements=st.floats(-1e3, 1e3, allow_nan=False,
+                                                      allow_infinity=False, width=32))))
+
+
+@compiled
+@settings(max_examples=300, deadline=None)
+@given(X=images, superlevel=st.booleans(), connectivity=st.sampled_from(["full", "face"]))
+def test_images_match_gudhi(X, superlevel, connectivity):
+    _assert_same(X, (0, 1), superlevel, connectivity)
+
+
+@compiled
+@pytest.mark.parametrize("dims", [(0,), (1,)])
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+def test_each_dimension_alone(dims, connectivity):
+    rng = np.random.default_rng(0)
+    for shape in [(7, 13), (13, 7), (1, 20), (20, 1), (1, 1), (2, 2)]:
+        _assert_same(rng.integers(0, 4, shape), dims, False, connectivity)
+        _assert_same(rng.standard_normal(shape), dims, True, connectivity)
+
+
+@compiled
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+@pytest.mark.parametrize("superlevel", [False, True])
+def test_constant_image(connectivity, superlevel):
+    X = np.full((5, 8), 2.5)
+    dgms = _diagrams(X, (0, 1), superlevel, connectivity, "compiled")
+    assert len(dgms[1]) == 0
+    assert len(dgms[0]) == 1 and dgms[0].birth_index[0] == 0
+    assert dgms[0].deaths[0] == (-np.inf if superlevel else np.inf)
+    _assert_same(X, (0, 1), superlevel, connectivity)
+
+
+@compiled
+def test_rings_and_checkerboards():
+    ring = np.zeros((9, 9))
+    ring[2:7, 2:7] = 1.0
+    ring[4, 4] = 0.5
+    checker = np.indices((8, 11)).sum(axis=0) % 2 * 1.0
+    for X in [ring, -ring, checker, np.arange(40.0).reshape(5, 8), np.eye(6)]:
+        for connectivity in ["full", "face"]:
+            for superlevel in [False, True]:
+                _assert_same(X, (0, 1), superlevel, connectivity)
+
+
+@compiled
+@settings(max_examples=60, deadline=None)
+@given(X=st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)).flatmap(
+    lambda shape: arrays(np.float64, shape, elements=st.integers(0, 4).map(float))),
+    superlevel=st.booleans(), connectivity=st.sampled_from(["full", "face"]))
+def test_volumes_h0_h2_match_gudhi(X, superlevel, connectivity):
+    _assert_same(X, (0, 2), superlevel, connectivity)
+
+
+@compiled
+def test_volume_h1_uses_gudhi():
+    X = np.random.default_rng(1).random((4, 5, 6))
+    with pytest.raises(ValueError, match="compiled"):
+        _cubical._sublevel_pairs(X, (0, 1), "full", backend="compiled")
+    auto = _diagrams(X, (0, 1, 2), False, "full", "auto")
+    reference = _diagrams(X, (0, 1, 2), False, "full", "gudhi")
+    for d in (0, 1, 2):
+        assert _points(auto[d]) == _points(reference[d])
+
+
+def _gudhi_raw(X, superlevel, connectivity):
+    """(dim, birth, death) of GUDHI on the raw values: no tie handling of ours involved."""
+    f = -X if superlevel else X
+    if connectivity == "full":
+        cc = gudhi.CubicalComplex(top_dimensional_cells=f)
+    else:
+        cc = gudhi.CubicalComplex(vertices=f)
+    sign = -1.0 if superlevel else 1.0
+    return sorted((d, sign * b, sign * e) for d, (b, e) in cc.persistence(
+        homology_coeff_field=2, min_persistence=0) if b != e)
+
+
+@settings(max_examples=150, deadline=None)
+@given(X=images, superlevel=st.booleans(), connectivity=st.sampled_from(["full", "face"]))
+def test_diagram_multiset_matches_gudhi_on_raw_values(X, superlevel, connectivity):
+    dgms = cubical_persistence(X, superlevel=superlevel, connectivity=connectivity)
+    ours = sorted((d, b, e) for d in dgms for b, e in zip(dgms[d].births.tolist(),
+                                                         dgms[d].deaths.tolist()))
+    assert ours == _gudhi_raw(X, superlevel, connectivity)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("shape", [(6,), (4, 5), (3, 3, 3)])
+def test_non_finite_values_rejected(bad, shape):
+    X = np.zeros(shape)
+    X.flat[2] = bad
+    with pytest.raises(ValueError, match="finite"):
+        cubical_persistence(X)
+
+
+@compiled
+def test_larger_noise_images():
+    rng = np.random.default_rng(2)
+    for shape in [(64, 64), (31, 97)]:
+        X = rng.random(shape)
+        for connectivity in ["full", "face"]:
+            _assert_same(X, (0, 1), False, connectivity)
+        _assert_same(np.round(X * 5), (0, 1), True, "full")
+
+
+def test_input_not_modified():
+    X = np.random.default_rng(3).random((10, 12))
+    copy = X.copy()
+    cubical_persistence(X, superlevel=True)
+    np.testing.assert_array_equal(X, copy)

@@ -1,0 +1,57 @@
+"""The compiled Kruskal H0 gives exactly the pairs of the Python loop."""
+
+import gudhi
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sktopo.persistence import rips_persistence, weak_alpha_persistence
+from sktopo.persistence import _point_cloud
+
+pytestmark = pytest.mark.skipif(_point_cloud._pairing is None, reason="kernels not built (see "
+                                "test_fast_cubical.py::test_compiled_kernels_are_built)")
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 12), seed=st.integers(0, 2**32 - 1), ties=st.booleans())
+def test_kruskal_matches_python_loop(n, seed, ties):
+    rng = np.random.default_rng(seed)
+    i, j = np.triu_indices(n, 1)
+    keep = rng.random(i.size) < 0.6
+    edges = np.column_stack([i[keep], j[keep]]).astype(np.intp)
+    lengths = rng.integers(1, 3, len(edges)).astype(float) if ties else rng.random(len(edges))
+    fast = _point_cloud._kruskal_h0(n, edges, lengths)
+    reference = _point_cloud._kruskal_h0_python(n, edges, lengths)
+    for a, b in zip(fast, reference):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("persistence", [rips_persistence, weak_alpha_persistence])
+def test_h0_deaths_match_gudhi(persistence):
+    points = np.random.default_rng(0).random((200, 2))
+    deaths = np.sort(persistence(points, 0)[0].deaths)
+    tree = gudhi.RipsComplex(points=points).create_simplex_tree(max_dimension=1)
+    reference = np.sort([d for dim, (b, d) in tree.persistence() if dim == 0 and b != d])
+    np.testing.assert_allclose(deaths, reference)
+
+
+def test_cycle_without_triangles_keeps_its_essential_class():
+    # a hexagon cut at its side length: a flag complex of dimension 1 with one H1 class
+    t = np.linspace(0, 2 * np.pi, 6, endpoint=False)
+    hexagon = np.column_stack([np.cos(t), np.sin(t)])
+    dgm = rips_persistence(hexagon, (0, 1), max_edge_length=1.01)[1]
+    assert len(dgm) == 1 and np.isinf(dgm.deaths[0])
+    np.testing.assert_allclose(dgm.births, [1.0])
+
+
+@pytest.mark.parametrize("persistence", [rips_persistence, weak_alpha_persistence])
+def test_h1_matches_gudhi_rips_on_points(persistence):
+    points = np.random.default_rng(1).random((40, 2))
+    ours = persistence(points, (0, 1))[1]
+    if persistence is rips_persistence:
+        tree = gudhi.RipsComplex(points=points).create_simplex_tree(max_dimension=2)
+        reference = sorted((b, d) for dim, (b, d) in tree.persistence() if dim == 1)
+        np.testing.assert_allclose(sorted(zip(ours.births, ours.deaths)), reference)
+    else:
+        assert np.all(ours.deaths > ours.births)
