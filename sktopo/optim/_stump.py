@@ -89,6 +89,7 @@ class _Progress:
 def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                    measure="simplex", simplex_sampling="normalized_uniform", eps=0.0,
                    labels=None, subsample=1.0, n_samples=1, combine="mean", n_jobs=None,
+                   penalty=None, penalty_weight=1.0,
                    learning_rate=0.05, beta1=0.9, beta2=0.999, adam_eps=1e-8,
                    max_iter=1000, tol=None, n_iter_no_change=100, random_state=None,
                    callback=None, verbose=0):
@@ -97,7 +98,7 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     .. math::
 
         L_S(x) = \alpha \, \mathbb{E}_{\omega, h}\big[\Phi(\mathrm{PD}((x + h)_\omega))\big]
-        + (1 - \alpha) \, F(x, x_0)
+        + (1 - \alpha) \, F(x, x_0) + \lambda \, P(x)
 
     where :math:`(x + h)_\omega` is a random approximate of the input: uniform noise
     :math:`h \in [-\epsilon, \epsilon]` per pixel (Sec. II-C), then pooling over
@@ -148,6 +149,12 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
         (threads, not processes: the approximates share the sampler's buffers, and the
         speed-up comes from pairing kernels that release the GIL). None means 1. The
         draws happen in the main thread, so the result does not depend on ``n_jobs``.
+    penalty : object, default=None
+        An extra term :math:`P` on the iterate itself (not smeared), with a method
+        ``value_and_grad(x) -> (value, grad)`` taking and returning arrays of the shape of
+        ``x0``, e.g. :class:`~sktopo.penalties.GroupingPenalty`. None means no term.
+    penalty_weight : float, default=1.0
+        Its weight :math:`\lambda`, >= 0.
     learning_rate, beta1, beta2, adam_eps : float
         Adam's parameters (see :class:`~sktopo.optim.Adam`), defaults 0.05 (the paper's),
         0.9, 0.999, 1e-8.
@@ -237,6 +244,10 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
         check_scalar(tol, "tol", low=0)
     if callback is not None and not callable(callback):
         raise TypeError(f"The 'callback' parameter must be callable, got {callback!r}.")
+    if penalty is not None and not callable(getattr(penalty, "value_and_grad", None)):
+        raise TypeError("The 'penalty' parameter must have a value_and_grad method, got "
+                        f"{type(penalty).__name__}.")
+    check_scalar(penalty_weight, "penalty_weight", low=0)
     if n_jobs is not None and not isinstance(n_jobs, (Integral, np.integer)):
         raise TypeError(f"The 'n_jobs' parameter must be an int or None, got {n_jobs!r}.")
 
@@ -285,6 +296,11 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                 pulled = [sampler.pullback(o[1], o[2], d[1]) for o, d in zip(outs, draws)]
             # coordinates receiving a gradient for the first time join the active set
             all_idx = pulled[0][0] if n_samples == 1 else np.concatenate([p[0] for p in pulled])
+            if penalty is not None:
+                # the penalty's gradient is dense: its nonzero coordinates join as well
+                pen, pen_grad = penalty.value_and_grad(x.reshape(x0.shape))
+                pen_grad = np.ravel(pen_grad)
+                all_idx = np.concatenate([all_idx, np.flatnonzero(pen_grad)])
             new = all_idx[pos[all_idx] < 0]
             if new.size:
                 new = np.unique(new)
@@ -295,6 +311,8 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                 m_act = np.concatenate([m_act, np.zeros(new.size)])
                 v_act = np.concatenate([v_act, np.zeros(new.size)])
             fid, grad = _fidelity(fidelity, x_act, x0_act, n_total, 1.0 - alpha)
+            if penalty is not None:
+                grad += pen_grad[act] * penalty_weight
             if combine == "mean" or n_samples == 1:
                 for pidx, pval in pulled:
                     grad += np.bincount(pos[pidx], pval, minlength=act.size) * (
@@ -308,6 +326,8 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                 grad = c @ G
                 min_norm = float(np.sqrt(sq_norm))
             value = alpha * topo + (1.0 - alpha) * fid
+            if penalty is not None:
+                value += penalty_weight * float(pen)
             adam_update(x_act, grad, m_act, v_act, it, learning_rate, beta1, beta2, adam_eps)
             x[act] = x_act
             sampler.update(act, x_act)

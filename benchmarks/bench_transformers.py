@@ -1,0 +1,129 @@
+"""TopoImageSimplifier and PointCloudTopoOptimizer: the targets of the estimators' issue.
+
+Run: ``PYTHONPATH=. python benchmarks/bench_transformers.py``. Prints, measured in this
+process (the machine may be shared: wall times are noisy, compare the ratios):
+
+* the grouping paper's two tasks (two clusters, horseshoe) without and with the grouping
+  term (uniform kernel s = 1, lambda = 1, Adam lr 0.01): the cluster gap / horseshoe
+  opening before and after (target: reduced by >= 80 %) and the relative change of the
+  within-cluster (horseshoe: shorter than s) pairwise distances (target with grouping:
+  < 10 %);
+* a 256 x 256 image simplified by STUMP (target: <= 2 s);
+* 100 digit images through TopoImageSimplifier -> LogisticRegression with n_jobs=2
+  (target: <= 10 s), against n_jobs=1;
+* a 1000-point cloud, weak alpha H1, 500 steps (target: <= 5 s), full and subsampled.
+"""
+
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                "examples", "point_clouds"))
+from _common import (cluster_gap, horseshoe, local_change, opening,  # noqa: E402
+                     two_clusters, within_change)
+
+from sktopo import PointCloudTopoOptimizer, TopoImageSimplifier  # noqa: E402
+from sktopo.estimators import optimize_point_cloud, simplify_image  # noqa: E402
+
+
+def grouping_tasks():
+    print("Grouping paper, Fig. 1 (uniform kernel s = 1, Adam lr 0.01)")
+    print(f"{'task':<10} {'lambda':>6} {'steps':>6} {'before':>7} {'after':>7} "
+          f"{'reduced':>8} {'within change':>14} {'time':>7}")
+    X, labels = two_clusters()
+    for lam in (0.0, 1.0):
+        start = time.perf_counter()
+        res = optimize_point_cloud(X, "norm", p=2, min_persistence=0.10, grouping=lam,
+                                   learning_rate=0.01, max_iter=500, random_state=0)
+        t = time.perf_counter() - start
+        b, a = cluster_gap(X), cluster_gap(res.x)
+        print(f"{'clusters':<10} {lam:>6.1f} {500:>6} {b:>7.3f} {a:>7.3f} {1 - a / b:>8.0%} "
+              f"{within_change(X, res.x, labels):>14.1%} {t:>6.1f}s")
+    H, angle = horseshoe()
+    for lam in (0.0, 1.0):
+        start = time.perf_counter()
+        res = optimize_point_cloud(H, "norm", homology_dimensions=1, p=2,
+                                   min_persistence=0.25, maximize=True, gradient="birth",
+                                   grouping=lam, learning_rate=0.01, max_iter=800,
+                                   random_state=0)
+        t = time.perf_counter() - start
+        b, a = opening(H, angle), opening(res.x, angle)
+        print(f"{'horseshoe':<10} {lam:>6.1f} {800:>6} {b:>7.3f} {a:>7.3f} {1 - a / b:>8.0%} "
+              f"{local_change(H, res.x):>14.1%} {t:>6.1f}s")
+
+
+def test_image(size=256, seed=0):
+    """A smooth random field (a few large features) plus pixel noise (many small ones)."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    smooth = gaussian_filter(rng.standard_normal((size, size)), 12)
+    image = smooth / np.ptp(smooth) + 0.05 * rng.standard_normal((size, size))
+    return (image - image.min()) / np.ptp(image) * 255
+
+
+def image_speed():
+    from sktopo.persistence import cubical_persistence
+
+    image = test_image()
+    print("\n256 x 256 image, goal='simplify' (H0 and H1, threshold 10 % of the range)")
+    print(f"{'solver':<22} {'steps':>6} {'time':>7} {'small bars before':>18} "
+          f"{'after':>6}")
+
+    def small(x):
+        return sum(int(np.sum((d.lifetimes > 2.55) & (d.lifetimes <= 25.5)))
+                   for d in cubical_persistence(x, (0, 1)).values())
+
+    for label, params in [("STUMP 4 x 4, 100 steps", dict(block_size=4, max_iter=100)),
+                          ("STUMP 4 x 4, 30 steps", dict(block_size=4, max_iter=30)),
+                          ("vanilla, 10 steps", dict(solver="vanilla", max_iter=10))]:
+        start = time.perf_counter()
+        res = simplify_image(image, homology_dimensions=(0, 1), random_state=0, **params)
+        t = time.perf_counter() - start
+        print(f"{label:<22} {res.n_iter:>6} {t:>6.2f}s {small(image):>18} {small(res.x):>6}")
+
+
+def digits_pipeline():
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:100], y[:100]
+    print("\n100 digits through TopoImageSimplifier(image_shape=(8, 8), superlevel, H0+H1, "
+          "vanilla, 30 steps) -> LogisticRegression")
+    for n_jobs in (1, 2, 2):
+        pipe = make_pipeline(
+            TopoImageSimplifier(image_shape=(8, 8), superlevel=True,
+                                homology_dimensions=(0, 1), threshold=2.0, solver="vanilla",
+                                max_iter=30, n_jobs=n_jobs, random_state=0),
+            LogisticRegression(max_iter=2000))
+        start = time.perf_counter()
+        pipe.fit(X, y)
+        pipe.predict(X)
+        print(f"  n_jobs={n_jobs}: fit + predict {time.perf_counter() - start:.2f}s "
+              "(200 image optimizations; the first n_jobs=2 run starts the workers)")
+
+
+def point_cloud_speed():
+    X = np.random.default_rng(0).random((1000, 2))
+    print("\n1000 points, weak alpha H1, E(2, 0, 1) lowered, 500 steps")
+    for label, params in [("full", {}), ("STUMP subsample 0.5", dict(subsample=0.5)),
+                          ("full + grouping s=0.05", dict(grouping=1.0,
+                                                          grouping_scale=0.05))]:
+        opt = PointCloudTopoOptimizer("energy", homology_dimensions=1, p=2, max_iter=500,
+                                      random_state=0, **params)
+        start = time.perf_counter()
+        opt.fit(X)
+        t = time.perf_counter() - start
+        print(f"  {label:<24} {t:6.2f}s ({1000 * t / 500:.1f} ms/step)")
+
+
+if __name__ == "__main__":
+    grouping_tasks()
+    image_speed()
+    digits_pipeline()
+    point_cloud_speed()
