@@ -5,7 +5,8 @@ import pytest
 import sktopo
 
 SUBPACKAGES = ["sktopo", "sktopo.persistence", "sktopo.functionals", "sktopo.datasets",
-               "sktopo.plotting", "sktopo.penalties"]
+               "sktopo.plotting", "sktopo.penalties", "sktopo.smear", "sktopo.optim",
+               "sktopo.estimators"]
 
 
 @pytest.mark.parametrize("name", SUBPACKAGES)

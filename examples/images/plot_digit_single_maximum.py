@@ -15,19 +15,18 @@ scale of the blocks, and the pixel-scale noise below it.
 
 # %%
 import os
-import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.ndimage import zoom
 from sklearn.datasets import load_digits
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                                "point_clouds"))
-from _common import QUICK, save  # noqa: E402
+from sktopo import TopoImageSimplifier
+from sktopo.persistence import cubical_persistence
+from sktopo.plotting import save_figure
 
-from sktopo import TopoImageSimplifier  # noqa: E402
-from sktopo.persistence import cubical_persistence  # noqa: E402
+# SKTOPO_QUICK=1 (set by the docs build) scales the run down; full runs: benchmarks/
+QUICK = os.environ.get("SKTOPO_QUICK", "0") != "0"
 
 digit = load_digits().images[2] / 16.0                          # a "2"
 rng = np.random.default_rng(0)
@@ -59,4 +58,4 @@ for ax, (title, image) in zip(axes, [("noisy digit", noisy),
                  f"{n_maxima(pooled)} in its 2 x 2 block means")
     ax.set_axis_off()
 fig.tight_layout()
-save(fig, "digit_single_maximum.png")
+print("wrote", save_figure(fig, "digit_single_maximum.png"))

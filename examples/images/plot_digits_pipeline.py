@@ -12,7 +12,6 @@ returns rows of the same shape, so it drops into any scikit-learn pipeline.
 
 # %%
 import os
-import sys
 import time
 
 import numpy as np
@@ -22,11 +21,10 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                                "point_clouds"))
-from _common import QUICK  # noqa: E402
+from sktopo import TopoImageSimplifier
 
-from sktopo import TopoImageSimplifier  # noqa: E402
+# SKTOPO_QUICK=1 (set by the docs build) scales the run down; full runs: benchmarks/
+QUICK = os.environ.get("SKTOPO_QUICK", "0") != "0"
 
 X, y = load_digits(return_X_y=True)
 n = 200 if QUICK else 400

@@ -18,16 +18,16 @@ Each panel is one :class:`~sktopo.PointCloudTopoOptimizer`; an objective given a
 
 # %%
 import os
-import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import QUICK, save  # noqa: E402
+from sktopo import PointCloudTopoOptimizer
+from sktopo.functionals import PolynomialEnergy
+from sktopo.plotting import save_figure
 
-from sktopo import PointCloudTopoOptimizer  # noqa: E402
-from sktopo.functionals import PolynomialEnergy  # noqa: E402
+# SKTOPO_QUICK=1 (set by the docs build) scales the run down; full runs: benchmarks/
+QUICK = os.environ.get("SKTOPO_QUICK", "0") != "0"
 
 X = np.random.default_rng(0).random((100, 2))
 steps = 60 if QUICK else 300
@@ -61,4 +61,4 @@ for ax, name in zip(axes.ravel(), layout):
     ax.set_xticks([])
     ax.set_yticks([])
 fig.tight_layout()
-save(fig, "topology_layer_fig1.png")
+print("wrote", save_figure(fig, "topology_layer_fig1.png"))

@@ -15,18 +15,12 @@ import os
 import matplotlib.pyplot as plt
 
 from sktopo.datasets import load_stump_image
-from sktopo.plotting import plot_critical_smear
+from sktopo.plotting import plot_critical_smear, save_figure
 from sktopo.smear import critical_smear
 
 # SKTOPO_QUICK=1 (set by the docs build) scales the run down; full runs: benchmarks/
 QUICK = os.environ.get("SKTOPO_QUICK", "0") != "0"
 
-
-def save(fig, name):
-    """Write the figure into SKTOPO_OUTPUT (default sktopo_output/) when run as a script."""
-    folder = os.environ.get("SKTOPO_OUTPUT", "sktopo_output")
-    os.makedirs(folder, exist_ok=True)
-    fig.savefig(os.path.join(folder, name), dpi=100, bbox_inches="tight")
 
 
 x0 = load_stump_image("circle")
@@ -39,4 +33,4 @@ for ax, matching in zip(axes, ["sliced", "exact"]):
                            n_directions=20, random_state=0)
     plot_critical_smear(x0, smear, ax=ax, title=f"{matching} matching, "
                         f"{smear.n_samples} approximates")
-save(fig, "critical_smear_circle.png")
+print("wrote", save_figure(fig, "critical_smear_circle.png"))

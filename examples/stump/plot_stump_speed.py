@@ -19,6 +19,7 @@ from sktopo import TopologicalLoss, stump_minimize
 from sktopo.datasets import load_stump_image
 from sktopo.functionals import PersistenceNorm
 from sktopo.persistence import cubical_persistence
+from sktopo.plotting import save_figure
 
 # SKTOPO_QUICK=1 (set by the docs build) scales the run down; full runs: benchmarks/
 QUICK = os.environ.get("SKTOPO_QUICK", "0") != "0"
@@ -30,12 +31,6 @@ def bars(x, dim, threshold=50.0):
     dgm = cubical_persistence(x, dim)[dim]
     return norm(dgm), int(norm.region(dgm).sum())
 
-
-def save(fig, name):
-    """Write the figure into SKTOPO_OUTPUT (default sktopo_output/) when run as a script."""
-    folder = os.environ.get("SKTOPO_OUTPUT", "sktopo_output")
-    os.makedirs(folder, exist_ok=True)
-    fig.savefig(os.path.join(folder, name), dpi=100, bbox_inches="tight")
 
 
 x0 = load_stump_image("blobs")
@@ -78,4 +73,4 @@ for name, curve in curves.items():
 ax.set_xlabel("time (s)")
 ax.set_ylabel("loss reduction (%)")
 ax.legend()
-save(fig, "stump_speed.png")
+print("wrote", save_figure(fig, "stump_speed.png"))

@@ -17,6 +17,7 @@ from sktopo import TopologicalLoss, stump_minimize
 from sktopo.datasets import load_stump_image
 from sktopo.functionals import PersistenceNorm
 from sktopo.persistence import cubical_persistence
+from sktopo.plotting import save_figure
 
 # SKTOPO_QUICK=1 (set by the docs build) scales the run down; full runs: benchmarks/
 QUICK = os.environ.get("SKTOPO_QUICK", "0") != "0"
@@ -28,12 +29,6 @@ def bars(x, dim, threshold=50.0):
     dgm = cubical_persistence(x, dim)[dim]
     return norm(dgm), int(norm.region(dgm).sum())
 
-
-def save(fig, name):
-    """Write the figure into SKTOPO_OUTPUT (default sktopo_output/) when run as a script."""
-    folder = os.environ.get("SKTOPO_OUTPUT", "sktopo_output")
-    os.makedirs(folder, exist_ok=True)
-    fig.savefig(os.path.join(folder, name), dpi=100, bbox_inches="tight")
 
 
 x0 = load_stump_image("wells")
@@ -64,4 +59,4 @@ for ax, (name, x, t) in zip(axes, [("original", x0, 0.0),
     ax.imshow(x, vmin=0, vmax=255)
     ax.set_title(f"{name}\nH0 > 50: {n} bars, sum {total:.0f}, {t:.0f} s")
     ax.set_axis_off()
-save(fig, "stump_wells.png")
+print("wrote", save_figure(fig, "stump_wells.png"))

@@ -1,5 +1,5 @@
 """Penalties on the data itself: the grouping term of point clouds."""
 
-from ._grouping import GroupingPenalty
+from ._grouping import GroupingPenalty, distance_distortion
 
-__all__ = ["GroupingPenalty"]
+__all__ = ["GroupingPenalty", "distance_distortion"]

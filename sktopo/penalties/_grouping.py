@@ -11,7 +11,7 @@ from scipy.spatial import cKDTree
 
 from ..utils._validation import check_option, check_points, check_scalar
 
-__all__ = ["GroupingPenalty"]
+__all__ = ["GroupingPenalty", "distance_distortion"]
 
 # the Gaussian kernel is cut where it falls below exp(-_GAUSS_CUT ** 2 / 2) ~ 3e-4
 _GAUSS_CUT = 4.0
@@ -99,3 +99,58 @@ class GroupingPenalty:
 
     def __call__(self, X):
         return self.value_and_grad(X)[0]
+
+
+def distance_distortion(reference, X, *, groups=None, max_distance=None):
+    """Relative change of the pairwise distances within groups or within a radius.
+
+    ``||d(X) - d(X')|| / ||d(X')||`` over the pairs of points in the same group (when
+    ``groups`` is given) or at most ``max_distance`` apart in the reference (when it is
+    given; both may be combined), where ``d`` are pairwise Euclidean distances: 0 for a
+    rigid motion of every group, what the grouping term protects.
+
+    Parameters
+    ----------
+    reference : array-like of shape (n_points, n_dims)
+        The original cloud.
+    X : array-like of shape (n_points, n_dims)
+        The moved cloud.
+    groups : array-like of shape (n_points,), default=None
+        Group label of each point; None puts every point in one group.
+    max_distance : float, default=None
+        Only pairs at most this far apart in ``reference`` count; None counts every pair.
+
+    Returns
+    -------
+    distortion : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktopo.penalties import distance_distortion
+    >>> X0 = np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 0.0], [6.0, 0.0]])
+    >>> X = X0 + [[0.0, 0.0], [0.0, 0.0], [-3.0, 0.0], [-3.0, 0.0]]  # move one group
+    >>> distance_distortion(X0, X, groups=[0, 0, 1, 1])
+    0.0
+    >>> round(distance_distortion(X0, X), 4)
+    0.5883
+    """
+    from scipy.spatial.distance import pdist
+
+    reference = check_points(reference, "reference")
+    X = check_points(X, "X")
+    if X.shape != reference.shape:
+        raise ValueError(f"X must have the shape of the reference {reference.shape}, got "
+                         f"{X.shape}.")
+    d0, d1 = pdist(reference), pdist(X)
+    keep = np.ones(d0.size, dtype=bool)
+    if groups is not None:
+        groups = np.asarray(groups)
+        if groups.shape != (len(X),):
+            raise ValueError(f"groups must have shape ({len(X)},), got {groups.shape}.")
+        i, j = np.triu_indices(len(X), 1)   # the order of pdist
+        keep &= groups[i] == groups[j]
+    if max_distance is not None:
+        keep &= d0 <= max_distance
+    norm = np.linalg.norm(d0[keep])
+    return float(np.linalg.norm((d1 - d0)[keep]) / norm) if norm > 0 else 0.0

@@ -164,3 +164,41 @@ def plot_point_cloud_change(before, after, ax=None, *, trajectories=None, title=
     if title:
         ax.set_title(title)
     return ax
+
+
+def save_figure(fig, name, folder=None):
+    """Write a figure as PNG into an output folder and return its path.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+    name : str
+        File name, e.g. ``"stump_blobs.png"``.
+    folder : str, default=None
+        Output folder, created if needed; None means the ``SKTOPO_OUTPUT`` environment
+        variable, or ``sktopo_output`` in the working directory.
+
+    Returns
+    -------
+    path : str
+        The absolute path written.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import os, tempfile
+    >>> from sktopo.plotting import save_figure
+    >>> fig, _ = plt.subplots()
+    >>> path = save_figure(fig, "empty.png", folder=tempfile.mkdtemp())
+    >>> os.path.basename(path), os.path.getsize(path) > 0
+    ('empty.png', True)
+    """
+    import os
+
+    folder = folder or os.environ.get("SKTOPO_OUTPUT", "sktopo_output")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.abspath(os.path.join(folder, name))
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    return path

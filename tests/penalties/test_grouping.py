@@ -55,3 +55,18 @@ def test_bad_arguments_raise(rng):
         GroupingPenalty(X0, kernel="box")
     with pytest.raises(ValueError, match="shape"):
         GroupingPenalty(X0).value_and_grad(rng.random((4, 2)))
+
+
+def test_distance_distortion(rng):
+    from sktopo.penalties import distance_distortion
+
+    X0 = rng.random((20, 2))
+    groups = np.repeat([0, 1], 10)
+    X = X0.copy()
+    X[groups == 1] += 3.0                       # a rigid move of one group
+    assert distance_distortion(X0, X, groups=groups) == pytest.approx(0.0, abs=1e-12)
+    assert distance_distortion(X0, X) > 0.5
+    assert distance_distortion(X0, 2 * X0) == pytest.approx(1.0)
+    assert distance_distortion(X0, 2 * X0, max_distance=0.3) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="groups"):
+        distance_distortion(X0, X, groups=[0, 1])
