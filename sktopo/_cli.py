@@ -1,7 +1,8 @@
 """Command line of sktopo.
 
 ``python -m sktopo demo``: the README's main job. ``python -m sktopo diagram IN``: print (and
-optionally plot) the persistence diagram of an image. Bad arguments or unreadable files give
+optionally plot) the persistence diagram of an image. ``python -m sktopo simplify IN -o OUT``:
+change an image so that its diagrams meet a goal (:func:`sktopo.estimators.simplify_image`). Bad arguments or unreadable files give
 exit code 2 and a one-line message, never a traceback.
 """
 
@@ -98,6 +99,32 @@ def _diagram(args):
     return 0
 
 
+def _simplify(args):
+    from ._io import check_output_path, read_image, write_image
+    from .estimators import simplify_image
+    from .persistence import cubical_persistence
+
+    check_output_path(args.output)
+    image = read_image(args.input, channel=args.channel)
+    result = simplify_image(
+        image, args.goal, threshold=args.threshold, homology_dimensions=tuple(args.dims),
+        betti=args.betti, superlevel=args.superlevel, connectivity=args.connectivity,
+        fidelity=args.fidelity, fidelity_weight=args.fidelity_weight, solver=args.solver,
+        block_size=args.block_size, measure=args.measure, eps=args.eps,
+        learning_rate=args.learning_rate, max_iter=args.max_iter,
+        random_state=args.seed, verbose=args.verbose)
+    write_image(args.output, result.x)
+    before = cubical_persistence(image, tuple(args.dims), superlevel=args.superlevel,
+                                 connectivity=args.connectivity)
+    after = cubical_persistence(result.x, tuple(args.dims), superlevel=args.superlevel,
+                                connectivity=args.connectivity)
+    counts = ", ".join(f"H{d} {len(before[d])} -> {len(after[d])}" for d in before)
+    print(f"{args.goal} ({args.solver}, {result.n_iter} steps): loss {result.loss_curve[0]:.4g}"
+          f" -> {result.loss_curve[-1]:.4g}; diagram points {counts}")
+    print(f"wrote {os.path.abspath(args.output)}")
+    return 0
+
+
 def _add_filtration_options(parser):
     parser.add_argument("--superlevel", action="store_true",
                         help="superlevel filtration (bright features) instead of sublevel")
@@ -124,6 +151,38 @@ def main(argv=None):
     diagram.add_argument("--plot", default=None, metavar="OUT.png",
                          help="also draw the diagram into this PNG")
     _add_filtration_options(diagram)
+
+    simplify = sub.add_parser("simplify", help="change an image so that its persistence "
+                              "diagrams meet a goal, and write it")
+    simplify.add_argument("input", help="input image (PNG, TIFF, JPEG, BMP or NPY)")
+    simplify.add_argument("-o", "--output", required=True,
+                          help="output image (.png 8/16-bit, .tif float32, .npy float64)")
+    simplify.add_argument("--goal", choices=("simplify", "betti", "enhance"),
+                          default="simplify", help="remove the features below the threshold "
+                          "(simplify), keep --betti features (betti), raise the features "
+                          "above the threshold (enhance)")
+    simplify.add_argument("--dims", type=int, nargs="+", default=[0],
+                          help="homology dimensions the goal applies to (default: 0)")
+    simplify.add_argument("--threshold", type=float, default=None,
+                          help="lifetime threshold in image units (default: 10%% of the "
+                          "value range)")
+    simplify.add_argument("--betti", type=int, default=1,
+                          help="features kept per dimension by --goal betti")
+    simplify.add_argument("--solver", choices=("stump", "vanilla"), default="stump")
+    simplify.add_argument("--block-size", type=int, default=2, help="STUMP pooling block")
+    simplify.add_argument("--measure", choices=("center", "vertex", "simplex"),
+                          default="simplex", help="STUMP pooling measure")
+    simplify.add_argument("--eps", type=float, default=0.0,
+                          help="STUMP uniform noise half-width (image units)")
+    simplify.add_argument("--fidelity", choices=("mse", "bce"), default="mse")
+    simplify.add_argument("--fidelity-weight", type=float, default=None,
+                          help="weight of the fidelity term (default: 1 / n_pixels)")
+    simplify.add_argument("--learning-rate", type=float, default=None,
+                          help="Adam step (default: 1%% of the value range)")
+    simplify.add_argument("--max-iter", type=int, default=200)
+    simplify.add_argument("--seed", type=int, default=0, help="random seed")
+    simplify.add_argument("-v", "--verbose", action="count", default=0)
+    _add_filtration_options(simplify)
     demo = sub.add_parser("demo", help="diagrams and one topological gradient step on a "
                           "synthetic image, written as PNGs")
     demo.add_argument("-o", "--output", default="sktopo_output", help="output folder")
@@ -133,7 +192,7 @@ def main(argv=None):
     demo.add_argument("--step", type=float, default=0.5, help="gradient step size")
     demo.add_argument("--seed", type=int, default=0, help="random seed")
     args = parser.parse_args(argv)
-    command = {"demo": _demo, "diagram": _diagram}[args.command]
+    command = {"demo": _demo, "diagram": _diagram, "simplify": _simplify}[args.command]
     try:
         return command(args)
     except (OSError, ValueError, TypeError) as exc:

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-__all__ = ["read_image", "write_image"]
+__all__ = ["check_output_path", "read_image", "write_image"]
 
 _READ = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp", ".npy")
 _WRITE = (".png", ".tif", ".tiff", ".npy")
@@ -44,12 +44,18 @@ def read_image(path, channel=None):
         return np.asarray(img.convert("F"), dtype=np.float64)
 
 
-def write_image(path, image):
-    """Write a 2-D image; see the module docstring for each format's encoding."""
+def check_output_path(path):
+    """Raise ValueError for an output format we cannot write (before any work is done)."""
     ext = _ext(path)
     if ext not in _WRITE:
         raise ValueError(f"unsupported output format {ext!r} (use one of "
                          f"{', '.join(_WRITE)})")
+
+
+def write_image(path, image):
+    """Write a 2-D image; see the module docstring for each format's encoding."""
+    check_output_path(path)
+    ext = _ext(path)
     image = np.asarray(image, dtype=np.float64)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)

@@ -57,7 +57,35 @@ def test_cli_errors_exit_2_without_traceback(tmp_path):
     assert done.returncode == 2
 
 
+def test_simplify_command_writes_a_simpler_image(tmp_path):
+    import numpy as np
+
+    from sktopo._io import read_image, write_image
+    from sktopo.persistence import cubical_persistence
+
+    rng = np.random.default_rng(0)
+    image = np.full((24, 24), 200.0)
+    image[6:12, 6:12] = 20.0
+    image = np.clip(image + rng.normal(0, 15, image.shape), 0, 255)
+    src, out = tmp_path / "noisy.png", tmp_path / "clean.npy"
+    write_image(src, image)
+    done = run_cli("simplify", str(src), "-o", str(out), "--solver", "vanilla",
+                   "--threshold", "40", "--max-iter", "150")
+    assert done.returncode == 0, done.stderr
+    assert str(out) in done.stdout
+    result = read_image(out)
+    assert result.shape == image.shape
+    before = cubical_persistence(read_image(src), 0)[0].finite().lifetimes
+    after = cubical_persistence(result, 0)[0].finite().lifetimes
+    assert np.sum(after < 40) < np.sum(before < 40) / 3
+    done = run_cli("simplify", str(src), "-o", str(out), "--threshold", "-1")
+    assert done.returncode == 2 and "threshold" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = run_cli("simplify", str(src), "-o", str(tmp_path / "out.gif"))
+    assert done.returncode == 2 and "format" in done.stderr
+
+
 def test_help_for_each_command():
-    for command in ("demo", "diagram"):
+    for command in ("demo", "diagram", "simplify"):
         done = run_cli(command, "--help")
         assert done.returncode == 0 and "usage" in done.stdout
