@@ -30,7 +30,7 @@ import numpy as np
 from ..functionals import PolynomialEnergy
 from ..persistence import Diagram
 from ..utils._validation import check_option, check_scalar
-from ._norms import Penalty, prox_tv1d
+from ._norms import Penalty, prox_tv1d, run_structure
 
 __all__ = ["TopologicalPenalty", "cluster_diagram", "line_diagram"]
 
@@ -255,27 +255,62 @@ def _kept_gaps(gaps, lower, upper, n_kept):
     return kept
 
 
+def _segment_clip(s, a, b, step):
+    """Clip levels ``(lo, hi)`` of the range prox of the ascending segment ``s[a:b]``.
+
+    The top values are clipped to ``hi`` with ``sum (s - hi)_+ = step`` and the bottom
+    ones to ``lo`` with ``sum (lo - s)_+ = step``; when the levels cross, the segment
+    collapses to its mean. Pure Python: the walks stop at the first valid level.
+    """
+    if b - a == 1:
+        return s[a], s[a]
+    acc = 0.0
+    for i in range(b - 1, a - 1, -1):
+        acc += s[i]
+        hi = (acc - step) / (b - i)
+        if i == a or hi >= s[i - 1]:
+            break
+    acc = 0.0
+    for i in range(a, b):
+        acc += s[i]
+        lo = (acc + step) / (i + 1 - a)
+        if i == b - 1 or lo <= s[i + 1]:
+            break
+    if hi <= lo:
+        mean = sum(s[a:b]) / (b - a)
+        return mean, mean
+    return lo, hi
+
+
 def _prox_clusters(v, step, i0):
     """Exact prox of the chamber model at ``v``: fused lasso on the sorted order of ``v``
     with weight 0 on the ``i0 - 2`` largest gaps, i.e. a range prox on each cluster."""
     order = np.argsort(v, kind="stable")
     s = v[order]
-    gaps = np.diff(s)
     n_kept = _n_kept(i0)
+    cuts = []
     if n_kept:
+        gaps = s[1:] - s[:-1]
         if np.count_nonzero(gaps) <= n_kept:
             return v.copy()
-        # represent tied values by their first index, as the Rips pairing does
-        pos = np.arange(s.size)
-        start = np.maximum.accumulate(np.where(np.r_[True, gaps > 0], pos, 0))
-        rep = order[start]
-        kept = _kept_gaps(gaps, rep[:-1], rep[1:], n_kept)
-        # zero gaps (ties) are never kept: they are not bars
-        kept &= gaps > 0
-        starts = np.concatenate([[0], np.flatnonzero(kept) + 1])
-    else:
-        starts = np.zeros(1, dtype=np.intp)
-    out = _range_prox_sorted(s, step, starts)
+        top = np.argpartition(gaps, gaps.size - n_kept - 1)
+        if gaps[top[-n_kept]] == gaps[top[-n_kept - 1]]:
+            # equal gaps compete for the last free place: break the tie as Rips does,
+            # tied values being represented by their first index
+            pos = np.arange(s.size)
+            start = np.maximum.accumulate(np.where(np.r_[True, gaps > 0], pos, 0))
+            rep = order[start]
+            kept = _kept_gaps(gaps, rep[:-1], rep[1:], n_kept) & (gaps > 0)
+            cuts = (np.flatnonzero(kept) + 1).tolist()
+        else:
+            cuts = sorted((top[-n_kept:] + 1).tolist())
+    values = s.tolist()
+    out = np.empty_like(s)
+    a = 0
+    for b in cuts + [s.size]:
+        lo, hi = _segment_clip(values, a, b, step)
+        np.clip(s[a:b], lo, hi, out=out[a:b])
+        a = b
     x = np.empty_like(v)
     x[order] = out
     return x
@@ -390,6 +425,13 @@ class TopologicalPenalty(Penalty):
                 and not isinstance(self.i0, Mapping))
 
     def _check(self):
+        key = (repr(self.i0), self.p, self.q, self.filtration, self.shape)
+        if getattr(self, "_checked", None) == key:
+            return
+        self._check_params()
+        self._checked = key
+
+    def _check_params(self):
         check_option(self.filtration, "filtration", _FILTRATIONS)
         check_scalar(self.p, "p", low=0)
         check_scalar(self.q, "q")
@@ -458,7 +500,30 @@ class TopologicalPenalty(Penalty):
                          if n_kept else gaps.sum())
         if self.filtration == "image":
             return self._loss()(flat.reshape(self._image_shape(flat.size)))
+        if self.has_prox and _n_kept(self.i0) == 0:
+            # every finite bar: (TV - (M - v_0) - (M - v_{n-1})) / 2, no pairing needed
+            top = flat.max()
+            tv = np.abs(np.diff(flat)).sum()
+            return float(0.5 * (tv - 2.0 * top + flat[0] + flat[-1]))
         return self.value_and_grad(flat)[0]
+
+    def structure(self, beta):
+        """Chamber of ``beta`` (see :meth:`Penalty.structure`); None for images."""
+        if not self.has_prox:
+            return None
+        beta = np.asarray(beta, dtype=np.float64).ravel()
+        if self.filtration == "line":
+            labels, pairs = run_structure(beta)
+            grad = self.value_and_grad(beta)[1]
+            return labels, pairs, np.bincount(labels, grad, minlength=int(labels[-1]) + 1)
+        values, first, labels = np.unique(beta, return_index=True, return_inverse=True)
+        gaps = np.diff(values)
+        # the slope of a group: (gap below penalized) - (gap above penalized)
+        kept = _kept_gaps(gaps, first[:-1], first[1:], _n_kept(self.i0))
+        weight = np.concatenate([[0.0], (~kept).astype(np.float64), [0.0]])
+        g = np.arange(values.size - 1)
+        return (labels.astype(np.intp).ravel(), np.column_stack([g, g + 1]),
+                weight[:-1] - weight[1:])
 
     def prox(self, v, step):
         """The local proximal map (see Notes); only when ``has_prox``."""
