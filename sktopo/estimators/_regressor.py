@@ -40,7 +40,7 @@ def check_sample_weight(sample_weight, n_samples):
     """Sample weights as a float64 array of shape (n_samples,), non-negative, positive sum."""
     if sample_weight is None:
         return np.ones(n_samples)
-    if np.ndim(sample_weight) == 0:
+    if isinstance(sample_weight, Real):
         return np.full(n_samples, float(check_scalar(sample_weight, "sample_weight", low=0)))
     w = check_values(sample_weight, "sample_weight", ndim=(1,))
     if w.shape != (n_samples,):
@@ -48,7 +48,7 @@ def check_sample_weight(sample_weight, n_samples):
     if np.any(w < 0):
         raise ValueError("sample_weight must be non-negative.")
     if w.sum() <= 0:
-        raise ValueError("sample_weight must have a positive sum.")
+        raise ValueError("sample_weight must not be all zero (its sum must be positive).")
     return w
 
 
@@ -81,7 +81,7 @@ def _least_squares(Xc, yc, w):
             return 0.5 * float(beta @ g) - float(lin @ beta) + const, g - lin
 
         top = float(np.linalg.eigvalsh(hessian if p <= n else 2.0 * (A @ A.T))[-1])
-        return smooth, top * 1.0001, hessian
+        return smooth, max(top * 1.0001, 1e-12), hessian
 
     def smooth(beta):
         r = A @ beta - b

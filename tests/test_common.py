@@ -1,0 +1,40 @@
+"""scikit-learn's common estimator checks on every sktopo estimator.
+
+The estimators are built with small, fast parameters kept in one place (``INIT_PARAMS``).
+"""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sktopo import TopologicalClassifier, TopologicalRegressor
+
+# small and fast: the checks fit on tiny random data many times
+INIT_PARAMS = {
+    TopologicalRegressor: dict(penalty="top2", alpha=0.1, max_iter=5000, tol=1e-7),
+    TopologicalClassifier: dict(penalty="top2", alpha=0.01, max_iter=2000, tol=1e-6),
+}
+
+
+def _estimators():
+    return [cls(**params) for cls, params in INIT_PARAMS.items()]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@parametrize_with_checks(_estimators())
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("penalty", ["top1", "top2", "l1", "l2", "tv", "tv2"])
+@pytest.mark.parametrize("filtration", ["clusters", "line"])
+def test_every_penalty_passes_a_basic_fit(penalty, filtration):
+    # a fast subset of the contract for every penalty: fit, predict, fitted attributes
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 8))
+    y = X @ np.arange(8.0) + 0.1 * rng.standard_normal(30)
+    reg = TopologicalRegressor(penalty, filtration=filtration, alpha=0.01).fit(X, y)
+    assert reg.predict(X).shape == (30,)
+    assert reg.n_iter_ >= 1
+    assert np.isfinite(reg.coef_).all()
