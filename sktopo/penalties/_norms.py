@@ -93,8 +93,8 @@ def prox_tv1d(v, step):
     --------
     >>> import numpy as np
     >>> from sktopo.penalties import prox_tv1d
-    >>> prox_tv1d(np.array([0.0, 0.0, 3.0, 0.0]), 1.0)   # the spike loses 2, neighbours gain
-    array([0.33333333, 0.33333333, 1.        , 0.33333333])
+    >>> prox_tv1d(np.array([0.0, 0.0, 4.0, 0.0, 0.0]), 1.0)  # the spike loses 2 * step
+    array([0.5, 0.5, 2. , 0.5, 0.5])
     """
     y = np.asarray(v, dtype=np.float64).tolist()
     n = len(y)
