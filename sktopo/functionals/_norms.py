@@ -47,7 +47,7 @@ class PersistenceNorm(DiagramFunctional):
     >>> PersistenceNorm(p=1, min_persistence=50)(dgm)
     59.0
     >>> PersistenceNorm(p=2)(dgm)
-    3265.0
+    4265.0
     """
 
     def __init__(self, p=1, min_persistence=0.0, max_persistence=np.inf, birth_range=None):
