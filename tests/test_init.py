@@ -5,7 +5,7 @@ import pytest
 import sktopo
 
 SUBPACKAGES = ["sktopo", "sktopo.persistence", "sktopo.functionals", "sktopo.datasets",
-               "sktopo.plotting", "sktopo.penalties"]
+               "sktopo.plotting", "sktopo.penalties", "sktopo.estimators"]
 
 
 @pytest.mark.parametrize("name", SUBPACKAGES)
