@@ -8,10 +8,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktopo import TopologicalClassifier, TopologicalRegressor
 
-# small and fast: the checks fit on tiny random data many times
+# small and fast: the checks fit on tiny random data many times. The regressor runs to a
+# tight tolerance because check_sample_weight_equivalence compares two fits of Top2 (not
+# convex) to 1e-7; the classifier's data are often separable, where Top2 (zero on <= 3
+# distinct weights) does not bound the weights, so it stops at max_iter: both fits then
+# follow the same deterministic iterates.
 INIT_PARAMS = {
     TopologicalRegressor: dict(penalty="top2", alpha=0.1, max_iter=5000, tol=1e-7),
-    TopologicalClassifier: dict(penalty="top2", alpha=0.01, max_iter=2000, tol=1e-6),
+    TopologicalClassifier: dict(penalty="top2", alpha=0.01, max_iter=200, tol=1e-4),
 }
 
 
