@@ -105,11 +105,13 @@ def _blas_limit(size):
 
 
 def _solve(smooth, penalty, alpha, x0, lipschitz, n_coef, from_scratch, **kwargs):
-    """Minimize; a non-convex cluster/line penalty with free bars starts from the solution
-    with Top1 (its convex or simpler relaxation) at the same alpha when no start is given."""
+    """Minimize; a cluster penalty with free bars (not convex) starts from the solution with
+    Top1 (its convex relaxation) at the same alpha when no start is given. On the line the
+    Top1 start does not help (it leaves TV-like staircases: sawtooth error 0.18 vs 0.13)."""
     pre_iter = 0
     if (from_scratch and alpha > 0 and isinstance(penalty, TopologicalPenalty)
-            and penalty.has_prox and int(penalty.i0) > 2 and kwargs["solver"] == "fista"):
+            and penalty.has_prox and penalty.filtration == "clusters"
+            and int(penalty.i0) > 2 and kwargs["solver"] == "fista"):
         relaxed = TopologicalPenalty(2, filtration=penalty.filtration)
         pre = minimize_composite(smooth, relaxed, alpha, x0, lipschitz, n_coef,
                                  quadratic=True, **kwargs)
@@ -180,9 +182,9 @@ def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clust
     coef_init : array-like of shape (n_features,), default=None
         Starting coefficients. None means zeros, except for the topological penalties:
         on clusters the start is the best constant weight vector (the Top1 solution for
-        alpha -> inf); a penalty with free bars (``i0 > 2``, e.g. Top2) solved by FISTA
-        starts from the Top1 solution at the same ``alpha`` (a convex relaxation for
-        clusters): on Fig. 5 problems this lowers the error of Top2 from ~10 to ~0.001.
+        alpha -> inf), and a cluster penalty with free bars (``i0 > 2``, e.g. Top2) solved
+        by FISTA starts from the Top1 solution at the same ``alpha`` (its convex
+        relaxation): on Fig. 5 problems this lowers the error of Top2 from ~10 to ~0.001.
     verbose : int, default=0
         Print the objective during the iterations.
     check_input : bool, default=True
