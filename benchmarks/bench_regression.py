@@ -225,6 +225,7 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--plot", default=None, help="save the error-vs-n figure here")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--speed-only", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
         ns, n_trials, alphas, n_folds = [75], args.trials or 2, np.logspace(-4, 1, 8), 3
@@ -233,6 +234,8 @@ def main(argv=None):
         alphas, n_folds = np.logspace(-4, 1, 8), 3
     if not args.skip_speed:
         speed_and_solver(repeat=3 if args.quick else 5)
+    if args.speed_only:
+        return
     errors = accuracy_table(ns, n_trials, alphas, n_folds, args.n_jobs)
     if args.plot:
         plot(errors, ns, args.plot)

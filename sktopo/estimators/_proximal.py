@@ -8,6 +8,7 @@ kinks where the optimum lives -- instead of oscillating around them as subgradie
 methods do. Penalties without a prox take explicit subgradient steps of size 1/L.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -198,10 +199,10 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
             f_new, g_new = objective(x_new)
             t = 1.0
         dx = x_new - x
-        delta = np.max(np.abs(dx))
+        delta = float(np.abs(dx).max())
         if y is not x and (y - x_new) @ dx > 0:
             t = 1.0                   # adaptive (gradient) restart, O'Donoghue & Candes
-        t_next = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
+        t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
         momentum = (t - 1.0) / t_next
         g_old = gx
         x, fx, gx = x_new, f_new, g_new
@@ -230,7 +231,7 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
         curve.append(fx)
         if every and n_iter % every == 0:
             print(f"[fista] iter {n_iter:5d}  objective {fx:.8g}  step {delta:.3g}")
-        if delta <= tol * max(1.0, np.max(np.abs(x))) or (
+        if delta <= tol * max(1.0, float(np.abs(x).max())) or (
                 n_iter >= 10 and curve[-11] - fx <= 1e-3 * tol * max(abs(fx), 1e-12)):
             converged = True
             break

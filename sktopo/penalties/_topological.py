@@ -425,8 +425,11 @@ class TopologicalPenalty(Penalty):
                 and not isinstance(self.i0, Mapping))
 
     def _check(self):
-        key = (repr(self.i0), self.p, self.q, self.filtration, self.shape)
-        if getattr(self, "_checked", None) == key:
+        # validation is cached on the parameters: the solvers call value and prox at
+        # every iteration
+        key = (self.i0 if isinstance(self.i0, Integral) else repr(self.i0), self.p, self.q,
+               self.filtration, self.shape)
+        if self.__dict__.get("_checked") == key:
             return
         self._check_params()
         self._checked = key
