@@ -313,9 +313,11 @@ class TopologicalRegressor(RegressorMixin, BaseEstimator):
     coef_ : ndarray of shape (n_features,)
     intercept_ : float
     n_iter_ : int
-        Number of solver iterations.
+        Number of solver iterations (those of the Top1 start included, see
+        :func:`topological_regression`).
     loss_curve_ : list of float
-        The objective after each iteration (first entry at the start).
+        The objective after each iteration of the final solve (first entry at its
+        start).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when ``X`` has string feature names.
