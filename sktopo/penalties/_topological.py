@@ -329,19 +329,31 @@ def _line_linear_part(v, i0):
 
     a convex term (TV/2, exact prox) minus a term that is linear inside the chamber.
     """
-    n = v.size
-    grad = np.zeros(n)
+    grad = np.zeros(v.size)
     grad[0] += 0.5
     grad[-1] += 0.5
-    dgm = line_diagram(v)
-    grad[dgm.birth_index[0]] -= 1.0                   # the essential class: the maximum
-    n_kept = _n_kept(i0)
-    if n_kept and len(dgm) > 1:
-        life = dgm.lifetimes[1:]
-        rank_order = np.argsort(-life, kind="stable")[:n_kept] + 1
-        np.add.at(grad, dgm.birth_index[rank_order], -1.0)
-        np.add.at(grad, dgm.death_index[rank_order], 1.0)
+    essential, births, deaths, _ = _line_kept(v, _n_kept(i0))
+    grad[essential] -= 1.0                              # the essential class: the maximum
+    np.add.at(grad, births, -1.0)
+    np.add.at(grad, deaths, 1.0)
     return grad
+
+
+def _line_kept(v, n_kept):
+    """The essential maximum and the ``n_kept`` most persistent finite superlevel bars.
+
+    Returns ``essential, birth_index, death_index, total_persistence`` (of the kept bars),
+    ranked as :class:`PolynomialEnergy` ranks :func:`line_diagram` (decreasing lifetime,
+    then position of the death; zero-persistence bars dropped), without building it.
+    """
+    births, deaths = _line_pairs(v)
+    empty = np.empty(0, dtype=np.intp)
+    if n_kept == 0 or births.size == 1:
+        return births[0], empty, empty, 0.0
+    life = v[births[1:]] - v[deaths[1:]]
+    positive = np.flatnonzero(life > 0)
+    top = positive[np.argsort(-life[positive], kind="stable")[:n_kept]]
+    return births[0], births[1:][top], deaths[1:][top], float(life[top].sum())
 
 
 def _prox_line(v, step, i0):
@@ -503,11 +515,13 @@ class TopologicalPenalty(Penalty):
                          if n_kept else gaps.sum())
         if self.filtration == "image":
             return self._loss()(flat.reshape(self._image_shape(flat.size)))
-        if self.has_prox and _n_kept(self.i0) == 0:
-            # every finite bar: (TV - (M - v_0) - (M - v_{n-1})) / 2, no pairing needed
+        if self.has_prox:
+            # every finite bar: (TV - (M - v_0) - (M - v_{n-1})) / 2, minus the kept ones
             top = flat.max()
             tv = np.abs(np.diff(flat)).sum()
-            return float(0.5 * (tv - 2.0 * top + flat[0] + flat[-1]))
+            total = 0.5 * (tv - 2.0 * top + flat[0] + flat[-1])
+            n_kept = _n_kept(self.i0)
+            return float(total - _line_kept(flat, n_kept)[3]) if n_kept else float(total)
         return self.value_and_grad(flat)[0]
 
     def structure(self, beta):
