@@ -1,7 +1,10 @@
 """scikit-learn estimators: thin layers over the public functions of sktopo."""
 
+from ._classifier import TopologicalClassifier
 from ._image import TopoImageSimplifier, simplify_image
 from ._point_cloud import PointCloudTopoOptimizer, optimize_point_cloud, optimize_point_clouds
+from ._regressor import RegressionResult, TopologicalRegressor, topological_regression
 
-__all__ = ["TopoImageSimplifier", "simplify_image", "PointCloudTopoOptimizer",
-           "optimize_point_cloud", "optimize_point_clouds"]
+__all__ = ["TopologicalRegressor", "TopologicalClassifier", "topological_regression",
+           "RegressionResult", "TopoImageSimplifier", "simplify_image",
+           "PointCloudTopoOptimizer", "optimize_point_cloud", "optimize_point_clouds"]

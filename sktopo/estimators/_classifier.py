@@ -1,0 +1,228 @@
+r"""Logistic regression with a (topological) penalty on the coefficients, one-vs-rest.
+
+The penalties and the solver are those of :func:`~sktopo.estimators.topological_regression`
+with the mean logistic loss as the data term.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from ..penalties import make_penalty
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
+from ._proximal import _SOLVERS, minimize_composite, squared_norm_bound
+from ._regressor import _FILTRATIONS, _PENALTY_CONSTRAINT, _blas_limit, check_sample_weight
+
+__all__ = ["TopologicalClassifier"]
+
+
+def _logistic(X, y_sign, w, fit_intercept):
+    r"""Mean logistic loss :math:`\sum_i w_i \log(1 + e^{-y_i (x_i \beta + b)})` (weights
+    summing to 1) on parameters ``[beta, b]``, its gradient and Lipschitz constant."""
+    A = np.hstack([X, np.ones((X.shape[0], 1))]) if fit_intercept else X
+
+    def smooth(params):
+        margin = y_sign * (A @ params)
+        value = float(w @ np.logaddexp(0.0, -margin))
+        return value, A.T @ (w * (-y_sign * expit(-margin)))
+
+    return smooth, 0.25 * squared_norm_bound(A * np.sqrt(w)[:, None])
+
+
+def _fit_binary(X, y_sign, w, penalty, alpha, fit_intercept, init, **kwargs):
+    smooth, lipschitz = _logistic(X, y_sign, w, fit_intercept)
+    n_features = X.shape[1]
+    x0 = np.zeros(n_features + int(fit_intercept)) if init is None else init
+    return minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_features, **kwargs)
+
+
+class TopologicalClassifier(ClassifierMixin, BaseEstimator):
+    r"""Logistic regression with a topological penalty on the coefficients.
+
+    Minimizes, for each class against the rest (one binary problem when there are two
+    classes),
+
+    .. math::
+
+        \frac{\sum_i w_i \log(1 + e^{-y_i (x_i \beta + b)})}{\sum_i w_i} + \alpha P(\beta)
+
+    with the penalties of :class:`TopologicalRegressor`: norms, or the energy
+    :math:`\mathcal{E}(p, q, i_0)` of the weights as clusters, as a function on the line of
+    feature indices, or as an image (``coef_shape``, e.g. ``(8, 8)`` for the digits).
+
+    Parameters
+    ----------
+    penalty : {"top1", "top2", "l1", "l2", "tv", "tv2"}, dict or Penalty, default="top2"
+        See :class:`TopologicalRegressor`.
+    alpha : float, default=0.01
+        Weight of the penalty.
+    filtration : {"clusters", "line", "image"}, default="clusters"
+    coef_shape : tuple of int, default=None
+        Shape of each class's coefficient image (``filtration="image"``).
+    fit_intercept : bool, default=True
+    max_iter : int, default=1000
+    tol : float, default=1e-4
+    solver : {"fista", "adam"}, default="fista"
+    learning_rate : float, default=0.01
+        Step of the ``"adam"`` solver.
+    warm_start : bool, default=False
+        Start from the previous ``coef_`` and ``intercept_``.
+    random_state : int, RandomState instance or None, default=None
+        Unused by the deterministic solvers; kept for API consistency.
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        One row for a binary problem (the class ``classes_[1]``), one per class otherwise.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_iter_ : ndarray of shape (1,) or (n_classes,)
+        Iterations of each binary problem.
+    loss_curve_ : list of list of float
+        The objective along the iterations, one list per binary problem.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when ``X`` has string feature names.
+
+    See Also
+    --------
+    TopologicalRegressor : the least-squares version.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktopo import TopologicalClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 6))
+    >>> y = (X[:, :3].sum(axis=1) > 0).astype(int)
+    >>> clf = TopologicalClassifier("top2", alpha=0.01).fit(X, y)
+    >>> clf.score(X, y) > 0.95
+    True
+    """
+
+    _parameter_constraints = {
+        "penalty": _PENALTY_CONSTRAINT,
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "filtration": [StrOptions(set(_FILTRATIONS))],
+        "coef_shape": [tuple, list, None],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions(set(_SOLVERS))],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, penalty="top2", *, alpha=0.01, filtration="clusters", coef_shape=None,
+                 fit_intercept=True, max_iter=1000, tol=1e-4, solver="fista",
+                 learning_rate=0.01, warm_start=False, random_state=None, verbose=0):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.filtration = filtration
+        self.coef_shape = coef_shape
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit one penalized logistic regression per class (one for two classes).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : TopologicalClassifier
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if classes.size < 2:
+            raise ValueError("This solver needs samples of at least 2 classes in the data, "
+                             f"but the data contains only one class: {classes[0]!r}.")
+        n_samples, n_features = X.shape
+        w = check_sample_weight(sample_weight, n_samples)
+        w = w / w.sum()
+        penalty = make_penalty(self.penalty, self.filtration, self.coef_shape)
+        if getattr(penalty, "filtration", None) == "image":
+            penalty.value_and_grad(np.zeros(n_features))       # checks coef_shape
+        targets = [classes[1]] if classes.size == 2 else list(classes)
+        warm = (self.warm_start and hasattr(self, "coef_")
+                and self.coef_.shape == (len(targets), n_features)
+                and np.array_equal(getattr(self, "classes_", None), classes))
+        coefs, intercepts, n_iters, curves = [], [], [], []
+        converged = True
+        with _blas_limit(X.size):
+            for k, target in enumerate(targets):
+                y_sign = np.where(y == target, 1.0, -1.0)
+                init = None
+                if warm:
+                    init = (np.append(self.coef_[k], self.intercept_[k])
+                            if self.fit_intercept else self.coef_[k].copy())
+                res = _fit_binary(X, y_sign, w, penalty, self.alpha, self.fit_intercept,
+                                  init, solver=self.solver, max_iter=self.max_iter,
+                                  tol=self.tol, learning_rate=self.learning_rate,
+                                  verbose=self.verbose)
+                coefs.append(res.x[:n_features])
+                intercepts.append(res.x[n_features] if self.fit_intercept else 0.0)
+                n_iters.append(res.n_iter)
+                curves.append(res.loss_curve)
+                converged &= res.converged
+        if not converged:
+            warnings.warn(f"The solver did not converge in max_iter={self.max_iter} "
+                          "iterations; consider increasing max_iter.", ConvergenceWarning,
+                          stacklevel=2)
+        self.classes_ = classes
+        self.coef_ = np.array(coefs)
+        self.intercept_ = np.array(intercepts, dtype=np.float64)
+        self.n_iter_ = np.array(n_iters)
+        self.loss_curve_ = curves
+        return self
+
+    def decision_function(self, X):
+        """Signed scores ``X @ coef_.T + intercept_``: shape (n_samples,) for two classes,
+        (n_samples, n_classes) otherwise."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict_proba(self, X):
+        """Class probabilities: the sigmoid of the scores, normalized over the classes
+        (one-vs-rest).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p = expit(scores)
+            return np.column_stack([1.0 - p, p])
+        p = expit(scores)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """The class of largest score."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
