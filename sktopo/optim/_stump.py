@@ -351,7 +351,7 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                 view.flags.writeable = False
                 inter = OptimizeResult(view, float(value), it, loss_curve[:it],
                                        step_times[:it], converged, message, min_norm)
-                if callback(inter) is True:
+                if callback(inter):  # any truthy value (np.bool_ included) stops
                     stopped, message = True, "Stopped by the callback."
             if converged or stopped:
                 break

@@ -101,6 +101,13 @@ def test_callback_stops_and_sees_intermediate_results():
     assert not res.converged and "callback" in res.message
 
 
+def test_callback_returning_a_numpy_bool_stops():
+    # a comparison of numpy values gives np.bool_, not True: it must stop the run too
+    res = stump_minimize(_loss(), _image(), block_size=2, max_iter=50,
+                         callback=lambda r: np.int64(r.n_iter) >= 3, random_state=0)
+    assert res.n_iter == 3
+
+
 def test_convergence_warning_only_with_tol():
     x0 = _image()
     with pytest.warns(ConvergenceWarning, match="max_iter"):
