@@ -6,8 +6,8 @@ import numpy as np
 
 from ._backprop import scatter_to_points, scatter_to_values
 from .functionals import DiagramFunctional
-from .persistence import (cubical_persistence, lower_star_persistence, rips_persistence,
-                          weak_alpha_persistence)
+from .persistence import lower_star_persistence, rips_persistence, weak_alpha_persistence
+from .persistence._cubical import _check_connectivity, _cubical_diagrams
 from .utils._validation import check_homology_dimensions, check_option, check_values
 
 __all__ = ["TopologicalLoss"]
@@ -111,11 +111,21 @@ class TopologicalLoss:
 
     def diagrams(self, x):
         """The diagrams of ``x`` in the dimensions the loss uses, as a dict."""
+        return self._diagrams(check_values(x, "x"), tuple(self._functionals()))
+
+    def _diagrams(self, x, dims):
+        """Diagrams of a validated float64 array ``x`` (validated once per call)."""
         check_option(self.filtration, "filtration", _FILTRATIONS)
-        dims = tuple(self._functionals())
         if self.filtration == "cubical":
-            return cubical_persistence(x, dims, superlevel=self.superlevel,
-                                       connectivity=self.connectivity)
+            if x.ndim > 3:
+                raise ValueError(f"x must be a 1, 2 or 3-D array for the 'cubical' "
+                                 f"filtration, got shape {x.shape}.")
+            dims = check_homology_dimensions(dims, x.ndim - 1)
+            if not isinstance(self.superlevel, (bool, np.bool_)):
+                raise TypeError("The 'superlevel' parameter must be a bool, got "
+                                f"{self.superlevel!r}.")
+            connectivity = _check_connectivity(self.connectivity, x.ndim)
+            return _cubical_diagrams(x, dims, bool(self.superlevel), connectivity)
         if self.filtration == "lower_star":
             if self.simplices is None:
                 raise ValueError("The 'simplices' parameter is required by the "
@@ -145,30 +155,33 @@ class TopologicalLoss:
         check_option(self.gradient, "gradient", _GRADIENTS)
         funcs = self._functionals()
         x = check_values(x, "x")
-        diagrams = self.diagrams(x)
+        diagrams = self._diagrams(x, tuple(funcs))
         value = 0.0
-        grad = np.zeros(x.size)
-        points = x.reshape(len(x), -1) if self.filtration in ("rips", "weak_alpha") else None
+        cells, grads = [], []           # every critical cell and its gradient, all dims
         for d, func in funcs.items():
             dgm = diagrams[d]
             v, gb, gd = func.value_and_grad(dgm)
             value += v
-            if self.gradient == "death":
-                gb = np.zeros_like(gb)
-            elif self.gradient == "birth":
-                gd = np.zeros_like(gd)
-            if points is None:
-                grad += scatter_to_values(x.size, dgm.birth_index, gb)
-                grad += scatter_to_values(x.size, dgm.death_index, gd)
-            else:
-                grad += scatter_to_points(points, dgm.birth_index, gb).ravel()
-                grad += scatter_to_points(points, dgm.death_index, gd).ravel()
+            if self.gradient != "death":
+                cells.append(dgm.birth_index)
+                grads.append(gb)
+            if self.gradient != "birth":
+                cells.append(dgm.death_index)
+                grads.append(gd)
+        cells = np.concatenate(cells) if cells else np.empty(0, dtype=np.intp)
+        grads = np.concatenate(grads) if grads else np.empty(0)
+        moving = grads != 0             # most points of a thresholded functional are still
+        cells, grads = cells[moving], grads[moving]
+        if self.filtration in ("rips", "weak_alpha"):
+            grad = scatter_to_points(x.reshape(len(x), -1), cells, grads)
+        else:
+            grad = scatter_to_values(x.size, cells, grads)
         return float(value), grad.reshape(x.shape)
 
     def __call__(self, x):
         """Return the value of the loss at ``x``."""
         funcs = self._functionals()
-        diagrams = self.diagrams(x)
+        diagrams = self._diagrams(check_values(x, "x"), tuple(funcs))
         return float(sum(f(diagrams[d]) for d, f in funcs.items()))
 
     def __repr__(self):

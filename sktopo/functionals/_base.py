@@ -20,6 +20,16 @@ class DiagramFunctional:
         """Return ``(value, grad_births, grad_deaths)`` for a :class:`~sktopo.persistence.Diagram`."""
         raise NotImplementedError
 
+    def _validate_params(self):
+        """Check the parameters (subclasses); called through :meth:`_check_params`."""
+
+    def _check_params(self):
+        # validate once per parameter set: optimizers call value_and_grad every step
+        key = tuple((k, repr(v)) for k, v in vars(self).items() if not k.startswith("_"))
+        if getattr(self, "_checked_params", None) != key:
+            self._validate_params()
+            self._checked_params = key
+
     def __call__(self, diagram):
         return self.value_and_grad(diagram)[0]
 
@@ -50,7 +60,7 @@ class DiagramFunctional:
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
-                           if not k.startswith("_"))
+                           if not k.startswith("_"))  # private state, e.g. the cache
         return f"{type(self).__name__}({params})"
 
 

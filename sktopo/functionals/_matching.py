@@ -167,9 +167,12 @@ class DiagramDistance(DiagramFunctional):
         self.p = p
         self.internal_p = internal_p
 
-    def value_and_grad(self, diagram):
+    def _validate_params(self):
         check_scalar(self.p, "p", low=1, allow_inf=True)
         check_scalar(self.internal_p, "internal_p", low=1, allow_inf=True)
+
+    def value_and_grad(self, diagram):
+        self._check_params()
         B = _target_points(self.target)
         finite = np.flatnonzero(~diagram.essential)
         A = diagram.to_array()[finite]

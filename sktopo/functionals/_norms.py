@@ -56,20 +56,30 @@ class PersistenceNorm(DiagramFunctional):
         self.max_persistence = max_persistence
         self.birth_range = birth_range
 
-    def region(self, diagram):
-        """Boolean mask of the finite points inside the region."""
+    def _validate_params(self):
         check_scalar(self.p, "p", low=0, include_low=False)
         check_scalar(self.min_persistence, "min_persistence", low=0)
         check_scalar(self.max_persistence, "max_persistence", low=0, allow_inf=True)
-        lifetimes = diagram.lifetimes
-        mask = ~diagram.essential & (lifetimes > self.min_persistence) & (
-            lifetimes <= self.max_persistence)
         if self.birth_range is not None:
             try:
                 low, high = self.birth_range
             except (TypeError, ValueError):
                 raise ValueError("The 'birth_range' parameter must be a pair (low, high), "
                                  f"got {self.birth_range!r}.") from None
+
+    def region(self, diagram):
+        """Boolean mask of the finite points inside the region."""
+        self._check_params()
+        # essential points have an infinite lifetime: the upper bound drops them unless
+        # it is infinite too
+        lifetimes = diagram.lifetimes
+        mask = lifetimes > self.min_persistence
+        if np.isfinite(self.max_persistence):
+            mask &= lifetimes <= self.max_persistence
+        else:
+            mask &= ~diagram.essential
+        if self.birth_range is not None:
+            low, high = self.birth_range
             mask &= (diagram.births >= low) & (diagram.births <= high)
         return mask
 

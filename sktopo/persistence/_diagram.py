@@ -1,6 +1,7 @@
 """The persistence diagram of one homology dimension, with its critical cells."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -53,11 +54,12 @@ class Diagram:
     def __len__(self):
         return self.births.shape[0]
 
-    @property
+    # computed once per diagram: functionals read them several times per optimizer step
+    @cached_property
     def lifetimes(self):
         return np.abs(self.deaths - self.births)
 
-    @property
+    @cached_property
     def essential(self):
         return np.isinf(self.deaths)
 

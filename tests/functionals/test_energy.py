@@ -78,3 +78,16 @@ def test_bad_parameters_raise():
         PolynomialEnergy(-1, 0, 1)(dgm)
     with pytest.raises(ValueError, match="'k'"):
         BettiTarget(k=-1)(dgm)
+
+
+def test_most_persistent_equals_rank_selection(rng):
+    from sktopo.functionals._energy import lifetime_ranks, most_persistent
+
+    for _ in range(50):
+        n = int(rng.integers(0, 12))
+        births = rng.integers(0, 3, n).astype(float)
+        deaths = births + rng.integers(1, 4, n)
+        deaths[rng.random(n) < 0.2] = np.inf
+        dgm = make_diagram(births, deaths)
+        for k in range(n + 2):
+            np.testing.assert_array_equal(most_persistent(dgm, k), lifetime_ranks(dgm) <= k)
