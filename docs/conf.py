@@ -7,6 +7,9 @@ import sktopo
 # the gallery runs every example with scaled-down settings (the full runs live in benchmarks/)
 os.environ.setdefault("SKTOPO_QUICK", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# figures the examples save as scripts go to the build folder, not the source tree
+os.environ.setdefault("SKTOPO_OUTPUT", os.path.join(os.path.dirname(os.path.abspath(
+    __file__)), "_build", "figures"))
 
 project = "sktopo"
 author = "The sktopo developers"
@@ -29,6 +32,9 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
 }
 numpydoc_xref_param_type = False
+# the estimators inherit scikit-learn's ``score`` docstrings, which cite labels of
+# scikit-learn's own user guide (:ref:`r2_score`); there is no network for intersphinx here
+suppress_warnings = ["ref.ref"]
 nitpicky = False
 html_theme = "alabaster"
 exclude_patterns = ["_build"]

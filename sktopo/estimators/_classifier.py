@@ -88,7 +88,7 @@ class TopologicalClassifier(ClassifierMixin, BaseEstimator):
     loss_curve_ : list of list of float
         The objective along the iterations, one list per binary problem.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Defined when ``X`` has string feature names.
 
     See Also

@@ -309,7 +309,7 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
     ----------
     points_ : ndarray of shape (n_points, n_dims)
         The moved points.
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (n_iter,)
         The objective at every step.
     n_iter_ : int
         Steps taken.

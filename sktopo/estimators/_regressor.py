@@ -319,7 +319,7 @@ class TopologicalRegressor(RegressorMixin, BaseEstimator):
         The objective after each iteration of the final solve (first entry at its
         start).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Defined when ``X`` has string feature names.
 
     See Also
