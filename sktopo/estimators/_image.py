@@ -276,8 +276,9 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
     tol : float, default=None
         Loss-based stopping rule (None runs ``max_iter`` steps).
     n_jobs : int, default=None
-        Images optimized in parallel (joblib processes: most of a step is Python code
-        holding the GIL). None means 1 unless in a joblib context.
+        Images optimized in parallel by joblib threads (the pairing kernels release the
+        GIL, and threads start at once, where processes take seconds to start). None means
+        1 unless in a joblib context.
     random_state : int, RandomState or None, default=None
         Seeds the run; each image's seed mixes it with the image's bytes, so the result of
         an image does not depend on the batch, its order or ``n_jobs``.
@@ -448,8 +449,12 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         else:
             from joblib import Parallel, delayed
 
-            # processes (joblib's default): a step is mostly Python code holding the GIL
-            outs = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
+            # Threads, not processes (measured, benchmarks/bench_transformers.py): starting
+            # loky's worker processes costs seconds (100 digits: 11 s cold, 3.2 s warm with
+            # processes, against ~2-3 s with threads). The pairing kernels release the GIL,
+            # so threads also overlap the pairings of large images; on small images a step
+            # is mostly Python code, and threads then cost about what n_jobs=1 costs.
+            outs = Parallel(n_jobs=self.n_jobs, prefer="threads", verbose=self.verbose)(
                 delayed(_simplify_one)(im, _image_seed(base, im), params) for im in images)
         Xt = np.stack([o[0].ravel() for o in outs]).astype(X2d.dtype, copy=False)
         return Xt, [o[1] for o in outs], np.array([o[2] for o in outs], dtype=np.intp)
