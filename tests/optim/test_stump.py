@@ -254,3 +254,26 @@ def test_refine_iter_bad_values():
         stump_minimize(_loss(), x0, max_iter=5, refine_iter=6)
     with pytest.raises(ValueError, match="refine_iter"):
         stump_minimize(_loss(), x0, max_iter=5, refine_iter=-1)
+
+
+@pytest.mark.parametrize("gradient", ["both", "birth", "death"])
+@pytest.mark.parametrize("kind", ["plane", "space", "duplicates", "line"])
+def test_weak_alpha_kernel_matches_the_loss(kind, gradient):
+    # the kernel's lean weak alpha path (and its fallback for coincident or collinear
+    # points) gives the value and gradient of TopologicalLoss
+    from sktopo.functionals import PolynomialEnergy
+    from sktopo.optim._kernel import _LossKernel
+
+    rng = np.random.default_rng(1)
+    points = {"plane": rng.random((80, 2)), "space": rng.random((60, 3)),
+              "duplicates": np.repeat(rng.random((30, 2)), 2, axis=0),
+              "line": np.outer(rng.random(20), [1.0, 2.0])}[kind]
+    dims = (0, 1, 2) if kind == "space" else (0, 1)
+    loss = TopologicalLoss(PolynomialEnergy(p=2, q=1), "weak_alpha", dims, gradient=gradient)
+    value, idx, vals = _LossKernel(loss, ndim=2)(points)
+    expected_value, expected_grad = loss.value_and_grad(points)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    np.testing.assert_allclose(np.bincount(idx, vals, minlength=points.size),
+                               expected_grad.ravel(), atol=1e-12)
+    # (on a line, H0 is born at 0 and there is no H1: no birth gradient)
+    assert np.count_nonzero(expected_grad) > 0 or (kind, gradient) == ("line", "birth")
