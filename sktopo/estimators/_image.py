@@ -28,6 +28,13 @@ _GOALS = ("simplify", "betti", "target", "enhance")
 _SOLVERS = ("stump", "vanilla")
 # default threshold: this fraction of the value range (max - min) of each image
 _DEFAULT_THRESHOLD = 0.1
+# default refine_iter of "stump": this fraction of max_iter. Measured on the 256 x 256
+# image of benchmarks/bench_transformers.py (15808 small bars, 200 steps): 2 x 2 pooling
+# all along leaves 9192; pooling then 1/2 of the steps refining leaves 5, 3/4 leaves 0
+# at a lower rms change than 1/2 (19 against 21); plain backpropagation leaves 1
+# (rms 13) but its result is fragile: +-2 % noise brings 15 near-threshold bars back,
+# against 1 after STUMP + refining
+_DEFAULT_REFINE = 0.75
 
 
 def _per_dim(value, dims, name):
@@ -75,7 +82,8 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
                    betti=1, target=None, superlevel=False, connectivity="full", p=1,
                    gradient="both", fidelity="mse", fidelity_weight=None, solver="stump",
                    block_size=2, measure="simplex", eps=0.0, learning_rate=None,
-                   max_iter=200, tol=None, random_state=None, callback=None, verbose=0):
+                   max_iter=200, tol=None, random_state=None, callback=None, verbose=0,
+                   refine_iter=None):
     r"""Change an image so that its persistence diagrams meet a topological goal.
 
     Minimizes, with Adam,
@@ -88,8 +96,9 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     filtration of the image in ``homology_dimensions``, :math:`F` the fidelity to the input
     :math:`x_0` and :math:`w` its weight. With ``solver="stump"`` every step evaluates
     :math:`\Phi` on a random approximate of the image (block pooling with random convex
-    weights and uniform noise, see :func:`~sktopo.stump_minimize`), with
-    ``solver="vanilla"`` on the image itself.
+    weights and uniform noise, see :func:`~sktopo.stump_minimize`) and the last
+    ``refine_iter`` steps on the image itself (so that features smaller than a block go
+    too), with ``solver="vanilla"`` every step on the image itself.
 
     Goals (``b``, ``d`` a point's birth and death, :math:`\ell = |d - b|` its lifetime,
     :math:`t` the ``threshold``):
@@ -157,6 +166,10 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
         :func:`~sktopo.stump_minimize`.
     verbose : int, default=0
         > 0 prints a progress bar.
+    refine_iter : int, default=None
+        Final steps of ``"stump"`` taken on the image itself (no pooling, no noise), out
+        of ``max_iter``: the pooled approximates do not see the features smaller than a
+        block. None means 3/4 of ``max_iter``; 0 smears every step.
 
     Returns
     -------
@@ -202,12 +215,16 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     loss = TopologicalLoss(functional, superlevel=superlevel, connectivity=connectivity,
                            gradient=gradient)
     if solver == "vanilla":
-        block_size, eps = 1, 0.0
+        block_size, eps, refine_iter = 1, 0.0, 0
+    elif refine_iter is None:
+        check_scalar(max_iter, "max_iter", low=1, integer=True)
+        refine_iter = int(_DEFAULT_REFINE * max_iter)
     block_size = _clip_block(block_size, x0.shape)
     return stump_minimize(loss, x0, alpha=1.0 - fidelity_weight, fidelity=fidelity,
                           block_size=block_size, measure=measure, eps=eps,
                           learning_rate=learning_rate, max_iter=max_iter, tol=tol,
-                          random_state=random_state, callback=callback, verbose=verbose)
+                          random_state=random_state, callback=callback, verbose=verbose,
+                          refine_iter=refine_iter)
 
 
 def _image_seed(base, image):
@@ -262,7 +279,8 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
     fidelity_weight : float in [0, 1], default=None
         Weight of the fidelity; None means ``1 / n_pixels``.
     solver : {"stump", "vanilla"}, default="stump"
-        STUMP (pooled, noisy approximates) or plain backpropagation.
+        STUMP (pooled, noisy approximates, then ``refine_iter`` steps on the image) or
+        plain backpropagation.
     block_size : int or tuple of int, default=2
         STUMP pooling blocks (clipped to the image).
     measure : {"center", "vertex", "simplex"}, default="simplex"
@@ -276,13 +294,17 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
     tol : float, default=None
         Loss-based stopping rule (None runs ``max_iter`` steps).
     n_jobs : int, default=None
-        Images optimized in parallel (joblib processes: most of a step is Python code
-        holding the GIL). None means 1 unless in a joblib context.
+        Images optimized in parallel by joblib threads (the pairing kernels release the
+        GIL, and threads start at once, where processes take seconds to start). None means
+        1 unless in a joblib context.
     random_state : int, RandomState or None, default=None
         Seeds the run; each image's seed mixes it with the image's bytes, so the result of
         an image does not depend on the batch, its order or ``n_jobs``.
     verbose : int, default=0
         > 0 shows joblib's progress over the images, > 1 also a bar per image.
+    refine_iter : int, default=None
+        Final STUMP steps on the image itself (no pooling, no noise); None means 3/4 of
+        ``max_iter``.
 
     Attributes
     ----------
@@ -346,13 +368,15 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "refine_iter": [Interval(Integral, 0, None, closed="left"), None],
     }
 
     def __init__(self, goal="simplify", *, threshold=None, homology_dimensions=0, betti=1,
                  target=None, image_shape=None, superlevel=False, connectivity="full", p=1,
                  gradient="both", fidelity="mse", fidelity_weight=None, solver="stump",
                  block_size=2, measure="simplex", eps=0.0, learning_rate=None,
-                 max_iter=200, tol=None, n_jobs=None, random_state=None, verbose=0):
+                 max_iter=200, tol=None, n_jobs=None, random_state=None, verbose=0,
+                 refine_iter=None):
         self.goal = goal
         self.threshold = threshold
         self.homology_dimensions = homology_dimensions
@@ -375,6 +399,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
+        self.refine_iter = refine_iter
 
     def _validate(self, X, reset):
         """Return ``(X2d, image_shape, stacked)``: the rows as flat images."""
@@ -440,7 +465,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
             fidelity_weight=self.fidelity_weight, solver=self.solver,
             block_size=self.block_size, measure=self.measure, eps=self.eps,
             learning_rate=self.learning_rate, max_iter=self.max_iter, tol=self.tol,
-            verbose=max(0, self.verbose - 1))
+            verbose=max(0, self.verbose - 1), refine_iter=self.refine_iter)
         base = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         images = [row.reshape(shape) for row in X2d]
         if self.n_jobs in (None, 1):
@@ -448,8 +473,12 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         else:
             from joblib import Parallel, delayed
 
-            # processes (joblib's default): a step is mostly Python code holding the GIL
-            outs = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
+            # Threads, not processes (measured, benchmarks/bench_transformers.py): starting
+            # loky's worker processes costs seconds (100 digits: 11 s cold, 3.2 s warm with
+            # processes, against ~2-3 s with threads). The pairing kernels release the GIL,
+            # so threads also overlap the pairings of large images; on small images a step
+            # is mostly Python code, and threads then cost about what n_jobs=1 costs.
+            outs = Parallel(n_jobs=self.n_jobs, prefer="threads", verbose=self.verbose)(
                 delayed(_simplify_one)(im, _image_seed(base, im), params) for im in images)
         Xt = np.stack([o[0].ravel() for o in outs]).astype(X2d.dtype, copy=False)
         return Xt, [o[1] for o in outs], np.array([o[2] for o in outs], dtype=np.intp)

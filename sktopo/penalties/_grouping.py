@@ -92,9 +92,10 @@ class GroupingPenalty:
         coef = np.divide(-2 * self.weights_ * gap, length, out=np.zeros_like(length),
                          where=length > 0)
         contrib = diff * coef[:, None]
-        grad = np.zeros_like(X)
-        np.add.at(grad, i, contrib)
-        np.add.at(grad, j, -contrib)
+        n = len(X)
+        # bincount per coordinate: several times faster than np.add.at
+        grad = np.column_stack([np.bincount(i, c, minlength=n) - np.bincount(j, c, minlength=n)
+                                for c in contrib.T]).reshape(X.shape)
         return value, grad
 
     def __call__(self, X):

@@ -68,6 +68,28 @@ def test_stump_simplify_reduces_the_small_bars(rng):
     assert_allclose(after[-2:], [8.0, np.inf], atol=0.2)
 
 
+def test_default_stump_removes_specks_smaller_than_a_block(rng):
+    # two broad peaks (4 x 4 plateaus) and one-pixel specks, smaller than the 2 x 2 blocks:
+    # pooled approximates hardly see the specks, so with refine_iter=0 some stay; the
+    # default (the last steps on the image itself) removes them
+    image = np.zeros((16, 16))
+    image[2:6, 2:6], image[10:14, 10:14] = 10.0, 8.0
+    for i, j in [(1, 12), (8, 3), (13, 1), (7, 8)]:
+        image[i, j] = rng.uniform(0.5, 0.9)
+    kw = dict(threshold=1.0, superlevel=True, max_iter=80, learning_rate=0.05,
+              random_state=0)
+    smeared = simplify_image(image, refine_iter=0, **kw)
+    default = simplify_image(image, **kw)
+    life_smeared, life_default = _lifetimes(smeared.x), _lifetimes(default.x)
+    assert np.sum((life_smeared > 0.2) & (life_smeared <= 1.0)) >= 1, life_smeared
+    assert not np.any((life_default > 0.1) & (life_default <= 1.0)), life_default
+    assert_allclose(life_default[-2:], [8.0, np.inf], atol=0.3)
+    # the estimator passes refine_iter on: refining every step is plain backpropagation
+    a = TopoImageSimplifier(refine_iter=80, eps=0.5, **kw).fit_transform(image[None])
+    b = TopoImageSimplifier(solver="vanilla", **kw).fit_transform(image[None])
+    assert_array_equal(a, b)
+
+
 def test_betti_keeps_k_bars(rng):
     image = _peaks(rng)
     image[2, 9] = 5.0                              # a third peak
@@ -147,10 +169,8 @@ def test_reproducible_and_independent_of_n_jobs_and_batch(rng):
     params = dict(threshold=0.2, block_size=2, eps=0.05, max_iter=20, random_state=3)
     a = TopoImageSimplifier(**params).fit_transform(X)
     b = TopoImageSimplifier(**params).fit_transform(X)
-    # threads keep the test fast (worker processes take seconds to start); the seeds are
-    # drawn the same way whatever the backend
-    with parallel_config(backend="threading"):
-        c = TopoImageSimplifier(n_jobs=2, **params).fit_transform(X)
+    # the default backend is threads; the seeds are drawn the same way whatever the backend
+    c = TopoImageSimplifier(n_jobs=2, **params).fit_transform(X)
     assert_array_equal(a, b)
     assert_array_equal(a, c)
     # an image's result depends neither on its position nor on the other images
@@ -158,6 +178,28 @@ def test_reproducible_and_independent_of_n_jobs_and_batch(rng):
     assert_array_equal(d, a[::-1][:2])
     e = TopoImageSimplifier(**{**params, "random_state": 4}).fit_transform(X)
     assert not np.array_equal(a, e)
+
+
+def test_n_jobs_uses_joblib_threads(rng, monkeypatch):
+    # processes take seconds to start (11 s for the 100-digit pipeline against ~3 s with
+    # threads, benchmarks/bench_transformers.py); a parallel_config backend still wins
+    import joblib
+
+    prefers = []
+
+    class SpyParallel(joblib.Parallel):
+        def __init__(self, *args, **kwargs):
+            prefers.append(kwargs.get("prefer"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(joblib, "Parallel", SpyParallel)
+    X = rng.random((3, 6, 6))
+    params = dict(threshold=0.2, solver="vanilla", max_iter=5, random_state=0)
+    a = TopoImageSimplifier(n_jobs=2, **params).fit_transform(X)
+    assert prefers == ["threads"]
+    with parallel_config(backend="sequential"):
+        b = TopoImageSimplifier(n_jobs=2, **params).fit_transform(X)
+    assert_array_equal(a, b)
 
 
 def test_input_not_modified_and_dtype_kept(rng):

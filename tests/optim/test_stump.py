@@ -196,3 +196,91 @@ def test_vanilla_first_step_follows_the_exact_gradient(shape):
     res = stump_minimize(loss, x0, block_size=1, alpha=1.0, learning_rate=0.01, max_iter=1)
     np.testing.assert_allclose(res.x, x0 - 0.01 * np.sign(grad), atol=1e-8)
     assert np.count_nonzero(grad) > 0
+
+
+def _specks(size=16):
+    # two broad 4 x 4 peaks and single-pixel specks of height 1 to 2, smaller than a block
+    x0 = np.zeros((size, size))
+    x0[2:6, 2:6], x0[10:14, 10:14] = 10.0, 8.0
+    for k, (i, j) in enumerate([(1, 12), (8, 3), (13, 1), (7, 8)]):
+        x0[i, j] = 1.0 + 0.3 * k
+    return x0
+
+
+def _small_bars(x):
+    loss = TopologicalLoss(PersistenceNorm(p=1, max_persistence=3.0), homology_dimensions=0,
+                           superlevel=True)
+    return loss(x)
+
+
+def test_refine_iter_removes_features_smaller_than_a_block():
+    # 4 x 4 pooling does not see the one-pixel specks: smeared steps alone leave them;
+    # the refining steps on x itself remove them, the peaks stay
+    x0 = _specks()
+    loss = TopologicalLoss(PersistenceNorm(p=1, max_persistence=3.0), homology_dimensions=0,
+                           superlevel=True)
+    kw = dict(block_size=4, max_iter=120, learning_rate=0.05, random_state=0)
+    smeared = stump_minimize(loss, x0, **kw)
+    refined = stump_minimize(loss, x0, refine_iter=60, **kw)
+    assert _small_bars(x0) > 4.0
+    assert _small_bars(smeared.x) > 0.5 * _small_bars(x0)
+    assert _small_bars(refined.x) < 0.05 * _small_bars(x0)
+    assert refined.x.max() > 9.5 and refined.n_iter == 120
+
+
+def test_refine_iter_equal_to_max_iter_is_vanilla():
+    x0 = _image()
+    kw = dict(max_iter=15, learning_rate=0.1, random_state=0)
+    a = stump_minimize(_loss(), x0, block_size=4, eps=2.0, refine_iter=15, **kw)
+    b = stump_minimize(_loss(), x0, block_size=1, eps=0.0, **kw)
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.loss_curve, b.loss_curve)
+
+
+def test_refine_iter_after_covers_samples_and_subsamples():
+    x0 = _image()
+    labels = np.arange(64).reshape(8, 8).repeat(2, axis=0).repeat(2, axis=1)
+    loss = _loss()
+    res = stump_minimize(loss, x0, labels=labels, eps=0.2, max_iter=40, refine_iter=10,
+                         learning_rate=0.1, n_samples=3, combine="min_norm", random_state=0)
+    assert loss(res.x) < loss(x0)
+    # refining steps use every point, unjittered: all of them refining is the plain run
+    points = np.random.default_rng(0).normal(size=(30, 2))
+    rips = TopologicalLoss(PersistenceNorm(p=1), "rips", homology_dimensions=0)
+    kw = dict(max_iter=10, learning_rate=0.02, random_state=0)
+    a = stump_minimize(rips, points, subsample=0.5, eps=0.05, refine_iter=10, **kw)
+    b = stump_minimize(rips, points, **kw)
+    np.testing.assert_array_equal(a.x, b.x)
+    c = stump_minimize(rips, points, subsample=0.5, eps=0.05, refine_iter=5, **kw)
+    assert not np.array_equal(a.x, c.x)
+
+
+def test_refine_iter_bad_values():
+    x0 = _image()
+    with pytest.raises(ValueError, match="refine_iter"):
+        stump_minimize(_loss(), x0, max_iter=5, refine_iter=6)
+    with pytest.raises(ValueError, match="refine_iter"):
+        stump_minimize(_loss(), x0, max_iter=5, refine_iter=-1)
+
+
+@pytest.mark.parametrize("gradient", ["both", "birth", "death"])
+@pytest.mark.parametrize("kind", ["plane", "space", "duplicates", "line"])
+def test_weak_alpha_kernel_matches_the_loss(kind, gradient):
+    # the kernel's lean weak alpha path (and its fallback for coincident or collinear
+    # points) gives the value and gradient of TopologicalLoss
+    from sktopo.functionals import PolynomialEnergy
+    from sktopo.optim._kernel import _LossKernel
+
+    rng = np.random.default_rng(1)
+    points = {"plane": rng.random((80, 2)), "space": rng.random((60, 3)),
+              "duplicates": np.repeat(rng.random((30, 2)), 2, axis=0),
+              "line": np.outer(rng.random(20), [1.0, 2.0])}[kind]
+    dims = (0, 1, 2) if kind == "space" else (0, 1)
+    loss = TopologicalLoss(PolynomialEnergy(p=2, q=1), "weak_alpha", dims, gradient=gradient)
+    value, idx, vals = _LossKernel(loss, ndim=2)(points)
+    expected_value, expected_grad = loss.value_and_grad(points)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    np.testing.assert_allclose(np.bincount(idx, vals, minlength=points.size),
+                               expected_grad.ravel(), atol=1e-12)
+    # (on a line, H0 is born at 0 and there is no H1: no birth gradient)
+    assert np.count_nonzero(expected_grad) > 0 or (kind, gradient) == ("line", "birth")
