@@ -106,7 +106,6 @@ for top, bottom, (name, x) in zip(axes[0], axes[1], results.items()):
     top.imshow(x, cmap="gray", vmin=0, vmax=255)
     top.set_title(name)
     bottom.imshow(np.ma.masked_equal(regions, 0) % 20, cmap="tab20", interpolation="nearest")
-    bottom.set_facecolor("black")
     bottom.set_title(f"{n_regions} regions ({merged} merged), true {n_cells}")
     for ax in (top, bottom):
         ax.set_axis_off()
