@@ -15,9 +15,9 @@ of the numpy it runs with.
 
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort, realloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 
 # --------------------------------------------------------------------------- helpers
@@ -54,6 +54,8 @@ cdef int buffer_init(PairBuffer *buf, Py_ssize_t capacity) except -1:
     if buf.birth == NULL or buf.death == NULL:
         free(buf.birth)
         free(buf.death)
+        buf.birth = NULL
+        buf.death = NULL
         raise MemoryError()
     return 0
 
@@ -86,6 +88,8 @@ cdef object buffer_to_arrays(PairBuffer *buf, Py_ssize_t head, int64_t head_birt
     if buf.failed:
         free(buf.birth)
         free(buf.death)
+        buf.birth = NULL
+        buf.death = NULL
         raise MemoryError()
     birth = np.empty(buf.size + head, dtype=np.int64)
     death = np.empty(buf.size + head, dtype=np.int64)
@@ -378,6 +382,395 @@ def grid_pairs(padded, Py_ssize_t n, bint full, bint low, bint top):
             union_pass(&parent[0], &order[0], n, True, off_top, n_top,
                        g.ndim == 2 and not full, &g, &top_buf)
         top_pairs = buffer_to_arrays(&top_buf, 0, 0)
+    return low_pairs, top_pairs
+
+
+# --------------------------------------------------------------------------- images
+
+cdef extern from *:
+    """
+    #include <string.h>
+    static inline unsigned long long sktopo_key64(double v) {
+        /* order-preserving unsigned key of a finite double; -0.0 and 0.0 share a key */
+        unsigned long long bits;
+        v += 0.0;
+        memcpy(&bits, &v, sizeof(bits));
+        return bits ^ ((unsigned long long) (-(long long) (bits >> 63)) | 0x8000000000000000ULL);
+    }
+    static inline int sktopo_bitlen(unsigned long long x) {
+        return x ? 64 - __builtin_clzll(x) : 0;
+    }
+    """
+    uint64_t sktopo_key64(double v) noexcept nogil
+    int sktopo_bitlen(uint64_t x) noexcept nogil
+
+
+cdef extern from *:
+    """
+    /* The class around a pixel: the largest label of its neighbours (-1: none present),
+       and in *bad a nonzero value when two present neighbours have different labels.
+       Balanced trees of independent operations, no branches. */
+    #define SKTOPO_MAX(a, b) ((a) > (b) ? (a) : (b))
+    #define SKTOPO_OFF(a, m) (((a) ^ (m)) & ~((a) >> 31))
+    static inline int sktopo_ring_class(const int *l, int p, int row, unsigned *bad) {
+        int a0 = l[p - row], a1 = l[p - row + 1], a2 = l[p + 1], a3 = l[p + row + 1];
+        int a4 = l[p + row], a5 = l[p + row - 1], a6 = l[p - 1], a7 = l[p - row - 1];
+        int m = SKTOPO_MAX(SKTOPO_MAX(SKTOPO_MAX(a0, a1), SKTOPO_MAX(a2, a3)),
+                           SKTOPO_MAX(SKTOPO_MAX(a4, a5), SKTOPO_MAX(a6, a7)));
+        *bad = (unsigned) ((SKTOPO_OFF(a0, m) | SKTOPO_OFF(a1, m)) | (SKTOPO_OFF(a2, m) | SKTOPO_OFF(a3, m))
+                | (SKTOPO_OFF(a4, m) | SKTOPO_OFF(a5, m)) | (SKTOPO_OFF(a6, m) | SKTOPO_OFF(a7, m)));
+        return m;
+    }
+    static inline int sktopo_cross_class(const int *l, int p, int row, unsigned *bad) {
+        int a0 = l[p - row], a1 = l[p + 1], a2 = l[p + row], a3 = l[p - 1];
+        int m = SKTOPO_MAX(SKTOPO_MAX(a0, a1), SKTOPO_MAX(a2, a3));
+        *bad = (unsigned) ((SKTOPO_OFF(a0, m) | SKTOPO_OFF(a1, m)) | (SKTOPO_OFF(a2, m) | SKTOPO_OFF(a3, m)));
+        return m;
+    }
+    """
+    int32_t sktopo_ring_class(const int32_t *label, int32_t p, int32_t row,
+                              unsigned int *bad) noexcept nogil
+    int32_t sktopo_cross_class(const int32_t *label, int32_t p, int32_t row,
+                               unsigned int *bad) noexcept nogil
+
+
+cdef struct KeyIndex:
+    uint64_t key
+    int32_t index
+
+
+cdef int compare_key_index(const void *a, const void *b) noexcept nogil:
+    cdef const KeyIndex *x = <const KeyIndex *> a
+    cdef const KeyIndex *y = <const KeyIndex *> b
+    if x.key != y.key:
+        return -1 if x.key < y.key else 1
+    return (x.index > y.index) - (x.index < y.index)
+
+
+cdef enum:
+    _DIGIT = 11                   # bits per radix pass
+    _BUCKETS = 1 << _DIGIT
+
+
+cdef inline int32_t unpad2(int32_t p, int32_t row, double inverse, int32_t width) noexcept nogil:
+    """C-order flat index in the image of the index ``p`` in the padded image."""
+    cdef int32_t r = <int32_t> (p * inverse), c
+    c = p - r * row
+    if c < 0:
+        r -= 1
+        c += row
+    elif c >= row:
+        r += 1
+        c -= row
+    return (r - 1) * width + c - 1
+
+
+cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order,
+                     int32_t *tmp_index, uint32_t *key, uint32_t *tmp_key) noexcept nogil:
+    """``order[:h * w]`` = padded indices of the pixels sorted by (value, index).
+
+    An LSD radix sort (stable: equal keys keep the index order) of 32-bit keys, the top
+    bits of the order-preserving 64-bit keys of the values minus their minimum; runs of
+    equal 32-bit keys are then sorted by the full key. Returns -1 when out of memory.
+    """
+    cdef Py_ssize_t n = h * w, i, r, c, k, start, length, j
+    cdef int32_t row = <int32_t> (w + 2)
+    cdef uint64_t lo = <uint64_t> -1, hi = 0, k64
+    cdef int shift, bits, passes, ps, d, width
+    cdef uint32_t counts[3][_BUCKETS]
+    cdef uint32_t total, cnt, digit, kk
+    cdef uint32_t *ksrc
+    cdef uint32_t *kdst
+    cdef uint32_t *kswap
+    cdef int32_t *isrc
+    cdef int32_t *idst
+    cdef int32_t *iswap
+    cdef int32_t pi
+    cdef bint constant
+    cdef KeyIndex *run
+    cdef KeyIndex small[16]
+    cdef KeyIndex item
+    cdef Py_ssize_t t
+    for i in range(n):
+        k64 = sktopo_key64(f[i])
+        if k64 < lo:
+            lo = k64
+        if k64 > hi:
+            hi = k64
+    bits = sktopo_bitlen(hi - lo)
+    # 22-bit keys (two passes) for small images, 32-bit keys (three passes) for larger ones
+    width = 2 * _DIGIT if n < 65536 else 32
+    shift = bits - width if bits > width else 0
+    bits -= shift
+    passes = (bits + _DIGIT - 1) // _DIGIT
+    memset(counts, 0, sizeof(counts))
+    k = 0
+    for r in range(h):
+        for c in range(w):
+            kk = <uint32_t> ((sktopo_key64(f[k]) - lo) >> shift)
+            key[k] = kk
+            tmp_index[k] = <int32_t> ((r + 1) * row + c + 1)
+            counts[0][kk & (_BUCKETS - 1)] += 1
+            counts[1][(kk >> _DIGIT) & (_BUCKETS - 1)] += 1
+            counts[2][kk >> (2 * _DIGIT)] += 1
+            k += 1
+    ksrc, kdst, isrc, idst = key, tmp_key, tmp_index, order
+    for ps in range(passes):
+        # prefix sums; a pass where every key has the same digit changes nothing
+        total = 0
+        constant = False
+        for d in range(_BUCKETS):
+            cnt = counts[ps][d]
+            if cnt == n:
+                constant = True
+                break
+            counts[ps][d] = total
+            total += cnt
+        if constant:
+            continue
+        for i in range(n):
+            kk = ksrc[i]
+            digit = (kk >> (ps * _DIGIT)) & (_BUCKETS - 1)
+            j = counts[ps][digit]
+            counts[ps][digit] += 1
+            kdst[j] = kk
+            idst[j] = isrc[i]
+        kswap = ksrc; ksrc = kdst; kdst = kswap
+        iswap = isrc; isrc = idst; idst = iswap
+    if isrc != order:
+        memcpy(order, isrc, n * sizeof(int32_t))
+    if ksrc != key:
+        memcpy(key, ksrc, n * sizeof(uint32_t))
+    if shift == 0:
+        return 0
+    # the truncated keys may tie distinct values: sort those runs by the full key
+    cdef double inverse = 1.0 / row
+    start = 0
+    for i in range(1, n + 1):
+        if i < n and key[i] == key[start]:
+            continue
+        length = i - start
+        if 1 < length <= 16:
+            for j in range(length):
+                pi = order[start + j]
+                small[j].key = sktopo_key64(f[unpad2(pi, row, inverse, <int32_t> w)])
+                small[j].index = pi
+            for j in range(1, length):
+                item = small[j]
+                t = j - 1
+                while t >= 0 and small[t].key > item.key:
+                    small[t + 1] = small[t]
+                    t -= 1
+                small[t + 1] = item
+            for j in range(length):
+                order[start + j] = small[j].index
+        elif length > 16:
+            run = <KeyIndex *> malloc(length * sizeof(KeyIndex))
+            if run == NULL:
+                return -1
+            for j in range(length):
+                pi = order[start + j]
+                run[j].key = sktopo_key64(f[unpad2(pi, row, inverse, <int32_t> w)])
+                run[j].index = pi
+            qsort(run, length, sizeof(KeyIndex), compare_key_index)
+            for j in range(length):
+                order[start + j] = run[j].index
+            free(run)
+        start = i
+    return 0
+
+
+cdef struct Labels:
+    int32_t *label     # class of a present cell, -1 for an absent one
+    int32_t *next      # the members of a class form a list: next member, -1 at the end
+    int32_t *head      # first member of the class named by this cell
+    int32_t *size      # size of the class named by this cell
+    int32_t *birth     # step at which the class named by this cell was born (-1: border)
+
+
+cdef inline int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
+    """Merge the classes ``a`` and ``b``: the smaller one is relabelled; the survivor."""
+    cdef int32_t big = a, small = b, x, last
+    if c.size[b] > c.size[a]:
+        big = b
+        small = a
+    x = c.head[small]
+    last = x
+    while x != -1:
+        c.label[x] = big
+        last = x
+        x = c.next[x]
+    if last != -1:
+        c.next[last] = c.head[big]
+        c.head[big] = c.head[small]
+    c.size[big] += c.size[small]
+    if c.birth[small] < c.birth[big]:
+        c.birth[big] = c.birth[small]
+    return big
+
+
+cdef void image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, bint ring,
+                      int32_t row, int32_t width, PairBuffer *buf) noexcept nogil:
+    """H0 with the elder rule over the pixels of a padded 2-D grid, in ``order`` (reversed
+    when ``dual``), ``order`` holding padded indices.
+
+    Every present pixel carries the label of its class and the classes are relabelled on
+    a merge (the smaller one, so O(n log n) in all), so a class is found with one load and
+    the common case, a pixel whose present neighbours share one class, runs without
+    branches that depend on the data.
+    """
+    cdef Py_ssize_t step
+    cdef int32_t p, m, l, cur, other, young_birth, birth_pixel
+    cdef int32_t off[8]
+    cdef int32_t *label = c.label
+    cdef unsigned int bad
+    cdef int t, n_off = 8 if ring else 4
+    cdef double inverse = 1.0 / row
+    if ring:
+        off[0] = -row
+        off[1] = -row + 1
+        off[2] = 1
+        off[3] = row + 1
+        off[4] = row
+        off[5] = row - 1
+        off[6] = -1
+        off[7] = -row - 1
+    else:
+        off[0] = -row
+        off[1] = 1
+        off[2] = row
+        off[3] = -1
+    for step in range(n):
+        p = order[n - 1 - step if dual else step]
+        # the class of the neighbours (-1: absent) and whether they disagree, branch-free
+        if ring:
+            m = sktopo_ring_class(label, p, row, &bad)
+        else:
+            m = sktopo_cross_class(label, p, row, &bad)
+        if (bad == 0) & (m >= 0):
+            # the common case: p joins the one class around it
+            label[p] = m
+            c.next[p] = c.head[m]
+            c.head[m] = p
+            c.size[m] += 1
+            continue
+        if m < 0:
+            # a local minimum (maximum when dual): a class is born
+            label[p] = p
+            c.next[p] = -1
+            c.head[p] = p
+            c.size[p] = 1
+            c.birth[p] = <int32_t> step
+            continue
+        label[p] = m
+        c.next[p] = c.head[m]
+        c.head[m] = p
+        c.size[m] += 1
+        cur = m
+        for t in range(n_off):
+            other = label[p + off[t]]
+            if other == -1 or other == cur:
+                continue
+            # the younger class dies at p
+            young_birth = c.birth[other] if c.birth[other] > c.birth[cur] else c.birth[cur]
+            birth_pixel = order[n - 1 - young_birth if dual else young_birth]
+            if dual:    # a hole is born at p, it is filled at the top of the younger class
+                buffer_push(buf, unpad2(p, row, inverse, width),
+                            unpad2(birth_pixel, row, inverse, width))
+            else:
+                buffer_push(buf, unpad2(birth_pixel, row, inverse, width),
+                            unpad2(p, row, inverse, width))
+            cur = absorb(c, cur, other)
+
+
+def image_pairs(const double[:, ::1] f, bint full, bint low, bint top):
+    """Critical pixels of the sublevel filtration of a finite 2-D image (H0 and H1).
+
+    As :func:`grid_pairs`, without the padded copy of the image: the pixels are sorted by
+    (value, index) with a radix sort, and the union-find runs on a padded array of parents.
+
+    Returns
+    -------
+    h0, h1 : tuple of (birth_index, death_index) or None
+        C-order flat indices into ``f``; ``-1`` for the death of the essential class (the
+        first H0 pair).
+    """
+    cdef Py_ssize_t h = f.shape[0], w = f.shape[1], n = h * w
+    cdef Py_ssize_t size = (h + 2) * (w + 2), k, r
+    cdef int32_t row = <int32_t> (w + 2)
+    if size >= 2 ** 31 - 8:
+        raise ValueError("image_pairs supports images of less than 2**31 padded pixels.")
+    if n == 0:
+        raise ValueError("image_pairs needs at least one pixel.")
+    cdef int32_t *order = <int32_t *> malloc(n * sizeof(int32_t))
+    cdef int32_t *tmp_index = <int32_t *> malloc(n * sizeof(int32_t))
+    cdef uint32_t *key = <uint32_t *> malloc(n * sizeof(uint32_t))
+    cdef uint32_t *tmp_key = <uint32_t *> malloc(n * sizeof(uint32_t))
+    cdef int32_t *cells = <int32_t *> malloc(5 * size * sizeof(int32_t))
+    cdef Labels c
+    c.label = cells
+    c.next = cells + size
+    c.head = cells + 2 * size
+    c.size = cells + 3 * size
+    c.birth = cells + 4 * size
+    cdef int status = 0
+    cdef PairBuffer low_buf
+    cdef PairBuffer top_buf
+    low_buf.birth = NULL
+    low_buf.death = NULL
+    top_buf.birth = NULL
+    top_buf.death = NULL
+    low_pairs = None
+    top_pairs = None
+    try:
+        if (order == NULL or tmp_index == NULL or key == NULL or tmp_key == NULL
+                or cells == NULL):
+            raise MemoryError()
+        with nogil:
+            status = sort_pixels(&f[0, 0], h, w, order, tmp_index, key, tmp_key)
+        free(tmp_index)
+        free(key)
+        free(tmp_key)
+        tmp_index = NULL
+        key = NULL
+        tmp_key = NULL
+        if status < 0:
+            raise MemoryError()
+        if low:
+            buffer_init(&low_buf, n // 16)
+            with nogil:
+                # sublevel H0; the border never enters
+                memset(c.label, 0xFF, size * sizeof(int32_t))
+                image_union(&c, order, n, False, full, row, <int32_t> w, &low_buf)
+            low_pairs = buffer_to_arrays(&low_buf, 1, unpad2(order[0], row, 1.0 / row,
+                                                             <int32_t> w))
+        if top:
+            buffer_init(&top_buf, n // 16)
+            with nogil:
+                # superlevel H0 of the dual connectivity: the border is one class (named by
+                # cell 0, with no member list), older and larger than every other
+                memset(c.label, 0xFF, size * sizeof(int32_t))
+                for k in range(row):
+                    c.label[k] = 0
+                    c.label[size - row + k] = 0
+                for r in range(1, h + 1):
+                    c.label[r * row] = 0
+                    c.label[r * row + row - 1] = 0
+                c.head[0] = -1
+                c.size[0] = <int32_t> size
+                c.birth[0] = -1
+                image_union(&c, order, n, True, not full, row, <int32_t> w, &top_buf)
+            top_pairs = buffer_to_arrays(&top_buf, 0, 0)
+    finally:
+        free(order)
+        free(tmp_index)
+        free(key)
+        free(tmp_key)
+        free(cells)
+        free(low_buf.birth)
+        free(low_buf.death)
+        free(top_buf.birth)
+        free(top_buf.death)
     return low_pairs, top_pairs
 
 
