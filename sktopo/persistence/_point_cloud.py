@@ -26,8 +26,14 @@ _MAX_RIPS_DIM = 8
 
 def _unique_points(points):
     """Distinct points and, for each, the index of its first occurrence."""
-    _, first = np.unique(points, axis=0, return_index=True)
-    first = np.sort(first)
+    # a stable lexicographic sort puts the first occurrence first among equal rows
+    order = np.lexsort(points.T[::-1])
+    rows = points[order]
+    new = np.ones(len(points), dtype=bool)
+    new[1:] = np.any(rows[1:] != rows[:-1], axis=1)
+    if new.all():
+        return points, np.arange(len(points))
+    first = np.sort(order[new])
     return points[first], first
 
 
@@ -316,7 +322,8 @@ def weak_alpha_persistence(points, homology_dimensions=(0, 1)):
     edges = _delaunay_edges(unique)
     lengths = np.linalg.norm(unique[edges[:, 0]] - unique[edges[:, 1]], axis=1) if len(
         edges) else np.empty(0)
-    order = _edge_order(edges, lengths).astype(np.int64)
+    # the edges are sorted by (i, j): a stable sort by length gives (length, i, j)
+    order = np.argsort(lengths, kind="stable").astype(np.int64)
     edges64 = np.ascontiguousarray(edges, dtype=np.int64)
     kruskal = _pairing.kruskal_h0(n, edges64, order)
     diagrams = {1: _flag_h1(n, edges64, lengths, order, kruskal[1], ids)}
