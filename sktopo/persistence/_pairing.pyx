@@ -706,13 +706,8 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top):
     cdef int32_t *tmp_index = <int32_t *> malloc(n * sizeof(int32_t))
     cdef uint32_t *key = <uint32_t *> malloc(n * sizeof(uint32_t))
     cdef uint32_t *tmp_key = <uint32_t *> malloc(n * sizeof(uint32_t))
-    cdef int32_t *cells = <int32_t *> malloc(5 * size * sizeof(int32_t))
+    cdef int32_t *cells = NULL
     cdef Labels c
-    c.label = cells
-    c.next = cells + size
-    c.head = cells + 2 * size
-    c.size = cells + 3 * size
-    c.birth = cells + 4 * size
     cdef int status = 0
     cdef PairBuffer low_buf
     cdef PairBuffer top_buf
@@ -723,8 +718,7 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top):
     low_pairs = None
     top_pairs = None
     try:
-        if (order == NULL or tmp_index == NULL or key == NULL or tmp_key == NULL
-                or cells == NULL):
+        if order == NULL or tmp_index == NULL or key == NULL or tmp_key == NULL:
             raise MemoryError()
         with nogil:
             status = sort_pixels(&f[0, 0], h, w, order, tmp_index, key, tmp_key)
@@ -736,6 +730,15 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top):
         tmp_key = NULL
         if status < 0:
             raise MemoryError()
+        # allocated once the sort buffers are freed: 24 bytes per pixel at the peak
+        cells = <int32_t *> malloc(5 * size * sizeof(int32_t))
+        if cells == NULL:
+            raise MemoryError()
+        c.label = cells
+        c.next = cells + size
+        c.head = cells + 2 * size
+        c.size = cells + 3 * size
+        c.birth = cells + 4 * size
         if low:
             buffer_init(&low_buf, n // 16)
             with nogil:
