@@ -85,6 +85,10 @@ def _compiled_pairs(f, dims, connectivity):
     """The compiled kernels: union-find for H0 and, by duality, the top dimension."""
     if f.ndim == 1:
         return {0: _pairing.signal_pairs(f)}
+    if f.ndim == 2:     # no padded copy: the kernel sorts and pads its parents itself
+        low_pairs, top_pairs = _pairing.image_pairs(f, connectivity == "full", 0 in dims,
+                                                    1 in dims)
+        return {d: low_pairs if d == 0 else top_pairs for d in dims}
     top = f.ndim - 1
     low_pairs, top_pairs = _pairing.grid_pairs(_padded(f), f.size, connectivity == "full",
                                                0 in dims, top in dims)

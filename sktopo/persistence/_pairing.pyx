@@ -15,9 +15,9 @@ of the numpy it runs with.
 
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t
-from libc.stdlib cimport free, malloc, qsort, realloc
-from libc.string cimport memset
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc, qsort, realloc
+from libc.string cimport memcpy, memset
 
 
 # --------------------------------------------------------------------------- helpers
@@ -54,6 +54,8 @@ cdef int buffer_init(PairBuffer *buf, Py_ssize_t capacity) except -1:
     if buf.birth == NULL or buf.death == NULL:
         free(buf.birth)
         free(buf.death)
+        buf.birth = NULL
+        buf.death = NULL
         raise MemoryError()
     return 0
 
@@ -86,6 +88,8 @@ cdef object buffer_to_arrays(PairBuffer *buf, Py_ssize_t head, int64_t head_birt
     if buf.failed:
         free(buf.birth)
         free(buf.death)
+        buf.birth = NULL
+        buf.death = NULL
         raise MemoryError()
     birth = np.empty(buf.size + head, dtype=np.int64)
     death = np.empty(buf.size + head, dtype=np.int64)
@@ -381,6 +385,398 @@ def grid_pairs(padded, Py_ssize_t n, bint full, bint low, bint top):
     return low_pairs, top_pairs
 
 
+# --------------------------------------------------------------------------- images
+
+cdef extern from *:
+    """
+    #include <string.h>
+    static inline unsigned long long sktopo_key64(double v) {
+        /* order-preserving unsigned key of a finite double; -0.0 and 0.0 share a key */
+        unsigned long long bits;
+        v += 0.0;
+        memcpy(&bits, &v, sizeof(bits));
+        return bits ^ ((unsigned long long) (-(long long) (bits >> 63)) | 0x8000000000000000ULL);
+    }
+    static inline int sktopo_bitlen(unsigned long long x) {
+        return x ? 64 - __builtin_clzll(x) : 0;
+    }
+    """
+    uint64_t sktopo_key64(double v) noexcept nogil
+    int sktopo_bitlen(uint64_t x) noexcept nogil
+
+
+cdef extern from *:
+    """
+    /* The class around a pixel: the largest label of its neighbours (-1: none present),
+       and in *bad a nonzero value when two present neighbours have different labels.
+       Balanced trees of independent operations, no branches. */
+    #define SKTOPO_MAX(a, b) ((a) > (b) ? (a) : (b))
+    #define SKTOPO_OFF(a, m) (((a) ^ (m)) & ~((a) >> 31))
+    static inline int sktopo_ring_class(const int *l, int p, int row, unsigned *bad) {
+        int a0 = l[p - row], a1 = l[p - row + 1], a2 = l[p + 1], a3 = l[p + row + 1];
+        int a4 = l[p + row], a5 = l[p + row - 1], a6 = l[p - 1], a7 = l[p - row - 1];
+        int m = SKTOPO_MAX(SKTOPO_MAX(SKTOPO_MAX(a0, a1), SKTOPO_MAX(a2, a3)),
+                           SKTOPO_MAX(SKTOPO_MAX(a4, a5), SKTOPO_MAX(a6, a7)));
+        *bad = (unsigned) ((SKTOPO_OFF(a0, m) | SKTOPO_OFF(a1, m)) | (SKTOPO_OFF(a2, m) | SKTOPO_OFF(a3, m))
+                | (SKTOPO_OFF(a4, m) | SKTOPO_OFF(a5, m)) | (SKTOPO_OFF(a6, m) | SKTOPO_OFF(a7, m)));
+        return m;
+    }
+    static inline int sktopo_cross_class(const int *l, int p, int row, unsigned *bad) {
+        int a0 = l[p - row], a1 = l[p + 1], a2 = l[p + row], a3 = l[p - 1];
+        int m = SKTOPO_MAX(SKTOPO_MAX(a0, a1), SKTOPO_MAX(a2, a3));
+        *bad = (unsigned) ((SKTOPO_OFF(a0, m) | SKTOPO_OFF(a1, m)) | (SKTOPO_OFF(a2, m) | SKTOPO_OFF(a3, m)));
+        return m;
+    }
+    """
+    int32_t sktopo_ring_class(const int32_t *label, int32_t p, int32_t row,
+                              unsigned int *bad) noexcept nogil
+    int32_t sktopo_cross_class(const int32_t *label, int32_t p, int32_t row,
+                               unsigned int *bad) noexcept nogil
+
+
+cdef struct KeyIndex:
+    uint64_t key
+    int32_t index
+
+
+cdef int compare_key_index(const void *a, const void *b) noexcept nogil:
+    cdef const KeyIndex *x = <const KeyIndex *> a
+    cdef const KeyIndex *y = <const KeyIndex *> b
+    if x.key != y.key:
+        return -1 if x.key < y.key else 1
+    return (x.index > y.index) - (x.index < y.index)
+
+
+cdef enum:
+    _DIGIT = 11                   # bits per radix pass
+    _BUCKETS = 1 << _DIGIT
+
+
+cdef inline int32_t unpad2(int32_t p, int32_t row, double inverse, int32_t width) noexcept nogil:
+    """C-order flat index in the image of the index ``p`` in the padded image."""
+    cdef int32_t r = <int32_t> (p * inverse), c
+    c = p - r * row
+    if c < 0:
+        r -= 1
+        c += row
+    elif c >= row:
+        r += 1
+        c -= row
+    return (r - 1) * width + c - 1
+
+
+cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order,
+                     int32_t *tmp_index, uint32_t *key, uint32_t *tmp_key) noexcept nogil:
+    """``order[:h * w]`` = padded indices of the pixels sorted by (value, index).
+
+    An LSD radix sort (stable: equal keys keep the index order) of 32-bit keys, the top
+    bits of the order-preserving 64-bit keys of the values minus their minimum; runs of
+    equal 32-bit keys are then sorted by the full key. Returns -1 when out of memory.
+    """
+    cdef Py_ssize_t n = h * w, i, r, c, k, start, length, j
+    cdef int32_t row = <int32_t> (w + 2)
+    cdef uint64_t lo = <uint64_t> -1, hi = 0, k64
+    cdef int shift, bits, passes, ps, d, width
+    cdef uint32_t counts[3][_BUCKETS]
+    cdef uint32_t total, cnt, digit, kk
+    cdef uint32_t *ksrc
+    cdef uint32_t *kdst
+    cdef uint32_t *kswap
+    cdef int32_t *isrc
+    cdef int32_t *idst
+    cdef int32_t *iswap
+    cdef int32_t pi
+    cdef bint constant
+    cdef KeyIndex *run
+    cdef KeyIndex small[16]
+    cdef KeyIndex item
+    cdef Py_ssize_t t
+    for i in range(n):
+        k64 = sktopo_key64(f[i])
+        if k64 < lo:
+            lo = k64
+        if k64 > hi:
+            hi = k64
+    bits = sktopo_bitlen(hi - lo)
+    # 22-bit keys (two passes) for small images, 32-bit keys (three passes) for larger ones
+    width = 2 * _DIGIT if n < 65536 else 32
+    shift = bits - width if bits > width else 0
+    bits -= shift
+    passes = (bits + _DIGIT - 1) // _DIGIT
+    memset(counts, 0, sizeof(counts))
+    k = 0
+    for r in range(h):
+        for c in range(w):
+            kk = <uint32_t> ((sktopo_key64(f[k]) - lo) >> shift)
+            key[k] = kk
+            tmp_index[k] = <int32_t> ((r + 1) * row + c + 1)
+            counts[0][kk & (_BUCKETS - 1)] += 1
+            counts[1][(kk >> _DIGIT) & (_BUCKETS - 1)] += 1
+            counts[2][kk >> (2 * _DIGIT)] += 1
+            k += 1
+    ksrc, kdst, isrc, idst = key, tmp_key, tmp_index, order
+    for ps in range(passes):
+        # prefix sums; a pass where every key has the same digit changes nothing
+        total = 0
+        constant = False
+        for d in range(_BUCKETS):
+            cnt = counts[ps][d]
+            if cnt == n:
+                constant = True
+                break
+            counts[ps][d] = total
+            total += cnt
+        if constant:
+            continue
+        for i in range(n):
+            kk = ksrc[i]
+            digit = (kk >> (ps * _DIGIT)) & (_BUCKETS - 1)
+            j = counts[ps][digit]
+            counts[ps][digit] += 1
+            kdst[j] = kk
+            idst[j] = isrc[i]
+        kswap = ksrc; ksrc = kdst; kdst = kswap
+        iswap = isrc; isrc = idst; idst = iswap
+    if isrc != order:
+        memcpy(order, isrc, n * sizeof(int32_t))
+    if ksrc != key:
+        memcpy(key, ksrc, n * sizeof(uint32_t))
+    if shift == 0:
+        return 0
+    # the truncated keys may tie distinct values: sort those runs by the full key
+    cdef double inverse = 1.0 / row
+    start = 0
+    for i in range(1, n + 1):
+        if i < n and key[i] == key[start]:
+            continue
+        length = i - start
+        if 1 < length <= 16:
+            for j in range(length):
+                pi = order[start + j]
+                small[j].key = sktopo_key64(f[unpad2(pi, row, inverse, <int32_t> w)])
+                small[j].index = pi
+            for j in range(1, length):
+                item = small[j]
+                t = j - 1
+                while t >= 0 and small[t].key > item.key:
+                    small[t + 1] = small[t]
+                    t -= 1
+                small[t + 1] = item
+            for j in range(length):
+                order[start + j] = small[j].index
+        elif length > 16:
+            run = <KeyIndex *> malloc(length * sizeof(KeyIndex))
+            if run == NULL:
+                return -1
+            for j in range(length):
+                pi = order[start + j]
+                run[j].key = sktopo_key64(f[unpad2(pi, row, inverse, <int32_t> w)])
+                run[j].index = pi
+            qsort(run, length, sizeof(KeyIndex), compare_key_index)
+            for j in range(length):
+                order[start + j] = run[j].index
+            free(run)
+        start = i
+    return 0
+
+
+cdef struct Labels:
+    int32_t *label     # class of a present cell, -1 for an absent one
+    int32_t *next      # the members of a class form a list: next member, -1 at the end
+    int32_t *head      # first member of the class named by this cell
+    int32_t *size      # size of the class named by this cell
+    int32_t *birth     # step at which the class named by this cell was born (-1: border)
+
+
+cdef inline int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
+    """Merge the classes ``a`` and ``b``: the smaller one is relabelled; the survivor."""
+    cdef int32_t big = a, small = b, x, last
+    if c.size[b] > c.size[a]:
+        big = b
+        small = a
+    x = c.head[small]
+    last = x
+    while x != -1:
+        c.label[x] = big
+        last = x
+        x = c.next[x]
+    if last != -1:
+        c.next[last] = c.head[big]
+        c.head[big] = c.head[small]
+    c.size[big] += c.size[small]
+    if c.birth[small] < c.birth[big]:
+        c.birth[big] = c.birth[small]
+    return big
+
+
+cdef void image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, bint ring,
+                      int32_t row, int32_t width, PairBuffer *buf) noexcept nogil:
+    """H0 with the elder rule over the pixels of a padded 2-D grid, in ``order`` (reversed
+    when ``dual``), ``order`` holding padded indices.
+
+    Every present pixel carries the label of its class and the classes are relabelled on
+    a merge (the smaller one, so O(n log n) in all), so a class is found with one load and
+    the common case, a pixel whose present neighbours share one class, runs without
+    branches that depend on the data.
+    """
+    cdef Py_ssize_t step
+    cdef int32_t p, m, l, cur, other, young_birth, birth_pixel
+    cdef int32_t off[8]
+    cdef int32_t *label = c.label
+    cdef unsigned int bad
+    cdef int t, n_off = 8 if ring else 4
+    cdef double inverse = 1.0 / row
+    if ring:
+        off[0] = -row
+        off[1] = -row + 1
+        off[2] = 1
+        off[3] = row + 1
+        off[4] = row
+        off[5] = row - 1
+        off[6] = -1
+        off[7] = -row - 1
+    else:
+        off[0] = -row
+        off[1] = 1
+        off[2] = row
+        off[3] = -1
+    for step in range(n):
+        p = order[n - 1 - step if dual else step]
+        # the class of the neighbours (-1: absent) and whether they disagree, branch-free
+        if ring:
+            m = sktopo_ring_class(label, p, row, &bad)
+        else:
+            m = sktopo_cross_class(label, p, row, &bad)
+        if (bad == 0) & (m >= 0):
+            # the common case: p joins the one class around it
+            label[p] = m
+            c.next[p] = c.head[m]
+            c.head[m] = p
+            c.size[m] += 1
+            continue
+        if m < 0:
+            # a local minimum (maximum when dual): a class is born
+            label[p] = p
+            c.next[p] = -1
+            c.head[p] = p
+            c.size[p] = 1
+            c.birth[p] = <int32_t> step
+            continue
+        label[p] = m
+        c.next[p] = c.head[m]
+        c.head[m] = p
+        c.size[m] += 1
+        cur = m
+        for t in range(n_off):
+            other = label[p + off[t]]
+            if other == -1 or other == cur:
+                continue
+            # the younger class dies at p
+            young_birth = c.birth[other] if c.birth[other] > c.birth[cur] else c.birth[cur]
+            birth_pixel = order[n - 1 - young_birth if dual else young_birth]
+            if dual:    # a hole is born at p, it is filled at the top of the younger class
+                buffer_push(buf, unpad2(p, row, inverse, width),
+                            unpad2(birth_pixel, row, inverse, width))
+            else:
+                buffer_push(buf, unpad2(birth_pixel, row, inverse, width),
+                            unpad2(p, row, inverse, width))
+            cur = absorb(c, cur, other)
+
+
+def image_pairs(const double[:, ::1] f, bint full, bint low, bint top):
+    """Critical pixels of the sublevel filtration of a finite 2-D image (H0 and H1).
+
+    As :func:`grid_pairs`, without the padded copy of the image: the pixels are sorted by
+    (value, index) with a radix sort, and the union-find runs on a padded array of parents.
+
+    Returns
+    -------
+    h0, h1 : tuple of (birth_index, death_index) or None
+        C-order flat indices into ``f``; ``-1`` for the death of the essential class (the
+        first H0 pair).
+    """
+    cdef Py_ssize_t h = f.shape[0], w = f.shape[1], n = h * w
+    cdef Py_ssize_t size = (h + 2) * (w + 2), k, r
+    cdef int32_t row = <int32_t> (w + 2)
+    if size >= 2 ** 31 - 8:
+        raise ValueError("image_pairs supports images of less than 2**31 padded pixels.")
+    if n == 0:
+        raise ValueError("image_pairs needs at least one pixel.")
+    cdef int32_t *order = <int32_t *> malloc(n * sizeof(int32_t))
+    cdef int32_t *tmp_index = <int32_t *> malloc(n * sizeof(int32_t))
+    cdef uint32_t *key = <uint32_t *> malloc(n * sizeof(uint32_t))
+    cdef uint32_t *tmp_key = <uint32_t *> malloc(n * sizeof(uint32_t))
+    cdef int32_t *cells = NULL
+    cdef Labels c
+    cdef int status = 0
+    cdef PairBuffer low_buf
+    cdef PairBuffer top_buf
+    low_buf.birth = NULL
+    low_buf.death = NULL
+    top_buf.birth = NULL
+    top_buf.death = NULL
+    low_pairs = None
+    top_pairs = None
+    try:
+        if order == NULL or tmp_index == NULL or key == NULL or tmp_key == NULL:
+            raise MemoryError()
+        with nogil:
+            status = sort_pixels(&f[0, 0], h, w, order, tmp_index, key, tmp_key)
+        free(tmp_index)
+        free(key)
+        free(tmp_key)
+        tmp_index = NULL
+        key = NULL
+        tmp_key = NULL
+        if status < 0:
+            raise MemoryError()
+        # allocated once the sort buffers are freed: 24 bytes per pixel at the peak
+        cells = <int32_t *> malloc(5 * size * sizeof(int32_t))
+        if cells == NULL:
+            raise MemoryError()
+        c.label = cells
+        c.next = cells + size
+        c.head = cells + 2 * size
+        c.size = cells + 3 * size
+        c.birth = cells + 4 * size
+        if low:
+            buffer_init(&low_buf, n // 16)
+            with nogil:
+                # sublevel H0; the border never enters
+                memset(c.label, 0xFF, size * sizeof(int32_t))
+                image_union(&c, order, n, False, full, row, <int32_t> w, &low_buf)
+            low_pairs = buffer_to_arrays(&low_buf, 1, unpad2(order[0], row, 1.0 / row,
+                                                             <int32_t> w))
+        if top:
+            buffer_init(&top_buf, n // 16)
+            with nogil:
+                # superlevel H0 of the dual connectivity: the border is one class (named by
+                # cell 0, with no member list), older and larger than every other
+                memset(c.label, 0xFF, size * sizeof(int32_t))
+                for k in range(row):
+                    c.label[k] = 0
+                    c.label[size - row + k] = 0
+                for r in range(1, h + 1):
+                    c.label[r * row] = 0
+                    c.label[r * row + row - 1] = 0
+                c.head[0] = -1
+                c.size[0] = <int32_t> size
+                c.birth[0] = -1
+                image_union(&c, order, n, True, not full, row, <int32_t> w, &top_buf)
+            top_pairs = buffer_to_arrays(&top_buf, 0, 0)
+    finally:
+        free(order)
+        free(tmp_index)
+        free(key)
+        free(tmp_key)
+        free(cells)
+        free(low_buf.birth)
+        free(low_buf.death)
+        free(top_buf.birth)
+        free(top_buf.death)
+    return low_pairs, top_pairs
+
+
 # --------------------------------------------------------------------------- signals
 
 def signal_pairs(const double[::1] f):
@@ -487,3 +883,250 @@ def kruskal_h0(Py_ssize_t n, const int64_t[:, ::1] edges, const int64_t[::1] ord
             count += 1
     roots = parent_arr == np.arange(n)
     return dying_arr[:count], edge_arr[:count], np.flatnonzero(roots)
+
+
+cdef struct IntVec:
+    int64_t *data
+    Py_ssize_t size
+    Py_ssize_t capacity
+
+
+cdef int vec_reserve(IntVec *v, Py_ssize_t extra) noexcept nogil:
+    cdef Py_ssize_t cap = v.capacity if v.capacity > 16 else 16
+    cdef int64_t *d
+    if v.size + extra <= v.capacity:
+        return 0
+    while cap < v.size + extra:
+        cap *= 2
+    d = <int64_t *> realloc(v.data, cap * sizeof(int64_t))
+    if d == NULL:
+        return -1
+    v.data = d
+    v.capacity = cap
+    return 0
+
+
+def flag_h1(Py_ssize_t n, const int64_t[:, ::1] edges, const int64_t[::1] order,
+            const unsigned char[::1] cleared):
+    """H1 pairs of the flag complex of a graph, by persistent cohomology with clearing.
+
+    Parameters
+    ----------
+    n : int
+        Number of vertices.
+    edges : int64 array of shape (n_edges, 2)
+        Edges ``(i, j)``, ``i < j``, sorted lexicographically (no repeats).
+    order : int64 array of shape (n_edges,)
+        The edges by increasing filtration (a total order); a triangle enters right after
+        its last edge.
+    cleared : uint8 array of shape (n_edges,)
+        Nonzero for the edges that kill an H0 class (their columns reduce to zero).
+
+    Returns
+    -------
+    birth_edge, death_edge : int64 arrays
+        Every H1 pair as the edge creating the cycle and the last edge of the triangle
+        filling it (-1 for an essential class).
+
+    The triangles are the 3-cliques, listed with sorted adjacency lists. The coboundaries
+    of the edges (the triangles containing them) are reduced in decreasing edge order, the
+    pivot of a column being its triangle that comes first in the filtration; in a planar
+    graph most columns have two entries and the reduction stays short.
+    """
+    cdef Py_ssize_t n_edges = edges.shape[0], k, p, q, r, t, i, j, length, n_tri = 0
+    cdef int64_t u, v, w, e, owner, a, b, c
+    rank_arr = np.empty(n_edges, dtype=np.int64)
+    indptr_arr = np.zeros(n + 1, dtype=np.int64)
+    cdef int64_t[::1] rank = rank_arr
+    cdef int64_t[::1] indptr = indptr_arr
+    cdef IntVec tri = IntVec(NULL, 0, 0)          # 3 edges per triangle
+    cdef IntVec pool = IntVec(NULL, 0, 0)         # the reduced columns
+    cdef IntVec work = IntVec(NULL, 0, 0)
+    cdef IntVec other = IntVec(NULL, 0, 0)
+    cdef IntVec births = IntVec(NULL, 0, 0)
+    cdef IntVec deaths = IntVec(NULL, 0, 0)
+    cdef int64_t *tri_rank = NULL
+    cdef int64_t *pos = NULL
+    cdef int64_t *last_edge = NULL      # by forward position: the last edge of the triangle
+    cdef int64_t *bucket = NULL
+    cdef int64_t *cob_ptr = NULL
+    cdef int64_t *cob = NULL
+    cdef int64_t *fill = NULL
+    cdef int64_t *pivot_owner = NULL
+    cdef int64_t *col_start = NULL
+    cdef int64_t *col_len = NULL
+    cdef int64_t *swap
+    cdef int64_t x, key
+    cdef int failed = 0
+    cdef IntVec tmp
+    cdef int64_t[::1] out_birth
+    cdef int64_t[::1] out_death
+    try:
+        with nogil:
+            for k in range(n_edges):
+                rank[order[k]] = k
+                indptr[edges[k, 0] + 1] += 1
+            for k in range(n):
+                indptr[k + 1] += indptr[k]
+            # the 3-cliques u < v < w: rows u and v of the upper adjacency, merged
+            for p in range(n_edges):
+                u = edges[p, 0]
+                v = edges[p, 1]
+                q = p + 1
+                r = indptr[v]
+                while q < indptr[u + 1] and r < indptr[v + 1]:
+                    if edges[q, 1] < edges[r, 1]:
+                        q += 1
+                    elif edges[q, 1] > edges[r, 1]:
+                        r += 1
+                    else:
+                        if vec_reserve(&tri, 3) < 0:
+                            failed = 1
+                            break
+                        tri.data[tri.size] = p
+                        tri.data[tri.size + 1] = q
+                        tri.data[tri.size + 2] = r
+                        tri.size += 3
+                        q += 1
+                        r += 1
+                if failed:
+                    break
+            n_tri = tri.size // 3
+            tri_rank = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
+            pos = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
+            last_edge = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
+            bucket = <int64_t *> calloc(n_edges + 1, sizeof(int64_t))
+            cob_ptr = <int64_t *> calloc(n_edges + 1, sizeof(int64_t))
+            cob = <int64_t *> malloc((3 * n_tri + 1) * sizeof(int64_t))
+            fill = <int64_t *> malloc((n_edges + 1) * sizeof(int64_t))
+            pivot_owner = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
+            col_start = <int64_t *> malloc((n_edges + 1) * sizeof(int64_t))
+            col_len = <int64_t *> malloc((n_edges + 1) * sizeof(int64_t))
+            if (failed or tri_rank == NULL or pos == NULL or last_edge == NULL
+                    or bucket == NULL or cob_ptr == NULL or cob == NULL or fill == NULL
+                    or pivot_owner == NULL or col_start == NULL or col_len == NULL):
+                failed = 1
+            else:
+                # the forward order of the triangles: by their last edge (counting sort)
+                for t in range(n_tri):
+                    a = tri.data[3 * t]
+                    b = tri.data[3 * t + 1]
+                    c = tri.data[3 * t + 2]
+                    x = a
+                    if rank[b] > rank[x]:
+                        x = b
+                    if rank[c] > rank[x]:
+                        x = c
+                    tri_rank[t] = rank[x]
+                    bucket[rank[x] + 1] += 1
+                for k in range(n_edges):
+                    bucket[k + 1] += bucket[k]
+                for t in range(n_tri):
+                    pos[t] = bucket[tri_rank[t]]
+                    bucket[tri_rank[t]] += 1
+                    last_edge[pos[t]] = order[tri_rank[t]]
+                    pivot_owner[t] = -1
+                # coboundaries: the triangles of every edge, by forward position
+                for i in range(3 * n_tri):
+                    cob_ptr[tri.data[i] + 1] += 1
+                for k in range(n_edges):
+                    cob_ptr[k + 1] += cob_ptr[k]
+                    fill[k] = cob_ptr[k]
+                for i in range(3 * n_tri):
+                    e = tri.data[i]
+                    cob[fill[e]] = pos[i // 3]
+                    fill[e] += 1
+                for k in range(n_edges):
+                    for i in range(cob_ptr[k] + 1, cob_ptr[k + 1]):
+                        key = cob[i]
+                        j = i - 1
+                        while j >= cob_ptr[k] and cob[j] > key:
+                            cob[j + 1] = cob[j]
+                            j -= 1
+                        cob[j + 1] = key
+                # the reduction, edges in decreasing order
+                for k in range(n_edges - 1, -1, -1):
+                    e = order[k]
+                    if cleared[e]:
+                        continue
+                    length = cob_ptr[e + 1] - cob_ptr[e]
+                    if vec_reserve(&work, length) < 0:
+                        failed = 1
+                        break
+                    work.size = length
+                    for i in range(length):
+                        work.data[i] = cob[cob_ptr[e] + i]
+                    while work.size > 0 and pivot_owner[work.data[0]] >= 0:
+                        owner = pivot_owner[work.data[0]]
+                        # other = work xor the column of owner (both sorted)
+                        if vec_reserve(&other, work.size + col_len[owner]) < 0:
+                            failed = 1
+                            break
+                        i = 0
+                        j = 0
+                        other.size = 0
+                        while i < work.size or j < col_len[owner]:
+                            if j == col_len[owner] or (i < work.size and work.data[i]
+                                                        < pool.data[col_start[owner] + j]):
+                                other.data[other.size] = work.data[i]
+                                other.size += 1
+                                i += 1
+                            elif i == work.size or (work.data[i]
+                                                    > pool.data[col_start[owner] + j]):
+                                other.data[other.size] = pool.data[col_start[owner] + j]
+                                other.size += 1
+                                j += 1
+                            else:
+                                i += 1
+                                j += 1
+                        tmp = work
+                        work = other
+                        other = tmp
+                    if failed:
+                        break
+                    if vec_reserve(&births, 1) < 0 or vec_reserve(&deaths, 1) < 0:
+                        failed = 1
+                        break
+                    births.data[births.size] = e
+                    births.size += 1
+                    if work.size == 0:
+                        deaths.data[deaths.size] = -1
+                    else:
+                        pivot_owner[work.data[0]] = e
+                        if vec_reserve(&pool, work.size) < 0:
+                            failed = 1
+                            break
+                        col_start[e] = pool.size
+                        col_len[e] = work.size
+                        for i in range(work.size):
+                            pool.data[pool.size + i] = work.data[i]
+                        pool.size += work.size
+                        deaths.data[deaths.size] = last_edge[work.data[0]]
+                    deaths.size += 1
+        if failed:
+            raise MemoryError()
+        birth_arr = np.empty(births.size, dtype=np.int64)
+        death_arr = np.empty(births.size, dtype=np.int64)
+        out_birth = birth_arr
+        out_death = death_arr
+        for i in range(births.size):
+            out_birth[i] = births.data[i]
+            out_death[i] = deaths.data[i]
+        return birth_arr, death_arr
+    finally:
+        free(tri.data)
+        free(pool.data)
+        free(work.data)
+        free(other.data)
+        free(births.data)
+        free(deaths.data)
+        free(tri_rank)
+        free(pos)
+        free(last_edge)
+        free(bucket)
+        free(cob_ptr)
+        free(cob)
+        free(fill)
+        free(pivot_owner)
+        free(col_start)
+        free(col_len)

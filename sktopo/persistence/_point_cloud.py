@@ -26,8 +26,14 @@ _MAX_RIPS_DIM = 8
 
 def _unique_points(points):
     """Distinct points and, for each, the index of its first occurrence."""
-    _, first = np.unique(points, axis=0, return_index=True)
-    first = np.sort(first)
+    # a stable lexicographic sort puts the first occurrence first among equal rows
+    order = np.lexsort(points.T[::-1])
+    rows = points[order]
+    new = np.ones(len(points), dtype=bool)
+    new[1:] = np.any(rows[1:] != rows[:-1], axis=1)
+    if new.all():
+        return points, np.arange(len(points))
+    first = np.sort(order[new])
     return points[first], first
 
 
@@ -95,15 +101,19 @@ def _edge_order(edges, lengths):
     return np.lexsort((edges[:, 1], edges[:, 0], lengths))
 
 
-def _kruskal_h0(n, edges, lengths):
-    """H0 pairs by Kruskal's algorithm and the elder rule, compiled when it is built."""
+def _kruskal_h0(n, edges, lengths, order=None):
+    """H0 pairs by Kruskal's algorithm and the elder rule, compiled when it is built.
+
+    The edges are taken by (length, i, j), or in ``order`` when it is given.
+    """
     if _pairing is None:  # pragma: no cover - the compiled kernels were not built
-        return _kruskal_h0_python(n, edges, lengths)
-    order = _edge_order(edges, lengths).astype(np.int64)
+        return _kruskal_h0_python(n, edges, lengths, order)
+    if order is None:
+        order = _edge_order(edges, lengths).astype(np.int64)
     return _pairing.kruskal_h0(n, np.ascontiguousarray(edges, dtype=np.int64), order)
 
 
-def _kruskal_h0_python(n, edges, lengths):
+def _kruskal_h0_python(n, edges, lengths, order=None):
     """H0 pairs by Kruskal's algorithm and the elder rule (older = smaller vertex index).
 
     Returns the dying vertex of every finite class, the death edge, and the vertices of the
@@ -120,7 +130,7 @@ def _kruskal_h0_python(n, edges, lengths):
         return root
 
     dying, death_edges = [], []
-    for e in _edge_order(edges, lengths):
+    for e in _edge_order(edges, lengths) if order is None else order:
         u, v = edges[e]
         ru, rv = find(u), find(v)
         if ru == rv:
@@ -138,8 +148,8 @@ def _kruskal_h0_python(n, edges, lengths):
             essential)
 
 
-def _h0_diagram(n, edges, lengths, ids):
-    dying, death_edges, essential = _kruskal_h0(n, edges, lengths)
+def _h0_diagram(n, edges, lengths, ids, kruskal=None):
+    dying, death_edges, essential = kruskal or _kruskal_h0(n, edges, lengths)
     births = np.zeros(len(dying) + len(essential))
     deaths = np.concatenate([np.full(len(essential), np.inf), lengths[death_edges]])
     vertices = np.concatenate([essential, dying])
@@ -304,4 +314,37 @@ def weak_alpha_persistence(points, homology_dimensions=(0, 1)):
         raise ValueError("weak_alpha_persistence supports points of dimension at most "
                          f"{_MAX_DELAUNAY_DIM}, got points of shape {points.shape}.")
     dims = check_homology_dimensions(homology_dimensions, points.shape[1] + 1)
-    return _graph_persistence(points, dims, _delaunay_edges)
+    if _pairing is None or 1 not in dims:
+        return _graph_persistence(points, dims, _delaunay_edges)
+    # H1 compiled, by cohomology with the H0 death edges cleared; GUDHI above
+    unique, ids = _unique_points(points)
+    n = len(unique)
+    edges = _delaunay_edges(unique)
+    lengths = np.linalg.norm(unique[edges[:, 0]] - unique[edges[:, 1]], axis=1) if len(
+        edges) else np.empty(0)
+    # the edges are sorted by (i, j): a stable sort by length gives (length, i, j)
+    order = np.argsort(lengths, kind="stable").astype(np.int64)
+    edges64 = np.ascontiguousarray(edges, dtype=np.int64)
+    kruskal = _pairing.kruskal_h0(n, edges64, order)
+    diagrams = {1: _flag_h1(n, edges64, lengths, order, kruskal[1], ids)}
+    if 0 in dims:
+        diagrams[0] = _h0_diagram(n, edges, lengths, ids, kruskal)
+    higher = [d for d in dims if d > 1]
+    if higher:
+        diagrams.update(_flag_diagrams(n, edges, lengths, higher, ids))
+    return {d: diagrams[d] for d in dims}
+
+
+def _flag_h1(n, edges, lengths, order, h0_death_edges, ids):
+    """The H1 diagram of a flag complex, compiled (cohomology with clearing)."""
+    cleared = np.zeros(len(edges), dtype=np.uint8)
+    cleared[h0_death_edges] = 1
+    birth_edges, death_edges = _pairing.flag_h1(n, edges, order, cleared)
+    essential = death_edges < 0
+    births = lengths[birth_edges]
+    deaths = np.where(essential, np.inf, lengths[np.maximum(death_edges, 0)])
+    keep = births != deaths
+    birth_index = ids[edges[birth_edges[keep]]].reshape(-1, 2)
+    death_index = np.where(essential[keep, None], -1,
+                           ids[edges[np.maximum(death_edges[keep], 0)]]).reshape(-1, 2)
+    return Diagram(births[keep], deaths[keep], birth_index, death_index, 1)

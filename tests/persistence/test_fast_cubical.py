@@ -156,3 +156,16 @@ def test_input_not_modified():
     copy = X.copy()
     cubical_persistence(X, superlevel=True)
     np.testing.assert_array_equal(X, copy)
+
+
+@compiled
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+def test_radix_sort_ties_of_truncated_keys(connectivity):
+    # values that differ only in their last bits share the kernel's truncated sort keys,
+    # signed zeros are equal values ordered by index
+    rng = np.random.default_rng(6)
+    for X in [1.0 + rng.integers(0, 5, (9, 11)) * 2.0 ** -45,
+              np.where(rng.random((8, 8)) < 0.5, -0.0, 0.0) + rng.integers(0, 2, (8, 8)),
+              rng.random((300, 260))]:
+        _assert_same(X, (0, 1), False, connectivity)
+        _assert_same(X, (0, 1), True, connectivity)

@@ -55,3 +55,61 @@ def test_h1_matches_gudhi_rips_on_points(persistence):
         np.testing.assert_allclose(sorted(zip(ours.births, ours.deaths)), reference)
     else:
         assert np.all(ours.deaths > ours.births)
+
+
+def _points_of(dgm):
+    return sorted(zip(dgm.births.tolist(), dgm.deaths.tolist(),
+                      map(tuple, dgm.birth_index.tolist()), map(tuple, dgm.death_index.tolist())))
+
+
+def _assert_weak_alpha_matches_gudhi_path(points, dims=(0, 1)):
+    points = np.asarray(points, dtype=np.float64)
+    fast = weak_alpha_persistence(points, dims)
+    reference = _point_cloud._graph_persistence(points, dims, _point_cloud._delaunay_edges)
+    for d in dims:
+        assert _points_of(fast[d]) == _points_of(reference[d]), (points, d)
+
+
+point_clouds = st.tuples(st.integers(1, 40), st.integers(0, 2**32 - 1),
+                         st.sampled_from(["uniform", "grid", "circle", "rounded", "line"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(spec=point_clouds)
+def test_compiled_weak_alpha_h1_matches_gudhi_flag_complex(spec):
+    # the compiled H1 (cohomology of the 3-cliques) against GUDHI's flag complex: ties and
+    # duplicates (grid, rounded), cocircular and convex position (circle), collinear subsets
+    n, seed, kind = spec
+    rng = np.random.default_rng(seed)
+    if kind == "uniform":
+        points = rng.random((n, 2))
+    elif kind == "grid":
+        points = rng.integers(0, 4, (n, 2)).astype(float)
+    elif kind == "circle":
+        t = rng.random(n) * 2 * np.pi
+        points = np.column_stack([np.cos(t), np.sin(t)])
+    elif kind == "rounded":
+        points = np.round(rng.random((n, 2)) * 3, 1)
+    else:
+        line = np.column_stack([np.linspace(0, 1, 7), np.zeros(7)])
+        points = np.concatenate([rng.random((n, 2)), line])
+    _assert_weak_alpha_matches_gudhi_path(points)
+
+
+def test_separating_triangles_are_filled():
+    # a vertex of degree 3 inside a triangle: its neighbours form a 3-clique that is not a
+    # Delaunay face, a triangle of the flag complex all the same
+    points = np.array([[0.0, 0.0], [4.0, 0.0], [2.0, 3.5], [2.0, 1.2]])
+    assert len(_point_cloud._delaunay_edges(points)) == 6
+    _assert_weak_alpha_matches_gudhi_path(points)
+    rng = np.random.default_rng(4)
+    for n in (200, 500):
+        _assert_weak_alpha_matches_gudhi_path(rng.random((n, 2)))
+
+
+def test_compiled_weak_alpha_other_dimensions():
+    rng = np.random.default_rng(5)
+    _assert_weak_alpha_matches_gudhi_path(rng.random((40, 3)), (0, 1, 2))
+    _assert_weak_alpha_matches_gudhi_path(rng.random((30, 2)), (1, 2))
+    _assert_weak_alpha_matches_gudhi_path(rng.normal(size=(15, 1)))
+    _assert_weak_alpha_matches_gudhi_path(np.zeros((4, 2)))
