@@ -316,17 +316,26 @@ def weak_alpha_persistence(points, homology_dimensions=(0, 1)):
     dims = check_homology_dimensions(homology_dimensions, points.shape[1] + 1)
     if _pairing is None or 1 not in dims:
         return _graph_persistence(points, dims, _delaunay_edges)
-    # H1 compiled, by cohomology with the H0 death edges cleared; GUDHI above
     unique, ids = _unique_points(points)
-    n = len(unique)
     edges = _delaunay_edges(unique)
     lengths = np.linalg.norm(unique[edges[:, 0]] - unique[edges[:, 1]], axis=1) if len(
         edges) else np.empty(0)
+    return _flag_diagrams_compiled(len(unique), edges, lengths, dims, ids)
+
+
+def _flag_diagrams_compiled(n, edges, lengths, dims, ids):
+    """Diagrams of the flag complex of a graph whose edges are sorted by (i, j).
+
+    H0 and H1 compiled (Kruskal; cohomology with the H0 death edges cleared), GUDHI above.
+    Shared by :func:`weak_alpha_persistence` and the optimizers' lean path.
+    """
     # the edges are sorted by (i, j): a stable sort by length gives (length, i, j)
     order = np.argsort(lengths, kind="stable").astype(np.int64)
     edges64 = np.ascontiguousarray(edges, dtype=np.int64)
     kruskal = _pairing.kruskal_h0(n, edges64, order)
-    diagrams = {1: _flag_h1(n, edges64, lengths, order, kruskal[1], ids)}
+    diagrams = {}
+    if 1 in dims:
+        diagrams[1] = _flag_h1(n, edges64, lengths, order, kruskal[1], ids)
     if 0 in dims:
         diagrams[0] = _h0_diagram(n, edges, lengths, ids, kruskal)
     higher = [d for d in dims if d > 1]
