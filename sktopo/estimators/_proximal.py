@@ -46,11 +46,13 @@ def squared_norm_bound(A):
 
 
 def _objective(smooth, penalty, alpha, n_coef):
+    if alpha <= 0:
+        return smooth
+    value_of = penalty.value
+
     def objective(w):
         value, grad = smooth(w)
-        if alpha > 0:
-            value += alpha * penalty.value(w[:n_coef])
-        return value, grad
+        return value + alpha * value_of(w if n_coef == w.size else w[:n_coef]), grad
     return objective
 
 
@@ -171,14 +173,18 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
                      verbose)
     step_size = 1.0 / lipschitz
     use_prox = alpha > 0 and penalty.has_prox
+    full = n_coef == np.size(x0)
+    prox, prox_step = penalty.prox, alpha * step_size
 
     def step(y, grad_y):
         z = y - step_size * grad_y
         if alpha > 0:
+            if use_prox and full:
+                return prox(z, prox_step)
             if use_prox:
-                z[:n_coef] = penalty.prox(z[:n_coef], alpha * step_size)
+                z[:n_coef] = prox(z[:n_coef], prox_step)
             else:
-                z[:n_coef] -= alpha * step_size * penalty.value_and_grad(y[:n_coef])[1]
+                z[:n_coef] -= prox_step * penalty.value_and_grad(y[:n_coef])[1]
         return z
 
     x = np.array(x0, dtype=np.float64)
@@ -189,6 +195,8 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
     converged = False
     every = max(1, 100 // verbose) if verbose else 0
     interval = next_polish = polish_every
+    # an upper bound of max |x|, recomputed only when the step test could pass with it
+    x_bound = float(np.abs(x).max()) if x.size else 0.0
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         x_new = step(y, gy)
@@ -200,6 +208,7 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
             t = 1.0
         dx = x_new - x
         delta = float(np.abs(dx).max())
+        x_bound += delta
         if y is not x and (y - x_new) @ dx > 0:
             t = 1.0                   # adaptive (gradient) restart, O'Donoghue & Candes
         t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
@@ -224,6 +233,7 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
                 n_ok += 1
                 x, fx, gx, inside = polished
                 y, gy, t = x, gx, 1.0
+                x_bound = float(np.abs(x).max())
                 if inside:
                     break
             interval = polish_every if n_ok else 2 * interval
@@ -231,8 +241,12 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
         curve.append(fx)
         if every and n_iter % every == 0:
             print(f"[fista] iter {n_iter:5d}  objective {fx:.8g}  step {delta:.3g}")
-        if delta <= tol * max(1.0, float(np.abs(x).max())) or (
-                n_iter >= 10 and curve[-11] - fx <= 1e-3 * tol * max(abs(fx), 1e-12)):
+        if delta <= tol * max(1.0, x_bound):
+            x_bound = float(np.abs(x).max())
+            if delta <= tol * max(1.0, x_bound):
+                converged = True
+                break
+        if n_iter >= 10 and curve[-11] - fx <= 1e-3 * tol * max(abs(fx), 1e-12):
             converged = True
             break
     return SolverResult(x, n_iter, curve, converged)

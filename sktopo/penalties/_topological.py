@@ -287,10 +287,9 @@ def _prox_clusters(v, step, i0):
     with weight 0 on the ``i0 - 2`` largest gaps, i.e. a range prox on each cluster."""
     n_kept = _n_kept(i0)
     if n_kept == 0:
-        # Top1, one cluster: clip v itself to the levels of its sorted values (no gather,
-        # no scatter; a third of the cost of the general path)
+        # Top1, one cluster: clip v itself (no gather, no scatter)
         lo, hi = _segment_clip(np.sort(v).tolist(), 0, v.size, step)
-        return np.clip(v, lo, hi)
+        return np.minimum(np.maximum(v, lo), hi)        # np.clip: 3 Python layers
     order = np.argsort(v, kind="stable")
     s = v[order]
     cuts = []
@@ -314,7 +313,7 @@ def _prox_clusters(v, step, i0):
     a = 0
     for b in cuts + [s.size]:
         lo, hi = _segment_clip(values, a, b, step)
-        np.clip(s[a:b], lo, hi, out=out[a:b])
+        np.minimum(np.maximum(s[a:b], lo), hi, out=out[a:b])
         a = b
     x = np.empty_like(v)
     x[order] = out
@@ -557,6 +556,9 @@ class TopologicalPenalty(Penalty):
         if not self._check():
             raise ValueError(f"{self!r} has no proximal map (p=1, q=0 and a 1-D "
                              "filtration only); use its subgradient.")
+        if (self.filtration == "clusters" and type(v) is np.ndarray and v.ndim == 1
+                and v.dtype == np.float64):
+            return _prox_clusters(v, float(step), self.i0)     # the solvers' case
         v = np.asarray(v, dtype=np.float64)
         flat = v.ravel()
         if self.filtration == "clusters":
