@@ -282,14 +282,21 @@ def _segment_clip(s, a, b, step):
     return lo, hi
 
 
+def _prox_range(v, step):
+    """Prox of ``step * (max - min)`` (Top1 on clusters) and the range of its output."""
+    s = np.sort(v).tolist()
+    lo, hi = _segment_clip(s, 0, len(s), step)
+    # clip v itself (no gather, no scatter); np.clip has 3 Python layers
+    x = np.minimum(np.maximum(v, lo), hi)
+    return x, min(max(s[-1], lo), hi) - min(max(s[0], lo), hi)
+
+
 def _prox_clusters(v, step, i0):
     """Exact prox of the chamber model at ``v``: fused lasso on the sorted order of ``v``
     with weight 0 on the ``i0 - 2`` largest gaps, i.e. a range prox on each cluster."""
     n_kept = _n_kept(i0)
     if n_kept == 0:
-        # Top1, one cluster: clip v itself (no gather, no scatter)
-        lo, hi = _segment_clip(np.sort(v).tolist(), 0, v.size, step)
-        return np.minimum(np.maximum(v, lo), hi)        # np.clip: 3 Python layers
+        return _prox_range(v, step)[0]
     order = np.argsort(v, kind="stable")
     s = v[order]
     cuts = []
@@ -550,6 +557,15 @@ class TopologicalPenalty(Penalty):
         g = np.arange(values.size - 1)
         return (labels.astype(np.intp).ravel(), np.column_stack([g, g + 1]),
                 weight[:-1] - weight[1:])
+
+    def prox_value(self, v, step):
+        """``prox(v, step)`` and the penalty at it; Top1 on clusters gets the value (the
+        range of the clipped ``v``) from the prox at no cost."""
+        if (self._check() and self.filtration == "clusters" and type(v) is np.ndarray
+                and v.ndim == 1 and v.size and v.dtype == np.float64
+                and _n_kept(self.i0) == 0):
+            return _prox_range(v, float(step))
+        return super().prox_value(v, step)
 
     def prox(self, v, step):
         """The local proximal map (see Notes); only when ``has_prox``."""
