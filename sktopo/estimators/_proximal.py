@@ -10,6 +10,7 @@ methods do. Penalties without a prox take explicit subgradient steps of size 1/L
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
@@ -45,12 +46,19 @@ def squared_norm_bound(A):
     return max(top, 1e-12) * 1.0001
 
 
+def _prox_value(penalty, v, step):
+    x = penalty.prox(v, step)
+    return x, penalty.value(x)
+
+
 def _objective(smooth, penalty, alpha, n_coef):
+    if alpha <= 0:
+        return smooth
+    value_of = penalty.value
+
     def objective(w):
         value, grad = smooth(w)
-        if alpha > 0:
-            value += alpha * penalty.value(w[:n_coef])
-        return value, grad
+        return value + alpha * value_of(w if n_coef == w.size else w[:n_coef]), grad
     return objective
 
 
@@ -124,7 +132,8 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
     smooth : callable
         ``smooth(w) -> (f(w), grad f(w))``.
     penalty : Penalty
-        The nonsmooth term (its ``prox`` when ``penalty.has_prox``).
+        The nonsmooth term (its ``prox`` when ``penalty.has_prox``; ``prox_value`` when
+        every parameter is penalized, which returns the penalty at the prox too).
     alpha : float
         Weight of the penalty, >= 0.
     x0 : ndarray of shape (n_params,)
@@ -171,47 +180,74 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
                      verbose)
     step_size = 1.0 / lipschitz
     use_prox = alpha > 0 and penalty.has_prox
+    full = n_coef == np.size(x0)
+    prox, prox_step = penalty.prox, alpha * step_size
+    prox_value = None
+    if use_prox and full:
+        prox_value = getattr(penalty, "prox_value", None) or partial(_prox_value, penalty)
 
-    def step(y, grad_y):
-        z = y - step_size * grad_y
+    explicit = alpha > 0 and not use_prox        # subgradient steps need the point y
+    # quadratic f with a prox: extrapolate the gradient points u = x - grad f(x) / L
+    # instead of the points and gradients (z = u + m (u - u_old): 5 array operations per
+    # iteration fewer than y, grad f(y) and z)
+    lazy = quadratic and not explicit
+
+    def finish(z, y):
+        """The prox (or explicit subgradient) part of a step from z = y - grad f(y) / L,
+        with the objective and gradient there."""
+        if prox_value is not None:
+            x, value = prox_value(z, prox_step)
+            f, g = smooth(x)
+            return x, f + alpha * value, g
         if alpha > 0:
+            z = z.copy()
             if use_prox:
-                z[:n_coef] = penalty.prox(z[:n_coef], alpha * step_size)
+                z[:n_coef] = prox(z[:n_coef], prox_step)
             else:
-                z[:n_coef] -= alpha * step_size * penalty.value_and_grad(y[:n_coef])[1]
-        return z
+                z[:n_coef] -= prox_step * penalty.value_and_grad(y[:n_coef])[1]
+        return (z,) + tuple(objective(z))
 
     x = np.array(x0, dtype=np.float64)
     fx, gx = objective(x)
     curve = [fx]
-    y, gy = x, gx
+    u = x - step_size * gx if lazy else None
+    w, y, gy = u, x, gx
+    at_x = True                       # the extrapolated point y is x
+    m_prev, dx_prev = 0.0, None
     t = 1.0
     converged = False
     every = max(1, 100 // verbose) if verbose else 0
     interval = next_polish = polish_every
+    # an upper bound of max |x|, recomputed only when the step test could pass with it
+    x_bound = float(np.abs(x).max()) if x.size else 0.0
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        x_new = step(y, gy)
-        f_new, g_new = objective(x_new)
-        if f_new > fx and y is not x:
+        x_new, f_new, g_new = finish(w if lazy else y - step_size * gy, y)
+        if f_new > fx and not at_x:
             # momentum overshot: restart from x with a plain proximal step
-            x_new = step(x, gx)
-            f_new, g_new = objective(x_new)
+            x_new, f_new, g_new = finish(u if lazy else x - step_size * gx, x)
             t = 1.0
         dx = x_new - x
         delta = float(np.abs(dx).max())
-        if y is not x and (y - x_new) @ dx > 0:
+        x_bound += delta
+        # (y - x_new) @ dx > 0 with y = x + m_prev dx_prev
+        if not at_x and m_prev * float(dx_prev @ dx) > float(dx @ dx):
             t = 1.0                   # adaptive (gradient) restart, O'Donoghue & Candes
         t_next = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
         momentum = (t - 1.0) / t_next
         g_old = gx
         x, fx, gx = x_new, f_new, g_new
         t = t_next
-        if momentum > 0:
+        at_x = not momentum > 0
+        if lazy:
+            u_old, u = u, x - step_size * gx
+            w = u if at_x else u + momentum * (u - u_old)
+        elif at_x:
+            y, gy = x, gx
+        else:
             y = x + momentum * dx
             gy = gx + momentum * (gx - g_old) if quadratic else smooth(y)[1]
-        else:
-            y, gy = x, gx
+        m_prev, dx_prev = momentum, dx
         if (hessian is not None and use_prox and n_iter >= next_polish
                 and delta > tol * max(1.0, np.max(np.abs(x)))):
             # a few active-set steps; back off (double the interval) when they fail
@@ -223,7 +259,10 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
                     break
                 n_ok += 1
                 x, fx, gx, inside = polished
-                y, gy, t = x, gx, 1.0
+                y, gy, t, at_x = x, gx, 1.0, True
+                if lazy:
+                    u = w = x - step_size * gx
+                x_bound = float(np.abs(x).max())
                 if inside:
                     break
             interval = polish_every if n_ok else 2 * interval
@@ -231,8 +270,12 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
         curve.append(fx)
         if every and n_iter % every == 0:
             print(f"[fista] iter {n_iter:5d}  objective {fx:.8g}  step {delta:.3g}")
-        if delta <= tol * max(1.0, float(np.abs(x).max())) or (
-                n_iter >= 10 and curve[-11] - fx <= 1e-3 * tol * max(abs(fx), 1e-12)):
+        if delta <= tol * max(1.0, x_bound):
+            x_bound = float(np.abs(x).max())
+            if delta <= tol * max(1.0, x_bound):
+                converged = True
+                break
+        if n_iter >= 10 and curve[-11] - fx <= 1e-3 * tol * max(abs(fx), 1e-12):
             converged = True
             break
     return SolverResult(x, n_iter, curve, converged)

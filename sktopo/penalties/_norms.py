@@ -43,6 +43,12 @@ class Penalty:
         """Return the proximal map of ``step * penalty`` at ``v`` (a new array)."""
         raise NotImplementedError
 
+    def prox_value(self, v, step):
+        """Return ``x = prox(v, step)`` and the penalty at ``x`` (the solvers need both;
+        subclasses may share the work)."""
+        x = self.prox(v, step)
+        return x, self.value(x)
+
     def structure(self, beta):
         """The chamber of ``beta`` in which the penalty is linear, or None.
 

@@ -282,12 +282,23 @@ def _segment_clip(s, a, b, step):
     return lo, hi
 
 
+def _prox_range(v, step):
+    """Prox of ``step * (max - min)`` (Top1 on clusters) and the range of its output."""
+    s = np.sort(v).tolist()
+    lo, hi = _segment_clip(s, 0, len(s), step)
+    # clip v itself (no gather, no scatter); np.clip has 3 Python layers
+    x = np.minimum(np.maximum(v, lo), hi)
+    return x, min(max(s[-1], lo), hi) - min(max(s[0], lo), hi)
+
+
 def _prox_clusters(v, step, i0):
     """Exact prox of the chamber model at ``v``: fused lasso on the sorted order of ``v``
     with weight 0 on the ``i0 - 2`` largest gaps, i.e. a range prox on each cluster."""
+    n_kept = _n_kept(i0)
+    if n_kept == 0:
+        return _prox_range(v, step)[0]
     order = np.argsort(v, kind="stable")
     s = v[order]
-    n_kept = _n_kept(i0)
     cuts = []
     if n_kept:
         gaps = s[1:] - s[:-1]
@@ -309,7 +320,7 @@ def _prox_clusters(v, step, i0):
     a = 0
     for b in cuts + [s.size]:
         lo, hi = _segment_clip(values, a, b, step)
-        np.clip(s[a:b], lo, hi, out=out[a:b])
+        np.minimum(np.maximum(s[a:b], lo), hi, out=out[a:b])
         a = b
     x = np.empty_like(v)
     x[order] = out
@@ -437,14 +448,17 @@ class TopologicalPenalty(Penalty):
                 and not isinstance(self.i0, Mapping))
 
     def _check(self):
-        # validation is cached on the parameters: the solvers call value and prox at
-        # every iteration
-        key = (self.i0 if isinstance(self.i0, Integral) else repr(self.i0), self.p, self.q,
-               self.filtration, self.shape)
+        """Validate the parameters; return ``has_prox``. Both are cached on the parameters:
+        the solvers call value and prox at every iteration."""
+        i0 = self.i0
+        key = (i0 if type(i0) is int else repr(i0), self.p, self.q, self.filtration,
+               self.shape)
         if self.__dict__.get("_checked") == key:
-            return
+            return self._fast
         self._check_params()
         self._checked = key
+        self._fast = self.has_prox
+        return self._fast
 
     def _check_params(self):
         check_option(self.filtration, "filtration", _FILTRATIONS)
@@ -504,18 +518,20 @@ class TopologicalPenalty(Penalty):
 
     def value(self, beta):
         """Return the penalty (fast paths for ``p=1, q=0``)."""
-        self._check()
+        fast = self._check()
         flat = np.asarray(beta, dtype=np.float64).ravel()
-        if self.has_prox and self.filtration == "clusters":
-            gaps = np.diff(np.sort(flat))
+        if fast and self.filtration == "clusters":
             n_kept = _n_kept(self.i0)
+            if n_kept == 0:
+                return float(flat.max() - flat.min()) if flat.size else 0.0
+            gaps = np.diff(np.sort(flat))
             if n_kept >= gaps.size:
                 return 0.0
             return float(np.sum(np.partition(gaps, gaps.size - n_kept)[:gaps.size - n_kept])
                          if n_kept else gaps.sum())
         if self.filtration == "image":
             return self._loss()(flat.reshape(self._image_shape(flat.size)))
-        if self.has_prox:
+        if fast:
             # every finite bar: (TV - (M - v_0) - (M - v_{n-1})) / 2, minus the kept ones
             top = flat.max()
             tv = np.abs(np.diff(flat)).sum()
@@ -542,12 +558,23 @@ class TopologicalPenalty(Penalty):
         return (labels.astype(np.intp).ravel(), np.column_stack([g, g + 1]),
                 weight[:-1] - weight[1:])
 
+    def prox_value(self, v, step):
+        """``prox(v, step)`` and the penalty at it; Top1 on clusters gets the value (the
+        range of the clipped ``v``) from the prox at no cost."""
+        if (self._check() and self.filtration == "clusters" and type(v) is np.ndarray
+                and v.ndim == 1 and v.size and v.dtype == np.float64
+                and _n_kept(self.i0) == 0):
+            return _prox_range(v, float(step))
+        return super().prox_value(v, step)
+
     def prox(self, v, step):
         """The local proximal map (see Notes); only when ``has_prox``."""
-        self._check()
-        if not self.has_prox:
+        if not self._check():
             raise ValueError(f"{self!r} has no proximal map (p=1, q=0 and a 1-D "
                              "filtration only); use its subgradient.")
+        if (self.filtration == "clusters" and type(v) is np.ndarray and v.ndim == 1
+                and v.dtype == np.float64):
+            return _prox_clusters(v, float(step), self.i0)     # the solvers' case
         v = np.asarray(v, dtype=np.float64)
         flat = v.ravel()
         if self.filtration == "clusters":

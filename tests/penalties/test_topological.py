@@ -183,3 +183,31 @@ def test_inputs_are_not_modified(rng):
         pen.prox(v, 0.3)
         pen.structure(v)
     assert_allclose(v, copy)
+
+
+@pytest.mark.parametrize("penalty, filtration", [("top1", "clusters"), ("top2", "clusters"),
+                                                 ("top1", "line"), ("top2", "line"),
+                                                 ("l1", "clusters"), ("tv", "clusters")])
+@pytest.mark.parametrize("kind", ["generic", "ties"])
+def test_prox_value_is_the_prox_and_the_penalty_there(rng, penalty, filtration, kind):
+    # the solvers take both from prox_value; Top1 on clusters computes the value from the
+    # clip levels instead of from its output
+    pen = make_penalty(penalty, filtration)
+    for step in (1e-3, 0.1, 1.0, 50.0):
+        v = _random_weights(rng, kind)
+        x, value = pen.prox_value(v, step)
+        assert_allclose(x, pen.prox(v, step), rtol=0, atol=0)
+        assert value == pytest.approx(pen.value(x), rel=1e-12, abs=1e-12)
+
+
+def test_top1_prox_fast_path_matches_the_general_path(rng):
+    # flat float64 vectors take a fast path; other shapes and dtypes the general one
+    pen = TopologicalPenalty(2)
+    for _ in range(20):
+        v = rng.integers(0, 5, size=12).astype(float) + 0.1 * rng.standard_normal(12)
+        step = rng.choice([0.01, 0.5, 5.0])
+        fast = pen.prox(v, step)
+        assert_allclose(pen.prox(v.reshape(3, 4), step).ravel(), fast, atol=1e-14)
+        assert_allclose(pen.prox(v.tolist(), step), fast, atol=1e-14)
+        order = np.argsort(v)
+        assert_allclose(fast[order], prox_tv1d(v[order], step), atol=1e-12)
