@@ -237,7 +237,7 @@ def main():
           f"[0, 255], {ROBUST_DRAWS} draws, mean sum H0 > 50")
     for name, (clean, noisy, rise) in [("STUMP", rob_stump), ("vanilla W2", rob_vanilla)]:
         print(f"  {name:12s} clean {clean:8.1f}  noisy {noisy:8.1f}  rise {100 * rise:6.1f} %")
-    print(f"  (reference code: STUMP +21 %, vanilla +70 %)")
+    print("  (reference code: STUMP +21 %, vanilla +70 %)")
     print()
     print_levels(f"time (s) to a reduction of each method's own true loss (full image; STUMP "
                  f"a W1 + (1-a) MSE, {res.n_iter} steps; vanilla a W2 + (1-a) MSE)",

@@ -5,7 +5,6 @@ with the mean logistic loss as the data term.
 """
 
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
@@ -15,9 +14,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ..penalties import make_penalty
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
-from ._proximal import _SOLVERS, minimize_composite, squared_norm_bound
-from ._regressor import _FILTRATIONS, _PENALTY_CONSTRAINT, _blas_limit, check_sample_weight
+from ..utils._sklearn_compat import _fit_context, validate_data
+from ._proximal import minimize_composite, squared_norm_bound
+from ._regressor import _LINEAR_MODEL_CONSTRAINTS, _blas_limit, check_sample_weight
 
 __all__ = ["TopologicalClassifier"]
 
@@ -107,20 +106,7 @@ class TopologicalClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = {
-        "penalty": _PENALTY_CONSTRAINT,
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "filtration": [StrOptions(set(_FILTRATIONS))],
-        "coef_shape": [tuple, list, None],
-        "fit_intercept": ["boolean"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "solver": [StrOptions(set(_SOLVERS))],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "warm_start": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints = _LINEAR_MODEL_CONSTRAINTS
 
     def __init__(self, penalty="top2", *, alpha=0.01, filtration="clusters", coef_shape=None,
                  fit_intercept=True, max_iter=1000, tol=1e-4, solver="fista",

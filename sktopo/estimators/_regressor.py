@@ -275,6 +275,23 @@ _PENALTY_CONSTRAINT = [StrOptions(set(PENALTY_NAMES)), dict,
                        HasMethods(["value_and_grad", "value"])]
 
 
+# the parameters shared by TopologicalRegressor and TopologicalClassifier
+_LINEAR_MODEL_CONSTRAINTS = {
+    "penalty": _PENALTY_CONSTRAINT,
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "filtration": [StrOptions(set(_FILTRATIONS))],
+    "coef_shape": [tuple, list, None],
+    "fit_intercept": ["boolean"],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "solver": [StrOptions(set(_SOLVERS))],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "warm_start": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
 class TopologicalRegressor(RegressorMixin, BaseEstimator):
     r"""Least squares with a topological penalty on the coefficients.
 
@@ -353,20 +370,7 @@ class TopologicalRegressor(RegressorMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = {
-        "penalty": _PENALTY_CONSTRAINT,
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "filtration": [StrOptions(set(_FILTRATIONS))],
-        "coef_shape": [tuple, list, None],
-        "fit_intercept": ["boolean"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "solver": [StrOptions(set(_SOLVERS))],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "warm_start": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints = _LINEAR_MODEL_CONSTRAINTS
 
     def __init__(self, penalty="top2", *, alpha=1.0, filtration="clusters", coef_shape=None,
                  fit_intercept=True, max_iter=1000, tol=1e-4, solver="fista",

@@ -83,7 +83,7 @@ def sliced_matching_weights(A, B, index, n_directions=20):
     >>> sliced_matching_weights(A, B, 0)
     array([0.95])
     """
-    n, m = len(A), len(B)
+    m = len(B)
     diag_a = np.repeat(A.mean(axis=1, keepdims=True), 2, axis=1)   # projections of A
     diag_b = np.repeat(B.mean(axis=1, keepdims=True), 2, axis=1)
     left = np.concatenate([A, diag_b])          # A plus the diagonal points of B
