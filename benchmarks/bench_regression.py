@@ -57,28 +57,16 @@ def _ols(X, y):
     return np.linalg.lstsq(Xc, yc, rcond=None)[0]        # min-norm when n < p
 
 
-def _cv_fit(X, y, penalty, filtration, alphas, n_folds):
-    grid = GridSearchCV(TopologicalRegressor(penalty, filtration=filtration),
+def _cv_fit(X, y, penalty, filtration, alphas, n_folds, **params):
+    grid = GridSearchCV(TopologicalRegressor(penalty, filtration=filtration, **params),
                         {"alpha": alphas}, cv=KFold(n_folds, shuffle=True, random_state=0),
                         scoring="neg_mean_squared_error")
     grid.fit(X, y)
     return grid.best_estimator_.coef_, grid.best_params_["alpha"]
 
 
-def _cv_adam(X, y, filtration, alphas, n_folds):
-    """The reference code's solver (100 Adam steps, lr 0.1, from min-norm OLS) for Top2,
-    lambda chosen by K-fold CV on the training data only."""
-    def fit(Xt, yt, alpha):
-        return topological_regression(Xt, yt, "top2", alpha=alpha, filtration=filtration,
-                                      solver="adam", max_iter=100, learning_rate=0.1,
-                                      coef_init=_ols(Xt, yt))
-    scores = np.zeros(len(alphas))
-    for train, test in KFold(n_folds, shuffle=True, random_state=0).split(X):
-        for k, alpha in enumerate(alphas):
-            res = fit(X[train], y[train], alpha)
-            scores[k] += np.mean((y[test] - X[test] @ res.coef - res.intercept) ** 2)
-    alpha = alphas[int(np.argmin(scores))]
-    return fit(X, y, alpha).coef, alpha
+# the reference code's solver: 100 Adam steps, lr 0.1, from the min-norm least squares
+ADAM_PARAMS = dict(solver="adam", max_iter=100, learning_rate=0.1)
 
 
 def run_one(problem, n, trial, alphas, n_folds):
@@ -91,7 +79,8 @@ def run_one(problem, n, trial, alphas, n_folds):
             if method == "OLS":
                 est, alpha = _ols(X, y), None
             elif method == "Top2-Adam":
-                est, alpha = _cv_adam(X, y, filtration, alphas, n_folds)
+                est, alpha = _cv_fit(X, y, "top2", filtration, alphas, n_folds,
+                                     **ADAM_PARAMS)
             else:
                 est, alpha = _cv_fit(X, y, method.lower(), filtration, alphas, n_folds)
             out[method] = (float(np.sum((est - coef) ** 2)), alpha)

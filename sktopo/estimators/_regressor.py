@@ -180,11 +180,13 @@ def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clust
     learning_rate : float, default=0.01
         Step of ``"adam"``.
     coef_init : array-like of shape (n_features,), default=None
-        Starting coefficients. None means zeros, except for the topological penalties:
-        on clusters the start is the best constant weight vector (the Top1 solution for
-        alpha -> inf), and a cluster penalty with free bars (``i0 > 2``, e.g. Top2) solved
-        by FISTA starts from the Top1 solution at the same ``alpha`` (its convex
-        relaxation): on Fig. 5 problems this lowers the error of Top2 from ~10 to ~0.001.
+        Starting coefficients. None means: for ``solver="adam"``, the (minimum-norm)
+        least-squares solution, as in the Topology Layer paper's code; for FISTA, zeros,
+        except for the topological penalties on clusters, which start from the best
+        constant weight vector (the Top1 solution for alpha -> inf), and a cluster penalty
+        with free bars (``i0 > 2``, e.g. Top2) starts from the Top1 solution at the same
+        ``alpha`` (its convex relaxation): on Fig. 5 problems this lowers the error of Top2
+        from ~10 to ~0.001.
     verbose : int, default=0
         Print the objective during the iterations.
     check_input : bool, default=True
@@ -248,7 +250,11 @@ def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clust
     if x0.shape != (n_features,):
         raise ValueError(f"coef_init must have shape ({n_features},), got {x0.shape}.")
     w, Xc, yc, x_mean, y_mean = _weighted_center(X, y, sample_weight, fit_intercept)
-    if (coef_init is None and isinstance(pen, TopologicalPenalty) and pen.has_prox
+    if coef_init is None and solver == "adam":
+        # the paper's protocol: Adam from the (min-norm) weighted least-squares solution
+        root = np.sqrt(w)
+        x0[:] = np.linalg.lstsq(Xc * root[:, None], yc * root, rcond=None)[0]
+    elif (coef_init is None and isinstance(pen, TopologicalPenalty) and pen.has_prox
             and pen.filtration == "clusters"):
         # start from the limit alpha -> inf of Top1: all weights equal, fitted by least
         # squares (about 40% fewer iterations than from 0 on the Fig. 5 problems)

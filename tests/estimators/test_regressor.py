@@ -240,3 +240,19 @@ def test_line_top2_below_p_reaches_zero_objective_below_the_truth():
         truth = _objective(X, y, coef, y.mean() - X.mean(0) @ coef, pen, alpha)
         assert reached < 1e-3 * truth
         assert pen.value(res.coef) < 1e-3
+
+
+def test_adam_starts_from_least_squares():
+    # the Topology Layer paper's protocol: Adam from the (min-norm) least-squares solution
+    import warnings
+
+    from sktopo.estimators import topological_regression
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 30))                       # n < p: min-norm solution
+    y = X @ rng.standard_normal(30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = topological_regression(X, y, "top2", alpha=0.0, solver="adam", max_iter=1,
+                                     learning_rate=1e-12, fit_intercept=False)
+    np.testing.assert_allclose(res.coef, np.linalg.pinv(X) @ y, atol=1e-8)
