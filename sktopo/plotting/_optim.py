@@ -173,7 +173,7 @@ def save_figure(fig, name, folder=None):
     ----------
     fig : matplotlib Figure
     name : str
-        File name, e.g. ``"stump_blobs.png"``.
+        File name, e.g. ``"stump_experiments.png"``.
     folder : str, default=None
         Output folder, created if needed; None means the ``SKTOPO_OUTPUT`` environment
         variable, or ``sktopo_output`` in the working directory.
