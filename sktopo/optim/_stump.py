@@ -51,7 +51,8 @@ def _fidelity(kind, x, x0, n_total, weight):
     return float(value.sum()) / n_total, (xc - x0) / (xc * (1 - xc)) * (weight / n_total)
 
 
-def _make_sampler(loss, x0, block_size, measure, simplex_sampling, eps, labels, subsample):
+def _make_sampler(loss, x0, block_size, measure, simplex_sampling, eps, labels, subsample,
+                  block_offset="random"):
     if loss.filtration in ("rips", "weak_alpha"):
         points = x0.reshape(len(x0), -1)
         n_keep = _n_keep(subsample, len(points))
@@ -67,7 +68,8 @@ def _make_sampler(loss, x0, block_size, measure, simplex_sampling, eps, labels, 
     if loss.filtration == "cubical":
         sizes = check_block_size(block_size, x0.shape)
         if max(sizes) > 1:
-            return _BlockSampler(x0.shape, sizes, measure, simplex_sampling, eps), None
+            return _BlockSampler(x0.shape, sizes, measure, simplex_sampling, eps,
+                                 block_offset), None
     return _IdentitySampler(eps, x0.shape), None
 
 
@@ -91,7 +93,7 @@ class _Progress:
 
 def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                    measure="simplex", simplex_sampling="normalized_uniform", eps=0.0,
-                   labels=None, subsample=1.0, n_samples=1, combine="mean", n_jobs=None,
+                   block_offset="random", labels=None, subsample=1.0, n_samples=1, combine="mean", n_jobs=None,
                    penalty=None, penalty_weight=1.0,
                    learning_rate=0.05, beta1=0.9, beta2=0.999, adam_eps=1e-8,
                    max_iter=1000, tol=None, n_iter_no_change=100, random_state=None,
@@ -141,6 +143,12 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     eps : float, default=0
         Half-width of the uniform noise added to every pixel (coordinate) of each
         approximate, >= 0.
+    block_offset : "random", int or tuple of int, default="random"
+        Offset of the block grid (pixel ``p`` is in block ``(p + offset) // block_size``,
+        each ``0 <= offset < block_size``; blocks at the image border are partial).
+        ``"random"`` draws it uniformly for every approximate, so that every pair of
+        neighbouring pixels shares a block in some approximates; ``0`` is the STUMP
+        paper's fixed grid (see Notes).
     labels : array-like of int of the shape of x0, default=None
         A cover (superpixels) used instead of blocks for ``"cubical"`` losses.
     subsample : int or float, default=1.0
@@ -207,12 +215,23 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     threshold come back under small perturbations). Any cover defines a set of
     approximates (Sec. II-A); the refining steps use the finest one, one pixel per set.
 
+    Shifted block grids (``block_offset="random"``, the default): the paper pools over one
+    fixed grid of blocks (``block_offset=0``). Then a pixel at a block edge and its
+    neighbour across the edge never share a block, so a one-pixel ridge between two
+    blocks is invisible to every approximate. On the paper's blobs image (``k = 4``,
+    10,000 steps) the fixed-grid optimum keeps such ridges, bars of lifetime 40-50 at the
+    block edges, which uniform noise of +-10 pushes over the threshold of 50: the W1 norm
+    rises by 26-39 % under noise, against 2-3 % with random offsets, which also reach a
+    lower W1 norm (298-300 against 302-348, 4 bars). On smooth random images the random
+    offsets end 2-3x lower. Use ``block_offset=0`` when the structure of the data is
+    aligned with a fixed grid of blocks (e.g. an image upsampled by ``block_size``).
+
     Exactness and speed: pixels whose gradient has always been 0 have zero Adam moments
     and stay at ``x0`` (also a zero fidelity gradient), so Adam runs on the compact set of
     pixels that ever received a topological gradient; this is the dense update, computed
-    on fewer coordinates. The block pooling of the hot path is fused and in float32 (see
-    ``sktopo.smear._fused``); the pairing of an approximate calls the private cubical
-    kernel on the pooled array, validated once.
+    on fewer coordinates. The block pooling of 2-D images is one compiled pass drawing
+    16-bit noise and weights per pixel (see ``sktopo.smear._fused``); the pairing of an
+    approximate calls the private cubical kernel on the pooled array, validated once.
 
     References
     ----------
@@ -273,7 +292,7 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
         raise TypeError(f"The 'n_jobs' parameter must be an int or None, got {n_jobs!r}.")
 
     sampler, simplices = _make_sampler(loss, x0, block_size, measure, simplex_sampling,
-                                       eps, labels, subsample)
+                                       eps, labels, subsample, block_offset)
     filtration = "lower_star" if simplices is not None else None
     kernel = _LossKernel(loss, filtration, simplices, ndim=x0.ndim)
     kernel.funcs  # the loss parameters are validated once, here

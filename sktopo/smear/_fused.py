@@ -4,16 +4,13 @@ Each sampler draws one approximate of the current iterate and pulls a *sparse* g
 on the approximate (few critical cells) back to a sparse gradient on the input, with as
 few passes over the input as possible:
 
-* block pooling (``"center"``, ``"simplex"``): the noise and the weights are drawn as
-  float32 uniforms straight from the raw bit stream into preallocated buffers, 16 random
-  bits each (one 32-bit half of a raw draw per pixel gives its noise and its weight, see
-  ``_uniform16_1_2``), then ``t = (U + xs) * u`` in place, where ``xs`` mirrors the
-  iterate shifted and scaled so that ``scale * (U + xs) = x + h``, and the block sums of
-  ``t`` and ``u`` together (slices of rows added, then a BLAS matrix-vector product
-  along the last axis). The mirror is a padded float32 buffer that the optimizer updates
-  only on the active pixels. The pooled values are therefore computed in float32 (the
-  approximates are random to +-eps anyway); the public functions of :mod:`sktopo.smear`
-  are float64.
+* block pooling (``"center"``, ``"simplex"``): each pixel's noise and weight come from 32
+  random bits (16 each, see :func:`random_bits`; one 64-bit seed drawn from the
+  optimizer's generator per approximate) and one pass over the pixels adds them into the
+  sums of its block. The
+  block grid is shifted by a random offset per approximate (or a fixed one, see
+  :class:`_BlockSampler`). The 2-D pass is compiled (``sktopo.smear._sampling``); other
+  dimensions, or a missing extension, take the numpy path, which draws the same bits.
 * block pooling ``"vertex"``: the pooled value of a block is ``x[v] + h[v]`` at one random
   pixel ``v``, so the noise is drawn at the pooled resolution (one uniform per block), which
   is the same distribution, and nothing is done at full resolution.
@@ -25,40 +22,69 @@ A sampler is used as ``start(x, n_slots)``, then per step ``sample(rng, slot)`` 
 ``update(flat_idx, new_x)`` after the optimizer moved the iterate there.
 """
 
+from numbers import Integral
+
 import numpy as np
 
 from ._cover import check_labels, cover_nerve
 from ._pooling import check_block_size
 
+try:
+    from . import _sampling
+except ImportError:  # pragma: no cover - the extension is built by pip install
+    _sampling = None
+
 __all__ = []
 
-
-_EXPONENT = np.uint32(0x3F800000)          # the bits of 1.0f
-_MANTISSA16 = np.uint32(0x7FFF80)          # the top 16 bits of a float32 mantissa
-HALF_BIN = 2.0 ** -17                      # half the width of a 16-bit bin
+_MODES = {"center": 0, "normalized_uniform": 1, "dirichlet": 2}
 
 
-def _uniform16_1_2(rng, out):
-    """Fill a contiguous float32 array of even size with ``1 + k / 2**16``, k uniform in
-    ``0 .. 2**16 - 1``, two per 32-bit half of the raw 64-bit stream of ``rng``.
+def random_bits(seed, n):
+    """32 random bits for each of ``n`` pixels (uint32), from the 64-bit ``seed``.
 
-    The first half of ``out`` takes the low 16 bits of each 32-bit word, the second half
-    the high 16 bits (independent bits, so independent values). Half the raw draws of
-    ``rng.random(dtype=np.float32)`` per value, at 16-bit resolution: adding ``HALF_BIN`` centres the bins, which
-    gives the uniform distribution on [1, 2) rounded to 2**16 levels (the approximates are
-    random to much more than that: for noise of half-width ``eps`` the step is
-    ``2 eps / 2**16``).
+    The words of ``sktopo.smear._sampling.fill_words`` (interleaved xoshiro256++ streams),
+    which the compiled pooling reads. Without the extension they come from a PCG64
+    generator seeded by ``seed`` instead (the same distribution, other numbers).
     """
-    bits = out.reshape(2, -1).view(np.uint32)
-    n = bits.shape[1]
-    raw = rng.bit_generator.random_raw(-(-n // 2)).view(np.uint32)[:n]
-    low, high = bits
-    np.left_shift(raw, np.uint32(7), out=low)
-    low &= _MANTISSA16
-    low |= _EXPONENT
-    np.right_shift(raw, np.uint32(9), out=high)
-    high &= _MANTISSA16
-    high |= _EXPONENT
+    n_words = -(-n // 8) * 4                     # a multiple of the 4 lanes, 2 pixels each
+    if _sampling is None:  # pragma: no cover - the extension is built by pip install
+        words = np.random.Generator(np.random.PCG64(seed)).bit_generator.random_raw(n_words)
+    else:
+        words = np.empty(n_words, dtype=np.uint64)
+        _sampling.fill_words(seed, words)
+    return words.view(np.uint32)
+
+
+def bits_uniforms(bits):
+    """The noise and weight uniforms of each pixel's bits: ``(k + 1/2) / 2**16`` for the
+    high and the low 16 bits, in (0, 1)."""
+    high = ((bits >> 16).astype(np.float64) + 0.5) / 2**16
+    low = ((bits & 0xFFFF).astype(np.float64) + 0.5) / 2**16
+    return high, low
+
+
+def check_block_offset(block_offset, sizes):
+    """``"random"``, or the offset of the block grid as a tuple ``0 <= o < k`` per axis."""
+    if isinstance(block_offset, str):
+        if block_offset == "random":
+            return "random"
+        raise ValueError("The 'block_offset' parameter must be 'random', an int or a tuple "
+                         f"of ints, got {block_offset!r}.")
+    is_int = lambda v: isinstance(v, (Integral, np.integer)) and not isinstance(v, bool)  # noqa: E731
+    if is_int(block_offset):
+        offsets = (block_offset,) * len(sizes)
+    else:
+        try:
+            offsets = tuple(block_offset)
+        except TypeError:
+            raise TypeError("The 'block_offset' parameter must be 'random', an int or a "
+                            f"tuple of ints, got {block_offset!r}.") from None
+    if (len(offsets) != len(sizes) or not all(is_int(o) for o in offsets)
+            or any(not 0 <= o < k for o, k in zip(offsets, sizes))):
+        raise ValueError(f"The 'block_offset' parameter must be 'random' or ints in "
+                         f"[0, block_size) (block_size {sizes}), one per axis, got "
+                         f"{block_offset!r}.")
+    return tuple(int(o) for o in offsets)
 
 
 class _IdentitySampler:
@@ -89,156 +115,130 @@ class _IdentitySampler:
 
 
 class _BlockSampler:
-    """Block pooling of an image, fused (see the module docstring)."""
+    """Block pooling of an image over a randomly shifted block grid (see the module docstring).
 
-    def __init__(self, shape, block_size, measure, simplex_sampling, eps):
+    With offset ``o`` (one per axis, ``0 <= o < k``), pixel ``p`` is in block
+    ``(p + o) // k``: the first and last blocks along an axis may be partial (they pool
+    their real pixels only) and the pooled shape is ``ceil((n + o) / k)``. ``"random"``
+    draws the offset uniformly per approximate; a tuple fixes it (zeros: the STUMP paper's
+    grid).
+    """
+
+    def __init__(self, shape, block_size, measure, simplex_sampling, eps,
+                 block_offset="random"):
         self.image_shape = tuple(shape)
         self.sizes = check_block_size(block_size, shape)
         self.measure = measure
-        self.simplex_sampling = simplex_sampling
+        self.mode = _MODES["center" if measure == "center" else simplex_sampling]
         self.eps = float(eps)
-        self.pooled_shape = tuple(-(-n // k) for n, k in zip(shape, self.sizes))
-        self.padded_shape = tuple(p * k for p, k in zip(self.pooled_shape, self.sizes))
-        self.ragged = self.padded_shape != self.image_shape
-        # table[b] = padded flat indices of the pixels of block b, orig[b] the image ones
-        nd = len(shape)
-        grids = np.meshgrid(*[np.arange(p) for p in self.padded_shape], indexing="ij")
-        block = np.zeros(self.padded_shape, dtype=np.intp)
-        inside = np.ones(self.padded_shape, dtype=bool)
-        for axis in range(nd):
-            block = block * self.pooled_shape[axis] + grids[axis] // self.sizes[axis]
-            inside &= grids[axis] < self.image_shape[axis]
-        order = np.lexsort((~inside.ravel(), block.ravel()))    # by block, real pixels first
-        kk = int(np.prod(self.sizes))
-        self.table = order.reshape(-1, kk)
-        orig = np.full(inside.size, -1, dtype=np.intp)
-        orig[inside.ravel()] = np.arange(int(np.prod(self.image_shape)))
-        self.orig = orig[self.table]
-        self.count = inside.ravel()[self.table].sum(axis=1)
-        self.to_padded = np.flatnonzero(inside.ravel())          # image flat -> padded flat
-        self.valid = inside.astype(np.float32) if self.ragged else None
-        self.ones = np.ones(self.sizes[-1], dtype=np.float32)
-
-    def _block_sum(self, A):
-        """Block sums of ``A`` of shape ``(L,) + padded_shape`` -> ``(L,) + pooled_shape``.
-
-        The leading block axes are folded first by adding their ``k`` slices (contiguous
-        rows), then the last one by a BLAS matrix-vector product with ``ones(k)``, on
-        ``prod(k)`` times fewer values than the input.
-        """
-        s = A
-        lead = A.shape[0]
-        for p, k in zip(self.pooled_shape[:-1], self.sizes[:-1]):
-            lead *= p
-            if k == 1:
-                continue
-            s = s.reshape(lead, k, -1)
-            r = np.add(s[:, 0], s[:, 1])
-            for j in range(2, k):
-                r += s[:, j]
-            s = r
-        k = self.sizes[-1]
-        s = s.reshape(-1, k) @ self.ones if k > 1 else s.reshape(-1)
-        return s.reshape((A.shape[0],) + self.pooled_shape)
+        self.offset = check_block_offset(block_offset, self.sizes)
+        self.compiled = _sampling is not None and len(shape) == 2 and measure != "vertex"
 
     def start(self, x, n_slots=1):
-        self.x = x                                   # flat float64 iterate (image order)
-        if self.measure == "vertex":
-            return
-        # Mirror of (x - shift) / scale, padded, in float32 (see sample): the approximate
-        # of a block is scale * sum((U + xs) u) / sum(u) with U = 1 + (k + 1/2) / 2**16
-        # uniform, i.e. x + 2 eps (U - 1) - eps = x + h.
-        if self.eps > 0:
-            self.scale = 2 * self.eps
-            self.shift = 3 * self.eps - 2 * self.eps * HALF_BIN
+        self.x = x                                   # the optimizer's flat float64 iterate
+        self.image = x.reshape(self.image_shape)
+        if self.compiled:
+            self.weights = [np.empty(self.image_shape, dtype=np.float32)
+                            for _ in range(n_slots)]
+
+    def _draw(self, rng):
+        """The grid offset and the seed of the pixels' bits, from 2 raw words."""
+        seed, word = (int(w) for w in rng.bit_generator.random_raw(2))
+        if self.offset == "random":
+            # 16 bits per axis: (bits * k) >> 16 is uniform in 0 .. k - 1 up to 2**-16
+            offset = tuple((((word >> (16 * a)) & 0xFFFF) * k) >> 16
+                           for a, k in enumerate(self.sizes))
         else:
-            self.scale, self.shift = 1.0, 0.0
-        self.inv_scale = 1.0 / self.scale
-        npad = int(np.prod(self.padded_shape))
-        self.npad = npad
-        self.xs = np.zeros(self.padded_shape, dtype=np.float32)
-        self.xs.ravel()[self.to_padded] = (x - self.shift) * self.inv_scale
-        # per slot: [t (npad) | u (npad) | 1 spare] so that every random fill has even size
-        self.buffers = [np.empty(2 * npad + 1, dtype=np.float32) for _ in range(n_slots)]
-        self._idx, self._padded_idx = None, None
-        if self.measure == "center":
-            self.inv_count = (self.scale / self.count).reshape(self.pooled_shape)
+            offset = self.offset
+        return offset, seed
 
     def sample(self, rng, slot=0):
+        offset, seed = self._draw(rng)
+        pooled_shape = tuple(-(-(n + o) // k)
+                             for n, o, k in zip(self.image_shape, offset, self.sizes))
         if self.measure == "vertex":
-            # pooled value = x[v] + h[v] at one uniform pixel v of each block
-            nb = self.table.shape[0]
-            off = (rng.random(nb) * self.count).astype(np.intp)
-            pix = self.orig[np.arange(nb), off]
-            values = self.x[pix]
-            if self.eps > 0:
-                values = values + (rng.random(nb) * (2 * self.eps) - self.eps)
-            return values.reshape(self.pooled_shape), pix
-        flat = self.buffers[slot]
-        npad = self.npad
-        both = flat[:2 * npad].reshape((2,) + self.padded_shape)
-        t, u = both
-        if self.measure == "center":
-            if self.eps > 0:
-                _uniform16_1_2(rng, flat[:npad + npad % 2])
-                t += self.xs                         # (x + h - shift') / scale, see start
-                if self.valid is not None:
-                    t *= self.valid
-                pooled = self._block_sum(t[None])[0]
-            else:
-                pooled = self._block_sum(self.xs[None])[0]
-            pooled *= self.inv_count
-            return pooled.astype(np.float64), None
-        # simplex: t = (U + xs) * u, pooled = scale * block_sum(t) / block_sum(u)
+            return self._sample_vertex(rng, offset, pooled_shape)
+        if self.compiled:
+            u = self.weights[slot]
+            pooled = np.empty(pooled_shape)
+            total = np.empty(pooled_shape)
+            bits = random_bits(seed, self.x.size)
+            _sampling.pool2d(self.image, *self.sizes, *offset, self.eps, self.mode, bits,
+                             u, pooled, total)
+            return pooled, (offset, u, total)
+        return self._sample_numpy(seed, offset, pooled_shape)
+
+    def _sample_numpy(self, seed, offset, pooled_shape):
+        if self.mode == 0 and self.eps == 0:
+            hi = lo = None
+        else:
+            hi, lo = bits_uniforms(random_bits(seed, self.x.size)[:self.x.size])
+        if self.mode == 0:
+            u = np.ones(self.image_shape, dtype=np.float32)
+        elif self.mode == 1:
+            u = lo.astype(np.float32).reshape(self.image_shape)
+        else:
+            u = -np.log(lo.astype(np.float32)).reshape(self.image_shape)
+        values = self.image
         if self.eps > 0:
-            _uniform16_1_2(rng, flat[:2 * npad])
-        else:
-            _uniform16_1_2(rng, flat[npad:2 * npad + npad % 2])
-        if self.simplex_sampling == "dirichlet":
-            # standard exponentials -log(V), V = 2 - U uniform in (0, 1) (16-bit levels)
-            np.subtract(np.float32(2 - HALF_BIN), u, out=u)
-            np.log(u, out=u)
-            np.negative(u, out=u)
-        else:
-            u -= np.float32(1 - HALF_BIN)            # uniform in (0, 1)
-        if self.valid is not None:
-            u *= self.valid
+            values = values + (2 * self.eps * hi - self.eps).reshape(self.image_shape)
+        padded_shape = tuple(p * k for p, k in zip(pooled_shape, self.sizes))
+        inside = tuple(slice(o, o + n) for o, n in zip(offset, self.image_shape))
+        U = np.zeros(padded_shape)
+        U[inside] = u
+        T = np.zeros(padded_shape)
+        T[inside] = u * values
+        split = tuple(d for p, k in zip(pooled_shape, self.sizes) for d in (p, k))
+        axes = tuple(range(1, 2 * len(pooled_shape), 2))
+        total = U.reshape(split).sum(axis=axes)
+        pooled = T.reshape(split).sum(axis=axes) / total
+        return pooled, (offset, u, total)
+
+    def _sample_vertex(self, rng, offset, pooled_shape):
+        # one pixel uniform in each block's box of real pixels, axis by axis
+        coords = []
+        for axis, (n, o, k, p) in enumerate(zip(self.image_shape, offset, self.sizes,
+                                                 pooled_shape)):
+            lo = np.maximum(np.arange(p) * k - o, 0)
+            hi = np.minimum(np.arange(1, p + 1) * k - o, n)
+            shape = [1] * len(pooled_shape)
+            shape[axis] = p
+            draw = rng.random(pooled_shape)
+            coords.append(lo.reshape(shape) + (draw * (hi - lo).reshape(shape)).astype(np.intp))
+        pix = np.ravel_multi_index(coords, self.image_shape)
+        values = self.x[pix]
         if self.eps > 0:
-            t += self.xs
-            t *= u
-        else:
-            np.multiply(self.xs, u, out=t)
-        sums = self._block_sum(both)
-        pooled = sums[0]
-        pooled /= sums[1]
-        if self.scale != 1.0:
-            pooled *= np.float32(self.scale)
-        return pooled.astype(np.float64), (u, sums[1])
+            values = values + (rng.random(pooled_shape) * (2 * self.eps) - self.eps)
+        return values, pix.ravel()
 
     def pullback(self, idx, vals, ctx):
         """Sparse gradient on pooled blocks ``idx`` -> sparse gradient on pixels."""
         if self.measure == "vertex":
             return ctx[idx], vals
-        if self.measure == "center":
-            w = np.broadcast_to((1.0 / self.count[idx])[:, None], (len(idx), self.orig.shape[1]))
-        else:
-            u, total = ctx
-            w = u.ravel()[self.table[idx]] / total.ravel()[idx][:, None]
-        pix = self.orig[idx]
-        g = w * vals[:, None]
-        if self.ragged:
-            keep = pix >= 0
-            return pix[keep], g[keep].astype(np.float64)
-        return pix.ravel(), g.ravel().astype(np.float64, copy=False)
+        offset, u, total = ctx
+        if self.compiled:
+            n = len(idx) * int(np.prod(self.sizes))
+            out_idx = np.empty(n, dtype=np.int64)
+            out_val = np.empty(n)
+            n = _sampling.pullback2d(np.asarray(idx, dtype=np.int64), vals,
+                                     *self.image_shape, *self.sizes, *offset, self.mode,
+                                     u, total, out_idx, out_val)
+            return out_idx[:n].astype(np.intp, copy=False), out_val[:n]
+        # numpy: the pixels of every block, clipped to the image
+        blocks = np.unravel_index(idx, total.shape)
+        cells = np.indices(self.sizes).reshape(len(self.sizes), -1)
+        coords = [b[:, None] * k - o + c[None, :]
+                  for b, k, o, c in zip(blocks, self.sizes, offset, cells)]
+        keep = np.ones(coords[0].shape, dtype=bool)
+        for c, n in zip(coords, self.image_shape):
+            keep &= (c >= 0) & (c < n)
+        coords = [c[keep] for c in coords]
+        pix = np.ravel_multi_index(coords, self.image_shape)
+        g = np.broadcast_to((vals / total.ravel()[idx])[:, None], keep.shape)[keep]
+        return pix, g * u.ravel()[pix]
 
     def update(self, idx, new):
-        if self.measure == "vertex":
-            return
-        if idx is not self._idx:                     # the active set grew: new index array
-            self._idx, self._padded_idx = idx, self.to_padded[idx]
-        vals = new - self.shift
-        vals *= self.inv_scale
-        self.xs.ravel()[self._padded_idx] = vals.astype(np.float32)
+        pass  # self.x is the optimizer's array
 
 
 class _CoverSampler:
