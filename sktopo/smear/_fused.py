@@ -39,20 +39,26 @@ __all__ = []
 _MODES = {"center": 0, "normalized_uniform": 1, "dirichlet": 2}
 
 
-def random_bits(seed, n):
+def random_bits(seed, n, out=None):
     """32 random bits for each of ``n`` pixels (uint32), from the 64-bit ``seed``.
 
     The words of ``sktopo.smear._sampling.fill_words`` (interleaved xoshiro256++ streams),
     which the compiled pooling reads. Without the extension they come from a PCG64
-    generator seeded by ``seed`` instead (the same distribution, other numbers).
+    generator seeded by ``seed`` instead (the same distribution, other numbers). ``out``:
+    a buffer of ``n_words(n)`` uint64 to fill.
     """
-    n_words = -(-n // 8) * 4                     # a multiple of the 4 lanes, 2 pixels each
     if _sampling is None:  # pragma: no cover - the extension is built by pip install
-        words = np.random.Generator(np.random.PCG64(seed)).bit_generator.random_raw(n_words)
+        words = np.random.Generator(np.random.PCG64(seed)).bit_generator.random_raw(
+            n_words(n))
     else:
-        words = np.empty(n_words, dtype=np.uint64)
+        words = np.empty(n_words(n), dtype=np.uint64) if out is None else out
         _sampling.fill_words(seed, words)
     return words.view(np.uint32)
+
+
+def n_words(n):
+    """64-bit words holding 32 bits for each of ``n`` pixels: a multiple of the 4 lanes."""
+    return -(-n // 8) * 4
 
 
 def bits_uniforms(bits):
@@ -140,10 +146,11 @@ class _BlockSampler:
         if self.compiled:
             self.weights = [np.empty(self.image_shape, dtype=np.float32)
                             for _ in range(n_slots)]
+            self.words = [np.empty(n_words(x.size), dtype=np.uint64) for _ in range(n_slots)]
 
     def _draw(self, rng):
         """The grid offset and the seed of the pixels' bits, from 2 raw words."""
-        seed, word = (int(w) for w in rng.bit_generator.random_raw(2))
+        seed, word = rng.bit_generator.random_raw(2).tolist()
         if self.offset == "random":
             # 16 bits per axis: (bits * k) >> 16 is uniform in 0 .. k - 1 up to 2**-16
             offset = tuple((((word >> (16 * a)) & 0xFFFF) * k) >> 16
@@ -162,7 +169,7 @@ class _BlockSampler:
             u = self.weights[slot]
             pooled = np.empty(pooled_shape)
             total = np.empty(pooled_shape)
-            bits = random_bits(seed, self.x.size)
+            bits = random_bits(seed, self.x.size, self.words[slot])
             _sampling.pool2d(self.image, *self.sizes, *offset, self.eps, self.mode, bits,
                              u, pooled, total)
             return pooled, (offset, u, total)

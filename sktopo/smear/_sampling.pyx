@@ -24,12 +24,82 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 from libc.stdint cimport int64_t, uint32_t, uint64_t
 
-DEF LANES = 4
 cdef double INV16 = 1.0 / 65536.0
 
+# The inner loops, in C with restrict pointers so that the compiler vectorizes them (SSE2)
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #define SKTOPO_LANES 4
+    static inline uint64_t sktopo_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-cdef inline uint64_t rotl(uint64_t x, int k) noexcept nogil:
-    return (x << k) | (x >> (64 - k))
+    /* n_rounds rounds of LANES interleaved xoshiro256++ streams; s: 4 x LANES state words */
+    static void sktopo_xoshiro_lanes(uint64_t *restrict s, uint64_t *restrict out,
+                                     Py_ssize_t n_rounds) {
+        uint64_t s0[SKTOPO_LANES], s1[SKTOPO_LANES], s2[SKTOPO_LANES], s3[SKTOPO_LANES];
+        for (int j = 0; j < SKTOPO_LANES; j++) {
+            s0[j] = s[j]; s1[j] = s[SKTOPO_LANES + j];
+            s2[j] = s[2 * SKTOPO_LANES + j]; s3[j] = s[3 * SKTOPO_LANES + j];
+        }
+        for (Py_ssize_t i = 0; i < n_rounds; i++) {
+            for (int j = 0; j < SKTOPO_LANES; j++) {
+                uint64_t t = s1[j] << 17;
+                out[i * SKTOPO_LANES + j] = sktopo_rotl(s0[j] + s3[j], 23) + s0[j];
+                s2[j] ^= s0[j]; s3[j] ^= s1[j]; s1[j] ^= s2[j]; s0[j] ^= s3[j];
+                s2[j] ^= t; s3[j] = sktopo_rotl(s3[j], 45);
+            }
+        }
+        for (int j = 0; j < SKTOPO_LANES; j++) {
+            s[j] = s0[j]; s[SKTOPO_LANES + j] = s1[j];
+            s[2 * SKTOPO_LANES + j] = s2[j]; s[3 * SKTOPO_LANES + j] = s3[j];
+        }
+    }
+
+    /* one row: weights w = (low16 + 1/2) / 2^16 (stored as float), t += w * (x + h),
+       s += w; h = high16 * scale + shift when noisy */
+    static void sktopo_row_uniform(const double *restrict x, const uint32_t *restrict z,
+                                   float *restrict u, double *restrict t,
+                                   double *restrict s, Py_ssize_t n, int noisy,
+                                   double scale, double shift) {
+        const double inv16 = 1.0 / 65536.0;
+        if (noisy) {
+            for (Py_ssize_t c = 0; c < n; c++) {
+                float w = (float) (((double) (int32_t) (z[c] & 0xFFFFu) + 0.5) * inv16);
+                u[c] = w;
+                t[c] += (double) w * (x[c] + ((double) (int32_t) (z[c] >> 16) * scale + shift));
+                s[c] += (double) w;
+            }
+        } else {
+            for (Py_ssize_t c = 0; c < n; c++) {
+                float w = (float) (((double) (int32_t) (z[c] & 0xFFFFu) + 0.5) * inv16);
+                u[c] = w;
+                t[c] += (double) w * x[c];
+                s[c] += (double) w;
+            }
+        }
+    }
+
+    /* one row of the average: t += x + h */
+    static void sktopo_row_mean(const double *restrict x, const uint32_t *restrict z,
+                                double *restrict t, Py_ssize_t n, int noisy,
+                                double scale, double shift) {
+        if (noisy) {
+            for (Py_ssize_t c = 0; c < n; c++)
+                t[c] += x[c] + ((double) (int32_t) (z[c] >> 16) * scale + shift);
+        } else {
+            for (Py_ssize_t c = 0; c < n; c++)
+                t[c] += x[c];
+        }
+    }
+    """
+    void sktopo_xoshiro_lanes(uint64_t *s, uint64_t *out, Py_ssize_t n_rounds) noexcept nogil
+    void sktopo_row_uniform(const double *x, const uint32_t *z, float *u, double *t,
+                            double *s, Py_ssize_t n, int noisy, double scale,
+                            double shift) noexcept nogil
+    void sktopo_row_mean(const double *x, const uint32_t *z, double *t, Py_ssize_t n,
+                         int noisy, double scale, double shift) noexcept nogil
+
+DEF LANES = 4
 
 
 cdef inline uint64_t splitmix_next(uint64_t *state) noexcept nogil:
@@ -42,29 +112,15 @@ cdef inline uint64_t splitmix_next(uint64_t *state) noexcept nogil:
 
 def fill_words(uint64_t seed, uint64_t[::1] out):
     """Fill ``out`` (a multiple of LANES words) with the interleaved xoshiro256++ streams."""
-    cdef uint64_t s0[LANES]
-    cdef uint64_t s1[LANES]
-    cdef uint64_t s2[LANES]
-    cdef uint64_t s3[LANES]
-    cdef uint64_t t
-    cdef Py_ssize_t i, j, n = out.shape[0] // LANES
-    cdef uint64_t *o = &out[0]
-    for j in range(LANES):
-        s0[j] = splitmix_next(&seed)
-        s1[j] = splitmix_next(&seed)
-        s2[j] = splitmix_next(&seed)
-        s3[j] = splitmix_next(&seed)
+    cdef uint64_t s[4 * LANES]
+    cdef Py_ssize_t j
+    for j in range(LANES):                       # lane j: words j, LANES + j, ...
+        s[j] = splitmix_next(&seed)
+        s[LANES + j] = splitmix_next(&seed)
+        s[2 * LANES + j] = splitmix_next(&seed)
+        s[3 * LANES + j] = splitmix_next(&seed)
     with nogil:
-        for i in range(n):
-            for j in range(LANES):
-                o[i * LANES + j] = rotl(s0[j] + s3[j], 23) + s0[j]
-                t = s1[j] << 17
-                s2[j] ^= s0[j]
-                s3[j] ^= s1[j]
-                s1[j] ^= s2[j]
-                s0[j] ^= s3[j]
-                s2[j] ^= t
-                s3[j] = rotl(s3[j], 45)
+        sktopo_xoshiro_lanes(s, &out[0], out.shape[0] // LANES)
 
 
 def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
@@ -105,25 +161,10 @@ def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
                 xr = &x[r, 0]
                 zr = &bits[r * W]
                 ur = &u[r, 0]
-                if mode == 0 and noisy:
-                    for c in range(W):
-                        row_t[c] += xr[c] + (<double> <int> (zr[c] >> 16) * scale + shift)
-                elif mode == 0:
-                    for c in range(W):
-                        row_t[c] += xr[c]
-                elif mode == 1 and noisy:
-                    for c in range(W):
-                        z = zr[c]
-                        wf = <float> ((<int> (z & 0xFFFF) + 0.5) * INV16)
-                        ur[c] = wf
-                        row_t[c] += wf * (xr[c] + (<double> <int> (z >> 16) * scale + shift))
-                        row_u[c] += wf
+                if mode == 0:
+                    sktopo_row_mean(xr, zr, row_t, W, noisy, scale, shift)
                 elif mode == 1:
-                    for c in range(W):
-                        wf = <float> ((<int> (zr[c] & 0xFFFF) + 0.5) * INV16)
-                        ur[c] = wf
-                        row_t[c] += wf * xr[c]
-                        row_u[c] += wf
+                    sktopo_row_uniform(xr, zr, ur, row_t, row_u, W, noisy, scale, shift)
                 else:
                     for c in range(W):
                         z = zr[c]
