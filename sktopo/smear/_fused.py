@@ -144,8 +144,6 @@ class _BlockSampler:
         self.x = x                                   # the optimizer's flat float64 iterate
         self.image = x.reshape(self.image_shape)
         if self.compiled:
-            self.weights = [np.empty(self.image_shape, dtype=np.float32)
-                            for _ in range(n_slots)]
             self.words = [np.empty(n_words(x.size), dtype=np.uint64) for _ in range(n_slots)]
 
     def _draw(self, rng):
@@ -166,26 +164,23 @@ class _BlockSampler:
         if self.measure == "vertex":
             return self._sample_vertex(rng, offset, pooled_shape)
         if self.compiled:
-            u = self.weights[slot]
             pooled = np.empty(pooled_shape)
             total = np.empty(pooled_shape)
             bits = random_bits(seed, self.x.size, self.words[slot])
             _sampling.pool2d(self.image, *self.sizes, *offset, self.eps, self.mode, bits,
-                             u, pooled, total)
-            return pooled, (offset, u, total)
+                             pooled, total)
+            # the bits stay valid until the next sample of this slot
+            return pooled, (offset, bits, total)
         return self._sample_numpy(seed, offset, pooled_shape)
 
     def _sample_numpy(self, seed, offset, pooled_shape):
         if self.mode == 0 and self.eps == 0:
-            hi = lo = None
+            bits = None
+            u = np.ones(self.image_shape)
         else:
-            hi, lo = bits_uniforms(random_bits(seed, self.x.size)[:self.x.size])
-        if self.mode == 0:
-            u = np.ones(self.image_shape, dtype=np.float32)
-        elif self.mode == 1:
-            u = lo.astype(np.float32).reshape(self.image_shape)
-        else:
-            u = -np.log(lo.astype(np.float32)).reshape(self.image_shape)
+            bits = random_bits(seed, self.x.size)[:self.x.size]
+            hi = bits_uniforms(bits)[0]
+            u = self._weights(bits).reshape(self.image_shape)
         values = self.image
         if self.eps > 0:
             values = values + (2 * self.eps * hi - self.eps).reshape(self.image_shape)
@@ -199,7 +194,14 @@ class _BlockSampler:
         axes = tuple(range(1, 2 * len(pooled_shape), 2))
         total = U.reshape(split).sum(axis=axes)
         pooled = T.reshape(split).sum(axis=axes) / total
-        return pooled, (offset, u, total)
+        return pooled, (offset, bits, total)
+
+    def _weights(self, bits):
+        """The weights of pixels from their bits, as the compiled pooling computes them."""
+        if self.mode == 0:
+            return np.ones(bits.shape)
+        u = (((bits & 0xFFFF).astype(np.float64) + 0.5) / 2**16).astype(np.float32)
+        return (-np.log(u) if self.mode == 2 else u).astype(np.float64)
 
     def _sample_vertex(self, rng, offset, pooled_shape):
         # one pixel uniform in each block's box of real pixels, axis by axis
@@ -222,14 +224,14 @@ class _BlockSampler:
         """Sparse gradient on pooled blocks ``idx`` -> sparse gradient on pixels."""
         if self.measure == "vertex":
             return ctx[idx], vals
-        offset, u, total = ctx
+        offset, bits, total = ctx
         if self.compiled:
             n = len(idx) * int(np.prod(self.sizes))
             out_idx = np.empty(n, dtype=np.int64)
             out_val = np.empty(n)
             n = _sampling.pullback2d(np.asarray(idx, dtype=np.int64), vals,
                                      *self.image_shape, *self.sizes, *offset, self.mode,
-                                     u, total, out_idx, out_val)
+                                     bits, total, out_idx, out_val)
             return out_idx[:n].astype(np.intp, copy=False), out_val[:n]
         # numpy: the pixels of every block, clipped to the image
         blocks = np.unravel_index(idx, total.shape)
@@ -242,7 +244,7 @@ class _BlockSampler:
         coords = [c[keep] for c in coords]
         pix = np.ravel_multi_index(coords, self.image_shape)
         g = np.broadcast_to((vals / total.ravel()[idx])[:, None], keep.shape)[keep]
-        return pix, g * u.ravel()[pix]
+        return pix, g if bits is None else g * self._weights(bits[pix])
 
     def update(self, idx, new):
         pass  # self.x is the optimizer's array

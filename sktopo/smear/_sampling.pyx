@@ -55,24 +55,27 @@ cdef extern from *:
         }
     }
 
-    /* one row: weights w = (low16 + 1/2) / 2^16 (stored as float), t += w * (x + h),
-       s += w; h = high16 * scale + shift when noisy */
+    /* the weight of a pixel's bits: mode 1 (low16 + 1/2) / 2^16, mode 2 its -log, as float */
+    static inline float sktopo_weight(uint32_t z, int mode) {
+        float w = (float) (((double) (int32_t) (z & 0xFFFFu) + 0.5) * (1.0 / 65536.0));
+        return mode == 2 ? -logf(w) : w;
+    }
+
+    /* one row of normalized uniform weights: t += w * (x + h), s += w; h = high16 * scale
+       + shift when noisy */
     static void sktopo_row_uniform(const double *restrict x, const uint32_t *restrict z,
-                                   float *restrict u, double *restrict t,
-                                   double *restrict s, Py_ssize_t n, int noisy,
-                                   double scale, double shift) {
+                                   double *restrict t, double *restrict s, Py_ssize_t n,
+                                   int noisy, double scale, double shift) {
         const double inv16 = 1.0 / 65536.0;
         if (noisy) {
             for (Py_ssize_t c = 0; c < n; c++) {
                 float w = (float) (((double) (int32_t) (z[c] & 0xFFFFu) + 0.5) * inv16);
-                u[c] = w;
                 t[c] += (double) w * (x[c] + ((double) (int32_t) (z[c] >> 16) * scale + shift));
                 s[c] += (double) w;
             }
         } else {
             for (Py_ssize_t c = 0; c < n; c++) {
                 float w = (float) (((double) (int32_t) (z[c] & 0xFFFFu) + 0.5) * inv16);
-                u[c] = w;
                 t[c] += (double) w * x[c];
                 s[c] += (double) w;
             }
@@ -93,9 +96,9 @@ cdef extern from *:
     }
     """
     void sktopo_xoshiro_lanes(uint64_t *s, uint64_t *out, Py_ssize_t n_rounds) noexcept nogil
-    void sktopo_row_uniform(const double *x, const uint32_t *z, float *u, double *t,
-                            double *s, Py_ssize_t n, int noisy, double scale,
-                            double shift) noexcept nogil
+    float sktopo_weight(uint32_t z, int mode) noexcept nogil
+    void sktopo_row_uniform(const double *x, const uint32_t *z, double *t, double *s,
+                            Py_ssize_t n, int noisy, double scale, double shift) noexcept nogil
     void sktopo_row_mean(const double *x, const uint32_t *z, double *t, Py_ssize_t n,
                          int noisy, double scale, double shift) noexcept nogil
 
@@ -124,14 +127,15 @@ def fill_words(uint64_t seed, uint64_t[::1] out):
 
 
 def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
-           Py_ssize_t ox, double eps, int mode, const uint32_t[::1] bits, float[:, ::1] u,
+           Py_ssize_t ox, double eps, int mode, const uint32_t[::1] bits,
            double[:, ::1] pooled, double[:, ::1] total):
     """Pool ``x + h`` over the shifted blocks with random weights, in one pass.
 
     ``mode``: 0 average, 1 normalized uniforms, 2 Dirichlet(1). ``bits``: 32 random bits
     per pixel (unused for the noiseless average). ``pooled`` and ``total`` (the blocks'
-    weight sums) have shape ``(ceil((H + oy) / ky), ceil((W + ox) / kx))``; ``u`` (H, W)
-    receives the weights (modes 1 and 2). The rows of a block row are added up column by
+    weight sums) have shape ``(ceil((H + oy) / ky), ceil((W + ox) / kx))``. The weights
+    are not stored: ``pullback2d`` recomputes them from the bits of the few pixels it
+    needs. The rows of a block row are added up column by
     column first (independent additions, no dependency chain), then the columns of each
     block.
     """
@@ -143,7 +147,6 @@ def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
     cdef bint noisy = eps > 0
     cdef const double *xr
     cdef const uint32_t *zr
-    cdef float *ur
     cdef double *row_t = <double *> malloc(2 * W * sizeof(double))
     cdef double *row_u = row_t + W
     if row_t == NULL:
@@ -160,16 +163,14 @@ def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
             for r in range(r0, r1):
                 xr = &x[r, 0]
                 zr = &bits[r * W]
-                ur = &u[r, 0]
                 if mode == 0:
                     sktopo_row_mean(xr, zr, row_t, W, noisy, scale, shift)
                 elif mode == 1:
-                    sktopo_row_uniform(xr, zr, ur, row_t, row_u, W, noisy, scale, shift)
+                    sktopo_row_uniform(xr, zr, row_t, row_u, W, noisy, scale, shift)
                 else:
                     for c in range(W):
                         z = zr[c]
-                        wf = -logf(<float> ((<int> (z & 0xFFFF) + 0.5) * INV16))
-                        ur[c] = wf
+                        wf = sktopo_weight(z, 2)
                         if noisy:
                             row_t[c] += wf * (xr[c] + (<double> <int> (z >> 16) * scale
                                                        + shift))
@@ -197,9 +198,11 @@ def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
 
 def pullback2d(const int64_t[::1] blocks, const double[::1] vals, Py_ssize_t H,
                Py_ssize_t W, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox,
-               int mode, const float[:, ::1] u, const double[:, ::1] total,
+               int mode, const uint32_t[::1] bits, const double[:, ::1] total,
                int64_t[::1] out_idx, double[::1] out_val):
     """Pixels of the given blocks and their gradients ``w / total * val``; returns the count.
+
+    The weights ``w`` are recomputed from the pixels' ``bits`` as ``pool2d`` computed them.
 
     ``out_idx`` and ``out_val`` need ``len(blocks) * ky * kx`` entries.
     """
@@ -226,6 +229,6 @@ def pullback2d(const int64_t[::1] blocks, const double[::1] vals, Py_ssize_t H,
             for r in range(r0, r1):
                 for c in range(c0, c1):
                     out_idx[n] = r * W + c
-                    out_val[n] = g if mode == 0 else g * u[r, c]
+                    out_val[n] = g if mode == 0 else g * sktopo_weight(bits[r * W + c], mode)
                     n += 1
     return n
