@@ -4,8 +4,10 @@
 call and returns a dense gradient. The STUMP loop validates once, then calls the kernel
 built here on every approximate: the cubical pairing is the private
 ``sktopo.persistence._cubical._sublevel_pairs`` (where fast pairings plug in) and the
-gradient comes back sparse, as the few critical cells and their values. The weak alpha
-filtration of a point cloud takes a lean path as well (see ``_weak_alpha_diagrams``).
+gradient comes back sparse, as the few critical cells and their values; cubical losses
+made of ``PersistenceNorm`` functionals skip the Diagram objects (see ``_norm_terms``,
+the hot path of the STUMP benchmark). The weak alpha filtration of a point cloud takes a
+lean path as well (see ``_weak_alpha_diagrams``).
 """
 
 import numpy as np

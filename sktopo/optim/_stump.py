@@ -212,7 +212,10 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     pixels that ever received a topological gradient; this is the dense update, computed
     on fewer coordinates. The block pooling of the hot path is fused and in float32 (see
     ``sktopo.smear._fused``); the pairing of an approximate calls the private cubical
-    kernel on the pooled array, validated once.
+    kernel on the pooled array, validated once, and a ``PersistenceNorm`` reads its terms
+    straight from the pairs. With the mse fidelity and no penalty, the fidelity, the
+    scatter of the topological gradient and the Adam step are one compiled pass over the
+    active set, with the arithmetic of ``adam_update`` (the same iterates to the bit).
 
     References
     ----------
