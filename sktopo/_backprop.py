@@ -18,7 +18,8 @@ def scatter_to_values(size, index, grad):
     valid = index >= 0
     if not valid.all():
         index, grad = index[valid], grad[valid]
-    return np.bincount(index, weights=grad, minlength=size)
+    # astype: numpy's bincount of no values returns integers, even with weights
+    return np.bincount(index, weights=grad, minlength=size).astype(np.float64, copy=False)
 
 
 def scatter_to_points(points, edges, grad):

@@ -119,3 +119,11 @@ def test_bad_arguments_raise(rng):
         TopologicalLoss(PersistenceNorm(), "rips", superlevel=True).value_and_grad(x)
     with pytest.raises(ValueError, match="NaN"):
         TopologicalLoss(PersistenceNorm()).value_and_grad(np.array([[np.nan, 1.0]]))
+
+
+def test_gradient_is_float_when_no_point_moves():
+    # no bar above the threshold: a zero gradient, still of floats (numpy's bincount of no
+    # values returns integers)
+    loss = TopologicalLoss(PersistenceNorm(p=1, min_persistence=100.0), homology_dimensions=0)
+    value, grad = loss.value_and_grad(np.random.default_rng(0).random((5, 5)))
+    assert value == 0.0 and grad.dtype == np.float64 and not grad.any()

@@ -4,12 +4,15 @@
 call and returns a dense gradient. The STUMP loop validates once, then calls the kernel
 built here on every approximate: the cubical pairing is the private
 ``sktopo.persistence._cubical._sublevel_pairs`` (where fast pairings plug in) and the
-gradient comes back sparse, as the few critical cells and their values. The weak alpha
-filtration of a point cloud takes a lean path as well (see ``_weak_alpha_diagrams``).
+gradient comes back sparse, as the few critical cells and their values; cubical losses
+made of ``PersistenceNorm`` functionals skip the Diagram objects (see ``_norm_terms``,
+the hot path of the STUMP benchmark). The weak alpha filtration of a point cloud takes a
+lean path as well (see ``_weak_alpha_diagrams``).
 """
 
 import numpy as np
 
+from ..functionals import PersistenceNorm
 from ..persistence import _point_cloud as _pc
 from ..persistence import lower_star_persistence
 from ..persistence._cubical import _check_connectivity, _diagram_from_pairs, _sublevel_pairs
@@ -29,6 +32,52 @@ def _sparse(idx, vals):
     """Drop zeros and essential (-1) cells; an index may repeat (its values add up)."""
     keep = (idx >= 0) & (vals != 0)
     return idx[keep].astype(np.intp, copy=False), vals[keep]
+
+
+def _norm_terms(func, values, birth_index, death_index, gradient):
+    """``PersistenceNorm.value_and_grad`` on the pairs of a cubical diagram, sparse.
+
+    The same arithmetic as building the :class:`~sktopo.persistence.Diagram` (values of
+    the critical cells, zero-persistence points dropped) and calling
+    ``func.value_and_grad`` then :func:`_side` and :func:`_sparse`: the points of the
+    region are the finite points of lifetime above ``min_persistence`` (so never a
+    zero-persistence one), in the same order, so the value sums the same terms in the same
+    order. Returns ``(value, [indices], [gradients])``, births before deaths.
+    """
+    # few array passes (this runs at every STUMP step, on a few hundred pairs)
+    births = values[birth_index]
+    diff = values[death_index]
+    diff -= births                  # an essential point (index -1) is left out below
+    length = np.abs(diff)
+    mask = length > func.min_persistence
+    mask &= death_index >= 0
+    if np.isfinite(func.max_persistence):
+        mask &= length <= func.max_persistence
+    if func.birth_range is not None:
+        low, high = func.birth_range
+        mask &= (births >= low) & (births <= high)
+    sel = mask.nonzero()[0]
+    if sel.size == 0:
+        return 0.0, [], []
+    diff = diff[sel]
+    p = func.p
+    if p == 1:
+        lp, slope = length[sel], np.sign(diff)
+    elif p == 2:
+        lp, slope = diff * diff, 2 * diff
+    else:
+        length = np.abs(diff)
+        lp = length ** p
+        safe = np.where(length > 0, length, 1.0)
+        slope = np.where(length > 0, p * safe ** (p - 1), 0.0) * np.sign(diff)
+    idx, vals = [], []
+    if gradient != "death":
+        idx.append(birth_index[sel])
+        vals.append(-slope)
+    if gradient != "birth":
+        idx.append(death_index[sel])
+        vals.append(slope)
+    return float(np.add.reduce(lp)), idx, vals
 
 
 def _weak_alpha_diagrams(points, dims):
@@ -120,6 +169,13 @@ class _LossKernel:
         self.loss = loss
         if self.filtration == "cubical":
             self.connectivity = _check_connectivity(loss.connectivity, ndim)
+        # the lean path: cubical diagrams of PersistenceNorm functionals, read straight
+        # from the pairs (no Diagram objects; see _norm_terms)
+        self.lean = (self.filtration == "cubical"
+                     and all(type(f) is PersistenceNorm for f in self.funcs.values()))
+        if self.lean:
+            for f in self.funcs.values():
+                f._check_params()
 
     def diagrams(self, values):
         if self.filtration == "cubical":
@@ -130,6 +186,28 @@ class _LossKernel:
                     for d in self.dims}
         return lower_star_persistence(values, self.simplices, self.dims,
                                       superlevel=self.superlevel)
+
+    def _lean(self, values):
+        f = -values if self.superlevel else values
+        pairs = _sublevel_pairs(f, self.dims, self.connectivity)
+        flat = values.ravel()
+        value = 0.0
+        idx, vals = [], []
+        for d, func in self.funcs.items():
+            v, i, w = _norm_terms(func, flat, *pairs[d], self.gradient)
+            value += v
+            idx += i
+            vals += w
+        if len(idx) == 1:
+            idx, vals = idx[0], vals[0]
+        elif idx:
+            idx, vals = np.concatenate(idx), np.concatenate(vals)
+        else:
+            return float(value), np.empty(0, dtype=np.intp), np.empty(0)
+        keep = vals != 0
+        if not keep.all():
+            idx, vals = idx[keep], vals[keep]
+        return float(value), idx.astype(np.intp, copy=False), vals
 
     def _weak_alpha(self, values):
         points = values.reshape(len(values), -1)
@@ -159,6 +237,8 @@ class _LossKernel:
             grad = grad.ravel()
             idx = np.flatnonzero(grad)
             return value, idx, grad[idx]
+        if self.lean:
+            return self._lean(values)
         diagrams = self.diagrams(values)
         value = 0.0
         idx, vals = [], []

@@ -18,7 +18,7 @@ from ..smear._points import _n_keep
 from ..smear._pooling import MEASURES, SIMPLEX_SAMPLINGS, check_block_size
 from ..smear._random import as_generator
 from ..utils._validation import check_option, check_scalar, check_values
-from ._adam import adam_update
+from ._adam import _mse_adam_step, adam_update
 from ._kernel import _LossKernel
 from ._min_norm import min_norm_combination
 from ._result import OptimizeResult
@@ -231,7 +231,11 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     pixels that ever received a topological gradient; this is the dense update, computed
     on fewer coordinates. The block pooling of 2-D images is one compiled pass drawing
     16-bit noise and weights per pixel (see ``sktopo.smear._fused``); the pairing of an
-    approximate calls the private cubical kernel on the pooled array, validated once.
+    approximate calls the private cubical kernel on the pooled array, validated once,
+    and a ``PersistenceNorm`` reads its terms straight from the pairs. With the mse
+    fidelity and no penalty, the fidelity, the scatter of the topological gradient and
+    the Adam step are one compiled pass over the active set, with the arithmetic of
+    ``adam_update`` (the same iterates to the bit).
 
     References
     ----------
@@ -306,6 +310,9 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     act = np.empty(0, dtype=np.intp)
     x_act, x0_act = np.empty(0), np.empty(0)
     m_act, v_act = np.empty(0), np.empty(0)
+    # one compiled pass per step for the common case (mse, no penalty, one approximate)
+    fused = fidelity == "mse" and penalty is None
+    bins = np.zeros(n_total) if fused else None     # scratch of the compiled scatter-add
     loss_curve = np.empty(max_iter)
     step_times = np.empty(max_iter)
     progress = _Progress(max_iter) if verbose else None
@@ -356,26 +363,36 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                 x0_act = np.concatenate([x0_act, x0_flat[new]])
                 m_act = np.concatenate([m_act, np.zeros(new.size)])
                 v_act = np.concatenate([v_act, np.zeros(new.size)])
-            fid, grad = _fidelity(fidelity, x_act, x0_act, n_total, 1.0 - alpha)
-            if penalty is not None:
-                grad += pen_grad[act] * penalty_weight
-            if combine == "mean" or n_draws == 1:
-                for pidx, pval in pulled:
-                    grad += np.bincount(pos[pidx], pval, minlength=act.size) * (
-                        alpha / n_draws)
+            if fused and n_draws == 1:
+                # the fidelity, the scatter of the topological gradient, Adam and
+                # x[act] = x_act in one pass: the arithmetic of the branch below
+                pidx, pval = pulled[0]
+                fid = _mse_adam_step(x, act, x_act, x0_act, m_act, v_act, bins, pos, pidx,
+                                     pval, n_total, 1.0 - alpha, alpha, it, learning_rate,
+                                     beta1, beta2, adam_eps)
+                value = alpha * topo + (1.0 - alpha) * fid
             else:
-                G = np.empty((n_samples, act.size))
-                for i, (pidx, pval) in enumerate(pulled):
-                    G[i] = np.bincount(pos[pidx], pval, minlength=act.size) * alpha
-                G += grad
-                c, sq_norm = min_norm_combination(G @ G.T)
-                grad = c @ G
-                min_norm = float(np.sqrt(sq_norm))
-            value = alpha * topo + (1.0 - alpha) * fid
-            if penalty is not None:
-                value += penalty_weight * float(pen)
-            adam_update(x_act, grad, m_act, v_act, it, learning_rate, beta1, beta2, adam_eps)
-            x[act] = x_act
+                fid, grad = _fidelity(fidelity, x_act, x0_act, n_total, 1.0 - alpha)
+                if penalty is not None:
+                    grad += pen_grad[act] * penalty_weight
+                if combine == "mean" or n_draws == 1:
+                    for pidx, pval in pulled:
+                        grad += np.bincount(pos[pidx], pval, minlength=act.size) * (
+                            alpha / n_draws)
+                else:
+                    G = np.empty((n_samples, act.size))
+                    for i, (pidx, pval) in enumerate(pulled):
+                        G[i] = np.bincount(pos[pidx], pval, minlength=act.size) * alpha
+                    G += grad
+                    c, sq_norm = min_norm_combination(G @ G.T)
+                    grad = c @ G
+                    min_norm = float(np.sqrt(sq_norm))
+                value = alpha * topo + (1.0 - alpha) * fid
+                if penalty is not None:
+                    value += penalty_weight * float(pen)
+                adam_update(x_act, grad, m_act, v_act, it, learning_rate, beta1, beta2,
+                            adam_eps)
+                x[act] = x_act
             sampler.update(act, x_act)
             loss_curve[it - 1] = value
             step_times[it - 1] = time.perf_counter() - start

@@ -229,7 +229,8 @@ class _BlockSampler:
             n = len(idx) * int(np.prod(self.sizes))
             out_idx = np.empty(n, dtype=np.int64)
             out_val = np.empty(n)
-            n = _sampling.pullback2d(np.asarray(idx, dtype=np.int64), vals,
+            n = _sampling.pullback2d(np.asarray(idx, dtype=np.int64),
+                                     np.asarray(vals, dtype=np.float64),
                                      *self.image_shape, *self.sizes, *offset, self.mode,
                                      bits, total, out_idx, out_val)
             return out_idx[:n].astype(np.intp, copy=False), out_val[:n]
