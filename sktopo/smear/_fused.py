@@ -139,6 +139,8 @@ class _BlockSampler:
         self.eps = float(eps)
         self.offset = check_block_offset(block_offset, self.sizes)
         self.compiled = _sampling is not None and len(shape) == 2 and measure != "vertex"
+        self.cells = int(np.prod(self.sizes))      # pixels of a whole block
+        self.random_offset = self.offset == "random"
 
     def start(self, x, n_slots=1):
         self.x = x                                   # the optimizer's flat float64 iterate
@@ -149,7 +151,7 @@ class _BlockSampler:
     def _draw(self, rng):
         """The grid offset and the seed of the pixels' bits, from 2 raw words."""
         seed, word = rng.bit_generator.random_raw(2).tolist()
-        if self.offset == "random":
+        if self.random_offset:
             # 16 bits per axis: (bits * k) >> 16 is uniform in 0 .. k - 1 up to 2**-16
             offset = tuple((((word >> (16 * a)) & 0xFFFF) * k) >> 16
                            for a, k in enumerate(self.sizes))
@@ -226,13 +228,16 @@ class _BlockSampler:
             return ctx[idx], vals
         offset, bits, total = ctx
         if self.compiled:
-            n = len(idx) * int(np.prod(self.sizes))
+            n = len(idx) * self.cells
             out_idx = np.empty(n, dtype=np.int64)
             out_val = np.empty(n)
-            n = _sampling.pullback2d(np.asarray(idx, dtype=np.int64),
-                                     np.asarray(vals, dtype=np.float64),
-                                     *self.image_shape, *self.sizes, *offset, self.mode,
-                                     bits, total, out_idx, out_val)
+            if idx.dtype != np.int64:
+                idx = idx.astype(np.int64)
+            if vals.dtype != np.float64:
+                vals = vals.astype(np.float64)
+            (h, w), (ky, kx), (oy, ox) = self.image_shape, self.sizes, offset
+            n = _sampling.pullback2d(idx, vals, h, w, ky, kx, oy, ox, self.mode, bits, total,
+                                     out_idx, out_val)
             return out_idx[:n].astype(np.intp, copy=False), out_val[:n]
         # numpy: the pixels of every block, clipped to the image
         blocks = np.unravel_index(idx, total.shape)
