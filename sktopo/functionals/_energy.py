@@ -45,6 +45,20 @@ def most_persistent(diagram, n):
     return mask
 
 
+def _power_slope(diff, p, length=None):
+    """``|diff|^p`` and its derivative in ``diff`` (0 on the diagonal), few array passes.
+
+    ``length``: ``|diff|`` when the caller has it already.
+    """
+    if p == 1:
+        return np.abs(diff) if length is None else length, np.sign(diff)
+    if p == 2:
+        return diff * diff, 2 * diff
+    length = np.abs(diff) if length is None else length
+    safe = np.where(length > 0, length, 1.0)
+    return length ** p, np.where(length > 0, p * safe ** (p - 1), 0.0) * np.sign(diff)
+
+
 def _power_grad(diagram, p, q, mask):
     """Value and gradient of sum over ``mask`` of |d - b|^p ((b + d) / 2)^q.
 
@@ -58,15 +72,7 @@ def _power_grad(diagram, p, q, mask):
     if idx.size == 0:
         return 0.0, grad_births, grad_deaths
     diff = diagram.deaths[idx] - diagram.births[idx]
-    if p == 1:
-        lp, slope = np.abs(diff), np.sign(diff)            # slope = d |d - b|^p / d d
-    elif p == 2:
-        lp, slope = diff * diff, 2 * diff
-    else:
-        length = np.abs(diff)
-        lp = length ** p
-        safe = np.where(length > 0, length, 1.0)
-        slope = np.where(length > 0, p * safe ** (p - 1), 0.0) * np.sign(diff)
+    lp, slope = _power_slope(diff, p)
     if q == 0:
         grad_births[idx] = -slope
         grad_deaths[idx] = slope

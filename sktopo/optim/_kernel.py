@@ -13,6 +13,7 @@ lean path as well (see ``_weak_alpha_diagrams``).
 import numpy as np
 
 from ..functionals import PersistenceNorm
+from ..functionals._energy import _power_slope
 from ..persistence import _point_cloud as _pc
 from ..persistence import lower_star_persistence
 from ..persistence._cubical import _check_connectivity, _diagram_from_pairs, _sublevel_pairs
@@ -60,16 +61,7 @@ def _norm_terms(func, values, birth_index, death_index, gradient):
     if sel.size == 0:
         return 0.0, [], []
     diff = diff[sel]
-    p = func.p
-    if p == 1:
-        lp, slope = length[sel], np.sign(diff)
-    elif p == 2:
-        lp, slope = diff * diff, 2 * diff
-    else:
-        length = np.abs(diff)
-        lp = length ** p
-        safe = np.where(length > 0, length, 1.0)
-        slope = np.where(length > 0, p * safe ** (p - 1), 0.0) * np.sign(diff)
+    lp, slope = _power_slope(diff, func.p, length[sel])
     idx, vals = [], []
     if gradient != "death":
         idx.append(birth_index[sel])

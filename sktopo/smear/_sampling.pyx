@@ -105,6 +105,17 @@ cdef extern from *:
 DEF LANES = 4
 
 
+cdef inline void block_span(Py_ssize_t b, Py_ssize_t k, Py_ssize_t o, Py_ssize_t n,
+                            Py_ssize_t *lo, Py_ssize_t *hi) noexcept nogil:
+    """The pixels ``[lo, hi)`` of block ``b`` along an axis of ``n`` pixels (offset ``o``)."""
+    lo[0] = b * k - o
+    hi[0] = lo[0] + k
+    if lo[0] < 0:
+        lo[0] = 0
+    if hi[0] > n:
+        hi[0] = n
+
+
 cdef inline uint64_t splitmix_next(uint64_t *state) noexcept nogil:
     state[0] += <uint64_t> 0x9E3779B97F4A7C15ULL
     cdef uint64_t z = state[0]
@@ -153,12 +164,7 @@ def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
         raise MemoryError()
     with nogil:
         for br in range(ny):
-            r0 = br * ky - oy
-            r1 = r0 + ky
-            if r0 < 0:
-                r0 = 0
-            if r1 > H:
-                r1 = H
+            block_span(br, ky, oy, H, &r0, &r1)
             memset(row_t, 0, 2 * W * sizeof(double))
             for r in range(r0, r1):
                 xr = &x[r, 0]
@@ -178,12 +184,7 @@ def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
                             row_t[c] += wf * xr[c]
                         row_u[c] += wf
             for bc in range(nx):
-                c0 = bc * kx - ox
-                c1 = c0 + kx
-                if c0 < 0:
-                    c0 = 0
-                if c1 > W:
-                    c1 = W
+                block_span(bc, kx, ox, W, &c0, &c1)
                 acc_t = 0.0
                 acc_u = 0.0
                 for c in range(c0, c1):
@@ -213,18 +214,8 @@ def pullback2d(const int64_t[::1] blocks, const double[::1] vals, Py_ssize_t H,
             b = blocks[i]
             br = b // nx
             bc = b - br * nx
-            r0 = br * ky - oy
-            r1 = r0 + ky
-            c0 = bc * kx - ox
-            c1 = c0 + kx
-            if r0 < 0:
-                r0 = 0
-            if c0 < 0:
-                c0 = 0
-            if r1 > H:
-                r1 = H
-            if c1 > W:
-                c1 = W
+            block_span(br, ky, oy, H, &r0, &r1)
+            block_span(bc, kx, ox, W, &c0, &c1)
             g = vals[i] / total[br, bc]
             for r in range(r0, r1):
                 for c in range(c0, c1):
