@@ -224,8 +224,9 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     block edges, which uniform noise of +-10 pushes over the threshold of 50: the W1 norm
     rises by 22-39 % under noise, against 2-3 % with random offsets, which also reach a
     lower W1 norm (298-300 with 4 bars, against 302-353 with 4-5). On smooth random
-    images the random offsets end 2-3x lower. Use ``block_offset=0`` when the structure of the data is
-    aligned with a fixed grid of blocks (e.g. an image upsampled by ``block_size``).
+    images the random offsets end 2-3x lower. Use ``block_offset=0`` when the structure
+    of the data is aligned with a fixed grid of blocks (e.g. an image upsampled by
+    ``block_size``).
 
     Parallel pairings (``n_jobs``): a thread pool of the standard library, not
     ``joblib.Parallel``, whose dispatch costs milliseconds per call, more than the

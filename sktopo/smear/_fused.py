@@ -76,7 +76,9 @@ def check_block_offset(block_offset, sizes):
             return "random"
         raise ValueError("The 'block_offset' parameter must be 'random', an int or a tuple "
                          f"of ints, got {block_offset!r}.")
-    is_int = lambda v: isinstance(v, (Integral, np.integer)) and not isinstance(v, bool)  # noqa: E731
+    def is_int(v):
+        return isinstance(v, (Integral, np.integer)) and not isinstance(v, bool)
+
     if is_int(block_offset):
         offsets = (block_offset,) * len(sizes)
     else:
