@@ -779,6 +779,22 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top):
 
 # --------------------------------------------------------------------------- signals
 
+cdef inline Py_ssize_t pair_top(const double *f, int64_t *stack, int64_t *ordinal,
+                                Py_ssize_t top, int64_t *birth,
+                                int64_t *death) noexcept nogil:
+    """Pair the maximum below the top of the stack of ``signal_pairs`` with the younger of
+    its two minima (elder rule); the elder minimum replaces the three. Returns the new top."""
+    cdef int64_t m_c = stack[top - 1], mx = stack[top - 2], m_a = stack[top - 3]
+    cdef int64_t young = m_a, elder = m_c
+    if not f[m_c] < f[m_a]:
+        young, elder = m_c, m_a
+    birth[1 + ordinal[top - 2]] = young
+    death[1 + ordinal[top - 2]] = mx
+    top -= 3
+    stack[top] = elder
+    return top + 1
+
+
 def signal_pairs(const double[::1] f):
     """H0 pairs of the sublevel filtration of a 1-D signal, in O(n).
 
@@ -802,7 +818,6 @@ def signal_pairs(const double[::1] f):
         free(ordinal)
         raise MemoryError()
     cdef Py_ssize_t top = 0, i, k = 0
-    cdef int64_t m_a, m_c, mx, young, elder
     cdef bint rise_before, rise_after
     with nogil:
         for i in range(n):
@@ -814,35 +829,13 @@ def signal_pairs(const double[::1] f):
                 top += 1
             elif rise_before and i < n - 1 and not rise_after:      # a local maximum
                 while top >= 3 and f[stack[top - 2]] <= f[i]:
-                    m_c = stack[top - 1]
-                    mx = stack[top - 2]
-                    m_a = stack[top - 3]
-                    if f[m_c] < f[m_a]:
-                        young, elder = m_a, m_c
-                    else:
-                        young, elder = m_c, m_a
-                    birth[1 + ordinal[top - 2]] = young
-                    death[1 + ordinal[top - 2]] = mx
-                    top -= 3
-                    stack[top] = elder
-                    top += 1
+                    top = pair_top(&f[0], stack, ordinal, top, &birth[0], &death[0])
                 stack[top] = i
                 ordinal[top] = k
                 k += 1
                 top += 1
         while top >= 3:
-            m_c = stack[top - 1]
-            mx = stack[top - 2]
-            m_a = stack[top - 3]
-            if f[m_c] < f[m_a]:
-                young, elder = m_a, m_c
-            else:
-                young, elder = m_c, m_a
-            birth[1 + ordinal[top - 2]] = young
-            death[1 + ordinal[top - 2]] = mx
-            top -= 3
-            stack[top] = elder
-            top += 1
+            top = pair_top(&f[0], stack, ordinal, top, &birth[0], &death[0])
         birth[0] = stack[0]
         death[0] = -1
     free(stack)
