@@ -309,7 +309,22 @@ def run_structure(beta):
     return labels, pairs
 
 
-class TVPenalty(Penalty):
+class _DifferencePenalty(Penalty):
+    """A penalty of the differences of adjacent coefficients (on the line of feature
+    indices): subclasses give ``_of_differences(d) -> (value, d value / d d)`` and the
+    prox on the line, ``_prox_line(v, step)``."""
+
+    def value_and_grad(self, beta):
+        d = np.diff(np.asarray(beta, dtype=np.float64).ravel())
+        value, slope = self._of_differences(d)
+        return value, _diff_grad(slope).reshape(np.shape(beta))
+
+    def prox(self, v, step):
+        v_line = np.asarray(v, dtype=np.float64).ravel()
+        return self._prox_line(v_line, step).reshape(np.shape(v))
+
+
+class TVPenalty(_DifferencePenalty):
     r"""Total variation on the line of feature indices :math:`\sum_i |\beta_{i+1} - \beta_i|`.
 
     The prox is Condat's exact algorithm (:func:`prox_tv1d`).
@@ -322,12 +337,10 @@ class TVPenalty(Penalty):
     3.0
     """
 
-    def value_and_grad(self, beta):
-        d = np.diff(np.asarray(beta, dtype=np.float64).ravel())
-        return float(np.abs(d).sum()), _diff_grad(np.sign(d)).reshape(np.shape(beta))
+    _prox_line = staticmethod(prox_tv1d)
 
-    def prox(self, v, step):
-        return prox_tv1d(np.asarray(v, dtype=np.float64).ravel(), step).reshape(np.shape(v))
+    def _of_differences(self, d):
+        return float(np.abs(d).sum()), np.sign(d)
 
     def structure(self, beta):
         labels, pairs = run_structure(beta)
@@ -335,7 +348,7 @@ class TVPenalty(Penalty):
         return labels, pairs, np.bincount(labels, grad, minlength=int(labels[-1]) + 1)
 
 
-class TV2Penalty(Penalty):
+class TV2Penalty(_DifferencePenalty):
     r"""The norm of the differences :math:`(\sum_i |\beta_{i+1} - \beta_i|^2)^{1/2}`.
 
     Examples
@@ -346,11 +359,8 @@ class TV2Penalty(Penalty):
     5.0
     """
 
-    def value_and_grad(self, beta):
-        d = np.diff(np.asarray(beta, dtype=np.float64).ravel())
-        norm = float(np.linalg.norm(d))
-        signs = d / norm if norm > 0 else np.zeros_like(d)
-        return norm, _diff_grad(signs).reshape(np.shape(beta))
+    _prox_line = staticmethod(prox_tv2)
 
-    def prox(self, v, step):
-        return prox_tv2(np.asarray(v, dtype=np.float64).ravel(), step).reshape(np.shape(v))
+    def _of_differences(self, d):
+        norm = float(np.linalg.norm(d))
+        return norm, d / norm if norm > 0 else np.zeros_like(d)
