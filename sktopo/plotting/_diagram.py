@@ -26,8 +26,6 @@ def plot_diagram(diagrams, ax=None, *, region=None, title=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from sktopo.persistence import cubical_persistence
     >>> from sktopo.plotting import plot_diagram

@@ -30,8 +30,6 @@ def plot_loss_curve(results, ax=None, *, x="step", labels=None, relative=False,
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> from sktopo.plotting import plot_loss_curve
     >>> ax = plot_loss_curve([[3.0, 2.0, 1.5], [3.0, 1.0, 0.5]], labels=["a", "b"])
     >>> len(ax.get_lines())
@@ -85,8 +83,6 @@ def plot_image_change(before, after, axes=None, *, cmap="gray", titles=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from sktopo.plotting import plot_image_change
     >>> axes = plot_image_change(np.zeros((4, 4)), np.eye(4))
@@ -134,8 +130,6 @@ def plot_point_cloud_change(before, after, ax=None, *, trajectories=None, title=
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from sktopo.plotting import plot_point_cloud_change
     >>> ax = plot_point_cloud_change(np.zeros((3, 2)), np.ones((3, 2)))
@@ -185,8 +179,6 @@ def save_figure(fig, name, folder=None):
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import matplotlib.pyplot as plt
     >>> import os, tempfile
     >>> from sktopo.plotting import save_figure

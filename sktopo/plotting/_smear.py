@@ -42,8 +42,6 @@ def plot_critical_smear(image, smear, ax=None, *, title=None, cmap="gray",
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from sktopo.smear import critical_smear
     >>> from sktopo.plotting import plot_critical_smear

@@ -1,15 +1,11 @@
-import matplotlib
+import matplotlib.pyplot as plt  # headless: the Agg backend is set in conftest.py
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from sktopo import TopologicalLoss, stump_minimize  # noqa: E402
-from sktopo.functionals import PersistenceNorm  # noqa: E402
-from sktopo.persistence import cubical_persistence  # noqa: E402
-from sktopo.plotting import (plot_diagram, plot_image_change, plot_loss_curve,  # noqa: E402
+from sktopo import TopologicalLoss, stump_minimize
+from sktopo.functionals import PersistenceNorm
+from sktopo.persistence import cubical_persistence
+from sktopo.plotting import (plot_diagram, plot_image_change, plot_loss_curve,
                              plot_point_cloud_change)
 
 
