@@ -206,18 +206,22 @@ class _LossKernel:
         diagrams = _weak_alpha_diagrams(points, self.dims)
         if diagrams is None:
             return None
-        value = 0.0
-        idx, vals = [], []
+        value, terms = self._terms(diagrams)
+        pieces = [_edge_gradient(points, edges, g) for edges, g in terms]
+        return (value, np.concatenate([i for i, _ in pieces]),
+                np.concatenate([w for _, w in pieces]))
+
+    def _terms(self, diagrams):
+        """The functionals' total value, and ``(critical cells, gradient)`` of the births
+        then the deaths of every diagram (the sides not moved have zero gradients)."""
+        value, terms = 0.0, []
         for d, func in self.funcs.items():
             dgm = diagrams[d]
             v, gb, gd = func.value_and_grad(dgm)
             value += v
             gb, gd = _side(self.gradient, gb, gd)
-            for edges, g in ((dgm.birth_index, gb), (dgm.death_index, gd)):
-                i, w = _edge_gradient(points, edges, g)
-                idx.append(i)
-                vals.append(w)
-        return float(value), np.concatenate(idx), np.concatenate(vals)
+            terms += [(dgm.birth_index, gb), (dgm.death_index, gd)]
+        return float(value), terms
 
     def __call__(self, values):
         if self.filtration == "weak_alpha":
@@ -231,14 +235,6 @@ class _LossKernel:
             return value, idx, grad[idx]
         if self.lean:
             return self._lean(values)
-        diagrams = self.diagrams(values)
-        value = 0.0
-        idx, vals = [], []
-        for d, func in self.funcs.items():
-            dgm = diagrams[d]
-            v, gb, gd = func.value_and_grad(dgm)
-            value += v
-            gb, gd = _side(self.gradient, gb, gd)
-            idx += [dgm.birth_index, dgm.death_index]
-            vals += [gb, gd]
-        return float(value), *_sparse(np.concatenate(idx), np.concatenate(vals))
+        value, terms = self._terms(self.diagrams(values))
+        return value, *_sparse(np.concatenate([i for i, _ in terms]),
+                               np.concatenate([g for _, g in terms]))
