@@ -101,19 +101,20 @@ def cluster_diagram(beta):
     return Diagram(births, deaths, birth_index.astype(np.intp), death_index, 0)
 
 
+def _find(parent, x):
+    """Root of ``x`` in the union-find list ``parent``, with path halving."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
 def _cluster_dying_vertices(edges, n):
     """Elder rule of Kruskal over edges in processing order: the younger root dies."""
     parent = list(range(n))
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     dying = []
     for u, v in edges.tolist():
-        ru, rv = find(u), find(v)
+        ru, rv = _find(parent, u), _find(parent, v)
         young, old = (ru, rv) if ru > rv else (rv, ru)
         parent[young] = old
         dying.append(young)
@@ -148,18 +149,12 @@ def _line_pairs(beta):
     min_rank = rank[minima].tolist()
     parent = list(range(k + 1))
 
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     births = []
     deaths = []
     minima_l = minima.tolist()
     maxima_l = maxima.tolist()
     for j in np.argsort(rank[maxima]).tolist():
-        a, b = find(j), find(j + 1)
+        a, b = _find(parent, j), _find(parent, j + 1)
         # a component's root is its oldest minimum (smallest rank): the other one dies
         young, old = (a, b) if min_rank[a] > min_rank[b] else (b, a)
         parent[young] = old
