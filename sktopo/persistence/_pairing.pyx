@@ -182,6 +182,27 @@ cdef inline int64_t unpad(const Grid *g, int64_t p) noexcept nogil:
     return out + (p - 1) * mult
 
 
+cdef int offsets_2d(int64_t w, bint full, int64_t *off) noexcept nogil:
+    """Flat offsets of the neighbours of a pixel in a padded 2-D image of row length ``w``;
+    their number. With ``full``, the 8 neighbours come in ring order: consecutive ones
+    (cyclically) are neighbours of each other."""
+    if full:
+        off[0] = -w
+        off[1] = -w + 1
+        off[2] = 1
+        off[3] = w + 1
+        off[4] = w
+        off[5] = w - 1
+        off[6] = -1
+        off[7] = -w - 1
+        return 8
+    off[0] = -w
+    off[1] = 1
+    off[2] = w
+    off[3] = -1
+    return 4
+
+
 cdef int neighbour_offsets(const Grid *g, bint full, int64_t *off) noexcept nogil:
     """Flat offsets of the neighbours of a pixel in the padded image; their number.
 
@@ -191,22 +212,7 @@ cdef int neighbour_offsets(const Grid *g, bint full, int64_t *off) noexcept nogi
     cdef int64_t w, plane
     cdef int count = 0, a, b, c
     if g.ndim == 2:
-        w = g.pshape[1]
-        if full:
-            off[0] = -w
-            off[1] = -w + 1
-            off[2] = 1
-            off[3] = w + 1
-            off[4] = w
-            off[5] = w - 1
-            off[6] = -1
-            off[7] = -w - 1
-            return 8
-        off[0] = -w
-        off[1] = 1
-        off[2] = w
-        off[3] = -1
-        return 4
+        return offsets_2d(g.pshape[1], full, off)
     w = g.pshape[2]
     plane = g.pshape[1] * w
     for a in range(-1, 2):
@@ -626,20 +632,9 @@ cdef void image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, 
     cdef unsigned int bad
     cdef int t, n_off = 8 if ring else 4
     cdef double inverse = 1.0 / row
-    if ring:
-        off[0] = -row
-        off[1] = -row + 1
-        off[2] = 1
-        off[3] = row + 1
-        off[4] = row
-        off[5] = row - 1
-        off[6] = -1
-        off[7] = -row - 1
-    else:
-        off[0] = -row
-        off[1] = 1
-        off[2] = row
-        off[3] = -1
+    cdef int64_t off64[8]
+    for t in range(offsets_2d(row, ring, off64)):
+        off[t] = <int32_t> off64[t]
     for step in range(n):
         p = order[n - 1 - step if dual else step]
         # the class of the neighbours (-1: absent) and whether they disagree, branch-free
