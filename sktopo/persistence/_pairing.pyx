@@ -17,6 +17,7 @@ import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, qsort, realloc
+from libc.float cimport DBL_MAX
 from libc.string cimport memcpy, memset
 
 
@@ -475,9 +476,13 @@ cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order
                      int32_t *tmp_index, uint32_t *key, uint32_t *tmp_key) noexcept nogil:
     """``order[:h * w]`` = padded indices of the pixels sorted by (value, index).
 
-    An LSD radix sort (stable: equal keys keep the index order) of 32-bit keys, the top
-    bits of the order-preserving 64-bit keys of the values minus their minimum; runs of
-    equal 32-bit keys are then sorted by the full key. Returns -1 when out of memory.
+    An LSD radix sort (stable: equal keys keep the index order) of 22-bit keys (32-bit
+    from 65536 pixels on), then runs of equal keys are sorted by the full key. The keys
+    are the values mapped linearly onto the key range, ``(v - min) * scale`` rounded
+    down, which is monotone, so sorting by it and then within its runs is the order of
+    the values; values spread over the range seldom share a key. When the range of the
+    values is 0 or overflows, the keys are the top bits of the order-preserving 64-bit
+    keys of the values minus their minimum instead. Returns -1 when out of memory.
     """
     cdef Py_ssize_t n = h * w, i, r, c, k, start, length, j
     cdef int32_t row = <int32_t> (w + 2)
@@ -492,28 +497,49 @@ cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order
     cdef int32_t *idst
     cdef int32_t *iswap
     cdef int32_t pi
-    cdef bint constant
+    cdef bint constant, in_order
     cdef KeyIndex *run
     cdef KeyIndex small[16]
     cdef KeyIndex item
     cdef Py_ssize_t t
-    for i in range(n):
-        k64 = sktopo_key64(f[i])
-        if k64 < lo:
-            lo = k64
-        if k64 > hi:
-            hi = k64
-    bits = sktopo_bitlen(hi - lo)
+    cdef double fmin = f[0], fmax = f[0], v, scale = 0.0, top
+    cdef bint linear
+    for i in range(1, n):
+        v = f[i]
+        if v < fmin:
+            fmin = v
+        if v > fmax:
+            fmax = v
     # 22-bit keys (two passes) for small images, 32-bit keys (three passes) for larger ones
     width = 2 * _DIGIT if n < 65536 else 32
-    shift = bits - width if bits > width else 0
-    bits -= shift
+    top = <double> ((<uint64_t> 1 << width) - 1)
+    linear = fmax - fmin > 0 and fmax - fmin <= DBL_MAX
+    if linear:
+        scale = top / (fmax - fmin)
+        linear = scale <= DBL_MAX
+    if linear:
+        bits = width
+        shift = 0
+    else:
+        for i in range(n):
+            k64 = sktopo_key64(f[i])
+            if k64 < lo:
+                lo = k64
+            if k64 > hi:
+                hi = k64
+        bits = sktopo_bitlen(hi - lo)
+        shift = bits - width if bits > width else 0
+        bits -= shift
     passes = (bits + _DIGIT - 1) // _DIGIT
     memset(counts, 0, sizeof(counts))
     k = 0
     for r in range(h):
         for c in range(w):
-            kk = <uint32_t> ((sktopo_key64(f[k]) - lo) >> shift)
+            if linear:
+                v = (f[k] - fmin) * scale
+                kk = <uint32_t> v if v < top else <uint32_t> top
+            else:
+                kk = <uint32_t> ((sktopo_key64(f[k]) - lo) >> shift)
             key[k] = kk
             tmp_index[k] = <int32_t> ((r + 1) * row + c + 1)
             counts[0][kk & (_BUCKETS - 1)] += 1
@@ -547,9 +573,9 @@ cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order
         memcpy(order, isrc, n * sizeof(int32_t))
     if ksrc != key:
         memcpy(key, ksrc, n * sizeof(uint32_t))
-    if shift == 0:
+    if shift == 0 and not linear:
         return 0
-    # the truncated keys may tie distinct values: sort those runs by the full key
+    # the keys may tie distinct values: sort those runs by the full key
     cdef double inverse = 1.0 / row
     start = 0
     for i in range(1, n + 1):
@@ -574,13 +600,17 @@ cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order
             run = <KeyIndex *> malloc(length * sizeof(KeyIndex))
             if run == NULL:
                 return -1
+            in_order = True
             for j in range(length):
                 pi = order[start + j]
                 run[j].key = sktopo_key64(f[unpad2(pi, row, inverse, <int32_t> w)])
                 run[j].index = pi
-            qsort(run, length, sizeof(KeyIndex), compare_key_index)
-            for j in range(length):
-                order[start + j] = run[j].index
+                if j and run[j].key < run[j - 1].key:
+                    in_order = False
+            if not in_order:    # (a run of equal values is in index order already)
+                qsort(run, length, sizeof(KeyIndex), compare_key_index)
+                for j in range(length):
+                    order[start + j] = run[j].index
             free(run)
         start = i
     return 0

@@ -169,3 +169,21 @@ def test_radix_sort_ties_of_truncated_keys(connectivity):
               rng.random((300, 260))]:
         _assert_same(X, (0, 1), False, connectivity)
         _assert_same(X, (0, 1), True, connectivity)
+
+
+@compiled
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+def test_radix_sort_keys_of_any_range(connectivity):
+    # the sort keys map the values linearly onto the key range: a range that overflows
+    # or is too small to scale takes the bit keys, an outlier puts every other value in
+    # one key (sorted by the full key), an integer image has long runs of equal values
+    rng = np.random.default_rng(7)
+    outlier = rng.random((40, 50))
+    outlier[3, 4] = 1e12
+    for X in [np.where(rng.random((9, 11)) < 0.5, -1e308, 1e308) * rng.random((9, 11)),
+              rng.integers(0, 3, (9, 11)) * 5e-324,
+              outlier,
+              rng.integers(0, 4, (70, 60)).astype(float),
+              rng.normal(size=(33, 35)) * 1e-200]:
+        _assert_same(X, (0, 1), False, connectivity)
+        _assert_same(X, (0, 1), True, connectivity)
