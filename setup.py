@@ -11,8 +11,8 @@ extensions = [
 ]
 
 # modules whose float64 arithmetic must match numpy's to the bit: no fused multiply-add
-# (and no errno from sqrt, so that it vectorizes)
-_NO_FMA = {"sktopo.optim._adam_step"}
+# (and no errno from sqrt or log, so that they vectorize)
+_NO_FMA = {"sktopo.optim._adam_step", "sktopo.smear._sampling"}
 
 
 class BuildExt(build_ext):

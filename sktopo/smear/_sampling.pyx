@@ -31,10 +31,17 @@ cdef extern from *:
     """
     #include <stdint.h>
     #define SKTOPO_LANES 4
+    /* an AVX2 clone of the hot loops, picked at load time when the CPU has it (GCC's
+       function multiversioning); the same arithmetic, so the same numbers */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define SKTOPO_CLONES __attribute__((target_clones("avx2", "default")))
+    #else
+    #define SKTOPO_CLONES
+    #endif
     static inline uint64_t sktopo_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
     /* n_rounds rounds of LANES interleaved xoshiro256++ streams; s: 4 x LANES state words */
-    static void sktopo_xoshiro_lanes(uint64_t *restrict s, uint64_t *restrict out,
+    SKTOPO_CLONES static void sktopo_xoshiro_lanes(uint64_t *restrict s, uint64_t *restrict out,
                                      Py_ssize_t n_rounds) {
         uint64_t s0[SKTOPO_LANES], s1[SKTOPO_LANES], s2[SKTOPO_LANES], s3[SKTOPO_LANES];
         for (int j = 0; j < SKTOPO_LANES; j++) {
@@ -63,7 +70,7 @@ cdef extern from *:
 
     /* one row of normalized uniform weights: t += w * (x + h), s += w; h = high16 * scale
        + shift when noisy */
-    static void sktopo_row_uniform(const double *restrict x, const uint32_t *restrict z,
+    SKTOPO_CLONES static void sktopo_row_uniform(const double *restrict x, const uint32_t *restrict z,
                                    double *restrict t, double *restrict s, Py_ssize_t n,
                                    int noisy, double scale, double shift) {
         const double inv16 = 1.0 / 65536.0;
@@ -83,7 +90,7 @@ cdef extern from *:
     }
 
     /* one row of the average: t += x + h */
-    static void sktopo_row_mean(const double *restrict x, const uint32_t *restrict z,
+    SKTOPO_CLONES static void sktopo_row_mean(const double *restrict x, const uint32_t *restrict z,
                                 double *restrict t, Py_ssize_t n, int noisy,
                                 double scale, double shift) {
         if (noisy) {
