@@ -40,8 +40,29 @@ cdef extern from *:
     #endif
     static inline uint64_t sktopo_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-    /* n_rounds rounds of LANES interleaved xoshiro256++ streams; s: 4 x LANES state words */
+    /* n_rounds rounds of LANES interleaved xoshiro256++ streams; s: 4 x LANES state words.
+       With GCC or clang, the LANES streams are the lanes of one vector */
+    #if defined(__GNUC__)
+    #include <string.h>
+    typedef uint64_t sktopo_lanes __attribute__((vector_size(8 * SKTOPO_LANES)));
     SKTOPO_CLONES static void sktopo_xoshiro_lanes(uint64_t *restrict s, uint64_t *restrict out,
+                                                   Py_ssize_t n_rounds) {
+        sktopo_lanes s0, s1, s2, s3, r, t;
+        memcpy(&s0, s, sizeof(s0)); memcpy(&s1, s + SKTOPO_LANES, sizeof(s1));
+        memcpy(&s2, s + 2 * SKTOPO_LANES, sizeof(s2)); memcpy(&s3, s + 3 * SKTOPO_LANES, sizeof(s3));
+        for (Py_ssize_t i = 0; i < n_rounds; i++) {
+            r = s0 + s3;
+            r = ((r << 23) | (r >> 41)) + s0;
+            memcpy(out + i * SKTOPO_LANES, &r, sizeof(r));
+            t = s1 << 17;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+            s2 ^= t; s3 = (s3 << 45) | (s3 >> 19);
+        }
+        memcpy(s, &s0, sizeof(s0)); memcpy(s + SKTOPO_LANES, &s1, sizeof(s1));
+        memcpy(s + 2 * SKTOPO_LANES, &s2, sizeof(s2)); memcpy(s + 3 * SKTOPO_LANES, &s3, sizeof(s3));
+    }
+    #else
+    static void sktopo_xoshiro_lanes(uint64_t *restrict s, uint64_t *restrict out,
                                      Py_ssize_t n_rounds) {
         uint64_t s0[SKTOPO_LANES], s1[SKTOPO_LANES], s2[SKTOPO_LANES], s3[SKTOPO_LANES];
         for (int j = 0; j < SKTOPO_LANES; j++) {
@@ -61,6 +82,7 @@ cdef extern from *:
             s[2 * SKTOPO_LANES + j] = s2[j]; s[3 * SKTOPO_LANES + j] = s3[j];
         }
     }
+    #endif
 
     /* the weight of a pixel's bits: mode 1 (low16 + 1/2) / 2^16, mode 2 its -log, as float */
     static inline float sktopo_weight(uint32_t z, int mode) {

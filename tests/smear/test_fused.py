@@ -30,6 +30,46 @@ def _shifted_pool(x, sizes, offset, w):
     return block_pool(X, sizes, Wt), block_pool(valid, sizes, Wt)
 
 
+def _xoshiro_words(seed, n_words, lanes=4):
+    """Reference: ``lanes`` xoshiro256++ streams seeded by SplitMix64, word i from stream
+    i % lanes (the layout documented in ``sktopo.smear._sampling``), in Python ints."""
+    mask = 2**64 - 1
+
+    def splitmix():
+        nonlocal seed
+        seed = (seed + 0x9E3779B97F4A7C15) & mask
+        z = seed
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
+    def rotl(v, k):
+        return ((v << k) | (v >> (64 - k))) & mask
+
+    states = [[splitmix() for _ in range(4)] for _ in range(lanes)]
+    out = []
+    for i in range(n_words):
+        s0, s1, s2, s3 = states[i % lanes]
+        out.append((rotl((s0 + s3) & mask, 23) + s0) & mask)
+        t = (s1 << 17) & mask
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = rotl(s3, 45)
+        states[i % lanes] = [s0, s1, s2, s3]
+    return out
+
+
+@pytest.mark.skipif(_fused._sampling is None, reason="needs the compiled extension")
+@pytest.mark.parametrize("seed", [0, 12345, 2**64 - 1])
+def test_random_bits_are_the_documented_xoshiro_streams(seed):
+    words = np.empty(40, dtype=np.uint64)
+    _fused._sampling.fill_words(seed, words)
+    assert words.tolist() == _xoshiro_words(seed, 40)
+
+
 def test_random_bits_are_uniform_and_independent():
     bits = random_bits(12345, 200_000)
     assert bits.dtype == np.uint32 and bits.size >= 200_000
