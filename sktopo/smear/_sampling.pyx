@@ -95,18 +95,19 @@ cdef extern from *:
     SKTOPO_CLONES static void sktopo_row_uniform(const double *restrict x, const uint32_t *restrict z,
                                    double *restrict t, double *restrict s, Py_ssize_t n,
                                    int noisy, double scale, double shift) {
+        /* w = (k + 1/2) / 2^16 has 17 significant bits: exact in float, no rounding */
         const double inv16 = 1.0 / 65536.0;
         if (noisy) {
             for (Py_ssize_t c = 0; c < n; c++) {
-                float w = (float) (((double) (int32_t) (z[c] & 0xFFFFu) + 0.5) * inv16);
-                t[c] += (double) w * (x[c] + ((double) (int32_t) (z[c] >> 16) * scale + shift));
-                s[c] += (double) w;
+                double w = ((double) (int32_t) (z[c] & 0xFFFFu) + 0.5) * inv16;
+                t[c] += w * (x[c] + ((double) (int32_t) (z[c] >> 16) * scale + shift));
+                s[c] += w;
             }
         } else {
             for (Py_ssize_t c = 0; c < n; c++) {
-                float w = (float) (((double) (int32_t) (z[c] & 0xFFFFu) + 0.5) * inv16);
-                t[c] += (double) w * x[c];
-                s[c] += (double) w;
+                double w = ((double) (int32_t) (z[c] & 0xFFFFu) + 0.5) * inv16;
+                t[c] += w * x[c];
+                s[c] += w;
             }
         }
     }
