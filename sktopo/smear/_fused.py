@@ -122,6 +122,11 @@ class _IdentitySampler:
         pass  # self.x is the optimizer's array
 
 
+def _head(buffer, ny, nx):
+    """The first ``ny * nx`` entries of a flat buffer as a C-contiguous (ny, nx) array."""
+    return buffer[:ny * nx].reshape(ny, nx)
+
+
 class _BlockSampler:
     """Block pooling of an image over a randomly shifted block grid (see the module docstring).
 
@@ -144,11 +149,32 @@ class _BlockSampler:
         self.cells = int(np.prod(self.sizes))      # pixels of a whole block
         self.random_offset = self.offset == "random"
 
-    def start(self, x, n_slots=1):
+    def start(self, x, n_slots=1, prefetch=False):
         self.x = x                                   # the optimizer's flat float64 iterate
         self.image = x.reshape(self.image_shape)
-        if self.compiled:
+        # one approximate per step: the incremental path (see _sample_incremental)
+        self.incremental = self.compiled and n_slots == 1
+        if self.incremental:
+            self.x0 = x.copy()
+            self.act, self.x_act = np.empty(0, dtype=np.int64), np.empty(0)
+            # two sets of buffers (bits, block sums, weight totals): the job of the next
+            # approximate fills one while the current approximate uses the other; the
+            # sums hold the largest pooled shape, over the offsets
+            size = int(np.prod([-(-(n + k - 1) // k)
+                                for n, k in zip(self.image_shape, self.sizes)]))
+            self.buffers = [(np.empty(n_words(x.size), dtype=np.uint64), np.empty(size),
+                             np.empty(size)) for _ in range(2)]
+            self.next = None
+            self.prefetcher = _sampling.Prefetcher(self.x0.reshape(self.image_shape),
+                                                   bool(prefetch))
+        elif self.compiled:
             self.words = [np.empty(n_words(x.size), dtype=np.uint64) for _ in range(n_slots)]
+
+    def close(self):
+        """Stop the worker thread of the incremental path, if any."""
+        if getattr(self, "prefetcher", None) is not None:
+            self.prefetcher.close()
+            self.prefetcher = None
 
     def _draw(self, rng):
         """The grid offset and the seed of the pixels' bits, from 2 raw words."""
@@ -161,10 +187,51 @@ class _BlockSampler:
             offset = self.offset
         return offset, seed
 
-    def sample(self, rng, slot=0):
+    def _pooled_shape(self, offset):
+        return tuple(-(-(n + o) // k) for n, o, k in zip(self.image_shape, offset, self.sizes))
+
+    def _submit(self, rng, k):
+        """Draw the next approximate and start its job in buffer ``k``."""
         offset, seed = self._draw(rng)
-        pooled_shape = tuple(-(-(n + o) // k)
-                             for n, o, k in zip(self.image_shape, offset, self.sizes))
+        ny, nx = self._pooled_shape(offset)
+        words, sums, total = self.buffers[k]
+        # few moved pixels: pool x0 now and correct later; many: pool x itself later
+        incremental = 4 * self.act.size <= self.x.size
+        self.prefetcher.submit(seed, words, incremental, *self.sizes, *offset, self.eps,
+                               self.mode, _head(sums, ny, nx), _head(total, ny, nx))
+        return offset, (ny, nx), k, incremental
+
+    def _sample_incremental(self):
+        """The next approximate, from the job of the prefetcher: the block sums of
+        ``x0 + h`` (x-independent, so computed ahead, in a worker thread when
+        ``prefetch``), corrected by the pixels that moved, ``u * (x - x0)``; or, when
+        more than a quarter of the pixels moved, the pooling of ``x`` with the job's
+        bits. The same arithmetic with or without the worker."""
+        offset, (ny, nx), k, incremental = self.next
+        self.prefetcher.wait()
+        words, sums, total = self.buffers[k]
+        bits = words.view(np.uint32)
+        total = _head(total, ny, nx)
+        pooled = np.empty((ny, nx))
+        if incremental:
+            _sampling.finish2d(_head(sums, ny, nx), total, self.act, self.x_act, self.x0,
+                               self.image_shape[1], *self.sizes, *offset, self.mode, bits,
+                               pooled)
+        else:
+            _sampling.pool2d(self.image, *self.sizes, *offset, self.eps, self.mode, bits,
+                             pooled, total)
+        return pooled, (offset, bits, total)
+
+    def sample(self, rng, slot=0):
+        if self.incremental:
+            if self.next is None:
+                self.next = self._submit(rng, 0)
+            out = self._sample_incremental()
+            # the job of the next approximate runs while this one is paired
+            self.next = self._submit(rng, 1 - self.next[2])
+            return out
+        offset, seed = self._draw(rng)
+        pooled_shape = self._pooled_shape(offset)
         if self.measure == "vertex":
             return self._sample_vertex(rng, offset, pooled_shape)
         if self.compiled:
@@ -255,7 +322,8 @@ class _BlockSampler:
         return pix, g if bits is None else g * self._weights(bits[pix])
 
     def update(self, idx, new):
-        pass  # self.x is the optimizer's array
+        # self.x is the optimizer's array; the incremental path reads the moved pixels
+        self.act, self.x_act = idx, new
 
 
 class _CoverSampler:

@@ -19,6 +19,9 @@ its two sums. The weights are rounded to float32 and used rounded, so that the p
 (from the stored float32 weights) is the exact adjoint of the pooling.
 """
 
+from cpython.pythread cimport (PyThread_acquire_lock, PyThread_allocate_lock,
+                               PyThread_free_lock, PyThread_release_lock,
+                               PyThread_type_lock, WAIT_LOCK)
 from libc.math cimport logf
 from libc.stdlib cimport free, malloc
 from libc.string cimport memset
@@ -154,8 +157,7 @@ cdef inline uint64_t splitmix_next(uint64_t *state) noexcept nogil:
     return z ^ (z >> 31)
 
 
-def fill_words(uint64_t seed, uint64_t[::1] out):
-    """Fill ``out`` (a multiple of LANES words) with the interleaved xoshiro256++ streams."""
+cdef void fill_words_c(uint64_t seed, uint64_t *out, Py_ssize_t n_words) noexcept nogil:
     cdef uint64_t s[4 * LANES]
     cdef Py_ssize_t j
     for j in range(LANES):                       # lane j: words j, LANES + j, ...
@@ -163,8 +165,62 @@ def fill_words(uint64_t seed, uint64_t[::1] out):
         s[LANES + j] = splitmix_next(&seed)
         s[2 * LANES + j] = splitmix_next(&seed)
         s[3 * LANES + j] = splitmix_next(&seed)
+    sktopo_xoshiro_lanes(s, out, n_words // LANES)
+
+
+def fill_words(uint64_t seed, uint64_t[::1] out):
+    """Fill ``out`` (a multiple of LANES words) with the interleaved xoshiro256++ streams."""
     with nogil:
-        sktopo_xoshiro_lanes(s, &out[0], out.shape[0] // LANES)
+        fill_words_c(seed, &out[0], out.shape[0])
+
+
+cdef void pool_rows(const double *x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ky,
+                    Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox, double eps, int mode,
+                    const uint32_t *bits, double *out, Py_ssize_t out_stride,
+                    double *total, Py_ssize_t total_stride, Py_ssize_t ny, Py_ssize_t nx,
+                    bint divide, double *row_t) noexcept nogil:
+    """The pooling pass of ``pool2d`` (``row_t``: scratch of ``2 * W`` doubles); ``out``
+    gets the pooled values when ``divide``, the weighted sums ``sum u * (x + h)`` of the
+    blocks otherwise."""
+    cdef Py_ssize_t r, r0, r1, c, c0, c1, br, bc
+    cdef uint32_t z
+    cdef float wf
+    cdef double acc_t, acc_u, scale = 2.0 * eps * INV16, shift = eps * INV16 - eps
+    cdef bint noisy = eps > 0
+    cdef const double *xr
+    cdef const uint32_t *zr
+    cdef double *row_u = row_t + W
+    for br in range(ny):
+        block_span(br, ky, oy, H, &r0, &r1)
+        memset(row_t, 0, 2 * W * sizeof(double))
+        for r in range(r0, r1):
+            xr = x + r * W
+            zr = bits + r * W
+            if mode == 0:
+                sktopo_row_mean(xr, zr, row_t, W, noisy, scale, shift)
+            elif mode == 1:
+                sktopo_row_uniform(xr, zr, row_t, row_u, W, noisy, scale, shift)
+            else:
+                for c in range(W):
+                    z = zr[c]
+                    wf = sktopo_weight(z, 2)
+                    if noisy:
+                        row_t[c] += wf * (xr[c] + (<double> <int> (z >> 16) * scale
+                                                   + shift))
+                    else:
+                        row_t[c] += wf * xr[c]
+                    row_u[c] += wf
+        for bc in range(nx):
+            block_span(bc, kx, ox, W, &c0, &c1)
+            acc_t = 0.0
+            acc_u = 0.0
+            for c in range(c0, c1):
+                acc_t += row_t[c]
+                acc_u += row_u[c]
+            if mode == 0:
+                acc_u = <double> ((c1 - c0) * (r1 - r0))
+            total[br * total_stride + bc] = acc_u
+            out[br * out_stride + bc] = acc_t / acc_u if divide else acc_t
 
 
 def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
@@ -180,51 +236,216 @@ def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
     column first (independent additions, no dependency chain), then the columns of each
     block.
     """
-    cdef Py_ssize_t H = x.shape[0], W = x.shape[1], ny = pooled.shape[0]
-    cdef Py_ssize_t nx = pooled.shape[1], r, r0, r1, c, c0, c1, br, bc
-    cdef uint32_t z
-    cdef float wf
-    cdef double w, acc_t, acc_u, scale = 2.0 * eps * INV16, shift = eps * INV16 - eps
-    cdef bint noisy = eps > 0
-    cdef const double *xr
-    cdef const uint32_t *zr
+    cdef Py_ssize_t H = x.shape[0], W = x.shape[1]
     cdef double *row_t = <double *> malloc(2 * W * sizeof(double))
-    cdef double *row_u = row_t + W
     if row_t == NULL:
         raise MemoryError()
     with nogil:
-        for br in range(ny):
-            block_span(br, ky, oy, H, &r0, &r1)
-            memset(row_t, 0, 2 * W * sizeof(double))
-            for r in range(r0, r1):
-                xr = &x[r, 0]
-                zr = &bits[r * W]
-                if mode == 0:
-                    sktopo_row_mean(xr, zr, row_t, W, noisy, scale, shift)
-                elif mode == 1:
-                    sktopo_row_uniform(xr, zr, row_t, row_u, W, noisy, scale, shift)
-                else:
-                    for c in range(W):
-                        z = zr[c]
-                        wf = sktopo_weight(z, 2)
-                        if noisy:
-                            row_t[c] += wf * (xr[c] + (<double> <int> (z >> 16) * scale
-                                                       + shift))
-                        else:
-                            row_t[c] += wf * xr[c]
-                        row_u[c] += wf
-            for bc in range(nx):
-                block_span(bc, kx, ox, W, &c0, &c1)
-                acc_t = 0.0
-                acc_u = 0.0
-                for c in range(c0, c1):
-                    acc_t += row_t[c]
-                    acc_u += row_u[c]
-                if mode == 0:
-                    acc_u = <double> ((c1 - c0) * (r1 - r0))
-                total[br, bc] = acc_u
-                pooled[br, bc] = acc_t / acc_u
+        pool_rows(&x[0, 0], H, W, ky, kx, oy, ox, eps, mode, &bits[0], &pooled[0, 0],
+                  pooled.strides[0] // sizeof(double), &total[0, 0],
+                  total.strides[0] // sizeof(double), pooled.shape[0], pooled.shape[1],
+                  True, row_t)
     free(row_t)
+
+
+def finish2d(const double[:, ::1] sums, const double[:, ::1] total, const int64_t[::1] act,
+             const double[::1] x_act, const double[::1] x0, Py_ssize_t W, Py_ssize_t ky,
+             Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox, int mode,
+             const uint32_t[::1] bits, double[:, ::1] pooled):
+    """The pooled image of ``x`` from the block sums of ``x0`` (``Prefetcher``): adds
+    ``u * (x - x0)`` of the pixels ``act`` (where ``x = x_act``; ``x = x0`` elsewhere)
+    to the sums of their blocks, in the order of ``act``, then divides by ``total``."""
+    cdef Py_ssize_t ny = pooled.shape[0], nx = pooled.shape[1], k, i, r, c, br, bc
+    cdef double d
+    with nogil:
+        for br in range(ny):
+            for bc in range(nx):
+                pooled[br, bc] = sums[br, bc]
+        for k in range(act.shape[0]):
+            i = act[k]
+            d = x_act[k] - x0[i]
+            if d == 0:
+                continue
+            r = i // W
+            c = i - r * W
+            br = (r + oy) // ky
+            bc = (c + ox) // kx
+            pooled[br, bc] += d if mode == 0 else sktopo_weight(bits[i], mode) * d
+        for br in range(ny):
+            for bc in range(nx):
+                pooled[br, bc] /= total[br, bc]
+
+
+cdef extern from *:
+    """
+    /* sequentially consistent atomics on an int (GCC and clang builtins); without them
+       the prefetcher runs its jobs inline */
+    #if defined(__GNUC__) || defined(__clang__)
+    #define SKTOPO_ATOMICS 1
+    static inline int sktopo_load(int *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
+    static inline void sktopo_store(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
+    static inline int sktopo_exchange(int *p, int v) {
+        return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+    }
+    static inline int sktopo_cas(int *p, int expected, int desired) {
+        return __atomic_compare_exchange_n(p, &expected, desired, 0, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST);
+    }
+    #if defined(__x86_64__) || defined(__i386__)
+    #define sktopo_pause() __builtin_ia32_pause()
+    #else
+    #define sktopo_pause() ((void) 0)
+    #endif
+    #else
+    #define SKTOPO_ATOMICS 0
+    #define sktopo_pause() ((void) 0)
+    static inline int sktopo_load(int *p) { return *p; }
+    static inline void sktopo_store(int *p, int v) { *p = v; }
+    static inline int sktopo_exchange(int *p, int v) { int old = *p; *p = v; return old; }
+    static inline int sktopo_cas(int *p, int expected, int desired) {
+        if (*p != expected) return 0;
+        *p = desired;
+        return 1;
+    }
+    #endif
+    """
+    bint SKTOPO_ATOMICS
+    int sktopo_load(int *p) noexcept nogil
+    void sktopo_store(int *p, int v) noexcept nogil
+    int sktopo_exchange(int *p, int v) noexcept nogil
+    bint sktopo_cas(int *p, int expected, int desired) noexcept nogil
+    void sktopo_pause() noexcept nogil
+
+
+cdef enum:
+    IDLE = 0        # no job
+    SUBMITTED = 1   # a job waits for whichever thread claims it first
+    RUNNING = 2     # the worker claimed the job (it releases ``done`` when finished)
+    SPINS = 20000   # polls of the worker for a job before it sleeps (about 1 ms)
+
+
+cdef class Prefetcher:
+    """Draws the bits of the next approximate and pools ``x0`` with them, in a worker
+    thread (or inline, when ``threaded`` is False: the same arithmetic).
+
+    ``submit`` posts a job: fill ``words`` from ``seed``, then, when ``sums`` is True,
+    the block sums of ``x0 + h`` and the weight totals (``pool_rows`` with ``divide``
+    False) into ``out`` and ``total``. ``wait`` returns when it is done: if the worker
+    has not claimed the job yet (its CPU is busy, or it is still waking up), the caller
+    runs it inline instead of waiting. Jobs strictly alternate with waits. The worker
+    runs without the GIL and claims a job with a compare-and-swap on ``state``. Between
+    jobs it polls for about a millisecond (as OpenMP threads do: a sleeping virtual CPU
+    can take longer to wake up than a whole step), then sleeps on a ``PyThread`` lock,
+    which ``submit`` releases when the flag ``sleeping`` is set (a spurious wake-up
+    only makes it look again). It touches only the buffers of its job, which the
+    caller keeps alive and leaves alone until ``wait`` returns.
+    """
+    cdef PyThread_type_lock go
+    cdef PyThread_type_lock done
+    cdef int state, sleeping, stop
+    cdef readonly bint threaded
+    cdef object thread
+    cdef const double[:, ::1] x0
+    cdef uint64_t[::1] words
+    cdef double[:, ::1] out
+    cdef double[:, ::1] total
+    cdef double *row_t
+    cdef uint64_t seed
+    cdef Py_ssize_t ky, kx, oy, ox
+    cdef double eps
+    cdef int mode
+    cdef bint sums
+
+    def __cinit__(self, const double[:, ::1] x0, bint threaded):
+        self.go = PyThread_allocate_lock()
+        self.done = PyThread_allocate_lock()
+        self.row_t = <double *> malloc(2 * x0.shape[1] * sizeof(double))
+        if self.go == NULL or self.done == NULL or self.row_t == NULL:
+            raise MemoryError()
+        # both locks start taken: they are released to signal
+        PyThread_acquire_lock(self.go, WAIT_LOCK)
+        PyThread_acquire_lock(self.done, WAIT_LOCK)
+        self.x0 = x0
+        self.threaded = threaded and SKTOPO_ATOMICS
+        self.thread = None
+        if self.threaded:
+            import threading
+            self.thread = threading.Thread(target=self._loop, name="sktopo-prefetch",
+                                           daemon=True)
+            self.thread.start()
+
+    def __dealloc__(self):
+        if self.go != NULL:
+            PyThread_free_lock(self.go)
+        if self.done != NULL:
+            PyThread_free_lock(self.done)
+        free(self.row_t)
+
+    def _loop(self):
+        cdef int i
+        with nogil:
+            while True:
+                for i in range(SPINS):
+                    if sktopo_load(&self.state) == SUBMITTED or sktopo_load(&self.stop):
+                        break
+                    sktopo_pause()
+                if sktopo_load(&self.stop):
+                    break
+                if sktopo_cas(&self.state, SUBMITTED, RUNNING):
+                    self._job()
+                    PyThread_release_lock(self.done)
+                    continue
+                sktopo_store(&self.sleeping, 1)
+                if sktopo_load(&self.state) != SUBMITTED and not sktopo_load(&self.stop):
+                    PyThread_acquire_lock(self.go, WAIT_LOCK)
+                sktopo_store(&self.sleeping, 0)
+
+    cdef void _job(self) noexcept nogil:
+        fill_words_c(self.seed, &self.words[0], self.words.shape[0])
+        if self.sums:
+            pool_rows(&self.x0[0, 0], self.x0.shape[0], self.x0.shape[1], self.ky, self.kx,
+                      self.oy, self.ox, self.eps, self.mode,
+                      <const uint32_t *> &self.words[0], &self.out[0, 0],
+                      self.out.strides[0] // sizeof(double), &self.total[0, 0],
+                      self.total.strides[0] // sizeof(double), self.out.shape[0],
+                      self.out.shape[1], False, self.row_t)
+
+    cdef void _signal(self) noexcept nogil:
+        """Wake the worker up if it sleeps (or is about to)."""
+        if sktopo_exchange(&self.sleeping, 0) == 1:
+            PyThread_release_lock(self.go)
+
+    def submit(self, uint64_t seed, uint64_t[::1] words, bint sums, Py_ssize_t ky,
+               Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox, double eps, int mode,
+               double[:, ::1] out, double[:, ::1] total):
+        if self.state != IDLE:
+            raise RuntimeError("Prefetcher.submit: the previous job was not waited for.")
+        self.seed, self.words, self.sums = seed, words, sums
+        self.ky, self.kx, self.oy, self.ox = ky, kx, oy, ox
+        self.eps, self.mode, self.out, self.total = eps, mode, out, total
+        if self.threaded:
+            sktopo_store(&self.state, SUBMITTED)
+            self._signal()
+        else:
+            self.state = SUBMITTED
+
+    def wait(self):
+        with nogil:
+            if sktopo_cas(&self.state, SUBMITTED, RUNNING):
+                # not claimed by the worker: run it here
+                self._job()
+            elif sktopo_load(&self.state) == RUNNING:
+                PyThread_acquire_lock(self.done, WAIT_LOCK)
+            sktopo_store(&self.state, IDLE)
+
+    def close(self):
+        """Wait for the job in flight, then stop the worker."""
+        self.wait()
+        if self.thread is not None:
+            sktopo_store(&self.stop, 1)
+            self._signal()
+            self.thread.join()
+            self.thread = None
 
 
 def pullback2d(const int64_t[::1] blocks, const double[::1] vals, Py_ssize_t H,

@@ -202,6 +202,44 @@ def test_bad_arguments():
         stump_minimize(_loss(), x0, learning_rate=0.0)
     with pytest.raises(TypeError, match="loss"):
         stump_minimize(PersistenceNorm(), x0)
+    with pytest.raises(ValueError, match="prefetch"):
+        stump_minimize(_loss(), x0, prefetch="yes")
+
+
+def test_prefetch_gives_the_same_run():
+    # the worker thread computes the same numbers as the inline path; the run moves more
+    # than a quarter of the pixels, so both ways of pooling (x0 corrected, x) are used
+    x0 = np.random.default_rng(5).random((24, 20)) * 10
+    loss = TopologicalLoss(PersistenceNorm(p=2, min_persistence=0.5), homology_dimensions=0)
+    kw = dict(block_size=3, eps=1.0, max_iter=120, learning_rate=0.1, random_state=0)
+    inline = stump_minimize(loss, x0, prefetch=False, **kw)
+    worker = stump_minimize(loss, x0, prefetch=True, **kw)
+    np.testing.assert_array_equal(inline.x, worker.x)
+    np.testing.assert_array_equal(inline.loss_curve, worker.loss_curve)
+    assert np.mean(inline.x != x0) > 0.25
+    assert inline.loss_curve[-20:].mean() < inline.loss_curve[:20].mean()
+
+
+def test_prefetch_worker_stops_with_the_run():
+    import threading
+
+    def workers():
+        return [t for t in threading.enumerate() if t.name == "sktopo-prefetch"]
+
+    def fail(res):
+        raise RuntimeError("callback failed")
+
+    stump_minimize(_loss(), _image(), block_size=2, max_iter=5, prefetch=True)
+    assert not workers()
+    with pytest.raises(RuntimeError, match="callback failed"):
+        stump_minimize(_loss(), _image(), block_size=2, max_iter=5, prefetch=True,
+                       callback=fail)
+    assert not workers()
+    # the refining steps stop it as well, before the run ends
+    seen = []
+    stump_minimize(_loss(), _image(), block_size=2, max_iter=6, refine_iter=3,
+                   prefetch=True, callback=lambda res: seen.append(len(workers())))
+    assert seen[:3] == [1, 1, 1] and seen[3:] == [0, 0, 0]
 
 
 @pytest.mark.parametrize("shape", [(9, 7), (12,)])

@@ -136,9 +136,11 @@ def test_compiled_pooling_matches_the_numpy_path(shape, block, measure, sampling
     slow.compiled = False
     fast.start(x.ravel().copy())
     slow.start(x.ravel().copy())
+    # one generator each: the compiled sampler draws an approximate one call ahead
+    rng_fast, rng_slow = np.random.default_rng(0), np.random.default_rng(0)
     for seed in range(4):
-        a, ca = fast.sample(np.random.default_rng(seed))
-        b, cb = slow.sample(np.random.default_rng(seed))
+        a, ca = fast.sample(rng_fast)
+        b, cb = slow.sample(rng_slow)
         assert ca[0] == cb[0]
         np.testing.assert_allclose(a, b, rtol=1e-6)
         idx = np.random.default_rng(seed).permutation(a.size)[:7]
@@ -148,6 +150,36 @@ def test_compiled_pooling_matches_the_numpy_path(shape, block, measure, sampling
         oa, ob = np.argsort(ia, kind="stable"), np.argsort(ib, kind="stable")
         np.testing.assert_array_equal(ia[oa], ib[ob])
         np.testing.assert_allclose(va[oa], vb[ob], rtol=1e-6)
+
+
+@pytest.mark.skipif(_fused._sampling is None, reason="needs the compiled extension")
+@pytest.mark.parametrize("prefetch", [False, True])
+@pytest.mark.parametrize("measure, sampling", WEIGHTS)
+def test_incremental_approximate_is_the_pooling_of_the_moved_iterate(measure, sampling,
+                                                                     prefetch):
+    # the block sums of x0 + h corrected by the moved pixels (a few, then more than a
+    # quarter: x pooled directly) equal the pooling of x + h with the same bits
+    shape, block = (16, 12), (4, 3)
+    rng = np.random.default_rng(0)
+    x0 = rng.random(shape) * 100
+    x = x0.ravel().copy()
+    order = rng.permutation(x.size)
+    s = _BlockSampler(shape, block, measure, sampling, 5.0)
+    s.start(x, prefetch=prefetch)
+    gen = np.random.default_rng(1)
+    try:
+        for n_moved in [0, 3, 10, 40, 60, 120, 192]:
+            act = order[:n_moved].astype(np.int64)
+            x[act] = x0.ravel()[act] + rng.normal(size=n_moved)
+            s.update(act, x[act])
+            values, (offset, bits, total) = s.sample(gen)
+            expected, expected_total = np.empty_like(values), np.empty_like(values)
+            _fused._sampling.pool2d(x.reshape(shape), *s.sizes, *offset, s.eps, s.mode, bits,
+                                    expected, expected_total)
+            np.testing.assert_allclose(values, expected, rtol=1e-12)
+            np.testing.assert_array_equal(total, expected_total)
+    finally:
+        s.close()
 
 
 @pytest.mark.parametrize("measure", ["center", "simplex"])
