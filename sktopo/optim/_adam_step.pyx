@@ -23,8 +23,15 @@ cdef extern from *:
     #else
     #define SKTOPO_RESTRICT __restrict__
     #endif
+    /* an AVX2 clone, picked at load time when the CPU has it (GCC's function
+       multiversioning): no fused multiply-add either, so the same numbers */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define SKTOPO_CLONES __attribute__((target_clones("avx2", "default")))
+    #else
+    #define SKTOPO_CLONES
+    #endif
     /* the dense part on the active coordinates; the arrays do not overlap */
-    static double sktopo_adam_dense(Py_ssize_t n, double *SKTOPO_RESTRICT x_act,
+    SKTOPO_CLONES static double sktopo_adam_dense(Py_ssize_t n, double *SKTOPO_RESTRICT x_act,
             const double *SKTOPO_RESTRICT x0_act, double *SKTOPO_RESTRICT m,
             double *SKTOPO_RESTRICT v, double *SKTOPO_RESTRICT bins, double fid_scale,
             double topo_scale, double beta1, double one_beta1, double beta2,
