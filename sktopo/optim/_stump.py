@@ -441,7 +441,7 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                 adam_update(x_act, grad, m_act, v_act, it, learning_rate, beta1, beta2,
                             adam_eps)
                 x[act] = x_act
-            sampler.update(act, x_act)
+            sampler.update(act, x_act, x0_act)
             loss_curve[it - 1] = value
             step_times[it - 1] = time.perf_counter() - start
             if progress is not None:

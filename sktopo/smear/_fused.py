@@ -118,7 +118,7 @@ class _IdentitySampler:
     def pullback(self, idx, vals, ctx):
         return idx, vals
 
-    def update(self, idx, new):
+    def update(self, idx, new, start=None):
         pass  # self.x is the optimizer's array
 
 
@@ -156,14 +156,15 @@ class _BlockSampler:
         self.incremental = self.compiled and n_slots == 1
         if self.incremental:
             self.x0 = x.copy()
-            self.act, self.x_act = np.empty(0, dtype=np.int64), np.empty(0)
+            self.act = np.empty(0, dtype=np.int64)
+            self.x_act, self.x0_act = np.empty(0), np.empty(0)
             # two sets of buffers (bits, block sums, weight totals): the job of the next
             # approximate fills one while the current approximate uses the other; the
             # sums hold the largest pooled shape, over the offsets
             size = int(np.prod([-(-(n + k - 1) // k)
                                 for n, k in zip(self.image_shape, self.sizes)]))
             self.buffers = [(np.empty(n_words(x.size), dtype=np.uint64), np.empty(size),
-                             np.empty(size)) for _ in range(2)]
+                             np.empty(size), np.empty(x.size)) for _ in range(2)]
             self.next = None
             self.prefetcher = _sampling.Prefetcher(self.x0.reshape(self.image_shape),
                                                    bool(prefetch))
@@ -194,12 +195,14 @@ class _BlockSampler:
         """Draw the next approximate and start its job in buffer ``k``."""
         offset, seed = self._draw(rng)
         ny, nx = self._pooled_shape(offset)
-        words, sums, total = self.buffers[k]
+        words, sums, total, known = self.buffers[k]
         # few moved pixels: pool x0 now and correct later; many: pool x itself later
         incremental = 4 * self.act.size <= self.x.size
+        act = self.act if incremental else self.act[:0]
         self.prefetcher.submit(seed, words, incremental, *self.sizes, *offset, self.eps,
-                               self.mode, _head(sums, ny, nx), _head(total, ny, nx))
-        return offset, (ny, nx), k, incremental
+                               self.mode, _head(sums, ny, nx), _head(total, ny, nx), act,
+                               known[:act.size])
+        return offset, (ny, nx), k, act.size if incremental else None
 
     def _sample_incremental(self):
         """The next approximate, from the job of the prefetcher: the block sums of
@@ -207,16 +210,17 @@ class _BlockSampler:
         ``prefetch``), corrected by the pixels that moved, ``u * (x - x0)``; or, when
         more than a quarter of the pixels moved, the pooling of ``x`` with the job's
         bits. The same arithmetic with or without the worker."""
-        offset, (ny, nx), k, incremental = self.next
+        offset, (ny, nx), k, n_known = self.next
         self.prefetcher.wait()
-        words, sums, total = self.buffers[k]
+        words, sums, total, known = self.buffers[k]
         bits = words.view(np.uint32)
         total = _head(total, ny, nx)
         pooled = np.empty((ny, nx))
-        if incremental:
-            _sampling.finish2d(_head(sums, ny, nx), total, self.act, self.x_act, self.x0,
-                               self.image_shape[1], *self.sizes, *offset, self.mode, bits,
-                               pooled)
+        if n_known is not None:
+            # the active set only grows: its first n_known pixels are the job's
+            _sampling.finish2d(_head(sums, ny, nx), total, self.act, self.x_act,
+                               self.x0_act, known[:n_known], self.image_shape[1],
+                               *self.sizes, *offset, self.mode, bits, pooled)
         else:
             _sampling.pool2d(self.image, *self.sizes, *offset, self.eps, self.mode, bits,
                              pooled, total)
@@ -321,9 +325,14 @@ class _BlockSampler:
         g = np.broadcast_to((vals / total.ravel()[idx])[:, None], keep.shape)[keep]
         return pix, g if bits is None else g * self._weights(bits[pix])
 
-    def update(self, idx, new):
+    def update(self, idx, new, start=None):
         # self.x is the optimizer's array; the incremental path reads the moved pixels
-        self.act, self.x_act = idx, new
+        # ``idx`` (only ever extended at the end: the weights of the ones known when the
+        # next job was posted are gathered by the job), ``new`` their values and
+        # ``start`` their values in x0 (default gathered from it)
+        if self.incremental:
+            self.act, self.x_act = idx, new
+            self.x0_act = self.x0[idx] if start is None else start
 
 
 class _CoverSampler:
@@ -370,7 +379,7 @@ class _CoverSampler:
         pix = np.concatenate(pix)
         return pix, ctx[pix] * np.repeat(vals, lengths)
 
-    def update(self, idx, new):
+    def update(self, idx, new, start=None):
         pass
 
 
@@ -401,5 +410,5 @@ class _PointSampler:
         row, col = np.divmod(idx, self.n_dims)
         return ctx[row] * self.n_dims + col, vals
 
-    def update(self, idx, new):
+    def update(self, idx, new, start=None):
         pass

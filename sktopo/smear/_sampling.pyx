@@ -249,28 +249,37 @@ def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
 
 
 def finish2d(const double[:, ::1] sums, const double[:, ::1] total, const int64_t[::1] act,
-             const double[::1] x_act, const double[::1] x0, Py_ssize_t W, Py_ssize_t ky,
-             Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox, int mode,
-             const uint32_t[::1] bits, double[:, ::1] pooled):
+             const double[::1] x_act, const double[::1] x0_act, const double[::1] known,
+             Py_ssize_t W, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox,
+             int mode, const uint32_t[::1] bits, double[:, ::1] pooled):
     """The pooled image of ``x`` from the block sums of ``x0`` (``Prefetcher``): adds
-    ``u * (x - x0)`` of the pixels ``act`` (where ``x = x_act``; ``x = x0`` elsewhere)
-    to the sums of their blocks, in the order of ``act``, then divides by ``total``."""
+    ``u * (x - x0)`` of the pixels ``act`` (where ``x = x_act``, ``x0 = x0_act``; ``x =
+    x0`` elsewhere) to the sums of their blocks, in the order of ``act``, then divides by
+    ``total``. The weights ``u`` of the first ``len(known)`` pixels of ``act`` are
+    ``known`` (gathered by the job), the others are read from their bits."""
     cdef Py_ssize_t ny = pooled.shape[0], nx = pooled.shape[1], k, i, r, c, br, bc
-    cdef double d
+    cdef Py_ssize_t n_known = known.shape[0]
+    cdef double d, u
     with nogil:
         for br in range(ny):
             for bc in range(nx):
                 pooled[br, bc] = sums[br, bc]
         for k in range(act.shape[0]):
-            i = act[k]
-            d = x_act[k] - x0[i]
+            d = x_act[k] - x0_act[k]
             if d == 0:
                 continue
+            i = act[k]
             r = i // W
             c = i - r * W
             br = (r + oy) // ky
             bc = (c + ox) // kx
-            pooled[br, bc] += d if mode == 0 else sktopo_weight(bits[i], mode) * d
+            if mode == 0:
+                u = 1.0
+            elif k < n_known:
+                u = known[k]
+            else:
+                u = sktopo_weight(bits[i], mode)
+            pooled[br, bc] += u * d
         for br in range(ny):
             for bc in range(nx):
                 pooled[br, bc] /= total[br, bc]
@@ -330,7 +339,8 @@ cdef class Prefetcher:
 
     ``submit`` posts a job: fill ``words`` from ``seed``, then, when ``sums`` is True,
     the block sums of ``x0 + h`` and the weight totals (``pool_rows`` with ``divide``
-    False) into ``out`` and ``total``. ``wait`` returns when it is done: if the worker
+    False) into ``out`` and ``total``, and the weights of the pixels ``act`` into
+    ``known``. ``wait`` returns when it is done: if the worker
     has not claimed the job yet (its CPU is busy, or it is still waking up), the caller
     runs it inline instead of waiting. Jobs strictly alternate with waits. The worker
     runs without the GIL and claims a job with a compare-and-swap on ``state``. Between
@@ -349,6 +359,8 @@ cdef class Prefetcher:
     cdef uint64_t[::1] words
     cdef double[:, ::1] out
     cdef double[:, ::1] total
+    cdef const int64_t[::1] act
+    cdef double[::1] known
     cdef double *row_t
     cdef uint64_t seed
     cdef Py_ssize_t ky, kx, oy, ox
@@ -409,6 +421,13 @@ cdef class Prefetcher:
                       self.out.strides[0] // sizeof(double), &self.total[0, 0],
                       self.total.strides[0] // sizeof(double), self.out.shape[0],
                       self.out.shape[1], False, self.row_t)
+        cdef Py_ssize_t k
+        cdef const uint32_t *bits = <const uint32_t *> &self.words[0]
+        if self.mode != 0:
+            # the weights of the moved pixels, for finish2d (read here, where the bits
+            # are in cache, and written in order)
+            for k in range(self.known.shape[0]):
+                self.known[k] = sktopo_weight(bits[self.act[k]], self.mode)
 
     cdef void _signal(self) noexcept nogil:
         """Wake the worker up if it sleeps (or is about to)."""
@@ -417,9 +436,15 @@ cdef class Prefetcher:
 
     def submit(self, uint64_t seed, uint64_t[::1] words, bint sums, Py_ssize_t ky,
                Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox, double eps, int mode,
-               double[:, ::1] out, double[:, ::1] total):
+               double[:, ::1] out, double[:, ::1] total, const int64_t[::1] act,
+               double[::1] known):
+        """Post a job; ``known[k]`` gets the weight of pixel ``act[k]`` (not copied: the
+        caller leaves ``act`` alone until ``wait`` returns)."""
         if self.state != IDLE:
             raise RuntimeError("Prefetcher.submit: the previous job was not waited for.")
+        if known.shape[0] > act.shape[0]:
+            raise ValueError("Prefetcher.submit: more weights than pixels.")
+        self.act, self.known = act, known
         self.seed, self.words, self.sums = seed, words, sums
         self.ky, self.kx, self.oy, self.ox = ky, kx, oy, ox
         self.eps, self.mode, self.out, self.total = eps, mode, out, total

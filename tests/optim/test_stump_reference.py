@@ -32,6 +32,7 @@ def _reference(loss, x0, n_steps, alpha, block_size, measure, eps, learning_rate
     sampler.start(x, 1)
     m, v = np.zeros(n), np.zeros(n)
     seen = np.zeros(n, dtype=bool)
+    moved = np.empty(0, dtype=np.intp)     # in the order they first moved, as the sampler needs
     curve = []
     for t in range(1, n_steps + 1):
         values, ctx = sampler.sample(rng)
@@ -43,8 +44,8 @@ def _reference(loss, x0, n_steps, alpha, block_size, measure, eps, learning_rate
         g = diff * (2.0 * (1 - alpha) / n)
         g += np.bincount(pidx, pval, minlength=n) * alpha
         adam_update(x, g, m, v, t, learning_rate)
+        moved = np.concatenate([moved, np.unique(pidx[~seen[pidx]])])
         seen[pidx] = True
-        moved = np.flatnonzero(seen)
         sampler.update(moved, x[moved])
     return x.reshape(x0.shape), np.array(curve)
 
