@@ -164,7 +164,8 @@ class _BlockSampler:
             size = int(np.prod([-(-(n + k - 1) // k)
                                 for n, k in zip(self.image_shape, self.sizes)]))
             self.buffers = [(np.empty(n_words(x.size), dtype=np.uint64), np.empty(size),
-                             np.empty(size), np.empty(x.size)) for _ in range(2)]
+                             np.empty(size), np.empty(x.size),
+                             np.empty(x.size, dtype=np.int32)) for _ in range(2)]
             self.next = None
             self.prefetcher = _sampling.Prefetcher(self.x0.reshape(self.image_shape),
                                                    bool(prefetch))
@@ -195,13 +196,13 @@ class _BlockSampler:
         """Draw the next approximate and start its job in buffer ``k``."""
         offset, seed = self._draw(rng)
         ny, nx = self._pooled_shape(offset)
-        words, sums, total, known = self.buffers[k]
+        words, sums, total, known, blocks = self.buffers[k]
         # few moved pixels: pool x0 now and correct later; many: pool x itself later
         incremental = 4 * self.act.size <= self.x.size
         act = self.act if incremental else self.act[:0]
         self.prefetcher.submit(seed, words, incremental, *self.sizes, *offset, self.eps,
                                self.mode, _head(sums, ny, nx), _head(total, ny, nx), act,
-                               known[:act.size])
+                               known[:act.size], blocks[:act.size])
         return offset, (ny, nx), k, act.size if incremental else None
 
     def _sample_incremental(self):
@@ -212,14 +213,15 @@ class _BlockSampler:
         bits. The same arithmetic with or without the worker."""
         offset, (ny, nx), k, n_known = self.next
         self.prefetcher.wait()
-        words, sums, total, known = self.buffers[k]
+        words, sums, total, known, blocks = self.buffers[k]
         bits = words.view(np.uint32)
         total = _head(total, ny, nx)
         pooled = np.empty((ny, nx))
         if n_known is not None:
             # the active set only grows: its first n_known pixels are the job's
             _sampling.finish2d(_head(sums, ny, nx), total, self.act, self.x_act,
-                               self.x0_act, known[:n_known], self.image_shape[1],
+                               self.x0_act, known[:n_known], blocks[:n_known],
+                               self.image_shape[1],
                                *self.sizes, *offset, self.mode, bits, pooled)
         else:
             _sampling.pool2d(self.image, *self.sizes, *offset, self.eps, self.mode, bits,

@@ -25,7 +25,7 @@ from cpython.pythread cimport (PyThread_acquire_lock, PyThread_allocate_lock,
 from libc.math cimport logf
 from libc.stdlib cimport free, malloc
 from libc.string cimport memset
-from libc.stdint cimport int64_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 
 cdef double INV16 = 1.0 / 65536.0
 
@@ -250,16 +250,22 @@ def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
 
 def finish2d(const double[:, ::1] sums, const double[:, ::1] total, const int64_t[::1] act,
              const double[::1] x_act, const double[::1] x0_act, const double[::1] known,
-             Py_ssize_t W, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox,
-             int mode, const uint32_t[::1] bits, double[:, ::1] pooled):
+             const int32_t[::1] blocks, Py_ssize_t W, Py_ssize_t ky, Py_ssize_t kx,
+             Py_ssize_t oy, Py_ssize_t ox, int mode, const uint32_t[::1] bits,
+             double[:, ::1] pooled):
     """The pooled image of ``x`` from the block sums of ``x0`` (``Prefetcher``): adds
     ``u * (x - x0)`` of the pixels ``act`` (where ``x = x_act``, ``x0 = x0_act``; ``x =
-    x0`` elsewhere) to the sums of their blocks, in the order of ``act``, then divides by
-    ``total``. The weights ``u`` of the first ``len(known)`` pixels of ``act`` are
-    ``known`` (gathered by the job), the others are read from their bits."""
+    x0`` elsewhere) to the sums of their blocks, then divides by ``total``. The first
+    ``len(known)`` pixels of ``act`` have their weights ``u`` in ``known`` and their
+    flat block indices in ``blocks`` (from the job); the others' are computed here. The
+    terms of consecutive pixels in one block are added up first (pixels join the active
+    set block by block), in the order of ``act``."""
     cdef Py_ssize_t ny = pooled.shape[0], nx = pooled.shape[1], k, i, r, c, br, bc
-    cdef Py_ssize_t n_known = known.shape[0]
-    cdef double d, u
+    cdef Py_ssize_t n_known = known.shape[0], b, cur = -1
+    cdef double d, u, acc = 0.0
+    cdef double *out = &pooled[0, 0]
+    if blocks.shape[0] != n_known or n_known > act.shape[0]:
+        raise ValueError("finish2d: inconsistent lengths.")
     with nogil:
         for br in range(ny):
             for bc in range(nx):
@@ -268,18 +274,23 @@ def finish2d(const double[:, ::1] sums, const double[:, ::1] total, const int64_
             d = x_act[k] - x0_act[k]
             if d == 0:
                 continue
-            i = act[k]
-            r = i // W
-            c = i - r * W
-            br = (r + oy) // ky
-            bc = (c + ox) // kx
-            if mode == 0:
-                u = 1.0
-            elif k < n_known:
-                u = known[k]
+            if k < n_known:
+                b = blocks[k]
+                u = 1.0 if mode == 0 else known[k]
             else:
-                u = sktopo_weight(bits[i], mode)
-            pooled[br, bc] += u * d
+                i = act[k]
+                r = i // W
+                c = i - r * W
+                b = ((r + oy) // ky) * nx + (c + ox) // kx
+                u = 1.0 if mode == 0 else sktopo_weight(bits[i], mode)
+            if b != cur:
+                if cur >= 0:
+                    out[cur] += acc
+                cur = b
+                acc = 0.0
+            acc += u * d
+        if cur >= 0:
+            out[cur] += acc
         for br in range(ny):
             for bc in range(nx):
                 pooled[br, bc] /= total[br, bc]
@@ -361,6 +372,7 @@ cdef class Prefetcher:
     cdef double[:, ::1] total
     cdef const int64_t[::1] act
     cdef double[::1] known
+    cdef int32_t[::1] blocks
     cdef double *row_t
     cdef uint64_t seed
     cdef Py_ssize_t ky, kx, oy, ox
@@ -421,13 +433,17 @@ cdef class Prefetcher:
                       self.out.strides[0] // sizeof(double), &self.total[0, 0],
                       self.total.strides[0] // sizeof(double), self.out.shape[0],
                       self.out.shape[1], False, self.row_t)
-        cdef Py_ssize_t k
+        cdef Py_ssize_t k, i, r, W = self.x0.shape[1], nx = self.out.shape[1]
         cdef const uint32_t *bits = <const uint32_t *> &self.words[0]
-        if self.mode != 0:
-            # the weights of the moved pixels, for finish2d (read here, where the bits
-            # are in cache, and written in order)
-            for k in range(self.known.shape[0]):
-                self.known[k] = sktopo_weight(bits[self.act[k]], self.mode)
+        # the weights and blocks of the moved pixels, for finish2d (here, where the bits
+        # are in cache and the thread has time)
+        for k in range(self.known.shape[0]):
+            i = self.act[k]
+            r = i // W
+            self.blocks[k] = <int32_t> (((r + self.oy) // self.ky) * nx
+                                        + (i - r * W + self.ox) // self.kx)
+            if self.mode != 0:
+                self.known[k] = sktopo_weight(bits[i], self.mode)
 
     cdef void _signal(self) noexcept nogil:
         """Wake the worker up if it sleeps (or is about to)."""
@@ -437,14 +453,15 @@ cdef class Prefetcher:
     def submit(self, uint64_t seed, uint64_t[::1] words, bint sums, Py_ssize_t ky,
                Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox, double eps, int mode,
                double[:, ::1] out, double[:, ::1] total, const int64_t[::1] act,
-               double[::1] known):
-        """Post a job; ``known[k]`` gets the weight of pixel ``act[k]`` (not copied: the
-        caller leaves ``act`` alone until ``wait`` returns)."""
+               double[::1] known, int32_t[::1] blocks):
+        """Post a job; ``known[k]`` and ``blocks[k]`` get the weight and the flat block
+        index of pixel ``act[k]`` (``act`` is not copied: the caller leaves it alone
+        until ``wait`` returns)."""
         if self.state != IDLE:
             raise RuntimeError("Prefetcher.submit: the previous job was not waited for.")
-        if known.shape[0] > act.shape[0]:
-            raise ValueError("Prefetcher.submit: more weights than pixels.")
-        self.act, self.known = act, known
+        if known.shape[0] > act.shape[0] or blocks.shape[0] != known.shape[0]:
+            raise ValueError("Prefetcher.submit: inconsistent lengths.")
+        self.act, self.known, self.blocks = act, known, blocks
         self.seed, self.words, self.sums = seed, words, sums
         self.ky, self.kx, self.oy, self.ox = ky, kx, oy, ox
         self.eps, self.mode, self.out, self.total = eps, mode, out, total
