@@ -16,7 +16,8 @@ from ..functionals import PersistenceNorm
 from ..functionals._energy import _power_slope
 from ..persistence import _point_cloud as _pc
 from ..persistence import lower_star_persistence
-from ..persistence._cubical import _check_connectivity, _diagram_from_pairs, _sublevel_pairs
+from ..persistence._cubical import (_MAX_PADDED_SIZE, _check_connectivity,
+                                    _diagram_from_pairs, _pairing, _sublevel_pairs)
 
 __all__ = []
 
@@ -70,6 +71,13 @@ def _norm_terms(func, values, birth_index, death_index, gradient):
         idx.append(death_index[sel])
         vals.append(slope)
     return float(np.add.reduce(lp)), idx, vals
+
+
+def _norm_params(func):
+    """``(min, max, p, low, high)`` of a PersistenceNorm, for the compiled kernel."""
+    low, high = (-np.inf, np.inf) if func.birth_range is None else func.birth_range
+    return (float(func.min_persistence), float(func.max_persistence), float(func.p),
+            float(low), float(high))
 
 
 def _weak_alpha_diagrams(points, dims):
@@ -168,6 +176,17 @@ class _LossKernel:
         if self.lean:
             for f in self.funcs.values():
                 f._check_params()
+        # 2-D images, W1 and W2 norms: the compiled kernel computes the terms itself,
+        # from its pairs, with the same arithmetic (other powers: numpy's ** may differ
+        # from C's pow in the last bit)
+        self.norms = None
+        if (self.lean and ndim == 2 and _pairing is not None
+                and set(self.dims) <= {0, 1}
+                and all(f.p in (1, 2) for f in self.funcs.values())):
+            self.full = self.connectivity == "full"
+            self.side = {"both": 0, "birth": 1, "death": 2}[self.gradient]
+            self.norms = tuple(_norm_params(self.funcs[d]) if d in self.funcs else None
+                               for d in (0, 1))
 
     def diagrams(self, values):
         if self.filtration == "cubical":
@@ -181,6 +200,12 @@ class _LossKernel:
 
     def _lean(self, values):
         f = -values if self.superlevel else values
+        if (self.norms is not None and values.flags.c_contiguous
+                and (values.shape[0] + 2) * (values.shape[1] + 2) < _MAX_PADDED_SIZE):
+            value, idx, vals = _pairing.image_pairs(f, self.full, 0 in self.dims,
+                                                    1 in self.dims, self.norms,
+                                                    values.reshape(-1), self.side)
+            return float(value), idx.astype(np.intp, copy=False), vals
         pairs = _sublevel_pairs(f, self.dims, self.connectivity)
         flat = values.ravel()
         value = 0.0

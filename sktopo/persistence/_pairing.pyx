@@ -18,6 +18,7 @@ import numpy as np
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 from libc.float cimport DBL_MAX
+from libc.math cimport fabs
 from libc.string cimport memcpy, memset
 
 
@@ -708,11 +709,109 @@ cdef void image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, 
             cur = absorb(c, cur, other)
 
 
-def image_pairs(const double[:, ::1] f, bint full, bint low, bint top):
+cdef extern from *:
+    """
+    /* numpy's pairwise summation of a contiguous double array (np.add.reduce) */
+    static double sktopo_pairwise_sum(const double *a, Py_ssize_t n) {
+        Py_ssize_t i;
+        if (n < 8) {
+            double res = 0.0;
+            for (i = 0; i < n; i++) res += a[i];
+            return res;
+        }
+        if (n <= 128) {
+            double r[8], res;
+            for (i = 0; i < 8; i++) r[i] = a[i];
+            for (i = 8; i < n - (n % 8); i += 8) {
+                r[0] += a[i + 0]; r[1] += a[i + 1]; r[2] += a[i + 2]; r[3] += a[i + 3];
+                r[4] += a[i + 4]; r[5] += a[i + 5]; r[6] += a[i + 6]; r[7] += a[i + 7];
+            }
+            res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            for (; i < n; i++) res += a[i];
+            return res;
+        }
+        Py_ssize_t n2 = n / 2;
+        n2 -= n2 % 8;
+        return sktopo_pairwise_sum(a, n2) + sktopo_pairwise_sum(a + n2, n - n2);
+    }
+    """
+    double sktopo_pairwise_sum(const double *a, Py_ssize_t n) noexcept nogil
+
+
+cdef inline bint norm_term(const double *values, int64_t bi, int64_t di, double min_p,
+                           double max_p, double p, double low, double high, double *term,
+                           double *slope) noexcept nogil:
+    """Whether the pair is in the region; its term ``|d - b|^p`` and slope (in ``d``),
+    for ``p`` 1 or 2 (other powers: numpy's ``**`` may differ from ``pow`` in the last
+    bit, so they stay in numpy)."""
+    cdef double b, diff, length
+    if di < 0:
+        return False
+    b = values[bi]
+    diff = values[di] - b
+    length = fabs(diff)
+    if not (length > min_p and length <= max_p and b >= low and b <= high):
+        return False
+    if p == 1.0:
+        term[0] = length
+        slope[0] = 1.0 if diff > 0 else -1.0
+    else:
+        term[0] = diff * diff
+        slope[0] = 2.0 * diff
+    return True
+
+
+cdef Py_ssize_t norm_terms(const PairBuffer *buf, const double *values, tuple params,
+                           int side, double *total, int64_t *idx,
+                           double *val) except -1:
+    """The terms of a ``PersistenceNorm`` on the pairs of ``buf`` (C-order flat indices
+    into ``values``), as ``sktopo.optim._kernel._norm_terms`` computes them: the points
+    of lifetime ``|d - b|`` in ``(min, max]`` and birth in ``[low, high]`` (``params``),
+    value ``|d - b|^p`` and slope ``d|d - b|^p / dd`` (its opposite for the birth),
+    ``p`` 1 or 2.
+    Adds the sum of the values to ``total`` (numpy's pairwise sum, in pair order, as
+    ``np.add.reduce``), writes the births' indices and gradients then the deaths'
+    (``side``: 0 both, 1 births, 2 deaths) and returns how many."""
+    cdef double min_p = params[0], max_p = params[1], p = params[2]
+    cdef double low = params[3], high = params[4], term, slope
+    cdef Py_ssize_t i, k = 0, n_sel = 0
+    cdef double *terms = <double *> malloc((buf.size + 1) * sizeof(double))
+    if terms == NULL:
+        raise MemoryError()
+    with nogil:
+        for i in range(buf.size):
+            if norm_term(values, buf.birth[i], buf.death[i], min_p, max_p, p, low, high,
+                         &term, &slope):
+                terms[n_sel] = term
+                n_sel += 1
+                if side != 2 and slope != 0:      # (zero gradients are left out)
+                    idx[k] = buf.birth[i]
+                    val[k] = -slope
+                    k += 1
+        if side != 1:
+            for i in range(buf.size):
+                if norm_term(values, buf.birth[i], buf.death[i], min_p, max_p, p, low,
+                             high, &term, &slope) and slope != 0:
+                    idx[k] = buf.death[i]
+                    val[k] = slope
+                    k += 1
+        total[0] += sktopo_pairwise_sum(terms, n_sel)
+    free(terms)
+    return k
+
+
+def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple norms=None,
+                const double[::1] values=None, int side=0):
     """Critical pixels of the sublevel filtration of a finite 2-D image (H0 and H1).
 
     As :func:`grid_pairs`, without the padded copy of the image: the pixels are sorted by
     (value, index) with a radix sort, and the union-find runs on a padded array of parents.
+
+    With ``norms`` (one ``(min, max, p, low, high)`` tuple or None for H0, and one for
+    H1), the pairs are not returned: the value and the sparse gradient of those
+    ``PersistenceNorm`` terms on ``values`` (the flat image whose sublevel filtration is
+    ``f``, or its negative) are, as ``(value, indices, gradients)`` (see
+    :func:`norm_terms`; used by the STUMP loop, which needs nothing else).
 
     Returns
     -------
@@ -740,6 +839,8 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top):
     low_buf.death = NULL
     top_buf.birth = NULL
     top_buf.death = NULL
+    low_buf.size = top_buf.size = 0
+    low_buf.failed = top_buf.failed = False
     low_pairs = None
     top_pairs = None
     try:
@@ -770,8 +871,9 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top):
                 # sublevel H0; the border never enters
                 memset(c.label, 0xFF, size * sizeof(int32_t))
                 image_union(&c, order, n, False, full, row, <int32_t> w, &low_buf)
-            low_pairs = buffer_to_arrays(&low_buf, 1, unpad2(order[0], row, 1.0 / row,
-                                                             <int32_t> w))
+            if norms is None:
+                low_pairs = buffer_to_arrays(&low_buf, 1, unpad2(order[0], row, 1.0 / row,
+                                                                 <int32_t> w))
         if top:
             buffer_init(&top_buf, n // 16)
             with nogil:
@@ -788,7 +890,10 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top):
                 c.size[0] = <int32_t> size
                 c.birth[0] = -1
                 image_union(&c, order, n, True, not full, row, <int32_t> w, &top_buf)
-            top_pairs = buffer_to_arrays(&top_buf, 0, 0)
+            if norms is None:
+                top_pairs = buffer_to_arrays(&top_buf, 0, 0)
+        if norms is not None:
+            return terms_of_buffers(&low_buf, &top_buf, low, top, norms, values, side)
     finally:
         free(order)
         free(tmp_index)
@@ -800,6 +905,32 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top):
         free(top_buf.birth)
         free(top_buf.death)
     return low_pairs, top_pairs
+
+
+cdef object terms_of_buffers(PairBuffer *low_buf, PairBuffer *top_buf, bint low, bint top,
+                             tuple norms, const double[::1] values, int side):
+    """``(value, indices, gradients)`` of the ``norms`` on the pairs (H0, then H1)."""
+    cdef double total = 0.0
+    cdef Py_ssize_t count = 0, capacity = 0
+    if low_buf.failed or top_buf.failed:
+        raise MemoryError()
+    if values is None:
+        raise ValueError("image_pairs: norms need the values.")
+    if low and norms[0] is not None:
+        capacity += 2 * low_buf.size
+    if top and norms[1] is not None:
+        capacity += 2 * top_buf.size
+    idx = np.empty(capacity, dtype=np.int64)
+    val = np.empty(capacity)
+    cdef int64_t[::1] i_view = idx
+    cdef double[::1] v_view = val
+    if low and norms[0] is not None:
+        count += norm_terms(low_buf, &values[0], norms[0], side, &total, &i_view[count],
+                            &v_view[count])
+    if top and norms[1] is not None:
+        count += norm_terms(top_buf, &values[0], norms[1], side, &total, &i_view[count],
+                            &v_view[count])
+    return total, idx[:count], val[:count]
 
 
 # --------------------------------------------------------------------------- signals

@@ -66,3 +66,13 @@ def test_other_functionals_take_the_diagram_path():
 def test_lean_path_validates_the_functional_once():
     with pytest.raises(ValueError, match="min_persistence"):
         _LossKernel(TopologicalLoss(PersistenceNorm(min_persistence=-1.0)))
+
+
+def test_w1_and_w2_terms_come_from_the_compiled_kernel():
+    # 2-D W1/W2 norms skip the pairs' arrays (their terms are computed in the pairing
+    # kernel, checked against the Diagram path above); other powers stay in numpy
+    for p in (1, 2):
+        loss = TopologicalLoss(PersistenceNorm(p=p), homology_dimensions=(0, 1))
+        assert _LossKernel(loss, ndim=2).norms is not None
+    assert _LossKernel(TopologicalLoss(PersistenceNorm(p=1.5)), ndim=2).norms is None
+    assert _LossKernel(TopologicalLoss(PersistenceNorm(p=1)), ndim=3).norms is None
