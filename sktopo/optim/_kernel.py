@@ -16,8 +16,13 @@ from ..functionals import PersistenceNorm
 from ..functionals._energy import _power_slope
 from ..persistence import _point_cloud as _pc
 from ..persistence import lower_star_persistence
-from ..persistence._cubical import (_MAX_PADDED_SIZE, _check_connectivity,
-                                    _diagram_from_pairs, _pairing, _sublevel_pairs)
+from ..persistence._cubical import (
+    _MAX_PADDED_SIZE,
+    _check_connectivity,
+    _diagram_from_pairs,
+    _pairing,
+    _sublevel_pairs,
+)
 
 __all__ = []
 
