@@ -83,7 +83,7 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
                    gradient="both", fidelity="mse", fidelity_weight=None, solver="stump",
                    block_size=2, measure="simplex", eps=0.0, learning_rate=None,
                    max_iter=200, tol=None, random_state=None, callback=None, verbose=0,
-                   refine_iter=None):
+                   refine_iter=None, prefetch="auto"):
     r"""Change an image so that its persistence diagrams meet a topological goal.
 
     Minimizes, with Adam,
@@ -170,6 +170,9 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
         Final steps of ``"stump"`` taken on the image itself (no pooling, no noise), out
         of ``max_iter``: the pooled approximates do not see the features smaller than a
         block. None means 3/4 of ``max_iter``; 0 smears every step.
+    prefetch : bool or "auto", default="auto"
+        Prepare the next approximate in a worker thread (see
+        :func:`~sktopo.stump_minimize`); the result is the same either way.
 
     Returns
     -------
@@ -224,7 +227,7 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
                           block_size=block_size, measure=measure, eps=eps,
                           learning_rate=learning_rate, max_iter=max_iter, tol=tol,
                           random_state=random_state, callback=callback, verbose=verbose,
-                          refine_iter=refine_iter)
+                          refine_iter=refine_iter, prefetch=prefetch)
 
 
 def _image_seed(base, image):
@@ -465,7 +468,9 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
             fidelity_weight=self.fidelity_weight, solver=self.solver,
             block_size=self.block_size, measure=self.measure, eps=self.eps,
             learning_rate=self.learning_rate, max_iter=self.max_iter, tol=self.tol,
-            verbose=max(0, self.verbose - 1), refine_iter=self.refine_iter)
+            verbose=max(0, self.verbose - 1), refine_iter=self.refine_iter,
+            # images in parallel: no worker thread per image on top
+            prefetch="auto" if self.n_jobs in (None, 1) else False)
         base = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         images = [row.reshape(shape) for row in X2d]
         if self.n_jobs in (None, 1):

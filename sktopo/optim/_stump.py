@@ -270,7 +270,8 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     on fewer coordinates. The block pooling of 2-D images is one compiled pass drawing
     16-bit noise and weights per pixel (see ``sktopo.smear._fused``); the pairing of an
     approximate calls the private cubical kernel on the pooled array, validated once,
-    and a ``PersistenceNorm`` reads its terms straight from the pairs. With the mse
+    and a ``PersistenceNorm`` reads its terms straight from the pairs (W1 and W2 norms
+    of 2-D images inside the compiled kernel, with numpy's arithmetic). With the mse
     fidelity and no penalty, the fidelity, the scatter of the topological gradient and
     the Adam step are one compiled pass over the active set, with the arithmetic of
     ``adam_update`` (the same iterates to the bit).
