@@ -235,3 +235,39 @@ def test_block_offset_validation():
         check_block_offset("shifted", (4, 4))
     with pytest.raises(TypeError, match="block_offset"):
         check_block_offset(1.5, (4, 4))
+
+
+@pytest.mark.skipif(_fused._sampling is None, reason="needs the compiled extension")
+def test_prefetcher_thread_computes_what_the_inline_path_computes():
+    # jobs posted to the worker and waited for at once (so that either thread may run
+    # them), after a pause (the worker sleeps) or back to back: the same words and sums
+    import time
+
+    sampling = _fused._sampling
+    x0 = np.random.default_rng(0).random((20, 18)) * 10
+    act = np.random.default_rng(1).permutation(x0.size)[:40].astype(np.int64)
+    buffers = {}
+    for threaded in (False, True):
+        p = sampling.Prefetcher(x0, threaded)
+        assert p.threaded == threaded
+        out = []
+        try:
+            for job in range(60):
+                words = np.empty(_fused.n_words(x0.size), dtype=np.uint64)
+                oy, ox = job % 3, job % 4
+                shape = (-(-(20 + oy) // 3), -(-(18 + ox) // 4))
+                sums, total = np.empty(shape), np.empty(shape)
+                known, blocks = np.empty(act.size), np.empty(act.size, dtype=np.int32)
+                p.submit(job, words, True, 3, 4, oy, ox, 2.0, 1 + job % 2, sums, total, act,
+                         known, blocks)
+                if job % 20 == 19:
+                    time.sleep(0.005)
+                p.wait()
+                out.append((words, sums, total, known, blocks))
+        finally:
+            p.close()
+        p.close()   # twice is fine
+        buffers[threaded] = out
+    for a, b in zip(buffers[False], buffers[True]):
+        for u, v in zip(a, b):
+            np.testing.assert_array_equal(u, v)
