@@ -164,7 +164,7 @@ class _BlockSampler:
             size = int(np.prod([-(-(n + k - 1) // k)
                                 for n, k in zip(self.image_shape, self.sizes)]))
             self.buffers = [(np.empty(n_words(x.size), dtype=np.uint64), np.empty(size),
-                             np.empty(size), np.empty(x.size),
+                             np.empty(size), np.empty(x.size, dtype=np.float32),
                              np.empty(x.size, dtype=np.int32)) for _ in range(2)]
             self.next = None
             self.prefetcher = _sampling.Prefetcher(self.x0.reshape(self.image_shape),

@@ -249,48 +249,35 @@ def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
 
 
 def finish2d(const double[:, ::1] sums, const double[:, ::1] total, const int64_t[::1] act,
-             const double[::1] x_act, const double[::1] x0_act, const double[::1] known,
+             const double[::1] x_act, const double[::1] x0_act, const float[::1] known,
              const int32_t[::1] blocks, Py_ssize_t W, Py_ssize_t ky, Py_ssize_t kx,
              Py_ssize_t oy, Py_ssize_t ox, int mode, const uint32_t[::1] bits,
              double[:, ::1] pooled):
     """The pooled image of ``x`` from the block sums of ``x0`` (``Prefetcher``): adds
     ``u * (x - x0)`` of the pixels ``act`` (where ``x = x_act``, ``x0 = x0_act``; ``x =
-    x0`` elsewhere) to the sums of their blocks, then divides by ``total``. The first
-    ``len(known)`` pixels of ``act`` have their weights ``u`` in ``known`` and their
-    flat block indices in ``blocks`` (from the job); the others' are computed here. The
-    terms of consecutive pixels in one block are added up first (pixels join the active
-    set block by block), in the order of ``act``."""
+    x0`` elsewhere) to the sums of their blocks, in the order of ``act``, then divides
+    by ``total``. The first ``len(known)`` pixels of ``act`` have their weights ``u`` in
+    ``known`` and their flat block indices in ``blocks`` (from the job); the others' are
+    computed here."""
     cdef Py_ssize_t ny = pooled.shape[0], nx = pooled.shape[1], k, i, r, c, br, bc
-    cdef Py_ssize_t n_known = known.shape[0], b, cur = -1
-    cdef double d, u, acc = 0.0
+    cdef Py_ssize_t n_known = known.shape[0], n_act = act.shape[0]
+    cdef double u
     cdef double *out = &pooled[0, 0]
-    if blocks.shape[0] != n_known or n_known > act.shape[0]:
+    if blocks.shape[0] != n_known or n_known > n_act:
         raise ValueError("finish2d: inconsistent lengths.")
     with nogil:
         for br in range(ny):
             for bc in range(nx):
                 pooled[br, bc] = sums[br, bc]
-        for k in range(act.shape[0]):
-            d = x_act[k] - x0_act[k]
-            if d == 0:
-                continue
-            if k < n_known:
-                b = blocks[k]
-                u = 1.0 if mode == 0 else known[k]
-            else:
-                i = act[k]
-                r = i // W
-                c = i - r * W
-                b = ((r + oy) // ky) * nx + (c + ox) // kx
-                u = 1.0 if mode == 0 else sktopo_weight(bits[i], mode)
-            if b != cur:
-                if cur >= 0:
-                    out[cur] += acc
-                cur = b
-                acc = 0.0
-            acc += u * d
-        if cur >= 0:
-            out[cur] += acc
+        # the pixels of the job: no branch (a pixel that did not move adds 0)
+        for k in range(n_known):
+            out[blocks[k]] += known[k] * (x_act[k] - x0_act[k])
+        for k in range(n_known, n_act):
+            i = act[k]
+            r = i // W
+            c = i - r * W
+            u = 1.0 if mode == 0 else sktopo_weight(bits[i], mode)
+            out[((r + oy) // ky) * nx + (c + ox) // kx] += u * (x_act[k] - x0_act[k])
         for br in range(ny):
             for bc in range(nx):
                 pooled[br, bc] /= total[br, bc]
@@ -371,7 +358,7 @@ cdef class Prefetcher:
     cdef double[:, ::1] out
     cdef double[:, ::1] total
     cdef const int64_t[::1] act
-    cdef double[::1] known
+    cdef float[::1] known
     cdef int32_t[::1] blocks
     cdef double *row_t
     cdef uint64_t seed
@@ -442,8 +429,8 @@ cdef class Prefetcher:
             r = i // W
             self.blocks[k] = <int32_t> (((r + self.oy) // self.ky) * nx
                                         + (i - r * W + self.ox) // self.kx)
-            if self.mode != 0:
-                self.known[k] = sktopo_weight(bits[i], self.mode)
+            # (float: the weights are float32 numbers, see sktopo_weight)
+            self.known[k] = 1.0 if self.mode == 0 else sktopo_weight(bits[i], self.mode)
 
     cdef void _signal(self) noexcept nogil:
         """Wake the worker up if it sleeps (or is about to)."""
@@ -453,7 +440,7 @@ cdef class Prefetcher:
     def submit(self, uint64_t seed, uint64_t[::1] words, bint sums, Py_ssize_t ky,
                Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox, double eps, int mode,
                double[:, ::1] out, double[:, ::1] total, const int64_t[::1] act,
-               double[::1] known, int32_t[::1] blocks):
+               float[::1] known, int32_t[::1] blocks):
         """Post a job; ``known[k]`` and ``blocks[k]`` get the weight and the flat block
         index of pixel ``act[k]`` (``act`` is not copied: the caller leaves it alone
         until ``wait`` returns)."""

@@ -257,7 +257,8 @@ def test_prefetcher_thread_computes_what_the_inline_path_computes():
                 oy, ox = job % 3, job % 4
                 shape = (-(-(20 + oy) // 3), -(-(18 + ox) // 4))
                 sums, total = np.empty(shape), np.empty(shape)
-                known, blocks = np.empty(act.size), np.empty(act.size, dtype=np.int32)
+                known = np.empty(act.size, dtype=np.float32)
+                blocks = np.empty(act.size, dtype=np.int32)
                 p.submit(job, words, True, 3, 4, oy, ox, 2.0, 1 + job % 2, sums, total, act,
                          known, blocks)
                 if job % 20 == 19:
