@@ -110,8 +110,8 @@ class _Progress:
 def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                    measure="simplex", simplex_sampling="normalized_uniform", eps=0.0,
                    block_offset="random", labels=None, subsample=1.0, n_samples=1,
-                   combine="mean", n_jobs=None, prefetch="auto", penalty=None, penalty_weight=1.0,
-                   learning_rate=0.05, beta1=0.9, beta2=0.999, adam_eps=1e-8,
+                   combine="mean", n_jobs=None, prefetch="auto", penalty=None,
+                   penalty_weight=1.0, learning_rate=0.05, beta1=0.9, beta2=0.999, adam_eps=1e-8,
                    max_iter=1000, tol=None, n_iter_no_change=100, random_state=None,
                    callback=None, verbose=0, refine_iter=0):
     r"""Minimize a smeared topological loss plus a fidelity term with Adam (STUMP).
@@ -333,7 +333,7 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     check_scalar(penalty_weight, "penalty_weight", low=0)
     if n_jobs is not None and not isinstance(n_jobs, (Integral, np.integer)):
         raise TypeError(f"The 'n_jobs' parameter must be an int or None, got {n_jobs!r}.")
-    if prefetch == "auto":
+    if isinstance(prefetch, str) and prefetch == "auto":
         prefetch = _n_cpus() >= 2
     elif not isinstance(prefetch, (bool, np.bool_)):
         raise ValueError(f"The 'prefetch' parameter must be a bool or 'auto', got "
@@ -371,12 +371,12 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     converged, stopped, message = False, False, ""
     min_norm = None
     it = 0
-    start = time.perf_counter()
     n_draws = n_samples
     if isinstance(sampler, _BlockSampler):
         sampler.start(x, n_samples, prefetch=bool(prefetch))
     else:
         sampler.start(x, n_samples)
+    start = time.perf_counter()
     try:
         for it in range(1, max_iter + 1):
             if it == max_iter - refine_iter + 1:

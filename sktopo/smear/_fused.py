@@ -19,7 +19,14 @@ few passes over the input as possible:
 
 A sampler is used as ``start(x, n_slots)``, then per step ``sample(rng, slot)`` ->
 ``(values, ctx)``, ``pullback(idx, vals, ctx)`` -> ``(flat_idx, flat_vals)`` and
-``update(flat_idx, new_x)`` after the optimizer moved the iterate there.
+``update(moved, new_x, start_x)`` after the optimizer moved the iterate: the pixels that
+ever moved, in the order they first moved, their values and their values in ``x0``.
+
+With one approximate per step, the 2-D block pooling is incremental: the random bits of
+the next approximate and the block sums of ``x0 + h`` with them do not depend on ``x``, so
+a job computes them ahead (in a worker thread, ``start(..., prefetch=True)``, or inline:
+the same numbers), and the step adds ``u * (x - x0)`` over the moved pixels (see
+``_BlockSampler._sample_incremental`` and ``sktopo.smear._sampling.Prefetcher``).
 """
 
 from numbers import Integral
@@ -158,9 +165,10 @@ class _BlockSampler:
             self.x0 = x.copy()
             self.act = np.empty(0, dtype=np.int64)
             self.x_act, self.x0_act = np.empty(0), np.empty(0)
-            # two sets of buffers (bits, block sums, weight totals): the job of the next
-            # approximate fills one while the current approximate uses the other; the
-            # sums hold the largest pooled shape, over the offsets
+            # two sets of buffers (bits, block sums, weight totals, then the weights and
+            # blocks of the moved pixels): the job of the next approximate fills one while
+            # the current approximate uses the other; the sums hold the largest pooled
+            # shape, over the offsets
             size = int(np.prod([-(-(n + k - 1) // k)
                                 for n, k in zip(self.image_shape, self.sizes)]))
             self.buffers = [(np.empty(n_words(x.size), dtype=np.uint64), np.empty(size),
@@ -333,7 +341,8 @@ class _BlockSampler:
         # next job was posted are gathered by the job), ``new`` their values and
         # ``start`` their values in x0 (default gathered from it)
         if self.incremental:
-            self.act, self.x_act = idx, new
+            self.act = idx if idx.dtype == np.int64 else idx.astype(np.int64)
+            self.x_act = new
             self.x0_act = self.x0[idx] if start is None else start
 
 

@@ -337,10 +337,10 @@ cdef class Prefetcher:
 
     ``submit`` posts a job: fill ``words`` from ``seed``, then, when ``sums`` is True,
     the block sums of ``x0 + h`` and the weight totals (``pool_rows`` with ``divide``
-    False) into ``out`` and ``total``, and the weights of the pixels ``act`` into
-    ``known``. ``wait`` returns when it is done: if the worker
-    has not claimed the job yet (its CPU is busy, or it is still waking up), the caller
-    runs it inline instead of waiting. Jobs strictly alternate with waits. The worker
+    False) into ``out`` and ``total``, and the weights and flat block indices of the
+    pixels ``act`` into ``known`` and ``blocks`` (for ``finish2d``). ``wait`` returns when
+    it is done: if the worker has not claimed the job yet (its CPU is busy, or it is
+    still waking up), the caller runs it inline instead of waiting. Jobs strictly alternate with waits. The worker
     runs without the GIL and claims a job with a compare-and-swap on ``state``. Between
     jobs it polls for about a millisecond (as OpenMP threads do: a sleeping virtual CPU
     can take longer to wake up than a whole step), then sleeps on a ``PyThread`` lock,
