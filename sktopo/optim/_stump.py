@@ -262,7 +262,11 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     current one is paired, and corrected by ``u * (x - x0)`` over the moved pixels when
     it is used (pooled directly from ``x`` once more than a quarter of the pixels moved).
     The worker is a thread running compiled code without the GIL, so it runs on a second
-    core; without one it computes the same numbers inline.
+    core; without one it computes the same numbers inline. Between jobs it polls for
+    about a millisecond before it sleeps (a sleeping virtual CPU may take longer to wake
+    up than a step), so a run keeps a second core busy. When the steps keep waiting for
+    it (its core is taken by other work: blobs, about 0.3 ms per step), the jobs run
+    inline for 5000 steps before a new worker is tried.
 
     Exactness and speed: pixels whose gradient has always been 0 have zero Adam moments
     and stay at ``x0`` (also a zero fidelity gradient), so Adam runs on the compact set of

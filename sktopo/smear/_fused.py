@@ -29,6 +29,7 @@ the same numbers), and the step adds ``u * (x - x0)`` over the moved pixels (see
 ``_BlockSampler._sample_incremental`` and ``sktopo.smear._sampling.Prefetcher``).
 """
 
+import time
 from numbers import Integral
 
 import numpy as np
@@ -44,6 +45,12 @@ except ImportError:  # pragma: no cover - the extension is built by pip install
 __all__ = []
 
 _MODES = {"center": 0, "normalized_uniform": 1, "dirichlet": 2}
+# the longest average wait (seconds, over about 64 steps) for the prefetch worker before
+# the jobs run inline for _RETRY steps: a worker that waits for a shared CPU slows the step
+# down (blobs: 2-10 us on average with a free core, with bursts to 50-60 us; about 300 us
+# with the other core taken by another process)
+_MAX_WAIT = 200e-6
+_RETRY = 5000
 
 
 def random_bits(seed, n, out=None):
@@ -175,8 +182,10 @@ class _BlockSampler:
                              np.empty(size), np.empty(x.size, dtype=np.float32),
                              np.empty(x.size, dtype=np.int32)) for _ in range(2)]
             self.next = None
-            self.prefetcher = _sampling.Prefetcher(self.x0.reshape(self.image_shape),
-                                                   bool(prefetch))
+            self.waited = 0.0           # moving average of the waits for the worker
+            self.retry = 0              # steps before a new worker is tried
+            self.prefetcher_x0 = self.x0.reshape(self.image_shape)
+            self.prefetcher = _sampling.Prefetcher(self.prefetcher_x0, bool(prefetch))
         elif self.compiled:
             self.words = [np.empty(n_words(x.size), dtype=np.uint64) for _ in range(n_slots)]
 
@@ -220,7 +229,23 @@ class _BlockSampler:
         more than a quarter of the pixels moved, the pooling of ``x`` with the job's
         bits. The same arithmetic with or without the worker."""
         offset, (ny, nx), k, n_known = self.next
-        self.prefetcher.wait()
+        if self.prefetcher.threaded:
+            start = time.perf_counter()
+            self.prefetcher.wait()
+            # a worker that keeps the step waiting (its CPU is taken by other work) is
+            # stopped: the jobs run inline (the same numbers), and a new worker is tried
+            # _RETRY steps later
+            self.waited += (time.perf_counter() - start - self.waited) / 64
+            if self.waited > _MAX_WAIT:
+                self.prefetcher.close()
+                self.retry = _RETRY
+        else:
+            self.prefetcher.wait()
+            if self.retry:
+                self.retry -= 1
+                if not self.retry:
+                    self.prefetcher = _sampling.Prefetcher(self.prefetcher_x0, True)
+                    self.waited = 0.0
         words, sums, total, known, blocks = self.buffers[k]
         bits = words.view(np.uint32)
         total = _head(total, ny, nx)

@@ -468,13 +468,14 @@ cdef class Prefetcher:
             sktopo_store(&self.state, IDLE)
 
     def close(self):
-        """Wait for the job in flight, then stop the worker."""
+        """Wait for the job in flight, then stop the worker; the next jobs run inline."""
         self.wait()
         if self.thread is not None:
             sktopo_store(&self.stop, 1)
             self._signal()
             self.thread.join()
             self.thread = None
+        self.threaded = False
 
 
 def pullback2d(const int64_t[::1] blocks, const double[::1] vals, Py_ssize_t H,

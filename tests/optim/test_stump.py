@@ -220,6 +220,24 @@ def test_prefetch_gives_the_same_run():
     assert inline.loss_curve[-20:].mean() < inline.loss_curve[:20].mean()
 
 
+def test_a_worker_that_keeps_the_step_waiting_is_dropped(monkeypatch):
+    # (any wait counts as too long here): the worker stops after the first step and the
+    # jobs run inline, with the same numbers
+    import threading
+
+    from sktopo.smear import _fused
+
+    monkeypatch.setattr(_fused, "_MAX_WAIT", -1.0)
+    x0 = np.random.default_rng(5).random((24, 20)) * 10
+    kw = dict(block_size=3, eps=1.0, max_iter=30, learning_rate=0.1, random_state=0)
+    alive = []
+    dropped = stump_minimize(_loss(), x0, prefetch=True, callback=lambda res: alive.append(
+        any(t.name == "sktopo-prefetch" for t in threading.enumerate())), **kw)
+    assert alive[0] is False and not any(alive)
+    inline = stump_minimize(_loss(), x0, prefetch=False, **kw)
+    np.testing.assert_array_equal(dropped.x, inline.x)
+
+
 def test_prefetch_worker_stops_with_the_run():
     import threading
 
