@@ -112,11 +112,27 @@ def mse_adam_step(double[::1] x, const Py_ssize_t[::1] act, double[::1] x_act,
     if n == 0:
         return total
     with nogil:
-        for j in range(n_pulled):              # np.bincount: in order, from 0.0
-            bins[pos[pidx[j]]] += pval[j]
-        total = sktopo_adam_dense(n, &x_act[0], &x0_act[0], &m[0], &v[0], &bins[0],
-                                  fid_scale, topo_scale, beta1, one_beta1, beta2, one_beta2,
-                                  inv_sqrt_bc2, eps, step)
-        for i in range(n):
-            x[act[i]] = x_act[i]
+        total = adam_active(&x[0], &act[0], n, &x_act[0], &x0_act[0], &m[0], &v[0],
+                            &bins[0], &pos[0], &pidx[0] if n_pulled else NULL,
+                            &pval[0] if n_pulled else NULL, n_pulled, fid_scale,
+                            topo_scale, beta1, one_beta1, beta2, one_beta2, inv_sqrt_bc2,
+                            eps, step)
+    return total
+
+
+cdef double adam_active(double *x, const Py_ssize_t *act, Py_ssize_t n, double *x_act,
+                        const double *x0_act, double *m, double *v, double *bins,
+                        const Py_ssize_t *pos, const Py_ssize_t *pidx, const double *pval,
+                        Py_ssize_t n_pulled, double fid_scale, double topo_scale,
+                        double beta1, double one_beta1, double beta2, double one_beta2,
+                        double inv_sqrt_bc2, double eps, double step) noexcept nogil:
+    """The pass of :func:`mse_adam_step` on ``n > 0`` active coordinates (unchecked)."""
+    cdef Py_ssize_t i, j
+    cdef double total
+    for j in range(n_pulled):              # np.bincount: in order, from 0.0
+        bins[pos[pidx[j]]] += pval[j]
+    total = sktopo_adam_dense(n, x_act, x0_act, m, v, bins, fid_scale, topo_scale, beta1,
+                              one_beta1, beta2, one_beta2, inv_sqrt_bc2, eps, step)
+    for i in range(n):
+        x[act[i]] = x_act[i]
     return total

@@ -19,6 +19,7 @@ from ..smear._points import _n_keep
 from ..smear._pooling import MEASURES, SIMPLEX_SAMPLINGS, check_block_size
 from ..smear._random import as_generator
 from ..utils._validation import check_option, check_scalar, check_values
+from . import _adam
 from ._adam import _mse_adam_step, adam_update
 from ._kernel import _LossKernel
 from ._min_norm import min_norm_combination
@@ -376,8 +377,14 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     min_norm = None
     it = 0
     n_draws = n_samples
+    engine = None
     if isinstance(sampler, _BlockSampler):
-        sampler.start(x, n_samples, prefetch=bool(prefetch))
+        if fused and n_samples == 1 and max_iter > refine_iter and _adam._adam_step:
+            # the whole step in one compiled call (the same numbers, see Notes)
+            engine = sampler.step_engine(x, kernel, alpha, learning_rate, beta1, beta2,
+                                         adam_eps, prefetch)
+        if engine is None:
+            sampler.start(x, n_samples, prefetch=bool(prefetch))
     else:
         sampler.start(x, n_samples)
     start = time.perf_counter()
@@ -386,67 +393,77 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
             if it == max_iter - refine_iter + 1:
                 # refining steps: the approximate is x itself (see Notes)
                 _close(sampler)
+                if engine is not None:
+                    act, x_act, x0_act, m_act, v_act = engine.state()
+                    pos[act] = np.arange(act.size)
+                    engine.close()
+                    engine = None
                 sampler, kernel, n_draws = _IdentitySampler(0.0, x0.shape), fine_kernel, 1
                 sampler.start(x)
-            if n_draws == 1:
-                values, ctx = sampler.sample(rng)
-                topo, bidx, bval = kernel(values)
-                pulled = [sampler.pullback(bidx, bval, ctx)]
+            if engine is not None:
+                if engine.raw_left < 4:
+                    engine.feed(rng.bit_generator.random_raw(512))
+                value = engine.step(it)
             else:
-                draws = [sampler.sample(rng, s) for s in range(n_samples)]
-                if pool is not None:
-                    outs = list(pool.map(kernel, [v for v, _ in draws]))
+                if n_draws == 1:
+                    values, ctx = sampler.sample(rng)
+                    topo, bidx, bval = kernel(values)
+                    pulled = [sampler.pullback(bidx, bval, ctx)]
                 else:
-                    outs = [kernel(v) for v, _ in draws]
-                topo = sum(o[0] for o in outs) / n_samples
-                pulled = [sampler.pullback(o[1], o[2], d[1]) for o, d in zip(outs, draws)]
-            # coordinates receiving a gradient for the first time join the active set
-            all_idx = pulled[0][0] if n_draws == 1 else np.concatenate([p[0] for p in pulled])
-            if penalty is not None:
-                # the penalty's gradient is dense: its nonzero coordinates join as well
-                pen, pen_grad = penalty.value_and_grad(x.reshape(x0.shape))
-                pen_grad = np.ravel(pen_grad)
-                all_idx = np.concatenate([all_idx, np.flatnonzero(pen_grad)])
-            new = all_idx[pos[all_idx] < 0]
-            if new.size:
-                new = np.unique(new)
-                pos[new] = np.arange(act.size, act.size + new.size)
-                act = np.concatenate([act, new])
-                x_act = np.concatenate([x_act, x[new]])
-                x0_act = np.concatenate([x0_act, x0_flat[new]])
-                m_act = np.concatenate([m_act, np.zeros(new.size)])
-                v_act = np.concatenate([v_act, np.zeros(new.size)])
-            if fused and n_draws == 1:
-                # the fidelity, the scatter of the topological gradient, Adam and
-                # x[act] = x_act in one pass: the arithmetic of the branch below
-                pidx, pval = pulled[0]
-                fid = _mse_adam_step(x, act, x_act, x0_act, m_act, v_act, bins, pos, pidx,
-                                     pval, n_total, 1.0 - alpha, alpha, it, learning_rate,
-                                     beta1, beta2, adam_eps)
-                value = alpha * topo + (1.0 - alpha) * fid
-            else:
-                fid, grad = _fidelity(fidelity, x_act, x0_act, n_total, 1.0 - alpha)
+                    draws = [sampler.sample(rng, s) for s in range(n_samples)]
+                    if pool is not None:
+                        outs = list(pool.map(kernel, [v for v, _ in draws]))
+                    else:
+                        outs = [kernel(v) for v, _ in draws]
+                    topo = sum(o[0] for o in outs) / n_samples
+                    pulled = [sampler.pullback(o[1], o[2], d[1]) for o, d in zip(outs, draws)]
+                # coordinates receiving a gradient for the first time join the active set
+                all_idx = pulled[0][0] if n_draws == 1 else np.concatenate([p[0] for p in pulled])
                 if penalty is not None:
-                    grad += pen_grad[act] * penalty_weight
-                if combine == "mean" or n_draws == 1:
-                    for pidx, pval in pulled:
-                        grad += np.bincount(pos[pidx], pval, minlength=act.size) * (
-                            alpha / n_draws)
+                    # the penalty's gradient is dense: its nonzero coordinates join as well
+                    pen, pen_grad = penalty.value_and_grad(x.reshape(x0.shape))
+                    pen_grad = np.ravel(pen_grad)
+                    all_idx = np.concatenate([all_idx, np.flatnonzero(pen_grad)])
+                new = all_idx[pos[all_idx] < 0]
+                if new.size:
+                    new = np.unique(new)
+                    pos[new] = np.arange(act.size, act.size + new.size)
+                    act = np.concatenate([act, new])
+                    x_act = np.concatenate([x_act, x[new]])
+                    x0_act = np.concatenate([x0_act, x0_flat[new]])
+                    m_act = np.concatenate([m_act, np.zeros(new.size)])
+                    v_act = np.concatenate([v_act, np.zeros(new.size)])
+                if fused and n_draws == 1:
+                    # the fidelity, the scatter of the topological gradient, Adam and
+                    # x[act] = x_act in one pass: the arithmetic of the branch below
+                    pidx, pval = pulled[0]
+                    fid = _mse_adam_step(x, act, x_act, x0_act, m_act, v_act, bins, pos, pidx,
+                                         pval, n_total, 1.0 - alpha, alpha, it, learning_rate,
+                                         beta1, beta2, adam_eps)
+                    value = alpha * topo + (1.0 - alpha) * fid
                 else:
-                    G = np.empty((n_samples, act.size))
-                    for i, (pidx, pval) in enumerate(pulled):
-                        G[i] = np.bincount(pos[pidx], pval, minlength=act.size) * alpha
-                    G += grad
-                    c, sq_norm = min_norm_combination(G @ G.T)
-                    grad = c @ G
-                    min_norm = float(np.sqrt(sq_norm))
-                value = alpha * topo + (1.0 - alpha) * fid
-                if penalty is not None:
-                    value += penalty_weight * float(pen)
-                adam_update(x_act, grad, m_act, v_act, it, learning_rate, beta1, beta2,
-                            adam_eps)
-                x[act] = x_act
-            sampler.update(act, x_act, x0_act)
+                    fid, grad = _fidelity(fidelity, x_act, x0_act, n_total, 1.0 - alpha)
+                    if penalty is not None:
+                        grad += pen_grad[act] * penalty_weight
+                    if combine == "mean" or n_draws == 1:
+                        for pidx, pval in pulled:
+                            grad += np.bincount(pos[pidx], pval, minlength=act.size) * (
+                                alpha / n_draws)
+                    else:
+                        G = np.empty((n_samples, act.size))
+                        for i, (pidx, pval) in enumerate(pulled):
+                            G[i] = np.bincount(pos[pidx], pval, minlength=act.size) * alpha
+                        G += grad
+                        c, sq_norm = min_norm_combination(G @ G.T)
+                        grad = c @ G
+                        min_norm = float(np.sqrt(sq_norm))
+                    value = alpha * topo + (1.0 - alpha) * fid
+                    if penalty is not None:
+                        value += penalty_weight * float(pen)
+                    adam_update(x_act, grad, m_act, v_act, it, learning_rate, beta1, beta2,
+                                adam_eps)
+                    x[act] = x_act
+                sampler.update(act, x_act, x0_act)
             loss_curve[it - 1] = value
             step_times[it - 1] = time.perf_counter() - start
             if progress is not None:
@@ -473,6 +490,8 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                 break
     finally:
         _close(sampler)
+        if engine is not None:
+            engine.close()
         if pool is not None:
             pool.shutdown()
     if progress is not None:

@@ -39,14 +39,6 @@ cdef extern from *:
     void sktopo_prefetch(const void *address) noexcept nogil
 
 
-cdef struct PairBuffer:
-    int64_t *birth
-    int64_t *death
-    Py_ssize_t size
-    Py_ssize_t capacity
-    bint failed
-
-
 cdef int buffer_init(PairBuffer *buf, Py_ssize_t capacity) except -1:
     buf.size = 0
     buf.failed = False
@@ -738,9 +730,8 @@ cdef extern from *:
     double sktopo_pairwise_sum(const double *a, Py_ssize_t n) noexcept nogil
 
 
-cdef inline bint norm_term(const double *values, int64_t bi, int64_t di, double min_p,
-                           double max_p, double p, double low, double high, double *term,
-                           double *slope) noexcept nogil:
+cdef inline bint norm_term(const double *values, int64_t bi, int64_t di,
+                           const NormParams *q, double *term, double *slope) noexcept nogil:
     """Whether the pair is in the region; its term ``|d - b|^p`` and slope (in ``d``),
     for ``p`` 1 or 2 (other powers: numpy's ``**`` may differ from ``pow`` in the last
     bit, so they stay in numpy)."""
@@ -750,9 +741,9 @@ cdef inline bint norm_term(const double *values, int64_t bi, int64_t di, double 
     b = values[bi]
     diff = values[di] - b
     length = fabs(diff)
-    if not (length > min_p and length <= max_p and b >= low and b <= high):
+    if not (length > q.min_p and length <= q.max_p and b >= q.low and b <= q.high):
         return False
-    if p == 1.0:
+    if q.p == 1.0:
         term[0] = length
         slope[0] = 1.0 if diff > 0 else -1.0
     else:
@@ -761,43 +752,159 @@ cdef inline bint norm_term(const double *values, int64_t bi, int64_t di, double 
     return True
 
 
-cdef Py_ssize_t norm_terms(const PairBuffer *buf, const double *values, tuple params,
-                           int side, double *total, int64_t *idx,
-                           double *val) except -1:
+cdef Py_ssize_t norm_terms(const PairBuffer *buf, const double *values, const NormParams *q,
+                           int side, double *total, double *terms, int64_t *idx,
+                           double *val) noexcept nogil:
     """The terms of a ``PersistenceNorm`` on the pairs of ``buf`` (C-order flat indices
     into ``values``), as ``sktopo.optim._kernel._norm_terms`` computes them: the points
-    of lifetime ``|d - b|`` in ``(min, max]`` and birth in ``[low, high]`` (``params``),
+    of lifetime ``|d - b|`` in ``(min, max]`` and birth in ``[low, high]`` (``q``),
     value ``|d - b|^p`` and slope ``d|d - b|^p / dd`` (its opposite for the birth),
     ``p`` 1 or 2.
     Adds the sum of the values to ``total`` (numpy's pairwise sum, in pair order, as
     ``np.add.reduce``), writes the births' indices and gradients then the deaths'
-    (``side``: 0 both, 1 births, 2 deaths) and returns how many."""
-    cdef double min_p = params[0], max_p = params[1], p = params[2]
-    cdef double low = params[3], high = params[4], term, slope
+    (``side``: 0 both, 1 births, 2 deaths) and returns how many. ``terms``: scratch of
+    ``buf.size`` doubles; ``idx`` and ``val``: room for ``2 * buf.size``."""
+    cdef double term, slope
     cdef Py_ssize_t i, k = 0, n_sel = 0
-    cdef double *terms = <double *> malloc((buf.size + 1) * sizeof(double))
-    if terms == NULL:
-        raise MemoryError()
-    with nogil:
+    for i in range(buf.size):
+        if norm_term(values, buf.birth[i], buf.death[i], q, &term, &slope):
+            terms[n_sel] = term
+            n_sel += 1
+            if side != 2 and slope != 0:      # (zero gradients are left out)
+                idx[k] = buf.birth[i]
+                val[k] = -slope
+                k += 1
+    if side != 1:
         for i in range(buf.size):
-            if norm_term(values, buf.birth[i], buf.death[i], min_p, max_p, p, low, high,
-                         &term, &slope):
-                terms[n_sel] = term
-                n_sel += 1
-                if side != 2 and slope != 0:      # (zero gradients are left out)
-                    idx[k] = buf.birth[i]
-                    val[k] = -slope
-                    k += 1
-        if side != 1:
-            for i in range(buf.size):
-                if norm_term(values, buf.birth[i], buf.death[i], min_p, max_p, p, low,
-                             high, &term, &slope) and slope != 0:
-                    idx[k] = buf.death[i]
-                    val[k] = slope
-                    k += 1
-        total[0] += sktopo_pairwise_sum(terms, n_sel)
-    free(terms)
+            if norm_term(values, buf.birth[i], buf.death[i], q, &term, &slope) and slope != 0:
+                idx[k] = buf.death[i]
+                val[k] = slope
+                k += 1
+    total[0] += sktopo_pairwise_sum(terms, n_sel)
     return k
+
+
+cdef void workspace_free(ImageWorkspace *ws) noexcept nogil:
+    """Free the buffers of ``ws`` (and zero it: it can be used again)."""
+    free(ws.order)
+    free(ws.tmp_index)
+    free(ws.key)
+    free(ws.tmp_key)
+    free(ws.cells)
+    free(ws.terms)
+    free(ws.idx)
+    free(ws.val)
+    free(ws.low_buf.birth)
+    free(ws.low_buf.death)
+    free(ws.top_buf.birth)
+    free(ws.top_buf.death)
+    memset(ws, 0, sizeof(ImageWorkspace))
+
+
+cdef void *grow(void *p, Py_ssize_t n, size_t item, bint *failed) noexcept nogil:
+    """``p`` reallocated to ``n`` items (freed and NULL, with ``failed`` set, when out of
+    memory)."""
+    cdef void *q = realloc(p, (n if n > 0 else 1) * item)
+    if q == NULL:
+        free(p)
+        failed[0] = True
+    return q
+
+
+cdef int buffer_reserve(PairBuffer *buf, Py_ssize_t capacity) noexcept nogil:
+    """Empty ``buf``, with room for at least ``capacity`` pairs; -1 when out of memory."""
+    cdef bint failed = False
+    buf.size = 0
+    buf.failed = False
+    if buf.capacity < capacity or buf.birth == NULL:
+        buf.capacity = capacity if capacity > 16 else 16
+        buf.birth = <int64_t *> grow(buf.birth, buf.capacity, sizeof(int64_t), &failed)
+        buf.death = <int64_t *> grow(buf.death, buf.capacity, sizeof(int64_t), &failed)
+    return -1 if failed else 0
+
+
+cdef Py_ssize_t image_terms(ImageWorkspace *ws, const double *f, Py_ssize_t h,
+                            Py_ssize_t w, bint full, const NormParams *norms,
+                            const double *values, int side, double *value) noexcept nogil:
+    """The ``PersistenceNorm`` terms of ``norms[0]`` (H0) and ``norms[1]`` (H1) on the
+    sublevel filtration of the finite C-contiguous ``(h, w)`` image ``f``, read from the
+    pairs (see :func:`image_pairs`): ``value`` gets their total, ``ws.idx`` and
+    ``ws.val`` the sparse gradient on ``values`` (H0 births, H0 deaths, then H1), and the
+    count is returned (-1 when out of memory). The buffers of ``ws`` are reused (and
+    grown) from call to call. ``values`` is ``f`` or its negative (a superlevel
+    filtration)."""
+    cdef Py_ssize_t n = h * w, size = (h + 2) * (w + 2), k, r, count = 0, pairs
+    cdef int32_t row = <int32_t> (w + 2)
+    cdef bint failed = False
+    cdef Labels c
+    value[0] = 0.0
+    if ws.pixels < n:
+        ws.order = <int32_t *> grow(ws.order, n, sizeof(int32_t), &failed)
+        ws.tmp_index = <int32_t *> grow(ws.tmp_index, n, sizeof(int32_t), &failed)
+        ws.key = <uint32_t *> grow(ws.key, n, sizeof(uint32_t), &failed)
+        ws.tmp_key = <uint32_t *> grow(ws.tmp_key, n, sizeof(uint32_t), &failed)
+        ws.pixels = 0 if failed else n
+    if ws.padded < size and not failed:
+        ws.cells = <int32_t *> grow(ws.cells, 5 * size, sizeof(int32_t), &failed)
+        ws.padded = 0 if failed else size
+    if failed or sort_pixels(f, h, w, ws.order, ws.tmp_index, ws.key, ws.tmp_key) < 0:
+        workspace_free(ws)
+        return -1
+    c.label = ws.cells
+    c.next = ws.cells + size
+    c.head = ws.cells + 2 * size
+    c.size = ws.cells + 3 * size
+    c.birth = ws.cells + 4 * size
+    if buffer_reserve(&ws.low_buf, n // 16) < 0 or buffer_reserve(&ws.top_buf, n // 16) < 0:
+        workspace_free(ws)
+        return -1
+    if norms[0].on:
+        # sublevel H0; the border never enters
+        memset(c.label, 0xFF, size * sizeof(int32_t))
+        image_union(&c, ws.order, n, False, full, row, <int32_t> w, &ws.low_buf)
+    if norms[1].on:
+        # superlevel H0 of the dual connectivity: the border is one class (named by cell
+        # 0, with no member list), older and larger than every other
+        memset(c.label, 0xFF, size * sizeof(int32_t))
+        for k in range(row):
+            c.label[k] = 0
+            c.label[size - row + k] = 0
+        for r in range(1, h + 1):
+            c.label[r * row] = 0
+            c.label[r * row + row - 1] = 0
+        c.head[0] = -1
+        c.size[0] = <int32_t> size
+        c.birth[0] = -1
+        image_union(&c, ws.order, n, True, not full, row, <int32_t> w, &ws.top_buf)
+    if ws.low_buf.failed or ws.top_buf.failed:
+        workspace_free(ws)
+        return -1
+    pairs = ws.low_buf.size + ws.top_buf.size
+    if ws.out_capacity < 2 * pairs + 1:
+        ws.out_capacity = 2 * pairs + 1
+        ws.idx = <int64_t *> grow(ws.idx, ws.out_capacity, sizeof(int64_t), &failed)
+        ws.val = <double *> grow(ws.val, ws.out_capacity, sizeof(double), &failed)
+        ws.terms = <double *> grow(ws.terms, ws.out_capacity, sizeof(double), &failed)
+        if failed:
+            workspace_free(ws)
+            return -1
+    if norms[0].on:
+        count += norm_terms(&ws.low_buf, values, &norms[0], side, value, ws.terms,
+                            ws.idx + count, ws.val + count)
+    if norms[1].on:
+        count += norm_terms(&ws.top_buf, values, &norms[1], side, value, ws.terms,
+                            ws.idx + count, ws.val + count)
+    return count
+
+
+cdef int norm_params(object params, NormParams *q) except -1:
+    """``q`` from a ``(min, max, p, low, high)`` tuple (None: no term)."""
+    q.on = params is not None
+    if q.on:
+        q.min_p, q.max_p, q.p, q.low, q.high = params
+        if q.p != 1.0 and q.p != 2.0:
+            raise ValueError("image_pairs: norms need p 1 or 2.")
+    return 0
 
 
 def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple norms=None,
@@ -811,7 +918,7 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
     H1), the pairs are not returned: the value and the sparse gradient of those
     ``PersistenceNorm`` terms on ``values`` (the flat image whose sublevel filtration is
     ``f``, or its negative) are, as ``(value, indices, gradients)`` (see
-    :func:`norm_terms`; used by the STUMP loop, which needs nothing else).
+    :func:`image_terms`; used by the STUMP loop, which needs nothing else).
 
     Returns
     -------
@@ -820,12 +927,38 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         first H0 pair).
     """
     cdef Py_ssize_t h = f.shape[0], w = f.shape[1], n = h * w
-    cdef Py_ssize_t size = (h + 2) * (w + 2), k, r
+    cdef Py_ssize_t size = (h + 2) * (w + 2), k, r, count
     cdef int32_t row = <int32_t> (w + 2)
+    cdef NormParams q[2]
+    cdef ImageWorkspace ws
+    cdef double total
+    cdef int64_t[::1] i_view
+    cdef double[::1] v_view
     if size >= 2 ** 31 - 8:
         raise ValueError("image_pairs supports images of less than 2**31 padded pixels.")
     if n == 0:
         raise ValueError("image_pairs needs at least one pixel.")
+    if norms is not None:
+        if values is None or values.shape[0] != n:
+            raise ValueError("image_pairs: norms need the values, one per pixel.")
+        norm_params(norms[0] if low else None, &q[0])
+        norm_params(norms[1] if top else None, &q[1])
+        memset(&ws, 0, sizeof(ws))
+        with nogil:
+            count = image_terms(&ws, &f[0, 0], h, w, full, q, &values[0], side, &total)
+        if count < 0:
+            raise MemoryError()
+        try:
+            idx = np.empty(count, dtype=np.int64)
+            val = np.empty(count)
+            if count:
+                i_view = idx
+                v_view = val
+                memcpy(&i_view[0], ws.idx, count * sizeof(int64_t))
+                memcpy(&v_view[0], ws.val, count * sizeof(double))
+        finally:
+            workspace_free(&ws)
+        return total, idx, val
     cdef int32_t *order = <int32_t *> malloc(n * sizeof(int32_t))
     cdef int32_t *tmp_index = <int32_t *> malloc(n * sizeof(int32_t))
     cdef uint32_t *key = <uint32_t *> malloc(n * sizeof(uint32_t))
@@ -871,9 +1004,8 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
                 # sublevel H0; the border never enters
                 memset(c.label, 0xFF, size * sizeof(int32_t))
                 image_union(&c, order, n, False, full, row, <int32_t> w, &low_buf)
-            if norms is None:
-                low_pairs = buffer_to_arrays(&low_buf, 1, unpad2(order[0], row, 1.0 / row,
-                                                                 <int32_t> w))
+            low_pairs = buffer_to_arrays(&low_buf, 1, unpad2(order[0], row, 1.0 / row,
+                                                             <int32_t> w))
         if top:
             buffer_init(&top_buf, n // 16)
             with nogil:
@@ -890,10 +1022,7 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
                 c.size[0] = <int32_t> size
                 c.birth[0] = -1
                 image_union(&c, order, n, True, not full, row, <int32_t> w, &top_buf)
-            if norms is None:
-                top_pairs = buffer_to_arrays(&top_buf, 0, 0)
-        if norms is not None:
-            return terms_of_buffers(&low_buf, &top_buf, low, top, norms, values, side)
+            top_pairs = buffer_to_arrays(&top_buf, 0, 0)
     finally:
         free(order)
         free(tmp_index)
@@ -905,32 +1034,6 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         free(top_buf.birth)
         free(top_buf.death)
     return low_pairs, top_pairs
-
-
-cdef object terms_of_buffers(PairBuffer *low_buf, PairBuffer *top_buf, bint low, bint top,
-                             tuple norms, const double[::1] values, int side):
-    """``(value, indices, gradients)`` of the ``norms`` on the pairs (H0, then H1)."""
-    cdef double total = 0.0
-    cdef Py_ssize_t count = 0, capacity = 0
-    if low_buf.failed or top_buf.failed:
-        raise MemoryError()
-    if values is None:
-        raise ValueError("image_pairs: norms need the values.")
-    if low and norms[0] is not None:
-        capacity += 2 * low_buf.size
-    if top and norms[1] is not None:
-        capacity += 2 * top_buf.size
-    idx = np.empty(capacity, dtype=np.int64)
-    val = np.empty(capacity)
-    cdef int64_t[::1] i_view = idx
-    cdef double[::1] v_view = val
-    if low and norms[0] is not None:
-        count += norm_terms(low_buf, &values[0], norms[0], side, &total, &i_view[count],
-                            &v_view[count])
-    if top and norms[1] is not None:
-        count += norm_terms(top_buf, &values[0], norms[1], side, &total, &i_view[count],
-                            &v_view[count])
-    return total, idx[:count], val[:count]
 
 
 # --------------------------------------------------------------------------- signals

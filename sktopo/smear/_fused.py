@@ -189,6 +189,27 @@ class _BlockSampler:
         elif self.compiled:
             self.words = [np.empty(n_words(x.size), dtype=np.uint64) for _ in range(n_slots)]
 
+    def step_engine(self, x, kernel, alpha, learning_rate, beta1, beta2, adam_eps,
+                    prefetch):
+        """The compiled step (``sktopo.smear._sampling.BlockStep``) of this sampler, the
+        mse fidelity and Adam, for a loss kernel with compiled terms; None when it does
+        not apply (the step then runs in Python, with the same numbers)."""
+        from ..persistence._cubical import _MAX_PADDED_SIZE
+
+        largest = [-(-(n + k - 1) // k) for n, k in zip(self.image_shape, self.sizes)]
+        if (not self.compiled or getattr(kernel, "norms", None) is None
+                or not hasattr(_sampling, "BlockStep")
+                or (largest[0] + 2) * (largest[1] + 2) >= _MAX_PADDED_SIZE):
+            return None
+        self.x = x
+        self.incremental = False
+        return _sampling.BlockStep(
+            x, x.copy(), self.image_shape, self.sizes,
+            None if self.random_offset else self.offset, self.eps, self.mode,
+            bool(prefetch), kernel.full, kernel.superlevel, kernel.norms, kernel.side,
+            float(alpha), float(learning_rate), float(beta1), float(beta2), float(adam_eps),
+            _MAX_WAIT, _RETRY)
+
     def close(self):
         """Stop the worker thread of the incremental path, if any."""
         if getattr(self, "prefetcher", None) is not None:

@@ -22,10 +22,13 @@ its two sums. The weights are rounded to float32 and used rounded, so that the p
 from cpython.pythread cimport (PyThread_acquire_lock, PyThread_allocate_lock,
                                PyThread_free_lock, PyThread_release_lock,
                                PyThread_type_lock, WAIT_LOCK)
-from libc.math cimport logf
-from libc.stdlib cimport free, malloc
+from libc.math cimport logf, pow, sqrt
+from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memset
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+
+from ..optim._adam_step cimport adam_active
+from ..persistence._pairing cimport ImageWorkspace, NormParams, image_terms, workspace_free
 
 cdef double INV16 = 1.0 / 65536.0
 
@@ -248,6 +251,30 @@ def pool2d(const double[:, ::1] x, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy,
     free(row_t)
 
 
+cdef void finish_c(const double *sums, const double *total, Py_ssize_t ny, Py_ssize_t nx,
+                   const int64_t *act, Py_ssize_t n_act, const double *x_act,
+                   const double *x0_act, const float *known, const int32_t *blocks,
+                   Py_ssize_t n_known, Py_ssize_t W, Py_ssize_t ky, Py_ssize_t kx,
+                   Py_ssize_t oy, Py_ssize_t ox, int mode, const uint32_t *bits,
+                   double *pooled) noexcept nogil:
+    """The pass of :func:`finish2d` (contiguous ``(ny, nx)`` arrays, unchecked)."""
+    cdef Py_ssize_t k, i, r, c, size = ny * nx
+    cdef double u
+    for k in range(size):
+        pooled[k] = sums[k]
+    # the pixels of the job: no branch (a pixel that did not move adds 0)
+    for k in range(n_known):
+        pooled[blocks[k]] += known[k] * (x_act[k] - x0_act[k])
+    for k in range(n_known, n_act):
+        i = act[k]
+        r = i // W
+        c = i - r * W
+        u = 1.0 if mode == 0 else sktopo_weight(bits[i], mode)
+        pooled[((r + oy) // ky) * nx + (c + ox) // kx] += u * (x_act[k] - x0_act[k])
+    for k in range(size):
+        pooled[k] /= total[k]
+
+
 def finish2d(const double[:, ::1] sums, const double[:, ::1] total, const int64_t[::1] act,
              const double[::1] x_act, const double[::1] x0_act, const float[::1] known,
              const int32_t[::1] blocks, Py_ssize_t W, Py_ssize_t ky, Py_ssize_t kx,
@@ -259,28 +286,19 @@ def finish2d(const double[:, ::1] sums, const double[:, ::1] total, const int64_
     by ``total``. The first ``len(known)`` pixels of ``act`` have their weights ``u`` in
     ``known`` and their flat block indices in ``blocks`` (from the job); the others' are
     computed here."""
-    cdef Py_ssize_t ny = pooled.shape[0], nx = pooled.shape[1], k, i, r, c, br, bc
+    cdef Py_ssize_t ny = pooled.shape[0], nx = pooled.shape[1]
     cdef Py_ssize_t n_known = known.shape[0], n_act = act.shape[0]
-    cdef double u
-    cdef double *out = &pooled[0, 0]
-    if blocks.shape[0] != n_known or n_known > n_act:
-        raise ValueError("finish2d: inconsistent lengths.")
+    cdef Py_ssize_t row = nx * <Py_ssize_t> sizeof(double)
+    if (blocks.shape[0] != n_known or n_known > n_act or x_act.shape[0] != n_act
+            or x0_act.shape[0] != n_act or sums.shape[0] != ny or sums.shape[1] != nx
+            or total.shape[0] != ny or total.shape[1] != nx
+            or sums.strides[0] != row or total.strides[0] != row or pooled.strides[0] != row):
+        raise ValueError("finish2d: inconsistent lengths (or rows not contiguous).")
     with nogil:
-        for br in range(ny):
-            for bc in range(nx):
-                pooled[br, bc] = sums[br, bc]
-        # the pixels of the job: no branch (a pixel that did not move adds 0)
-        for k in range(n_known):
-            out[blocks[k]] += known[k] * (x_act[k] - x0_act[k])
-        for k in range(n_known, n_act):
-            i = act[k]
-            r = i // W
-            c = i - r * W
-            u = 1.0 if mode == 0 else sktopo_weight(bits[i], mode)
-            out[((r + oy) // ky) * nx + (c + ox) // kx] += u * (x_act[k] - x0_act[k])
-        for br in range(ny):
-            for bc in range(nx):
-                pooled[br, bc] /= total[br, bc]
+        finish_c(&sums[0, 0], &total[0, 0], ny, nx, &act[0] if n_act else NULL, n_act,
+                 &x_act[0] if n_act else NULL, &x0_act[0] if n_act else NULL,
+                 &known[0] if n_known else NULL, &blocks[0] if n_known else NULL, n_known,
+                 W, ky, kx, oy, ox, mode, &bits[0], &pooled[0, 0])
 
 
 cdef extern from *:
@@ -340,13 +358,14 @@ cdef class Prefetcher:
     False) into ``out`` and ``total``, and the weights and flat block indices of the
     pixels ``act`` into ``known`` and ``blocks`` (for ``finish2d``). ``wait`` returns when
     it is done: if the worker has not claimed the job yet (its CPU is busy, or it is
-    still waking up), the caller runs it inline instead of waiting. Jobs strictly alternate with waits. The worker
-    runs without the GIL and claims a job with a compare-and-swap on ``state``. Between
-    jobs it polls for about a millisecond (as OpenMP threads do: a sleeping virtual CPU
-    can take longer to wake up than a whole step), then sleeps on a ``PyThread`` lock,
-    which ``submit`` releases when the flag ``sleeping`` is set (a spurious wake-up
-    only makes it look again). It touches only the buffers of its job, which the
-    caller keeps alive and leaves alone until ``wait`` returns.
+    still waking up), the caller runs it inline instead of waiting. Jobs strictly
+    alternate with waits. The worker runs without the GIL and claims a job with a
+    compare-and-swap on ``state``. Between jobs it polls for about a millisecond (as
+    OpenMP threads do: a sleeping virtual CPU can take longer to wake up than a whole
+    step), then sleeps on a ``PyThread`` lock, which ``submit`` releases when the flag
+    ``sleeping`` is set (a spurious wake-up only makes it look again). It touches only
+    the buffers of its job, which stay alive (``submit`` keeps a reference to the arrays;
+    ``BlockStep`` owns its buffers) and are left alone until ``wait`` returns.
     """
     cdef PyThread_type_lock go
     cdef PyThread_type_lock done
@@ -354,12 +373,16 @@ cdef class Prefetcher:
     cdef readonly bint threaded
     cdef object thread
     cdef const double[:, ::1] x0
-    cdef uint64_t[::1] words
-    cdef double[:, ::1] out
-    cdef double[:, ::1] total
-    cdef const int64_t[::1] act
-    cdef float[::1] known
-    cdef int32_t[::1] blocks
+    cdef object keep            # the arrays of a job posted by submit
+    cdef uint64_t *words
+    cdef Py_ssize_t n_words
+    cdef double *out
+    cdef double *total
+    cdef Py_ssize_t ny, nx, out_stride, total_stride
+    cdef const int64_t *act
+    cdef float *known
+    cdef int32_t *blocks
+    cdef Py_ssize_t n_known
     cdef double *row_t
     cdef uint64_t seed
     cdef Py_ssize_t ky, kx, oy, ox
@@ -412,19 +435,17 @@ cdef class Prefetcher:
                 sktopo_store(&self.sleeping, 0)
 
     cdef void _job(self) noexcept nogil:
-        fill_words_c(self.seed, &self.words[0], self.words.shape[0])
+        fill_words_c(self.seed, self.words, self.n_words)
         if self.sums:
             pool_rows(&self.x0[0, 0], self.x0.shape[0], self.x0.shape[1], self.ky, self.kx,
-                      self.oy, self.ox, self.eps, self.mode,
-                      <const uint32_t *> &self.words[0], &self.out[0, 0],
-                      self.out.strides[0] // sizeof(double), &self.total[0, 0],
-                      self.total.strides[0] // sizeof(double), self.out.shape[0],
-                      self.out.shape[1], False, self.row_t)
-        cdef Py_ssize_t k, i, r, W = self.x0.shape[1], nx = self.out.shape[1]
-        cdef const uint32_t *bits = <const uint32_t *> &self.words[0]
+                      self.oy, self.ox, self.eps, self.mode, <const uint32_t *> self.words,
+                      self.out, self.out_stride, self.total, self.total_stride, self.ny,
+                      self.nx, False, self.row_t)
+        cdef Py_ssize_t k, i, r, W = self.x0.shape[1], nx = self.nx
+        cdef const uint32_t *bits = <const uint32_t *> self.words
         # the weights and blocks of the moved pixels, for finish2d (here, where the bits
         # are in cache and the thread has time)
-        for k in range(self.known.shape[0]):
+        for k in range(self.n_known):
             i = self.act[k]
             r = i // W
             self.blocks[k] = <int32_t> (((r + self.oy) // self.ky) * nx
@@ -437,6 +458,27 @@ cdef class Prefetcher:
         if sktopo_exchange(&self.sleeping, 0) == 1:
             PyThread_release_lock(self.go)
 
+    cdef int post(self, uint64_t seed, uint64_t *words, Py_ssize_t n_words, bint sums,
+                  Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox, double eps,
+                  int mode, double *out, double *total, Py_ssize_t ny, Py_ssize_t nx,
+                  Py_ssize_t out_stride, Py_ssize_t total_stride, const int64_t *act,
+                  float *known, int32_t *blocks, Py_ssize_t n_known) except -1:
+        """``submit`` on buffers the caller keeps alive (strides in doubles)."""
+        if self.state != IDLE:
+            raise RuntimeError("Prefetcher.submit: the previous job was not waited for.")
+        self.seed, self.words, self.n_words, self.sums = seed, words, n_words, sums
+        self.ky, self.kx, self.oy, self.ox = ky, kx, oy, ox
+        self.eps, self.mode = eps, mode
+        self.out, self.total, self.ny, self.nx = out, total, ny, nx
+        self.out_stride, self.total_stride = out_stride, total_stride
+        self.act, self.known, self.blocks, self.n_known = act, known, blocks, n_known
+        if self.threaded:
+            sktopo_store(&self.state, SUBMITTED)
+            self._signal()
+        else:
+            self.state = SUBMITTED
+        return 0
+
     def submit(self, uint64_t seed, uint64_t[::1] words, bint sums, Py_ssize_t ky,
                Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox, double eps, int mode,
                double[:, ::1] out, double[:, ::1] total, const int64_t[::1] act,
@@ -444,28 +486,32 @@ cdef class Prefetcher:
         """Post a job; ``known[k]`` and ``blocks[k]`` get the weight and the flat block
         index of pixel ``act[k]`` (``act`` is not copied: the caller leaves it alone
         until ``wait`` returns)."""
+        cdef Py_ssize_t n_known = known.shape[0]
+        if n_known > act.shape[0] or blocks.shape[0] != n_known:
+            raise ValueError("Prefetcher.submit: inconsistent lengths.")
+        if out.shape[0] != total.shape[0] or out.shape[1] != total.shape[1]:
+            raise ValueError("Prefetcher.submit: out and total differ in shape.")
         if self.state != IDLE:
             raise RuntimeError("Prefetcher.submit: the previous job was not waited for.")
-        if known.shape[0] > act.shape[0] or blocks.shape[0] != known.shape[0]:
-            raise ValueError("Prefetcher.submit: inconsistent lengths.")
-        self.act, self.known, self.blocks = act, known, blocks
-        self.seed, self.words, self.sums = seed, words, sums
-        self.ky, self.kx, self.oy, self.ox = ky, kx, oy, ox
-        self.eps, self.mode, self.out, self.total = eps, mode, out, total
-        if self.threaded:
-            sktopo_store(&self.state, SUBMITTED)
-            self._signal()
-        else:
-            self.state = SUBMITTED
+        self.keep = (words, out, total, act, known, blocks)
+        self.post(seed, &words[0], words.shape[0], sums, ky, kx, oy, ox, eps, mode,
+                  &out[0, 0], &total[0, 0], out.shape[0], out.shape[1],
+                  out.strides[0] // sizeof(double), total.strides[0] // sizeof(double),
+                  &act[0] if n_known else NULL, &known[0] if n_known else NULL,
+                  &blocks[0] if n_known else NULL, n_known)
+
+    cdef void wait_job(self) noexcept nogil:
+        if sktopo_cas(&self.state, SUBMITTED, RUNNING):
+            # not claimed by the worker: run it here
+            self._job()
+        elif sktopo_load(&self.state) == RUNNING:
+            PyThread_acquire_lock(self.done, WAIT_LOCK)
+        sktopo_store(&self.state, IDLE)
 
     def wait(self):
         with nogil:
-            if sktopo_cas(&self.state, SUBMITTED, RUNNING):
-                # not claimed by the worker: run it here
-                self._job()
-            elif sktopo_load(&self.state) == RUNNING:
-                PyThread_acquire_lock(self.done, WAIT_LOCK)
-            sktopo_store(&self.state, IDLE)
+            self.wait_job()
+        self.keep = None
 
     def close(self):
         """Wait for the job in flight, then stop the worker; the next jobs run inline."""
@@ -478,6 +524,29 @@ cdef class Prefetcher:
         self.threaded = False
 
 
+cdef Py_ssize_t pullback_c(const int64_t *blocks, const double *vals, Py_ssize_t n_blocks,
+                           Py_ssize_t H, Py_ssize_t W, Py_ssize_t ky, Py_ssize_t kx,
+                           Py_ssize_t oy, Py_ssize_t ox, int mode, const uint32_t *bits,
+                           const double *total, Py_ssize_t nx, int64_t *out_idx,
+                           double *out_val) noexcept nogil:
+    """The pass of :func:`pullback2d` (``total``: contiguous rows of ``nx``)."""
+    cdef Py_ssize_t n = 0, i, b, br, bc, r, c, r0, r1, c0, c1
+    cdef double g
+    for i in range(n_blocks):
+        b = blocks[i]
+        br = b // nx
+        bc = b - br * nx
+        block_span(br, ky, oy, H, &r0, &r1)
+        block_span(bc, kx, ox, W, &c0, &c1)
+        g = vals[i] / total[b]
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                out_idx[n] = r * W + c
+                out_val[n] = g if mode == 0 else g * sktopo_weight(bits[r * W + c], mode)
+                n += 1
+    return n
+
+
 def pullback2d(const int64_t[::1] blocks, const double[::1] vals, Py_ssize_t H,
                Py_ssize_t W, Py_ssize_t ky, Py_ssize_t kx, Py_ssize_t oy, Py_ssize_t ox,
                int mode, const uint32_t[::1] bits, const double[:, ::1] total,
@@ -488,19 +557,357 @@ def pullback2d(const int64_t[::1] blocks, const double[::1] vals, Py_ssize_t H,
 
     ``out_idx`` and ``out_val`` need ``len(blocks) * ky * kx`` entries.
     """
-    cdef Py_ssize_t nx = total.shape[1], n = 0, i, b, br, bc, r, c, r0, r1, c0, c1
-    cdef double g
+    cdef Py_ssize_t n_blocks = blocks.shape[0], n
+    if (vals.shape[0] != n_blocks or out_idx.shape[0] < n_blocks * ky * kx
+            or out_val.shape[0] < n_blocks * ky * kx
+            or total.strides[0] != total.shape[1] * <Py_ssize_t> sizeof(double)):
+        raise ValueError("pullback2d: inconsistent lengths (or rows not contiguous).")
+    if n_blocks == 0:
+        return 0
     with nogil:
-        for i in range(blocks.shape[0]):
-            b = blocks[i]
-            br = b // nx
-            bc = b - br * nx
-            block_span(br, ky, oy, H, &r0, &r1)
-            block_span(bc, kx, ox, W, &c0, &c1)
-            g = vals[i] / total[br, bc]
-            for r in range(r0, r1):
-                for c in range(c0, c1):
-                    out_idx[n] = r * W + c
-                    out_val[n] = g if mode == 0 else g * sktopo_weight(bits[r * W + c], mode)
-                    n += 1
+        n = pullback_c(&blocks[0], &vals[0], n_blocks, H, W, ky, kx, oy, ox, mode, &bits[0],
+                       &total[0, 0], total.shape[1], &out_idx[0], &out_val[0])
     return n
+
+
+# --------------------------------------------------------------------------- fused step
+
+cdef int compare_index(const void *a, const void *b) noexcept nogil:
+    cdef int64_t x = (<const int64_t *> a)[0]
+    cdef int64_t y = (<const int64_t *> b)[0]
+    return (x > y) - (x < y)
+
+
+cdef void *alloc(Py_ssize_t n, size_t item) except NULL:
+    cdef void *p = malloc((n if n > 0 else 1) * item)
+    if p == NULL:
+        raise MemoryError()
+    return p
+
+
+cdef class BlockStep:
+    """One STUMP step of the common case in one call (private; see ``stump_minimize``).
+
+    The 2-D block pooling with one approximate per step, a ``PersistenceNorm`` (p 1 or
+    2) of the cubical H0/H1 diagrams, the mse fidelity and Adam on the active pixels:
+    what the Python loop does with ``_BlockSampler`` (the incremental path),
+    ``_LossKernel`` (the compiled terms), ``pullback2d`` and ``mse_adam_step``, with the
+    same arithmetic in the same order, so the same iterates to the bit, without the
+    Python calls, array objects and memoryview conversions of those steps (about 50 us
+    of a 0.3 ms step on blobs). The buffers are allocated once: the two job buffers of
+    the prefetcher, the pooled image, the pairing workspace, and the active set with
+    room for every pixel (untouched pages are not committed by the OS), so that it
+    grows in place while a job reads its head.
+
+    ``x`` is the optimizer's flat float64 iterate, moved in place; ``x0`` its start.
+    ``offset`` is None (a random grid offset per approximate) or ``(oy, ox)``.
+    ``norms``: one ``(min, max, p, low, high)`` tuple or None for H0 and for H1.
+    ``step(it)`` takes Adam step number ``it`` and returns the sampled objective
+    ``alpha * topo + (1 - alpha) * mse``; it reads two random 64-bit words per
+    approximate from those given to ``feed`` (the seed of the pixels' bits, and the
+    grid offset), as ``_BlockSampler._draw`` does.
+    """
+    cdef Prefetcher pf
+    cdef object x_arr, x0_arr, x0_2d, clock
+    cdef double *x
+    cdef const double *x0
+    cdef Py_ssize_t H, W, n_total, ky, kx, oy_fixed, ox_fixed, n_words, max_blocks
+    cdef bint random_offset, full, superlevel
+    cdef double eps, alpha, lr, beta1, beta2, adam_eps, max_wait, waited
+    cdef int mode, side, cur
+    cdef Py_ssize_t retry, retry_steps
+    cdef uint64_t *words[2]
+    cdef double *sums[2]
+    cdef double *totals[2]
+    cdef float *known[2]
+    cdef int32_t *blocks[2]
+    cdef Py_ssize_t j_oy[2]
+    cdef Py_ssize_t j_ox[2]
+    cdef Py_ssize_t j_ny[2]
+    cdef Py_ssize_t j_nx[2]
+    cdef Py_ssize_t j_known[2]
+    cdef bint j_sums[2]
+    cdef bint posted
+    cdef uint64_t *raw
+    cdef Py_ssize_t raw_n, raw_pos
+    cdef double *pooled
+    cdef double *neg
+    cdef double *row_t
+    cdef ImageWorkspace ws
+    cdef NormParams norms[2]
+    cdef int64_t *pidx
+    cdef double *pval
+    cdef int64_t *fresh
+    cdef Py_ssize_t p_capacity
+    cdef int64_t *pos
+    cdef int64_t *act
+    cdef double *x_act
+    cdef double *x0_act
+    cdef double *m
+    cdef double *v
+    cdef double *bins
+    cdef Py_ssize_t n_act
+
+    def __cinit__(self, double[::1] x, const double[::1] x0, tuple shape, tuple block,
+                  offset, double eps, int mode, bint threaded, bint full, bint superlevel,
+                  tuple norms, int side, double alpha, double learning_rate, double beta1,
+                  double beta2, double adam_eps, double max_wait, Py_ssize_t retry_steps):
+        cdef Py_ssize_t i, a, most
+        cdef int k
+        if sizeof(Py_ssize_t) != sizeof(int64_t):
+            raise NotImplementedError("BlockStep needs 64-bit indices.")
+        self.H, self.W = shape
+        self.ky, self.kx = block
+        self.n_total = self.H * self.W
+        if x.shape[0] != self.n_total or x0.shape[0] != self.n_total:
+            raise ValueError("BlockStep: x and x0 must have H * W values.")
+        self.x_arr, self.x0_arr = x, x0          # (kept alive)
+        self.x = &x[0]
+        self.x0 = &x0[0]
+        import numpy as np
+        import time
+        self.x0_2d = np.asarray(x0).reshape(self.H, self.W)
+        self.clock = time.perf_counter
+        self.random_offset = offset is None
+        if not self.random_offset:
+            self.oy_fixed, self.ox_fixed = offset
+        self.eps, self.mode, self.full, self.superlevel = eps, mode, full, superlevel
+        self.side = side
+        self.alpha, self.lr, self.beta1, self.beta2 = alpha, learning_rate, beta1, beta2
+        self.adam_eps, self.max_wait, self.retry_steps = adam_eps, max_wait, retry_steps
+        for k in range(2):
+            p = norms[k]
+            self.norms[k].on = p is not None
+            if p is not None:
+                (self.norms[k].min_p, self.norms[k].max_p, self.norms[k].p,
+                 self.norms[k].low, self.norms[k].high) = p
+                if self.norms[k].p != 1.0 and self.norms[k].p != 2.0:
+                    raise ValueError("BlockStep: norms need p 1 or 2.")
+        # the largest pooled shape, over the offsets
+        # (C division: ceilings as (a + b - 1) // b)
+        self.max_blocks = (((self.H + 2 * self.ky - 2) // self.ky)
+                           * ((self.W + 2 * self.kx - 2) // self.kx))
+        self.n_words = (self.n_total + 7) // 8 * 4
+        for k in range(2):
+            self.words[k] = <uint64_t *> alloc(self.n_words, sizeof(uint64_t))
+            self.sums[k] = <double *> alloc(self.max_blocks, sizeof(double))
+            self.totals[k] = <double *> alloc(self.max_blocks, sizeof(double))
+            self.known[k] = <float *> alloc(self.n_total, sizeof(float))
+            self.blocks[k] = <int32_t *> alloc(self.n_total, sizeof(int32_t))
+        self.pooled = <double *> alloc(self.max_blocks, sizeof(double))
+        self.neg = <double *> alloc(self.max_blocks, sizeof(double))
+        self.row_t = <double *> alloc(2 * self.W, sizeof(double))
+        self.raw = <uint64_t *> alloc(1024, sizeof(uint64_t))
+        self.pos = <int64_t *> alloc(self.n_total, sizeof(int64_t))
+        self.act = <int64_t *> alloc(self.n_total, sizeof(int64_t))
+        self.x_act = <double *> alloc(self.n_total, sizeof(double))
+        self.x0_act = <double *> alloc(self.n_total, sizeof(double))
+        self.m = <double *> alloc(self.n_total, sizeof(double))
+        self.v = <double *> alloc(self.n_total, sizeof(double))
+        self.bins = <double *> alloc(self.n_total, sizeof(double))
+        for i in range(self.n_total):
+            self.pos[i] = -1
+        self.pf = Prefetcher(self.x0_2d, threaded)
+
+    def __dealloc__(self):
+        cdef int k
+        for k in range(2):
+            free(self.words[k])
+            free(self.sums[k])
+            free(self.totals[k])
+            free(self.known[k])
+            free(self.blocks[k])
+        free(self.pooled)
+        free(self.neg)
+        free(self.row_t)
+        free(self.raw)
+        free(self.pidx)
+        free(self.pval)
+        free(self.fresh)
+        free(self.pos)
+        free(self.act)
+        free(self.x_act)
+        free(self.x0_act)
+        free(self.m)
+        free(self.v)
+        free(self.bins)
+        workspace_free(&self.ws)
+
+    @property
+    def raw_left(self):
+        """Random words given to ``feed`` and not used yet."""
+        return self.raw_n - self.raw_pos
+
+    @property
+    def threaded(self):
+        return self.pf is not None and self.pf.threaded
+
+    def feed(self, const uint64_t[::1] words):
+        """Queue random 64-bit words (two per approximate), after those left."""
+        cdef Py_ssize_t left = self.raw_n - self.raw_pos, i
+        if left + words.shape[0] > 1024:
+            raise ValueError("BlockStep.feed: at most 1024 words queued.")
+        for i in range(left):
+            self.raw[i] = self.raw[self.raw_pos + i]
+        for i in range(words.shape[0]):
+            self.raw[left + i] = words[i]
+        self.raw_pos, self.raw_n = 0, left + words.shape[0]
+
+    cdef int _post(self, int k) except -1:
+        """Draw the next approximate and post its job into buffer set ``k`` (as
+        ``_BlockSampler._submit``)."""
+        cdef uint64_t seed = self.raw[self.raw_pos], word = self.raw[self.raw_pos + 1]
+        cdef Py_ssize_t oy, ox, ny, nx, n_known
+        cdef bint with_sums
+        self.raw_pos += 2
+        if self.random_offset:
+            # 16 bits per axis: (bits * k) >> 16 is uniform in 0 .. k - 1 up to 2**-16
+            oy = <Py_ssize_t> (((word & 0xFFFF) * <uint64_t> self.ky) >> 16)
+            ox = <Py_ssize_t> ((((word >> 16) & 0xFFFF) * <uint64_t> self.kx) >> 16)
+        else:
+            oy, ox = self.oy_fixed, self.ox_fixed
+        ny = (self.H + oy + self.ky - 1) // self.ky
+        nx = (self.W + ox + self.kx - 1) // self.kx
+        # few moved pixels: pool x0 now and correct later; many: pool x itself later
+        with_sums = 4 * self.n_act <= self.n_total
+        n_known = self.n_act if with_sums else 0
+        self.j_oy[k], self.j_ox[k], self.j_ny[k], self.j_nx[k] = oy, ox, ny, nx
+        self.j_known[k], self.j_sums[k] = n_known, with_sums
+        self.pf.post(seed, self.words[k], self.n_words, with_sums, self.ky, self.kx, oy, ox,
+                     self.eps, self.mode, self.sums[k], self.totals[k], ny, nx, nx, nx,
+                     self.act, self.known[k], self.blocks[k], n_known)
+        return 0
+
+    cdef int _wait(self) except -1:
+        """Wait for the posted job; a worker that keeps the steps waiting is stopped
+        for ``retry_steps`` steps (as ``_BlockSampler._sample_incremental``)."""
+        cdef double start
+        if self.pf.threaded:
+            start = self.clock()
+            with nogil:
+                self.pf.wait_job()
+            self.waited += (self.clock() - start - self.waited) / 64
+            if self.waited > self.max_wait:
+                self.pf.close()
+                self.retry = self.retry_steps
+        else:
+            with nogil:
+                self.pf.wait_job()
+            if self.retry:
+                self.retry -= 1
+                if not self.retry:
+                    self.pf = Prefetcher(self.x0_2d, True)
+                    self.waited = 0.0
+        return 0
+
+    cdef int _reserve(self, Py_ssize_t n) except -1:
+        if n <= self.p_capacity:
+            return 0
+        free(self.pidx)
+        free(self.pval)
+        free(self.fresh)
+        self.pidx = self.fresh = NULL
+        self.pval = NULL
+        self.p_capacity = 0
+        self.pidx = <int64_t *> alloc(2 * n, sizeof(int64_t))
+        self.pval = <double *> alloc(2 * n, sizeof(double))
+        self.fresh = <int64_t *> alloc(2 * n, sizeof(int64_t))
+        self.p_capacity = 2 * n
+        return 0
+
+    def step(self, Py_ssize_t it):
+        """Adam step number ``it`` on a new approximate; returns the sampled objective."""
+        cdef int k
+        cdef Py_ssize_t ny, nx, oy, ox, count, n_pulled, n_new, j, i, p
+        cdef double topo = 0.0, fid = 0.0
+        cdef const double *f
+        cdef const uint32_t *bits
+        if self.raw_n - self.raw_pos < (2 if self.posted else 4):
+            raise RuntimeError("BlockStep.step: feed random words first.")
+        if not self.posted:
+            self._post(0)
+            self.cur = 0
+            self.posted = True
+        k = self.cur
+        self._wait()
+        ny, nx, oy, ox = self.j_ny[k], self.j_nx[k], self.j_oy[k], self.j_ox[k]
+        bits = <const uint32_t *> self.words[k]
+        with nogil:
+            if self.j_sums[k]:
+                # the active set only grows: its first j_known pixels are the job's
+                finish_c(self.sums[k], self.totals[k], ny, nx, self.act, self.n_act,
+                         self.x_act, self.x0_act, self.known[k], self.blocks[k],
+                         self.j_known[k], self.W, self.ky, self.kx, oy, ox, self.mode, bits,
+                         self.pooled)
+            else:
+                pool_rows(self.x, self.H, self.W, self.ky, self.kx, oy, ox, self.eps,
+                          self.mode, bits, self.pooled, nx, self.totals[k], nx, ny, nx, True,
+                          self.row_t)
+        # the job of the next approximate runs while this one is paired
+        self.cur = 1 - k
+        self._post(self.cur)
+        f = self.pooled
+        if self.superlevel:
+            for i in range(ny * nx):
+                self.neg[i] = -self.pooled[i]
+            f = self.neg
+        with nogil:
+            count = image_terms(&self.ws, f, ny, nx, self.full, self.norms, self.pooled,
+                                self.side, &topo)
+        if count < 0:
+            raise MemoryError()
+        self._reserve(count * self.ky * self.kx)
+        with nogil:
+            n_pulled = pullback_c(self.ws.idx, self.ws.val, count, self.H, self.W, self.ky,
+                                  self.kx, oy, ox, self.mode, bits, self.totals[k], nx,
+                                  self.pidx, self.pval)
+            # the pixels receiving a gradient for the first time join the active set,
+            # in increasing order (np.unique's)
+            n_new = 0
+            for j in range(n_pulled):
+                p = self.pidx[j]
+                if self.pos[p] == -1:
+                    self.pos[p] = -2
+                    self.fresh[n_new] = p
+                    n_new += 1
+            if n_new > 1:
+                qsort(self.fresh, n_new, sizeof(int64_t), compare_index)
+            for j in range(n_new):
+                p = self.fresh[j]
+                i = self.n_act
+                self.pos[p] = i
+                self.act[i] = p
+                self.x_act[i] = self.x[p]
+                self.x0_act[i] = self.x0[p]
+                self.m[i] = 0.0
+                self.v[i] = 0.0
+                self.bins[i] = 0.0
+                self.n_act = i + 1
+            if self.n_act:
+                # the scalars as adam_update computes them
+                fid = adam_active(self.x, <const Py_ssize_t *> self.act, self.n_act,
+                                  self.x_act, self.x0_act, self.m, self.v, self.bins,
+                                  <const Py_ssize_t *> self.pos,
+                                  <const Py_ssize_t *> self.pidx, self.pval, n_pulled,
+                                  2.0 * (1.0 - self.alpha) / self.n_total, self.alpha,
+                                  self.beta1, 1.0 - self.beta1, self.beta2,
+                                  1.0 - self.beta2,
+                                  1.0 / sqrt(1.0 - pow(self.beta2, <double> it)),
+                                  self.adam_eps,
+                                  self.lr / (1.0 - pow(self.beta1, <double> it)))
+        return self.alpha * topo + (1.0 - self.alpha) * (fid / self.n_total)
+
+    def state(self):
+        """Copies of the active set: ``(act, x_act, x0_act, m, v)`` (act as intp)."""
+        import numpy as np
+        cdef Py_ssize_t n = self.n_act
+        if n == 0:
+            return (np.empty(0, dtype=np.intp),) + tuple(np.empty(0) for _ in range(4))
+        return (np.asarray(<int64_t[:n]> self.act).astype(np.intp),
+                np.array(<double[:n]> self.x_act), np.array(<double[:n]> self.x0_act),
+                np.array(<double[:n]> self.m), np.array(<double[:n]> self.v))
+
+    def close(self):
+        """Wait for the job in flight and stop the worker thread."""
+        if self.pf is not None:
+            self.pf.close()

@@ -357,3 +357,64 @@ def test_weak_alpha_kernel_matches_the_loss(kind, gradient):
                                expected_grad.ravel(), atol=1e-12)
     # (on a line, H0 is born at 0 and there is no H1: no birth gradient)
     assert np.count_nonzero(expected_grad) > 0 or (kind, gradient) == ("line", "birth")
+
+
+def _without_step_engine(monkeypatch):
+    monkeypatch.setattr(_BlockSampler, "step_engine", lambda self, *args, **kwargs: None)
+
+
+@pytest.mark.parametrize("shape, block, offset", [((29, 37), 4, "random"), ((30, 21), (3, 2), 0),
+                                                  ((24, 24), 2, (1, 0))])
+@pytest.mark.parametrize("measure, sampling", [("simplex", "normalized_uniform"),
+                                               ("simplex", "dirichlet"), ("center", None)])
+@pytest.mark.parametrize("loss_kw", [
+    dict(p=1, dims=0, gradient="death", superlevel=False, connectivity="full"),
+    dict(p=2, dims=(0, 1), gradient="both", superlevel=True, connectivity="full"),
+    dict(p=1, dims=1, gradient="birth", superlevel=False, connectivity="face"),
+])
+def test_compiled_step_gives_the_python_run(monkeypatch, shape, block, offset, measure,
+                                            sampling, loss_kw):
+    # BlockStep (one compiled call per step) against the Python loop (sampler, kernel,
+    # pull-back, mse_adam_step): the same iterates and the same sampled losses, to the bit;
+    # with both sides of H0 and H1 moving, more than a quarter of the pixels move, so that
+    # both ways of pooling (x0 corrected, x itself) are used
+    x0 = np.random.default_rng(sum(shape)).random(shape) * 10
+    loss = TopologicalLoss(PersistenceNorm(p=loss_kw["p"], min_persistence=0.3),
+                           homology_dimensions=loss_kw["dims"], gradient=loss_kw["gradient"],
+                           superlevel=loss_kw["superlevel"],
+                           connectivity=loss_kw["connectivity"])
+    kw = dict(block_size=block, block_offset=offset, measure=measure, eps=0.5, max_iter=80,
+              learning_rate=0.2, random_state=3)
+    if sampling is not None:
+        kw["simplex_sampling"] = sampling
+    engines = []
+    real = _BlockSampler.step_engine
+
+    def spy(self, *args, **kwargs):
+        engines.append(real(self, *args, **kwargs))
+        return engines[-1]
+
+    monkeypatch.setattr(_BlockSampler, "step_engine", spy)
+    fast = stump_minimize(loss, x0, **kw)
+    assert engines and engines[0] is not None
+    _without_step_engine(monkeypatch)
+    slow = stump_minimize(loss, x0, **kw)
+    np.testing.assert_array_equal(fast.x, slow.x)
+    np.testing.assert_array_equal(fast.loss_curve, slow.loss_curve)
+    assert np.mean(fast.x != x0) > (0.25 if loss_kw["p"] == 2 else 0)
+    # the refining steps continue from the compiled step's Adam state
+    slow = stump_minimize(loss, x0, refine_iter=20, **kw)
+    monkeypatch.setattr(_BlockSampler, "step_engine", real)
+    fast = stump_minimize(loss, x0, refine_iter=20, **kw)
+    np.testing.assert_array_equal(fast.x, slow.x)
+
+
+def test_compiled_step_state_after_refine_matches(monkeypatch):
+    x0 = _image(shape=(20, 22))
+    kw = dict(block_size=2, eps=0.5, max_iter=60, refine_iter=25, learning_rate=0.1,
+              random_state=1)
+    fast = stump_minimize(_loss(), x0, **kw)
+    _without_step_engine(monkeypatch)
+    slow = stump_minimize(_loss(), x0, **kw)
+    np.testing.assert_array_equal(fast.x, slow.x)
+    np.testing.assert_array_equal(fast.loss_curve, slow.loss_curve)
