@@ -152,6 +152,19 @@ cdef inline void block_span(Py_ssize_t b, Py_ssize_t k, Py_ssize_t o, Py_ssize_t
         hi[0] = n
 
 
+cdef void block_table(Py_ssize_t n, Py_ssize_t k, Py_ssize_t o, Py_ssize_t scale,
+                      int32_t *out) noexcept nogil:
+    """``out[p] = ((p + o) // k) * scale`` for the ``n`` pixels of an axis, without
+    dividing."""
+    cdef Py_ssize_t p, block = o // k, rest = o - (o // k) * k
+    for p in range(n):
+        out[p] = <int32_t> (block * scale)
+        rest += 1
+        if rest == k:
+            rest = 0
+            block += 1
+
+
 cdef inline uint64_t splitmix_next(uint64_t *state) noexcept nogil:
     state[0] += <uint64_t> 0x9E3779B97F4A7C15ULL
     cdef uint64_t z = state[0]
@@ -384,6 +397,7 @@ cdef class Prefetcher:
     cdef int32_t *blocks
     cdef Py_ssize_t n_known
     cdef double *row_t
+    cdef int32_t *tables        # the blocks of the rows (times nx) and of the columns
     cdef uint64_t seed
     cdef Py_ssize_t ky, kx, oy, ox
     cdef double eps
@@ -394,7 +408,9 @@ cdef class Prefetcher:
         self.go = PyThread_allocate_lock()
         self.done = PyThread_allocate_lock()
         self.row_t = <double *> malloc(2 * x0.shape[1] * sizeof(double))
-        if self.go == NULL or self.done == NULL or self.row_t == NULL:
+        self.tables = <int32_t *> malloc((x0.shape[0] + x0.shape[1]) * sizeof(int32_t))
+        if (self.go == NULL or self.done == NULL or self.row_t == NULL
+                or self.tables == NULL):
             raise MemoryError()
         # both locks start taken: they are released to signal
         PyThread_acquire_lock(self.go, WAIT_LOCK)
@@ -414,6 +430,7 @@ cdef class Prefetcher:
         if self.done != NULL:
             PyThread_free_lock(self.done)
         free(self.row_t)
+        free(self.tables)
 
     def _loop(self):
         cdef int i
@@ -441,15 +458,31 @@ cdef class Prefetcher:
                       self.oy, self.ox, self.eps, self.mode, <const uint32_t *> self.words,
                       self.out, self.out_stride, self.total, self.total_stride, self.ny,
                       self.nx, False, self.row_t)
-        cdef Py_ssize_t k, i, r, W = self.x0.shape[1], nx = self.nx
+        cdef Py_ssize_t k, i, r, c, H = self.x0.shape[0], W = self.x0.shape[1]
         cdef const uint32_t *bits = <const uint32_t *> self.words
+        cdef int32_t *row_base = self.tables
+        cdef int32_t *col_block = self.tables + H
+        cdef double inverse = 1.0 / W
+        if self.n_known == 0:
+            return
         # the weights and blocks of the moved pixels, for finish2d (here, where the bits
-        # are in cache and the thread has time)
+        # are in cache and the thread has time); no integer division per pixel (they
+        # cost more than the rest of the loop): the flat block index is the sum of a
+        # row's and a column's, from tables, and r = i // W comes from a rounded
+        # reciprocal, off by at most one
+        block_table(H, self.ky, self.oy, self.nx, row_base)
+        block_table(W, self.kx, self.ox, 1, col_block)
         for k in range(self.n_known):
             i = self.act[k]
-            r = i // W
-            self.blocks[k] = <int32_t> (((r + self.oy) // self.ky) * nx
-                                        + (i - r * W + self.ox) // self.kx)
+            r = <Py_ssize_t> (i * inverse)
+            c = i - r * W
+            if c < 0:
+                r -= 1
+                c += W
+            elif c >= W:
+                r += 1
+                c -= W
+            self.blocks[k] = row_base[r] + col_block[c]
             # (float: the weights are float32 numbers, see sktopo_weight)
             self.known[k] = 1.0 if self.mode == 0 else sktopo_weight(bits[i], self.mode)
 
