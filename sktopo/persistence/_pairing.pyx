@@ -407,31 +407,34 @@ cdef extern from *:
 
 cdef extern from *:
     """
-    /* The class around a pixel: the largest label of its neighbours (-1: none present),
+    /* The class around a pixel: the largest root class of its neighbours (-1: none present),
        and in *bad a nonzero value when two present neighbours have different labels.
        Balanced trees of independent operations, no branches. */
     #define SKTOPO_MAX(a, b) ((a) > (b) ? (a) : (b))
     #define SKTOPO_OFF(a, m) (((a) ^ (m)) & ~((a) >> 31))
-    static inline int sktopo_ring_class(const int *l, int p, int row, unsigned *bad) {
-        int a0 = l[p - row], a1 = l[p - row + 1], a2 = l[p + 1], a3 = l[p + row + 1];
-        int a4 = l[p + row], a5 = l[p + row - 1], a6 = l[p - 1], a7 = l[p - row - 1];
+    static inline int sktopo_ring_class(const int *l, const int *rt, int p, int row,
+                                        unsigned *bad) {
+        int a0 = rt[l[p - row]], a1 = rt[l[p - row + 1]], a2 = rt[l[p + 1]];
+        int a3 = rt[l[p + row + 1]], a4 = rt[l[p + row]], a5 = rt[l[p + row - 1]];
+        int a6 = rt[l[p - 1]], a7 = rt[l[p - row - 1]];
         int m = SKTOPO_MAX(SKTOPO_MAX(SKTOPO_MAX(a0, a1), SKTOPO_MAX(a2, a3)),
                            SKTOPO_MAX(SKTOPO_MAX(a4, a5), SKTOPO_MAX(a6, a7)));
         *bad = (unsigned) ((SKTOPO_OFF(a0, m) | SKTOPO_OFF(a1, m)) | (SKTOPO_OFF(a2, m) | SKTOPO_OFF(a3, m))
                 | (SKTOPO_OFF(a4, m) | SKTOPO_OFF(a5, m)) | (SKTOPO_OFF(a6, m) | SKTOPO_OFF(a7, m)));
         return m;
     }
-    static inline int sktopo_cross_class(const int *l, int p, int row, unsigned *bad) {
-        int a0 = l[p - row], a1 = l[p + 1], a2 = l[p + row], a3 = l[p - 1];
+    static inline int sktopo_cross_class(const int *l, const int *rt, int p, int row,
+                                         unsigned *bad) {
+        int a0 = rt[l[p - row]], a1 = rt[l[p + 1]], a2 = rt[l[p + row]], a3 = rt[l[p - 1]];
         int m = SKTOPO_MAX(SKTOPO_MAX(a0, a1), SKTOPO_MAX(a2, a3));
         *bad = (unsigned) ((SKTOPO_OFF(a0, m) | SKTOPO_OFF(a1, m)) | (SKTOPO_OFF(a2, m) | SKTOPO_OFF(a3, m)));
         return m;
     }
     """
-    int32_t sktopo_ring_class(const int32_t *label, int32_t p, int32_t row,
-                              unsigned int *bad) noexcept nogil
-    int32_t sktopo_cross_class(const int32_t *label, int32_t p, int32_t row,
-                               unsigned int *bad) noexcept nogil
+    int32_t sktopo_ring_class(const int32_t *label, const int32_t *root, int32_t p,
+                              int32_t row, unsigned int *bad) noexcept nogil
+    int32_t sktopo_cross_class(const int32_t *label, const int32_t *root, int32_t p,
+                               int32_t row, unsigned int *bad) noexcept nogil
 
 
 cdef struct KeyIndex:
@@ -495,14 +498,25 @@ cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order
     cdef KeyIndex small[16]
     cdef KeyIndex item
     cdef Py_ssize_t t
-    cdef double fmin = f[0], fmax = f[0], v, scale = 0.0, top
+    cdef double fmin = f[0], fmax = f[0], v, v2, fmin2, fmax2, scale = 0.0, top
     cdef bint linear
-    for i in range(1, n):
+    # two accumulators each: min and max are latency chains
+    fmin2, fmax2 = fmin, fmax
+    i = 1
+    while i + 1 < n:
         v = f[i]
-        if v < fmin:
-            fmin = v
-        if v > fmax:
-            fmax = v
+        v2 = f[i + 1]
+        fmin = v if v < fmin else fmin
+        fmax = v if v > fmax else fmax
+        fmin2 = v2 if v2 < fmin2 else fmin2
+        fmax2 = v2 if v2 > fmax2 else fmax2
+        i += 2
+    if i < n:
+        v = f[i]
+        fmin = v if v < fmin else fmin
+        fmax = v if v > fmax else fmax
+    fmin = fmin2 if fmin2 < fmin else fmin
+    fmax = fmax2 if fmax2 > fmax else fmax
     # 22-bit keys (two passes) for small images, 32-bit keys (three passes) for larger ones
     width = 2 * _DIGIT if n < 65536 else 32
     top = <double> ((<uint64_t> 1 << width) - 1)
@@ -525,20 +539,28 @@ cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order
         bits -= shift
     passes = (bits + _DIGIT - 1) // _DIGIT
     memset(counts, 0, sizeof(counts))
+    # the keys and the padded indices (no histogram in this loop, so that it vectorizes)
     k = 0
     for r in range(h):
         for c in range(w):
-            if linear:
-                v = (f[k] - fmin) * scale
-                kk = <uint32_t> v if v < top else <uint32_t> top
-            else:
-                kk = <uint32_t> ((sktopo_key64(f[k]) - lo) >> shift)
-            key[k] = kk
-            tmp_index[k] = <int32_t> ((r + 1) * row + c + 1)
-            counts[0][kk & (_BUCKETS - 1)] += 1
-            counts[1][(kk >> _DIGIT) & (_BUCKETS - 1)] += 1
-            counts[2][kk >> (2 * _DIGIT)] += 1
-            k += 1
+            tmp_index[k + c] = <int32_t> ((r + 1) * row + c + 1)
+        if linear:
+            for c in range(w):
+                v = (f[k + c] - fmin) * scale
+                key[k + c] = <uint32_t> v if v < top else <uint32_t> top
+        else:
+            for c in range(w):
+                key[k + c] = <uint32_t> ((sktopo_key64(f[k + c]) - lo) >> shift)
+        k += w
+    # the histograms of the digits (the third only when there are three passes: its
+    # counter would be the same for every key, a chain of dependent increments)
+    for i in range(n):
+        kk = key[i]
+        counts[0][kk & (_BUCKETS - 1)] += 1
+        counts[1][(kk >> _DIGIT) & (_BUCKETS - 1)] += 1
+    if passes > 2:
+        for i in range(n):
+            counts[2][key[i] >> (2 * _DIGIT)] += 1
     ksrc, kdst, isrc, idst = key, tmp_key, tmp_index, order
     for ps in range(passes):
         # prefix sums; a pass where every key has the same digit changes nothing
@@ -610,29 +632,71 @@ cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order
 
 
 cdef struct Labels:
-    int32_t *label     # class of a present cell, -1 for an absent one
-    int32_t *next      # the members of a class form a list: next member, -1 at the end
-    int32_t *head      # first member of the class named by this cell
-    int32_t *size      # size of the class named by this cell
-    int32_t *birth     # step at which the class named by this cell was born (-1: border)
+    # Every present cell holds the class born with it or the class it joined (a class
+    # id, dense from 1; 0 is the border of the dual filtration); a class merged into
+    # another is not relabelled in the cells: ``root`` maps every class id to the class
+    # it belongs to now (kept flat: the classes of the smaller side of a merge are
+    # relabelled, O(C log C) for C classes, a few per hundred pixels). The class tables
+    # are small, so they stay in the first-level cache with the labels.
+    int32_t *label     # class id of a present cell, -1 for an absent one
+    int32_t *root      # root[k]: the class that class k belongs to; root[-1] = -1
+    int32_t *next      # the class ids of a root form a list: next id, -1 at the end
+    int32_t *head      # first class id of a root's list
+    int32_t *count     # number of class ids in a root's list
+    int32_t *birth     # step at which a root was born (-1: the border)
+    int32_t n_classes  # class ids used so far (the border included)
+
+
+cdef inline Py_ssize_t labels_cells(Py_ssize_t size, Py_ssize_t n) noexcept nogil:
+    """The int32 cells that ``labels_init`` needs for ``size`` padded cells and ``n``
+    pixels."""
+    return size + 5 * (n + 2) + 1
+
+
+cdef void labels_init(Labels *c, int32_t *cells, Py_ssize_t size, Py_ssize_t n, bint dual,
+                      int32_t row, Py_ssize_t h) noexcept nogil:
+    """Empty classes on ``cells`` (``labels_cells`` of them); with ``dual``, the border
+    of the padded grid is class 0, older and larger than every other."""
+    cdef Py_ssize_t k, r, classes = n + 2
+    c.label = cells
+    c.root = cells + size + 1        # (root[-1] is the sentinel)
+    c.next = c.root + classes
+    c.head = c.next + classes
+    c.count = c.head + classes
+    c.birth = c.count + classes
+    (c.root - 1)[0] = -1
+    memset(c.label, 0xFF, size * sizeof(int32_t))
+    c.n_classes = 1
+    if dual:
+        for k in range(row):
+            c.label[k] = 0
+            c.label[size - row + k] = 0
+        for r in range(1, h + 1):
+            c.label[r * row] = 0
+            c.label[r * row + row - 1] = 0
+        c.root[0] = 0
+        c.head[0] = -1
+        c.count[0] = <int32_t> (n + 2)
+        c.birth[0] = -1
 
 
 cdef inline int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
-    """Merge the classes ``a`` and ``b``: the smaller one is relabelled; the survivor."""
+    """Merge the root classes ``a`` and ``b``: the class ids of the one with fewer are
+    relabelled; the survivor."""
     cdef int32_t big = a, small = b, x, last
-    if c.size[b] > c.size[a]:
+    if c.count[b] > c.count[a]:
         big = b
         small = a
     x = c.head[small]
     last = x
     while x != -1:
-        c.label[x] = big
+        c.root[x] = big
         last = x
         x = c.next[x]
     if last != -1:
         c.next[last] = c.head[big]
         c.head[big] = c.head[small]
-    c.size[big] += c.size[small]
+    c.count[big] += c.count[small]
     if c.birth[small] < c.birth[big]:
         c.birth[big] = c.birth[small]
     return big
@@ -643,15 +707,15 @@ cdef void image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, 
     """H0 with the elder rule over the pixels of a padded 2-D grid, in ``order`` (reversed
     when ``dual``), ``order`` holding padded indices.
 
-    Every present pixel carries the label of its class and the classes are relabelled on
-    a merge (the smaller one, so O(n log n) in all), so a class is found with one load and
-    the common case, a pixel whose present neighbours share one class, runs without
-    branches that depend on the data.
+    A class is found with two loads (the cell's class id, then its root, see
+    :class:`Labels`), and the common case, a pixel whose present neighbours share one
+    class, runs without branches that depend on the data.
     """
     cdef Py_ssize_t step
-    cdef int32_t p, m, l, cur, other, young_birth, birth_pixel
+    cdef int32_t p, m, cur, other, young_birth, birth_pixel, k
     cdef int32_t off[8]
     cdef int32_t *label = c.label
+    cdef int32_t *root = c.root
     cdef unsigned int bad
     cdef int t, n_off = 8 if ring else 4
     cdef double inverse = 1.0 / row
@@ -662,31 +726,28 @@ cdef void image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, 
         p = order[n - 1 - step if dual else step]
         # the class of the neighbours (-1: absent) and whether they disagree, branch-free
         if ring:
-            m = sktopo_ring_class(label, p, row, &bad)
+            m = sktopo_ring_class(label, root, p, row, &bad)
         else:
-            m = sktopo_cross_class(label, p, row, &bad)
+            m = sktopo_cross_class(label, root, p, row, &bad)
         if (bad == 0) & (m >= 0):
             # the common case: p joins the one class around it
             label[p] = m
-            c.next[p] = c.head[m]
-            c.head[m] = p
-            c.size[m] += 1
             continue
         if m < 0:
             # a local minimum (maximum when dual): a class is born
-            label[p] = p
-            c.next[p] = -1
-            c.head[p] = p
-            c.size[p] = 1
-            c.birth[p] = <int32_t> step
+            k = c.n_classes
+            c.n_classes += 1
+            label[p] = k
+            root[k] = k
+            c.next[k] = -1
+            c.head[k] = k
+            c.count[k] = 1
+            c.birth[k] = <int32_t> step
             continue
         label[p] = m
-        c.next[p] = c.head[m]
-        c.head[m] = p
-        c.size[m] += 1
         cur = m
         for t in range(n_off):
-            other = label[p + off[t]]
+            other = root[label[p + off[t]]]
             if other == -1 or other == cur:
                 continue
             # the younger class dies at p
@@ -844,37 +905,23 @@ cdef Py_ssize_t image_terms(ImageWorkspace *ws, const double *f, Py_ssize_t h,
         ws.key = <uint32_t *> grow(ws.key, n, sizeof(uint32_t), &failed)
         ws.tmp_key = <uint32_t *> grow(ws.tmp_key, n, sizeof(uint32_t), &failed)
         ws.pixels = 0 if failed else n
-    if ws.padded < size and not failed:
-        ws.cells = <int32_t *> grow(ws.cells, 5 * size, sizeof(int32_t), &failed)
-        ws.padded = 0 if failed else size
+    if ws.padded < labels_cells(size, n) and not failed:
+        ws.cells = <int32_t *> grow(ws.cells, labels_cells(size, n), sizeof(int32_t),
+                                    &failed)
+        ws.padded = 0 if failed else labels_cells(size, n)
     if failed or sort_pixels(f, h, w, ws.order, ws.tmp_index, ws.key, ws.tmp_key) < 0:
         workspace_free(ws)
         return -1
-    c.label = ws.cells
-    c.next = ws.cells + size
-    c.head = ws.cells + 2 * size
-    c.size = ws.cells + 3 * size
-    c.birth = ws.cells + 4 * size
     if buffer_reserve(&ws.low_buf, n // 16) < 0 or buffer_reserve(&ws.top_buf, n // 16) < 0:
         workspace_free(ws)
         return -1
     if norms[0].on:
         # sublevel H0; the border never enters
-        memset(c.label, 0xFF, size * sizeof(int32_t))
+        labels_init(&c, ws.cells, size, n, False, row, h)
         image_union(&c, ws.order, n, False, full, row, <int32_t> w, &ws.low_buf)
     if norms[1].on:
-        # superlevel H0 of the dual connectivity: the border is one class (named by cell
-        # 0, with no member list), older and larger than every other
-        memset(c.label, 0xFF, size * sizeof(int32_t))
-        for k in range(row):
-            c.label[k] = 0
-            c.label[size - row + k] = 0
-        for r in range(1, h + 1):
-            c.label[r * row] = 0
-            c.label[r * row + row - 1] = 0
-        c.head[0] = -1
-        c.size[0] = <int32_t> size
-        c.birth[0] = -1
+        # superlevel H0 of the dual connectivity (the border is one class)
+        labels_init(&c, ws.cells, size, n, True, row, h)
         image_union(&c, ws.order, n, True, not full, row, <int32_t> w, &ws.top_buf)
     if ws.low_buf.failed or ws.top_buf.failed:
         workspace_free(ws)
@@ -989,38 +1036,23 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         tmp_key = NULL
         if status < 0:
             raise MemoryError()
-        # allocated once the sort buffers are freed: 24 bytes per pixel at the peak
-        cells = <int32_t *> malloc(5 * size * sizeof(int32_t))
+        # allocated once the sort buffers are freed: 28 bytes per pixel at the peak
+        cells = <int32_t *> malloc(labels_cells(size, n) * sizeof(int32_t))
         if cells == NULL:
             raise MemoryError()
-        c.label = cells
-        c.next = cells + size
-        c.head = cells + 2 * size
-        c.size = cells + 3 * size
-        c.birth = cells + 4 * size
         if low:
             buffer_init(&low_buf, n // 16)
             with nogil:
                 # sublevel H0; the border never enters
-                memset(c.label, 0xFF, size * sizeof(int32_t))
+                labels_init(&c, cells, size, n, False, row, h)
                 image_union(&c, order, n, False, full, row, <int32_t> w, &low_buf)
             low_pairs = buffer_to_arrays(&low_buf, 1, unpad2(order[0], row, 1.0 / row,
                                                              <int32_t> w))
         if top:
             buffer_init(&top_buf, n // 16)
             with nogil:
-                # superlevel H0 of the dual connectivity: the border is one class (named by
-                # cell 0, with no member list), older and larger than every other
-                memset(c.label, 0xFF, size * sizeof(int32_t))
-                for k in range(row):
-                    c.label[k] = 0
-                    c.label[size - row + k] = 0
-                for r in range(1, h + 1):
-                    c.label[r * row] = 0
-                    c.label[r * row + row - 1] = 0
-                c.head[0] = -1
-                c.size[0] = <int32_t> size
-                c.birth[0] = -1
+                # superlevel H0 of the dual connectivity (the border is one class)
+                labels_init(&c, cells, size, n, True, row, h)
                 image_union(&c, order, n, True, not full, row, <int32_t> w, &top_buf)
             top_pairs = buffer_to_arrays(&top_buf, 0, 0)
     finally:

@@ -772,6 +772,11 @@ cdef class BlockStep:
         return self.raw_n - self.raw_pos
 
     @property
+    def mean_wait(self):
+        """Moving average (about 64 steps) of the seconds a step waited for the worker."""
+        return self.waited
+
+    @property
     def threaded(self):
         return self.pf is not None and self.pf.threaded
 
