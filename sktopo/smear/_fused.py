@@ -48,9 +48,12 @@ _MODES = {"center": 0, "normalized_uniform": 1, "dirichlet": 2}
 # the longest average wait (seconds, over about 64 steps) for the prefetch worker before
 # the jobs run inline for _RETRY steps: a worker that waits for a shared CPU slows the step
 # down (blobs: 2-10 us on average with a free core, with bursts to 50-60 us; about 300 us
-# with the other core taken by another process)
+# with the other core taken by another process). Each wait counts for at most _WAIT_CAP:
+# a virtual CPU descheduled once for a few milliseconds (common on a shared host) would
+# otherwise stop a worker that keeps up with every other step
 _MAX_WAIT = 200e-6
-_RETRY = 5000
+_WAIT_CAP = 1e-3
+_RETRY = 2000
 
 
 def random_bits(seed, n, out=None):
@@ -208,7 +211,7 @@ class _BlockSampler:
             None if self.random_offset else self.offset, self.eps, self.mode,
             bool(prefetch), kernel.full, kernel.superlevel, kernel.norms, kernel.side,
             float(alpha), float(learning_rate), float(beta1), float(beta2), float(adam_eps),
-            _MAX_WAIT, _RETRY)
+            _MAX_WAIT, _WAIT_CAP, _RETRY)
 
     def close(self):
         """Stop the worker thread of the incremental path, if any."""
@@ -256,7 +259,8 @@ class _BlockSampler:
             # a worker that keeps the step waiting (its CPU is taken by other work) is
             # stopped: the jobs run inline (the same numbers), and a new worker is tried
             # _RETRY steps later
-            self.waited += (time.perf_counter() - start - self.waited) / 64
+            wait = min(time.perf_counter() - start, _WAIT_CAP)
+            self.waited += (wait - self.waited) / 64
             if self.waited > _MAX_WAIT:
                 self.prefetcher.close()
                 self.retry = _RETRY

@@ -96,47 +96,52 @@ cdef extern from *:
         return mode == 2 ? -logf(w) : w;
     }
 
-    /* one row of normalized uniform weights: t += w * (x + h), s += w; h = high16 * scale
-       + shift when noisy */
+    /* one row of normalized uniform weights: t += w * (x + h), s += w (the first row of
+       a block row: t = 0 + w * (x + h), s = 0 + w, the same numbers as from zeros); h =
+       high16 * scale + shift when noisy */
+    #define SKTOPO_ROW_UNIFORM(T, S, ACC) \
+        for (Py_ssize_t c = 0; c < n; c++) { \
+            double w = ((double) (int32_t) (z[c] & 0xFFFFu) + 0.5) * inv16; \
+            T = (ACC ? t[c] : 0.0) + w * (x[c] + (noisy ? (double) (int32_t) (z[c] >> 16) * scale + shift : 0.0)); \
+            S = (ACC ? s[c] : 0.0) + w; \
+        }
     SKTOPO_CLONES static void sktopo_row_uniform(const double *restrict x, const uint32_t *restrict z,
                                    double *restrict t, double *restrict s, Py_ssize_t n,
-                                   int noisy, double scale, double shift) {
+                                   int noisy, double scale, double shift, int first) {
         /* w = (k + 1/2) / 2^16 has 17 significant bits: exact in float, no rounding */
         const double inv16 = 1.0 / 65536.0;
-        if (noisy) {
-            for (Py_ssize_t c = 0; c < n; c++) {
-                double w = ((double) (int32_t) (z[c] & 0xFFFFu) + 0.5) * inv16;
-                t[c] += w * (x[c] + ((double) (int32_t) (z[c] >> 16) * scale + shift));
-                s[c] += w;
-            }
+        if (noisy && !first) {
+            SKTOPO_ROW_UNIFORM(t[c], s[c], 1)
+        } else if (noisy) {
+            SKTOPO_ROW_UNIFORM(t[c], s[c], 0)
+        } else if (!first) {
+            noisy = 0;
+            SKTOPO_ROW_UNIFORM(t[c], s[c], 1)
         } else {
-            for (Py_ssize_t c = 0; c < n; c++) {
-                double w = ((double) (int32_t) (z[c] & 0xFFFFu) + 0.5) * inv16;
-                t[c] += w * x[c];
-                s[c] += w;
-            }
+            SKTOPO_ROW_UNIFORM(t[c], s[c], 0)
         }
     }
 
-    /* one row of the average: t += x + h */
+    /* one row of the average: t += x + h (the first row: t = 0 + x + h) */
     SKTOPO_CLONES static void sktopo_row_mean(const double *restrict x, const uint32_t *restrict z,
                                 double *restrict t, Py_ssize_t n, int noisy,
-                                double scale, double shift) {
+                                double scale, double shift, int first) {
         if (noisy) {
             for (Py_ssize_t c = 0; c < n; c++)
-                t[c] += x[c] + ((double) (int32_t) (z[c] >> 16) * scale + shift);
+                t[c] = (first ? 0.0 : t[c]) + (x[c] + ((double) (int32_t) (z[c] >> 16) * scale + shift));
         } else {
             for (Py_ssize_t c = 0; c < n; c++)
-                t[c] += x[c];
+                t[c] = (first ? 0.0 : t[c]) + x[c];
         }
     }
     """
     void sktopo_xoshiro_lanes(uint64_t *s, uint64_t *out, Py_ssize_t n_rounds) noexcept nogil
     float sktopo_weight(uint32_t z, int mode) noexcept nogil
     void sktopo_row_uniform(const double *x, const uint32_t *z, double *t, double *s,
-                            Py_ssize_t n, int noisy, double scale, double shift) noexcept nogil
+                            Py_ssize_t n, int noisy, double scale, double shift,
+                            int first) noexcept nogil
     void sktopo_row_mean(const double *x, const uint32_t *z, double *t, Py_ssize_t n,
-                         int noisy, double scale, double shift) noexcept nogil
+                         int noisy, double scale, double shift, int first) noexcept nogil
 
 DEF LANES = 4
 
@@ -208,14 +213,15 @@ cdef void pool_rows(const double *x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ky,
     cdef double *row_u = row_t + W
     for br in range(ny):
         block_span(br, ky, oy, H, &r0, &r1)
-        memset(row_t, 0, 2 * W * sizeof(double))
+        if mode == 2:
+            memset(row_t, 0, 2 * W * sizeof(double))
         for r in range(r0, r1):
             xr = x + r * W
             zr = bits + r * W
             if mode == 0:
-                sktopo_row_mean(xr, zr, row_t, W, noisy, scale, shift)
+                sktopo_row_mean(xr, zr, row_t, W, noisy, scale, shift, r == r0)
             elif mode == 1:
-                sktopo_row_uniform(xr, zr, row_t, row_u, W, noisy, scale, shift)
+                sktopo_row_uniform(xr, zr, row_t, row_u, W, noisy, scale, shift, r == r0)
             else:
                 for c in range(W):
                     z = zr[c]
@@ -228,11 +234,22 @@ cdef void pool_rows(const double *x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ky,
                     row_u[c] += wf
         for bc in range(nx):
             block_span(bc, kx, ox, W, &c0, &c1)
-            acc_t = 0.0
-            acc_u = 0.0
-            for c in range(c0, c1):
-                acc_t += row_t[c]
-                acc_u += row_u[c]
+            if c1 - c0 == 4:
+                # (the order of the loop below, unrolled)
+                acc_t = 0.0 + row_t[c0]
+                acc_t = acc_t + row_t[c0 + 1]
+                acc_t = acc_t + row_t[c0 + 2]
+                acc_t = acc_t + row_t[c0 + 3]
+                acc_u = 0.0 + row_u[c0]
+                acc_u = acc_u + row_u[c0 + 1]
+                acc_u = acc_u + row_u[c0 + 2]
+                acc_u = acc_u + row_u[c0 + 3]
+            else:
+                acc_t = 0.0
+                acc_u = 0.0
+                for c in range(c0, c1):
+                    acc_t += row_t[c]
+                    acc_u += row_u[c]
             if mode == 0:
                 acc_u = <double> ((c1 - c0) * (r1 - r0))
             total[br * total_stride + bc] = acc_u
@@ -646,7 +663,7 @@ cdef class BlockStep:
     cdef const double *x0
     cdef Py_ssize_t H, W, n_total, ky, kx, oy_fixed, ox_fixed, n_words, max_blocks
     cdef bint random_offset, full, superlevel
-    cdef double eps, alpha, lr, beta1, beta2, adam_eps, max_wait, waited
+    cdef double eps, alpha, lr, beta1, beta2, adam_eps, max_wait, wait_cap, waited
     cdef int mode, side, cur
     cdef Py_ssize_t retry, retry_steps
     cdef uint64_t *words[2]
@@ -684,7 +701,8 @@ cdef class BlockStep:
     def __cinit__(self, double[::1] x, const double[::1] x0, tuple shape, tuple block,
                   offset, double eps, int mode, bint threaded, bint full, bint superlevel,
                   tuple norms, int side, double alpha, double learning_rate, double beta1,
-                  double beta2, double adam_eps, double max_wait, Py_ssize_t retry_steps):
+                  double beta2, double adam_eps, double max_wait, double wait_cap,
+                  Py_ssize_t retry_steps):
         cdef Py_ssize_t i, a, most
         cdef int k
         if sizeof(Py_ssize_t) != sizeof(int64_t):
@@ -708,6 +726,7 @@ cdef class BlockStep:
         self.side = side
         self.alpha, self.lr, self.beta1, self.beta2 = alpha, learning_rate, beta1, beta2
         self.adam_eps, self.max_wait, self.retry_steps = adam_eps, max_wait, retry_steps
+        self.wait_cap = wait_cap
         for k in range(2):
             p = norms[k]
             self.norms[k].on = p is not None
@@ -824,7 +843,7 @@ cdef class BlockStep:
             start = self.clock()
             with nogil:
                 self.pf.wait_job()
-            self.waited += (self.clock() - start - self.waited) / 64
+            self.waited += (min(self.clock() - start, self.wait_cap) - self.waited) / 64
             if self.waited > self.max_wait:
                 self.pf.close()
                 self.retry = self.retry_steps
