@@ -489,8 +489,13 @@ cdef class Prefetcher:
         # reciprocal, off by at most one
         block_table(H, self.ky, self.oy, self.nx, row_base)
         block_table(W, self.kx, self.ox, 1, col_block)
+        # (locals: the stores through the output pointers could alias the fields)
+        cdef const int64_t *act = self.act
+        cdef int32_t *blocks = self.blocks
+        cdef float *known = self.known
+        cdef int mode = self.mode
         for k in range(self.n_known):
-            i = self.act[k]
+            i = act[k]
             r = <Py_ssize_t> (i * inverse)
             c = i - r * W
             if c < 0:
@@ -499,9 +504,9 @@ cdef class Prefetcher:
             elif c >= W:
                 r += 1
                 c -= W
-            self.blocks[k] = row_base[r] + col_block[c]
+            blocks[k] = row_base[r] + col_block[c]
             # (float: the weights are float32 numbers, see sktopo_weight)
-            self.known[k] = 1.0 if self.mode == 0 else sktopo_weight(bits[i], self.mode)
+            known[k] = 1.0 if mode == 0 else sktopo_weight(bits[i], mode)
 
     cdef void _signal(self) noexcept nogil:
         """Wake the worker up if it sleeps (or is about to)."""
