@@ -26,7 +26,10 @@ With one approximate per step, the 2-D block pooling is incremental: the random 
 the next approximate and the block sums of ``x0 + h`` with them do not depend on ``x``, so
 a job computes them ahead (in a worker thread, ``start(..., prefetch=True)``, or inline:
 the same numbers), and the step adds ``u * (x - x0)`` over the moved pixels (see
-``_BlockSampler._sample_incremental`` and ``sktopo.smear._sampling.Prefetcher``).
+``_BlockSampler._sample_incremental`` and ``sktopo.smear._sampling.Prefetcher``). With
+the mse fidelity and a loss kernel with compiled terms, the optimizer runs the whole step
+in one compiled call instead (``_BlockSampler.step_engine``: the same arithmetic, so the
+same run).
 """
 
 import time

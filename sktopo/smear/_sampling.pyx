@@ -17,6 +17,12 @@ sums of their blocks, for a block grid shifted by ``(oy, ox)``: pixel ``(r, c)``
 block ``((r + oy) // ky, (c + ox) // kx)``. The pooled value of a block is the ratio of
 its two sums. The weights are rounded to float32 and used rounded, so that the pull-back
 (from the stored float32 weights) is the exact adjoint of the pooling.
+
+``Prefetcher`` prepares the pooling of the next approximate in a worker thread, and
+``BlockStep`` runs a whole STUMP step of the common case (this pooling, the pairing and
+norm terms of ``sktopo.persistence._pairing``, the pull-back and the Adam step of
+``sktopo.optim._adam_step``) in one call, through the C-level interfaces of those modules
+(their ``.pxd`` files).
 """
 
 from cpython.pythread cimport (PyThread_acquire_lock, PyThread_allocate_lock,
