@@ -370,8 +370,8 @@ def main():
           f"{h0_stats(van['x'])[0]:12.1f}{h0_stats(van['x'])[1]:6d}")
     print()
     print(f"STUMP total time, {STEPS} steps       {total:8.2f} s  ({per_step * 1e3:.3f} ms/step)")
-    print(f"  the loss kernel alone           {kernel_wall * 1e3:8.3f} ms wall, "
-          f"{kernel_cpu * 1e3:.3f} ms CPU (median, noisy approximates)")
+    print(f"  the loss kernel, called alone   {kernel_wall * 1e3:8.3f} ms wall, "
+          f"{kernel_cpu * 1e3:.3f} ms CPU (median, noisy approximates; with its own buffers)")
     print(f"  the rest (step - kernel)        {non_pairing * 1e3:8.3f} ms wall "
           f"(noise, pooling, pull-back, Adam; one compiled call per step)")
     print(f"sktopo _sublevel_pairs of 64x64   {ours * 1e3:8.3f} ms wall, {ours_cpu * 1e3:.3f} ms "
