@@ -41,6 +41,22 @@ cdef struct ImageWorkspace:
     PairBuffer top_buf
 
 
+cdef inline Py_ssize_t split_index(Py_ssize_t i, Py_ssize_t width, double inverse,
+                                   Py_ssize_t *column) noexcept nogil:
+    """``i // width``, and ``i % width`` in ``column``, for ``0 <= i < 2**31``, from
+    ``inverse = 1.0 / width`` (no integer division: the rounded quotient is off by at most
+    one)."""
+    cdef Py_ssize_t r = <Py_ssize_t> (i * inverse), c = i - r * width
+    if c < 0:
+        r -= 1
+        c += width
+    elif c >= width:
+        r += 1
+        c -= width
+    column[0] = c
+    return r
+
+
 cdef void workspace_free(ImageWorkspace *ws) noexcept nogil
 cdef Py_ssize_t image_terms(ImageWorkspace *ws, const double *f, Py_ssize_t h,
                             Py_ssize_t w, bint full, const NormParams *norms,

@@ -457,15 +457,9 @@ cdef enum:
 
 cdef inline int32_t unpad2(int32_t p, int32_t row, double inverse, int32_t width) noexcept nogil:
     """C-order flat index in the image of the index ``p`` in the padded image."""
-    cdef int32_t r = <int32_t> (p * inverse), c
-    c = p - r * row
-    if c < 0:
-        r -= 1
-        c += row
-    elif c >= row:
-        r += 1
-        c -= row
-    return (r - 1) * width + c - 1
+    cdef Py_ssize_t c
+    cdef Py_ssize_t r = split_index(p, row, inverse, &c)
+    return <int32_t> ((r - 1) * width + c - 1)
 
 
 cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order,

@@ -34,7 +34,8 @@ from libc.string cimport memset
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 
 from ..optim._adam_step cimport adam_active
-from ..persistence._pairing cimport ImageWorkspace, NormParams, image_terms, workspace_free
+from ..persistence._pairing cimport (ImageWorkspace, NormParams, image_terms, split_index,
+                                     workspace_free)
 
 cdef double INV16 = 1.0 / 65536.0
 
@@ -491,8 +492,8 @@ cdef class Prefetcher:
         # the weights and blocks of the moved pixels, for finish2d (here, where the bits
         # are in cache and the thread has time); no integer division per pixel (they
         # cost more than the rest of the loop): the flat block index is the sum of a
-        # row's and a column's, from tables, and r = i // W comes from a rounded
-        # reciprocal, off by at most one
+        # row's and a column's, from tables, and the row of a pixel comes from a
+        # reciprocal
         block_table(H, self.ky, self.oy, self.nx, row_base)
         block_table(W, self.kx, self.ox, 1, col_block)
         # (locals: the stores through the output pointers could alias the fields)
@@ -502,14 +503,7 @@ cdef class Prefetcher:
         cdef int mode = self.mode
         for k in range(self.n_known):
             i = act[k]
-            r = <Py_ssize_t> (i * inverse)
-            c = i - r * W
-            if c < 0:
-                r -= 1
-                c += W
-            elif c >= W:
-                r += 1
-                c -= W
+            r = split_index(i, W, inverse, &c)
             blocks[k] = row_base[r] + col_block[c]
             # (float: the weights are float32 numbers, see sktopo_weight)
             known[k] = 1.0 if mode == 0 else sktopo_weight(bits[i], mode)

@@ -238,6 +238,25 @@ def test_a_worker_that_keeps_the_step_waiting_is_dropped(monkeypatch):
     np.testing.assert_array_equal(dropped.x, inline.x)
 
 
+def test_each_wait_counts_at_most_the_cap(monkeypatch):
+    # with waits counted as 0, no average passes the (tiny) limit: the worker runs to the
+    # end of the run, in the compiled step and in the Python loop
+    import threading
+
+    from sktopo.smear import _fused
+
+    monkeypatch.setattr(_fused, "_MAX_WAIT", 1e-12)
+    monkeypatch.setattr(_fused, "_WAIT_CAP", 0.0)
+    x0 = np.random.default_rng(5).random((24, 20)) * 10
+    kw = dict(block_size=3, eps=1.0, max_iter=30, learning_rate=0.1, random_state=0)
+    for fidelity in ("mse", "bce"):
+        alive = []
+        stump_minimize(_loss(), x0 / 10, prefetch=True, fidelity=fidelity,
+                       callback=lambda res, alive=alive: alive.append(any(
+                           t.name == "sktopo-prefetch" for t in threading.enumerate())), **kw)
+        assert all(alive) and len(alive) == 30
+
+
 def test_prefetch_worker_stops_with_the_run():
     import threading
 
