@@ -32,7 +32,6 @@ in one compiled call instead (``_BlockSampler.step_engine``: the same arithmetic
 same run).
 """
 
-import time
 from numbers import Integral
 
 import numpy as np
@@ -48,15 +47,16 @@ except ImportError:  # pragma: no cover - the extension is built by pip install
 __all__ = []
 
 _MODES = {"center": 0, "normalized_uniform": 1, "dirichlet": 2}
-# the longest average wait (seconds, over about 64 steps) for the prefetch worker before
-# the jobs run inline for _RETRY steps: a worker that waits for a shared CPU slows the step
-# down (blobs: 2-10 us on average with a free core, with bursts to 50-60 us; about 300 us
-# with the other core taken by another process). Each wait counts for at most _WAIT_CAP:
-# a virtual CPU descheduled once for a few milliseconds (common on a shared host) would
-# otherwise stop a worker that keeps up with every other step
+# the prefetch worker (see sktopo.smear._sampling.Prefetcher.settle): it is stopped when
+# the average wait for it over about 64 steps passes _MAX_WAIT seconds (blobs: 2-10 us with
+# a free core, with bursts to 50-60 us; about 300 us with the other core taken by another
+# process), each wait counted for at most _WAIT_CAP (a virtual CPU descheduled once for a
+# few milliseconds, common on a shared host, does not stop a worker that keeps up with
+# every other step); every _PERIOD steps the other mode (worker or inline jobs) is
+# measured for 80 steps, and the faster is kept
 _MAX_WAIT = 200e-6
-_WAIT_CAP = 1e-3
-_RETRY = 2000
+_WAIT_CAP = 2e-3
+_PERIOD = 4000
 
 
 def random_bits(seed, n, out=None):
@@ -188,10 +188,9 @@ class _BlockSampler:
                              np.empty(size), np.empty(x.size, dtype=np.float32),
                              np.empty(x.size, dtype=np.int32)) for _ in range(2)]
             self.next = None
-            self.waited = 0.0           # moving average of the waits for the worker
-            self.retry = 0              # steps before a new worker is tried
-            self.prefetcher_x0 = self.x0.reshape(self.image_shape)
-            self.prefetcher = _sampling.Prefetcher(self.prefetcher_x0, bool(prefetch))
+            self.prefetcher = _sampling.Prefetcher(self.x0.reshape(self.image_shape),
+                                                   bool(prefetch), _MAX_WAIT, _WAIT_CAP,
+                                                   _PERIOD)
         elif self.compiled:
             self.words = [np.empty(n_words(x.size), dtype=np.uint64) for _ in range(n_slots)]
 
@@ -214,7 +213,7 @@ class _BlockSampler:
             None if self.random_offset else self.offset, self.eps, self.mode,
             bool(prefetch), kernel.full, kernel.superlevel, kernel.norms, kernel.side,
             float(alpha), float(learning_rate), float(beta1), float(beta2), float(adam_eps),
-            _MAX_WAIT, _WAIT_CAP, _RETRY)
+            _MAX_WAIT, _WAIT_CAP, _PERIOD)
 
     def close(self):
         """Stop the worker thread of the incremental path, if any."""
@@ -256,24 +255,8 @@ class _BlockSampler:
         more than a quarter of the pixels moved, the pooling of ``x`` with the job's
         bits. The same arithmetic with or without the worker."""
         offset, (ny, nx), k, n_known = self.next
-        if self.prefetcher.threaded:
-            start = time.perf_counter()
-            self.prefetcher.wait()
-            # a worker that keeps the step waiting (its CPU is taken by other work) is
-            # stopped: the jobs run inline (the same numbers), and a new worker is tried
-            # _RETRY steps later
-            wait = min(time.perf_counter() - start, _WAIT_CAP)
-            self.waited += (wait - self.waited) / 64
-            if self.waited > _MAX_WAIT:
-                self.prefetcher.close()
-                self.retry = _RETRY
-        else:
-            self.prefetcher.wait()
-            if self.retry:
-                self.retry -= 1
-                if not self.retry:
-                    self.prefetcher = _sampling.Prefetcher(self.prefetcher_x0, True)
-                    self.waited = 0.0
+        # (the worker may be stopped or started here, see Prefetcher.settle)
+        self.prefetcher.wait()
         words, sums, total, known, blocks = self.buffers[k]
         bits = words.view(np.uint32)
         total = _head(total, ny, nx)

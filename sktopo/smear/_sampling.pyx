@@ -409,6 +409,13 @@ cdef class Prefetcher:
     cdef int state, sleeping, stop
     cdef readonly bint threaded
     cdef object thread
+    # the choice of the mode (see settle)
+    cdef bint tuned, probing
+    cdef object clock
+    cdef double last, sum_run, sum_probe, max_wait, wait_cap
+    cdef readonly double mean_wait
+    cdef Py_ssize_t count, period, run_length
+    cdef readonly Py_ssize_t switches
     cdef const double[:, ::1] x0
     cdef object keep            # the arrays of a job posted by submit
     cdef uint64_t *words
@@ -428,7 +435,8 @@ cdef class Prefetcher:
     cdef int mode
     cdef bint sums
 
-    def __cinit__(self, const double[:, ::1] x0, bint threaded):
+    def __cinit__(self, const double[:, ::1] x0, bint threaded, double max_wait=2e-4,
+                  double wait_cap=2e-3, Py_ssize_t period=4000):
         self.go = PyThread_allocate_lock()
         self.done = PyThread_allocate_lock()
         self.row_t = <double *> malloc(2 * x0.shape[1] * sizeof(double))
@@ -440,13 +448,99 @@ cdef class Prefetcher:
         PyThread_acquire_lock(self.go, WAIT_LOCK)
         PyThread_acquire_lock(self.done, WAIT_LOCK)
         self.x0 = x0
-        self.threaded = threaded and SKTOPO_ATOMICS
         self.thread = None
-        if self.threaded:
-            import threading
-            self.thread = threading.Thread(target=self._loop, name="sktopo-prefetch",
-                                           daemon=True)
-            self.thread.start()
+        self.threaded = False
+        self.tuned = threaded and SKTOPO_ATOMICS
+        self.max_wait, self.wait_cap, self.period = max_wait, wait_cap, period
+        # the first measurement comes early: the machine decides from the start
+        self.run_length = min(period, 320)
+        import time
+        self.clock = time.perf_counter
+        if self.tuned:
+            self._start()
+
+    cdef int _start(self) except -1:
+        """Start a worker thread."""
+        import threading
+        self.stop = 0
+        self.sleeping = 0
+        self.mean_wait = 0.0
+        self.thread = threading.Thread(target=self._loop, name="sktopo-prefetch", daemon=True)
+        self.thread.start()
+        self.threaded = True
+        return 0
+
+    cdef int _stop(self) except -1:
+        """Wait for the job in flight, then stop the worker; the next jobs run inline."""
+        with nogil:
+            self.wait_job()
+        if self.thread is not None:
+            sktopo_store(&self.stop, 1)
+            self._signal()
+            self.thread.join()
+            self.thread = None
+        self.threaded = False
+        return 0
+
+    cdef int settle(self, double waited) except -1:
+        """After each wait (``waited`` seconds): choose between the worker and inline jobs.
+
+        The result is the same either way; which is faster depends on what else runs on
+        the machine (a free second core: the worker, about 1.5x faster on blobs; a core
+        taken by another process, or virtual CPUs short of host time: the worker can be
+        slower than inline jobs, as it competes for the CPU with the step). So the mode in
+        use is measured against the other one: every ``period`` steps the other mode runs
+        for 80 steps, and the faster (by the time between waits over 64 steps, after 16
+        steps to settle; 5 % or more) is kept (the first time after 320 steps). A worker
+        that keeps the steps waiting, on
+        average over about 64 steps (each wait counted for at most ``wait_cap``: one
+        descheduled virtual CPU does not count), is stopped at once."""
+        cdef double now = self.clock(), interval = now - self.last
+        cdef bint first = self.last == 0.0
+        self.last = now
+        if not self.tuned:
+            return 0
+        if self.threaded and not self.probing:
+            self.mean_wait += (min(waited, self.wait_cap) - self.mean_wait) / 64
+            if self.mean_wait > self.max_wait:
+                self._stop()
+                self.switches += 1
+                self.count = 0
+                self.sum_run = 0.0
+                self.run_length = self.period
+                return 0
+        if first:
+            return 0
+        self.count += 1
+        if not self.probing:
+            if self.count > self.run_length - 64:
+                self.sum_run += interval
+            if self.count >= self.run_length:
+                self.run_length = self.period
+                # measure the other mode
+                if self.threaded:
+                    self._stop()
+                else:
+                    self._start()
+                self.probing = True
+                self.count = 0
+                self.sum_probe = 0.0
+        else:
+            if self.count > 16:
+                self.sum_probe += interval
+            if self.count >= 16 + 64:
+                if not self.sum_probe < 0.95 * self.sum_run:
+                    # back to the mode measured before
+                    if self.threaded:
+                        self._stop()
+                    else:
+                        self._start()
+                else:
+                    self.switches += 1
+                self.probing = False
+                self.count = 0
+                self.sum_run = 0.0
+        return 0
 
     def __dealloc__(self):
         if self.go != NULL:
@@ -563,20 +657,25 @@ cdef class Prefetcher:
             PyThread_acquire_lock(self.done, WAIT_LOCK)
         sktopo_store(&self.state, IDLE)
 
-    def wait(self):
+    cdef int wait_settle(self) except -1:
+        """Wait for the job, then ``settle``."""
+        cdef double start = self.clock() if self.threaded else 0.0
         with nogil:
             self.wait_job()
+        self.settle(self.clock() - start if self.threaded else 0.0)
+        return 0
+
+    def wait(self):
+        """Wait for the job (run it here if the worker has not claimed it), then choose
+        the mode of the next jobs (see ``settle``)."""
+        self.wait_settle()
         self.keep = None
 
     def close(self):
-        """Wait for the job in flight, then stop the worker; the next jobs run inline."""
-        self.wait()
-        if self.thread is not None:
-            sktopo_store(&self.stop, 1)
-            self._signal()
-            self.thread.join()
-            self.thread = None
-        self.threaded = False
+        """Wait for the job in flight, then stop the worker for good."""
+        self._stop()
+        self.tuned = False
+        self.keep = None
 
 
 cdef Py_ssize_t pullback_c(const int64_t *blocks, const double *vals, Py_ssize_t n_blocks,
@@ -668,9 +767,8 @@ cdef class BlockStep:
     cdef const double *x0
     cdef Py_ssize_t H, W, n_total, ky, kx, oy_fixed, ox_fixed, n_words, max_blocks
     cdef bint random_offset, full, superlevel
-    cdef double eps, alpha, lr, beta1, beta2, adam_eps, max_wait, wait_cap, waited
+    cdef double eps, alpha, lr, beta1, beta2, adam_eps
     cdef int mode, side, cur
-    cdef Py_ssize_t retry, retry_steps
     cdef uint64_t *words[2]
     cdef double *sums[2]
     cdef double *totals[2]
@@ -707,7 +805,7 @@ cdef class BlockStep:
                   offset, double eps, int mode, bint threaded, bint full, bint superlevel,
                   tuple norms, int side, double alpha, double learning_rate, double beta1,
                   double beta2, double adam_eps, double max_wait, double wait_cap,
-                  Py_ssize_t retry_steps):
+                  Py_ssize_t period):
         cdef Py_ssize_t i, a, most
         cdef int k
         if sizeof(Py_ssize_t) != sizeof(int64_t):
@@ -730,8 +828,7 @@ cdef class BlockStep:
         self.eps, self.mode, self.full, self.superlevel = eps, mode, full, superlevel
         self.side = side
         self.alpha, self.lr, self.beta1, self.beta2 = alpha, learning_rate, beta1, beta2
-        self.adam_eps, self.max_wait, self.retry_steps = adam_eps, max_wait, retry_steps
-        self.wait_cap = wait_cap
+        self.adam_eps = adam_eps
         for k in range(2):
             p = norms[k]
             self.norms[k].on = p is not None
@@ -764,7 +861,7 @@ cdef class BlockStep:
         self.bins = <double *> alloc(self.n_total, sizeof(double))
         for i in range(self.n_total):
             self.pos[i] = -1
-        self.pf = Prefetcher(self.x0_2d, threaded)
+        self.pf = Prefetcher(self.x0_2d, threaded, max_wait, wait_cap, period)
 
     def __dealloc__(self):
         cdef int k
@@ -796,13 +893,9 @@ cdef class BlockStep:
         return self.raw_n - self.raw_pos
 
     @property
-    def mean_wait(self):
-        """Moving average (about 64 steps) of the seconds a step waited for the worker."""
-        return self.waited
-
-    @property
-    def threaded(self):
-        return self.pf is not None and self.pf.threaded
+    def prefetcher(self):
+        """The ``Prefetcher`` (its ``threaded``, ``mean_wait`` and ``switches``)."""
+        return self.pf
 
     def feed(self, const uint64_t[::1] words):
         """Queue random 64-bit words (two per approximate), after those left."""
@@ -840,28 +933,6 @@ cdef class BlockStep:
                      self.act, self.known[k], self.blocks[k], n_known)
         return 0
 
-    cdef int _wait(self) except -1:
-        """Wait for the posted job; a worker that keeps the steps waiting is stopped
-        for ``retry_steps`` steps (as ``_BlockSampler._sample_incremental``)."""
-        cdef double start
-        if self.pf.threaded:
-            start = self.clock()
-            with nogil:
-                self.pf.wait_job()
-            self.waited += (min(self.clock() - start, self.wait_cap) - self.waited) / 64
-            if self.waited > self.max_wait:
-                self.pf.close()
-                self.retry = self.retry_steps
-        else:
-            with nogil:
-                self.pf.wait_job()
-            if self.retry:
-                self.retry -= 1
-                if not self.retry:
-                    self.pf = Prefetcher(self.x0_2d, True)
-                    self.waited = 0.0
-        return 0
-
     cdef int _reserve(self, Py_ssize_t n) except -1:
         if n <= self.p_capacity:
             return 0
@@ -891,7 +962,7 @@ cdef class BlockStep:
             self.cur = 0
             self.posted = True
         k = self.cur
-        self._wait()
+        self.pf.wait_settle()
         ny, nx, oy, ox = self.j_ny[k], self.j_nx[k], self.j_oy[k], self.j_ox[k]
         bits = <const uint32_t *> self.words[k]
         with nogil:

@@ -257,6 +257,28 @@ def test_each_wait_counts_at_most_the_cap(monkeypatch):
         assert all(alive) and len(alive) == 30
 
 
+def test_the_other_mode_is_measured_with_the_same_numbers(monkeypatch):
+    # every _PERIOD steps the mode not in use runs for 80 steps (here the worker stops:
+    # inline jobs are measured), whatever is chosen the run is the same
+    import threading
+
+    from sktopo.smear import _fused
+
+    monkeypatch.setattr(_fused, "_PERIOD", 50)
+    x0 = np.random.default_rng(5).random((24, 20)) * 10
+    kw = dict(block_size=3, eps=1.0, max_iter=200, learning_rate=0.1, random_state=0)
+    for fidelity in ("mse", "bce"):
+        alive = []
+        tuned = stump_minimize(_loss(), x0 / 10, prefetch=True, fidelity=fidelity,
+                               callback=lambda res, alive=alive: alive.append(any(
+                                   t.name == "sktopo-prefetch"
+                                   for t in threading.enumerate())), **kw)
+        assert alive[10] and not all(alive[50:140])
+        inline = stump_minimize(_loss(), x0 / 10, prefetch=False, fidelity=fidelity, **kw)
+        np.testing.assert_array_equal(tuned.x, inline.x)
+        np.testing.assert_array_equal(tuned.loss_curve, inline.loss_curve)
+
+
 def test_prefetch_worker_stops_with_the_run():
     import threading
 
