@@ -386,6 +386,18 @@ cdef enum:
     SPINS = 20000   # polls of the worker for a job before it sleeps (about 1 ms)
 
 
+cdef int compare_double(const void *a, const void *b) noexcept nogil:
+    cdef double x = (<const double *> a)[0]
+    cdef double y = (<const double *> b)[0]
+    return (x > y) - (x < y)
+
+
+cdef double median64(double *values) noexcept nogil:
+    """The median of 64 values (sorted in place)."""
+    qsort(values, 64, sizeof(double), compare_double)
+    return 0.5 * (values[31] + values[32])
+
+
 cdef class Prefetcher:
     """Draws the bits of the next approximate and pools ``x0`` with them, in a worker
     thread (or inline, when ``threaded`` is False: the same arithmetic).
@@ -412,7 +424,9 @@ cdef class Prefetcher:
     # the choice of the mode (see settle)
     cdef bint tuned, probing
     cdef object clock
-    cdef double last, sum_run, sum_probe, max_wait, wait_cap
+    cdef double last, max_wait, wait_cap
+    cdef double run_times[64]
+    cdef double probe_times[64]
     cdef readonly double mean_wait
     cdef Py_ssize_t count, period, run_length
     cdef readonly Py_ssize_t switches
@@ -451,9 +465,9 @@ cdef class Prefetcher:
         self.thread = None
         self.threaded = False
         self.tuned = threaded and SKTOPO_ATOMICS
-        self.max_wait, self.wait_cap, self.period = max_wait, wait_cap, period
+        self.max_wait, self.wait_cap, self.period = max_wait, wait_cap, max(period, 64)
         # the first measurement comes early: the machine decides from the start
-        self.run_length = min(period, 320)
+        self.run_length = min(self.period, 320)
         import time
         self.clock = time.perf_counter
         if self.tuned:
@@ -490,8 +504,8 @@ cdef class Prefetcher:
         taken by another process, or virtual CPUs short of host time: the worker can be
         slower than inline jobs, as it competes for the CPU with the step). So the mode in
         use is measured against the other one: every ``period`` steps the other mode runs
-        for 80 steps, and the faster (by the time between waits over 64 steps, after 16
-        steps to settle; 5 % or more) is kept (the first time after 320 steps). A worker
+        for 80 steps, and the faster (by the median time between waits over 64 steps,
+        after 16 steps to settle; 5 % or more) is kept (the first time after 320 steps). A worker
         that keeps the steps waiting, on
         average over about 64 steps (each wait counted for at most ``wait_cap``: one
         descheduled virtual CPU does not count), is stopped at once."""
@@ -506,7 +520,6 @@ cdef class Prefetcher:
                 self._stop()
                 self.switches += 1
                 self.count = 0
-                self.sum_run = 0.0
                 self.run_length = self.period
                 return 0
         if first:
@@ -514,7 +527,7 @@ cdef class Prefetcher:
         self.count += 1
         if not self.probing:
             if self.count > self.run_length - 64:
-                self.sum_run += interval
+                self.run_times[self.count - (self.run_length - 64) - 1] = interval
             if self.count >= self.run_length:
                 self.run_length = self.period
                 # measure the other mode
@@ -524,12 +537,12 @@ cdef class Prefetcher:
                     self._start()
                 self.probing = True
                 self.count = 0
-                self.sum_probe = 0.0
         else:
             if self.count > 16:
-                self.sum_probe += interval
+                self.probe_times[self.count - 17] = interval
             if self.count >= 16 + 64:
-                if not self.sum_probe < 0.95 * self.sum_run:
+                # medians: a step with a slow callback (or a descheduled CPU) does not count
+                if not median64(self.probe_times) < 0.95 * median64(self.run_times):
                     # back to the mode measured before
                     if self.threaded:
                         self._stop()
@@ -539,7 +552,6 @@ cdef class Prefetcher:
                     self.switches += 1
                 self.probing = False
                 self.count = 0
-                self.sum_run = 0.0
         return 0
 
     def __dealloc__(self):
