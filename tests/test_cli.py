@@ -5,13 +5,29 @@ from sktopo._cli import main
 
 def test_demo_writes_pngs(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["demo", "-o", str(out), "--size", "24"]) == 0
+    assert main(["demo", "-o", str(out), "--size", "24", "--stump-steps", "300",
+                 "--vanilla-seconds", "0.3"]) == 0
     printed = capsys.readouterr().out
-    for name in ("image_before.png", "image_after.png", "diagram.png"):
+    for name in ("image_before.png", "image_after.png", "diagram.png",
+                 "stump_vs_vanilla.png"):
         path = out / name
         assert path.exists() and os.path.getsize(path) > 0
         assert str(path) in printed
     assert "loss" in printed
+    # the blobs comparison: both runs report their steps and the H0 bars above 50 left
+    assert "start 2091.0 (14 bars)" in printed
+    assert "  300 steps" in printed and "vanilla (W2)" in printed
+
+
+def test_demo_without_comparison_and_bad_budgets(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["demo", "-o", str(out), "--size", "16", "--stump-steps", "0"]) == 0
+    assert not (out / "stump_vs_vanilla.png").exists()
+    assert "blobs" not in capsys.readouterr().out
+    assert main(["demo", "-o", str(out), "--size", "16", "--stump-steps", "-1"]) == 2
+    assert "--stump-steps" in capsys.readouterr().err
+    assert main(["demo", "-o", str(out), "--size", "16", "--vanilla-seconds", "0"]) == 2
+    assert "--vanilla-seconds" in capsys.readouterr().err
 
 
 def run_cli(*args):
