@@ -21,6 +21,7 @@ features, and vanilla (or ``refine_iter``) for pixel-scale ones.
 
 # %%
 import os
+import time
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -43,14 +44,22 @@ def full_loss(x, x0, a):
 
 
 def run(x0, p, **kw):
-    """Loss reduction (%) against time over ``seconds`` of wall time (40 snapshots)."""
+    """Loss reduction (%) against time over ``seconds`` of wall time, at 60 times evenly
+    spaced on a log scale from 0.02 s (the copies of the iterate are not timed)."""
     a = 1 - 1 / x0.size
-    snaps = []
+    marks = iter(np.geomspace(0.02, seconds, 60))
+    snaps, spent = [], [0.0]
+    mark = next(marks)
 
     def callback(res):
-        if not snaps or res.step_times[-1] - snaps[-1][0] > seconds / 40:
-            snaps.append((res.step_times[-1], res.x.copy()))
-        return res.step_times[-1] > seconds
+        nonlocal mark
+        t = res.step_times[-1] - spent[0]
+        if t >= mark:
+            start = time.perf_counter()
+            snaps.append((t, res.x.copy()))
+            spent[0] += time.perf_counter() - start
+            mark = next((m for m in marks if m > t), np.inf)
+        return t > seconds
 
     loss = TopologicalLoss(PersistenceNorm(p=p, min_persistence=50), homology_dimensions=0,
                            gradient="death")
@@ -58,7 +67,7 @@ def run(x0, p, **kw):
                    callback=callback, random_state=0, **kw)
     base = full_loss(x0, x0, a)
     t, x = zip(*snaps)
-    return np.r_[0.0, t], np.r_[0.0, [100 * (1 - full_loss(xi, x0, a) / base) for xi in x]]
+    return np.array(t), np.array([100 * (1 - full_loss(xi, x0, a) / base) for xi in x])
 
 
 # %%
@@ -80,7 +89,8 @@ for ax, (title, x0) in zip(axes, images.items()):
               f"best {reduction.max():5.1f} %")
         ax.plot(t, reduction, label=name)
     ax.set_title(title)
-    ax.set_xlabel("time (s)")
+    ax.set_xscale("log")
+    ax.set_xlabel("wall time (s, log scale)")
 axes[0].set_ylabel("loss reduction (%)")
 axes[0].legend()
 print("wrote", save_figure(fig, "stump_speed.png"))

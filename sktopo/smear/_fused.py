@@ -195,10 +195,11 @@ class _BlockSampler:
             self.words = [np.empty(n_words(x.size), dtype=np.uint64) for _ in range(n_slots)]
 
     def step_engine(self, x, kernel, alpha, learning_rate, beta1, beta2, adam_eps,
-                    prefetch):
+                    prefetch, bounds=(-np.inf, np.inf)):
         """The compiled step (``sktopo.smear._sampling.BlockStep``) of this sampler, the
-        mse fidelity and Adam, for a loss kernel with compiled terms; None when it does
-        not apply (the step then runs in Python, with the same numbers)."""
+        mse fidelity and Adam (its values clipped to ``bounds``), for a loss kernel with
+        compiled terms; None when it does not apply (the step then runs in Python, with
+        the same numbers)."""
         from ..persistence._cubical import _MAX_PADDED_SIZE
 
         largest = [-(-(n + k - 1) // k) for n, k in zip(self.image_shape, self.sizes)]
@@ -213,7 +214,7 @@ class _BlockSampler:
             None if self.random_offset else self.offset, self.eps, self.mode,
             bool(prefetch), kernel.full, kernel.superlevel, kernel.norms, kernel.side,
             float(alpha), float(learning_rate), float(beta1), float(beta2), float(adam_eps),
-            _MAX_WAIT, _WAIT_CAP, _PERIOD)
+            _MAX_WAIT, _WAIT_CAP, _PERIOD, float(bounds[0]), float(bounds[1]))
 
     def close(self):
         """Stop the worker thread of the incremental path, if any."""

@@ -28,7 +28,7 @@ norm terms of ``sktopo.persistence._pairing``, the pull-back and the Adam step o
 from cpython.pythread cimport (PyThread_acquire_lock, PyThread_allocate_lock,
                                PyThread_free_lock, PyThread_release_lock,
                                PyThread_type_lock, WAIT_LOCK)
-from libc.math cimport logf, pow, sqrt
+from libc.math cimport INFINITY, logf, pow, sqrt
 from libc.stdlib cimport free, malloc, qsort
 from libc.string cimport memset
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
@@ -768,6 +768,8 @@ cdef class BlockStep:
     ``x`` is the optimizer's flat float64 iterate, moved in place; ``x0`` its start.
     ``offset`` is None (a random grid offset per approximate) or ``(oy, ox)``.
     ``norms``: one ``(min, max, p, low, high)`` tuple or None for H0 and for H1.
+    ``low`` and ``high``: bounds on the values of the iterate, clipped after each Adam
+    step (infinite: none).
     ``step(it)`` takes Adam step number ``it`` and returns the sampled objective
     ``alpha * topo + (1 - alpha) * mse``; it reads two random 64-bit words per
     approximate from those given to ``feed`` (the seed of the pixels' bits, and the
@@ -779,7 +781,8 @@ cdef class BlockStep:
     cdef const double *x0
     cdef Py_ssize_t H, W, n_total, ky, kx, oy_fixed, ox_fixed, n_words, max_blocks
     cdef bint random_offset, full, superlevel
-    cdef double eps, alpha, lr, beta1, beta2, adam_eps
+    cdef double eps, alpha, lr, beta1, beta2, adam_eps, low, high
+    cdef bint clip
     cdef int mode, side, cur
     cdef uint64_t *words[2]
     cdef double *sums[2]
@@ -817,7 +820,7 @@ cdef class BlockStep:
                   offset, double eps, int mode, bint threaded, bint full, bint superlevel,
                   tuple norms, int side, double alpha, double learning_rate, double beta1,
                   double beta2, double adam_eps, double max_wait, double wait_cap,
-                  Py_ssize_t period):
+                  Py_ssize_t period, double low=-INFINITY, double high=INFINITY):
         cdef Py_ssize_t i, a, most
         cdef int k
         if sizeof(Py_ssize_t) != sizeof(int64_t):
@@ -841,6 +844,8 @@ cdef class BlockStep:
         self.side = side
         self.alpha, self.lr, self.beta1, self.beta2 = alpha, learning_rate, beta1, beta2
         self.adam_eps = adam_eps
+        self.low, self.high = low, high
+        self.clip = low > -INFINITY or high < INFINITY
         for k in range(2):
             p = norms[k]
             self.norms[k].on = p is not None
@@ -964,7 +969,7 @@ cdef class BlockStep:
         """Adam step number ``it`` on a new approximate; returns the sampled objective."""
         cdef int k
         cdef Py_ssize_t ny, nx, oy, ox, count, n_pulled, n_new, j, i, p
-        cdef double topo = 0.0, fid = 0.0
+        cdef double topo = 0.0, fid = 0.0, u
         cdef const double *f
         cdef const uint32_t *bits
         if self.raw_n - self.raw_pos < (2 if self.posted else 4):
@@ -1040,6 +1045,14 @@ cdef class BlockStep:
                                   1.0 / sqrt(1.0 - pow(self.beta2, <double> it)),
                                   self.adam_eps,
                                   self.lr / (1.0 - pow(self.beta1, <double> it)))
+                if self.clip:
+                    # projected Adam: the values clipped to [low, high] (as np.clip)
+                    for i in range(self.n_act):
+                        u = self.x_act[i]
+                        u = self.low if u < self.low else u
+                        u = self.high if u > self.high else u
+                        self.x_act[i] = u
+                        self.x[self.act[i]] = u
         return self.alpha * topo + (1.0 - self.alpha) * (fid / self.n_total)
 
     def state(self):

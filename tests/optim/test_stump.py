@@ -459,3 +459,53 @@ def test_compiled_step_state_after_refine_matches(monkeypatch):
     slow = stump_minimize(_loss(), x0, **kw)
     np.testing.assert_array_equal(fast.x, slow.x)
     np.testing.assert_array_equal(fast.loss_curve, slow.loss_curve)
+
+
+@pytest.mark.parametrize("kw", [dict(block_size=4, eps=2.0),      # the compiled step
+                                dict(block_size=4, eps=2.0, n_samples=2),
+                                dict(block_size=1),              # vanilla
+                                dict(block_size=3, fidelity="bce")])
+def test_bounds_clip_every_iterate(monkeypatch, kw):
+    # projected Adam: every iterate stays in [low, high], the compiled step and the Python
+    # loop give the same run, and an unbounded box is no constraint at all
+    x0 = np.random.default_rng(5).random((23, 26)) * 0.8 + 0.1
+    loss = TopologicalLoss(PersistenceNorm(p=1, min_persistence=0.05),
+                           homology_dimensions=(0, 1))
+    low, high = 0.08, 0.92
+    seen = []
+
+    def callback(res):
+        seen.append((res.x.min(), res.x.max()))
+
+    kw = dict(kw, learning_rate=0.05, max_iter=120, random_state=2)
+    fast = stump_minimize(loss, x0, bounds=(low, high), callback=callback, **kw)
+    lows, highs = np.array(seen).T
+    assert lows.min() >= low and highs.max() <= high
+    # the bounds are reached (so the clipping did something) ...
+    assert lows.min() == low or highs.max() == high
+    free = stump_minimize(loss, x0, **kw)
+    assert free.x.min() < low or free.x.max() > high
+    # ... by the same numbers with and without the compiled step
+    _without_step_engine(monkeypatch)
+    slow = stump_minimize(loss, x0, bounds=(low, high), **kw)
+    np.testing.assert_array_equal(fast.x, slow.x)
+    np.testing.assert_array_equal(fast.loss_curve, slow.loss_curve)
+    unbounded = stump_minimize(loss, x0, bounds=(None, np.inf), **kw)
+    np.testing.assert_array_equal(unbounded.x, free.x)
+
+
+def test_bounds_one_sided_and_bad_values():
+    x0 = _image()
+    res = stump_minimize(_loss(), x0, bounds=(x0.min(), None), block_size=2,
+                         learning_rate=0.5, max_iter=100, random_state=0)
+    assert res.x.min() >= x0.min()
+    with pytest.raises(ValueError, match="bounds"):
+        stump_minimize(_loss(), x0, bounds=(1.0, 1.0))
+    with pytest.raises(ValueError, match="bounds"):
+        stump_minimize(_loss(), x0, bounds=(x0.min() + 1e-3, None))     # x0 outside
+    with pytest.raises(TypeError, match="bounds"):
+        stump_minimize(_loss(), x0, bounds=3.0)
+    with pytest.raises(TypeError, match="bounds"):
+        stump_minimize(_loss(), x0, bounds=("a", 1.0))
+    with pytest.raises(ValueError, match="bounds"):
+        stump_minimize(_loss(), x0, bounds=(np.nan, 1.0))
