@@ -12,15 +12,15 @@ snapshots after the runs, outside the timings.
 On blobs, whose bars are large homogeneous regions joined by ridges, STUMP removes 90 % of
 the loss about 14x sooner than vanilla W2 (``benchmarks/bench_stump.py`` measures it with
 the two runs alternated). Run on, STUMP does not settle: the noise of its approximates
-keeps a floor under the smeared loss, so it keeps digging the channels it opened, below
-the image's range, until they make new bars and the loss climbs back over its start;
+keeps a floor under the smeared loss, so it keeps digging the channels it opened, below the
+image's range, until they make new bars and the loss climbs back over its start;
 ``bounds=(0, 255)`` (the last curve) keeps the values in the image's range and the loss
-near 0. On uniform noise the bars above 50 are pixel-scale minima: a
-4 x 4 approximate averages them away, so the smeared loss is not the loss of the image, and
-in a minute STUMP removes at most a fifth of it (two thirds with ``bounds``), while
-vanilla, whose steps here cost about 2 ms with sktopo's pairing, removes 90 % in 2-3 s. The paper's vanilla was a TF + GUDHI loop,
-about 100x slower per step, hence its milder conclusion on that image. Use STUMP for global
-features, and vanilla (or ``refine_iter``) for pixel-scale ones.
+near 0. On uniform noise the bars above 50 are pixel-scale minima: a 4 x 4 approximate
+averages them away, so the smeared loss is not the loss of the image, and in a minute STUMP
+removes at most a fifth of it (two thirds with ``bounds``), while vanilla, whose steps here
+cost about 2 ms with sktopo's pairing, removes 90 % in 2-3 s. The paper's vanilla was a TF
++ GUDHI loop, about 100x slower per step, hence its milder conclusion on that image. Use
+STUMP for global features, and vanilla (or ``refine_iter``) for pixel-scale ones.
 """
 
 # %%
