@@ -124,8 +124,10 @@ def _stump_demo(args, plt):
         return TopologicalLoss(PersistenceNorm(p=p, min_persistence=50),
                                homology_dimensions=0, gradient="death")
 
+    print(f"blobs 256x256: STUMP, {args.stump_steps} steps ...", flush=True)
     stump, stump_snaps = _race(loss(1), x0, a, args.seed, steps=args.stump_steps,
                                block_size=4, measure="simplex", eps=50.0)
+    print(f"blobs 256x256: vanilla W2, {args.vanilla_seconds:g} s ...", flush=True)
     vanilla, vanilla_snaps = _race(loss(2), x0, a, args.seed, seconds=args.vanilla_seconds,
                                    block_size=1, eps=0.0)
     curves = {"STUMP (k=4, eps=50, W1)": reduction(stump_snaps),
