@@ -83,7 +83,7 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
                    gradient="both", fidelity="mse", fidelity_weight=None, solver="stump",
                    block_size=2, measure="simplex", eps=0.0, learning_rate=None,
                    max_iter=200, tol=None, random_state=None, callback=None, verbose=0,
-                   refine_iter=None, prefetch="auto"):
+                   refine_iter=None, prefetch="auto", bounds=None):
     r"""Change an image so that its persistence diagrams meet a topological goal.
 
     Minimizes, with Adam,
@@ -173,6 +173,11 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     prefetch : bool or "auto", default="auto"
         Prepare the next approximate in a worker thread (see
         :func:`~sktopo.stump_minimize`); the result is the same either way.
+    bounds : (low, high), "image" or None, default=None
+        Keep the pixel values in ``[low, high]`` (clipped after every Adam step, see
+        :func:`~sktopo.stump_minimize`; None for either end: no bound); ``"image"``: the
+        value range of the image itself, so that e.g. an 8-bit image stays in its range.
+        None: no bounds.
 
     Returns
     -------
@@ -227,7 +232,20 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
                           block_size=block_size, measure=measure, eps=eps,
                           learning_rate=learning_rate, max_iter=max_iter, tol=tol,
                           random_state=random_state, callback=callback, verbose=verbose,
-                          refine_iter=refine_iter, prefetch=prefetch)
+                          refine_iter=refine_iter, prefetch=prefetch,
+                          bounds=_box(bounds, x0))
+
+
+def _box(bounds, x0):
+    """The ``bounds`` of ``stump_minimize``: ``"image"`` is the value range of ``x0`` (no
+    bounds for a constant image, which has no room to move in)."""
+    if not isinstance(bounds, str):
+        return bounds
+    if bounds != "image":
+        raise ValueError(f"The 'bounds' parameter must be None, a pair (low, high) or "
+                         f"'image', got {bounds!r}.")
+    low, high = float(x0.min()), float(x0.max())
+    return (low, high) if low < high else None
 
 
 def _image_seed(base, image):
@@ -308,6 +326,10 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
     refine_iter : int, default=None
         Final STUMP steps on the image itself (no pooling, no noise); None means 3/4 of
         ``max_iter``.
+    bounds : (low, high), "image" or None, default=None
+        Keep the pixel values of each image in ``[low, high]`` (None for either end: no
+        bound), or in that image's own value range (``"image"``); see
+        :func:`simplify_image`.
 
     Attributes
     ----------
@@ -372,6 +394,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "refine_iter": [Interval(Integral, 0, None, closed="left"), None],
+        "bounds": [tuple, list, StrOptions({"image"}), None],
     }
 
     def __init__(self, goal="simplify", *, threshold=None, homology_dimensions=0, betti=1,
@@ -379,7 +402,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
                  gradient="both", fidelity="mse", fidelity_weight=None, solver="stump",
                  block_size=2, measure="simplex", eps=0.0, learning_rate=None,
                  max_iter=200, tol=None, n_jobs=None, random_state=None, verbose=0,
-                 refine_iter=None):
+                 refine_iter=None, bounds=None):
         self.goal = goal
         self.threshold = threshold
         self.homology_dimensions = homology_dimensions
@@ -403,6 +426,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.refine_iter = refine_iter
+        self.bounds = bounds
 
     def _validate(self, X, reset):
         """Return ``(X2d, image_shape, stacked)``: the rows as flat images."""
@@ -469,6 +493,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
             block_size=self.block_size, measure=self.measure, eps=self.eps,
             learning_rate=self.learning_rate, max_iter=self.max_iter, tol=self.tol,
             verbose=max(0, self.verbose - 1), refine_iter=self.refine_iter,
+            bounds=self.bounds,
             # images in parallel: no worker thread per image on top
             prefetch="auto" if self.n_jobs in (None, 1) else False)
         base = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)

@@ -261,3 +261,30 @@ def test_bce_fidelity_on_unit_images(rng):
     assert np.all(np.isfinite(res.x))
     with pytest.raises(ValueError, match="bce"):
         simplify_image(image * 10, fidelity="bce", max_iter=1)
+
+
+@pytest.mark.parametrize("solver", ["vanilla", "stump"])
+def test_bounds_keep_the_pixels_in_the_image_range(rng, solver):
+    # removing bright specks from a flat background pushes pixels below it, unless bounded
+    image = _peaks(rng)
+    kw = dict(threshold=1.0, superlevel=True, solver=solver, max_iter=100, random_state=0)
+    free = simplify_image(image, **kw)
+    assert free.x.min() < image.min()
+    seen = []
+    res = simplify_image(image, bounds="image", callback=lambda r: seen.append(r.x.min()),
+                         **kw)
+    assert min(seen) >= image.min() and res.x.max() <= image.max()
+    assert not np.any((_lifetimes(res.x) > TINY) & (_lifetimes(res.x) <= 1.0))
+    # the estimator passes them on, per image; a pair is a box for every image
+    X = np.stack([image, 2 * image]).reshape(2, -1)
+    Xt = TopoImageSimplifier(image_shape=image.shape, bounds="image", **kw).fit_transform(X)
+    assert Xt[0].min() >= 0 and Xt[1].max() <= 2 * image.max()
+    Xt = TopoImageSimplifier(image_shape=image.shape, bounds=(0, None), **kw).fit_transform(X)
+    assert Xt.min() >= 0
+    with pytest.raises(ValueError, match="bounds"):
+        simplify_image(image, bounds="range", **kw)
+    with pytest.raises(ValueError, match="bounds"):
+        TopoImageSimplifier(image_shape=image.shape, bounds="range").fit_transform(X)
+    # a constant image has no room to move: "image" puts no box on it
+    assert_array_equal(simplify_image(np.ones((5, 5)), bounds="image", max_iter=5).x,
+                       np.ones((5, 5)))
