@@ -132,9 +132,9 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
                    measure="simplex", simplex_sampling="normalized_uniform", eps=0.0,
                    block_offset="random", labels=None, subsample=1.0, n_samples=1,
                    combine="mean", n_jobs=None, prefetch="auto", penalty=None,
-                   penalty_weight=1.0, bounds=None, learning_rate=0.05, beta1=0.9, beta2=0.999,
-                   adam_eps=1e-8, max_iter=1000, tol=None, n_iter_no_change=100, random_state=None,
-                   callback=None, verbose=0, refine_iter=0):
+                   penalty_weight=1.0, bounds=None, learning_rate=0.05, beta1=0.9,
+                   beta2=0.999, adam_eps=1e-8, max_iter=1000, tol=None, n_iter_no_change=100,
+                   random_state=None, callback=None, verbose=0, refine_iter=0):
     r"""Minimize a smeared topological loss plus a fidelity term with Adam (STUMP).
 
     .. math::
