@@ -219,7 +219,8 @@ def _simplify(args):
         fidelity=args.fidelity, fidelity_weight=args.fidelity_weight, solver=args.solver,
         block_size=args.block_size, measure=args.measure, eps=args.eps,
         learning_rate=args.learning_rate, max_iter=args.max_iter,
-        random_state=args.seed, verbose=args.verbose)
+        random_state=args.seed, verbose=args.verbose,
+        bounds="image" if args.keep_range else None)
     write_image(args.output, result.x)
     before = cubical_persistence(image, tuple(args.dims), superlevel=args.superlevel,
                                  connectivity=args.connectivity)
@@ -287,6 +288,9 @@ def main(argv=None):
     simplify.add_argument("--learning-rate", type=float, default=None,
                           help="Adam step (default: 1%% of the value range)")
     simplify.add_argument("--max-iter", type=int, default=200)
+    simplify.add_argument("--keep-range", action="store_true",
+                          help="keep the pixel values in the input's value range (clipped "
+                          "after every step), so that the written image needs no clipping")
     simplify.add_argument("--seed", type=int, default=0, help="random seed")
     simplify.add_argument("-v", "--verbose", action="count", default=0)
     _add_filtration_options(simplify)

@@ -94,6 +94,14 @@ def test_simplify_command_writes_a_simpler_image(tmp_path):
     before = cubical_persistence(read_image(src), 0)[0].finite().lifetimes
     after = cubical_persistence(result, 0)[0].finite().lifetimes
     assert np.sum(after < 40) < np.sum(before < 40) / 3
+    # --keep-range: the values stay in the input's range (the .npy keeps them unclipped)
+    src_image = read_image(src)
+    assert result.min() < src_image.min() or result.max() > src_image.max()
+    done = run_cli("simplify", str(src), "-o", str(out), "--solver", "vanilla",
+                   "--threshold", "40", "--max-iter", "150", "--keep-range")
+    assert done.returncode == 0, done.stderr
+    kept = read_image(out)
+    assert src_image.min() <= kept.min() and kept.max() <= src_image.max()
     done = run_cli("simplify", str(src), "-o", str(out), "--threshold", "-1")
     assert done.returncode == 2 and "threshold" in done.stderr
     assert "Traceback" not in done.stderr
