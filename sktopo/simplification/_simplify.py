@@ -174,7 +174,7 @@ def _run(problem, g):
     removed = {d: [] for d in problem.dims}
     for n_rounds in range(1, _MAX_ROUNDS + 1):
         dgms = problem.diagrams(g, problem.dims)
-        masks = {d: _removed_mask(dgms[d], problem.threshold, problem.n_kept)
+        masks = {d: _removed_mask(dgms[d], problem.threshold, problem.n_kept[d])
                  for d in problem.dims}
         if not any(m.any() for m in masks.values()):
             return g, removed, n_rounds
@@ -190,7 +190,7 @@ def _run(problem, g):
             dgm = dgms[d]
             if moved:   # the previous pass moved pixels: pair again (the pairs index pixels)
                 dgm = problem.diagrams(g, (d,))[d]
-                masks[d] = _removed_mask(dgm, problem.threshold, problem.n_kept)
+                masks[d] = _removed_mask(dgm, problem.threshold, problem.n_kept[d])
             if not masks[d].any():
                 continue
             removed[d].append(dgm.select(masks[d]))
@@ -224,7 +224,7 @@ def _half(threshold, integer):
     {
         "X": ["array-like"],
         "threshold": [Interval(Real, 0, None, closed="left"), None],
-        "n_kept": [Interval(Integral, 0, None, closed="left"), None],
+        "n_kept": [Interval(Integral, 0, None, closed="left"), dict, None],
         "homology_dimensions": [Interval(Integral, 0, 2, closed="both"), tuple, list, None],
         "superlevel": ["boolean"],
         "connectivity": [StrOptions({"full", "face"}), Interval(Integral, 1, 3, closed="both")],
@@ -246,10 +246,11 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     threshold : float >= 0, default=None
         Every finite pair of ``homology_dimensions`` with lifetime ``< threshold`` is
         removed. None: only ``n_kept`` decides.
-    n_kept : int >= 0, default=None
-        Keep only the ``n_kept`` most persistent classes of each dimension (essential ones
-        included and always kept; equal lifetimes by birth pixel): a Betti-number target.
-        With a ``threshold`` too, both apply.
+    n_kept : int >= 0 or dict of {int: int}, default=None
+        Keep only the ``n_kept`` most persistent classes of each dimension (one number for
+        all, or one per dimension; essential classes count and are always kept; equal
+        lifetimes by birth pixel): a Betti-number target. With a ``threshold`` too, both
+        apply.
     homology_dimensions : int or sequence of int, default=None
         Dimensions to simplify. None: all those of the input (0 for a signal, 0 and 1 for an
         image, 0 and 2 for a volume). H1 of a volume (saddle-saddle pairs) is not available
@@ -314,8 +315,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     array([0., 5., 5., 6., 1., 9., 3.])
     >>> simplify_function(x, 2.0, method="optimal")
     array([0., 5., 5., 6., 1., 9., 3.])
-    >>> simplify_function(x, n_kept=2)     # keep the global minimum and the deepest basin
-    array([0., 5., 5., 6., 3., 9., 3.])
+    >>> simplify_function(x, n_kept=2)     # the global minimum and the longest-lived (3 -> 9)
+    array([0., 5., 5., 6., 6., 9., 3.])
     """
     arr = np.asarray(X)
     f = check_values(arr, "X", ndim=(1, 2, 3))
@@ -332,6 +333,7 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
                          "TopoImageSimplifier, which removes H1 with a gradient solver "
                          "and then H0 and H2 exactly.")
     connectivity = _check_connectivity(connectivity, f.ndim)
+    n_kept = _check_n_kept(n_kept, dims)
     integer = np.issubdtype(arr.dtype, np.integer) or arr.dtype == bool
     if perturb and integer:
         raise ValueError("The 'perturb' parameter needs floating-point values (integers "
@@ -344,7 +346,7 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     if method == "optimal":
         if t is None:
             dgms = cubical_persistence(base, dims, connectivity=connectivity)
-            longest = max((float(dgms[d].lifetimes[_removed_mask(dgms[d], None, n_kept)]
+            longest = max((float(dgms[d].lifetimes[_removed_mask(dgms[d], None, n_kept[d])]
                                  .max(initial=0.0)) for d in dims), default=0.0)
             half = _half(np.nextafter(longest, np.inf), integer)
         else:
@@ -358,6 +360,22 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         return Y
     pairs = {d: _concat(removed[d], d, superlevel) for d in dims}
     return Y, Bunch(pairs=pairs, changed=(g != f), n_rounds=n_rounds)
+
+
+def _check_n_kept(n_kept, dims):
+    """``n_kept`` as a dict {dim: int or None}."""
+    if not isinstance(n_kept, dict):
+        return {d: n_kept for d in dims}
+    missing = [d for d in dims if d not in n_kept]
+    if missing:
+        raise ValueError(f"The 'n_kept' parameter has no entry for homology dimension(s) "
+                         f"{missing}.")
+    for d in dims:
+        k = n_kept[d]
+        if k is not None and (isinstance(k, bool) or not isinstance(k, (Integral, np.integer))
+                              or k < 0):
+            raise ValueError(f"The 'n_kept' parameter must hold ints >= 0, got {k!r}.")
+    return {d: n_kept[d] for d in dims}
 
 
 def _cast(g, dtype):
