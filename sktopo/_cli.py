@@ -207,12 +207,28 @@ def _diagram(args):
 
 
 def _simplify(args):
+    import numpy as np
+
     from ._io import check_output_path, read_image, write_image
     from .estimators import simplify_image
     from .persistence import cubical_persistence
 
+    def stored_dtype(path):
+        """The integer type of the file's pixels (uint8, uint16, ...) or None (floats)."""
+        if os.path.splitext(path)[1].lower() == ".npy":
+            dtype = np.load(path, mmap_mode="r", allow_pickle=False).dtype
+            return dtype if np.issubdtype(dtype, np.integer) else None
+        from PIL import Image
+
+        with Image.open(path) as img:
+            if img.mode.startswith("I;16"):
+                return np.dtype(np.uint16)
+            return np.dtype(np.uint8) if img.mode in ("1", "L", "P", "LA", "RGB", "RGBA") \
+                else None
+
     check_output_path(args.output)
     image = read_image(args.input, channel=args.channel)
+    dtype = stored_dtype(args.input)
     result = simplify_image(
         image, args.goal, threshold=args.threshold, homology_dimensions=tuple(args.dims),
         betti=args.betti, superlevel=args.superlevel, connectivity=args.connectivity,
@@ -221,14 +237,35 @@ def _simplify(args):
         learning_rate=args.learning_rate, max_iter=args.max_iter,
         random_state=args.seed, verbose=args.verbose,
         bounds="image" if args.keep_range else None)
-    write_image(args.output, result.x)
+    out = result.x
+    exact = result.message.startswith("exact")
+    ext = os.path.splitext(args.output)[1].lower()
+    if exact and dtype is not None and ext in (".png", ".npy"):
+        # the exact solver only copies pixel values (flooding): the input's bit depth and
+        # range are kept exactly (8-bit in, 8-bit out; 16-bit in, 16-bit out)
+        out = np.rint(out).astype(dtype)
+        if ext == ".npy":
+            np.save(args.output, out)
+        else:
+            from PIL import Image
+
+            os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
+            Image.fromarray(out).save(args.output)
+    else:
+        write_image(args.output, out)
     before = cubical_persistence(image, tuple(args.dims), superlevel=args.superlevel,
                                  connectivity=args.connectivity)
-    after = cubical_persistence(result.x, tuple(args.dims), superlevel=args.superlevel,
-                                connectivity=args.connectivity)
+    after = cubical_persistence(np.asarray(out, dtype=np.float64), tuple(args.dims),
+                                superlevel=args.superlevel, connectivity=args.connectivity)
     counts = ", ".join(f"H{d} {len(before[d])} -> {len(after[d])}" for d in before)
-    print(f"{args.goal} ({args.solver}, {result.n_iter} steps): loss {result.loss_curve[0]:.4g}"
-          f" -> {result.loss_curve[-1]:.4g}; diagram points {counts}")
+    if exact:
+        print(f"{args.goal} ({result.message}): max change "
+              f"{np.abs(np.asarray(out, dtype=np.float64) - image).max():.4g}; "
+              f"diagram points {counts}")
+    else:
+        print(f"{args.goal} ({args.solver}, {result.n_iter} steps): loss "
+              f"{result.loss_curve[0]:.4g} -> {result.loss_curve[-1]:.4g}; diagram points "
+              f"{counts}")
     print(f"wrote {os.path.abspath(args.output)}")
     return 0
 
@@ -276,7 +313,9 @@ def main(argv=None):
                           "value range)")
     simplify.add_argument("--betti", type=int, default=1,
                           help="features kept per dimension by --goal betti")
-    simplify.add_argument("--solver", choices=("stump", "vanilla"), default="stump")
+    simplify.add_argument("--solver", choices=("auto", "exact", "stump", "vanilla"),
+                          default="auto", help="exact removal (auto: for simplify and "
+                          "betti; keeps an 8/16-bit input's bit depth) or a gradient solver")
     simplify.add_argument("--block-size", type=int, default=2, help="STUMP pooling block")
     simplify.add_argument("--measure", choices=("center", "vertex", "simplex"),
                           default="simplex", help="STUMP pooling measure")
