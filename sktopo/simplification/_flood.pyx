@@ -100,6 +100,7 @@ cdef struct Grid:
     int ndim
     int n_off
     int off[26][3]
+    int64_t flat[26]      # flat index offset of each neighbour
 
 
 cdef void grid_init(Grid *g, tuple shape, int ndim, bint full) noexcept:
@@ -118,20 +119,32 @@ cdef void grid_init(Grid *g, tuple shape, int ndim, bint full) noexcept:
                 g.off[k][0] = a
                 g.off[k][1] = b
                 g.off[k][2] = c
+                g.flat[k] = (a * g.n1 + b) * g.n2 + c
                 k += 1
     g.n_off = k
 
 
-cdef inline int64_t neighbour(Grid *g, int64_t x, int k) noexcept nogil:
-    """Flat index of the k-th neighbour of x, -1 outside the grid."""
-    cdef int64_t z = x // (g.n1 * g.n2), r = x % (g.n1 * g.n2)
-    cdef int64_t y = r // g.n2, w = r % g.n2
-    z += g.off[k][0]
-    y += g.off[k][1]
-    w += g.off[k][2]
+cdef inline void coords(Grid *g, int64_t x, int64_t *c) noexcept nogil:
+    """The (z, y, w) coordinates of pixel x."""
+    c[0] = x // (g.n1 * g.n2)
+    x -= c[0] * g.n1 * g.n2
+    c[1] = x // g.n2
+    c[2] = x - c[1] * g.n2
+
+
+cdef inline int64_t step(Grid *g, int64_t x, const int64_t *c, int k) noexcept nogil:
+    """The k-th neighbour of pixel x (at coordinates c), -1 outside the grid."""
+    cdef int64_t z = c[0] + g.off[k][0], y = c[1] + g.off[k][1], w = c[2] + g.off[k][2]
     if z < 0 or z >= g.n0 or y < 0 or y >= g.n1 or w < 0 or w >= g.n2:
         return -1
-    return (z * g.n1 + y) * g.n2 + w
+    return x + g.flat[k]
+
+
+cdef inline int64_t neighbour(Grid *g, int64_t x, int k) noexcept nogil:
+    """Flat index of the k-th neighbour of x, -1 outside the grid."""
+    cdef int64_t c[3]
+    coords(g, x, c)
+    return step(g, x, c, k)
 
 
 cdef inline bint on_border(Grid *g, int64_t x) noexcept nogil:
@@ -163,12 +176,9 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
     cdef Heap hp
     cdef Item it
     cdef int k
-    cdef int64_t x, y, z, r, w, plane
+    cdef int64_t x, r
+    cdef int64_t c[3]
     cdef double v
-    cdef int64_t dz[26]
-    cdef int64_t dy[26]
-    cdef int64_t dx[26]
-    cdef int64_t flat[26]
     out_arr = np.array(h, dtype=np.float64)
     depth_arr = np.zeros(n if ramp else 0, dtype=np.int64)
     cdef double[::1] out = out_arr
@@ -180,12 +190,6 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
         free(queue)
         raise MemoryError()
     grid_init(&g, shape, ndim, full)
-    plane = g.n1 * g.n2
-    for k in range(g.n_off):
-        dz[k] = g.off[k][0]
-        dy[k] = g.off[k][1]
-        dx[k] = g.off[k][2]
-        flat[k] = dz[k] * plane + dy[k] * g.n2 + dx[k]
     try:
         heap_init(&hp, 1024)
     except MemoryError:
@@ -213,16 +217,10 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
                     it = heap_pop(&hp)
                     x = it.i
                 v = out[x]
-                z = x // plane
-                r = x - z * plane
-                y = r // g.n2
-                w = r - y * g.n2
+                coords(&g, x, c)
                 for k in range(g.n_off):
-                    if (z + dz[k] < 0 or z + dz[k] >= g.n0 or y + dy[k] < 0
-                            or y + dy[k] >= g.n1 or w + dx[k] < 0 or w + dx[k] >= g.n2):
-                        continue
-                    r = x + flat[k]
-                    if seen[r]:
+                    r = step(&g, x, c, k)
+                    if r < 0 or seen[r]:
                         continue
                     seen[r] = 1
                     if h[r] <= v:
@@ -413,12 +411,9 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
     cdef Py_ssize_t n = h.shape[0], p, top, q_head, q_tail, start
     cdef Grid g
     cdef int k
-    cdef int64_t b, d, x, y, z, r, w, plane, nb
+    cdef int64_t b, d, x, nb
+    cdef int64_t c[3]
     cdef double hd
-    cdef int64_t dz[26]
-    cdef int64_t dy[26]
-    cdef int64_t dx[26]
-    cdef int64_t flat[26]
     out_arr = np.array(h, dtype=np.float64)
     depth_arr = np.zeros(n if ramp else 0, dtype=np.int64)
     cdef double[::1] out = out_arr
@@ -430,12 +425,6 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
         free(mark)
         raise MemoryError()
     grid_init(&g, shape, ndim, full)
-    plane = g.n1 * g.n2
-    for k in range(g.n_off):
-        dz[k] = g.off[k][0]
-        dy[k] = g.off[k][1]
-        dx[k] = g.off[k][2]
-        flat[k] = dz[k] * plane + dy[k] * g.n2 + dx[k]
     try:
         with nogil:
             for x in range(n):
@@ -455,16 +444,11 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
                     x = stack[top]
                     if h[x] < hd:
                         out[x] = hd
-                    z = x // plane
-                    r = x - z * plane
-                    y = r // g.n2
-                    w = r - y * g.n2
+                    coords(&g, x, c)
                     for k in range(g.n_off):
-                        if (z + dz[k] < 0 or z + dz[k] >= g.n0 or y + dy[k] < 0
-                                or y + dy[k] >= g.n1 or w + dx[k] < 0
-                                or w + dx[k] >= g.n2):
+                        nb = step(&g, x, c, k)
+                        if nb < 0:
                             continue
-                        nb = x + flat[k]
                         if mark[nb] != p and (key_less(h[nb], -nb, hd, -d) if reverse
                                               else key_less(h[nb], nb, hd, d)):
                             mark[nb] = p
@@ -480,16 +464,11 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
                 while q_head < q_tail:
                     x = stack[q_head]
                     q_head += 1
-                    z = x // plane
-                    r = x - z * plane
-                    y = r // g.n2
-                    w = r - y * g.n2
+                    coords(&g, x, c)
                     for k in range(g.n_off):
-                        if (z + dz[k] < 0 or z + dz[k] >= g.n0 or y + dy[k] < 0
-                                or y + dy[k] >= g.n1 or w + dx[k] < 0
-                                or w + dx[k] >= g.n2):
+                        nb = step(&g, x, c, k)
+                        if nb < 0:
                             continue
-                        nb = x + flat[k]
                         if mark[nb] == p:
                             mark[nb] = -2 - p     # visited by the ramp, still "filled"
                             depth[nb] = depth[x] + 1 if h[nb] < hd else 0
