@@ -244,63 +244,51 @@ cdef inline bint key_less(double va, int64_t ia, double vb, int64_t ib) noexcept
 
 
 cdef inline bint older_near(Grid *g, const double *h, int64_t y, double hb, int64_t b,
-                            double L, bint border, const int64_t *stamp, int64_t p,
-                            bint *blocked) noexcept nogil:
-    """True if pixel ``y``, once lowered to ``L``, joins a pixel older than ``b`` (or the
-    outside); ``blocked`` is set if it would also join a young pixel at most ``L`` outside
-    the basin of the pair (another basin, which would then merge at ``L`` too)."""
+                            bint border) noexcept nogil:
+    """True if pixel ``y``, once lowered, joins a pixel older than ``b`` (or the outside)."""
     cdef int k
     cdef int64_t z
-    cdef bint found = border and on_border(g, y)
-    blocked[0] = False
+    if border and on_border(g, y):
+        return True
     for k in range(g.n_off):
         z = neighbour(g, y, k)
-        if z < 0:
-            continue
-        if key_less(h[z], z, hb, b):
-            found = True
-        elif h[z] <= L and stamp[z] != p:
-            blocked[0] = True
-    return found
+        if z >= 0 and key_less(h[z], z, hb, b):
+            return True
+    return False
 
 
 def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
                    const int64_t[::1] births, const int64_t[::1] deaths,
-                   const double[::1] levels, bint border, double step, bint avoid=False):
+                   const double[::1] levels, bint border, double step):
     """Lower, for each pair, a channel from its basin over its death pixel.
 
-    For pair ``p`` (birth pixel ``b``, death pixel ``d``, level ``L``): the basin of ``b``
-    (its component among the pixels ordered before ``d``, order (value, index)) is marked;
-    then Dijkstra from ``b`` over the pixels ordered at most ``d``, with cost
-    ``max(h - L, 0) + step`` per pixel entered, until a pixel that, lowered to ``L``, touches
-    a pixel older than ``b`` (or, with ``border``, the outside, older than every pixel).
-    With ``avoid``, pixels that would touch another young basin at level ``L`` are not
-    entered (that basin would merge at ``L``). The pixels of the path above ``L`` are lowered to ``L`` in the
-    returned copy of ``h``; all paths are searched on ``h``, lowering is by ``min``.
+    For pair ``p`` (birth pixel ``b``, death pixel ``d``, level ``L``): Dijkstra from ``b``
+    over the pixels ordered at most ``d`` (order (value, index)), with cost
+    ``max(h - L, 0) + step`` per pixel entered, until a pixel that, lowered to ``L``,
+    touches a pixel older than ``b`` (or, with ``border``, the outside, older than every
+    pixel). The pixels of that path above ``L`` are lowered to ``L`` in the returned copy
+    of ``h``; all paths are searched on ``h``, lowering is by ``min``.
     Returns ``(out, n_failed)``: pairs without such a path are left alone.
     """
-    cdef Py_ssize_t n = h.shape[0], p, t, n_touched, n_failed = 0, top
+    cdef Py_ssize_t n = h.shape[0], p, t, n_touched, n_failed = 0
     cdef Grid g
     cdef Heap hp
     cdef Item it
     cdef int k
     cdef int64_t b, d, x, y, target
     cdef double L, c, hb, hd
-    cdef bint blocked
     cdef const double *hv = &h[0]
     out_arr = np.array(h, dtype=np.float64)
     cdef double[::1] out = out_arr
     cdef double *dist = <double *> malloc((n if n > 0 else 1) * sizeof(double))
     cdef int64_t *pred = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
     cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    cdef int64_t *stamp = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
     cdef unsigned char *done = <unsigned char *> malloc(n if n > 0 else 1)
-    if dist == NULL or pred == NULL or touched == NULL or done == NULL or stamp == NULL:
+    if dist == NULL or pred == NULL or touched == NULL or done == NULL:
         free(dist)
         free(pred)
         free(touched)
         free(done)
-        free(stamp)
         raise MemoryError()
     grid_init(&g, shape, ndim, full)
     heap_init(&hp, 1024)
@@ -309,26 +297,12 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
             for t in range(n):
                 dist[t] = -1.0
                 done[t] = 0
-                stamp[t] = -1
             for p in range(births.shape[0]):
                 b = births[p]
                 d = deaths[p]
                 L = levels[p]
                 hb = h[b]
                 hd = h[d]
-                # the basin: a depth-first search over the pixels ordered before d
-                stamp[b] = p
-                touched[0] = b
-                top = 1
-                while top > 0:
-                    top -= 1
-                    x = touched[top]
-                    for k in range(g.n_off):
-                        y = neighbour(&g, x, k)
-                        if y >= 0 and stamp[y] != p and key_less(h[y], y, hd, d):
-                            stamp[y] = p
-                            touched[top] = y
-                            top += 1
                 hp.size = 0
                 n_touched = 0
                 dist[b] = 0.0
@@ -337,27 +311,22 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
                 n_touched += 1
                 heap_push(&hp, 0.0, b)
                 target = -2
-                while hp.size > 0:
+                while hp.size > 0 and target < 0:
                     it = heap_pop(&hp)
                     x = it.i
                     if done[x] or it.v > dist[x]:
                         continue
                     done[x] = 1
-                    if h[x] > L and older_near(&g, hv, x, hb, b, L, border, stamp, p,
-                                               &blocked):
+                    if h[x] > L and older_near(&g, hv, x, hb, b, border):
                         target = x
                         break
                     for k in range(g.n_off):
                         y = neighbour(&g, x, k)
                         if y < 0 or done[y] or key_less(hd, d, h[y], y):
                             continue
-                        if key_less(h[y], y, hb, b):      # an older pixel: step on it
+                        if key_less(h[y], y, hb, b):      # an older pixel: x touches it
                             target = x
                             break
-                        if h[y] > L and avoid:
-                            older_near(&g, hv, y, hb, b, L, border, stamp, p, &blocked)
-                            if blocked:
-                                continue
                         c = h[y] - L
                         c = it.v + (c if c > 0 else 0.0) + step
                         if dist[y] < 0 or c < dist[y]:
@@ -367,8 +336,6 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
                             dist[y] = c
                             pred[y] = x
                             heap_push(&hp, c, y)
-                    if target >= 0:
-                        break
                 if target < 0:
                     n_failed += 1
                 x = target
@@ -384,7 +351,6 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
         free(pred)
         free(touched)
         free(done)
-        free(stamp)
         free(hp.a)
     return out_arr, n_failed
 
