@@ -171,34 +171,73 @@ def _bounds(f, half):
     return low, high
 
 
+def _pass(problem, g, dgm, mask, removed):
+    removed[dgm.dim].append(dgm.select(mask))
+    fill = problem.pass_h0 if dgm.dim == 0 else problem.pass_top
+    return problem.clamp(fill(g, dgm, mask))
+
+
 def _run(problem, g):
-    """Alternate the passes until no pair of the requested dimensions is removed."""
+    """Alternate the passes until the pairing finds no pair to remove.
+
+    Flooding one dimension leaves that dimension clean (its kept pairs keep their values,
+    the removed ones become plateaus of zero persistence) but can create short pairs in the
+    other: so after a pass only the other dimension is paired again, and the run stops when
+    every requested dimension has been found clean since the last change. The optimal
+    method's passes leave no such promise: it pairs every dimension every round.
+    """
     removed = {d: [] for d in problem.dims}
+    if problem.method == "flooding":
+        return _run_flooding(problem, g, removed)
+    n_pairings = 0
     for n_rounds in range(1, _MAX_ROUNDS + 1):
         dgms = problem.diagrams(g, problem.dims)
+        n_pairings += 1
         masks = {d: _removed_mask(dgms[d], problem.threshold, problem.n_kept[d])
                  for d in problem.dims}
         if not any(m.any() for m in masks.values()):
-            return g, removed, n_rounds
-        if problem.method == "optimal" and n_rounds > _OPTIMAL_ROUNDS:
+            return g, removed, n_pairings
+        if n_rounds > _OPTIMAL_ROUNDS:
             n_left = sum(int(m.sum()) for m in masks.values())
             warnings.warn(f"simplify_function(method='optimal'): {n_left} pair(s) could not "
                           "be removed within threshold / 2 (channels of one dimension "
                           "moved pairs of the other); they are flooded, and the change may "
                           "exceed threshold / 2 there.", ConvergenceWarning, stacklevel=3)
             problem.fallback()
-        moved = False
-        for d in problem.dims:
+            return _run_flooding(problem, g, removed, dgms, n_pairings)
+        for i, d in enumerate(problem.dims):
             dgm = dgms[d]
-            if moved:   # the previous pass moved pixels: pair again (the pairs index pixels)
+            if i > 0 and masks[problem.dims[0]].any():   # moved pixels: pair again
                 dgm = problem.diagrams(g, (d,))[d]
+                n_pairings += 1
                 masks[d] = _removed_mask(dgm, problem.threshold, problem.n_kept[d])
-            if not masks[d].any():
-                continue
-            removed[d].append(dgm.select(masks[d]))
-            fill = problem.pass_h0 if d == 0 else problem.pass_top
-            g = problem.clamp(fill(g, dgm, masks[d]))
-            moved = True
+            if masks[d].any():
+                g = _pass(problem, g, dgm, masks[d], removed)
+    raise RuntimeError(f"simplify_function did not reach a fixed point in {_MAX_ROUNDS} "
+                       "rounds; please report this input.")  # pragma: no cover
+
+
+def _run_flooding(problem, g, removed, fresh=None, n_pairings=0):
+    """The flooding fixed point (see :func:`_run`); ``fresh``: diagrams of ``g``."""
+    dims = problem.dims
+    if fresh is None:
+        fresh = problem.diagrams(g, dims)
+        n_pairings += 1
+    clean = set()
+    for step in range(_MAX_ROUNDS * len(dims)):
+        d = dims[step % len(dims)]
+        dgm = fresh.get(d)
+        if dgm is None:
+            dgm = problem.diagrams(g, (d,))[d]
+            n_pairings += 1
+        mask = _removed_mask(dgm, problem.threshold, problem.n_kept[d])
+        if mask.any():
+            g = _pass(problem, g, dgm, mask, removed)
+            clean, fresh = {d}, {}
+        else:
+            clean.add(d)
+        if len(clean) == len(dims):
+            return g, removed, n_pairings
     raise RuntimeError(f"simplify_function did not reach a fixed point in {_MAX_ROUNDS} "
                        "rounds; please report this input.")  # pragma: no cover
 
