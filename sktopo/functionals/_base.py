@@ -39,11 +39,16 @@ class DiagramFunctional:
         """Check the parameters (subclasses); called through :meth:`_check_params`."""
 
     def _check_params(self):
-        # validate once per parameter set: optimizers call value_and_grad every step
-        key = tuple((k, repr(v)) for k, v in vars(self).items() if not k.startswith("_"))
+        # validate once per parameter set: optimizers call value_and_grad every step.
+        # Scalars are compared by value, other objects (a target array) by identity, which
+        # is cheap; the references kept with the key stop their ids from being reused.
+        params = [(k, v) for k, v in vars(self).items() if not k.startswith("_")]
+        key = tuple((k, repr(v) if isinstance(v, (Real, str, type(None))) else id(v))
+                    for k, v in params)
         if getattr(self, "_checked_params", None) != key:
             self._validate_params()
             self._checked_params = key
+            self._checked_refs = params
 
     def __call__(self, diagram):
         return self.value_and_grad(diagram)[0]
