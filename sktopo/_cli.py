@@ -19,13 +19,15 @@ __all__ = ["main"]
 
 _PROG = "python -m sktopo"
 # the help is plain text (the module docstring is reStructuredText for the docs)
-_DESCRIPTION = """Topological optimization of images from the command line: print or plot the
+_DESCRIPTION = """\
+Topological optimization of images from the command line: print or plot the
 persistence diagram of an image, change an image so that its diagrams meet a
 goal, or run the demo.
 
 Bad arguments or unreadable files give exit code 2 and a one-line message.
 Run 'python -m sktopo COMMAND --help' for the options of a command."""
-_SIMPLIFY_DESCRIPTION = """Change an image so that its persistence diagrams meet a goal (the function
+_SIMPLIFY_DESCRIPTION = """\
+Change an image so that its persistence diagrams meet a goal (the function
 sktopo.estimators.simplify_image) and write it.
 
 The output keeps the input's bit depth: an 8-bit PNG gives an 8-bit PNG, a
@@ -34,7 +36,8 @@ The output keeps the input's bit depth: an 8-bit PNG gives an 8-bit PNG, a
 is simplified through its luminance 0.299 R + 0.587 G + 0.114 B, written as a
 grayscale image; --channel N simplifies one channel. Progress goes to stderr
 (-q turns it off)."""
-_DIAGRAM_DESCRIPTION = """Print the persistence diagram of an image as tab-separated lines (dimension,
+_DIAGRAM_DESCRIPTION = """\
+Print the persistence diagram of an image as tab-separated lines (dimension,
 birth, death, lifetime, birth pixel, death pixel), the longest bars first, and
 optionally draw it into a PNG. A color image is read through its luminance
 unless --channel is given."""
