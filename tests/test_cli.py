@@ -77,7 +77,14 @@ def test_cli_errors_exit_2_without_traceback(tmp_path, capsys):
     assert done.value.code == 2
 
 
-def test_simplify_command_writes_a_simpler_image(tmp_path):
+def test_simplify_command_writes_a_simpler_image(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    def run_cli(*args):     # in this process: a subprocess costs seconds of imports
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
     import numpy as np
 
     from sktopo._io import read_image, write_image
