@@ -124,6 +124,23 @@ class Diagram:
             points = -points
         return points if dtype is None else points.astype(dtype, copy=False)
 
+    def to_gudhi(self):
+        """This dimension's points as GUDHI gives them (``persistence_intervals_in_dimension``):
+        an (n_points, 2) array, births below deaths, ``+inf`` essential deaths, a superlevel
+        diagram negated; ready for ``gudhi.bottleneck_distance``. :func:`to_gudhi` gives
+        the ``(dim, (birth, death))`` list of several dimensions."""
+        return np.asarray(self)
+
+    def to_persim(self):
+        """The (n_points, 2) array persim's distances take (``+inf`` essential deaths, which
+        persim leaves out); a superlevel diagram negated. :func:`to_persim` gives ripser's
+        list of several dimensions."""
+        return np.asarray(self)
+
+    def to_giotto(self, infinity_value=np.inf, reduced=True):
+        """This dimension as a giotto-tda diagram, an (n, 3) array; see :func:`to_giotto`."""
+        return to_giotto({self.dim: self}, infinity_value=infinity_value, reduced=reduced)
+
     @classmethod
     def from_array(cls, points, dim=0, superlevel=False):
         """A diagram of the points of an (n_points, 2) array in the peers' convention.

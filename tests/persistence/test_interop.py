@@ -30,6 +30,12 @@ def test_superlevel_export_gives_the_true_distance_to_gudhi_and_persim():
         warnings.simplefilter("ignore")                            # persim drops inf points
         assert persim.bottleneck(to_persim(a)[0], to_persim(b)[0]) == 3.0
     assert DiagramDistance(b, p=np.inf)(a) == 3.0
+    assert gudhi.bottleneck_distance(a.to_gudhi(), b.to_gudhi()) == 3.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert persim.bottleneck(a.to_persim(), b.to_persim()) == 3.0
+        assert persim.bottleneck(a, b) == 3.0
+    np.testing.assert_array_equal(a.to_giotto(reduced=False), [[-10, np.inf, 0], [-6, 0, 0]])
 
 
 def test_exported_superlevel_diagrams_match_gudhis_own(rng):
