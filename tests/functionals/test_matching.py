@@ -135,3 +135,30 @@ def test_superlevel_distance_and_gradient(p, rng):
     v = np.concatenate([ours.births[finite], ours.deaths[finite]])
     num = numerical_gradient(f, v, 1e-7)
     np.testing.assert_allclose(np.concatenate([gb[finite], gd[finite]]), num, atol=1e-5)
+
+
+def brute_force_bottleneck(A, B, internal_p):
+    """The bottleneck distance over every bijection of A + diagonal copies of B with B +
+    diagonal copies of A (an oracle for tiny diagrams)."""
+    from itertools import permutations
+
+    from sktopo.functionals._matching import _build_cost
+
+    n, m = len(A), len(B)
+    C, da, db = _build_cost(A, B, internal_p)
+    big = np.full((n + m, m + n), np.inf)
+    big[:n, :m] = C
+    big[np.arange(n), m + np.arange(n)] = da
+    big[n + np.arange(m), np.arange(m)] = db
+    big[n:, m:] = 0.0
+    return min(big[np.arange(n + m), list(perm)].max()
+               for perm in permutations(range(n + m)))
+
+
+@pytest.mark.parametrize("internal_p", [np.inf, 2.0, 1.0])
+def test_bottleneck_equals_brute_force(internal_p, rng):
+    for _ in range(6):
+        a = random_diagram(rng, rng.integers(1, 4)).to_array()
+        b = random_diagram(rng, rng.integers(1, 4)).to_array()
+        value = DiagramDistance(b, p=np.inf, internal_p=internal_p)(a)
+        assert value == brute_force_bottleneck(a, b, internal_p)
