@@ -21,10 +21,7 @@ import numpy as np
 
 from ..utils._validation import check_scalar
 
-try:
-    from . import _adam_step
-except ImportError:  # pragma: no cover - the compiled kernels were not built
-    _adam_step = None
+from . import _adam_step
 
 __all__ = ["Adam", "adam_update"]
 

@@ -39,10 +39,7 @@ import numpy as np
 from ._cover import check_labels, cover_nerve
 from ._pooling import check_block_size
 
-try:
-    from . import _sampling
-except ImportError:  # pragma: no cover - the extension is built by pip install
-    _sampling = None
+from . import _sampling
 
 __all__ = []
 
@@ -63,16 +60,11 @@ def random_bits(seed, n, out=None):
     """32 random bits for each of ``n`` pixels (uint32), from the 64-bit ``seed``.
 
     The words of ``sktopo.smear._sampling.fill_words`` (interleaved xoshiro256++ streams),
-    which the compiled pooling reads. Without the extension they come from a PCG64
-    generator seeded by ``seed`` instead (the same distribution, other numbers). ``out``:
+    which the compiled pooling reads. ``out``:
     a buffer of ``n_words(n)`` uint64 to fill.
     """
-    if _sampling is None:  # pragma: no cover - the extension is built by pip install
-        words = np.random.Generator(np.random.PCG64(seed)).bit_generator.random_raw(
-            n_words(n))
-    else:
-        words = np.empty(n_words(n), dtype=np.uint64) if out is None else out
-        _sampling.fill_words(seed, words)
+    words = np.empty(n_words(n), dtype=np.uint64) if out is None else out
+    _sampling.fill_words(seed, words)
     return words.view(np.uint32)
 
 
