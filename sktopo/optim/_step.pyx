@@ -18,11 +18,16 @@ step appends to it.
 
 Prefetching: the part of an approximate that does not depend on the iterate (its random
 bits and the block sums of ``x0 + h``, see ``run_job``) may run ahead, while the current
-approximate is paired, as one future of a one-thread executor around a job that releases
-the GIL; without an executor the job runs inline at the start of the step. The numbers
-are the same either way.
+approximate is paired, in one worker thread that runs without the GIL: the step posts the
+job by releasing a lock (``go``) and waits for it on another (``done``), so the worker
+sleeps between jobs and needs no GIL (a ``concurrent.futures`` future costs more than the
+job here: the worker thread would take the GIL twice per job). Without the worker the job
+runs inline at the start of the next step. The numbers are the same either way.
 """
 
+from cpython.pythread cimport (PyThread_acquire_lock, PyThread_allocate_lock,
+                               PyThread_free_lock, PyThread_release_lock,
+                               PyThread_type_lock, WAIT_LOCK)
 from libc.math cimport INFINITY, pow, sqrt
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort
@@ -89,15 +94,18 @@ cdef class BlockStep:
     approximate) or ``(oy, ox)``, ``mode`` the weights (0 average, 1 normalized uniforms,
     2 Dirichlet). ``norms``: one ``(min, max, p, low, high)`` tuple or None for H0 and
     for H1; ``side`` 0 both, 1 births, 2 deaths. ``low``, ``high``: bounds on the iterate
-    (projected Adam). ``executor``: a one-thread ``concurrent.futures`` executor running
-    the job of the next approximate, or None (inline).
+    (projected Adam). ``threaded``: run the job of the next approximate in a worker
+    thread (see the module docstring), else inline.
 
     ``step(it)`` takes Adam step number ``it`` and returns the sampled objective
     ``alpha * topo + (1 - alpha) * mse``; it reads two random 64-bit words per
     approximate from those given to ``feed`` (the seed of the pixels' bits, and the grid
     offset), as :meth:`sktopo.smear.BlockPooling.sample` does.
     """
-    cdef object x_arr, x0_arr, executor, future
+    cdef object x_arr, x0_arr, thread
+    cdef PyThread_type_lock go
+    cdef PyThread_type_lock done
+    cdef bint pending, stop
     cdef double *x
     cdef const double *x0
     cdef Py_ssize_t H, W, n_total, ky, kx, oy_fixed, ox_fixed, n_words, max_blocks
@@ -129,7 +137,7 @@ cdef class BlockStep:
                   offset, double eps, int mode, bint full, bint superlevel, tuple norms,
                   int side, double alpha, double learning_rate, double beta1, double beta2,
                   double adam_eps, double low=-INFINITY, double high=INFINITY,
-                  executor=None):
+                  bint threaded=False):
         cdef Py_ssize_t i
         cdef int k
         cdef PoolJob *job
@@ -140,7 +148,7 @@ cdef class BlockStep:
         self.n_total = self.H * self.W
         if x.shape[0] != self.n_total or x0.shape[0] != self.n_total:
             raise ValueError("BlockStep: x and x0 must have H * W values.")
-        self.x_arr, self.x0_arr, self.executor = x, x0, executor     # (kept alive)
+        self.x_arr, self.x0_arr = x, x0                  # (kept alive)
         self.x = &x[0]
         self.x0 = &x0[0]
         self.random_offset = offset is None
@@ -191,9 +199,39 @@ cdef class BlockStep:
             self.jobs[k].act = self.act
         for i in range(self.n_total):
             self.pos[i] = -1
+        if threaded:
+            self._start()
+
+    cdef int _start(self) except -1:
+        """Start the worker: both locks start taken, and are released to signal."""
+        import threading
+        self.go = PyThread_allocate_lock()
+        self.done = PyThread_allocate_lock()
+        if self.go == NULL or self.done == NULL:
+            raise MemoryError()
+        PyThread_acquire_lock(self.go, WAIT_LOCK)
+        PyThread_acquire_lock(self.done, WAIT_LOCK)
+        self.thread = threading.Thread(target=self._loop, name="sktopo-prefetch",
+                                       daemon=True)
+        self.thread.start()
+        return 0
+
+    def _loop(self):
+        """The worker: wait for a job, run it, signal; until ``stop``."""
+        with nogil:
+            while True:
+                PyThread_acquire_lock(self.go, WAIT_LOCK)
+                if self.stop:
+                    break
+                run_job(&self.jobs[self.cur])
+                PyThread_release_lock(self.done)
 
     def __dealloc__(self):
         cdef int k
+        if self.go != NULL:
+            PyThread_free_lock(self.go)
+        if self.done != NULL:
+            PyThread_free_lock(self.done)
         for k in range(2):
             free(self.jobs[k].words)
             free(self.jobs[k].out)
@@ -253,11 +291,6 @@ cdef class BlockStep:
         job.n_known = self.n_act if job.sums else 0
         return 0
 
-    def _run_next(self):
-        """The job of the next approximate (run by the executor's thread)."""
-        with nogil:
-            run_job(&self.jobs[self.cur])
-
     cdef int _reserve(self, Py_ssize_t n) except -1:
         if n <= self.p_capacity:
             return 0
@@ -282,9 +315,10 @@ cdef class BlockStep:
             self._post(0)
             self.cur, self.posted, self.ready = 0, True, False
         k = self.cur
-        if self.future is not None:
-            future, self.future = self.future, None
-            future.result()
+        if self.pending:
+            with nogil:
+                PyThread_acquire_lock(self.done, WAIT_LOCK)
+            self.pending = False
         elif not self.ready:
             with nogil:
                 run_job(&self.jobs[k])
@@ -300,8 +334,9 @@ cdef class BlockStep:
         self.cur = 1 - k
         self._post(self.cur)
         self.ready = False
-        if self.executor is not None:
-            self.future = self.executor.submit(self._run_next)
+        if self.thread is not None:
+            self.pending = True
+            PyThread_release_lock(self.go)
         return k
 
     cdef Py_ssize_t _activate(self, Py_ssize_t n_pulled) noexcept nogil:
@@ -395,10 +430,13 @@ cdef class BlockStep:
                 np.array(<double[:n]> self.m), np.array(<double[:n]> self.v))
 
     def close(self):
-        """Wait for the job in flight and shut the executor down."""
-        if self.future is not None:
-            future, self.future = self.future, None
-            future.result()
-        if self.executor is not None:
-            self.executor.shutdown()
-            self.executor = None
+        """Wait for the job in flight and stop the worker."""
+        if self.pending:
+            with nogil:
+                PyThread_acquire_lock(self.done, WAIT_LOCK)
+            self.pending = False
+        if self.thread is not None:
+            self.stop = True
+            PyThread_release_lock(self.go)
+            self.thread.join()
+            self.thread = None

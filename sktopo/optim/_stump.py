@@ -14,7 +14,6 @@ norms, mse, one approximate per step) runs as one compiled call per step
 
 import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
 import numpy as np
@@ -181,12 +180,11 @@ def _fast_step(loss, x0, smear, problem, state, prefetch):
     largest = [-(-(n + k - 1) // k) for n, k in zip(shape, sizes)]
     if (largest[0] + 2) * (largest[1] + 2) >= 2 ** 31 - 8:
         return None
-    executor = ThreadPoolExecutor(1, thread_name_prefix="sktopo-prefetch") if prefetch else None
     lr, beta1, beta2, adam_eps = state.params
     return BlockStep(state.x, x0.ravel(), shape, sizes, None if offset == "random" else offset,
                      float(smear.eps), mode, evaluate.full, evaluate.superlevel,
                      evaluate.norms, evaluate.side, float(alpha), float(lr), float(beta1),
-                     float(beta2), float(adam_eps), state.low, state.high, executor)
+                     float(beta2), float(adam_eps), state.low, state.high, bool(prefetch))
 
 
 def _compiled_steps(engine, state, monitor, its, rng):
