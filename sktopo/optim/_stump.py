@@ -104,12 +104,19 @@ def _default_smear(loss, x0, params):
                         simplex_sampling=sampling)
 
 
-def _n_cpus():
-    """CPUs this process may run on."""
+def _idle_cpu():
+    """Whether a CPU this process may run on is idle at the start of the run: two CPUs or
+    more, and a 1-minute load average below their number minus one (a worker thread on a
+    CPU taken by another process competes with the step instead of running beside it)."""
     try:
-        return len(os.sched_getaffinity(0))
+        n_cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+        n_cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - not on Unix
+        load = 0.0
+    return n_cpus >= 2 and load < n_cpus - 1
 
 
 def _solver_name(smear, n_samples, combine):
@@ -303,8 +310,9 @@ def stump_minimize(loss, x0, *, smear="auto", alpha=None, fidelity="mse", learni
     prefetch : bool or "auto", default="auto"
         In the compiled step of the common case: compute the iterate-independent part of
         the next approximate in a worker thread while the current one is paired (see
-        Notes). ``"auto"``: when the process may run on two CPUs or more. The result is
-        the same either way.
+        Notes). ``"auto"``: when a CPU is idle as the run starts (two CPUs or more, and a
+        1-minute load average below their number minus one: on a CPU taken by another
+        process the worker competes with the step). The result is the same either way.
     refine_iter : int, default=0
         Number of final steps, out of ``max_iter``, on the iterate itself (no smearing),
         with the same Adam state and objective.
@@ -401,7 +409,7 @@ def stump_minimize(loss, x0, *, smear="auto", alpha=None, fidelity="mse", learni
         raise ValueError(f"The 'refine_iter' parameter must be <= max_iter={max_iter}, got "
                          f"{refine_iter!r}.")
     if prefetch == "auto":
-        prefetch = _n_cpus() >= 2
+        prefetch = _idle_cpu()
     bounds = _check_bounds(bounds, x0)
     x = x0.ravel().copy()
     state = _ActiveAdam(x, x0.ravel(), learning_rate, beta1, beta2, adam_eps, bounds)
