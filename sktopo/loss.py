@@ -143,7 +143,8 @@ class TopologicalLoss:
             if not 1 <= ndim <= 3:
                 raise ValueError(f"x must be a 1, 2 or 3-D array for the 'cubical' "
                                  f"filtration, got {ndim} dimensions.")
-            dims = check_homology_dimensions(dims, ndim - 1)
+            if max(dims) > ndim - 1:
+                check_homology_dimensions(dims, ndim - 1)      # (raises)
             connectivity = _check_connectivity(self.connectivity, ndim)
             norms = _compiled_norms(funcs, ndim)
             if norms is not None:
