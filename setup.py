@@ -8,6 +8,7 @@ extensions = [
     Extension("sktopo.persistence._pairing", ["sktopo/persistence/_pairing.pyx"]),
     Extension("sktopo.smear._sampling", ["sktopo/smear/_sampling.pyx"]),
     Extension("sktopo.optim._adam_step", ["sktopo/optim/_adam_step.pyx"]),
+    Extension("sktopo.optim._critical_sets", ["sktopo/optim/_critical_sets.pyx"]),
 ]
 
 # modules whose float64 arithmetic must match numpy's to the bit: no fused multiply-add
