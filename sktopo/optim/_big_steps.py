@@ -75,8 +75,13 @@ def diagram_targets(functional, diagram, side="both", learning_rate=1.0):
     if isinstance(functional, PersistenceNorm):
         moving = functional.region(diagram) & finite
         # the nearest point of zero contribution: lifetime min_persistence (the region is
-        # open there), on the diagonal when the minimum is 0
-        new_b, new_d = _to_lifetime(births, deaths, functional.min_persistence, side)
+        # open there), on the diagonal when the minimum is 0; aimed a relative 1e-9 inside,
+        # so that the rounding of the moves of several pairs cannot leave a bar a hair
+        # above the threshold (and the next step with nothing but that hair to move)
+        scale = np.abs(births) + np.abs(deaths) + functional.min_persistence
+        with np.errstate(invalid="ignore"):
+            lifetime = np.maximum(functional.min_persistence - 1e-9 * scale, 0.0)
+        new_b, new_d = _to_lifetime(births, deaths, lifetime, side)
     elif isinstance(functional, DiagramDistance):
         B = _target_points(functional.target)
         A = diagram.to_array()[finite]
@@ -140,7 +145,11 @@ class _GridView:
 
 def _extremum_moves(x, births_idx, deaths_idx, new_b, new_d, old_b, old_d, sign, full,
                     border):
-    """Cell moves of H0 pairs of ``sign * x``: (flat cells, target values of x)."""
+    """Cell moves of H0 pairs of ``sign * x``: (flat cells, target values of x).
+
+    ``border=-inf`` is the dual view of the top dimension: the filtration order reversed,
+    so ties go to the larger index.
+    """
     view = _GridView(x, sign, full, border)
     vb, vd = sign * new_b, sign * new_d          # targets as the view sees them
     ob, od = sign * old_b, sign * old_d
@@ -155,7 +164,7 @@ def _extremum_moves(x, births_idx, deaths_idx, new_b, new_d, old_b, old_d, sign,
     down = vd < od                                 # lower the saddle: carve a path
     if down.any():
         t = np.maximum(vd[down], np.maximum(vb[down], ob[down]))
-        c, owner = path_sets(view.g, view.offsets, pb[down], pd[down], t)
+        c, owner = path_sets(view.g, view.offsets, pb[down], pd[down], t, border < 0)
         cells.append(c)
         values.append(t[owner])
     # the other directions move their critical cell alone
@@ -189,8 +198,11 @@ def _combine(size, cells, values, current, conflict):
     has_low, has_high = np.isfinite(low), np.isfinite(high)
     new[has_low] = low[has_low]
     new[has_high] = high[has_high]
-    both = has_low & has_high                      # pulled both ways: meet in the middle
-    new[both] = (low[both] + high[both]) / 2
+    # pulled both ways (a saddle that kills one class and gives birth to another): the
+    # larger move wins; the middle would leave both pairs where they were
+    both = np.flatnonzero(has_low & has_high)
+    up = high[both] - current[both] >= current[both] - low[both]
+    new[both] = np.where(up, high[both], low[both])
     return new
 
 
@@ -284,8 +296,8 @@ def big_step_minimize(loss, x0, *, max_iter=100, tol=0.0, learning_rate=1.0,
         thresholded norms and the distances to a target diagram have one).
     conflict : {"extreme", "mean"}, default="extreme"
         How the moves of one cell are combined: the most extreme target of each direction
-        (Oineus' ``Max``: every point reaches its target; a cell pulled both ways goes to
-        the middle), or the mean of all targets (Oineus' ``Avg``).
+        (every point reaches its target; a cell pulled both ways takes the larger of its
+        two moves), or the mean of all targets (Oineus' ``Avg``).
     callback : callable, default=None
         ``callback(result)`` after every step, with an :class:`OptimizeResult`; returning
         True stops the run.

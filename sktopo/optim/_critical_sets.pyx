@@ -87,9 +87,10 @@ cdef void heap_pop(Heap *h, double *c, int64_t *cell) noexcept nogil:
     h.cell[i] = last_i
 
 
-cdef inline bint precedes(const double *g, int64_t a, int64_t b) noexcept nogil:
-    """Cell ``a`` comes before cell ``b`` in the order (value, index)."""
-    return g[a] < g[b] or (g[a] == g[b] and a < b)
+cdef inline bint precedes(const double *g, int64_t a, int64_t b, bint reverse) noexcept nogil:
+    """Cell ``a`` comes before cell ``b`` in the order (value, index), or (value, -index)
+    with ``reverse`` (the dual view of a filtration is its order reversed)."""
+    return g[a] < g[b] or (g[a] == g[b] and ((a > b) if reverse else (a < b)))
 
 
 def flood_sets(const double[::1] g, const int64_t[::1] offsets, const int64_t[::1] seeds,
@@ -135,14 +136,14 @@ def flood_sets(const double[::1] g, const int64_t[::1] offsets, const int64_t[::
 
 
 def path_sets(const double[::1] g, const int64_t[::1] offsets, const int64_t[::1] births,
-              const int64_t[::1] saddles, const double[::1] targets):
+              const int64_t[::1] saddles, const double[::1] targets, bint reverse_ties=False):
     """Cells to lower so that each minimum's class dies at its target.
 
     For pair ``s`` (minimum ``births[s]``, saddle ``saddles[s]``, target ``targets[s]``,
     ``g[births[s]] <= targets[s] < g[saddles[s]]``): the cells above the target on the
     cheapest path (cost ``(g - target)^2`` per cell) from the minimum to a cell of an older
-    basin, inside the saddle's component of ``{g <= g[saddle]}``. Returns ``(cells,
-    owner)``; a pair already dead at its target (or with no such path) contributes none.
+    basin, inside the saddle's component of ``{g <= g[saddle]}``; ties broken by index, or
+    by reversed index with ``reverse_ties``. Returns ``(cells, owner)``; a pair already dead at its target (or with no such path) contributes none.
     """
     cdef Py_ssize_t n = g.shape[0], n_off = offsets.shape[0], s, k, n_touched
     cdef int64_t cell, nb, birth, found
@@ -188,7 +189,7 @@ def path_sets(const double[::1] g, const int64_t[::1] offsets, const int64_t[::1
                     if done[cell]:
                         continue
                     done[cell] = 1
-                    if gp[cell] <= t and precedes(gp, cell, birth):
+                    if gp[cell] <= t and precedes(gp, cell, birth, reverse_ties):
                         found = cell
                         break
                     for k in range(n_off):
