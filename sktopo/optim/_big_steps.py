@@ -23,7 +23,8 @@ import time
 import numpy as np
 
 from ..functionals import DiagramDistance, PersistenceNorm
-from ..functionals._matching import diagram_matching, _target_points
+from ..functionals._matching import _target_points, diagram_matching
+from ..smear import extend_gradient
 from ..utils._validation import check_option, check_scalar, check_values
 from ._critical_sets import flood_sets, path_sets
 from ._result import OptimizeResult
@@ -237,9 +238,11 @@ def _grid_step(loss, x, diagrams, funcs, learning_rate, conflict):
     return flat.reshape(x.shape)
 
 
-def _point_cloud_step(loss, x, diagrams, funcs, learning_rate, conflict):
+def _point_cloud_step(loss, x, diagrams, funcs, learning_rate, conflict, sigma=None):
     """Every critical edge moved to its target length at once: both end points move half
-    the change along the edge; a point in several edges takes the mean of its moves."""
+    the change along the edge (a point in several edges: the sum of its moves, or their
+    mean); with ``sigma``, the moves extended to the neighbourhoods (diffeomorphic
+    interpolation)."""
     pts = x.reshape(len(x), -1)
     shift = np.zeros_like(pts)
     count = np.zeros(len(pts))
@@ -262,16 +265,15 @@ def _point_cloud_step(loss, x, diagrams, funcs, learning_rate, conflict):
             np.add.at(count, i[ok], 1)
             np.add.at(count, j[ok], 1)
     moved = count > 0
-    new = pts.copy()
     if conflict == "mean":
-        new[moved] += shift[moved] / count[moved, None]
-    else:
-        new[moved] += shift[moved]
-    return new.reshape(x.shape)
+        shift[moved] /= count[moved, None]
+    if sigma is not None:
+        shift = extend_gradient(pts, shift, sigma)
+    return (pts + shift).reshape(x.shape)
 
 
-def big_step_minimize(loss, x0, *, max_iter=100, tol=0.0, learning_rate=1.0,
-                      conflict="extreme", callback=None, verbose=0):
+def big_step_minimize(loss, x0, *, max_iter=100, tol=None, learning_rate=1.0,
+                      conflict="extreme", sigma=None, callback=None, verbose=0):
     r"""Minimize a topological loss by big steps: critical sets moved to their targets.
 
     At every step each diagram point in the support of the loss's functional gets a
@@ -289,8 +291,9 @@ def big_step_minimize(loss, x0, *, max_iter=100, tol=0.0, learning_rate=1.0,
         The input; not modified.
     max_iter : int, default=100
         Maximum number of steps.
-    tol : float, default=0.0
-        Stop when the loss is at most ``tol``.
+    tol : float, default=None
+        Stop when the loss is at most ``tol``. None: stop when no cell is left to move
+        (every point at its target), or after ``max_iter`` steps.
     learning_rate : float, default=1.0
         Step on the diagram points for functionals without a closed-form target (the
         thresholded norms and the distances to a target diagram have one).
@@ -298,6 +301,11 @@ def big_step_minimize(loss, x0, *, max_iter=100, tol=0.0, learning_rate=1.0,
         How the moves of one cell are combined: the most extreme target of each direction
         (every point reaches its target; a cell pulled both ways takes the larger of its
         two moves), or the mean of all targets (Oineus' ``Avg``).
+    sigma : float, default=None
+        Point clouds only: extend the moves of the critical points to a smooth field on
+        the whole cloud with a Gaussian kernel of this width
+        (:func:`~sktopo.smear.extend_gradient`), so that their neighbourhoods move with
+        them. None moves the critical points alone.
     callback : callable, default=None
         ``callback(result)`` after every step, with an :class:`OptimizeResult`; returning
         True stops the run.
@@ -346,13 +354,23 @@ def big_step_minimize(loss, x0, *, max_iter=100, tol=0.0, learning_rate=1.0,
     (array([0., 1., 1., 2., 2.]), 0.0, 1)
     """
     check_scalar(max_iter, "max_iter", low=1, integer=True)
-    check_scalar(tol, "tol", low=0)
+    if tol is not None:
+        check_scalar(tol, "tol")
     check_scalar(learning_rate, "learning_rate", low=0, include_low=False)
     check_option(conflict, "conflict", _CONFLICTS)
     x = check_values(x0, "x0").copy()
     funcs = loss._functionals()
-    grid = loss.filtration == "cubical"
-    step = _grid_step if grid else _point_cloud_step
+    if loss.filtration == "cubical":
+        step = _grid_step
+    elif loss.filtration in ("rips", "weak_alpha"):
+        if sigma is not None:
+            check_scalar(sigma, "sigma", low=0, include_low=False)
+
+        def step(*args):
+            return _point_cloud_step(*args, sigma=sigma)
+    else:
+        raise ValueError("big_step_minimize supports the 'cubical', 'rips' and "
+                         f"'weak_alpha' filtrations, got {loss.filtration!r}.")
     start = time.perf_counter()
     diagrams = loss._diagrams(x, tuple(funcs))
     value = float(sum(f(diagrams[d]) for d, f in funcs.items()))
@@ -361,15 +379,15 @@ def big_step_minimize(loss, x0, *, max_iter=100, tol=0.0, learning_rate=1.0,
     converged = False
     n_iter = 0
     while n_iter < max_iter:
-        if value <= tol:
+        if tol is not None and value <= tol:
             message, converged = "loss at most tol", True
             break
         new = step(loss, x, diagrams, funcs, learning_rate, conflict)
-        n_iter += 1
         if np.array_equal(new, x):
             message, converged = "no cell left to move", True
             break
         x = new
+        n_iter += 1
         diagrams = loss._diagrams(x, tuple(funcs))
         value = float(sum(f(diagrams[d]) for d, f in funcs.items()))
         curve.append(value)
@@ -381,7 +399,7 @@ def big_step_minimize(loss, x0, *, max_iter=100, tol=0.0, learning_rate=1.0,
             message, converged = "stopped by the callback", True
             break
     else:
-        if value <= tol:
+        if tol is not None and value <= tol:
             message, converged = "loss at most tol", True
     return OptimizeResult(x, value, n_iter, np.asarray(curve), np.asarray(times),
                           converged, message)
