@@ -372,7 +372,7 @@ def big_step_minimize(loss, x0, *, max_iter=100, tol=None, learning_rate=1.0,
         raise ValueError("big_step_minimize supports the 'cubical', 'rips' and "
                          f"'weak_alpha' filtrations, got {loss.filtration!r}.")
     start = time.perf_counter()
-    diagrams = loss._diagrams(x, tuple(funcs))
+    diagrams = loss.diagrams(x)
     value = float(sum(f(diagrams[d]) for d, f in funcs.items()))
     curve, times = [value], [0.0]
     message = "maximum number of iterations reached"
@@ -388,7 +388,7 @@ def big_step_minimize(loss, x0, *, max_iter=100, tol=None, learning_rate=1.0,
             break
         x = new
         n_iter += 1
-        diagrams = loss._diagrams(x, tuple(funcs))
+        diagrams = loss.diagrams(x)
         value = float(sum(f(diagrams[d]) for d, f in funcs.items()))
         curve.append(value)
         times.append(time.perf_counter() - start)

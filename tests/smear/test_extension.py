@@ -66,3 +66,27 @@ def test_bad_gradient_shape():
     X = cloud(10)
     with pytest.raises(ValueError, match="grad"):
         extend_gradient(X, np.ones((9, 3)), sigma=1.0)
+
+
+def test_gradient_extension_in_stump_minimize():
+    from sktopo import TopologicalLoss, stump_minimize
+    from sktopo.functionals import PersistenceNorm
+    from sktopo.smear import GradientExtension, PointSubsample
+
+    rng = np.random.default_rng(0)
+    theta = rng.uniform(0, 2 * np.pi, 80)
+    X = np.c_[np.cos(theta), np.sin(theta)] + 0.05 * rng.normal(size=(80, 2))
+    loss = TopologicalLoss(PersistenceNorm(p=2), filtration="weak_alpha",
+                           homology_dimensions=1)
+    kwargs = dict(alpha=1.0, learning_rate=0.02, max_iter=15, random_state=0)
+    vanilla = stump_minimize(loss, X, smear=None, **kwargs)
+    diffeo = stump_minimize(loss, X, smear=GradientExtension(0.3), **kwargs)
+    assert loss(diffeo.x) < loss(vanilla.x)
+    moved = lambda r: np.count_nonzero(np.any(r.x != X, axis=1))  # noqa: E731
+    assert moved(diffeo) > 2 * moved(vanilla)
+    again = stump_minimize(loss, X, smear=GradientExtension(0.3, 40), **kwargs)
+    np.testing.assert_array_equal(
+        again.x, stump_minimize(loss, X, smear=GradientExtension(0.3, 40), **kwargs).x)
+    # a subsample's gradient moves points outside the subsample too
+    sub = stump_minimize(loss, X, smear=PointSubsample(40), **kwargs)
+    assert moved(again) > moved(sub)
