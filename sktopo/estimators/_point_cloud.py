@@ -25,7 +25,9 @@ from ..utils._validation import (check_homology_dimensions, check_option, check_
 __all__ = ["optimize_point_cloud", "optimize_point_clouds", "PointCloudTopoOptimizer"]
 
 _OBJECTIVES = ("energy", "norm", "target")
-_FILTRATIONS = ("weak_alpha", "rips")
+_FILTRATIONS = ("auto", "weak_alpha", "rips")
+# "auto": weak alpha up to this dimension (its Delaunay graph is cheap there), Rips above
+_MAX_WEAK_ALPHA_DIM = 3
 _KERNELS = ("uniform", "gaussian")
 
 
@@ -60,7 +62,7 @@ def _functional(objective, dims, *, maximize, p, q, i0, min_persistence, max_per
 
 def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximize=False,
                          p=2, q=0, i0=1, min_persistence=0.0, max_persistence=np.inf,
-                         target=None, filtration="weak_alpha", max_edge_length=np.inf,
+                         target=None, filtration="auto", max_edge_length=np.inf,
                          gradient="both", grouping=0.0, grouping_scale=1.0,
                          grouping_kernel="uniform", fidelity_weight=0.0, subsample=1.0,
                          eps=0.0, learning_rate=0.01, max_iter=500, tol=None,
@@ -108,9 +110,11 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
         Lifetime window of ``"norm"``.
     target : array-like of shape (n_points, 2) or dict, default=None
         Target diagram of ``"target"`` (one, or one per dimension).
-    filtration : {"weak_alpha", "rips"}, default="weak_alpha"
+    filtration : {"auto", "weak_alpha", "rips"}, default="auto"
         Weak alpha (the flag complex of the Delaunay graph, ``n_dims <= 3``, fast) or
         Vietoris-Rips (any dimension; H1 and above are expensive beyond ~100 points).
+        ``"auto"``: weak alpha for points of up to 3 dimensions, Rips above (the Delaunay
+        triangulation costs seconds per step in 10 dimensions). Both have the same H0.
     max_edge_length : float, default=np.inf
         Truncation of the Rips filtration.
     gradient : {"both", "birth", "death"}, default="both"
@@ -170,6 +174,8 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
     """
     X0 = check_points(X, "X")
     check_option(filtration, "filtration", _FILTRATIONS)
+    if filtration == "auto":
+        filtration = "weak_alpha" if X0.shape[1] <= _MAX_WEAK_ALPHA_DIM else "rips"
     check_option(grouping_kernel, "grouping_kernel", _KERNELS)
     max_dim = X0.shape[1] + 1 if filtration == "weak_alpha" else 8
     if isinstance(objective, Mapping):
@@ -276,8 +282,9 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         Lifetimes up to this are counted (``"norm"``).
     target : array-like of shape (n_points, 2) or dict, default=None
         Target diagram (``"target"``).
-    filtration : {"weak_alpha", "rips"}, default="weak_alpha"
-        The filtration of the cloud.
+    filtration : {"auto", "weak_alpha", "rips"}, default="auto"
+        The filtration of the cloud; ``"auto"`` is weak alpha for points of up to 3
+        dimensions and Rips above (see :func:`optimize_point_cloud`).
     max_edge_length : float, default=np.inf
         Truncation of the Rips filtration.
     gradient : {"both", "birth", "death"}, default="both"
@@ -369,7 +376,7 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
 
     def __init__(self, objective="energy", *, homology_dimensions=0, maximize=False, p=2,
                  q=0, i0=1, min_persistence=0.0, max_persistence=np.inf, target=None,
-                 filtration="weak_alpha", max_edge_length=np.inf, gradient="both", grouping=0.0,
+                 filtration="auto", max_edge_length=np.inf, gradient="both", grouping=0.0,
                  grouping_scale=1.0, grouping_kernel="uniform", fidelity_weight=0.0,
                  subsample=1.0, eps=0.0, learning_rate=0.01, max_iter=500, tol=None,
                  random_state=None, verbose=0):

@@ -5,12 +5,13 @@ from numpy.testing import assert_allclose
 from sktopo.datasets import (boxcar_coef, make_boxcar_regression, make_cluster_regression,
                              make_ring_regression, make_sawtooth_regression, ring_coef,
                              sawtooth_coef)
-from sktopo.penalties import TopologicalPenalty, line_diagram
+from sktopo.penalties import TopologicalPenalty
+from sktopo.persistence import cubical_persistence
 
 
 def test_sawtooth_and_boxcar_have_three_maxima():
     for coef in (sawtooth_coef(100), boxcar_coef(100)):
-        dgm = line_diagram(coef)
+        dgm = cubical_persistence(coef, 0, superlevel=True)[0]
         assert np.sum(dgm.lifetimes > 0.5) == 3
         assert TopologicalPenalty(4, filtration="line").value(coef) == 0.0
     assert_allclose(sawtooth_coef(100)[[0, 99]], [-1.0, -1.0])
