@@ -37,6 +37,25 @@ def _kept_gaps(gaps, lower, upper, n_kept):
     return kept
 
 
+def _cluster_value_and_grad(v, i0):
+    """E(1, 0, i0) of weights seen as points on the line and its subgradient, from the
+    sorted gaps: gap ``j`` between two consecutive distinct values is the H0 bar of Rips /
+    weak alpha that dies on the edge between their first indices (``_kept_gaps`` breaks
+    ties of lengths as those filtrations do)."""
+    order = np.argsort(v, kind="stable")
+    s = v[order]
+    new = np.empty(s.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    rep = order[new]                  # the first index of each distinct value
+    gaps = np.diff(s[new])
+    lower, upper = rep[:-1], rep[1:]
+    penalized = ~_kept_gaps(gaps, lower, upper, _n_kept(i0))
+    grad = (np.bincount(upper[penalized], minlength=v.size)
+            - np.bincount(lower[penalized], minlength=v.size)).astype(np.float64)
+    return float(gaps[penalized].sum()), grad
+
+
 def _segment_clip(s, a, b, step):
     """Clip levels ``(lo, hi)`` of the range prox of the ascending segment ``s[a:b]``.
 
@@ -157,6 +176,19 @@ def _line_kept(v, n_kept):
     top = finite[positive[np.argsort(-life[positive], kind="stable")[:n_kept]]]
     return (essential, births[top], deaths[top],
             float((v[births[top]] - v[deaths[top]]).sum()))
+
+
+def _line_value_and_grad(v, i0):
+    """E(1, 0, i0) of the superlevel PD0 of weights on the line and its subgradient: +1 at
+    the birth (a local maximum) and -1 at the death of every penalized bar."""
+    dgm = _line_diagram(v)
+    births, deaths = dgm.birth_index, dgm.death_index
+    finite = np.flatnonzero(deaths >= 0)
+    life = v[births[finite]] - v[deaths[finite]]
+    penalized = finite[np.argsort(-life, kind="stable")[_n_kept(i0):]]
+    grad = (np.bincount(births[penalized], minlength=v.size)
+            - np.bincount(deaths[penalized], minlength=v.size)).astype(np.float64)
+    return float((v[births[penalized]] - v[deaths[penalized]]).sum()), grad
 
 
 def _prox_line(v, step, i0):

@@ -29,7 +29,8 @@ import numpy as np
 from ..functionals import PolynomialEnergy
 from ..persistence import weak_alpha_persistence
 from ..utils._validation import check_option, check_scalar
-from ._chamber import _line_diagram, _line_kept, _n_kept, _prox_clusters, _prox_line, _prox_range
+from ._chamber import (_cluster_value_and_grad, _line_diagram, _line_kept,
+                       _line_value_and_grad, _n_kept, _prox_clusters, _prox_line, _prox_range)
 from ._norms import Penalty
 
 __all__ = ["TopologicalPenalty"]
@@ -159,6 +160,11 @@ class TopologicalPenalty(Penalty):
         flat = beta.ravel()
         if self.filtration == "image":
             value, grad = self._loss().value_and_grad(flat.reshape(self._image_shape(flat.size)))
+            return value, grad.reshape(beta.shape)
+        if self.has_prox:                     # p = 1, q = 0 on a 1-D filtration
+            fast = (_cluster_value_and_grad if self.filtration == "clusters"
+                    else _line_value_and_grad)
+            value, grad = fast(flat, self.i0)
             return value, grad.reshape(beta.shape)
         if self.filtration == "clusters":
             dgm = weak_alpha_persistence(flat, 0)[0]
