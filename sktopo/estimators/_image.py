@@ -18,9 +18,11 @@ from sklearn.utils.validation import check_is_fitted
 from ..functionals import BettiTarget, DiagramDistance, PersistenceNorm
 from ..loss import TopologicalLoss
 from ..optim import stump_minimize
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
+from ..utils._sklearn_compat import (Interval, StrOptions, _fit_context, _get_output_config,
+                                     validate_data)
 from ..utils._validation import (check_homology_dimensions, check_option, check_scalar,
                                  check_values)
+from ._output import feature_names_out
 
 __all__ = ["simplify_image", "TopoImageSimplifier"]
 
@@ -335,6 +337,9 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of pixels of an image.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the columns of ``X`` when it has string column names (a DataFrame); the
+        output then keeps them (``set_output(transform="pandas")``).
     image_shape_ : tuple of int
         Shape of an image.
     loss_curves_ : list of ndarray
@@ -529,7 +534,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X2d, shape, stacked = self._validate(X, reset=False)
         Xt, _, _ = self._run(X2d, shape)
-        return Xt.reshape((len(Xt),) + shape) if stacked else Xt
+        return self._unflatten(Xt, shape, stacked)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None):
@@ -548,7 +553,29 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         """
         X2d, self.image_shape_, stacked = self._validate(X, reset=True)
         Xt, self.loss_curves_, self.n_iter_ = self._run(X2d, self.image_shape_)
-        return Xt.reshape((len(Xt),) + self.image_shape_) if stacked else Xt
+        return self._unflatten(Xt, self.image_shape_, stacked)
+
+    def _unflatten(self, Xt, shape, stacked):
+        """A stack of images back in the shape of the input; flat rows when a container
+        output (``set_output(transform="pandas")``) is configured: a table holds rows."""
+        if stacked and _get_output_config("transform", self)["dense"] == "default":
+            return Xt.reshape((len(Xt),) + shape)
+        return Xt
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output pixels: the input's column names when ``X`` had some (a
+        DataFrame), else ``pixel0, pixel1, ...`` in C order of the image.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Names of the input columns (checked against ``feature_names_in_``).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        return feature_names_out(self, input_features, "pixel")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -21,6 +21,7 @@ from ..penalties import GroupingPenalty
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
 from ..utils._validation import (check_homology_dimensions, check_option, check_points,
                                  check_scalar)
+from ._output import feature_names_out
 
 __all__ = ["optimize_point_cloud", "optimize_point_clouds", "PointCloudTopoOptimizer"]
 
@@ -322,6 +323,9 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         Steps taken.
     n_features_in_ : int
         Dimension of the points.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the columns of ``X`` when it has string column names (a DataFrame);
+        ``fit_transform`` then returns a DataFrame after ``set_output(transform="pandas")``.
 
     See Also
     --------
@@ -452,6 +456,21 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
             The moved points (float32 stays float32, anything else becomes float64).
         """
         return self.fit(X).points_
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the coordinates of the moved points: those of the columns of ``X``
+        when it had names (a DataFrame), else ``x0, x1, ...``.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Names of the input columns (checked against ``feature_names_in_``).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        return feature_names_out(self, input_features, "x")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
