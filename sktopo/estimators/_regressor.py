@@ -89,7 +89,8 @@ def _solve(smooth, penalty, alpha, x0, lipschitz, n_coef, from_scratch, **kwargs
 
 
 _FUNCTION_CONSTRAINTS = {
-    "X": ["array-like"], "y": ["array-like"], "sample_weight": ["array-like", Interval(Real, 0, None, closed="left"), None],
+    "X": ["array-like"], "y": ["array-like"],
+    "sample_weight": ["array-like", Interval(Real, 0, None, closed="left"), None],
     "coef_init": ["array-like", None], "check_input": ["boolean"],
     **{k: v for k, v in LINEAR_MODEL_CONSTRAINTS.items()
        if k not in ("warm_start", "random_state")},
