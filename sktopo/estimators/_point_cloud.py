@@ -18,9 +18,9 @@ from ..functionals import DiagramDistance, DiagramFunctional, PersistenceNorm, P
 from ..loss import TopologicalLoss
 from ..optim import stump_minimize
 from ..penalties import GroupingPenalty
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
-from ..utils._validation import (check_homology_dimensions, check_option, check_points,
-                                 check_scalar)
+from ..utils._sklearn_compat import (Interval, StrOptions, _fit_context, validate_data,
+                                     validate_params)
+from ..utils._validation import check_homology_dimensions, check_option, check_points
 from ._output import feature_names_out
 
 __all__ = ["optimize_point_cloud", "optimize_point_clouds", "PointCloudTopoOptimizer"]
@@ -61,6 +61,38 @@ def _functional(objective, dims, *, maximize, p, q, i0, min_persistence, max_per
     return funcs
 
 
+# the parameters of PointCloudTopoOptimizer, shared with optimize_point_cloud
+POINT_CLOUD_CONSTRAINTS = {
+    "objective": [StrOptions(set(_OBJECTIVES)), DiagramFunctional, dict],
+    "homology_dimensions": [Interval(Integral, 0, None, closed="left"), tuple, list],
+    "maximize": ["boolean"],
+    "p": [Interval(Real, 0, None, closed="neither")],
+    "q": [Real],
+    "i0": [Interval(Integral, 1, None, closed="left")],
+    "min_persistence": [Interval(Real, 0, None, closed="left")],
+    "max_persistence": [Interval(Real, 0, None, closed="both")],
+    "target": ["array-like", dict, None],
+    "filtration": [StrOptions(set(_FILTRATIONS))],
+    "max_edge_length": [Interval(Real, 0, None, closed="both")],
+    "gradient": [StrOptions({"both", "birth", "death"})],
+    "grouping": [Interval(Real, 0, None, closed="left")],
+    "grouping_scale": [Interval(Real, 0, None, closed="neither")],
+    "grouping_kernel": [StrOptions(set(_KERNELS))],
+    "fidelity_weight": [Interval(Real, 0, 1, closed="left")],
+    "subsample": [Interval(Integral, 1, None, closed="left"),
+                  Interval(Real, 0, 1, closed="right")],
+    "eps": [Interval(Real, 0, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+@validate_params({**POINT_CLOUD_CONSTRAINTS, "X": ["array-like"], "callback": [callable, None],
+                  "random_state": ["random_state", np.random.Generator]},
+                 prefer_skip_nested_validation=True)
 def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximize=False,
                          p=2, q=0, i0=1, min_persistence=0.0, max_persistence=np.inf,
                          target=None, filtration="auto", max_edge_length=np.inf,
@@ -174,21 +206,13 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
     True
     """
     X0 = check_points(X, "X")
-    check_option(filtration, "filtration", _FILTRATIONS)
     if filtration == "auto":
         filtration = "weak_alpha" if X0.shape[1] <= _MAX_WEAK_ALPHA_DIM else "rips"
-    check_option(grouping_kernel, "grouping_kernel", _KERNELS)
     max_dim = X0.shape[1] + 1 if filtration == "weak_alpha" else 8
     if isinstance(objective, Mapping):
         dims = check_homology_dimensions(list(objective), max_dim, "objective keys")
     else:
         dims = check_homology_dimensions(homology_dimensions, max_dim)
-    check_scalar(p, "p", low=0, include_low=False)
-    check_scalar(grouping, "grouping", low=0)
-    check_scalar(fidelity_weight, "fidelity_weight", low=0, high=1)
-    if fidelity_weight >= 1:
-        raise ValueError(f"The 'fidelity_weight' parameter must be < 1, got "
-                         f"{fidelity_weight!r}.")
     funcs = _functional(objective, dims, maximize=maximize, p=p, q=q, i0=i0,
                         min_persistence=min_persistence, max_persistence=max_persistence,
                         target=target)
@@ -351,32 +375,7 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = {
-        "objective": [StrOptions(set(_OBJECTIVES)), DiagramFunctional, dict],
-        "homology_dimensions": [Interval(Integral, 0, None, closed="left"), tuple, list],
-        "maximize": ["boolean"],
-        "p": [Interval(Real, 0, None, closed="neither")],
-        "q": [Real],
-        "i0": [Interval(Integral, 1, None, closed="left")],
-        "min_persistence": [Interval(Real, 0, None, closed="left")],
-        "max_persistence": [Interval(Real, 0, None, closed="both")],
-        "target": ["array-like", dict, None],
-        "filtration": [StrOptions(set(_FILTRATIONS))],
-        "max_edge_length": [Interval(Real, 0, None, closed="both")],
-        "gradient": [StrOptions({"both", "birth", "death"})],
-        "grouping": [Interval(Real, 0, None, closed="left")],
-        "grouping_scale": [Interval(Real, 0, None, closed="neither")],
-        "grouping_kernel": [StrOptions(set(_KERNELS))],
-        "fidelity_weight": [Interval(Real, 0, 1, closed="left")],
-        "subsample": [Interval(Integral, 1, None, closed="left"),
-                      Interval(Real, 0, 1, closed="right")],
-        "eps": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left"), None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints = POINT_CLOUD_CONSTRAINTS
 
     def __init__(self, objective="energy", *, homology_dimensions=0, maximize=False, p=2,
                  q=0, i0=1, min_persistence=0.0, max_persistence=np.inf, target=None,
