@@ -18,14 +18,17 @@ from ..functionals import DiagramDistance, DiagramFunctional, PersistenceNorm, P
 from ..loss import TopologicalLoss
 from ..optim import stump_minimize
 from ..penalties import GroupingPenalty
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
-from ..utils._validation import (check_homology_dimensions, check_option, check_points,
-                                 check_scalar)
+from ..utils._sklearn_compat import (Interval, StrOptions, _fit_context, validate_data,
+                                     validate_params)
+from ..utils._validation import check_homology_dimensions, check_option, check_points
+from ._output import feature_names_out
 
 __all__ = ["optimize_point_cloud", "optimize_point_clouds", "PointCloudTopoOptimizer"]
 
 _OBJECTIVES = ("energy", "norm", "target")
-_FILTRATIONS = ("weak_alpha", "rips")
+_FILTRATIONS = ("auto", "weak_alpha", "rips")
+# "auto": weak alpha up to this dimension (its Delaunay graph is cheap there), Rips above
+_MAX_WEAK_ALPHA_DIM = 3
 _KERNELS = ("uniform", "gaussian")
 
 
@@ -58,9 +61,41 @@ def _functional(objective, dims, *, maximize, p, q, i0, min_persistence, max_per
     return funcs
 
 
+# the parameters of PointCloudTopoOptimizer, shared with optimize_point_cloud
+POINT_CLOUD_CONSTRAINTS = {
+    "objective": [StrOptions(set(_OBJECTIVES)), DiagramFunctional, dict],
+    "homology_dimensions": [Interval(Integral, 0, None, closed="left"), tuple, list],
+    "maximize": ["boolean"],
+    "p": [Interval(Real, 0, None, closed="neither")],
+    "q": [Real],
+    "i0": [Interval(Integral, 1, None, closed="left")],
+    "min_persistence": [Interval(Real, 0, None, closed="left")],
+    "max_persistence": [Interval(Real, 0, None, closed="both")],
+    "target": ["array-like", dict, None],
+    "filtration": [StrOptions(set(_FILTRATIONS))],
+    "max_edge_length": [Interval(Real, 0, None, closed="both")],
+    "gradient": [StrOptions({"both", "birth", "death"})],
+    "grouping": [Interval(Real, 0, None, closed="left")],
+    "grouping_scale": [Interval(Real, 0, None, closed="neither")],
+    "grouping_kernel": [StrOptions(set(_KERNELS))],
+    "fidelity_weight": [Interval(Real, 0, 1, closed="left")],
+    "subsample": [Interval(Integral, 1, None, closed="left"),
+                  Interval(Real, 0, 1, closed="right")],
+    "eps": [Interval(Real, 0, None, closed="left")],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+@validate_params({**POINT_CLOUD_CONSTRAINTS, "X": ["array-like"], "callback": [callable, None],
+                  "random_state": ["random_state", np.random.Generator]},
+                 prefer_skip_nested_validation=True)
 def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximize=False,
                          p=2, q=0, i0=1, min_persistence=0.0, max_persistence=np.inf,
-                         target=None, filtration="weak_alpha", max_edge_length=np.inf,
+                         target=None, filtration="auto", max_edge_length=np.inf,
                          gradient="both", grouping=0.0, grouping_scale=1.0,
                          grouping_kernel="uniform", fidelity_weight=0.0, subsample=1.0,
                          eps=0.0, learning_rate=0.01, max_iter=500, tol=None,
@@ -108,9 +143,11 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
         Lifetime window of ``"norm"``.
     target : array-like of shape (n_points, 2) or dict, default=None
         Target diagram of ``"target"`` (one, or one per dimension).
-    filtration : {"weak_alpha", "rips"}, default="weak_alpha"
+    filtration : {"auto", "weak_alpha", "rips"}, default="auto"
         Weak alpha (the flag complex of the Delaunay graph, ``n_dims <= 3``, fast) or
         Vietoris-Rips (any dimension; H1 and above are expensive beyond ~100 points).
+        ``"auto"``: weak alpha for points of up to 3 dimensions, Rips above (the Delaunay
+        triangulation costs seconds per step in 10 dimensions). Both have the same H0.
     max_edge_length : float, default=np.inf
         Truncation of the Rips filtration.
     gradient : {"both", "birth", "death"}, default="both"
@@ -169,19 +206,13 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
     True
     """
     X0 = check_points(X, "X")
-    check_option(filtration, "filtration", _FILTRATIONS)
-    check_option(grouping_kernel, "grouping_kernel", _KERNELS)
+    if filtration == "auto":
+        filtration = "weak_alpha" if X0.shape[1] <= _MAX_WEAK_ALPHA_DIM else "rips"
     max_dim = X0.shape[1] + 1 if filtration == "weak_alpha" else 8
     if isinstance(objective, Mapping):
         dims = check_homology_dimensions(list(objective), max_dim, "objective keys")
     else:
         dims = check_homology_dimensions(homology_dimensions, max_dim)
-    check_scalar(p, "p", low=0, include_low=False)
-    check_scalar(grouping, "grouping", low=0)
-    check_scalar(fidelity_weight, "fidelity_weight", low=0, high=1)
-    if fidelity_weight >= 1:
-        raise ValueError(f"The 'fidelity_weight' parameter must be < 1, got "
-                         f"{fidelity_weight!r}.")
     funcs = _functional(objective, dims, maximize=maximize, p=p, q=q, i0=i0,
                         min_persistence=min_persistence, max_persistence=max_persistence,
                         target=target)
@@ -276,8 +307,9 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         Lifetimes up to this are counted (``"norm"``).
     target : array-like of shape (n_points, 2) or dict, default=None
         Target diagram (``"target"``).
-    filtration : {"weak_alpha", "rips"}, default="weak_alpha"
-        The filtration of the cloud.
+    filtration : {"auto", "weak_alpha", "rips"}, default="auto"
+        The filtration of the cloud; ``"auto"`` is weak alpha for points of up to 3
+        dimensions and Rips above (see :func:`optimize_point_cloud`).
     max_edge_length : float, default=np.inf
         Truncation of the Rips filtration.
     gradient : {"both", "birth", "death"}, default="both"
@@ -315,6 +347,9 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         Steps taken.
     n_features_in_ : int
         Dimension of the points.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the columns of ``X`` when it has string column names (a DataFrame);
+        ``fit_transform`` then returns a DataFrame after ``set_output(transform="pandas")``.
 
     See Also
     --------
@@ -340,36 +375,11 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = {
-        "objective": [StrOptions(set(_OBJECTIVES)), DiagramFunctional, dict],
-        "homology_dimensions": [Interval(Integral, 0, None, closed="left"), tuple, list],
-        "maximize": ["boolean"],
-        "p": [Interval(Real, 0, None, closed="neither")],
-        "q": [Real],
-        "i0": [Interval(Integral, 1, None, closed="left")],
-        "min_persistence": [Interval(Real, 0, None, closed="left")],
-        "max_persistence": [Interval(Real, 0, None, closed="both")],
-        "target": ["array-like", dict, None],
-        "filtration": [StrOptions(set(_FILTRATIONS))],
-        "max_edge_length": [Interval(Real, 0, None, closed="both")],
-        "gradient": [StrOptions({"both", "birth", "death"})],
-        "grouping": [Interval(Real, 0, None, closed="left")],
-        "grouping_scale": [Interval(Real, 0, None, closed="neither")],
-        "grouping_kernel": [StrOptions(set(_KERNELS))],
-        "fidelity_weight": [Interval(Real, 0, 1, closed="left")],
-        "subsample": [Interval(Integral, 1, None, closed="left"),
-                      Interval(Real, 0, 1, closed="right")],
-        "eps": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left"), None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints = POINT_CLOUD_CONSTRAINTS
 
     def __init__(self, objective="energy", *, homology_dimensions=0, maximize=False, p=2,
                  q=0, i0=1, min_persistence=0.0, max_persistence=np.inf, target=None,
-                 filtration="weak_alpha", max_edge_length=np.inf, gradient="both", grouping=0.0,
+                 filtration="auto", max_edge_length=np.inf, gradient="both", grouping=0.0,
                  grouping_scale=1.0, grouping_kernel="uniform", fidelity_weight=0.0,
                  subsample=1.0, eps=0.0, learning_rate=0.01, max_iter=500, tol=None,
                  random_state=None, verbose=0):
@@ -445,6 +455,21 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
             The moved points (float32 stays float32, anything else becomes float64).
         """
         return self.fit(X).points_
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the coordinates of the moved points: those of the columns of ``X``
+        when it had names (a DataFrame), else ``x0, x1, ...``.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Names of the input columns (checked against ``feature_names_in_``).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        return feature_names_out(self, input_features, "x")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
