@@ -16,7 +16,8 @@ from sklearn.utils import check_random_state
 
 from ..functionals import DiagramDistance, DiagramFunctional, PersistenceNorm, PolynomialEnergy
 from ..loss import TopologicalLoss
-from ..optim import stump_minimize
+from ..optim import big_step_minimize, stump_minimize
+from ..smear import GradientExtension
 from ..penalties import GroupingPenalty
 from ..utils._sklearn_compat import (Interval, StrOptions, _fit_context, validate_data,
                                      validate_params)
@@ -82,6 +83,9 @@ POINT_CLOUD_CONSTRAINTS = {
     "subsample": [Interval(Integral, 1, None, closed="left"),
                   Interval(Real, 0, 1, closed="right")],
     "eps": [Interval(Real, 0, None, closed="left")],
+    "solver": [StrOptions({"adam", "big_steps"})],
+    "gradient_extension": [StrOptions({"none", "diffeo"})],
+    "sigma": [Interval(Real, 0, None, closed="neither"), None],
     "learning_rate": [Interval(Real, 0, None, closed="neither")],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left"), None],
@@ -98,6 +102,7 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
                          target=None, filtration="auto", max_edge_length=np.inf,
                          gradient="both", grouping=0.0, grouping_scale=1.0,
                          grouping_kernel="uniform", fidelity_weight=0.0, subsample=1.0,
+                         solver="adam", gradient_extension="none", sigma=None,
                          eps=0.0, learning_rate=0.01, max_iter=500, tol=None,
                          random_state=None, callback=None, verbose=0):
     r"""Move the points of a cloud to lower (or raise) a function of its diagrams.
@@ -164,6 +169,23 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
         Points kept in each step's approximate (count, or fraction in (0, 1]).
     eps : float, default=0
         Half-width of the uniform jitter of the approximates, >= 0.
+    solver : {"adam", "big_steps"}, default="adam"
+        ``"adam"``: Adam steps on the loss (:func:`~sktopo.stump_minimize`);
+        ``"big_steps"``: every critical edge moved to its target length at once
+        (:func:`~sktopo.optim.big_step_minimize`: ``"norm"`` and ``"distance"`` move
+        each point to its target, other objectives take a step of ``learning_rate`` on
+        the diagram; the fidelity, grouping and subsample parameters do not apply).
+    gradient_extension : {"none", "diffeo"}, default="none"
+        ``"diffeo"``: the gradient of each step (or the moves of a big step) is extended
+        from the points that carry it to the whole cloud by a Gaussian kernel of width
+        ``sigma`` (diffeomorphic interpolation, :class:`~sktopo.smear.GradientExtension`),
+        so that whole regions move instead of single points. With ``subsample`` the field
+        of each subsample's gradient moves every point. The grouping term (``grouping``)
+        is the other way to keep neighbourhoods together.
+    sigma : float, default=None
+        Width of the kernel of ``gradient_extension="diffeo"``, in the units of ``X``;
+        None means 0.1 times the root mean square distance of the points to their mean
+        (0.1 on the unit circle, the paper's).
     learning_rate : float, default=0.01
         Adam's learning rate (the grouping paper's).
     max_iter : int, default=500
@@ -218,14 +240,26 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
                         target=target)
     loss = TopologicalLoss(funcs, filtration=filtration, max_edge_length=max_edge_length,
                            gradient=gradient)
+    if gradient_extension == "diffeo" and sigma is None:
+        sigma = 0.1 * float(np.sqrt(np.mean(np.sum((X0 - X0.mean(axis=0)) ** 2, axis=1))))
+        sigma = sigma if sigma > 0 else 1.0
+    diffeo = gradient_extension == "diffeo"
+    if solver == "big_steps":
+        return big_step_minimize(loss, X0, max_iter=max_iter, learning_rate=learning_rate,
+                                 sigma=sigma if diffeo else None, callback=callback,
+                                 verbose=verbose)
+    if diffeo:
+        smear = {"smear": GradientExtension(sigma, subsample, eps=eps)}
+    else:
+        smear = {"subsample": subsample, "eps": eps}
     penalty = None
     if grouping > 0:
         penalty = GroupingPenalty(X0, scale=grouping_scale, kernel=grouping_kernel)
     # the topological term has weight 1 - w; the grouping weight is rescaled so that the
     # objective reads Phi + lambda tau + w / (1 - w) MSE, i.e. lambda is the paper's
     alpha = 1.0 - fidelity_weight
-    return stump_minimize(loss, X0, alpha=alpha, fidelity="mse", subsample=subsample,
-                          eps=eps, penalty=penalty, penalty_weight=grouping * alpha,
+    return stump_minimize(loss, X0, alpha=alpha, fidelity="mse", **smear,
+                          penalty=penalty, penalty_weight=grouping * alpha,
                           learning_rate=learning_rate, max_iter=max_iter, tol=tol,
                           random_state=random_state, callback=callback, verbose=verbose)
 
@@ -326,6 +360,14 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         STUMP subsample per step.
     eps : float, default=0
         STUMP jitter half-width.
+    solver : {"adam", "big_steps"}, default="adam"
+        Adam steps, or big steps (critical edges moved to their targets at once), see
+        :func:`optimize_point_cloud`.
+    gradient_extension : {"none", "diffeo"}, default="none"
+        ``"diffeo"`` extends each step's gradient to the whole cloud (diffeomorphic
+        interpolation with a Gaussian kernel of width ``sigma``).
+    sigma : float, default=None
+        Kernel width of ``"diffeo"``; None: 0.1 times the cloud's RMS radius.
     learning_rate : float, default=0.01
         Adam's learning rate.
     max_iter : int, default=500
@@ -381,8 +423,9 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
                  q=0, i0=1, min_persistence=0.0, max_persistence=np.inf, target=None,
                  filtration="auto", max_edge_length=np.inf, gradient="both", grouping=0.0,
                  grouping_scale=1.0, grouping_kernel="uniform", fidelity_weight=0.0,
-                 subsample=1.0, eps=0.0, learning_rate=0.01, max_iter=500, tol=None,
-                 random_state=None, verbose=0):
+                 subsample=1.0, eps=0.0, solver="adam", gradient_extension="none",
+                 sigma=None, learning_rate=0.01, max_iter=500, tol=None, random_state=None,
+                 verbose=0):
         self.objective = objective
         self.homology_dimensions = homology_dimensions
         self.maximize = maximize
@@ -401,6 +444,9 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         self.fidelity_weight = fidelity_weight
         self.subsample = subsample
         self.eps = eps
+        self.solver = solver
+        self.gradient_extension = gradient_extension
+        self.sigma = sigma
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol
@@ -432,7 +478,8 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
             grouping=self.grouping,
             grouping_scale=self.grouping_scale, grouping_kernel=self.grouping_kernel,
             fidelity_weight=self.fidelity_weight, subsample=self.subsample, eps=self.eps,
-            learning_rate=self.learning_rate, max_iter=self.max_iter, tol=self.tol,
+            solver=self.solver, gradient_extension=self.gradient_extension,
+            sigma=self.sigma, learning_rate=self.learning_rate, max_iter=self.max_iter, tol=self.tol,
             random_state=check_random_state(self.random_state), verbose=self.verbose)
         self.points_ = res.x.astype(X.dtype, copy=False)
         self.loss_curve_ = res.loss_curve
