@@ -14,14 +14,14 @@ import numpy as np
 
 from ..functionals import BettiTarget, DiagramDistance, PersistenceNorm
 from ..loss import TopologicalLoss
-from ..optim import stump_minimize
+from ..optim import OptimizeResult, big_step_minimize, stump_minimize
 from ..utils._validation import (check_homology_dimensions, check_option, check_scalar,
                                  check_values)
 
 __all__ = ["simplify_image"]
 
 _GOALS = ("simplify", "betti", "target", "enhance")
-_SOLVERS = ("stump", "vanilla")
+_SOLVERS = ("auto", "exact", "stump", "vanilla", "big_steps")
 # default threshold: this fraction of the value range (max - min) of each image
 _DEFAULT_THRESHOLD = 0.1
 # default refine_iter of "stump": this fraction of max_iter. Measured on the 256 x 256
@@ -76,7 +76,7 @@ def _clip_block(block_size, shape):
 
 def simplify_image(image, goal="simplify", *, threshold=None, homology_dimensions=0,
                    betti=1, target=None, superlevel=False, connectivity="full", p=1,
-                   gradient="both", fidelity="mse", fidelity_weight=None, solver="stump",
+                   gradient="both", fidelity="mse", fidelity_weight=None, solver="auto",
                    block_size=2, measure="simplex", eps=0.0, learning_rate=None,
                    max_iter=200, tol=None, random_state=None, callback=None, verbose=0,
                    refine_iter=None, prefetch="auto", bounds=None):
@@ -138,8 +138,17 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     fidelity_weight : float in [0, 1], default=None
         Weight :math:`w` of the fidelity term. None means ``1 / image.size`` (the STUMP
         paper's balance: the topological gradient is sparse, the fidelity's is dense).
-    solver : {"stump", "vanilla"}, default="stump"
-        STUMP (pooled, noisy approximates) or plain topological backpropagation.
+    solver : {"auto", "exact", "stump", "vanilla", "big_steps"}, default="auto"
+        ``"exact"``: :func:`sktopo.simplification.simplify_function` (goals
+        ``"simplify"`` and ``"betti"``: every feature below the threshold, or beyond the
+        ``betti`` kept, is removed, with a change below the threshold; H1 of a volume goes
+        to STUMP first); ``"stump"``: STUMP (pooled, noisy approximates); ``"vanilla"``:
+        plain topological backpropagation; ``"big_steps"``: critical sets moved to their
+        targets at once (:func:`sktopo.optim.big_step_minimize`: ``"target"`` moves every
+        point to its matched target point, ``"enhance"`` takes steps of
+        ``learning_rate`` on the diagram; no fidelity term, ``max_iter`` big steps). ``"auto"``: ``"exact"`` for ``"simplify"`` and
+        ``"betti"``, ``"stump"`` for ``"target"`` and ``"enhance"``. The gradient
+        parameters (``p`` to ``bounds``) apply to the gradient solvers only.
     block_size : int or tuple of int, default=2
         Pooling blocks of ``"stump"``, clipped to the image shape.
     measure : {"center", "vertex", "simplex"}, default="simplex"
@@ -201,6 +210,7 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     """
     check_option(goal, "goal", _GOALS)
     check_option(solver, "solver", _SOLVERS)
+    solver = _resolve_solver(solver, goal)
     x0 = check_values(image, "image", ndim=(1, 2, 3))
     dims = check_homology_dimensions(homology_dimensions, x0.ndim - 1)
     check_scalar(p, "p", low=0, include_low=False)
@@ -210,6 +220,14 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
             threshold = _DEFAULT_THRESHOLD * value_range
     else:
         check_scalar(threshold, "threshold", low=0)
+    if solver == "exact":
+        return _exact(image, x0, goal, dims, threshold, betti, superlevel, connectivity,
+                      dict(p=p, gradient=gradient, fidelity=fidelity,
+                           fidelity_weight=fidelity_weight, block_size=block_size,
+                           measure=measure, eps=eps, learning_rate=learning_rate,
+                           max_iter=max_iter, tol=tol, random_state=random_state,
+                           callback=callback, verbose=verbose, refine_iter=refine_iter,
+                           prefetch=prefetch, bounds=bounds))
     if learning_rate is None:
         learning_rate = 0.01 * value_range if value_range > 0 else 0.01
     if fidelity_weight is None:
@@ -218,6 +236,9 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     functional = _functional(goal, dims, threshold, betti, target, p)
     loss = TopologicalLoss(functional, superlevel=superlevel, connectivity=connectivity,
                            gradient=gradient)
+    if solver == "big_steps":
+        return big_step_minimize(loss, x0, max_iter=max_iter, learning_rate=learning_rate,
+                                 callback=callback, verbose=verbose)
     if solver == "vanilla":
         block_size, eps, refine_iter = 1, 0.0, 0
     elif refine_iter is None:
@@ -230,6 +251,52 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
                           random_state=random_state, callback=callback, verbose=verbose,
                           refine_iter=refine_iter, prefetch=prefetch,
                           bounds=_box(bounds, x0))
+
+
+def _resolve_solver(solver, goal):
+    """``"auto"``: exact simplification where it applies, STUMP elsewhere."""
+    if solver == "auto":
+        return "exact" if goal in ("simplify", "betti") else "stump"
+    if solver == "exact" and goal not in ("simplify", "betti"):
+        raise ValueError(f"The 'solver' parameter 'exact' removes features (goals "
+                         f"'simplify' and 'betti'); goal={goal!r} needs 'stump' or "
+                         "'vanilla'.")
+    return solver
+
+
+def _exact(image, x0, goal, dims, threshold, betti, superlevel, connectivity, gradient_kw):
+    """``solver="exact"``: :func:`~sktopo.simplification.simplify_function`. H1 of a volume
+    (saddle-saddle pairs) has no exact method: STUMP removes it first, then the exact pass
+    removes the minima and maxima pairs (its result keeps no H0/H2 pair below the
+    threshold; H1 only as well as STUMP did)."""
+    from ..simplification import simplify_function
+
+    n_kept = None
+    if goal == "betti":
+        n_kept = _per_dim(betti, dims, "betti")
+        for k in n_kept.values():
+            check_scalar(k, "betti", low=0, integer=True)
+    x, n_iter, curve = x0, 0, np.empty(0)
+    exact_dims = dims
+    if x0.ndim == 3 and 1 in dims:
+        res = simplify_image(x0, goal, threshold=threshold, homology_dimensions=(1,),
+                             betti=betti, superlevel=superlevel, connectivity=connectivity,
+                             solver="stump", **gradient_kw)
+        x, n_iter, curve = res.x, res.n_iter, res.loss_curve
+        exact_dims = tuple(d for d in dims if d != 1)
+    if exact_dims and (threshold is not None or n_kept is not None):
+        x, info = simplify_function(
+            x, threshold, n_kept=None if n_kept is None else
+            {d: n_kept[d] for d in exact_dims}, homology_dimensions=exact_dims,
+            superlevel=superlevel, connectivity=connectivity, return_removed=True)
+        n_iter += info.n_rounds
+        message = (f"exact: {sum(len(info.pairs[d]) for d in exact_dims)} pair(s) "
+                   f"removed in {info.n_rounds} pairing(s)")
+    else:
+        message = "exact: nothing to remove"
+    x = np.asarray(x, dtype=np.float64)
+    return OptimizeResult(x=x, fun=0.0, n_iter=n_iter, loss_curve=curve, converged=True,
+                          message=message)
 
 
 def _box(bounds, x0):

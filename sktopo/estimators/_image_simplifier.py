@@ -68,9 +68,13 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         Fidelity term (``"bce"`` needs values in [0, 1]).
     fidelity_weight : float in [0, 1], default=None
         Weight of the fidelity; None means ``1 / n_pixels``.
-    solver : {"stump", "vanilla"}, default="stump"
-        STUMP (pooled, noisy approximates, then ``refine_iter`` steps on the image) or
-        plain backpropagation.
+    solver : {"auto", "exact", "stump", "vanilla", "big_steps"}, default="auto"
+        ``"exact"``: exact simplification (:func:`sktopo.simplification.simplify_function`,
+        goals ``"simplify"`` and ``"betti"``), STUMP (pooled, noisy approximates, then
+        ``refine_iter`` steps on the image), plain backpropagation, or big steps (critical
+        sets moved to their targets at once, :func:`sktopo.optim.big_step_minimize`).
+        ``"auto"``: exact for ``"simplify"`` and ``"betti"``, STUMP for ``"target"`` and
+        ``"enhance"``.
     block_size : int or tuple of int, default=2
         STUMP pooling blocks (clipped to the image).
     measure : {"center", "vertex", "simplex"}, default="simplex"
@@ -171,7 +175,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
 
     def __init__(self, goal="simplify", *, threshold=None, homology_dimensions=0, betti=1,
                  target=None, image_shape=None, superlevel=False, connectivity="full", p=1,
-                 gradient="both", fidelity="mse", fidelity_weight=None, solver="stump",
+                 gradient="both", fidelity="mse", fidelity_weight=None, solver="auto",
                  block_size=2, measure="simplex", eps=0.0, learning_rate=None,
                  max_iter=200, tol=None, n_jobs=None, random_state=None, verbose=0,
                  refine_iter=None, bounds=None):

@@ -9,8 +9,9 @@ change for the point to reach its target value, in one step:
 * each diagram point in the support of the functional gets a target (its minimizer for
   the thresholded norms and the distances to a target diagram, a gradient step of
   ``learning_rate`` otherwise), restricted to the side that ``loss.gradient`` allows;
-* the target is turned into cell moves (:mod:`._critical_sets`): raising a minimum floods
-  its basin, lowering a saddle carves the cheapest path to an older basin; maxima and the
+* the target is turned into cell moves: raising a minimum floods its basin
+  (:mod:`._critical_sets`), lowering a saddle carves the cheapest channel to an older
+  basin (the kernel of exact simplification, :mod:`sktopo.simplification`); maxima and the
   top-dimensional (hole) pairs are the same moves on ``-x`` with the dual connectivity.
   Moves a grid cannot decompose this way (lowering a minimum, raising a saddle, H1 of a
   volume, the edges of a point cloud) move the critical cells alone, to their targets;
@@ -26,7 +27,8 @@ from ..functionals import DiagramDistance, PersistenceNorm
 from ..functionals._matching import _target_points, diagram_matching
 from ..smear import extend_gradient
 from ..utils._validation import check_option, check_scalar, check_values
-from ._critical_sets import flood_sets, path_sets
+from ..simplification._flood import lower_channels
+from ._critical_sets import flood_sets
 from ._result import OptimizeResult
 
 __all__ = ["big_step_minimize"]
@@ -155,7 +157,8 @@ def _extremum_moves(x, births_idx, deaths_idx, new_b, new_d, old_b, old_d, sign,
     vb, vd = sign * new_b, sign * new_d          # targets as the view sees them
     ob, od = sign * old_b, sign * old_d
     pb, pd = view.to_padded(births_idx), view.to_padded(deaths_idx)
-    cells, values = [], []
+    cells, values = [], []                         # padded cells, view values
+    flat_cells, flat_values = [], []               # flat cells, values of x
     up = vb > ob                                   # raise the minimum: flood its basin
     if up.any():
         level = np.minimum(vb[up], od[up])
@@ -165,19 +168,27 @@ def _extremum_moves(x, births_idx, deaths_idx, new_b, new_d, old_b, old_d, sign,
     down = vd < od                                 # lower the saddle: carve a path
     if down.any():
         t = np.maximum(vd[down], np.maximum(vb[down], ob[down]))
-        c, owner = path_sets(view.g, view.offsets, pb[down], pd[down], t, border < 0)
-        cells.append(c)
-        values.append(t[owner])
+        g = view.g.reshape(view.padded_shape)[(slice(1, -1),) * x.ndim].ravel()
+        dual = border < 0
+        lowered, _ = lower_channels(g, (1,) * (3 - x.ndim) + x.shape, x.ndim, full,
+                                    births_idx[down].astype(np.int64),
+                                    deaths_idx[down].astype(np.int64), t, dual, 0.0, dual)
+        moved = np.flatnonzero(lowered < g)
+        flat_cells.append(moved)
+        flat_values.append(sign * lowered[moved])
     # the other directions move their critical cell alone
     for mask, idx, target in ((vb < ob, pb, vb), (vd > od, pd, vd)):
         if mask.any():
             cells.append(idx[mask])
             values.append(target[mask])
-    if not cells:
+    if cells:
+        cells, values = np.concatenate(cells), np.concatenate(values)
+        inside, flat = view.to_flat(cells)
+        flat_cells.append(flat[inside])
+        flat_values.append(sign * values[inside])
+    if not flat_cells:
         return np.empty(0, dtype=np.intp), np.empty(0)
-    cells, values = np.concatenate(cells), np.concatenate(values)
-    inside, flat = view.to_flat(cells)
-    return flat[inside], sign * values[inside]
+    return np.concatenate(flat_cells), np.concatenate(flat_values)
 
 
 def _combine(size, cells, values, current, conflict):
@@ -328,8 +339,8 @@ def big_step_minimize(loss, x0, *, max_iter=100, tol=None, learning_rate=1.0,
 
     Critical sets on grids (H0 and the top dimension, sub- and superlevel): raising the
     birth of a minimum to ``t`` raises its whole basin below ``t`` (flooding); lowering a
-    saddle to ``t`` lowers to ``t`` the cells of the cheapest path (least sum of squared
-    changes) from the basin to an older one inside the saddle's component. Both are
+    saddle to ``t`` lowers to ``t`` the cells of the cheapest path (least sum of changes)
+    from the basin to an older one inside the saddle's component. Both are
     exactly what the point needs: after the move the pair is (new birth, old death) or
     (old birth, ``t``). Lowering a minimum or raising a saddle moves the critical cell
     alone (the next pairing may show another saddle, handled at the next step), as do
