@@ -8,6 +8,7 @@ extensions = [
     Extension("sktopo.persistence._pairing", ["sktopo/persistence/_pairing.pyx"]),
     Extension("sktopo.smear._pool2d", ["sktopo/smear/_pool2d.pyx"]),
     Extension("sktopo.optim._step", ["sktopo/optim/_step.pyx"]),
+    Extension("sktopo.optim._critical_sets", ["sktopo/optim/_critical_sets.pyx"]),
     Extension("sktopo.simplification._flood", ["sktopo/simplification/_flood.pyx"]),
 ]
 

@@ -1,23 +1,22 @@
 """Topological regularization of least squares: the protocol of Figs. 5-6 of the Topology
 Layer paper, with honest cross-validation, plus solver speed and quality.
 
-Problems (p = 100, X ~ N(0, I), y = X beta* + noise):
+Problems (p = 100, X ~ N(0, I), y = X beta* + noise), the vectors of the paper's code:
 
 * ``clusters {-1,0,1}`` and ``clusters {1,2,3}`` (sigma 0.05), penalties on the weights as
   points on the line (``filtration="clusters"``);
-* ``sawtooth`` and ``boxcar`` (3 teeth / boxes, sigma 0.1), penalties on the weights as a
-  function on the line of feature indices (``filtration="line"``).
+* ``sawtooth``, ``boxcar`` and ``sinusoid`` (3 peaks, sigma 0.1), penalties on the weights
+  as a function on the line of feature indices (``filtration="line"``).
 
-For each n and trial, every method picks lambda on a log grid of [1e-4, 1e1] (20 values,
+For each n and trial, every method picks lambda on a log grid of [1e-4, 1e1] (12 values,
 ``--n-alphas``) by K-fold GridSearchCV (5 folds, ``--folds``) on the training data only,
 refits, and is scored by ||beta - beta*||^2 (the excess prediction MSE for X ~ N(0, I)).
-OLS is the min-norm least-squares solution. "Top2-Adam" is Top2 solved as in the paper's
-reference code (100 Adam steps, lr 0.1, from OLS), with the same cross-validation: an
-early-stopped solver. On the line problems at n < p the Top2 objective has a set of exact
-minimizers (weights with at most 3 maxima that interpolate the data, objective ~0, below
-its value at beta*, which pays the noise): FISTA returns one of them, the early-stopped
-Adam does not interpolate. The speed table shows the objective at beta* next to the
-objective reached.
+OLS is the min-norm least-squares solution; L1 is scikit-learn's Lasso (alpha = lambda / 2:
+the objective MSE + lambda ||b||_1), L2 its Ridge (alpha = n lambda: MSE + lambda ||b||^2);
+TV, Top1 and Top2 are TopologicalRegressor with its defaults (solver="auto": FISTA on
+clusters, Adam from least squares with a decaying step on the line). "Top2-paper" is Top2
+solved as the paper's code does (100 Adam steps, constant lr 0.1, from OLS, no intercept),
+with the same cross-validation.
 
 Run ``python benchmarks/bench_regression.py`` (long: use ``--n-jobs 2``) or ``--quick``
 (n = 75 only). ``--plot out.png`` saves the error-vs-n figure.
@@ -30,13 +29,16 @@ import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Lasso, Ridge
 from sklearn.model_selection import GridSearchCV, KFold
 
 from sktopo import TopologicalRegressor
 from sktopo.datasets import (make_boxcar_regression, make_cluster_regression,
-                             make_sawtooth_regression)
+                             make_sawtooth_regression, make_sinusoid_regression)
 from sktopo.estimators import topological_regression
+from sktopo.optim import adam_update
 from sktopo.penalties import make_penalty
 
 PROBLEMS = {
@@ -48,8 +50,10 @@ PROBLEMS = {
                                                                 random_state=rs)),
     "boxcar": ("line", lambda n, rs: make_boxcar_regression(n, 100, noise=0.1,
                                                             random_state=rs)),
+    "sinusoid": ("line", lambda n, rs: make_sinusoid_regression(n, 100, noise=0.1,
+                                                                random_state=rs)),
 }
-METHODS = ["OLS", "L1", "L2", "TV", "TV2", "Top1", "Top2", "Top2-Adam"]
+METHODS = ["OLS", "L1", "L2", "TV", "Top1", "Top2", "Top2-paper"]
 
 
 def _ols(X, y):
@@ -57,16 +61,35 @@ def _ols(X, y):
     return np.linalg.lstsq(Xc, yc, rcond=None)[0]        # min-norm when n < p
 
 
-def _cv_fit(X, y, penalty, filtration, alphas, n_folds, **params):
-    grid = GridSearchCV(TopologicalRegressor(penalty, filtration=filtration, **params),
-                        {"alpha": alphas}, cv=KFold(n_folds, shuffle=True, random_state=0),
-                        scoring="neg_mean_squared_error")
-    grid.fit(X, y)
-    return grid.best_estimator_.coef_, grid.best_params_["alpha"]
+class PaperTop2(RegressorMixin, BaseEstimator):
+    """The paper code's solver: 100 Adam steps, constant lr 0.1, from the min-norm least
+    squares, on MSE + alpha * penalty (no intercept, as there)."""
+
+    def __init__(self, penalty="top2", filtration="line", alpha=1.0):
+        self.penalty = penalty
+        self.filtration = filtration
+        self.alpha = alpha
+
+    def fit(self, X, y):
+        pen = make_penalty(self.penalty, self.filtration)
+        beta = np.linalg.lstsq(X, y, rcond=1e-4)[0]
+        m, v = np.zeros_like(beta), np.zeros_like(beta)
+        for t in range(1, 101):
+            grad = -2.0 / len(y) * X.T @ (y - X @ beta)
+            grad += self.alpha * pen.value_and_grad(beta)[1]
+            adam_update(beta, grad, m, v, t, learning_rate=0.1)
+        self.coef_ = beta
+        return self
+
+    def predict(self, X):
+        return X @ self.coef_
 
 
-# the reference code's solver: 100 Adam steps, lr 0.1, from the min-norm least squares
-ADAM_PARAMS = dict(solver="adam", max_iter=100, learning_rate=0.1)
+def _cv_fit(X, y, estimator, grid, n_folds):
+    search = GridSearchCV(estimator, grid, cv=KFold(n_folds, shuffle=True, random_state=0),
+                          scoring="neg_mean_squared_error")
+    search.fit(X, y)
+    return search.best_estimator_.coef_, next(iter(search.best_params_.values()))
 
 
 def run_one(problem, n, trial, alphas, n_folds):
@@ -78,11 +101,18 @@ def run_one(problem, n, trial, alphas, n_folds):
         for method in METHODS:
             if method == "OLS":
                 est, alpha = _ols(X, y), None
-            elif method == "Top2-Adam":
-                est, alpha = _cv_fit(X, y, "top2", filtration, alphas, n_folds,
-                                     **ADAM_PARAMS)
+            elif method == "L1":
+                est, alpha = _cv_fit(X, y, Lasso(max_iter=20000), {"alpha": alphas / 2},
+                                     n_folds)
+            elif method == "L2":
+                est, alpha = _cv_fit(X, y, Ridge(), {"alpha": alphas * n}, n_folds)
+            elif method == "Top2-paper":
+                est, alpha = _cv_fit(X, y, PaperTop2("top2", filtration),
+                                     {"alpha": alphas}, n_folds)
             else:
-                est, alpha = _cv_fit(X, y, method.lower(), filtration, alphas, n_folds)
+                est, alpha = _cv_fit(X, y, TopologicalRegressor(method.lower(),
+                                                                filtration=filtration),
+                                     {"alpha": alphas}, n_folds)
             out[method] = (float(np.sum((est - coef) ** 2)), alpha)
     return problem, n, trial, out
 
@@ -120,7 +150,7 @@ def plot(errors, ns, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 4, figsize=(19, 4.4))
+    fig, axes = plt.subplots(1, len(PROBLEMS), figsize=(4.6 * len(PROBLEMS), 4.4))
     for ax, problem in zip(axes, PROBLEMS):
         for m in METHODS:
             e = np.array([errors[(problem, m, n)] for n in ns])
@@ -148,19 +178,18 @@ def _median_time(func, repeat):
 
 
 def speed_and_solver(repeat):
-    print("## Speed (p = 100, n = 75) and objective reached: FISTA (default) vs Adam\n")
-    print("Objective F = MSE + lambda P at lambda = 0.1 (one problem instance each); Adam as "
-          "in the reference code: 100 steps, lr 0.1, from the OLS solution; and 2000 steps "
-          "lr 0.01 from 0. Times are medians of alternated runs.\n")
-    print("| problem | penalty | F at beta* | FISTA F | FISTA ms | FISTA iters | Adam-100 F "
-          "| Adam-100 ms | Adam-2000 F | Adam-2000 ms | err FISTA | err Adam-100 |")
+    print("## Solvers at lambda = 0.1 (p = 100, n = 75, one instance each)\n")
+    print("F = MSE + lambda P; 'auto' is the default (FISTA on clusters, Adam from least "
+          "squares with a decaying step on the line), 'paper' the paper code's 100 Adam "
+          "steps at constant lr 0.1. Times are medians of alternated runs.\n")
+    print("| problem | penalty | F at beta* | auto F | auto ms | FISTA F | FISTA ms | "
+          "paper F | paper ms | err auto | err FISTA | err paper |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     alpha = 0.1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for problem, (filtration, make) in PROBLEMS.items():
             X, y, coef = make(75, 7)
-            ols = _ols(X, y)
             for penalty in ("top1", "top2"):
                 pen = make_penalty(penalty, filtration)
 
@@ -169,14 +198,12 @@ def speed_and_solver(repeat):
                     return float(np.mean(r ** 2) + alpha * pen.value(c))
 
                 runs = {
+                    "auto": lambda: topological_regression(
+                        X, y, penalty, alpha=alpha, filtration=filtration).coef,
                     "fista": lambda: topological_regression(
-                        X, y, penalty, alpha=alpha, filtration=filtration),
-                    "adam100": lambda: topological_regression(
-                        X, y, penalty, alpha=alpha, filtration=filtration, solver="adam",
-                        max_iter=100, learning_rate=0.1, coef_init=ols),
-                    "adam2000": lambda: topological_regression(
-                        X, y, penalty, alpha=alpha, filtration=filtration, solver="adam",
-                        max_iter=2000, learning_rate=0.01),
+                        X, y, penalty, alpha=alpha, filtration=filtration,
+                        solver="fista").coef,
+                    "paper": lambda: PaperTop2(penalty, filtration, alpha).fit(X, y).coef_,
                 }
                 times = {k: [] for k in runs}
                 for _ in range(repeat):           # alternate the solvers
@@ -184,13 +211,10 @@ def speed_and_solver(repeat):
                         times[k].append(_median_time(f, 1))
                 res = {k: f() for k, f in runs.items()}
                 t = {k: 1e3 * float(np.median(v)) for k, v in times.items()}
-                print(f"| {problem} | {penalty} | {objective(coef):.5g} | "
-                      f"{objective(res['fista'].coef):.5g} | "
-                      f"{t['fista']:.1f} | {res['fista'].n_iter} | "
-                      f"{objective(res['adam100'].coef):.5g} | {t['adam100']:.1f} | "
-                      f"{objective(res['adam2000'].coef):.5g} | {t['adam2000']:.1f} | "
-                      f"{np.sum((res['fista'].coef - coef) ** 2):.3g} | "
-                      f"{np.sum((res['adam100'].coef - coef) ** 2):.3g} |")
+                cells = [f"{objective(coef):.5g}"]
+                cells += [f"{objective(res[k]):.5g} | {t[k]:.1f}" for k in runs]
+                cells += [f"{np.sum((res[k] - coef) ** 2):.3g}" for k in runs]
+                print(f"| {problem} | {penalty} | " + " | ".join(cells) + " |")
 
     Xc, yc, _ = make_cluster_regression(75, 100, values=(1.0, 2.0, 3.0), noise=0.05,
                                         random_state=0)
@@ -211,8 +235,6 @@ def speed_and_solver(repeat):
         print(f"one fit, {k} Top2, p=100, n=75, alpha=0.1: {1e3 * np.median(wall[k]):.1f} ms "
               f"wall, {1e3 * np.median(cpu[k]):.1f} ms CPU (medians of {5 * repeat})")
     X, y = Xc, yc
-    X, y, _ = make_cluster_regression(75, 100, values=(1.0, 2.0, 3.0), noise=0.05,
-                                      random_state=0)
     grid = GridSearchCV(TopologicalRegressor("top2"), {"alpha": np.logspace(-4, 1, 20)},
                         cv=5)
     with warnings.catch_warnings():
@@ -231,7 +253,7 @@ def main(argv=None):
     parser.add_argument("--plot", default=None, help="save the error-vs-n figure here")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--speed-only", action="store_true")
-    parser.add_argument("--n-alphas", type=int, default=20,
+    parser.add_argument("--n-alphas", type=int, default=12,
                         help="size of the log grid of lambda on [1e-4, 1e1]")
     parser.add_argument("--folds", type=int, default=5, help="folds of the CV")
     args = parser.parse_args(argv)
@@ -239,7 +261,7 @@ def main(argv=None):
     if args.quick:
         ns, n_trials = [75], args.trials or 2
     else:
-        ns, n_trials = [25, 50, 75, 100, 135], args.trials or 3
+        ns, n_trials = [25, 45, 65, 75, 85, 105, 135], args.trials or 3
     if not args.skip_speed:
         speed_and_solver(repeat=3 if args.quick else 5)
     if args.speed_only:

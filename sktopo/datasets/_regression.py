@@ -1,8 +1,10 @@
 """Linear regression problems with structured coefficients (Topology Layer paper, Fig. 5-6).
 
-``y = X beta + noise`` with ``X ~ N(0, I)``; the coefficients take a few values (clusters) or
-have a few local maxima on the line of feature indices (sawtooth, boxcars), or form a ring
-in a coefficient image.
+``y = X beta + noise`` with ``X ~ N(0, I)``; the coefficients take a few values (clusters:
+the paper's {-1, 0, 1} and {1, 2, 3}) or have a few local maxima on the line of feature
+indices (sawtooth, boxcars, sinusoid), or form a ring in a coefficient image. The
+coefficient vectors are those of the paper's code (``problems.py`` of the Topology Layer
+repository).
 """
 
 import numpy as np
@@ -11,7 +13,8 @@ from sklearn.utils import check_random_state
 from ..utils._validation import check_scalar
 
 __all__ = ["make_cluster_regression", "make_sawtooth_regression", "make_boxcar_regression",
-           "make_ring_regression", "sawtooth_coef", "boxcar_coef", "ring_coef"]
+           "make_sinusoid_regression", "make_ring_regression", "sawtooth_coef", "boxcar_coef",
+           "sinusoid_coef", "ring_coef"]
 
 
 def _linear_problem(coef, n_samples, noise, rng):
@@ -51,6 +54,20 @@ def boxcar_coef(n_features=100, n_boxes=3):
     """
     t = np.linspace(0, n_boxes, n_features)
     return 2.0 * ((t % 1) > 0.5) - 1.0
+
+
+def sinusoid_coef(n_features=100, n_peaks=3):
+    """``cos((2 n_peaks - 1) pi t)`` with ``t = linspace(0, 1, n_features)``: ``n_peaks``
+    local maxima (both ends included), values in [-1, 1].
+
+    Examples
+    --------
+    >>> from sktopo.datasets import sinusoid_coef
+    >>> (sinusoid_coef(9, 2).round(2) + 0.0).tolist()      # + 0.0: no -0.0
+    [1.0, 0.38, -0.71, -0.92, 0.0, 0.92, 0.71, -0.38, -1.0]
+    """
+    t = np.linspace(0, 1, n_features)
+    return np.cos((2 * n_peaks - 1) * np.pi * t)
 
 
 def ring_coef(size=50):
@@ -135,6 +152,30 @@ def make_boxcar_regression(n_samples=75, n_features=100, *, n_boxes=3, noise=0.1
     _check_common(n_samples, n_features, noise)
     rng = check_random_state(random_state)
     coef = boxcar_coef(n_features, n_boxes)
+    X, y = _linear_problem(coef, n_samples, noise, rng)
+    return X, y, coef
+
+
+def make_sinusoid_regression(n_samples=75, n_features=100, *, n_peaks=3, noise=0.1,
+                             random_state=None):
+    """Sinusoid coefficients (:func:`sinusoid_coef`): ``n_peaks`` smooth local maxima on
+    the line of feature indices, the third level-set problem of the paper's code.
+
+    Returns
+    -------
+    X, y, coef : as :func:`make_cluster_regression`
+
+    Examples
+    --------
+    >>> from sktopo.datasets import make_sinusoid_regression
+    >>> X, y, coef = make_sinusoid_regression(20, 30, random_state=0)
+    >>> X.shape, float(coef[0]), float(coef[-1])
+    ((20, 30), 1.0, -1.0)
+    """
+    _check_common(n_samples, n_features, noise)
+    check_scalar(n_peaks, "n_peaks", low=1, integer=True)
+    rng = check_random_state(random_state)
+    coef = sinusoid_coef(n_features, n_peaks)
     X, y = _linear_problem(coef, n_samples, noise, rng)
     return X, y, coef
 

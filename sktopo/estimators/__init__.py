@@ -1,7 +1,8 @@
 """scikit-learn estimators: thin layers over the public functions of sktopo."""
 
 from ._classifier import TopologicalClassifier
-from ._image import TopoImageSimplifier, simplify_image
+from ._image import simplify_image
+from ._image_simplifier import TopoImageSimplifier
 from ._point_cloud import PointCloudTopoOptimizer, optimize_point_cloud, optimize_point_clouds
 from ._regressor import RegressionResult, TopologicalRegressor, topological_regression
 

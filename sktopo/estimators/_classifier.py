@@ -8,15 +8,14 @@ import warnings
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ..penalties import make_penalty
 from ..utils._sklearn_compat import _fit_context, validate_data
+from ._linear import BaseTopologicalLinearModel, blas_limit, check_sample_weight
 from ._proximal import minimize_composite, squared_norm_bound
-from ._regressor import _LINEAR_MODEL_CONSTRAINTS, _blas_limit, check_sample_weight
 
 __all__ = ["TopologicalClassifier"]
 
@@ -41,7 +40,7 @@ def _fit_binary(X, y_sign, w, penalty, alpha, fit_intercept, init, **kwargs):
     return minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_features, **kwargs)
 
 
-class TopologicalClassifier(ClassifierMixin, BaseEstimator):
+class TopologicalClassifier(ClassifierMixin, BaseTopologicalLinearModel):
     r"""Logistic regression with a topological penalty on the coefficients.
 
     Minimizes, for each class against the rest (one binary problem when there are two
@@ -65,11 +64,13 @@ class TopologicalClassifier(ClassifierMixin, BaseEstimator):
     coef_shape : tuple of int, default=None
         Shape of each class's coefficient image (``filtration="image"``).
     fit_intercept : bool, default=True
-    max_iter : int, default=1000
+    max_iter : int, default=None
+        None means 1000 for FISTA, 200 for Adam (see :class:`TopologicalRegressor`).
     tol : float, default=1e-4
-    solver : {"fista", "adam"}, default="fista"
-    learning_rate : float, default=0.01
-        Step of the ``"adam"`` solver.
+    solver : {"auto", "fista", "adam"}, default="auto"
+        As :class:`TopologicalRegressor`; Adam starts from zeros here.
+    learning_rate : float, default=0.1
+        Initial step of the ``"adam"`` solver.
     warm_start : bool, default=False
         Start from the previous ``coef_`` and ``intercept_``.
     random_state : int, RandomState instance or None, default=None
@@ -106,23 +107,14 @@ class TopologicalClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = _LINEAR_MODEL_CONSTRAINTS
-
     def __init__(self, penalty="top2", *, alpha=0.01, filtration="clusters", coef_shape=None,
-                 fit_intercept=True, max_iter=1000, tol=1e-4, solver="fista",
-                 learning_rate=0.01, warm_start=False, random_state=None, verbose=0):
-        self.penalty = penalty
-        self.alpha = alpha
-        self.filtration = filtration
-        self.coef_shape = coef_shape
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.solver = solver
-        self.learning_rate = learning_rate
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
+                 fit_intercept=True, max_iter=None, tol=1e-4, solver="auto",
+                 learning_rate=0.1, warm_start=False, random_state=None, verbose=0):
+        # only the default of alpha differs from the regressor's
+        super().__init__(penalty, alpha=alpha, filtration=filtration, coef_shape=coef_shape,
+                         fit_intercept=fit_intercept, max_iter=max_iter, tol=tol,
+                         solver=solver, learning_rate=learning_rate, warm_start=warm_start,
+                         random_state=random_state, verbose=verbose)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -147,16 +139,14 @@ class TopologicalClassifier(ClassifierMixin, BaseEstimator):
         n_samples, n_features = X.shape
         w = check_sample_weight(sample_weight, n_samples)
         w = w / w.sum()
-        penalty = make_penalty(self.penalty, self.filtration, self.coef_shape)
-        if getattr(penalty, "filtration", None) == "image":
-            penalty.value_and_grad(np.zeros(n_features))       # checks coef_shape
+        penalty, options = self._penalty_and_solver(n_features)
         targets = [classes[1]] if classes.size == 2 else list(classes)
         warm = (self.warm_start and hasattr(self, "coef_")
                 and self.coef_.shape == (len(targets), n_features)
                 and np.array_equal(getattr(self, "classes_", None), classes))
         coefs, intercepts, n_iters, curves = [], [], [], []
         converged = True
-        with _blas_limit(X.size):
+        with blas_limit(X.size):
             for k, target in enumerate(targets):
                 y_sign = np.where(y == target, 1.0, -1.0)
                 init = None
@@ -164,16 +154,14 @@ class TopologicalClassifier(ClassifierMixin, BaseEstimator):
                     init = (np.append(self.coef_[k], self.intercept_[k])
                             if self.fit_intercept else self.coef_[k].copy())
                 res = _fit_binary(X, y_sign, w, penalty, self.alpha, self.fit_intercept,
-                                  init, solver=self.solver, max_iter=self.max_iter,
-                                  tol=self.tol, learning_rate=self.learning_rate,
-                                  verbose=self.verbose)
+                                  init, **options)
                 coefs.append(res.x[:n_features])
                 intercepts.append(res.x[n_features] if self.fit_intercept else 0.0)
                 n_iters.append(res.n_iter)
                 curves.append(res.loss_curve)
                 converged &= res.converged
         if not converged:
-            warnings.warn(f"The solver did not converge in max_iter={self.max_iter} "
+            warnings.warn(f"The solver did not converge in max_iter={options['max_iter']} "
                           "iterations; consider increasing max_iter.", ConvergenceWarning,
                           stacklevel=2)
         self.classes_ = classes

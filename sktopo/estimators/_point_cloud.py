@@ -16,16 +16,20 @@ from sklearn.utils import check_random_state
 
 from ..functionals import DiagramDistance, DiagramFunctional, PersistenceNorm, PolynomialEnergy
 from ..loss import TopologicalLoss
-from ..optim import stump_minimize
+from ..optim import big_step_minimize, stump_minimize
+from ..smear import GradientExtension
 from ..penalties import GroupingPenalty
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
-from ..utils._validation import (check_homology_dimensions, check_option, check_points,
-                                 check_scalar)
+from ..utils._sklearn_compat import (Interval, StrOptions, _fit_context, validate_data,
+                                     validate_params)
+from ..utils._validation import check_homology_dimensions, check_option, check_points
+from ._output import feature_names_out
 
 __all__ = ["optimize_point_cloud", "optimize_point_clouds", "PointCloudTopoOptimizer"]
 
 _OBJECTIVES = ("energy", "norm", "target")
-_FILTRATIONS = ("weak_alpha", "rips")
+_FILTRATIONS = ("auto", "weak_alpha", "rips")
+# "auto": weak alpha up to this dimension (its Delaunay graph is cheap there), Rips above
+_MAX_WEAK_ALPHA_DIM = 3
 _KERNELS = ("uniform", "gaussian")
 
 
@@ -58,11 +62,47 @@ def _functional(objective, dims, *, maximize, p, q, i0, min_persistence, max_per
     return funcs
 
 
+# the parameters of PointCloudTopoOptimizer, shared with optimize_point_cloud
+POINT_CLOUD_CONSTRAINTS = {
+    "objective": [StrOptions(set(_OBJECTIVES)), DiagramFunctional, dict],
+    "homology_dimensions": [Interval(Integral, 0, None, closed="left"), tuple, list],
+    "maximize": ["boolean"],
+    "p": [Interval(Real, 0, None, closed="neither")],
+    "q": [Real],
+    "i0": [Interval(Integral, 1, None, closed="left")],
+    "min_persistence": [Interval(Real, 0, None, closed="left")],
+    "max_persistence": [Interval(Real, 0, None, closed="both")],
+    "target": ["array-like", dict, None],
+    "filtration": [StrOptions(set(_FILTRATIONS))],
+    "max_edge_length": [Interval(Real, 0, None, closed="both")],
+    "gradient": [StrOptions({"both", "birth", "death"})],
+    "grouping": [Interval(Real, 0, None, closed="left")],
+    "grouping_scale": [Interval(Real, 0, None, closed="neither")],
+    "grouping_kernel": [StrOptions(set(_KERNELS))],
+    "fidelity_weight": [Interval(Real, 0, 1, closed="left")],
+    "subsample": [Interval(Integral, 1, None, closed="left"),
+                  Interval(Real, 0, 1, closed="right")],
+    "eps": [Interval(Real, 0, None, closed="left")],
+    "solver": [StrOptions({"adam", "big_steps"})],
+    "gradient_extension": [StrOptions({"none", "diffeo"})],
+    "sigma": [Interval(Real, 0, None, closed="neither"), None],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left"), None],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+@validate_params({**POINT_CLOUD_CONSTRAINTS, "X": ["array-like"], "callback": [callable, None],
+                  "random_state": ["random_state", np.random.Generator]},
+                 prefer_skip_nested_validation=True)
 def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximize=False,
                          p=2, q=0, i0=1, min_persistence=0.0, max_persistence=np.inf,
-                         target=None, filtration="weak_alpha", max_edge_length=np.inf,
+                         target=None, filtration="auto", max_edge_length=np.inf,
                          gradient="both", grouping=0.0, grouping_scale=1.0,
                          grouping_kernel="uniform", fidelity_weight=0.0, subsample=1.0,
+                         solver="adam", gradient_extension="none", sigma=None,
                          eps=0.0, learning_rate=0.01, max_iter=500, tol=None,
                          random_state=None, callback=None, verbose=0):
     r"""Move the points of a cloud to lower (or raise) a function of its diagrams.
@@ -108,9 +148,11 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
         Lifetime window of ``"norm"``.
     target : array-like of shape (n_points, 2) or dict, default=None
         Target diagram of ``"target"`` (one, or one per dimension).
-    filtration : {"weak_alpha", "rips"}, default="weak_alpha"
+    filtration : {"auto", "weak_alpha", "rips"}, default="auto"
         Weak alpha (the flag complex of the Delaunay graph, ``n_dims <= 3``, fast) or
         Vietoris-Rips (any dimension; H1 and above are expensive beyond ~100 points).
+        ``"auto"``: weak alpha for points of up to 3 dimensions, Rips above (the Delaunay
+        triangulation costs seconds per step in 10 dimensions). Both have the same H0.
     max_edge_length : float, default=np.inf
         Truncation of the Rips filtration.
     gradient : {"both", "birth", "death"}, default="both"
@@ -127,6 +169,23 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
         Points kept in each step's approximate (count, or fraction in (0, 1]).
     eps : float, default=0
         Half-width of the uniform jitter of the approximates, >= 0.
+    solver : {"adam", "big_steps"}, default="adam"
+        ``"adam"``: Adam steps on the loss (:func:`~sktopo.stump_minimize`);
+        ``"big_steps"``: every critical edge moved to its target length at once
+        (:func:`~sktopo.optim.big_step_minimize`: ``"norm"`` and ``"distance"`` move
+        each point to its target, other objectives take a step of ``learning_rate`` on
+        the diagram; the fidelity, grouping and subsample parameters do not apply).
+    gradient_extension : {"none", "diffeo"}, default="none"
+        ``"diffeo"``: the gradient of each step (or the moves of a big step) is extended
+        from the points that carry it to the whole cloud by a Gaussian kernel of width
+        ``sigma`` (diffeomorphic interpolation, :class:`~sktopo.smear.GradientExtension`),
+        so that whole regions move instead of single points. With ``subsample`` the field
+        of each subsample's gradient moves every point. The grouping term (``grouping``)
+        is the other way to keep neighbourhoods together.
+    sigma : float, default=None
+        Width of the kernel of ``gradient_extension="diffeo"``, in the units of ``X``;
+        None means 0.1 times the root mean square distance of the points to their mean
+        (0.1 on the unit circle, the paper's).
     learning_rate : float, default=0.01
         Adam's learning rate (the grouping paper's).
     max_iter : int, default=500
@@ -169,32 +228,38 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
     True
     """
     X0 = check_points(X, "X")
-    check_option(filtration, "filtration", _FILTRATIONS)
-    check_option(grouping_kernel, "grouping_kernel", _KERNELS)
+    if filtration == "auto":
+        filtration = "weak_alpha" if X0.shape[1] <= _MAX_WEAK_ALPHA_DIM else "rips"
     max_dim = X0.shape[1] + 1 if filtration == "weak_alpha" else 8
     if isinstance(objective, Mapping):
         dims = check_homology_dimensions(list(objective), max_dim, "objective keys")
     else:
         dims = check_homology_dimensions(homology_dimensions, max_dim)
-    check_scalar(p, "p", low=0, include_low=False)
-    check_scalar(grouping, "grouping", low=0)
-    check_scalar(fidelity_weight, "fidelity_weight", low=0, high=1)
-    if fidelity_weight >= 1:
-        raise ValueError(f"The 'fidelity_weight' parameter must be < 1, got "
-                         f"{fidelity_weight!r}.")
     funcs = _functional(objective, dims, maximize=maximize, p=p, q=q, i0=i0,
                         min_persistence=min_persistence, max_persistence=max_persistence,
                         target=target)
     loss = TopologicalLoss(funcs, filtration=filtration, max_edge_length=max_edge_length,
                            gradient=gradient)
+    if gradient_extension == "diffeo" and sigma is None:
+        sigma = 0.1 * float(np.sqrt(np.mean(np.sum((X0 - X0.mean(axis=0)) ** 2, axis=1))))
+        sigma = sigma if sigma > 0 else 1.0
+    diffeo = gradient_extension == "diffeo"
+    if solver == "big_steps":
+        return big_step_minimize(loss, X0, max_iter=max_iter, learning_rate=learning_rate,
+                                 sigma=sigma if diffeo else None, callback=callback,
+                                 verbose=verbose)
+    if diffeo:
+        smear = {"smear": GradientExtension(sigma, subsample, eps=eps)}
+    else:
+        smear = {"subsample": subsample, "eps": eps}
     penalty = None
     if grouping > 0:
         penalty = GroupingPenalty(X0, scale=grouping_scale, kernel=grouping_kernel)
     # the topological term has weight 1 - w; the grouping weight is rescaled so that the
     # objective reads Phi + lambda tau + w / (1 - w) MSE, i.e. lambda is the paper's
     alpha = 1.0 - fidelity_weight
-    return stump_minimize(loss, X0, alpha=alpha, fidelity="mse", subsample=subsample,
-                          eps=eps, penalty=penalty, penalty_weight=grouping * alpha,
+    return stump_minimize(loss, X0, alpha=alpha, fidelity="mse", **smear,
+                          penalty=penalty, penalty_weight=grouping * alpha,
                           learning_rate=learning_rate, max_iter=max_iter, tol=tol,
                           random_state=random_state, callback=callback, verbose=verbose)
 
@@ -276,8 +341,9 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         Lifetimes up to this are counted (``"norm"``).
     target : array-like of shape (n_points, 2) or dict, default=None
         Target diagram (``"target"``).
-    filtration : {"weak_alpha", "rips"}, default="weak_alpha"
-        The filtration of the cloud.
+    filtration : {"auto", "weak_alpha", "rips"}, default="auto"
+        The filtration of the cloud; ``"auto"`` is weak alpha for points of up to 3
+        dimensions and Rips above (see :func:`optimize_point_cloud`).
     max_edge_length : float, default=np.inf
         Truncation of the Rips filtration.
     gradient : {"both", "birth", "death"}, default="both"
@@ -294,6 +360,14 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         STUMP subsample per step.
     eps : float, default=0
         STUMP jitter half-width.
+    solver : {"adam", "big_steps"}, default="adam"
+        Adam steps, or big steps (critical edges moved to their targets at once), see
+        :func:`optimize_point_cloud`.
+    gradient_extension : {"none", "diffeo"}, default="none"
+        ``"diffeo"`` extends each step's gradient to the whole cloud (diffeomorphic
+        interpolation with a Gaussian kernel of width ``sigma``).
+    sigma : float, default=None
+        Kernel width of ``"diffeo"``; None: 0.1 times the cloud's RMS radius.
     learning_rate : float, default=0.01
         Adam's learning rate.
     max_iter : int, default=500
@@ -315,6 +389,9 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         Steps taken.
     n_features_in_ : int
         Dimension of the points.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the columns of ``X`` when it has string column names (a DataFrame);
+        ``fit_transform`` then returns a DataFrame after ``set_output(transform="pandas")``.
 
     See Also
     --------
@@ -340,39 +417,15 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = {
-        "objective": [StrOptions(set(_OBJECTIVES)), DiagramFunctional, dict],
-        "homology_dimensions": [Interval(Integral, 0, None, closed="left"), tuple, list],
-        "maximize": ["boolean"],
-        "p": [Interval(Real, 0, None, closed="neither")],
-        "q": [Real],
-        "i0": [Interval(Integral, 1, None, closed="left")],
-        "min_persistence": [Interval(Real, 0, None, closed="left")],
-        "max_persistence": [Interval(Real, 0, None, closed="both")],
-        "target": ["array-like", dict, None],
-        "filtration": [StrOptions(set(_FILTRATIONS))],
-        "max_edge_length": [Interval(Real, 0, None, closed="both")],
-        "gradient": [StrOptions({"both", "birth", "death"})],
-        "grouping": [Interval(Real, 0, None, closed="left")],
-        "grouping_scale": [Interval(Real, 0, None, closed="neither")],
-        "grouping_kernel": [StrOptions(set(_KERNELS))],
-        "fidelity_weight": [Interval(Real, 0, 1, closed="left")],
-        "subsample": [Interval(Integral, 1, None, closed="left"),
-                      Interval(Real, 0, 1, closed="right")],
-        "eps": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left"), None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints = POINT_CLOUD_CONSTRAINTS
 
     def __init__(self, objective="energy", *, homology_dimensions=0, maximize=False, p=2,
                  q=0, i0=1, min_persistence=0.0, max_persistence=np.inf, target=None,
-                 filtration="weak_alpha", max_edge_length=np.inf, gradient="both", grouping=0.0,
+                 filtration="auto", max_edge_length=np.inf, gradient="both", grouping=0.0,
                  grouping_scale=1.0, grouping_kernel="uniform", fidelity_weight=0.0,
-                 subsample=1.0, eps=0.0, learning_rate=0.01, max_iter=500, tol=None,
-                 random_state=None, verbose=0):
+                 subsample=1.0, eps=0.0, solver="adam", gradient_extension="none",
+                 sigma=None, learning_rate=0.01, max_iter=500, tol=None, random_state=None,
+                 verbose=0):
         self.objective = objective
         self.homology_dimensions = homology_dimensions
         self.maximize = maximize
@@ -391,6 +444,9 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         self.fidelity_weight = fidelity_weight
         self.subsample = subsample
         self.eps = eps
+        self.solver = solver
+        self.gradient_extension = gradient_extension
+        self.sigma = sigma
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.tol = tol
@@ -422,7 +478,8 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
             grouping=self.grouping,
             grouping_scale=self.grouping_scale, grouping_kernel=self.grouping_kernel,
             fidelity_weight=self.fidelity_weight, subsample=self.subsample, eps=self.eps,
-            learning_rate=self.learning_rate, max_iter=self.max_iter, tol=self.tol,
+            solver=self.solver, gradient_extension=self.gradient_extension,
+            sigma=self.sigma, learning_rate=self.learning_rate, max_iter=self.max_iter, tol=self.tol,
             random_state=check_random_state(self.random_state), verbose=self.verbose)
         self.points_ = res.x.astype(X.dtype, copy=False)
         self.loss_curve_ = res.loss_curve
@@ -445,6 +502,21 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
             The moved points (float32 stays float32, anything else becomes float64).
         """
         return self.fit(X).points_
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the coordinates of the moved points: those of the columns of ``X``
+        when it had names (a DataFrame), else ``x0, x1, ...``.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Names of the input columns (checked against ``feature_names_in_``).
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        return feature_names_out(self, input_features, "x")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -15,6 +15,8 @@ from functools import partial
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 
+from ..optim import adam_update
+
 __all__ = ["SolverResult", "minimize_composite", "squared_norm_bound"]
 
 _SOLVERS = ("fista", "adam")
@@ -62,69 +64,9 @@ def _objective(smooth, penalty, alpha, n_coef):
     return objective
 
 
-def _active_set_step(x, fx, gx, objective, penalty, alpha, hessian, max_groups):
-    """One Newton step on the group values inside the chamber of ``x``, cut at its wall.
-
-    In the chamber (``penalty.structure``) the objective is a quadratic of the group
-    values ``v`` plus the linear ``alpha * c @ v``; the step solves it exactly, or stops at
-    the first pair of groups that meet (they are then made exactly equal: merged). The step
-    is returned only if it decreases the objective, with ``True`` when the chamber's
-    minimizer was reached.
-    """
-    struct = penalty.structure(x)
-    if struct is None:
-        return None
-    labels, pairs, slope_v = struct
-    free = np.flatnonzero(labels >= 0)
-    n_groups = int(labels.max()) + 1 if free.size else 0
-    if n_groups == 0 or n_groups > max_groups:
-        return None
-    lab = labels[free]
-    counts = np.bincount(lab, minlength=n_groups)
-    values = np.bincount(lab, x[free], minlength=n_groups) / counts
-    grad_v = np.bincount(lab, gx[free], minlength=n_groups) + alpha * slope_v
-    # S H S^T for the 0/1 group-membership matrix S: sum rows, then columns, by group
-    order = free[np.argsort(lab, kind="stable")]
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    hess_v = np.add.reduceat(np.add.reduceat(hessian[np.ix_(order, order)], starts, axis=0),
-                             starts, axis=1)
-    try:
-        chol = np.linalg.cholesky(hess_v)
-    except np.linalg.LinAlgError:
-        return None
-    if np.min(np.diag(chol)) <= 1e-8 * np.max(np.diag(chol)):
-        return None
-    dv = -np.linalg.solve(hess_v, grad_v)
-    # the walls: pairs (g, h) with value[g] < value[h]; -1 stands for the constant 0
-    ext_v = np.append(values, 0.0)
-    ext_d = np.append(dv, 0.0)
-    closing = ext_d[pairs[:, 0]] - ext_d[pairs[:, 1]]
-    gaps = ext_v[pairs[:, 1]] - ext_v[pairs[:, 0]]
-    tau, hit = 1.0, None
-    moving = closing > 0
-    if moving.any():
-        ratios = gaps[moving] / closing[moving]
-        k = int(np.argmin(ratios))
-        if ratios[k] < 1.0:
-            tau, hit = max(float(ratios[k]), 0.0), pairs[moving][k]
-    new_values = values + tau * dv
-    if hit is not None:
-        g, h = int(hit[0]), int(hit[1])
-        if g < 0 or h < 0:
-            new_values[max(g, h)] = 0.0
-        else:
-            new_values[[g, h]] = 0.5 * (new_values[g] + new_values[h])
-    x_new = x.copy()
-    x_new[free] = new_values[lab]
-    f_new, g_new = objective(x_new)
-    if f_new > fx:
-        return None
-    return x_new, f_new, g_new, hit is None
-
-
 def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver="fista",
                        max_iter=1000, tol=1e-4, learning_rate=0.01, verbose=0,
-                       quadratic=False, hessian=None, max_groups=None, polish_every=5):
+                       quadratic=False):
     r"""Minimize :math:`F(w) = f(w) + \alpha P(w_{:n_{coef}})` with ``f`` L-smooth.
 
     Parameters
@@ -145,7 +87,8 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
     solver : {"fista", "adam"}, default="fista"
         ``"fista"``: accelerated proximal gradient, restarted (momentum reset and a plain
         step from the last iterate) whenever the objective would increase.
-        ``"adam"``: Adam on ``grad f + alpha * subgradient P`` with ``learning_rate``.
+        ``"adam"``: Adam on ``grad f + alpha * subgradient P``, its step decaying linearly
+        from ``learning_rate`` to 0 over ``max_iter`` steps (a fixed budget).
     max_iter : int, default=1000
     tol : float, default=1e-4
         Stop when ``max |w_{k+1} - w_k| <= tol * max(1, max |w_k|)``, or when the objective
@@ -157,16 +100,6 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
     quadratic : bool, default=False
         ``f`` is quadratic, so its gradient is affine: the gradient at the extrapolated
         point is extrapolated too (one evaluation of ``smooth`` per iteration).
-    hessian : ndarray of shape (n_params, n_params), default=None
-        Hessian of a quadratic ``f`` with ``n_params == n_coef``. Enables active-set steps:
-        every ``polish_every`` iterations, Newton steps on the values of the groups of tied
-        coefficients inside the current chamber of the penalty (see
-        ``Penalty.structure``), each cut at the first wall and kept if it decreases the
-        objective; the prox steps that follow check first-order optimality.
-    max_groups : int, default=None
-        Skip the active-set step when the chamber has more groups than this (the reduced
-        Hessian is then singular); None means ``n_params``.
-    polish_every : int, default=5
 
     Returns
     -------
@@ -174,10 +107,10 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
         ``x``, ``n_iter``, ``loss_curve`` (the objective after each iteration; first entry
         at ``x0``) and ``converged``.
     """
-    objective = _objective(smooth, penalty, alpha, n_coef)
     if solver == "adam":
-        return _adam(objective, penalty, alpha, x0, n_coef, max_iter, tol, learning_rate,
+        return _adam(smooth, penalty, alpha, x0, n_coef, max_iter, tol, learning_rate,
                      verbose)
+    objective = _objective(smooth, penalty, alpha, n_coef)
     step_size = 1.0 / lipschitz
     use_prox = alpha > 0 and penalty.has_prox
     full = n_coef == np.size(x0)
@@ -217,7 +150,6 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
     t = 1.0
     converged = False
     every = max(1, 100 // verbose) if verbose else 0
-    interval = next_polish = polish_every
     # an upper bound of max |x|, recomputed only when the step test could pass with it
     x_bound = float(np.abs(x).max()) if x.size else 0.0
     n_iter = 0
@@ -248,25 +180,6 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
             y = x + momentum * dx
             gy = gx + momentum * (gx - g_old) if quadratic else smooth(y)[1]
         m_prev, dx_prev = momentum, dx
-        if (hessian is not None and use_prox and n_iter >= next_polish
-                and delta > tol * max(1.0, np.max(np.abs(x)))):
-            # a few active-set steps; back off (double the interval) when they fail
-            n_ok = 0
-            for _ in range(5):
-                polished = _active_set_step(x, fx, gx, objective, penalty, alpha, hessian,
-                                            max_groups or x.size)
-                if polished is None:
-                    break
-                n_ok += 1
-                x, fx, gx, inside = polished
-                y, gy, t, at_x = x, gx, 1.0, True
-                if lazy:
-                    u = w = x - step_size * gx
-                x_bound = float(np.abs(x).max())
-                if inside:
-                    break
-            interval = polish_every if n_ok else 2 * interval
-            next_polish = n_iter + interval
         curve.append(fx)
         if every and n_iter % every == 0:
             print(f"[fista] iter {n_iter:5d}  objective {fx:.8g}  step {delta:.3g}")
@@ -281,31 +194,37 @@ def minimize_composite(smooth, penalty, alpha, x0, lipschitz, n_coef, *, solver=
     return SolverResult(x, n_iter, curve, converged)
 
 
-def _adam(objective, penalty, alpha, x0, n_coef, max_iter, tol, learning_rate, verbose,
-          beta1=0.9, beta2=0.999, eps=1e-8):
+def _adam(smooth, penalty, alpha, x0, n_coef, max_iter, tol, learning_rate, verbose):
+    """Adam on ``grad f + alpha * subgradient P`` (:func:`sktopo.optim.adam_update`), the
+    step decaying linearly from ``learning_rate`` to 0 over ``max_iter`` steps."""
     x = np.array(x0, dtype=np.float64)
     m = np.zeros_like(x)
     v = np.zeros_like(x)
-    value, grad = objective(x)
+
+    def value_and_grad(x):
+        value, grad = smooth(x)
+        grad = np.array(grad, dtype=np.float64)
+        if alpha > 0:
+            pen, pen_grad = penalty.value_and_grad(x[:n_coef])
+            value += alpha * pen
+            grad[:n_coef] += alpha * pen_grad
+        return value, grad
+
+    value, grad = value_and_grad(x)
     curve = [value]
     converged = False
     every = max(1, 100 // verbose) if verbose else 0
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        if alpha > 0:
-            grad = grad.copy()
-            grad[:n_coef] += alpha * penalty.value_and_grad(x[:n_coef])[1]
-        m = beta1 * m + (1 - beta1) * grad
-        v = beta2 * v + (1 - beta2) * grad * grad
-        m_hat = m / (1 - beta1 ** n_iter)
-        v_hat = v / (1 - beta2 ** n_iter)
-        update = learning_rate * m_hat / (np.sqrt(v_hat) + eps)
-        x = x - update
-        value, grad = objective(x)
+        x_old = x.copy()
+        adam_update(x, grad, m, v, n_iter, learning_rate * (max_iter - n_iter + 1) / max_iter)
+        value, grad = value_and_grad(x)
         curve.append(value)
         if every and n_iter % every == 0:
             print(f"[adam] iter {n_iter:5d}  objective {value:.8g}")
-        if np.max(np.abs(update)) <= tol * max(1.0, np.max(np.abs(x))):
+        if np.max(np.abs(x - x_old)) <= tol * max(1.0, np.max(np.abs(x))):
             converged = True
             break
-    return SolverResult(x, n_iter, curve, converged)
+    # the schedule ends with a step of learning_rate / max_iter: running it to the end is
+    # the solver's convergence
+    return SolverResult(x, n_iter, curve, converged or n_iter == max_iter)

@@ -4,25 +4,22 @@ Reference: R. Bruel-Gabrielsson, B. J. Nelson, A. Dwaraknath, P. Skraba, L. J. G
 G. Carlsson, "A Topology Layer for Machine Learning", AISTATS 2020.
 """
 
-import contextlib
 import warnings
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from ..penalties import PENALTY_NAMES, TopologicalPenalty, make_penalty
-from ..utils._sklearn_compat import (HasMethods, Interval, StrOptions, _fit_context,
-                                     validate_data)
-from ..utils._validation import check_option, check_scalar, check_values
-from ._proximal import _SOLVERS, minimize_composite, squared_norm_bound
+from ..penalties import TopologicalPenalty
+from ..utils._sklearn_compat import Interval, _fit_context, validate_data, validate_params
+from ._linear import (LINEAR_MODEL_CONSTRAINTS, BaseTopologicalLinearModel, blas_limit,
+                      build_penalty, check_sample_weight, resolve_solver)
+from ._proximal import minimize_composite, squared_norm_bound
 
 __all__ = ["TopologicalRegressor", "topological_regression", "RegressionResult"]
-
-_FILTRATIONS = ("clusters", "line", "image")
 
 
 @dataclass
@@ -34,22 +31,6 @@ class RegressionResult:
     n_iter: int
     loss_curve: list = field(default_factory=list)
     converged: bool = False
-
-
-def check_sample_weight(sample_weight, n_samples):
-    """Sample weights as a float64 array of shape (n_samples,), non-negative, positive sum."""
-    if sample_weight is None:
-        return np.ones(n_samples)
-    if isinstance(sample_weight, Real):
-        return np.full(n_samples, float(check_scalar(sample_weight, "sample_weight", low=0)))
-    w = check_values(sample_weight, "sample_weight", ndim=(1,))
-    if w.shape != (n_samples,):
-        raise ValueError(f"sample_weight must have shape ({n_samples},), got {w.shape}.")
-    if np.any(w < 0):
-        raise ValueError("sample_weight must be non-negative.")
-    if w.sum() <= 0:
-        raise ValueError("sample_weight must not be all zero (its sum must be positive).")
-    return w
 
 
 def _weighted_center(X, y, sample_weight, fit_intercept):
@@ -64,7 +45,7 @@ def _weighted_center(X, y, sample_weight, fit_intercept):
 
 def _least_squares(Xc, yc, w):
     r"""The data term :math:`f(\beta) = \sum_i w_i (x_i \beta - y_i)^2` (weights sum to 1),
-    its gradient, Lipschitz constant and Hessian (None when too large to form).
+    its gradient and Lipschitz constant.
 
     Works with the Gram matrix when ``n >= p`` or ``p <= 2000``, with ``X`` otherwise.
     """
@@ -81,27 +62,12 @@ def _least_squares(Xc, yc, w):
             return 0.5 * float(beta @ g) - float(lin @ beta) + const, g - lin
 
         top = float(np.linalg.eigvalsh(hessian if p <= n else 2.0 * (A @ A.T))[-1])
-        return smooth, max(top * 1.0001, 1e-12), hessian
+        return smooth, max(top * 1.0001, 1e-12)
 
     def smooth(beta):
         r = A @ beta - b
         return float(r @ r), 2.0 * (A.T @ r)
-    return smooth, 2.0 * squared_norm_bound(A), None
-
-
-_BLAS_CONTROLLER = []
-
-
-def _blas_limit(size):
-    """One BLAS thread for small problems: threading costs more than it gains there (an
-    eigvalsh of 75 x 75 takes 10x longer on 2 busy cores than on one)."""
-    if size > 400_000:
-        return contextlib.nullcontext()
-    if not _BLAS_CONTROLLER:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS_CONTROLLER.append(ThreadpoolController())
-    return _BLAS_CONTROLLER[0].limit(limits=1, user_api="blas")
+    return smooth, 2.0 * squared_norm_bound(A)
 
 
 def _solve(smooth, penalty, alpha, x0, lipschitz, n_coef, from_scratch, **kwargs):
@@ -122,18 +88,19 @@ def _solve(smooth, penalty, alpha, x0, lipschitz, n_coef, from_scratch, **kwargs
     return res
 
 
-def _check_solver_params(alpha, max_iter, tol, solver, learning_rate, verbose):
-    check_scalar(alpha, "alpha", low=0)
-    check_scalar(max_iter, "max_iter", low=1, integer=True)
-    check_scalar(tol, "tol", low=0)
-    check_option(solver, "solver", _SOLVERS)
-    check_scalar(learning_rate, "learning_rate", low=0, include_low=False)
-    check_scalar(verbose, "verbose", low=0, integer=True)
+_FUNCTION_CONSTRAINTS = {
+    "X": ["array-like"], "y": ["array-like"],
+    "sample_weight": ["array-like", Interval(Real, 0, None, closed="left"), None],
+    "coef_init": ["array-like", None], "check_input": ["boolean"],
+    **{k: v for k, v in LINEAR_MODEL_CONSTRAINTS.items()
+       if k not in ("warm_start", "random_state")},
+}
 
 
+@validate_params(_FUNCTION_CONSTRAINTS, prefer_skip_nested_validation=True)
 def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clusters",
                            coef_shape=None, fit_intercept=True, sample_weight=None,
-                           max_iter=1000, tol=1e-4, solver="fista", learning_rate=0.01,
+                           max_iter=None, tol=1e-4, solver="auto", learning_rate=0.1,
                            coef_init=None, verbose=0, check_input=True):
     r"""Least squares with a (topological) penalty on the coefficients.
 
@@ -170,23 +137,27 @@ def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clust
         Fit an unpenalized intercept (by centering ``X`` and ``y``).
     sample_weight : array-like of shape (n_samples,), default=None
         Weights of the samples in the mean squared error; None means 1.
-    max_iter : int, default=1000
-        Maximum number of iterations of the solver.
+    max_iter : int, default=None
+        Iterations of the solver; None means 1000 for FISTA (an upper bound: it stops at
+        convergence) and 200 for Adam (a fixed schedule).
     tol : float, default=1e-4
         Stopping tolerance (see :func:`~sktopo.estimators._proximal.minimize_composite`).
-    solver : {"fista", "adam"}, default="fista"
-        ``"fista"``: accelerated proximal gradient with monotone restarts over the exact
-        (or chamber-wise exact) prox of the penalty; ``"adam"``: Adam on subgradients.
-    learning_rate : float, default=0.01
-        Step of ``"adam"``.
+    solver : {"auto", "fista", "adam"}, default="auto"
+        ``"fista"``: accelerated proximal gradient with restarts over the exact (or
+        chamber-wise exact) prox of the penalty; ``"adam"``: Adam on subgradients from the
+        least-squares solution, its step decaying linearly from ``learning_rate`` to 0
+        over ``max_iter`` steps; ``"auto"``: Adam for a topological penalty on the
+        ``"line"`` or ``"image"`` filtration, FISTA otherwise (see Notes).
+    learning_rate : float, default=0.1
+        Initial step of ``"adam"``.
     coef_init : array-like of shape (n_features,), default=None
-        Starting coefficients. None means: for ``solver="adam"``, the (minimum-norm)
-        least-squares solution, as in the Topology Layer paper's code; for FISTA, zeros,
-        except for the topological penalties on clusters, which start from the best
-        constant weight vector (the Top1 solution for alpha -> inf), and a cluster penalty
-        with free bars (``i0 > 2``, e.g. Top2) starts from the Top1 solution at the same
-        ``alpha`` (its convex relaxation): on Fig. 5 problems this lowers the error of Top2
-        from ~10 to ~0.001.
+        Starting coefficients. None means: for Adam, the (minimum-norm) least-squares
+        solution, as in the Topology Layer paper's code; for FISTA, zeros, except for the
+        topological penalties on clusters, which start from the best constant weight
+        vector (the Top1 solution for alpha -> inf), and a cluster penalty with free bars
+        (``i0 > 2``, e.g. Top2) starts from the Top1 solution at the same ``alpha`` (its
+        convex relaxation): on Fig. 5 problems this lowers the error of Top2 from ~10 to
+        ~0.001.
     verbose : int, default=0
         Print the objective during the iterations.
     check_input : bool, default=True
@@ -214,9 +185,14 @@ def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clust
     weight vector with at most ``i0 - 1`` local maxima that interpolates the data has
     objective 0 (for the sawtooth of the Topology Layer paper at n = 75, p = 100, FISTA
     reaches 1e-14 while the true weights, which pay the noise, have 0.009). FISTA returns
-    one of these interpolants; an early-stopped ``solver="adam"`` (100 steps from the
-    least-squares solution, as in the paper's code) does not interpolate and, there,
-    lands closer to the truth.
+    one of these interpolants, far from the truth (||b - b*||^2 = 0.14 with alpha chosen
+    by 5-fold CV). The estimate is then defined by the path of the solver, as in the
+    paper's code (100 Adam steps, lr 0.1, from the least-squares solution: 0.07 with the
+    same CV): ``solver="adam"`` starts there too but lets its step decay linearly to 0,
+    so that the iterates settle instead of oscillating around the interpolants at the
+    end (0.05 on the sawtooth, 0.014 on the boxcar, 5-fold CV over
+    ``np.logspace(-4, 1, 12)``; ``benchmarks/bench_regression.py``). ``"auto"`` picks it
+    for the line and image filtrations.
 
     Examples
     --------
@@ -234,24 +210,19 @@ def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clust
         from sklearn.utils import check_X_y
 
         X, y = check_X_y(X, y, dtype=np.float64, y_numeric=True)
-        _check_solver_params(alpha, max_iter, tol, solver, learning_rate, verbose)
-        check_option(filtration, "filtration", _FILTRATIONS)
-        if not isinstance(fit_intercept, (bool, np.bool_)):
-            raise TypeError("The 'fit_intercept' parameter must be a bool, got "
-                            f"{fit_intercept!r}.")
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n_samples, n_features = X.shape
     sample_weight = check_sample_weight(sample_weight, n_samples)
-    pen = make_penalty(penalty, filtration, coef_shape)
-    if getattr(pen, "filtration", None) == "image":
-        pen.value_and_grad(np.zeros(n_features))          # checks coef_shape early
+    pen = build_penalty(penalty, filtration, coef_shape, n_features)
+    solver, max_iter = resolve_solver(solver, pen, max_iter)
     x0 = np.zeros(n_features) if coef_init is None else np.array(coef_init, dtype=np.float64)
     if x0.shape != (n_features,):
         raise ValueError(f"coef_init must have shape ({n_features},), got {x0.shape}.")
     w, Xc, yc, x_mean, y_mean = _weighted_center(X, y, sample_weight, fit_intercept)
     if coef_init is None and solver == "adam":
-        # the paper's protocol: Adam from the (min-norm) weighted least-squares solution
+        # Adam starts from the (min-norm) weighted least-squares solution, as the Topology
+        # Layer paper's code does
         root = np.sqrt(w)
         x0[:] = np.linalg.lstsq(Xc * root[:, None], yc * root, rcond=None)[0]
     elif (coef_init is None and isinstance(pen, TopologicalPenalty) and pen.has_prox
@@ -261,10 +232,8 @@ def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clust
         s = Xc.sum(axis=1)
         denom = float(w @ (s * s))
         x0[:] = float(w @ (s * yc)) / denom if denom > 0 else 0.0
-    with _blas_limit(X.size):
-        smooth, lipschitz, hessian = _least_squares(Xc, yc, w)
-        # the active-set steps (hessian=...) did not pay off on the Fig. 5-6 problems
-        # (same iterations, more time per iteration), so they are off by default
+    with blas_limit(X.size):
+        smooth, lipschitz = _least_squares(Xc, yc, w)
         res = _solve(smooth, pen, alpha, x0, lipschitz, n_features, coef_init is None,
                      solver=solver, max_iter=max_iter, tol=tol, learning_rate=learning_rate,
                      verbose=verbose)
@@ -277,28 +246,7 @@ def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clust
     return RegressionResult(coef, intercept, res.n_iter, res.loss_curve, res.converged)
 
 
-_PENALTY_CONSTRAINT = [StrOptions(set(PENALTY_NAMES)), dict,
-                       HasMethods(["value_and_grad", "value"])]
-
-
-# the parameters shared by TopologicalRegressor and TopologicalClassifier
-_LINEAR_MODEL_CONSTRAINTS = {
-    "penalty": _PENALTY_CONSTRAINT,
-    "alpha": [Interval(Real, 0, None, closed="left")],
-    "filtration": [StrOptions(set(_FILTRATIONS))],
-    "coef_shape": [tuple, list, None],
-    "fit_intercept": ["boolean"],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left")],
-    "solver": [StrOptions(set(_SOLVERS))],
-    "learning_rate": [Interval(Real, 0, None, closed="neither")],
-    "warm_start": ["boolean"],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
-}
-
-
-class TopologicalRegressor(RegressorMixin, BaseEstimator):
+class TopologicalRegressor(RegressorMixin, BaseTopologicalLinearModel):
     r"""Least squares with a topological penalty on the coefficients.
 
     Minimizes the (sample-weighted) mean squared error plus ``alpha`` times a penalty on
@@ -323,15 +271,19 @@ class TopologicalRegressor(RegressorMixin, BaseEstimator):
         Shape of the coefficient image (``filtration="image"``).
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
-    max_iter : int, default=1000
-        Maximum number of solver iterations.
+    max_iter : int, default=None
+        Solver iterations; None means 1000 for FISTA (it stops at convergence), 200 for
+        Adam (a fixed schedule).
     tol : float, default=1e-4
         Stopping tolerance on the change of the coefficients.
-    solver : {"fista", "adam"}, default="fista"
-        Accelerated proximal gradient (exact or chamber-wise prox of the penalty) or Adam
-        on subgradients (``learning_rate``).
-    learning_rate : float, default=0.01
-        Step of the ``"adam"`` solver.
+    solver : {"auto", "fista", "adam"}, default="auto"
+        Accelerated proximal gradient (exact or chamber-wise prox of the penalty), or
+        Adam on subgradients from the least-squares solution with a step decaying from
+        ``learning_rate`` to 0; ``"auto"``: Adam for topological penalties on the
+        ``"line"`` and ``"image"`` filtrations, FISTA otherwise (see
+        :func:`topological_regression`, Notes).
+    learning_rate : float, default=0.1
+        Initial step of the ``"adam"`` solver.
     warm_start : bool, default=False
         Start from the previous ``coef_`` (cheap paths over ``alpha``).
     random_state : int, RandomState instance or None, default=None
@@ -375,24 +327,6 @@ class TopologicalRegressor(RegressorMixin, BaseEstimator):
     >>> bool(np.mean((reg.coef_ - beta) ** 2) < 0.05)
     True
     """
-
-    _parameter_constraints = _LINEAR_MODEL_CONSTRAINTS
-
-    def __init__(self, penalty="top2", *, alpha=1.0, filtration="clusters", coef_shape=None,
-                 fit_intercept=True, max_iter=1000, tol=1e-4, solver="fista",
-                 learning_rate=0.01, warm_start=False, random_state=None, verbose=0):
-        self.penalty = penalty
-        self.alpha = alpha
-        self.filtration = filtration
-        self.coef_shape = coef_shape
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.solver = solver
-        self.learning_rate = learning_rate
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):

@@ -9,8 +9,8 @@ from ._grouping import GroupingPenalty, distance_distortion
 from ._norms import (L1Penalty, L2Penalty, Penalty, TV2Penalty, TVPenalty, prox_tv1d,
                      prox_tv2, soft_threshold)
 from ._resolve import PENALTY_NAMES, make_penalty
-from ._topological import TopologicalPenalty, cluster_diagram, line_diagram
+from ._topological import TopologicalPenalty
 
-__all__ = ["GroupingPenalty", "distance_distortion", "Penalty", "L1Penalty", "L2Penalty", "TVPenalty",
-           "TV2Penalty", "TopologicalPenalty", "cluster_diagram", "line_diagram",
-           "soft_threshold", "prox_tv1d", "prox_tv2", "make_penalty", "PENALTY_NAMES"]
+__all__ = ["GroupingPenalty", "distance_distortion", "Penalty", "L1Penalty", "L2Penalty",
+           "TVPenalty", "TV2Penalty", "TopologicalPenalty", "soft_threshold", "prox_tv1d",
+           "prox_tv2", "make_penalty", "PENALTY_NAMES"]

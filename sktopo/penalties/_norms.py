@@ -14,7 +14,7 @@ squared norms.
 import numpy as np
 from scipy.linalg import solveh_banded
 
-__all__ = ["run_structure", "Penalty", "L1Penalty", "L2Penalty", "TVPenalty", "TV2Penalty",
+__all__ = ["Penalty", "L1Penalty", "L2Penalty", "TVPenalty", "TV2Penalty",
            "soft_threshold", "prox_tv1d", "prox_tv2"]
 
 
@@ -48,18 +48,6 @@ class Penalty:
         subclasses may share the work)."""
         x = self.prox(v, step)
         return x, self.value(x)
-
-    def structure(self, beta):
-        """The chamber of ``beta`` in which the penalty is linear, or None.
-
-        Returns ``(labels, pairs, slope)``: ``labels[i]`` is the group of coefficient
-        ``i`` (groups move rigidly; -1 = held fixed), ``pairs`` an array (m, 2) of groups
-        ``(g, h)`` whose order ``value[g] < value[h]`` defines the chamber (-1 = the
-        constant 0) and ``slope[g]`` the derivative of the penalty with respect to the
-        value of group ``g``: inside the chamber the penalty is linear in the group values.
-        Used by the active-set steps of the solvers.
-        """
-        return None
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
@@ -251,17 +239,6 @@ class L1Penalty(Penalty):
     def prox(self, v, step):
         return soft_threshold(np.asarray(v, dtype=np.float64), step)
 
-    def structure(self, beta):
-        beta = np.asarray(beta, dtype=np.float64).ravel()
-        nonzero = np.flatnonzero(beta)
-        labels = np.full(beta.size, -1, dtype=np.intp)
-        labels[nonzero] = np.arange(nonzero.size)
-        ids = np.arange(nonzero.size)
-        zero = np.full(nonzero.size, -1, dtype=np.intp)
-        pos = beta[nonzero] > 0
-        pairs = np.column_stack([np.where(pos, zero, ids), np.where(pos, ids, zero)])
-        return labels, pairs, np.where(pos, 1.0, -1.0)
-
 
 class L2Penalty(Penalty):
     r"""The norm :math:`\|\beta\|_2` (not squared, as in the Topology Layer paper).
@@ -296,19 +273,6 @@ def _diff_grad(signs):
     return grad
 
 
-def run_structure(beta):
-    """Groups = maximal runs of equal adjacent values; chamber = order of adjacent runs."""
-    beta = np.asarray(beta, dtype=np.float64).ravel()
-    change = beta[1:] != beta[:-1]
-    labels = np.concatenate([[0], np.cumsum(change)]).astype(np.intp)
-    first = np.flatnonzero(np.r_[True, change])
-    values = beta[first]
-    g = np.arange(first.size - 1)
-    up = values[1:] > values[:-1]
-    pairs = np.column_stack([np.where(up, g, g + 1), np.where(up, g + 1, g)])
-    return labels, pairs
-
-
 class _DifferencePenalty(Penalty):
     """A penalty of the differences of adjacent coefficients (on the line of feature
     indices): subclasses give ``_of_differences(d) -> (value, d value / d d)`` and the
@@ -341,11 +305,6 @@ class TVPenalty(_DifferencePenalty):
 
     def _of_differences(self, d):
         return float(np.abs(d).sum()), np.sign(d)
-
-    def structure(self, beta):
-        labels, pairs = run_structure(beta)
-        grad = self.value_and_grad(beta)[1].ravel()
-        return labels, pairs, np.bincount(labels, grad, minlength=int(labels[-1]) + 1)
 
 
 class TV2Penalty(_DifferencePenalty):

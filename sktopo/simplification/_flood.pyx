@@ -243,8 +243,14 @@ cdef inline bint key_less(double va, int64_t ia, double vb, int64_t ib) noexcept
     return va < vb or (va == vb and ia < ib)
 
 
+cdef inline bint order_less(double va, int64_t ia, double vb, int64_t ib,
+                            bint reverse) noexcept nogil:
+    """The order (value, index), or (value, -index) with ``reverse``."""
+    return va < vb or (va == vb and ((ia > ib) if reverse else (ia < ib)))
+
+
 cdef inline bint older_near(Grid *g, const double *h, int64_t y, double hb, int64_t b,
-                            bint border) noexcept nogil:
+                            bint border, bint reverse) noexcept nogil:
     """True if pixel ``y``, once lowered, joins a pixel older than ``b`` (or the outside)."""
     cdef int k
     cdef int64_t z
@@ -252,14 +258,14 @@ cdef inline bint older_near(Grid *g, const double *h, int64_t y, double hb, int6
         return True
     for k in range(g.n_off):
         z = neighbour(g, y, k)
-        if z >= 0 and key_less(h[z], z, hb, b):
+        if z >= 0 and order_less(h[z], z, hb, b, reverse):
             return True
     return False
 
 
 def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
                    const int64_t[::1] births, const int64_t[::1] deaths,
-                   const double[::1] levels, bint border, double step):
+                   const double[::1] levels, bint border, double step, bint reverse=False):
     """Lower, for each pair, a channel from its basin over its death pixel.
 
     For pair ``p`` (birth pixel ``b``, death pixel ``d``, level ``L``): Dijkstra from ``b``
@@ -267,7 +273,8 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
     ``max(h - L, 0) + step`` per pixel entered, until a pixel that, lowered to ``L``,
     touches a pixel older than ``b`` (or, with ``border``, the outside, older than every
     pixel). The pixels of that path above ``L`` are lowered to ``L`` in the returned copy
-    of ``h``; all paths are searched on ``h``, lowering is by ``min``.
+    of ``h``; all paths are searched on ``h``, lowering is by ``min``. ``reverse`` breaks
+    ties by decreasing index (the reversed filtration of the top dimension's dual view).
     Returns ``(out, n_failed)``: pairs without such a path are left alone.
     """
     cdef Py_ssize_t n = h.shape[0], p, t, n_touched, n_failed = 0
@@ -317,14 +324,14 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
                     if done[x] or it.v > dist[x]:
                         continue
                     done[x] = 1
-                    if h[x] > L and older_near(&g, hv, x, hb, b, border):
+                    if older_near(&g, hv, x, hb, b, border, reverse):
                         target = x
                         break
                     for k in range(g.n_off):
                         y = neighbour(&g, x, k)
-                        if y < 0 or done[y] or key_less(hd, d, h[y], y):
+                        if y < 0 or done[y] or order_less(hd, d, h[y], y, reverse):
                             continue
-                        if key_less(h[y], y, hb, b):      # an older pixel: x touches it
+                        if order_less(h[y], y, hb, b, reverse):   # an older pixel: x touches it
                             target = x
                             break
                         c = h[y] - L

@@ -149,7 +149,8 @@ def test_bad_input():
     with pytest.raises(ValueError, match="NaN"):
         PointCloudTopoOptimizer().fit([[0.0, np.nan], [1.0, 1.0], [2.0, 0.0]])
     with pytest.raises(ValueError, match="dimension at most 3"):
-        PointCloudTopoOptimizer(max_iter=1).fit(np.zeros((5, 4)) + np.arange(5)[:, None])
+        PointCloudTopoOptimizer(filtration="weak_alpha", max_iter=1).fit(
+            np.zeros((5, 4)) + np.arange(5)[:, None])
     with pytest.raises(ValueError, match="homology_dimensions"):
         optimize_point_cloud(np.random.default_rng(0).random((5, 2)), homology_dimensions=4)
     with pytest.raises(ValueError, match="fidelity_weight"):

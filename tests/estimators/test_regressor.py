@@ -35,7 +35,7 @@ def test_solution_is_a_fixed_point_of_the_prox_step(rng, penalty, filtration):
     X, y, _ = _problem(rng)
     alpha = 0.05
     res = topological_regression(X, y, penalty, alpha=alpha, filtration=filtration,
-                                 tol=1e-10, max_iter=20000)
+                                 tol=1e-10, max_iter=20000, solver="fista")
     pen = make_penalty(penalty, filtration)
     Xc, yc = X - X.mean(0), y - y.mean()
     grad = 2 * Xc.T @ (Xc @ res.coef - yc) / len(y)
@@ -227,15 +227,16 @@ def test_fista_extrapolated_gradient_points_equal_the_plain_iteration(rng, penal
 
 def test_line_top2_below_p_reaches_zero_objective_below_the_truth():
     # n < p: weights with at most three maxima interpolate the data, so the objective of
-    # the line Top2 has a set of (near) zero minimizers; the solver reaches one, below the
-    # objective at the true sawtooth (which pays the noise), and the penalty vanishes
+    # the line Top2 has a set of (near) zero minimizers; FISTA reaches one, below the
+    # objective at the true sawtooth (which pays the noise), and the penalty vanishes:
+    # the reason why solver="auto" is Adam on the line
     from sktopo.datasets import make_sawtooth_regression
 
     X, y, coef = make_sawtooth_regression(75, 100, noise=0.1, random_state=75000)
     pen = make_penalty("top2", "line")
     for alpha in (0.01, 1.0):
         res = topological_regression(X, y, "top2", alpha=alpha, filtration="line",
-                                     max_iter=5000)
+                                     max_iter=5000, solver="fista")
         reached = _objective(X, y, res.coef, res.intercept, pen, alpha)
         truth = _objective(X, y, coef, y.mean() - X.mean(0) @ coef, pen, alpha)
         assert reached < 1e-3 * truth
@@ -256,3 +257,20 @@ def test_adam_starts_from_least_squares():
         res = topological_regression(X, y, "top2", alpha=0.0, solver="adam", max_iter=1,
                                      learning_rate=1e-12, fit_intercept=False)
     np.testing.assert_allclose(res.coef, np.linalg.pinv(X) @ y, atol=1e-8)
+
+
+def test_auto_solver_on_the_line_lands_closer_to_the_sawtooth_than_fista():
+    # the exact minimizers interpolate (test above); the default Adam schedule from the
+    # least-squares solution stays close to the truth (Topology Layer paper, Fig. 6)
+    from sktopo.datasets import make_sawtooth_regression
+
+    X, y, coef = make_sawtooth_regression(75, 100, noise=0.1, random_state=3)
+    auto = TopologicalRegressor("top2", alpha=0.15, filtration="line").fit(X, y)
+    fista = TopologicalRegressor("top2", alpha=0.15, filtration="line",
+                                 solver="fista").fit(X, y)
+    ols = np.linalg.lstsq(X - X.mean(0), y - y.mean(), rcond=None)[0]
+    err = np.sum((auto.coef_ - coef) ** 2)
+    assert auto.n_iter_ <= 200
+    assert err < 0.1
+    assert err < 0.5 * np.sum((fista.coef_ - coef) ** 2)
+    assert err < 0.05 * np.sum((ols - coef) ** 2)

@@ -1,0 +1,118 @@
+"""Big steps (critical sets): the loss reaches 0 in a few steps, checked by GUDHI."""
+
+import gudhi
+import numpy as np
+import pytest
+from scipy.ndimage import gaussian_filter
+
+from sktopo import TopologicalLoss
+from sktopo.datasets import load_stump_image
+from sktopo.functionals import DiagramDistance, PersistenceNorm
+from sktopo.optim import big_step_minimize
+
+
+def gudhi_lifetimes(x, dims, superlevel, connectivity):
+    """Finite lifetimes per dimension, computed by GUDHI independently of sktopo."""
+    f = -x if superlevel else x
+    if connectivity == "full":
+        cc = gudhi.CubicalComplex(top_dimensional_cells=f)
+    else:
+        cc = gudhi.CubicalComplex(vertices=f)
+    cc.compute_persistence(homology_coeff_field=2, min_persistence=0)
+    out = {}
+    for d in dims:
+        pts = cc.persistence_intervals_in_dimension(d)
+        pts = pts[np.isfinite(pts[:, 1])] if len(pts) else np.empty((0, 2))
+        out[d] = pts[:, 1] - pts[:, 0]
+    return out
+
+
+def images():
+    rng = np.random.default_rng(3)
+    return {
+        "noise": rng.random((23, 31)) * 100,
+        "smooth": gaussian_filter(rng.random((40, 36)), 2) * 1e3,
+        "ties": rng.integers(0, 8, (20, 17)).astype(float) * 10,
+        "signal": rng.random(150) * 10,
+        "volume": rng.random((9, 8, 7)) * 100,
+    }
+
+
+@pytest.mark.parametrize("name", list(images()))
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+@pytest.mark.parametrize("superlevel", [False, True])
+@pytest.mark.parametrize("side", ["death", "birth", "both"])
+def test_threshold_norm_reaches_zero(name, connectivity, superlevel, side):
+    x = images()[name]
+    dims = {1: (0,), 2: (0, 1), 3: (0, 2)}[x.ndim]
+    threshold = 0.2 * np.ptp(x)
+    loss = TopologicalLoss(PersistenceNorm(p=1, min_persistence=threshold),
+                           homology_dimensions=dims, superlevel=superlevel,
+                           connectivity=connectivity, gradient=side)
+    x_before = x.copy()
+    res = big_step_minimize(loss, x, max_iter=200)
+    np.testing.assert_array_equal(x, x_before)            # the input is untouched
+    assert res.fun == 0.0 and res.converged
+    for d, life in gudhi_lifetimes(res.x, dims, superlevel, connectivity).items():
+        assert np.all(life <= threshold * (1 + 1e-12)), (d, life.max() / threshold)
+    assert len(res.loss_curve) == res.n_iter + 1
+
+
+def test_death_side_moves_saddles_down_only():
+    x = images()["smooth"]
+    loss = TopologicalLoss(PersistenceNorm(p=1, min_persistence=0.2 * np.ptp(x)),
+                           gradient="death")
+    res = big_step_minimize(loss, x)
+    assert np.all(res.x <= x)                              # H0 deaths come down, nothing up
+    assert res.fun == 0.0
+
+
+def test_blobs_in_one_step_with_few_pixels():
+    # the STUMP paper's blobs: W1 of the H0 bars longer than 50, the deaths move
+    x = load_stump_image("blobs")
+    loss = TopologicalLoss(PersistenceNorm(p=1, min_persistence=50), gradient="death")
+    res = big_step_minimize(loss, x)
+    assert res.fun == 0.0 and res.n_iter <= 2
+    assert np.count_nonzero(res.x != x) < 0.02 * x.size
+    assert np.mean((res.x - x) ** 2) < 100                  # Oineus crit-sets: about 100
+
+
+def test_diagram_distance_target():
+    # two wells and a target diagram with one finite bar of lifetime 1
+    x = np.array([0.0, 3.0, 0.5, 4.0, 1.0, 2.0, 0.2])
+    loss = TopologicalLoss(DiagramDistance([[0.0, 1.0]], p=1), gradient="both")
+    res = big_step_minimize(loss, x, max_iter=5)
+    assert res.fun < 0.5 * loss(x)
+
+
+def test_generic_functional_gradient_step():
+    x = np.array([0.0, 3.0, 1.0, 2.0])
+    loss = TopologicalLoss(-PersistenceNorm(p=1), gradient="death")  # lengthen the bar
+    res = big_step_minimize(loss, x, max_iter=1, learning_rate=0.5)
+    assert res.x[1] == pytest.approx(3.5)                  # the saddle alone, + 0.5
+
+
+def test_point_cloud_edges_and_extension():
+    rng = np.random.default_rng(0)
+    theta = rng.uniform(0, 2 * np.pi, 60)
+    X = np.c_[np.cos(theta), np.sin(theta)] + 0.05 * rng.normal(size=(60, 2))
+    loss = TopologicalLoss(PersistenceNorm(p=2), filtration="weak_alpha",
+                           homology_dimensions=1)
+    plain = big_step_minimize(loss, X, max_iter=5)
+    smooth = big_step_minimize(loss, X, max_iter=5, sigma=0.3)
+    assert plain.loss_curve[-1] < 0.5 * plain.loss_curve[0]
+    assert smooth.loss_curve[-1] <= plain.loss_curve[-1]
+    moved_plain = np.count_nonzero(np.any(plain.x != X, axis=1))
+    moved_smooth = np.count_nonzero(np.any(smooth.x != X, axis=1))
+    assert moved_smooth > moved_plain                       # whole regions move
+
+
+def test_callback_stops_and_bad_parameters():
+    x = images()["noise"]
+    loss = TopologicalLoss(PersistenceNorm(p=1, min_persistence=5.0), gradient="death")
+    res = big_step_minimize(loss, x, callback=lambda r: True)
+    assert res.n_iter == 1 and res.message == "stopped by the callback"
+    with pytest.raises(ValueError, match="conflict"):
+        big_step_minimize(loss, x, conflict="max")
+    with pytest.raises(ValueError, match="max_iter"):
+        big_step_minimize(loss, x, max_iter=0)
