@@ -192,7 +192,7 @@ _PEAK_SCRIPT = """
 import sys
 import numpy as np
 from scipy.ndimage import gaussian_filter
-from sktopo.persistence import cubical_persistence
+from sktopo.persistence import _pairing, cubical_persistence
 
 def status(field):
     for line in open("/proc/self/status"):
@@ -204,22 +204,25 @@ image = np.random.default_rng(6).random((size, size))
 if kind == "smooth":
     image = gaussian_filter(image, sigma=size / 32)
 cubical_persistence(image[:8, :8], (0, 1))
-with open("/proc/self/clear_refs", "w") as f:     # reset the peak (VmHWM) to now
-    f.write("5")
-before = status("VmRSS")
-cubical_persistence(image, (0, 1))
-print((status("VmHWM") - before) / image.size)
+for call in (lambda: _pairing.image_pairs(image, True, True, True),
+             lambda: cubical_persistence(image, (0, 1))):
+    with open("/proc/self/clear_refs", "w") as f:     # reset the peak (VmHWM) to now
+        f.write("5")
+    before = status("VmRSS")
+    call()
+    print((status("VmHWM") - before) / image.size)
 """
 
 
 def peak_bytes_per_pixel(size, kind):
-    """Resident memory that H0+H1 of a ``size``-square image adds, per pixel (a fresh
-    process; Linux only: NaN elsewhere)."""
+    """Resident memory that H0+H1 of a ``size``-square image adds, per pixel, in the
+    kernel and in ``cubical_persistence`` (a fresh process; Linux only: NaN elsewhere)."""
     if not sys.platform.startswith("linux"):
-        return float("nan")
+        return float("nan"), float("nan")
     out = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(size), kind],
                          capture_output=True, text=True, check=True)
-    return float(out.stdout.split()[-1])
+    kernel, public = out.stdout.split()[-2:]
+    return float(kernel), float(public)
 
 
 def image_scaling(sizes, repeat):
@@ -229,7 +232,7 @@ def image_scaling(sizes, repeat):
     outgrow the caches (noise); smooth images stay flat.
     """
     print(f"\n{'2-D H0+H1 scaling':<24} {'ours ns/px':>11} {'cripser ns/px':>14} "
-          f"{'/cripser':>9} {'vs 256^2':>9} {'peak B/px':>10}")
+          f"{'/cripser':>9} {'vs 256^2':>9} {'peak B/px: kernel':>18} {'public':>7}")
     rng = np.random.default_rng(8)
     for kind in ("noise", "smooth"):
         base = None
@@ -245,9 +248,10 @@ def image_scaling(sizes, repeat):
             ours = 1e9 * medians["ours"] / image.size
             peer = 1e9 * medians.get("cripser", np.nan) / image.size
             base = ours if base is None else base
+            kernel, public = peak_bytes_per_pixel(size, kind)
             print(f"{f'{size}x{size} {kind}':<24} {ours:11.1f} {peer:14.1f} "
-                  f"{ours / peer:9.3f} {ours / base:9.2f} "
-                  f"{peak_bytes_per_pixel(size, kind):10.1f}", flush=True)
+                  f"{ours / peer:9.3f} {ours / base:9.2f} {kernel:18.1f} {public:7.1f}",
+                  flush=True)
 
 
 def main():

@@ -65,6 +65,195 @@ cdef int vec_reserve(IntVec *v, Py_ssize_t extra) noexcept nogil:
     return 0
 
 
+cdef int list_triangles(const int64_t[:, ::1] edges, const int64_t *indptr,
+                        IntVec *tri) noexcept nogil:
+    """The 3-cliques u < v < w as 3 edge rows each: rows u and v of the upper adjacency
+    (``edges`` sorted, ``indptr`` the start of each vertex's row), merged. -1 when out of
+    memory."""
+    cdef Py_ssize_t p, q, r
+    cdef int64_t u, v
+    for p in range(edges.shape[0]):
+        u = edges[p, 0]
+        v = edges[p, 1]
+        q = p + 1
+        r = indptr[v]
+        while q < indptr[u + 1] and r < indptr[v + 1]:
+            if edges[q, 1] < edges[r, 1]:
+                q += 1
+            elif edges[q, 1] > edges[r, 1]:
+                r += 1
+            else:
+                if vec_reserve(tri, 3) < 0:
+                    return -1
+                tri.data[tri.size] = p
+                tri.data[tri.size + 1] = q
+                tri.data[tri.size + 2] = r
+                tri.size += 3
+                q += 1
+                r += 1
+    return 0
+
+
+cdef struct Coboundary:
+    # the coboundary matrix of the edges: for edge e, the forward positions (filtration
+    # order) of its triangles, sorted, in cob[ptr[e]:ptr[e + 1]]
+    int64_t *ptr
+    int64_t *cob
+    int64_t *last_edge      # by forward position: the last edge of the triangle
+
+
+cdef void free_coboundary(Coboundary *cb) noexcept nogil:
+    free(cb.ptr)
+    free(cb.cob)
+    free(cb.last_edge)
+
+
+cdef int build_coboundary(const IntVec *tri, Py_ssize_t n_edges, const int64_t *rank,
+                          const int64_t[::1] order, Coboundary *cb) noexcept nogil:
+    """The coboundaries of the edges, the triangles in forward order (by their last edge,
+    a counting sort). -1 when out of memory."""
+    cdef Py_ssize_t n_tri = tri.size // 3, t, k, i, j
+    cdef int64_t x, key, e
+    cdef int64_t *tri_rank = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
+    cdef int64_t *pos = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
+    cdef int64_t *bucket = <int64_t *> calloc(n_edges + 1, sizeof(int64_t))
+    cdef int64_t *fill = <int64_t *> malloc((n_edges + 1) * sizeof(int64_t))
+    cb.ptr = <int64_t *> calloc(n_edges + 1, sizeof(int64_t))
+    cb.cob = <int64_t *> malloc((3 * n_tri + 1) * sizeof(int64_t))
+    cb.last_edge = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
+    if (tri_rank == NULL or pos == NULL or bucket == NULL or fill == NULL or cb.ptr == NULL
+            or cb.cob == NULL or cb.last_edge == NULL):
+        free(tri_rank)
+        free(pos)
+        free(bucket)
+        free(fill)
+        return -1
+    for t in range(n_tri):
+        x = tri.data[3 * t]
+        for i in range(1, 3):
+            if rank[tri.data[3 * t + i]] > rank[x]:
+                x = tri.data[3 * t + i]
+        tri_rank[t] = rank[x]
+        bucket[rank[x] + 1] += 1
+    for k in range(n_edges):
+        bucket[k + 1] += bucket[k]
+    for t in range(n_tri):
+        pos[t] = bucket[tri_rank[t]]
+        bucket[tri_rank[t]] += 1
+        cb.last_edge[pos[t]] = order[tri_rank[t]]
+    for i in range(3 * n_tri):
+        cb.ptr[tri.data[i] + 1] += 1
+    for k in range(n_edges):
+        cb.ptr[k + 1] += cb.ptr[k]
+        fill[k] = cb.ptr[k]
+    for i in range(3 * n_tri):
+        e = tri.data[i]
+        cb.cob[fill[e]] = pos[i // 3]
+        fill[e] += 1
+    for k in range(n_edges):      # sort each column (short: insertion sort)
+        for i in range(cb.ptr[k] + 1, cb.ptr[k + 1]):
+            key = cb.cob[i]
+            j = i - 1
+            while j >= cb.ptr[k] and cb.cob[j] > key:
+                cb.cob[j + 1] = cb.cob[j]
+                j -= 1
+            cb.cob[j + 1] = key
+    free(tri_rank)
+    free(pos)
+    free(bucket)
+    free(fill)
+    return 0
+
+
+cdef int add_column(const IntVec *work, const int64_t *column, Py_ssize_t length,
+                    IntVec *out) noexcept nogil:
+    """``out`` = ``work`` xor ``column`` (both sorted); -1 when out of memory."""
+    cdef Py_ssize_t i = 0, j = 0
+    if vec_reserve(out, work.size + length) < 0:
+        return -1
+    out.size = 0
+    while i < work.size or j < length:
+        if j == length or (i < work.size and work.data[i] < column[j]):
+            out.data[out.size] = work.data[i]
+            out.size += 1
+            i += 1
+        elif i == work.size or work.data[i] > column[j]:
+            out.data[out.size] = column[j]
+            out.size += 1
+            j += 1
+        else:
+            i += 1
+            j += 1
+    return 0
+
+
+cdef int reduce_columns(const Coboundary *cb, Py_ssize_t n_edges, Py_ssize_t n_tri,
+                        const int64_t[::1] order, const unsigned char[::1] cleared,
+                        IntVec *births, IntVec *deaths) noexcept nogil:
+    """The reduction, edges in decreasing order, the pivot of a column being its triangle
+    that comes first; one (birth edge, death edge or -1) per column not cleared. -1 when
+    out of memory."""
+    cdef IntVec pool = IntVec(NULL, 0, 0)         # the reduced columns
+    cdef IntVec work = IntVec(NULL, 0, 0)
+    cdef IntVec other = IntVec(NULL, 0, 0)
+    cdef IntVec tmp
+    cdef int64_t *pivot_owner = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
+    cdef int64_t *col_start = <int64_t *> malloc((n_edges + 1) * sizeof(int64_t))
+    cdef int64_t *col_len = <int64_t *> malloc((n_edges + 1) * sizeof(int64_t))
+    cdef Py_ssize_t k, i, length
+    cdef int64_t e, owner
+    cdef int failed = pivot_owner == NULL or col_start == NULL or col_len == NULL
+    for i in range(n_tri if not failed else 0):
+        pivot_owner[i] = -1
+    for k in range(n_edges - 1, -1, -1):
+        if failed:
+            break
+        e = order[k]
+        if cleared[e]:
+            continue
+        length = cb.ptr[e + 1] - cb.ptr[e]
+        if vec_reserve(&work, length) < 0:
+            failed = 1
+            break
+        work.size = length
+        for i in range(length):
+            work.data[i] = cb.cob[cb.ptr[e] + i]
+        while work.size > 0 and pivot_owner[work.data[0]] >= 0:
+            owner = pivot_owner[work.data[0]]
+            if add_column(&work, pool.data + col_start[owner], col_len[owner], &other) < 0:
+                failed = 1
+                break
+            tmp = work
+            work = other
+            other = tmp
+        if failed or vec_reserve(births, 1) < 0 or vec_reserve(deaths, 1) < 0:
+            failed = 1
+            break
+        births.data[births.size] = e
+        births.size += 1
+        if work.size == 0:
+            deaths.data[deaths.size] = -1
+        else:
+            pivot_owner[work.data[0]] = e
+            if vec_reserve(&pool, work.size) < 0:
+                failed = 1
+                break
+            col_start[e] = pool.size
+            col_len[e] = work.size
+            for i in range(work.size):
+                pool.data[pool.size + i] = work.data[i]
+            pool.size += work.size
+            deaths.data[deaths.size] = cb.last_edge[work.data[0]]
+        deaths.size += 1
+    free(pool.data)
+    free(work.data)
+    free(other.data)
+    free(pivot_owner)
+    free(col_start)
+    free(col_len)
+    return -1 if failed else 0
+
+
 def flag_h1(Py_ssize_t n, const int64_t[:, ::1] edges, const int64_t[::1] order,
             const unsigned char[::1] cleared):
     """H1 pairs of the flag complex of a graph, by persistent cohomology with clearing.
@@ -92,32 +281,16 @@ def flag_h1(Py_ssize_t n, const int64_t[:, ::1] edges, const int64_t[::1] order,
     pivot of a column being its triangle that comes first in the filtration; in a planar
     graph most columns have two entries and the reduction stays short.
     """
-    cdef Py_ssize_t n_edges = edges.shape[0], k, p, q, r, t, i, j, length, n_tri = 0
-    cdef int64_t u, v, w, e, owner, a, b, c
+    cdef Py_ssize_t n_edges = edges.shape[0], k, i
     rank_arr = np.empty(n_edges, dtype=np.int64)
     indptr_arr = np.zeros(n + 1, dtype=np.int64)
     cdef int64_t[::1] rank = rank_arr
     cdef int64_t[::1] indptr = indptr_arr
     cdef IntVec tri = IntVec(NULL, 0, 0)          # 3 edges per triangle
-    cdef IntVec pool = IntVec(NULL, 0, 0)         # the reduced columns
-    cdef IntVec work = IntVec(NULL, 0, 0)
-    cdef IntVec other = IntVec(NULL, 0, 0)
     cdef IntVec births = IntVec(NULL, 0, 0)
     cdef IntVec deaths = IntVec(NULL, 0, 0)
-    cdef int64_t *tri_rank = NULL
-    cdef int64_t *pos = NULL
-    cdef int64_t *last_edge = NULL      # by forward position: the last edge of the triangle
-    cdef int64_t *bucket = NULL
-    cdef int64_t *cob_ptr = NULL
-    cdef int64_t *cob = NULL
-    cdef int64_t *fill = NULL
-    cdef int64_t *pivot_owner = NULL
-    cdef int64_t *col_start = NULL
-    cdef int64_t *col_len = NULL
-    cdef int64_t *swap
-    cdef int64_t x, key
+    cdef Coboundary cb = Coboundary(NULL, NULL, NULL)
     cdef int failed = 0
-    cdef IntVec tmp
     cdef int64_t[::1] out_birth
     cdef int64_t[::1] out_death
     try:
@@ -127,141 +300,11 @@ def flag_h1(Py_ssize_t n, const int64_t[:, ::1] edges, const int64_t[::1] order,
                 indptr[edges[k, 0] + 1] += 1
             for k in range(n):
                 indptr[k + 1] += indptr[k]
-            # the 3-cliques u < v < w: rows u and v of the upper adjacency, merged
-            for p in range(n_edges):
-                u = edges[p, 0]
-                v = edges[p, 1]
-                q = p + 1
-                r = indptr[v]
-                while q < indptr[u + 1] and r < indptr[v + 1]:
-                    if edges[q, 1] < edges[r, 1]:
-                        q += 1
-                    elif edges[q, 1] > edges[r, 1]:
-                        r += 1
-                    else:
-                        if vec_reserve(&tri, 3) < 0:
-                            failed = 1
-                            break
-                        tri.data[tri.size] = p
-                        tri.data[tri.size + 1] = q
-                        tri.data[tri.size + 2] = r
-                        tri.size += 3
-                        q += 1
-                        r += 1
-                if failed:
-                    break
-            n_tri = tri.size // 3
-            tri_rank = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
-            pos = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
-            last_edge = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
-            bucket = <int64_t *> calloc(n_edges + 1, sizeof(int64_t))
-            cob_ptr = <int64_t *> calloc(n_edges + 1, sizeof(int64_t))
-            cob = <int64_t *> malloc((3 * n_tri + 1) * sizeof(int64_t))
-            fill = <int64_t *> malloc((n_edges + 1) * sizeof(int64_t))
-            pivot_owner = <int64_t *> malloc((n_tri + 1) * sizeof(int64_t))
-            col_start = <int64_t *> malloc((n_edges + 1) * sizeof(int64_t))
-            col_len = <int64_t *> malloc((n_edges + 1) * sizeof(int64_t))
-            if (failed or tri_rank == NULL or pos == NULL or last_edge == NULL
-                    or bucket == NULL or cob_ptr == NULL or cob == NULL or fill == NULL
-                    or pivot_owner == NULL or col_start == NULL or col_len == NULL):
-                failed = 1
-            else:
-                # the forward order of the triangles: by their last edge (counting sort)
-                for t in range(n_tri):
-                    a = tri.data[3 * t]
-                    b = tri.data[3 * t + 1]
-                    c = tri.data[3 * t + 2]
-                    x = a
-                    if rank[b] > rank[x]:
-                        x = b
-                    if rank[c] > rank[x]:
-                        x = c
-                    tri_rank[t] = rank[x]
-                    bucket[rank[x] + 1] += 1
-                for k in range(n_edges):
-                    bucket[k + 1] += bucket[k]
-                for t in range(n_tri):
-                    pos[t] = bucket[tri_rank[t]]
-                    bucket[tri_rank[t]] += 1
-                    last_edge[pos[t]] = order[tri_rank[t]]
-                    pivot_owner[t] = -1
-                # coboundaries: the triangles of every edge, by forward position
-                for i in range(3 * n_tri):
-                    cob_ptr[tri.data[i] + 1] += 1
-                for k in range(n_edges):
-                    cob_ptr[k + 1] += cob_ptr[k]
-                    fill[k] = cob_ptr[k]
-                for i in range(3 * n_tri):
-                    e = tri.data[i]
-                    cob[fill[e]] = pos[i // 3]
-                    fill[e] += 1
-                for k in range(n_edges):
-                    for i in range(cob_ptr[k] + 1, cob_ptr[k + 1]):
-                        key = cob[i]
-                        j = i - 1
-                        while j >= cob_ptr[k] and cob[j] > key:
-                            cob[j + 1] = cob[j]
-                            j -= 1
-                        cob[j + 1] = key
-                # the reduction, edges in decreasing order
-                for k in range(n_edges - 1, -1, -1):
-                    e = order[k]
-                    if cleared[e]:
-                        continue
-                    length = cob_ptr[e + 1] - cob_ptr[e]
-                    if vec_reserve(&work, length) < 0:
-                        failed = 1
-                        break
-                    work.size = length
-                    for i in range(length):
-                        work.data[i] = cob[cob_ptr[e] + i]
-                    while work.size > 0 and pivot_owner[work.data[0]] >= 0:
-                        owner = pivot_owner[work.data[0]]
-                        # other = work xor the column of owner (both sorted)
-                        if vec_reserve(&other, work.size + col_len[owner]) < 0:
-                            failed = 1
-                            break
-                        i = 0
-                        j = 0
-                        other.size = 0
-                        while i < work.size or j < col_len[owner]:
-                            if j == col_len[owner] or (i < work.size and work.data[i]
-                                                        < pool.data[col_start[owner] + j]):
-                                other.data[other.size] = work.data[i]
-                                other.size += 1
-                                i += 1
-                            elif i == work.size or (work.data[i]
-                                                    > pool.data[col_start[owner] + j]):
-                                other.data[other.size] = pool.data[col_start[owner] + j]
-                                other.size += 1
-                                j += 1
-                            else:
-                                i += 1
-                                j += 1
-                        tmp = work
-                        work = other
-                        other = tmp
-                    if failed:
-                        break
-                    if vec_reserve(&births, 1) < 0 or vec_reserve(&deaths, 1) < 0:
-                        failed = 1
-                        break
-                    births.data[births.size] = e
-                    births.size += 1
-                    if work.size == 0:
-                        deaths.data[deaths.size] = -1
-                    else:
-                        pivot_owner[work.data[0]] = e
-                        if vec_reserve(&pool, work.size) < 0:
-                            failed = 1
-                            break
-                        col_start[e] = pool.size
-                        col_len[e] = work.size
-                        for i in range(work.size):
-                            pool.data[pool.size + i] = work.data[i]
-                        pool.size += work.size
-                        deaths.data[deaths.size] = last_edge[work.data[0]]
-                    deaths.size += 1
+            failed = (list_triangles(edges, &indptr[0], &tri) < 0
+                      or build_coboundary(&tri, n_edges, &rank[0] if n_edges else NULL,
+                                          order, &cb) < 0
+                      or reduce_columns(&cb, n_edges, tri.size // 3, order, cleared,
+                                        &births, &deaths) < 0)
         if failed:
             raise MemoryError()
         birth_arr = np.empty(births.size, dtype=np.int64)
@@ -274,18 +317,6 @@ def flag_h1(Py_ssize_t n, const int64_t[:, ::1] edges, const int64_t[::1] order,
         return birth_arr, death_arr
     finally:
         free(tri.data)
-        free(pool.data)
-        free(work.data)
-        free(other.data)
         free(births.data)
         free(deaths.data)
-        free(tri_rank)
-        free(pos)
-        free(last_edge)
-        free(bucket)
-        free(cob_ptr)
-        free(cob)
-        free(fill)
-        free(pivot_owner)
-        free(col_start)
-        free(col_len)
+        free_coboundary(&cb)

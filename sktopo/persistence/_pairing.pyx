@@ -220,7 +220,8 @@ cdef enum:
     _ROWS_AHEAD = 24
     _ROOTS_AHEAD = 8
     _INFO_AHEAD = 3
-    _DEEP = 1 << 18     # from this many pixels on, the class records are prefetched too
+    _FAR = 1 << 17      # from this many pixels on (arrays beyond the second-level cache),
+    _DEEP = 1 << 18     # the rows and roots are prefetched; from this many, the records too
 
 
 cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, bint ring,
@@ -242,17 +243,17 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
     cdef unsigned int bad
     cdef int t, n_off = offsets_2d(row, ring, off64)
     cdef double inverse = 1.0 / row
-    cdef bint deep = n >= _DEEP
+    cdef bint far = n >= _FAR, deep = n >= _DEEP
     for t in range(n_off):
         off[t] = <int32_t> off64[t]
     for step in range(n):
         p = order[n - 1 - step if dual else step]
-        if step + _ROWS_AHEAD < n:
+        if far and step + _ROWS_AHEAD < n:
             q = order[n - 1 - step - _ROWS_AHEAD if dual else step + _ROWS_AHEAD]
             sktopo_prefetch(&label[q - row])
             sktopo_prefetch(&label[q])
             sktopo_prefetch(&label[q + row])
-        if step + _ROOTS_AHEAD < n:
+        if far and step + _ROOTS_AHEAD < n:
             q = order[n - 1 - step - _ROOTS_AHEAD if dual else step + _ROOTS_AHEAD]
             for t in range(n_off):
                 sktopo_prefetch(&root[label[q + off[t]]])

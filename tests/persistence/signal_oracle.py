@@ -8,12 +8,7 @@ extrema, then O(k log k) in their number k (sparse tables and binary lifting).
 
 import numpy as np
 
-def _order_ranks(values):
-    # rank of each value in the order (value, position): a stable argsort
-    order = np.argsort(values, kind="stable")
-    ranks = np.empty(order.size, dtype=np.intp)
-    ranks[order] = np.arange(order.size)
-    return ranks
+from sktopo.persistence._cubical import _order_ranks
 
 
 def _sparse_table_max(a):

@@ -166,3 +166,24 @@ def test_radix_sort_keys_of_any_range(connectivity):
               rng.normal(size=(33, 35)) * 1e-200]:
         _assert_same(X, (0, 1), False, connectivity)
         _assert_same(X, (0, 1), True, connectivity)
+
+
+def _sorted_pairs(pairs):
+    birth, death = pairs
+    return sorted(zip(birth.tolist(), death.tolist()))
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_large_images_match_the_volume_kernel(full):
+    # from 2**18 pixels on, the image kernel prefetches ahead in sort order and its class
+    # tables grow many times: the same pairs as the plain union-find of the padded grids
+    # (``_volume.grid_pairs``, another implementation)
+    from sktopo.persistence import _pairing, _volume
+
+    rng = np.random.default_rng(9)
+    for X in [rng.random((520, 530)), rng.integers(0, 6, (530, 520)).astype(float)]:
+        low, top = _pairing.image_pairs(X, full, True, True)
+        ref_low, ref_top = _volume.grid_pairs(_cubical._padded(X), X.size, full, True, True)
+        assert low[0][0] == ref_low[0][0] and low[1][0] == ref_low[1][0] == -1
+        assert _sorted_pairs(low) == _sorted_pairs(ref_low)
+        assert _sorted_pairs(top) == _sorted_pairs(ref_top)

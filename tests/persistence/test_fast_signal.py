@@ -1,7 +1,6 @@
 """The compiled O(n) pairing of 1-D signals gives exactly the arrays of the numpy one."""
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
