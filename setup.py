@@ -6,6 +6,12 @@ from setuptools.command.build_ext import build_ext
 
 extensions = [
     Extension("sktopo.persistence._pairing", ["sktopo/persistence/_pairing.pyx"]),
+    Extension("sktopo.persistence._union_find", ["sktopo/persistence/_union_find.pyx"]),
+    Extension("sktopo.persistence._sort", ["sktopo/persistence/_sort.pyx"]),
+    Extension("sktopo.persistence._norm_terms", ["sktopo/persistence/_norm_terms.pyx"]),
+    Extension("sktopo.persistence._volume", ["sktopo/persistence/_volume.pyx"]),
+    Extension("sktopo.persistence._signal", ["sktopo/persistence/_signal.pyx"]),
+    Extension("sktopo.persistence._graph", ["sktopo/persistence/_graph.pyx"]),
     Extension("sktopo.smear._pool2d", ["sktopo/smear/_pool2d.pyx"]),
     Extension("sktopo.optim._step", ["sktopo/optim/_step.pyx"]),
     Extension("sktopo.optim._critical_sets", ["sktopo/optim/_critical_sets.pyx"]),

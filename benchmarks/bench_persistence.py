@@ -6,14 +6,19 @@ only when installed: ``pip install ".[bench]"``). All candidates return the crit
 GUDHI's ``cofaces_of_persistence_pairs`` / ``vertices_of_persistence_pairs`` or its
 AlphaComplex / Rips ``persistence_pairs``, cripser's locations.
 
-    python benchmarks/bench_persistence.py [--repeat 11] [--quick]
+    python benchmarks/bench_persistence.py [--repeat 11] [--quick] [--scaling-only]
 
 Targets (issue 3): 256x256 and 512x512 at most 0.5x cripser's time, 64x64 at most 0.2 ms,
 H0 alone clearly cheaper than H0+H1. Issue "fast pairing": weak alpha H0+H1 of 1000 planar
 points well under 10 ms (the "GUDHI flag-complex H1 path" row is the previous implementation).
+Issue 18: 2-D noise H0+H1 at most 0.25x cripser from 64x64 to 4096x4096, and the time per
+pixel at 4096x4096 within 1.5x of the time per pixel at 256x256 (the scaling table; its
+peak memory is the resident memory the pairing adds, in a fresh process per size).
 """
 
 import argparse
+import subprocess
+import sys
 import time
 import tracemalloc
 
@@ -22,8 +27,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from sktopo.persistence import cubical_persistence, rips_persistence, weak_alpha_persistence
-from sktopo.persistence import _cubical, _pairing, _point_cloud
-from sktopo.persistence._signal import signal_pairs
+from sktopo.persistence import _cubical, _pairing, _point_cloud, _volume
 
 try:
     import cripser
@@ -106,7 +110,7 @@ def overhead_64(repeat):
             image, (0, 1), False, "full"),
         "_sublevel_pairs (no Diagram)": lambda: _cubical._sublevel_pairs(image, (0, 1),
                                                                          "full"),
-        "grid_pairs kernel (padded, old 2-D)": lambda: _pairing.grid_pairs(
+        "grid_pairs kernel (padded, old 2-D)": lambda: _volume.grid_pairs(
             padded, image.size, True, True, True),
     }
     medians = race(candidates, 20 * repeat)
@@ -124,10 +128,12 @@ def signal_workload(repeat):
     if cripser is not None:
         candidates["cripser"] = lambda: cripser.computePH(signal, maxdim=0)
     row("1e6 noise signal H0", race(candidates, max(3, repeat // 3)))
-    medians = race({"ours": lambda: _pairing.signal_pairs(signal),
-                    "numpy": lambda: signal_pairs(signal)}, 3)
-    print(f"{'  pairs only: compiled vs numpy (ms)':<40} {1e3 * medians['ours']:9.3f} "
-          f"{1e3 * medians['numpy']:10.3f}")
+    short = signal[:100].copy()          # the penalties' size: per-call overhead
+    candidates = {"ours": lambda: cubical_persistence(short, superlevel=True),
+                  "gudhi": lambda: gudhi_cubical(-short)}
+    if cripser is not None:
+        candidates["cripser"] = lambda: cripser.computePH(-short, maxdim=0)
+    row("length-100 signal H0 superlevel", race(candidates, 50 * repeat))
 
 
 def gudhi_alpha(points):
@@ -182,13 +188,83 @@ def memory_per_pixel(size=512):
               f"{peak / image.size:.1f} bytes per pixel (the input's 8 not counted)")
 
 
+_PEAK_SCRIPT = """
+import sys
+import numpy as np
+from scipy.ndimage import gaussian_filter
+from sktopo.persistence import _pairing, cubical_persistence
+
+def status(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field):
+            return int(line.split()[1]) * 1024
+
+size, kind = int(sys.argv[1]), sys.argv[2]
+image = np.random.default_rng(6).random((size, size))
+if kind == "smooth":
+    image = gaussian_filter(image, sigma=size / 32)
+cubical_persistence(image[:8, :8], (0, 1))
+for call in (lambda: _pairing.image_pairs(image, True, True, True),
+             lambda: cubical_persistence(image, (0, 1))):
+    with open("/proc/self/clear_refs", "w") as f:     # reset the peak (VmHWM) to now
+        f.write("5")
+    before = status("VmRSS")
+    call()
+    print((status("VmHWM") - before) / image.size)
+"""
+
+
+def peak_bytes_per_pixel(size, kind):
+    """Resident memory that H0+H1 of a ``size``-square image adds, per pixel, in the
+    kernel and in ``cubical_persistence`` (a fresh process; Linux only: NaN elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return float("nan"), float("nan")
+    out = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(size), kind],
+                         capture_output=True, text=True, check=True)
+    kernel, public = out.stdout.split()[-2:]
+    return float(kernel), float(public)
+
+
+def image_scaling(sizes, repeat):
+    """2-D H0+H1 from 256x256 to 4096x4096: ns per pixel, ratio to cripser, peak memory.
+
+    The time per pixel of a union-find over pixels in sort order grows once its arrays
+    outgrow the caches (noise); smooth images stay flat.
+    """
+    print(f"\n{'2-D H0+H1 scaling':<24} {'ours ns/px':>11} {'cripser ns/px':>14} "
+          f"{'/cripser':>9} {'vs 256^2':>9} {'peak B/px: kernel':>18} {'public':>7}")
+    rng = np.random.default_rng(8)
+    for kind in ("noise", "smooth"):
+        base = None
+        for size in sizes:
+            image = rng.random((size, size))
+            if kind == "smooth":
+                image = gaussian_filter(image, sigma=size / 32)
+            candidates = {"ours": lambda image=image: cubical_persistence(image, (0, 1))}
+            if cripser is not None:
+                candidates["cripser"] = lambda image=image: cripser.computePH(image, maxdim=1)
+            reps = repeat if size <= 512 else max(3, repeat // 4)
+            medians = race(candidates, reps)
+            ours = 1e9 * medians["ours"] / image.size
+            peer = 1e9 * medians.get("cripser", np.nan) / image.size
+            base = ours if base is None else base
+            kernel, public = peak_bytes_per_pixel(size, kind)
+            print(f"{f'{size}x{size} {kind}':<24} {ours:11.1f} {peer:14.1f} "
+                  f"{ours / peer:9.3f} {ours / base:9.2f} {kernel:18.1f} {public:7.1f}",
+                  flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=11)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--scaling-only", action="store_true",
+                        help="only the 2-D scaling table (256^2 to 4096^2)")
     args = parser.parse_args()
-    print(f"compiled kernels: {_cubical._pairing is not None}; cripser: "
-          f"{'yes' if cripser is not None else 'not installed'}")
+    print(f"cripser: {'yes' if cripser is not None else 'not installed'}")
+    image_scaling((256, 512) if args.quick else (256, 512, 1024, 2048, 4096), args.repeat)
+    if args.scaling_only:
+        return
     print(f"{'workload':<40} {'ours ms':>9} {'GUDHI ms':>10} {'cripser ms':>10} "
           f"{'/GUDHI':>8} {'/cripser':>9}")
     image_sizes = (64,) if args.quick else (64, 256, 512)

@@ -20,13 +20,8 @@ import math
 import numpy as np
 
 from ..utils._validation import check_homology_dimensions, check_option, check_values
+from . import _pairing, _signal, _volume
 from ._diagram import Diagram
-from ._signal import _order_ranks, signal_pairs
-
-try:
-    from . import _pairing
-except ImportError:  # pragma: no cover - the compiled kernels were not built
-    _pairing = None
 
 __all__ = ["cubical_persistence"]
 
@@ -43,6 +38,14 @@ def _check_connectivity(connectivity, ndim):
         raise ValueError(f"The 'connectivity' parameter must be 1 (face) or X.ndim={ndim} "
                          f"(full) when given as an int, got {connectivity}.")
     return check_option(connectivity, "connectivity", sorted(_CONNECTIVITY))
+
+
+def _order_ranks(values):
+    """Rank of each value in the order (value, position): a stable argsort."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(order.size, dtype=np.intp)
+    ranks[order] = np.arange(order.size)
+    return ranks
 
 
 def _gudhi_pairs(ranks, dims, connectivity):
@@ -84,13 +87,13 @@ def _padded(f):
 def _compiled_pairs(f, dims, connectivity):
     """The compiled kernels: union-find for H0 and, by duality, the top dimension."""
     if f.ndim == 1:
-        return {0: _pairing.signal_pairs(f)}
+        return {0: _signal.signal_pairs(f)}
     if f.ndim == 2:     # no padded copy: the kernel sorts and pads its parents itself
         low_pairs, top_pairs = _pairing.image_pairs(f, connectivity == "full", 0 in dims,
                                                     1 in dims)
         return {d: low_pairs if d == 0 else top_pairs for d in dims}
     top = f.ndim - 1
-    low_pairs, top_pairs = _pairing.grid_pairs(_padded(f), f.size, connectivity == "full",
+    low_pairs, top_pairs = _volume.grid_pairs(_padded(f), f.size, connectivity == "full",
                                                0 in dims, top in dims)
     return {d: low_pairs if d == 0 else top_pairs for d in dims}
 
@@ -102,19 +105,17 @@ def _sublevel_pairs(f, dims, connectivity, backend="auto"):
     for an essential death. Ties broken by flat index.
 
     ``backend`` is "compiled" (the Cython kernels; every dimension of a signal or an image,
-    H0 and H2 of a volume), "gudhi" (the reference: GUDHI on the ranks, the numpy
-    algorithm for a signal) or "auto" (compiled when it is built and covers ``dims``).
-    Both give the same pairs.
+    H0 and H2 of a volume), "gudhi" (GUDHI on the ranks: the reference, and the path for
+    what has no kernel) or "auto" (compiled when a kernel covers ``dims``). Both give the
+    same pairs.
     """
-    covered = (_pairing is not None and not (f.ndim == 3 and 1 in dims)
+    covered = (not (f.ndim == 3 and 1 in dims)
                and (f.ndim == 1 or math.prod(s + 2 for s in f.shape) < _MAX_PADDED_SIZE))
     if backend == "compiled" and not covered:
-        raise ValueError("The compiled kernels are not built or do not cover this input "
+        raise ValueError("The compiled kernels do not cover this input "
                          "(H1 of a volume, 2**31 pixels or more).")
     if backend == "compiled" or (backend == "auto" and covered):
         return _compiled_pairs(f, dims, connectivity)
-    if f.ndim == 1:
-        return {0: signal_pairs(f)}
     ranks = _order_ranks(f.ravel()).reshape(f.shape).astype(np.float64)
     return _gudhi_pairs(ranks, dims, connectivity)
 
@@ -166,8 +167,7 @@ def cubical_persistence(X, homology_dimensions=None, *, superlevel=False,
     union-find over the pixels sorted by (value, index) with the elder rule, H1 of an image
     (H2 of a volume) as the H0 of the dual connectivity on the image padded by a border,
     and the H0 of a 1-D signal with a stack in O(n); H1 of a volume uses GUDHI's cubical
-    complex on the ranks of the voxels (so does everything when the kernels are not
-    built). All give the same pairs.
+    complex on the ranks of the voxels. All give the same pairs.
 
     Examples
     --------

@@ -11,12 +11,8 @@ import numpy as np
 from scipy.spatial import Delaunay, QhullError
 
 from ..utils._validation import check_homology_dimensions, check_points, check_scalar
+from . import _graph
 from ._diagram import Diagram
-
-try:
-    from . import _pairing
-except ImportError:  # pragma: no cover - the compiled kernels were not built
-    _pairing = None
 
 __all__ = ["rips_persistence", "weak_alpha_persistence"]
 
@@ -102,19 +98,18 @@ def _edge_order(edges, lengths):
 
 
 def _kruskal_h0(n, edges, lengths, order=None):
-    """H0 pairs by Kruskal's algorithm and the elder rule, compiled when it is built.
+    """H0 pairs by Kruskal's algorithm and the elder rule (compiled).
 
     The edges are taken by (length, i, j), or in ``order`` when it is given.
     """
-    if _pairing is None:  # pragma: no cover - the compiled kernels were not built
-        return _kruskal_h0_python(n, edges, lengths, order)
     if order is None:
         order = _edge_order(edges, lengths).astype(np.int64)
-    return _pairing.kruskal_h0(n, np.ascontiguousarray(edges, dtype=np.int64), order)
+    return _graph.kruskal_h0(n, np.ascontiguousarray(edges, dtype=np.int64), order)
 
 
 def _kruskal_h0_python(n, edges, lengths, order=None):
-    """H0 pairs by Kruskal's algorithm and the elder rule (older = smaller vertex index).
+    """H0 pairs by Kruskal's algorithm and the elder rule (older = smaller vertex index):
+    the test oracle of the compiled ``_graph.kruskal_h0``.
 
     Returns the dying vertex of every finite class, the death edge, and the vertices of the
     essential classes.
@@ -314,7 +309,7 @@ def weak_alpha_persistence(points, homology_dimensions=(0, 1)):
         raise ValueError("weak_alpha_persistence supports points of dimension at most "
                          f"{_MAX_DELAUNAY_DIM}, got points of shape {points.shape}.")
     dims = check_homology_dimensions(homology_dimensions, points.shape[1] + 1)
-    if _pairing is None or 1 not in dims:
+    if 1 not in dims:
         return _graph_persistence(points, dims, _delaunay_edges)
     unique, ids = _unique_points(points)
     edges = _delaunay_edges(unique)
@@ -332,7 +327,7 @@ def _flag_diagrams_compiled(n, edges, lengths, dims, ids):
     # the edges are sorted by (i, j): a stable sort by length gives (length, i, j)
     order = np.argsort(lengths, kind="stable").astype(np.int64)
     edges64 = np.ascontiguousarray(edges, dtype=np.int64)
-    kruskal = _pairing.kruskal_h0(n, edges64, order)
+    kruskal = _graph.kruskal_h0(n, edges64, order)
     diagrams = {}
     if 1 in dims:
         diagrams[1] = _flag_h1(n, edges64, lengths, order, kruskal[1], ids)
@@ -348,7 +343,7 @@ def _flag_h1(n, edges, lengths, order, h0_death_edges, ids):
     """The H1 diagram of a flag complex, compiled (cohomology with clearing)."""
     cleared = np.zeros(len(edges), dtype=np.uint8)
     cleared[h0_death_edges] = 1
-    birth_edges, death_edges = _pairing.flag_h1(n, edges, order, cleared)
+    birth_edges, death_edges = _graph.flag_h1(n, edges, order, cleared)
     essential = death_edges < 0
     births = lengths[birth_edges]
     deaths = np.where(essential, np.inf, lengths[np.maximum(death_edges, 0)])

@@ -3,8 +3,7 @@
 import numpy as np
 
 from ..utils._validation import check_homology_dimensions, check_values
-from ._cubical import _diagram_from_pairs
-from ._signal import _order_ranks
+from ._cubical import _diagram_from_pairs, _order_ranks
 
 __all__ = ["lower_star_persistence"]
 

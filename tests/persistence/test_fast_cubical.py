@@ -31,18 +31,6 @@ def _assert_same(X, dims, superlevel, connectivity):
         assert _points(fast[d]) == _points(reference[d]), (X, d, superlevel, connectivity)
 
 
-def test_compiled_kernels_are_built():
-    # the test suite must exercise the compiled path: install with `pip install -e .`
-    # (or `python setup.py build_ext --inplace`) before running it
-    from sktopo.persistence import _pairing
-
-    assert _cubical._pairing is _pairing
-
-
-# without the kernels, the test above fails once and the comparisons below are skipped
-compiled = pytest.mark.skipif(_cubical._pairing is None, reason="kernels not built")
-
-
 images = st.tuples(st.integers(1, 9), st.integers(1, 9)).flatmap(
     lambda shape: st.one_of(
         arrays(np.float64, shape, elements=st.integers(0, 3).map(float)),      # plateaus
@@ -50,14 +38,12 @@ images = st.tuples(st.integers(1, 9), st.integers(1, 9)).flatmap(
                                                       allow_infinity=False, width=32))))
 
 
-@compiled
 @settings(max_examples=300, deadline=None)
 @given(X=images, superlevel=st.booleans(), connectivity=st.sampled_from(["full", "face"]))
 def test_images_match_gudhi(X, superlevel, connectivity):
     _assert_same(X, (0, 1), superlevel, connectivity)
 
 
-@compiled
 @pytest.mark.parametrize("dims", [(0,), (1,)])
 @pytest.mark.parametrize("connectivity", ["full", "face"])
 def test_each_dimension_alone(dims, connectivity):
@@ -67,7 +53,6 @@ def test_each_dimension_alone(dims, connectivity):
         _assert_same(rng.standard_normal(shape), dims, True, connectivity)
 
 
-@compiled
 @pytest.mark.parametrize("connectivity", ["full", "face"])
 @pytest.mark.parametrize("superlevel", [False, True])
 def test_constant_image(connectivity, superlevel):
@@ -79,7 +64,6 @@ def test_constant_image(connectivity, superlevel):
     _assert_same(X, (0, 1), superlevel, connectivity)
 
 
-@compiled
 def test_rings_and_checkerboards():
     ring = np.zeros((9, 9))
     ring[2:7, 2:7] = 1.0
@@ -91,7 +75,6 @@ def test_rings_and_checkerboards():
                 _assert_same(X, (0, 1), superlevel, connectivity)
 
 
-@compiled
 @settings(max_examples=60, deadline=None)
 @given(X=st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 5)).flatmap(
     lambda shape: arrays(np.float64, shape, elements=st.integers(0, 4).map(float))),
@@ -100,7 +83,6 @@ def test_volumes_h0_h2_match_gudhi(X, superlevel, connectivity):
     _assert_same(X, (0, 2), superlevel, connectivity)
 
 
-@compiled
 def test_volume_h1_uses_gudhi():
     X = np.random.default_rng(1).random((4, 5, 6))
     with pytest.raises(ValueError, match="compiled"):
@@ -141,7 +123,6 @@ def test_non_finite_values_rejected(bad, shape):
         cubical_persistence(X)
 
 
-@compiled
 def test_larger_noise_images():
     rng = np.random.default_rng(2)
     for shape in [(64, 64), (31, 97)]:
@@ -158,7 +139,6 @@ def test_input_not_modified():
     np.testing.assert_array_equal(X, copy)
 
 
-@compiled
 @pytest.mark.parametrize("connectivity", ["full", "face"])
 def test_radix_sort_ties_of_truncated_keys(connectivity):
     # values that differ only in their last bits share the kernel's truncated sort keys,
@@ -171,7 +151,6 @@ def test_radix_sort_ties_of_truncated_keys(connectivity):
         _assert_same(X, (0, 1), True, connectivity)
 
 
-@compiled
 @pytest.mark.parametrize("connectivity", ["full", "face"])
 def test_radix_sort_keys_of_any_range(connectivity):
     # the sort keys map the values linearly onto the key range: a range that overflows
@@ -187,3 +166,24 @@ def test_radix_sort_keys_of_any_range(connectivity):
               rng.normal(size=(33, 35)) * 1e-200]:
         _assert_same(X, (0, 1), False, connectivity)
         _assert_same(X, (0, 1), True, connectivity)
+
+
+def _sorted_pairs(pairs):
+    birth, death = pairs
+    return sorted(zip(birth.tolist(), death.tolist()))
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_large_images_match_the_volume_kernel(full):
+    # from 2**18 pixels on, the image kernel prefetches ahead in sort order and its class
+    # tables grow many times: the same pairs as the plain union-find of the padded grids
+    # (``_volume.grid_pairs``, another implementation)
+    from sktopo.persistence import _pairing, _volume
+
+    rng = np.random.default_rng(9)
+    for X in [rng.random((520, 530)), rng.integers(0, 6, (530, 520)).astype(float)]:
+        low, top = _pairing.image_pairs(X, full, True, True)
+        ref_low, ref_top = _volume.grid_pairs(_cubical._padded(X), X.size, full, True, True)
+        assert low[0][0] == ref_low[0][0] and low[1][0] == ref_low[1][0] == -1
+        assert _sorted_pairs(low) == _sorted_pairs(ref_low)
+        assert _sorted_pairs(top) == _sorted_pairs(ref_top)

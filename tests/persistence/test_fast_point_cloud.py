@@ -9,9 +9,6 @@ from hypothesis import strategies as st
 from sktopo.persistence import rips_persistence, weak_alpha_persistence
 from sktopo.persistence import _point_cloud
 
-pytestmark = pytest.mark.skipif(_point_cloud._pairing is None, reason="kernels not built (see "
-                                "test_fast_cubical.py::test_compiled_kernels_are_built)")
-
 
 @settings(max_examples=200, deadline=None)
 @given(n=st.integers(1, 12), seed=st.integers(0, 2**32 - 1), ties=st.booleans())

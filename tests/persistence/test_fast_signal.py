@@ -1,16 +1,13 @@
 """The compiled O(n) pairing of 1-D signals gives exactly the arrays of the numpy one."""
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sktopo.persistence import _cubical
-from sktopo.persistence._signal import signal_pairs
 
-pytestmark = pytest.mark.skipif(_cubical._pairing is None, reason="kernels not built (see "
-                                "test_fast_cubical.py::test_compiled_kernels_are_built)")
+from .signal_oracle import signal_pairs
 
 
 def _assert_same(f):

@@ -1,4 +1,5 @@
-"""H0 persistence of a 1-D signal on the path graph, vectorized over its local extrema.
+"""Test oracle: H0 persistence of a 1-D signal on the path graph in numpy, vectorized over
+its local extrema (the compiled ``sktopo.persistence._signal.signal_pairs`` is the library's).
 
 Ties are broken by index (the earlier sample is the lower one), which is the simulation of
 simplicity used by every sktopo pairing. Cost: one pass over the samples to find the local
@@ -7,15 +8,7 @@ extrema, then O(k log k) in their number k (sparse tables and binary lifting).
 
 import numpy as np
 
-__all__ = ["signal_pairs"]
-
-
-def _order_ranks(values):
-    # rank of each value in the order (value, position): a stable argsort
-    order = np.argsort(values, kind="stable")
-    ranks = np.empty(order.size, dtype=np.intp)
-    ranks[order] = np.arange(order.size)
-    return ranks
+from sktopo.persistence._cubical import _order_ranks
 
 
 def _sparse_table_max(a):

@@ -1,0 +1,264 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False
+"""Sorting for the pairing kernels, for the total order (value, index).
+
+``sort_pixels`` sorts the pixels of an image with an LSD radix sort of integer keys
+derived from the values, then sorts the runs of equal keys by the full value;
+``sort_run`` sorts a run of equal values by index.
+"""
+
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc, qsort
+from libc.float cimport DBL_MAX
+from libc.string cimport memcpy, memset
+
+
+cdef extern from *:
+    """
+    #include <string.h>
+    static inline unsigned long long sktopo_key64(double v) {
+        /* order-preserving unsigned key of a finite double; -0.0 and 0.0 share a key */
+        unsigned long long bits;
+        v += 0.0;
+        memcpy(&bits, &v, sizeof(bits));
+        return bits ^ ((unsigned long long) (-(long long) (bits >> 63)) | 0x8000000000000000ULL);
+    }
+    static inline int sktopo_bitlen(unsigned long long x) {
+        return x ? 64 - __builtin_clzll(x) : 0;
+    }
+    """
+    uint64_t sktopo_key64(double v) noexcept nogil
+    int sktopo_bitlen(uint64_t x) noexcept nogil
+
+
+cdef int compare_int64(const void *a, const void *b) noexcept nogil:
+    cdef int64_t x = (<const int64_t *> a)[0]
+    cdef int64_t y = (<const int64_t *> b)[0]
+    return (x > y) - (x < y)
+
+
+cdef void sort_run(int64_t *run, Py_ssize_t length) noexcept nogil:
+    """Sort a run of indices (equal values) increasingly: insertion sort when short."""
+    cdef Py_ssize_t i, j
+    cdef int64_t key
+    if length > 24:
+        qsort(run, length, sizeof(int64_t), compare_int64)
+        return
+    for i in range(1, length):
+        key = run[i]
+        j = i - 1
+        while j >= 0 and run[j] > key:
+            run[j + 1] = run[j]
+            j -= 1
+        run[j + 1] = key
+
+
+cdef struct KeyIndex:
+    uint64_t key
+    int32_t index
+
+
+cdef int compare_key_index(const void *a, const void *b) noexcept nogil:
+    cdef const KeyIndex *x = <const KeyIndex *> a
+    cdef const KeyIndex *y = <const KeyIndex *> b
+    if x.key != y.key:
+        return -1 if x.key < y.key else 1
+    return (x.index > y.index) - (x.index < y.index)
+
+
+cdef enum:
+    _DIGIT = 11                   # bits per radix pass
+    _BUCKETS = 1 << _DIGIT
+
+
+cdef struct KeyMap:
+    # how the values map onto the integer keys: linearly, ``(v - low) * scale`` rounded
+    # down, or (``linear`` False) the order-preserving 64-bit key minus ``lo``, shifted
+    bint linear
+    double low
+    double scale
+    double top
+    uint64_t lo
+    int shift
+    int bits
+
+
+cdef void key_map(const double *f, Py_ssize_t n, KeyMap *m) noexcept nogil:
+    """The map of the values onto keys of 22 bits (two passes) for small images, 32 bits
+    (three passes) from 65536 pixels on: linear over the range of the values, which is
+    monotone and spreads them so that they seldom share a key; when the range is 0 or
+    overflows, the top bits of the order-preserving 64-bit keys minus their minimum."""
+    cdef Py_ssize_t i
+    cdef double fmin = f[0], fmax = f[0], v, v2, fmin2, fmax2
+    cdef uint64_t lo = <uint64_t> -1, hi = 0, k64
+    cdef int width = 2 * _DIGIT if n < 65536 else 32
+    # two accumulators each: min and max are latency chains
+    fmin2, fmax2 = fmin, fmax
+    i = 1
+    while i + 1 < n:
+        v = f[i]
+        v2 = f[i + 1]
+        fmin = v if v < fmin else fmin
+        fmax = v if v > fmax else fmax
+        fmin2 = v2 if v2 < fmin2 else fmin2
+        fmax2 = v2 if v2 > fmax2 else fmax2
+        i += 2
+    if i < n:
+        v = f[i]
+        fmin = v if v < fmin else fmin
+        fmax = v if v > fmax else fmax
+    fmin = fmin2 if fmin2 < fmin else fmin
+    fmax = fmax2 if fmax2 > fmax else fmax
+    m.top = <double> ((<uint64_t> 1 << width) - 1)
+    m.low = fmin
+    m.linear = fmax - fmin > 0 and fmax - fmin <= DBL_MAX
+    if m.linear:
+        m.scale = m.top / (fmax - fmin)
+        m.linear = m.scale <= DBL_MAX
+    m.shift = 0
+    m.bits = width
+    m.lo = 0
+    if m.linear:
+        return
+    for i in range(n):
+        k64 = sktopo_key64(f[i])
+        lo = k64 if k64 < lo else lo
+        hi = k64 if k64 > hi else hi
+    m.lo = lo
+    m.bits = sktopo_bitlen(hi - lo)
+    m.shift = m.bits - width if m.bits > width else 0
+    m.bits -= m.shift
+
+
+cdef void make_keys(const double *f, Py_ssize_t h, Py_ssize_t w, const KeyMap *m,
+                    int32_t *index, uint32_t *key) noexcept nogil:
+    """The key of every pixel and its index in the padded image (rows of ``w + 2``)."""
+    cdef Py_ssize_t r, c, k = 0
+    cdef int32_t row = <int32_t> (w + 2)
+    cdef double v
+    for r in range(h):
+        for c in range(w):
+            index[k + c] = <int32_t> ((r + 1) * row + c + 1)
+        if m.linear:
+            for c in range(w):
+                v = (f[k + c] - m.low) * m.scale
+                key[k + c] = <uint32_t> v if v < m.top else <uint32_t> m.top
+        else:
+            for c in range(w):
+                key[k + c] = <uint32_t> ((sktopo_key64(f[k + c]) - m.lo) >> m.shift)
+        k += w
+
+
+cdef void radix_sort(Py_ssize_t n, int passes, int32_t *order, int32_t *tmp_index,
+                     uint32_t *key, uint32_t *tmp_key) noexcept nogil:
+    """Stable LSD radix sort of ``key[:n]`` carrying ``tmp_index``: ``order`` and ``key``
+    get the sorted indices and keys (``tmp_index`` and ``tmp_key`` are scratch)."""
+    cdef uint32_t counts[3][_BUCKETS]
+    cdef uint32_t total, cnt, digit, kk
+    cdef uint32_t *ksrc = key
+    cdef uint32_t *kdst = tmp_key
+    cdef uint32_t *kswap
+    cdef int32_t *isrc = tmp_index
+    cdef int32_t *idst = order
+    cdef int32_t *iswap
+    cdef Py_ssize_t i, j
+    cdef int ps, d
+    cdef bint constant
+    memset(counts, 0, sizeof(counts))
+    # the histograms of the digits (the third only when there are three passes: its
+    # counter would be the same for every key, a chain of dependent increments)
+    for i in range(n):
+        kk = key[i]
+        counts[0][kk & (_BUCKETS - 1)] += 1
+        counts[1][(kk >> _DIGIT) & (_BUCKETS - 1)] += 1
+    if passes > 2:
+        for i in range(n):
+            counts[2][key[i] >> (2 * _DIGIT)] += 1
+    for ps in range(passes):
+        # prefix sums; a pass where every key has the same digit changes nothing
+        total = 0
+        constant = False
+        for d in range(_BUCKETS):
+            cnt = counts[ps][d]
+            if cnt == n:
+                constant = True
+                break
+            counts[ps][d] = total
+            total += cnt
+        if constant:
+            continue
+        for i in range(n):
+            kk = ksrc[i]
+            digit = (kk >> (ps * _DIGIT)) & (_BUCKETS - 1)
+            j = counts[ps][digit]
+            counts[ps][digit] += 1
+            kdst[j] = kk
+            idst[j] = isrc[i]
+        kswap = ksrc; ksrc = kdst; kdst = kswap
+        iswap = isrc; isrc = idst; idst = iswap
+    if isrc != order:
+        memcpy(order, isrc, n * sizeof(int32_t))
+    if ksrc != key:
+        memcpy(key, ksrc, n * sizeof(uint32_t))
+
+
+cdef int sort_key_run(const double *f, int32_t *order, Py_ssize_t length, int32_t row,
+                      int32_t w, KeyIndex *small) noexcept nogil:
+    """Sort a run of pixels that share a key by (value, index); -1 when out of memory."""
+    cdef double inverse = 1.0 / row
+    cdef KeyIndex *run = small
+    cdef KeyIndex item
+    cdef Py_ssize_t j, t
+    cdef bint in_order = True
+    if length > 16:
+        run = <KeyIndex *> malloc(length * sizeof(KeyIndex))
+        if run == NULL:
+            return -1
+    for j in range(length):
+        run[j].key = sktopo_key64(f[unpad2(order[j], row, inverse, w)])
+        run[j].index = order[j]
+        if j and run[j].key < run[j - 1].key:
+            in_order = False
+    if not in_order:    # (a run of equal values is in index order already)
+        if length > 16:
+            qsort(run, length, sizeof(KeyIndex), compare_key_index)
+        else:
+            for j in range(1, length):
+                item = run[j]
+                t = j - 1
+                while t >= 0 and run[t].key > item.key:
+                    run[t + 1] = run[t]
+                    t -= 1
+                run[t + 1] = item
+        for j in range(length):
+            order[j] = run[j].index
+    if run != small:
+        free(run)
+    return 0
+
+
+cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order,
+                     int32_t *tmp_index, uint32_t *key, uint32_t *tmp_key) noexcept nogil:
+    """``order[:h * w]`` = padded indices (rows of ``w + 2``) of the pixels of the
+    C-contiguous ``(h, w)`` image ``f`` sorted by (value, index); -1 when out of memory.
+
+    A stable radix sort of integer keys (see :func:`key_map`) keeps equal keys in index
+    order; the runs of equal keys are then sorted by the full value.
+    """
+    cdef Py_ssize_t n = h * w, i, start
+    cdef KeyMap m
+    cdef KeyIndex small[16]
+    key_map(f, n, &m)
+    make_keys(f, h, w, &m, tmp_index, key)
+    radix_sort(n, (m.bits + _DIGIT - 1) // _DIGIT, order, tmp_index, key, tmp_key)
+    if m.shift == 0 and not m.linear:
+        return 0          # the keys are the values' order exactly
+    start = 0
+    for i in range(1, n + 1):
+        if i < n and key[i] == key[start]:
+            continue
+        if i - start > 1 and sort_key_run(f, order + start, i - start, <int32_t> (w + 2),
+                                          <int32_t> w, small) < 0:
+            return -1
+        start = i
+    return 0
