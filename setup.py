@@ -6,6 +6,7 @@ from setuptools.command.build_ext import build_ext
 
 extensions = [
     Extension("sktopo.persistence._pairing", ["sktopo/persistence/_pairing.pyx"]),
+    Extension("sktopo.persistence._cubical3d", ["sktopo/persistence/_cubical3d.pyx"]),
     Extension("sktopo.smear._sampling", ["sktopo/smear/_sampling.pyx"]),
     Extension("sktopo.optim._adam_step", ["sktopo/optim/_adam_step.pyx"]),
 ]

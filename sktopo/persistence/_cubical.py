@@ -27,6 +27,10 @@ try:
     from . import _pairing
 except ImportError:  # pragma: no cover - the compiled kernels were not built
     _pairing = None
+try:
+    from . import _cubical3d
+except ImportError:  # pragma: no cover - the compiled kernels were not built
+    _cubical3d = None
 
 __all__ = ["cubical_persistence"]
 
@@ -90,9 +94,14 @@ def _compiled_pairs(f, dims, connectivity):
                                                     1 in dims)
         return {d: low_pairs if d == 0 else top_pairs for d in dims}
     top = f.ndim - 1
-    low_pairs, top_pairs = _pairing.grid_pairs(_padded(f), f.size, connectivity == "full",
-                                               0 in dims, top in dims)
-    return {d: low_pairs if d == 0 else top_pairs for d in dims}
+    pairs = {}
+    if 0 in dims or top in dims:
+        low_pairs, top_pairs = _pairing.grid_pairs(_padded(f), f.size, connectivity == "full",
+                                                   0 in dims, top in dims)
+        pairs = {d: low_pairs if d == 0 else top_pairs for d in dims if d in (0, top)}
+    if f.ndim == 3 and 1 in dims:   # H1 of a volume: cohomology with clearing
+        pairs[1] = _cubical3d.volume_h1_pairs(f, connectivity == "full")
+    return pairs
 
 
 def _sublevel_pairs(f, dims, connectivity, backend="auto"):
@@ -106,7 +115,7 @@ def _sublevel_pairs(f, dims, connectivity, backend="auto"):
     algorithm for a signal) or "auto" (compiled when it is built and covers ``dims``).
     Both give the same pairs.
     """
-    covered = (_pairing is not None and not (f.ndim == 3 and 1 in dims)
+    covered = (_pairing is not None and not (f.ndim == 3 and 1 in dims and _cubical3d is None)
                and (f.ndim == 1 or math.prod(s + 2 for s in f.shape) < _MAX_PADDED_SIZE))
     if backend == "compiled" and not covered:
         raise ValueError("The compiled kernels are not built or do not cover this input "
