@@ -40,32 +40,15 @@ __all__ = ["volume_h1_pairs", "h1_memory_estimate"]
 cdef int32_t BORDER = 2147483647     # rank of the padding: after every voxel
 cdef uint64_t LOW32 = 4294967295    # the id part of a key
 cdef int32_t FREE = -1               # a square no edge has claimed as its pivot
-# bytes per vertex of the largest arrays: padded ranks (4), order (8), union-find parents
-# (4), positive edges (8 x 2), claimed squares (4 x 3)
-_BYTES_PER_VERTEX = 44
+# bytes per padded voxel of the arrays allocated up front: order (8) and padded order (4),
+# ranks (4), union-find parents (4), positive edges (8 x 2), claimed squares (4 x 3)
+_BYTES_PER_VOXEL = 48
 
 
 cdef struct Vol:
-    int64_t n[3]        # voxels per axis
-    int64_t m[3]        # vertices per axis
-    int64_t ms[3]       # strides of the vertex grid
     int64_t ps[3]       # strides of the padded voxel grid
-    int64_t lift        # padded index of vertex 0 ("face": voxel (0,0,0); "full": 0)
     bint full
-    const int32_t *rank
-
-
-cdef inline void vertex_coords(const Vol *g, int64_t v, int64_t *p) noexcept nogil:
-    p[0] = v // g.ms[0]
-    v -= p[0] * g.ms[0]
-    p[1] = v // g.ms[1]
-    p[2] = v - p[1] * g.ms[1]
-
-
-cdef inline int64_t padded_base(const Vol *g, const int64_t *p) noexcept nogil:
-    # "full": the voxels around vertex p are the padded voxels p + {0, 1}^3;
-    # "face": vertex p is the padded voxel p + (1, 1, 1)
-    return g.lift + p[0] * g.ps[0] + p[1] * g.ps[1] + p[2]
+    const int32_t *rank  # ranks of the padded voxels, BORDER on the padding
 
 
 cdef inline int32_t min2(int32_t a, int32_t b) noexcept nogil:
@@ -76,40 +59,37 @@ cdef inline int32_t max2(int32_t a, int32_t b) noexcept nogil:
     return a if a > b else b
 
 
-cdef inline int32_t square_rank(const Vol *g, int l, const int64_t *p) noexcept nogil:
-    """Rank of the square with lowest vertex p and normal axis l."""
-    cdef int a = 1 if l == 0 else 0
-    cdef int b = 1 if l == 2 else 2
-    cdef int64_t base = padded_base(g, p)
+cdef inline int32_t square_rank(const Vol *g, int l, int64_t v) noexcept nogil:
+    """Rank of the square of normal axis l at vertex v (BORDER: outside the complex)."""
     cdef const int32_t *r = g.rank
+    cdef int64_t sa, sb
     if g.full:      # the two voxels on either side of the square
-        base += g.ps[a] + g.ps[b]
-        return min2(r[base], r[base + g.ps[l]])
-    return max2(max2(r[base], r[base + g.ps[a]]),
-                max2(r[base + g.ps[b]], r[base + g.ps[a] + g.ps[b]]))
+        return min2(r[v], r[v - g.ps[l]])
+    sa = g.ps[1 if l == 0 else 0]
+    sb = g.ps[1 if l == 2 else 2]
+    return max2(max2(r[v], r[v + sa]), max2(r[v + sb], r[v + sa + sb]))
 
 
 cdef inline int edge_coboundary(const Vol *g, int64_t e, uint64_t *out) noexcept nogil:
     """Keys of the (at most 4) squares of edge e, unsorted; returns their number."""
     cdef int64_t v = e // 3
     cdef int k = <int> (e - 3 * v)
-    cdef int64_t p[3]
     cdef int count = 0, j, l
+    cdef int32_t r
     cdef int64_t w
-    vertex_coords(g, v, p)
     for j in range(3):
         if j == k:
             continue
         l = 3 - k - j
-        if p[j] + 1 < g.m[j]:
-            out[count] = (<uint64_t> square_rank(g, l, p) << 32) | <uint64_t> (3 * v + l)
+        r = square_rank(g, l, v)
+        if r != BORDER:
+            out[count] = (<uint64_t> r << 32) | <uint64_t> (3 * v + l)
             count += 1
-        if p[j] >= 1:
-            p[j] -= 1
-            w = v - g.ms[j]
-            out[count] = (<uint64_t> square_rank(g, l, p) << 32) | <uint64_t> (3 * w + l)
+        w = v - g.ps[j]
+        r = square_rank(g, l, w)
+        if r != BORDER:
+            out[count] = (<uint64_t> r << 32) | <uint64_t> (3 * w + l)
             count += 1
-            p[j] += 1
     return count
 
 
@@ -126,36 +106,37 @@ cdef inline void sort_small(uint64_t *a, int count) noexcept nogil:
 
 
 cdef inline int32_t find_root(int32_t *parent, int32_t x) noexcept nogil:
-    # path halving
-    while parent[x] != x:
-        parent[x] = parent[parent[x]]
-        x = parent[x]
+    """Root of x; a root holds minus the size of its tree. Path halving."""
+    cdef int32_t up = parent[x], upup
+    while up >= 0:
+        upup = parent[up]
+        if upup < 0:
+            return up
+        parent[x] = upup
+        x = upup
+        up = parent[x]
     return x
 
 
 cdef int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *edges) noexcept nogil:
-    """Ids of the edges whose critical voxel is voxel q (rank r), in a fixed order."""
-    cdef int64_t c[3]
-    cdef int64_t p[3]
-    cdef int64_t qp, v, pi, pj
+    """Ids of the edges whose critical voxel is the padded voxel q (rank r), in a fixed
+    order."""
+    cdef int64_t pi, pj
     cdef int count = 0, k, i, j, si, sj
     cdef const int32_t *rank = g.rank
-    c[0] = q // (g.n[1] * g.n[2])
-    c[1] = (q // g.n[2]) % g.n[1]
-    c[2] = q % g.n[2]
-    qp = (c[0] + 1) * g.ps[0] + (c[1] + 1) * g.ps[1] + c[2] + 1
     if not g.full:
         # edges to the 6 neighbours of lower rank (the padding has the largest rank)
-        v = c[0] * g.ms[0] + c[1] * g.ms[1] + c[2]
         for k in range(3):
-            if rank[qp - g.ps[k]] < r:
-                edges[count] = 3 * (v - g.ms[k]) + k
+            if rank[q - g.ps[k]] < r:
+                edges[count] = 3 * (q - g.ps[k]) + k
                 count += 1
-            if rank[qp + g.ps[k]] < r:
-                edges[count] = 3 * v + k
+            if rank[q + g.ps[k]] < r:
+                edges[count] = 3 * q + k
                 count += 1
         return count
-    # "full": the 12 edges of the cube q whose three other voxels all have larger ranks
+    # "full": the 12 edges of the cube q whose three other voxels all have larger ranks;
+    # the edge along k at vertex q + si e_i + sj e_j (si, sj in {0, 1}) is shared with
+    # the voxels q - e_i (si = 0) or q + e_i (si = 1), and the same along j
     for k in range(3):
         i = 1 if k == 0 else 0
         j = 1 if k == 2 else 2
@@ -163,13 +144,8 @@ cdef int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *edges) noex
             pi = g.ps[i] if si else -g.ps[i]
             for sj in range(2):
                 pj = g.ps[j] if sj else -g.ps[j]
-                if rank[qp + pi] > r and rank[qp + pj] > r and rank[qp + pi + pj] > r:
-                    p[0] = c[0]
-                    p[1] = c[1]
-                    p[2] = c[2]
-                    p[i] += si
-                    p[j] += sj
-                    edges[count] = 3 * (p[0] * g.ms[0] + p[1] * g.ms[1] + p[2]) + k
+                if rank[q + pi] > r and rank[q + pj] > r and rank[q + pi + pj] > r:
+                    edges[count] = 3 * (q + (g.ps[i] if si else 0) + (g.ps[j] if sj else 0)) + k
                     count += 1
     return count
 
@@ -241,7 +217,7 @@ cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
     return 0
 
 
-cdef Py_ssize_t kruskal(const Vol *g, const int64_t *order, Py_ssize_t n,
+cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
                         int32_t *parent, uint64_t *positive) noexcept nogil:
     """Keys of the positive edges (not merging two components), in filtration order."""
     cdef Py_ssize_t r, count = 0
@@ -256,9 +232,12 @@ cdef Py_ssize_t kruskal(const Vol *g, const int64_t *order, Py_ssize_t n,
             v = e // 3
             k = <int> (e - 3 * v)
             a = find_root(parent, <int32_t> v)
-            b = find_root(parent, <int32_t> (v + g.ms[k]))
-            if a != b:
-                parent[a] = b
+            b = find_root(parent, <int32_t> (v + g.ps[k]))
+            if a != b:        # union by size
+                if parent[a] > parent[b]:
+                    a, b = b, a
+                parent[a] += parent[b]
+                parent[b] = a
             else:
                 positive[count] = (<uint64_t> r << 32) | <uint64_t> e
                 count += 1
@@ -307,12 +286,26 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, int32_t *claimed,
     return 0
 
 
-def h1_memory_estimate(shape, bint full):
+cdef void pad_ranks(const int32_t[::1] inner, int32_t[::1] rank, int32_t[::1] porder,
+                    Py_ssize_t n0, Py_ssize_t n1, Py_ssize_t n2) noexcept:
+    cdef Py_ssize_t x, y, z, q = 0, p
+    with nogil:
+        for x in range(n0):
+            for y in range(n1):
+                p = ((x + 1) * (n1 + 2) + y + 1) * (n2 + 2) + 1
+                for z in range(n2):
+                    rank[p] = inner[q]
+                    porder[inner[q]] = <int32_t> p
+                    p += 1
+                    q += 1
+
+
+def h1_memory_estimate(shape):
     """Bytes :func:`volume_h1_pairs` allocates up front for a volume of this shape."""
-    vertices = 1
+    padded = 1
     for s in shape:
-        vertices *= s + 1 if full else s
-    return _BYTES_PER_VERTEX * vertices
+        padded *= s + 2
+    return _BYTES_PER_VOXEL * padded
 
 
 def volume_h1_pairs(f, bint full):
@@ -335,62 +328,59 @@ def volume_h1_pairs(f, bint full):
     cdef int a
     if f.ndim != 3:
         raise ValueError("volume_h1_pairs expects a 3-D array.")
-    for a in range(3):
-        g.n[a] = f.shape[a]
-        g.m[a] = g.n[a] + 1 if full else g.n[a]
-    g.full = full
-    cdef int64_t n_vertices = g.m[0] * g.m[1] * g.m[2]
+    n0, n1, n2 = f.shape
     cdef Py_ssize_t n = f.size
-    if 3 * n_vertices >= 2 ** 31 - 1 or (n + 2) * 8 >= 2 ** 31 - 1:
+    cdef int64_t size = (n0 + 2) * (n1 + 2) * (n2 + 2)
+    if 3 * size >= 2 ** 31 - 1:
         raise MemoryError(
-            f"volume_h1_pairs: a volume of shape {tuple(f.shape)} has {3 * n_vertices} "
-            f"edges, more than the 2**31 its 32-bit cell indices allow "
-            f"(about {h1_memory_estimate(f.shape, full) / 2 ** 30:.1f} GiB); "
-            f"downsample the volume.")
-    g.ms[2] = 1
-    g.ms[1] = g.m[2]
-    g.ms[0] = g.m[1] * g.m[2]
+            f"A volume of shape {tuple(f.shape)} has about {3 * size} edges, more than the "
+            f"2**31 that the 32-bit cell indices of its H1 pairing allow (it would need "
+            f"about {h1_memory_estimate(f.shape) / 2 ** 30:.1f} GiB); downsample it or "
+            f"leave 1 out of homology_dimensions.")
+    g.full = full
     g.ps[2] = 1
-    g.ps[1] = g.n[2] + 2
-    g.ps[0] = (g.n[1] + 2) * (g.n[2] + 2)
-    g.lift = 0 if full else g.ps[0] + g.ps[1] + 1
+    g.ps[1] = n2 + 2
+    g.ps[0] = (n1 + 2) * (n2 + 2)
 
     # the order (value, index); the default sort unless there are ties
     flat = f.reshape(-1)
     order_arr = np.argsort(flat)
     sorted_values = flat[order_arr]
-    if n > 1 and not (np.diff(sorted_values) > 0).all():
+    if n > 1 and not (sorted_values[1:] > sorted_values[:n - 1]).all():
         order_arr = np.argsort(flat, kind="stable")
     del sorted_values
+    # the ranks of the padded voxels, and the voxels in rank order as padded indices
+    inner_arr = np.empty(n, dtype=np.int32)
+    inner_arr[order_arr] = np.arange(n, dtype=np.int32)
+    rank_arr = np.full(size, BORDER, dtype=np.int32)
+    porder_arr = np.empty(n, dtype=np.int32)
+    pad_ranks(inner_arr, rank_arr, porder_arr, n0, n1, n2)
+    del inner_arr
     order_arr = order_arr.astype(np.int64, copy=False)
-    rank_arr = np.full((g.n[0] + 2, g.n[1] + 2, g.n[2] + 2), BORDER, dtype=np.int32)
-    inner = np.empty(n, dtype=np.int32)
-    inner[order_arr] = np.arange(n, dtype=np.int32)
-    rank_arr[1:g.n[0] + 1, 1:g.n[1] + 1, 1:g.n[2] + 1] = inner.reshape(f.shape)
-    del inner
     cdef const int64_t[::1] order = order_arr
-    cdef int32_t[:, :, ::1] rank_view = rank_arr
-    g.rank = &rank_view[0, 0, 0]
+    cdef const int32_t[::1] porder = porder_arr
+    cdef const int32_t[::1] rank_view = rank_arr
+    g.rank = &rank_view[0]
 
     # Kruskal: the positive edges (in the complex, edges - vertices + 1 of them)
-    cdef int64_t n_edges = 0
-    for a in range(3):
-        n_edges += ((g.m[a] - 1) * g.m[(a + 1) % 3] * g.m[(a + 2) % 3])
-    cdef Py_ssize_t n_positive = n_edges - n_vertices + 1
-    parent_arr = np.arange(n_vertices, dtype=np.int32)
+    cdef Py_ssize_t n_positive
+    m0, m1, m2 = (n0 + 1, n1 + 1, n2 + 1) if full else (n0, n1, n2)    # vertices per axis
+    n_positive = ((m0 - 1) * m1 * m2 + m0 * (m1 - 1) * m2 + m0 * m1 * (m2 - 1)
+                  - m0 * m1 * m2 + 1)
+    parent_arr = np.full(size, -1, dtype=np.int32)
     positive_arr = np.empty(max(n_positive, 1), dtype=np.uint64)
     cdef int32_t[::1] parent = parent_arr
     cdef uint64_t[::1] positive = positive_arr
     cdef Py_ssize_t found
     with nogil:
-        found = kruskal(&g, &order[0], n, &parent[0], &positive[0])
+        found = kruskal(&g, &porder[0], n, &parent[0], &positive[0])
     del parent_arr, parent
     if found != n_positive:
         raise RuntimeError(f"volume_h1_pairs: {found} positive edges, expected "
                            f"{n_positive} (this is a bug).")
 
     # cohomology: the positive edges in decreasing order
-    claimed_arr = np.full(3 * n_vertices, FREE, dtype=np.int32)
+    claimed_arr = np.full(3 * size, FREE, dtype=np.int32)
     cdef int32_t[::1] claimed = claimed_arr
     cdef Growable work, spare, pool, starts, pairs
     work.data = spare.data = pool.data = starts.data = pairs.data = NULL
