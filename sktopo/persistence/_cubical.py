@@ -95,12 +95,18 @@ def _compiled_pairs(f, dims, connectivity):
         return {d: low_pairs if d == 0 else top_pairs for d in dims}
     top = f.ndim - 1
     pairs = {}
-    if 0 in dims or top in dims:
+    # H1 of a volume: cohomology with clearing; its union-find gives H0 on the way
+    h1_kernel = f.ndim == 3 and 1 in dims
+    if h1_kernel:
+        pairs[1], h0 = _cubical3d.volume_h1_pairs(f, connectivity == "full", 0 in dims)
+        if h0 is not None:
+            pairs[0] = h0
+    low, high = 0 in dims and not h1_kernel, top in dims
+    if low or high:
         low_pairs, top_pairs = _pairing.grid_pairs(_padded(f), f.size, connectivity == "full",
-                                                   0 in dims, top in dims)
-        pairs = {d: low_pairs if d == 0 else top_pairs for d in dims if d in (0, top)}
-    if f.ndim == 3 and 1 in dims:   # H1 of a volume: cohomology with clearing
-        pairs[1] = _cubical3d.volume_h1_pairs(f, connectivity == "full")
+                                                   low, high)
+        pairs.update({d: low_pairs if d == 0 else top_pairs for d in dims
+                      if d == top or (d == 0 and low)})
     return pairs
 
 

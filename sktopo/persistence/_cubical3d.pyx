@@ -118,6 +118,36 @@ cdef inline int32_t find_root(int32_t *parent, int32_t x) noexcept nogil:
     return x
 
 
+cdef struct Growable:
+    uint64_t *data
+    Py_ssize_t size
+    Py_ssize_t capacity
+
+
+cdef int grow(Growable *buf, Py_ssize_t need) except -1 nogil:
+    cdef Py_ssize_t cap = buf.capacity
+    cdef uint64_t *data
+    if need <= cap:
+        return 0
+    while cap < need:
+        cap = 2 * cap + 16
+    data = <uint64_t *> realloc(buf.data, cap * sizeof(uint64_t))
+    if data == NULL:
+        with gil:
+            raise MemoryError("volume_h1_pairs: out of memory while reducing H1 columns.")
+    buf.data = data
+    buf.capacity = cap
+    return 0
+
+
+cdef int push(Growable *buf, uint64_t x) except -1 nogil:
+    if buf.size == buf.capacity:
+        grow(buf, buf.size + 1)
+    buf.data[buf.size] = x
+    buf.size += 1
+    return 0
+
+
 cdef int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *edges) noexcept nogil:
     """Ids of the edges whose critical voxel is the padded voxel q (rank r), in a fixed
     order."""
@@ -148,36 +178,6 @@ cdef int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *edges) noex
                     edges[count] = 3 * (q + (g.ps[i] if si else 0) + (g.ps[j] if sj else 0)) + k
                     count += 1
     return count
-
-
-cdef struct Growable:
-    uint64_t *data
-    Py_ssize_t size
-    Py_ssize_t capacity
-
-
-cdef int grow(Growable *buf, Py_ssize_t need) except -1 nogil:
-    cdef Py_ssize_t cap = buf.capacity
-    cdef uint64_t *data
-    if need <= cap:
-        return 0
-    while cap < need:
-        cap = 2 * cap + 16
-    data = <uint64_t *> realloc(buf.data, cap * sizeof(uint64_t))
-    if data == NULL:
-        with gil:
-            raise MemoryError("volume_h1_pairs: out of memory while reducing H1 columns.")
-    buf.data = data
-    buf.capacity = cap
-    return 0
-
-
-cdef int push(Growable *buf, uint64_t x) except -1 nogil:
-    if buf.size == buf.capacity:
-        grow(buf, buf.size + 1)
-    buf.data[buf.size] = x
-    buf.size += 1
-    return 0
 
 
 cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
@@ -218,13 +218,18 @@ cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
 
 
 cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
-                        int32_t *parent, uint64_t *positive) noexcept nogil:
-    """Keys of the positive edges (not merging two components), in filtration order."""
+                        int32_t *parent, int32_t *oldest, uint64_t *positive,
+                        Growable *h0) except -1 nogil:
+    """Keys of the positive edges (not merging two components), in filtration order.
+
+    With ``h0``, also the H0 pairs (birth rank, death rank) by the elder rule: ``oldest``
+    holds the rank of every vertex, then of the oldest vertex of each tree at its root.
+    """
     cdef Py_ssize_t r, count = 0
     cdef int64_t edges[12]
     cdef int64_t v, e
     cdef int t, n_edges, k
-    cdef int32_t a, b
+    cdef int32_t a, b, young
     for r in range(n):
         n_edges = critical_edges(g, order[r], <int32_t> r, edges)
         for t in range(n_edges):
@@ -233,15 +238,37 @@ cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
             k = <int> (e - 3 * v)
             a = find_root(parent, <int32_t> v)
             b = find_root(parent, <int32_t> (v + g.ps[k]))
-            if a != b:        # union by size
-                if parent[a] > parent[b]:
-                    a, b = b, a
-                parent[a] += parent[b]
-                parent[b] = a
-            else:
+            if a == b:
                 positive[count] = (<uint64_t> r << 32) | <uint64_t> e
                 count += 1
+                continue
+            if h0 != NULL:      # the younger class dies at this edge
+                young = max2(oldest[a], oldest[b])
+                if young != r:
+                    push(h0, <uint64_t> young)
+                    push(h0, <uint64_t> r)
+                oldest[a] = oldest[b] = min2(oldest[a], oldest[b])
+            if parent[a] > parent[b]:       # union by size
+                a, b = b, a
+            parent[a] += parent[b]
+            parent[b] = a
     return count
+
+
+cdef void vertex_ranks(const int32_t *rank, int32_t *out, Py_ssize_t n0, Py_ssize_t n1,
+                       Py_ssize_t n2) noexcept nogil:
+    """"full": the rank of each vertex, the smallest of the 8 voxels around it."""
+    cdef Py_ssize_t x, y, z, p
+    cdef Py_ssize_t s1 = n2 + 2, s0 = (n1 + 2) * (n2 + 2)
+    for x in range(1, n0 + 2):
+        for y in range(1, n1 + 2):
+            p = x * s0 + y * s1 + 1
+            for z in range(n2 + 1):
+                out[p] = min2(min2(min2(rank[p], rank[p - 1]),
+                                   min2(rank[p - s1], rank[p - s1 - 1])),
+                              min2(min2(rank[p - s0], rank[p - s0 - 1]),
+                                   min2(rank[p - s0 - s1], rank[p - s0 - s1 - 1])))
+                p += 1
 
 
 cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, int32_t *claimed,
@@ -300,6 +327,30 @@ cdef void pad_ranks(const int32_t[::1] inner, int32_t[::1] rank, int32_t[::1] po
                     q += 1
 
 
+cdef ranks_to_pairs(const uint64_t *data, Py_ssize_t size, const int64_t[::1] order,
+                    bint essential):
+    """(birth_index, death_index) from interleaved (birth rank, death rank)."""
+    cdef Py_ssize_t t, head = 1 if essential else 0
+    birth_arr = np.empty(size // 2 + head, dtype=np.int64)
+    death_arr = np.empty(size // 2 + head, dtype=np.int64)
+    cdef int64_t[::1] birth = birth_arr
+    cdef int64_t[::1] death = death_arr
+    if essential:       # the class of the smallest voxel never dies
+        birth[0] = order[0]
+        death[0] = -1
+    for t in range(size // 2):
+        birth[head + t] = order[data[2 * t]]
+        death[head + t] = order[data[2 * t + 1]]
+    return birth_arr, death_arr
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return 2 ** 62
+
+
 def h1_memory_estimate(shape):
     """Bytes :func:`volume_h1_pairs` allocates up front for a volume of this shape."""
     padded = 1
@@ -308,7 +359,7 @@ def h1_memory_estimate(shape):
     return _BYTES_PER_VOXEL * padded
 
 
-def volume_h1_pairs(f, bint full):
+def volume_h1_pairs(f, bint full, bint h0=False):
     """Critical voxels of the H1 pairs of the sublevel filtration of a volume.
 
     Parameters
@@ -317,12 +368,17 @@ def volume_h1_pairs(f, bint full):
     full : bool
         True: voxels are the cubes (26-connectivity); False: voxels are the vertices (6).
 
+    h0 : bool, default=False
+        Also return the H0 pairs, found by the union-find that clears the H1 columns.
+
     Returns
     -------
-    birth_index, death_index : ndarray of int64
+    h1 : tuple (birth_index, death_index) of ndarray of int64
         C-order flat indices into ``f`` of the voxels of the edge and the square of each
         pair of positive persistence (in the order (value, index)); the pairs born and
         dead at one voxel are left out.
+    h0 : tuple (birth_index, death_index) or None
+        Same for H0 (vertex, edge); the essential class first, with death ``-1``.
     """
     cdef Vol g
     cdef int a
@@ -331,12 +387,13 @@ def volume_h1_pairs(f, bint full):
     n0, n1, n2 = f.shape
     cdef Py_ssize_t n = f.size
     cdef int64_t size = (n0 + 2) * (n1 + 2) * (n2 + 2)
-    if 3 * size >= 2 ** 31 - 1:
+    estimate = h1_memory_estimate(f.shape)
+    if 3 * size >= 2 ** 31 - 1 or estimate > _physical_memory():
         raise MemoryError(
-            f"A volume of shape {tuple(f.shape)} has about {3 * size} edges, more than the "
-            f"2**31 that the 32-bit cell indices of its H1 pairing allow (it would need "
-            f"about {h1_memory_estimate(f.shape) / 2 ** 30:.1f} GiB); downsample it or "
-            f"leave 1 out of homology_dimensions.")
+            f"The H1 pairing of a volume of shape {tuple(f.shape)} needs about "
+            f"{estimate / 2 ** 30:.1f} GiB and {3 * size} cell indices (at most 2**31 - 1 "
+            f"and {_physical_memory() / 2 ** 30:.1f} GiB of memory here); downsample the "
+            f"volume or leave 1 out of homology_dimensions.")
     g.full = full
     g.ps[2] = 1
     g.ps[1] = n2 + 2
@@ -372,9 +429,25 @@ def volume_h1_pairs(f, bint full):
     cdef int32_t[::1] parent = parent_arr
     cdef uint64_t[::1] positive = positive_arr
     cdef Py_ssize_t found
-    with nogil:
-        found = kruskal(&g, &porder[0], n, &parent[0], &positive[0])
-    del parent_arr, parent
+    cdef Growable h0_pairs
+    h0_pairs.data = NULL
+    h0_pairs.size = h0_pairs.capacity = 0
+    cdef int32_t[::1] oldest = rank_arr    # "face": the vertices are the voxels
+    if h0 and full:
+        oldest = np.empty(size, dtype=np.int32)
+        vertex_ranks(g.rank, &oldest[0], n0, n1, n2)
+    elif h0:
+        oldest = rank_arr.copy()
+    try:
+        with nogil:
+            found = kruskal(&g, &porder[0], n, &parent[0], &oldest[0], &positive[0],
+                            &h0_pairs if h0 else NULL)
+        h0_out = None
+        if h0:
+            h0_out = ranks_to_pairs(h0_pairs.data, h0_pairs.size, order, True)
+    finally:
+        free(h0_pairs.data)
+    del parent_arr, parent, oldest
     if found != n_positive:
         raise RuntimeError(f"volume_h1_pairs: {found} positive edges, expected "
                            f"{n_positive} (this is a bug).")
@@ -391,7 +464,6 @@ def volume_h1_pairs(f, bint full):
     cdef uint64_t edge_key, best
     cdef int n_cob, c
     cdef int64_t e, square
-    cdef int64_t[::1] out
     try:
         with nogil:
             push(&starts, 0)
@@ -413,14 +485,11 @@ def volume_h1_pairs(f, bint full):
                 if (best >> 32) != (edge_key >> 32):
                     push(&pairs, edge_key >> 32)
                     push(&pairs, best >> 32)
-        out_arr = np.empty(pairs.size, dtype=np.int64)
-        out = out_arr
-        for t in range(pairs.size):
-            out[t] = order[pairs.data[t]]
+        h1_out = ranks_to_pairs(pairs.data, pairs.size, order, False)
     finally:
         free(work.data)
         free(spare.data)
         free(pool.data)
         free(starts.data)
         free(pairs.data)
-    return out_arr[0::2].copy(), out_arr[1::2].copy()
+    return h1_out, h0_out
