@@ -116,8 +116,8 @@ def _sublevel_pairs(f, dims, connectivity, backend="auto"):
     Returns a dict {dim: (birth_index, death_index)} of C-order flat indices, ``-1``
     for an essential death. Ties broken by flat index.
 
-    ``backend`` is "compiled" (the Cython kernels; every dimension of a signal or an image,
-    H0 and H2 of a volume), "gudhi" (the reference: GUDHI on the ranks, the numpy
+    ``backend`` is "compiled" (the Cython kernels; every dimension of a signal, an image
+    or a volume), "gudhi" (the reference: GUDHI on the ranks, the numpy
     algorithm for a signal) or "auto" (compiled when it is built and covers ``dims``).
     Both give the same pairs.
     """
@@ -125,7 +125,7 @@ def _sublevel_pairs(f, dims, connectivity, backend="auto"):
                and (f.ndim == 1 or math.prod(s + 2 for s in f.shape) < _MAX_PADDED_SIZE))
     if backend == "compiled" and not covered:
         raise ValueError("The compiled kernels are not built or do not cover this input "
-                         "(H1 of a volume, 2**31 pixels or more).")
+                         "(2**31 pixels or more).")
     if backend == "compiled" or (backend == "auto" and covered):
         return _compiled_pairs(f, dims, connectivity)
     if f.ndim == 1:
@@ -180,9 +180,11 @@ def cubical_persistence(X, homology_dimensions=None, *, superlevel=False,
     superlevel one. Points of zero persistence are dropped. Compiled kernels compute H0 by
     union-find over the pixels sorted by (value, index) with the elder rule, H1 of an image
     (H2 of a volume) as the H0 of the dual connectivity on the image padded by a border,
-    and the H0 of a 1-D signal with a stack in O(n); H1 of a volume uses GUDHI's cubical
-    complex on the ranks of the voxels (so does everything when the kernels are not
-    built). All give the same pairs.
+    and the H0 of a 1-D signal with a stack in O(n); H1 of a volume by persistent
+    cohomology with clearing over its edges (the union-find of its H0 clears the columns,
+    apparent pairs are taken without reduction, as in CubicalRipser). GUDHI's cubical
+    complex on the ranks is the reference when the kernels are not built. All give the
+    same pairs.
 
     Examples
     --------
