@@ -39,9 +39,9 @@ __all__ = ["volume_h1_pairs", "h1_memory_estimate"]
 
 cdef int32_t BORDER = 2147483647     # rank of the padding: after every voxel
 cdef uint64_t LOW32 = 4294967295    # the id part of a key
-cdef int32_t FREE = -1               # a square no edge has claimed as its pivot
 # bytes per padded voxel of the arrays allocated up front: order (8) and padded order (4),
 # ranks (4), union-find parents (4), positive edges (8 x 2), claimed squares (4 x 3)
+# (and H0's oldest ranks (4), when asked, within the slack of the estimate)
 _BYTES_PER_VOXEL = 48
 
 
@@ -271,7 +271,18 @@ cdef void vertex_ranks(const int32_t *rank, int32_t *out, Py_ssize_t n0, Py_ssiz
                 p += 1
 
 
-cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, int32_t *claimed,
+cdef inline bint is_claimed(const uint64_t *bits, int64_t square) noexcept nogil:
+    return (bits[square >> 6] >> (square & 63)) & 1
+
+
+cdef inline void claim(uint64_t *bits, int32_t *claimed, int64_t square,
+                       int32_t owner) noexcept nogil:
+    bits[square >> 6] |= (<uint64_t> 1) << (square & 63)
+    claimed[square] = owner
+
+
+cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
+                       int32_t *claimed,
                        Growable *work, Growable *spare, Growable *pool,
                        Growable *starts) except -1 nogil:
     """Reduce a column whose pivot is claimed; store it. Its pivot ends in work.data[0]."""
@@ -291,9 +302,9 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, int32_t *claimed,
                 raise RuntimeError("volume_h1_pairs: a positive edge has a zero cocycle "
                                    "(this is a bug).")
         pivot = work.data[0]
-        owner = claimed[<int64_t> (pivot & LOW32)]
-        if owner == FREE:
+        if not is_claimed(bits, <int64_t> (pivot & LOW32)):
             break
+        owner = claimed[<int64_t> (pivot & LOW32)]
         if owner >= 0:        # an apparent pair: its column is the plain coboundary
             n_col = edge_coboundary(g, owner, col)
             sort_small(col, n_col)
@@ -309,7 +320,7 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, int32_t *claimed,
         pool.data[pool.size + i] = work.data[i]
     pool.size += work.size
     push(starts, <uint64_t> pool.size)
-    claimed[<int64_t> (pivot & LOW32)] = <int32_t> (-2 - idx)
+    claim(bits, claimed, <int64_t> (pivot & LOW32), <int32_t> (-2 - idx))
     return 0
 
 
@@ -453,8 +464,12 @@ def volume_h1_pairs(f, bint full, bint h0=False):
                            f"{n_positive} (this is a bug).")
 
     # cohomology: the positive edges in decreasing order
-    claimed_arr = np.full(3 * size, FREE, dtype=np.int32)
+    # a bit per square: claimed as a pivot yet? If so, by the edge claimed[square] (an
+    # apparent pair, its column is its coboundary) or by the stored column -2 - claimed
+    claimed_arr = np.empty(3 * size, dtype=np.int32)
+    bits_arr = np.zeros((3 * size + 63) // 64, dtype=np.uint64)
     cdef int32_t[::1] claimed = claimed_arr
+    cdef uint64_t[::1] bits = bits_arr
     cdef Growable work, spare, pool, starts, pairs
     work.data = spare.data = pool.data = starts.data = pairs.data = NULL
     work.size = spare.size = pool.size = starts.size = pairs.size = 0
@@ -476,10 +491,10 @@ def volume_h1_pairs(f, bint full, bint h0=False):
                     if cob[c] < best:
                         best = cob[c]
                 square = <int64_t> (best & LOW32)
-                if claimed[square] == FREE:
-                    claimed[square] = <int32_t> e
+                if not is_claimed(&bits[0], square):
+                    claim(&bits[0], &claimed[0], square, <int32_t> e)
                 else:
-                    reduce_column(&g, cob, n_cob, &claimed[0], &work, &spare, &pool,
+                    reduce_column(&g, cob, n_cob, &bits[0], &claimed[0], &work, &spare, &pool,
                                   &starts)
                     best = work.data[0]
                 if (best >> 32) != (edge_key >> 32):
