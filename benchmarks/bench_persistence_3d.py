@@ -30,10 +30,10 @@ except ImportError:  # pragma: no cover - optional peer
     cripser = None
 
 
-def race(candidates, repeat):
+def race(candidates, repeat, warm_up=True):
     """Median seconds of each candidate, the candidates alternated run after run."""
-    for func in candidates.values():
-        func()                                  # warm up
+    for func in candidates.values() if warm_up else ():
+        func()
     times = {name: [] for name in candidates}
     for _ in range(repeat):
         for name, func in candidates.items():
@@ -74,7 +74,7 @@ def volume_table(sizes, repeat, gudhi_max=64):
                     candidates["cripser"] = lambda v=volume, peer=peer: peer(v, maxdim=2)
                 if size <= gudhi_max:
                     candidates["gudhi"] = lambda v=volume, c=connectivity: gudhi_cubical(v, c)
-                med = race(candidates, reps)
+                med = race(candidates, reps, warm_up=size <= 64)
                 ours = med["ours"]
                 crip = med.get("cripser", np.nan)
                 gud = med.get("gudhi", np.nan)
