@@ -12,6 +12,7 @@ extensions = [
     Extension("sktopo.persistence._volume", ["sktopo/persistence/_volume.pyx"]),
     Extension("sktopo.persistence._signal", ["sktopo/persistence/_signal.pyx"]),
     Extension("sktopo.persistence._graph", ["sktopo/persistence/_graph.pyx"]),
+    Extension("sktopo.persistence._cubical3d", ["sktopo/persistence/_cubical3d.pyx"]),
     Extension("sktopo.smear._pool2d", ["sktopo/smear/_pool2d.pyx"]),
     Extension("sktopo.optim._step", ["sktopo/optim/_step.pyx"]),
     Extension("sktopo.optim._critical_sets", ["sktopo/optim/_critical_sets.pyx"]),

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ..utils._validation import check_homology_dimensions, check_option, check_values
-from . import _pairing, _signal, _volume
+from . import _cubical3d, _pairing, _signal, _volume
 from ._diagram import Diagram
 
 __all__ = ["cubical_persistence"]
@@ -93,9 +93,20 @@ def _compiled_pairs(f, dims, connectivity):
                                                     1 in dims)
         return {d: low_pairs if d == 0 else top_pairs for d in dims}
     top = f.ndim - 1
-    low_pairs, top_pairs = _volume.grid_pairs(_padded(f), f.size, connectivity == "full",
-                                               0 in dims, top in dims)
-    return {d: low_pairs if d == 0 else top_pairs for d in dims}
+    pairs = {}
+    # H1 of a volume: cohomology with clearing; its union-find gives H0 on the way
+    h1_kernel = f.ndim == 3 and 1 in dims
+    if h1_kernel:
+        pairs[1], h0 = _cubical3d.volume_h1_pairs(f, connectivity == "full", 0 in dims)
+        if h0 is not None:
+            pairs[0] = h0
+    low, high = 0 in dims and not h1_kernel, top in dims
+    if low or high:
+        low_pairs, top_pairs = _volume.grid_pairs(_padded(f), f.size, connectivity == "full",
+                                                  low, high)
+        pairs.update({d: low_pairs if d == 0 else top_pairs for d in dims
+                      if d == top or (d == 0 and low)})
+    return pairs
 
 
 def _sublevel_pairs(f, dims, connectivity, backend="auto"):
@@ -104,16 +115,15 @@ def _sublevel_pairs(f, dims, connectivity, backend="auto"):
     Returns a dict {dim: (birth_index, death_index)} of C-order flat indices, ``-1``
     for an essential death. Ties broken by flat index.
 
-    ``backend`` is "compiled" (the Cython kernels; every dimension of a signal or an image,
-    H0 and H2 of a volume), "gudhi" (GUDHI on the ranks: the reference, and the path for
-    what has no kernel) or "auto" (compiled when a kernel covers ``dims``). Both give the
-    same pairs.
+    ``backend`` is "compiled" (the Cython kernels; every dimension of a signal, an image
+    or a volume), "gudhi" (the reference: GUDHI on the ranks) or "auto" (compiled when a
+    kernel covers the input).
+    Both give the same pairs.
     """
-    covered = (not (f.ndim == 3 and 1 in dims)
-               and (f.ndim == 1 or math.prod(s + 2 for s in f.shape) < _MAX_PADDED_SIZE))
+    covered = f.ndim == 1 or math.prod(s + 2 for s in f.shape) < _MAX_PADDED_SIZE
     if backend == "compiled" and not covered:
         raise ValueError("The compiled kernels do not cover this input "
-                         "(H1 of a volume, 2**31 pixels or more).")
+                         "(2**31 pixels or more).")
     if backend == "compiled" or (backend == "auto" and covered):
         return _compiled_pairs(f, dims, connectivity)
     ranks = _order_ranks(f.ravel()).reshape(f.shape).astype(np.float64)
@@ -166,8 +176,10 @@ def cubical_persistence(X, homology_dimensions=None, *, superlevel=False,
     superlevel one. Points of zero persistence are dropped. Compiled kernels compute H0 by
     union-find over the pixels sorted by (value, index) with the elder rule, H1 of an image
     (H2 of a volume) as the H0 of the dual connectivity on the image padded by a border,
-    and the H0 of a 1-D signal with a stack in O(n); H1 of a volume uses GUDHI's cubical
-    complex on the ranks of the voxels. All give the same pairs.
+    and the H0 of a 1-D signal with a stack in O(n); H1 of a volume by persistent
+    cohomology with clearing over its edges (the union-find of its H0 clears the columns,
+    apparent pairs are taken without reduction, as in CubicalRipser). GUDHI's cubical
+    complex on the ranks is the test reference. All give the same pairs.
 
     Examples
     --------

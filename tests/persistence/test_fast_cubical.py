@@ -83,11 +83,10 @@ def test_volumes_h0_h2_match_gudhi(X, superlevel, connectivity):
     _assert_same(X, (0, 2), superlevel, connectivity)
 
 
-def test_volume_h1_uses_gudhi():
+def test_volume_h1_is_compiled():
+    # H1 of a volume: sktopo.persistence._cubical3d (tests/persistence/test_cubical3d.py)
     X = np.random.default_rng(1).random((4, 5, 6))
-    with pytest.raises(ValueError, match="compiled"):
-        _cubical._sublevel_pairs(X, (0, 1), "full", backend="compiled")
-    auto = _diagrams(X, (0, 1, 2), False, "full", "auto")
+    auto = _diagrams(X, (0, 1, 2), False, "full", "compiled")
     reference = _diagrams(X, (0, 1, 2), False, "full", "gudhi")
     for d in (0, 1, 2):
         assert _points(auto[d]) == _points(reference[d])

@@ -1,0 +1,510 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""H1 of a volume's cubical complex by persistent cohomology with clearing.
+
+H0 and H2 of a volume are union-find (``_pairing.grid_pairs``); H1 needs a reduction. We
+reduce the coboundary matrix of the edges (rows: squares), as CubicalRipser does:
+
+* Every cell is valued by the rank of its *critical voxel* (the voxel that gives it its
+  value): in the "full" construction (voxels are the cubes) a cell takes the smallest rank
+  of the voxels around it, in the "face" one (voxels are the vertices) the largest rank of
+  its vertices. The ranks are the order (value, C-order index), so the critical voxel of a
+  cell is unique and the filtration is the total order (rank, dimension, cell id).
+* Clearing: an edge that merges two components (a negative edge of H0, found by Kruskal's
+  union-find over the edges in filtration order) has a zero reduced coboundary; it is
+  never reduced. The other (positive) edges are kept in filtration order as they go.
+* The positive edges are reduced in decreasing order. An edge's pivot is its earliest
+  square. When no later edge has claimed that square, the column is already reduced (the
+  emergent / apparent pairs, almost every column): the pair is recorded without building
+  the column. Otherwise the column is built as a sorted array of square keys and the
+  reduced columns of the claimants are added (symmetric differences) until its pivot is
+  free; such columns are stored for later additions.
+* The volume is contractible: every positive edge dies at a square. A pair is reported by
+  the critical voxels of its edge and square; pairs born and dead at one voxel have zero
+  persistence and are not reported.
+
+Cells are numbered on the grid of vertices (``m = n + 1`` per axis for "full", ``m = n``
+for "face"): edge ``3 * v + k`` goes from vertex ``v`` along axis ``k``, square
+``3 * v + l`` has its lowest vertex at ``v`` and normal axis ``l``. Keys are
+``rank << 32 | id`` (uint64), ordered as the filtration.
+"""
+
+import os
+
+import numpy as np
+
+from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+
+__all__ = ["volume_h1_pairs", "h1_memory_estimate"]
+
+cdef int32_t BORDER = 2147483647     # rank of the padding: after every voxel
+cdef uint64_t LOW32 = 4294967295    # the id part of a key
+# bytes per padded voxel of the arrays allocated up front: order (8) and padded order (4),
+# ranks (4), union-find parents (4), positive edges (8 x 2), claimed squares (4 x 3)
+# (and H0's oldest ranks (4), when asked, within the slack of the estimate)
+_BYTES_PER_VOXEL = 48
+
+
+cdef struct Vol:
+    int64_t ps[3]       # strides of the padded voxel grid
+    bint full
+    const int32_t *rank  # ranks of the padded voxels, BORDER on the padding
+
+
+cdef inline int32_t min2(int32_t a, int32_t b) noexcept nogil:
+    return a if a < b else b
+
+
+cdef inline int32_t max2(int32_t a, int32_t b) noexcept nogil:
+    return a if a > b else b
+
+
+cdef inline int32_t square_rank(const Vol *g, int l, int64_t v) noexcept nogil:
+    """Rank of the square of normal axis l at vertex v (BORDER: outside the complex)."""
+    cdef const int32_t *r = g.rank
+    cdef int64_t sa, sb
+    if g.full:      # the two voxels on either side of the square
+        return min2(r[v], r[v - g.ps[l]])
+    sa = g.ps[1 if l == 0 else 0]
+    sb = g.ps[1 if l == 2 else 2]
+    return max2(max2(r[v], r[v + sa]), max2(r[v + sb], r[v + sa + sb]))
+
+
+cdef inline int edge_coboundary(const Vol *g, int64_t e, uint64_t *out) noexcept nogil:
+    """Keys of the (at most 4) squares of edge e, unsorted; returns their number."""
+    cdef int64_t v = e // 3
+    cdef int k = <int> (e - 3 * v)
+    cdef int count = 0, j, l
+    cdef int32_t r
+    cdef int64_t w
+    for j in range(3):
+        if j == k:
+            continue
+        l = 3 - k - j
+        r = square_rank(g, l, v)
+        if r != BORDER:
+            out[count] = (<uint64_t> r << 32) | <uint64_t> (3 * v + l)
+            count += 1
+        w = v - g.ps[j]
+        r = square_rank(g, l, w)
+        if r != BORDER:
+            out[count] = (<uint64_t> r << 32) | <uint64_t> (3 * w + l)
+            count += 1
+    return count
+
+
+cdef inline void sort_small(uint64_t *a, int count) noexcept nogil:
+    cdef int i, j
+    cdef uint64_t key
+    for i in range(1, count):
+        key = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > key:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = key
+
+
+cdef inline int32_t find_root(int32_t *parent, int32_t x) noexcept nogil:
+    """Root of x; a root holds minus the size of its tree. Path halving."""
+    cdef int32_t up = parent[x], upup
+    while up >= 0:
+        upup = parent[up]
+        if upup < 0:
+            return up
+        parent[x] = upup
+        x = upup
+        up = parent[x]
+    return x
+
+
+cdef struct Growable:
+    uint64_t *data
+    Py_ssize_t size
+    Py_ssize_t capacity
+
+
+cdef int grow(Growable *buf, Py_ssize_t need) except -1 nogil:
+    cdef Py_ssize_t cap = buf.capacity
+    cdef uint64_t *data
+    if need <= cap:
+        return 0
+    while cap < need:
+        cap = 2 * cap + 16
+    data = <uint64_t *> realloc(buf.data, cap * sizeof(uint64_t))
+    if data == NULL:
+        with gil:
+            raise MemoryError("volume_h1_pairs: out of memory while reducing H1 columns.")
+    buf.data = data
+    buf.capacity = cap
+    return 0
+
+
+cdef int push(Growable *buf, uint64_t x) except -1 nogil:
+    if buf.size == buf.capacity:
+        grow(buf, buf.size + 1)
+    buf.data[buf.size] = x
+    buf.size += 1
+    return 0
+
+
+cdef int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *edges) noexcept nogil:
+    """Ids of the edges whose critical voxel is the padded voxel q (rank r), in a fixed
+    order."""
+    cdef int64_t pi, pj
+    cdef int count = 0, k, i, j, si, sj
+    cdef const int32_t *rank = g.rank
+    if not g.full:
+        # edges to the 6 neighbours of lower rank (the padding has the largest rank)
+        for k in range(3):
+            if rank[q - g.ps[k]] < r:
+                edges[count] = 3 * (q - g.ps[k]) + k
+                count += 1
+            if rank[q + g.ps[k]] < r:
+                edges[count] = 3 * q + k
+                count += 1
+        return count
+    # "full": the 12 edges of the cube q whose three other voxels all have larger ranks;
+    # the edge along k at vertex q + si e_i + sj e_j (si, sj in {0, 1}) is shared with
+    # the voxels q - e_i (si = 0) or q + e_i (si = 1), and the same along j
+    for k in range(3):
+        i = 1 if k == 0 else 0
+        j = 1 if k == 2 else 2
+        for si in range(2):
+            pi = g.ps[i] if si else -g.ps[i]
+            for sj in range(2):
+                pj = g.ps[j] if sj else -g.ps[j]
+                if rank[q + pi] > r and rank[q + pj] > r and rank[q + pi + pj] > r:
+                    edges[count] = 3 * (q + (g.ps[i] if si else 0) + (g.ps[j] if sj else 0)) + k
+                    count += 1
+    return count
+
+
+cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
+                    Py_ssize_t length) except -1 nogil:
+    """work <- work xor col (sorted keys), through spare; swaps the two buffers."""
+    cdef Py_ssize_t i = 0, j = 0, out = 0, a = work.size
+    cdef uint64_t *w
+    cdef uint64_t *s
+    cdef Growable tmp
+    grow(spare, a + length)
+    w = work.data
+    s = spare.data
+    while i < a and j < length:
+        if w[i] < col[j]:
+            s[out] = w[i]
+            i += 1
+        elif w[i] > col[j]:
+            s[out] = col[j]
+            j += 1
+        else:
+            i += 1
+            j += 1
+            continue
+        out += 1
+    while i < a:
+        s[out] = w[i]
+        i += 1
+        out += 1
+    while j < length:
+        s[out] = col[j]
+        j += 1
+        out += 1
+    spare.size = out
+    tmp = work[0]
+    work[0] = spare[0]
+    spare[0] = tmp
+    return 0
+
+
+cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
+                        int32_t *parent, int32_t *oldest, uint64_t *positive,
+                        Growable *h0) except -1 nogil:
+    """Keys of the positive edges (not merging two components), in filtration order.
+
+    With ``h0``, also the H0 pairs (birth rank, death rank) by the elder rule: ``oldest``
+    holds the rank of every vertex, then of the oldest vertex of each tree at its root.
+    """
+    cdef Py_ssize_t r, count = 0
+    cdef int64_t edges[12]
+    cdef int64_t v, e
+    cdef int t, n_edges, k
+    cdef int32_t a, b, young
+    for r in range(n):
+        n_edges = critical_edges(g, order[r], <int32_t> r, edges)
+        for t in range(n_edges):
+            e = edges[t]
+            v = e // 3
+            k = <int> (e - 3 * v)
+            a = find_root(parent, <int32_t> v)
+            b = find_root(parent, <int32_t> (v + g.ps[k]))
+            if a == b:
+                positive[count] = (<uint64_t> r << 32) | <uint64_t> e
+                count += 1
+                continue
+            if h0 != NULL:      # the younger class dies at this edge
+                young = max2(oldest[a], oldest[b])
+                if young != r:
+                    push(h0, <uint64_t> young)
+                    push(h0, <uint64_t> r)
+                oldest[a] = oldest[b] = min2(oldest[a], oldest[b])
+            if parent[a] > parent[b]:       # union by size
+                a, b = b, a
+            parent[a] += parent[b]
+            parent[b] = a
+    return count
+
+
+cdef void vertex_ranks(const int32_t *rank, int32_t *out, Py_ssize_t n0, Py_ssize_t n1,
+                       Py_ssize_t n2) noexcept nogil:
+    """"full": the rank of each vertex, the smallest of the 8 voxels around it."""
+    cdef Py_ssize_t x, y, z, p
+    cdef Py_ssize_t s1 = n2 + 2, s0 = (n1 + 2) * (n2 + 2)
+    for x in range(1, n0 + 2):
+        for y in range(1, n1 + 2):
+            p = x * s0 + y * s1 + 1
+            for z in range(n2 + 1):
+                out[p] = min2(min2(min2(rank[p], rank[p - 1]),
+                                   min2(rank[p - s1], rank[p - s1 - 1])),
+                              min2(min2(rank[p - s0], rank[p - s0 - 1]),
+                                   min2(rank[p - s0 - s1], rank[p - s0 - s1 - 1])))
+                p += 1
+
+
+cdef inline bint is_claimed(const uint64_t *bits, int64_t square) noexcept nogil:
+    return (bits[square >> 6] >> (square & 63)) & 1
+
+
+cdef inline void claim(uint64_t *bits, int32_t *claimed, int64_t square,
+                       int32_t owner) noexcept nogil:
+    bits[square >> 6] |= (<uint64_t> 1) << (square & 63)
+    claimed[square] = owner
+
+
+cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
+                       int32_t *claimed,
+                       Growable *work, Growable *spare, Growable *pool,
+                       Growable *starts) except -1 nogil:
+    """Reduce a column whose pivot is claimed; store it. Its pivot ends in work.data[0]."""
+    cdef uint64_t col[4]
+    cdef uint64_t pivot
+    cdef int32_t owner
+    cdef int n_col
+    cdef Py_ssize_t idx, i
+    sort_small(cob, n_cob)
+    grow(work, n_cob)
+    for idx in range(n_cob):
+        work.data[idx] = cob[idx]
+    work.size = n_cob
+    while True:
+        if work.size == 0:
+            with gil:
+                raise RuntimeError("volume_h1_pairs: a positive edge has a zero cocycle "
+                                   "(this is a bug).")
+        pivot = work.data[0]
+        if not is_claimed(bits, <int64_t> (pivot & LOW32)):
+            break
+        owner = claimed[<int64_t> (pivot & LOW32)]
+        if owner >= 0:        # an apparent pair: its column is the plain coboundary
+            n_col = edge_coboundary(g, owner, col)
+            sort_small(col, n_col)
+            add_column(work, spare, col, n_col)
+        else:
+            idx = -2 - owner
+            add_column(work, spare, &pool.data[starts.data[idx]],
+                       <Py_ssize_t> (starts.data[idx + 1] - starts.data[idx]))
+    # store the reduced column
+    idx = starts.size - 1
+    grow(pool, pool.size + work.size)
+    for i in range(work.size):
+        pool.data[pool.size + i] = work.data[i]
+    pool.size += work.size
+    push(starts, <uint64_t> pool.size)
+    claim(bits, claimed, <int64_t> (pivot & LOW32), <int32_t> (-2 - idx))
+    return 0
+
+
+cdef void pad_ranks(const int32_t[::1] inner, int32_t[::1] rank, int32_t[::1] porder,
+                    Py_ssize_t n0, Py_ssize_t n1, Py_ssize_t n2) noexcept:
+    cdef Py_ssize_t x, y, z, q = 0, p
+    with nogil:
+        for x in range(n0):
+            for y in range(n1):
+                p = ((x + 1) * (n1 + 2) + y + 1) * (n2 + 2) + 1
+                for z in range(n2):
+                    rank[p] = inner[q]
+                    porder[inner[q]] = <int32_t> p
+                    p += 1
+                    q += 1
+
+
+cdef ranks_to_pairs(const uint64_t *data, Py_ssize_t size, const int64_t[::1] order,
+                    bint essential):
+    """(birth_index, death_index) from interleaved (birth rank, death rank)."""
+    cdef Py_ssize_t t, head = 1 if essential else 0
+    birth_arr = np.empty(size // 2 + head, dtype=np.int64)
+    death_arr = np.empty(size // 2 + head, dtype=np.int64)
+    cdef int64_t[::1] birth = birth_arr
+    cdef int64_t[::1] death = death_arr
+    if essential:       # the class of the smallest voxel never dies
+        birth[0] = order[0]
+        death[0] = -1
+    for t in range(size // 2):
+        birth[head + t] = order[data[2 * t]]
+        death[head + t] = order[data[2 * t + 1]]
+    return birth_arr, death_arr
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return 2 ** 62
+
+
+def h1_memory_estimate(shape):
+    """Bytes :func:`volume_h1_pairs` allocates up front for a volume of this shape."""
+    padded = 1
+    for s in shape:
+        padded *= s + 2
+    return _BYTES_PER_VOXEL * padded
+
+
+def volume_h1_pairs(f, bint full, bint h0=False):
+    """Critical voxels of the H1 pairs of the sublevel filtration of a volume.
+
+    Parameters
+    ----------
+    f : ndarray of float64 of shape (n0, n1, n2), C-contiguous, finite
+    full : bool
+        True: voxels are the cubes (26-connectivity); False: voxels are the vertices (6).
+
+    h0 : bool, default=False
+        Also return the H0 pairs, found by the union-find that clears the H1 columns.
+
+    Returns
+    -------
+    h1 : tuple (birth_index, death_index) of ndarray of int64
+        C-order flat indices into ``f`` of the voxels of the edge and the square of each
+        pair of positive persistence (in the order (value, index)); the pairs born and
+        dead at one voxel are left out.
+    h0 : tuple (birth_index, death_index) or None
+        Same for H0 (vertex, edge); the essential class first, with death ``-1``.
+    """
+    cdef Vol g
+    cdef int a
+    if f.ndim != 3:
+        raise ValueError("volume_h1_pairs expects a 3-D array.")
+    n0, n1, n2 = f.shape
+    cdef Py_ssize_t n = f.size
+    cdef int64_t size = (n0 + 2) * (n1 + 2) * (n2 + 2)
+    estimate = h1_memory_estimate(f.shape)
+    if 3 * size >= 2 ** 31 - 1 or estimate > _physical_memory():
+        raise MemoryError(
+            f"The H1 pairing of a volume of shape {tuple(f.shape)} needs about "
+            f"{estimate / 2 ** 30:.1f} GiB and {3 * size} cell indices (at most 2**31 - 1 "
+            f"and {_physical_memory() / 2 ** 30:.1f} GiB of memory here); downsample the "
+            f"volume or leave 1 out of homology_dimensions.")
+    g.full = full
+    g.ps[2] = 1
+    g.ps[1] = n2 + 2
+    g.ps[0] = (n1 + 2) * (n2 + 2)
+
+    # the order (value, index); the default sort unless there are ties
+    flat = f.reshape(-1)
+    order_arr = np.argsort(flat)
+    sorted_values = flat[order_arr]
+    if n > 1 and not (sorted_values[1:] > sorted_values[:n - 1]).all():
+        order_arr = np.argsort(flat, kind="stable")
+    del sorted_values
+    # the ranks of the padded voxels, and the voxels in rank order as padded indices
+    inner_arr = np.empty(n, dtype=np.int32)
+    inner_arr[order_arr] = np.arange(n, dtype=np.int32)
+    rank_arr = np.full(size, BORDER, dtype=np.int32)
+    porder_arr = np.empty(n, dtype=np.int32)
+    pad_ranks(inner_arr, rank_arr, porder_arr, n0, n1, n2)
+    del inner_arr
+    order_arr = order_arr.astype(np.int64, copy=False)
+    cdef const int64_t[::1] order = order_arr
+    cdef const int32_t[::1] porder = porder_arr
+    cdef const int32_t[::1] rank_view = rank_arr
+    g.rank = &rank_view[0]
+
+    # Kruskal: the positive edges (in the complex, edges - vertices + 1 of them)
+    cdef Py_ssize_t n_positive
+    m0, m1, m2 = (n0 + 1, n1 + 1, n2 + 1) if full else (n0, n1, n2)    # vertices per axis
+    n_positive = ((m0 - 1) * m1 * m2 + m0 * (m1 - 1) * m2 + m0 * m1 * (m2 - 1)
+                  - m0 * m1 * m2 + 1)
+    parent_arr = np.full(size, -1, dtype=np.int32)
+    positive_arr = np.empty(max(n_positive, 1), dtype=np.uint64)
+    cdef int32_t[::1] parent = parent_arr
+    cdef uint64_t[::1] positive = positive_arr
+    cdef Py_ssize_t found
+    cdef Growable h0_pairs
+    h0_pairs.data = NULL
+    h0_pairs.size = h0_pairs.capacity = 0
+    cdef int32_t[::1] oldest = rank_arr    # "face": the vertices are the voxels
+    if h0 and full:
+        oldest = np.empty(size, dtype=np.int32)
+        vertex_ranks(g.rank, &oldest[0], n0, n1, n2)
+    elif h0:
+        oldest = rank_arr.copy()
+    try:
+        with nogil:
+            found = kruskal(&g, &porder[0], n, &parent[0], &oldest[0], &positive[0],
+                            &h0_pairs if h0 else NULL)
+        h0_out = None
+        if h0:
+            h0_out = ranks_to_pairs(h0_pairs.data, h0_pairs.size, order, True)
+    finally:
+        free(h0_pairs.data)
+    del parent_arr, parent, oldest
+    if found != n_positive:
+        raise RuntimeError(f"volume_h1_pairs: {found} positive edges, expected "
+                           f"{n_positive} (this is a bug).")
+
+    # cohomology: the positive edges in decreasing order
+    # a bit per square: claimed as a pivot yet? If so, by the edge claimed[square] (an
+    # apparent pair, its column is its coboundary) or by the stored column -2 - claimed
+    claimed_arr = np.empty(3 * size, dtype=np.int32)
+    bits_arr = np.zeros((3 * size + 63) // 64, dtype=np.uint64)
+    cdef int32_t[::1] claimed = claimed_arr
+    cdef uint64_t[::1] bits = bits_arr
+    cdef Growable work, spare, pool, starts, pairs
+    work.data = spare.data = pool.data = starts.data = pairs.data = NULL
+    work.size = spare.size = pool.size = starts.size = pairs.size = 0
+    work.capacity = spare.capacity = pool.capacity = starts.capacity = pairs.capacity = 0
+    cdef Py_ssize_t t
+    cdef uint64_t cob[4]
+    cdef uint64_t edge_key, best
+    cdef int n_cob, c
+    cdef int64_t e, square
+    try:
+        with nogil:
+            push(&starts, 0)
+            for t in range(n_positive - 1, -1, -1):
+                edge_key = positive[t]
+                e = <int64_t> (edge_key & LOW32)
+                n_cob = edge_coboundary(&g, e, cob)
+                best = cob[0]
+                for c in range(1, n_cob):
+                    if cob[c] < best:
+                        best = cob[c]
+                square = <int64_t> (best & LOW32)
+                if not is_claimed(&bits[0], square):
+                    claim(&bits[0], &claimed[0], square, <int32_t> e)
+                else:
+                    reduce_column(&g, cob, n_cob, &bits[0], &claimed[0], &work, &spare, &pool,
+                                  &starts)
+                    best = work.data[0]
+                if (best >> 32) != (edge_key >> 32):
+                    push(&pairs, edge_key >> 32)
+                    push(&pairs, best >> 32)
+        h1_out = ranks_to_pairs(pairs.data, pairs.size, order, False)
+    finally:
+        free(work.data)
+        free(spare.data)
+        free(pool.data)
+        free(starts.data)
+        free(pairs.data)
+    return h1_out, h0_out
