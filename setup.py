@@ -8,11 +8,15 @@ extensions = [
     Extension("sktopo.persistence._pairing", ["sktopo/persistence/_pairing.pyx"]),
     Extension("sktopo.smear._sampling", ["sktopo/smear/_sampling.pyx"]),
     Extension("sktopo.optim._adam_step", ["sktopo/optim/_adam_step.pyx"]),
+    Extension("sktopo.persistence._rips", ["sktopo/persistence/_rips.pyx"], language="c++",
+              include_dirs=["sktopo/persistence"], extra_compile_args=["-std=c++14"],
+              depends=["sktopo/persistence/_rips_core.hpp"]),
 ]
 
 # modules whose float64 arithmetic must match numpy's to the bit: no fused multiply-add
 # (and no errno from sqrt or log, so that they vectorize)
-_NO_FMA = {"sktopo.optim._adam_step", "sktopo.smear._sampling"}
+_NO_FMA = {"sktopo.optim._adam_step", "sktopo.smear._sampling",
+           "sktopo.persistence._rips"}
 
 
 class BuildExt(build_ext):

@@ -266,6 +266,8 @@ def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.i
     points = check_points(points)
     dims = check_homology_dimensions(homology_dimensions, _MAX_RIPS_DIM)
     check_scalar(max_edge_length, "max_edge_length", low=0, allow_inf=True)
+    if 1 in dims and max(dims) == 1:
+        return _rips_h01(points, dims, max_edge_length)
     diagrams = {}
     if 0 in dims:
         diagrams.update(_graph_persistence(points, (0,), _rips_edges(max_edge_length, True)))
@@ -274,6 +276,27 @@ def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.i
         diagrams.update(_graph_persistence(points, higher,
                                            _rips_edges(max_edge_length, False)))
     return diagrams
+
+
+def _rips_h01(points, dims, max_edge_length):
+    """H0 and H1 of Rips, compiled without the triangles (``_rips``: ripser's method)."""
+    from . import _rips
+
+    unique, ids = _unique_points(points)
+    edges, lengths, kruskal, (birth_rows, death_edges, deaths) = _rips.rips_h01(
+        unique, max_edge_length)
+    diagrams = {}
+    if 0 in dims:
+        diagrams[0] = _h0_diagram(len(unique), edges, lengths, ids, kruskal)
+    if 1 in dims:
+        births = lengths[birth_rows]
+        keep = births != deaths
+        essential = death_edges[keep, 0] < 0
+        birth_index = ids[edges[birth_rows[keep]]].reshape(-1, 2)
+        death_index = np.where(essential[:, None], -1,
+                               ids[np.maximum(death_edges[keep], 0)]).reshape(-1, 2)
+        diagrams[1] = Diagram(births[keep], deaths[keep], birth_index, death_index, 1)
+    return {d: diagrams[d] for d in dims}
 
 
 def weak_alpha_persistence(points, homology_dimensions=(0, 1)):
