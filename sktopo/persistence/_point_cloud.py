@@ -247,8 +247,11 @@ def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.i
 
     Notes
     -----
-    H0 is computed from the minimum spanning tree (Kruskal with the elder rule), the
-    higher dimensions with GUDHI's flag complex. Equal lengths are ordered by the edges'
+    H0 is computed from the minimum spanning tree (Kruskal with the elder rule). H0 and
+    H1 together are compiled without listing the triangles (ripser's implicit cohomology
+    with apparent pairs and clearing; distances computed when needed, or neighbour lists
+    of a k-d tree when ``max_edge_length`` keeps few pairs); dimensions 2 and above use
+    GUDHI's flag complex, refused up front with a MemoryError when it cannot fit. Equal lengths are ordered by the edges'
     point indices; coincident points are merged first (their first occurrence represents
     them).
 
@@ -268,6 +271,9 @@ def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.i
     check_scalar(max_edge_length, "max_edge_length", low=0, allow_inf=True)
     if 1 in dims and max(dims) == 1:
         return _rips_h01(points, dims, max_edge_length)
+    if max(dims) > 1:
+        from ._rips import check_flag_size
+        check_flag_size(_unique_points(points)[0], max_edge_length, max(dims))
     diagrams = {}
     if 0 in dims:
         diagrams.update(_graph_persistence(points, (0,), _rips_edges(max_edge_length, True)))
@@ -368,10 +374,12 @@ def _flag_diagrams_compiled(n, edges, lengths, dims, ids):
 
 
 def _flag_h1(n, edges, lengths, order, h0_death_edges, ids):
-    """The H1 diagram of a flag complex, compiled (cohomology with clearing)."""
+    """The H1 diagram of a flag complex, compiled (implicit cohomology with clearing)."""
+    from . import _rips
+
     cleared = np.zeros(len(edges), dtype=np.uint8)
     cleared[h0_death_edges] = 1
-    birth_edges, death_edges = _pairing.flag_h1(n, edges, order, cleared)
+    birth_edges, death_edges = _rips.flag_h1(n, edges, order, cleared)
     essential = death_edges < 0
     births = lengths[birth_edges]
     deaths = np.where(essential, np.inf, lengths[np.maximum(death_edges, 0)])

@@ -38,13 +38,17 @@ cdef extern from "_rips_core.hpp" namespace "sktopo_rips" nogil:
         const unsigned char *cleared, vector[int64_t] &birth,
         vector[int64_t] &death) except +
 
-__all__ = ["rips_h01", "flag_h1", "check_rips_size", "memory_budget"]
+__all__ = ["rips_h01", "flag_h1", "check_flag_size", "memory_budget"]
 
 # bytes per pair kept by a radius query: the k-d tree's output (2 int64) and the two
 # directed neighbour entries with their working copies (4 int32 + 2 int32 + 1 float64 each)
 _BYTES_PER_PAIR = 16 + 2 * (16 + 8 + 12)
 # a threshold keeping more than this share of the pairs takes the dense path
 _DENSE_SHARE = 0.25
+# the dense path scans every pair (in time, not memory): beyond this many, ask for a threshold
+_MAX_DENSE_PAIRS = 2 ** 32
+# bytes per simplex of GUDHI's simplex tree and persistence (the path of dimensions >= 2)
+_BYTES_PER_SIMPLEX = 120
 # the points are scanned in a fixed shuffled order (scans stop early on structured clouds)
 _SEED = 0
 
@@ -80,14 +84,39 @@ def memory_budget():
     return min(limits) if limits else None
 
 
-def check_rips_size(n_points, needed, what):
-    """Raise a MemoryError, before anything is allocated, when ``needed`` bytes do not fit."""
+def _too_large(n, what, needed, budget):
+    available = "" if budget is None else f", {max(budget, 0) / 2**30:.1f} GiB available"
+    raise MemoryError(
+        f"rips_persistence on {n} points needs {what} (about {needed / 2**30:.1f} GiB"
+        f"{available}): set a smaller max_edge_length or use fewer points.")
+
+
+def _count_pairs(points, double max_edge_length):
+    """The number of pairs within ``max_edge_length`` (a k-d tree count, nothing stored)."""
+    n = len(points)
+    if not np.isfinite(max_edge_length) or n < 2:
+        return n * (n - 1) // 2, None
+    from scipy.spatial import cKDTree
+    tree = cKDTree(points)
+    return (int(tree.count_neighbors(tree, max_edge_length)) - n) // 2, tree
+
+
+def check_flag_size(points, double max_edge_length, int max_dim):
+    """Refuse up front, with a MemoryError, a flag complex up to ``max_dim + 1`` that does
+    not fit: the cliques of a geometric graph of edge density p number about
+    C(n, k) p^(k-1) for k vertices."""
+    n = len(points)
+    n_pairs, _ = _count_pairs(points, max_edge_length)
+    density = n_pairs / max(n * (n - 1) / 2, 1)
+    simplices, comb = float(n), float(n)
+    for k in range(2, max_dim + 3):
+        comb *= (n - k + 1) / k
+        simplices += comb * density ** (k - 1)
+    needed = simplices * _BYTES_PER_SIMPLEX
     budget = memory_budget()
     if budget is not None and needed > budget:
-        raise MemoryError(
-            f"rips_persistence on {n_points} points needs about {needed / 2**30:.1f} GiB for "
-            f"{what}, more than the {max(budget, 0) / 2**30:.1f} GiB available: set a smaller "
-            "max_edge_length, use fewer points, or ask for homology dimensions 0 and 1 only.")
+        _too_large(n, f"a flag complex of about {simplices:.3g} simplices up to dimension "
+                   f"{max_dim + 1} for homology in dimension {max_dim}", needed, budget)
 
 
 cdef object _copy_i64(vector[int64_t] &v):
@@ -139,14 +168,16 @@ def rips_h01(points, double max_edge_length):
     cdef RipsResult res
     cdef int64_t[:, ::1] pairs
     cdef int64_t n_pairs
-    sparse = False
-    if n > 1 and np.isfinite(thresh):
-        from scipy.spatial import cKDTree
-        tree = cKDTree(shuffled)
-        n_pairs = (int(tree.count_neighbors(tree, thresh)) - n) // 2
-        dense_budget = memory_budget()
-        sparse = n_pairs < _DENSE_SHARE * n * (n - 1) / 2 and (
-            dense_budget is None or n_pairs * _BYTES_PER_PAIR < dense_budget // 2)
+    # the sparse path when the threshold keeps a small share of the pairs and its
+    # neighbour lists fit, else the dense one (memory linear in the points)
+    n_pairs, tree = _count_pairs(shuffled, thresh)
+    budget = memory_budget()
+    fits = budget is None or n_pairs * _BYTES_PER_PAIR < budget // 2
+    sparse = tree is not None and n_pairs < _DENSE_SHARE * n * (n - 1) / 2 and fits
+    if not sparse and n_pairs > _MAX_DENSE_PAIRS:
+        _too_large(n, f"{n_pairs:.3g} edges within max_edge_length={max_edge_length}, more "
+                   f"than the {_MAX_DENSE_PAIRS:.3g} scanned without storing them, and more "
+                   "than fit in memory stored", n_pairs * _BYTES_PER_PAIR, budget)
     if n < 2:
         pass
     elif sparse:

@@ -91,6 +91,17 @@ struct Coords {
     }
 };
 
+// the common neighbours k of u and v with d(u, k) <= bound, in increasing k: f(k, d(u, k),
+// d(v, k)) returns true to stop; the second distance is computed from the coordinates
+template <class G, class F>
+inline bool scan_common(const G &g, int64_t u, int64_t v, double bound, F &&f) {
+    return g.scan(u, [&](int64_t k, double duk) {
+        double dvk;
+        if (duk > bound || k == v || !g.edge(v, k, dvk)) return false;
+        return f(k, duk, dvk);
+    });
+}
+
 template <int DIM>
 struct Dense : Coords<DIM> {
     std::vector<double> row;    // distances from `row_of`, reused by the scans of its edges
@@ -147,15 +158,31 @@ struct Graph {
             if (f(int64_t(rows.nbr[p]), rows.val[p])) return true;
         return false;
     }
-    inline bool edge(int64_t j, int64_t k, double &d) const {
-        const int32_t *lo = rows.nbr + rows.indptr[j];
-        const int32_t *hi = rows.nbr + rows.indptr[j + 1];
-        const int32_t *p = std::lower_bound(lo, hi, int32_t(k));
-        if (p == hi || *p != k) return false;
-        d = rows.val[p - rows.nbr];
-        return true;
+    // the common neighbours by merging the two sorted rows
+    template <class F>
+    inline bool common(int64_t u, int64_t v, double bound, F &&f) const {
+        int64_t p = rows.indptr[u], pe = rows.indptr[u + 1];
+        int64_t q = rows.indptr[v], qe = rows.indptr[v + 1];
+        while (p < pe && q < qe) {
+            int32_t a = rows.nbr[p], b = rows.nbr[q];
+            if (a < b) {
+                ++p;
+            } else if (b < a) {
+                ++q;
+            } else {
+                if (rows.val[p] <= bound && f(int64_t(a), rows.val[p], rows.val[q])) return true;
+                ++p;
+                ++q;
+            }
+        }
+        return false;
     }
 };
+
+template <class F>
+inline bool scan_common(const Graph &g, int64_t u, int64_t v, double bound, F &&f) {
+    return g.common(u, v, bound, f);
+}
 
 // ----------------------------------------------------------------------------- cohomology
 
@@ -166,17 +193,29 @@ struct KeyHash {
     }
 };
 
+// A reduced column is stored as its entries (R) when its working heap is small (sparse
+// graphs) and they fit in a budget, else as the list of what was added to it (V): edges,
+// whose coboundaries are enumerated again, and references to columns stored as R. Sorting
+// the large heaps of dense clouds costs more than enumerating them again.
+const size_t R_BUDGET = size_t(1) << 24;        // entries (16 bytes each)
+const size_t R_HEAP = 4096;
+const uint64_t REF = ~uint64_t(0);              // V entry: a stored column (never a value)
+
 template <class G>
 struct Cohomology {
     G &g;
     const int64_t *id;      // internal -> external id (the tie-break of equal values)
     const int32_t *inv;     // external id -> internal
     std::vector<key_t> heap;        // the working column: a min-heap, cleared in O(1)
-    std::unordered_map<key_t, int64_t, KeyHash> owner;     // pivot -> stored V column
-    std::vector<std::vector<Edge>> stored;
+    std::unordered_map<key_t, int64_t, KeyHash> owner;     // pivot -> stored column
+    std::vector<std::vector<key_t>> stored_r;
+    std::vector<std::vector<Edge>> stored_v;
+    size_t r_entries = 0;
     std::vector<Edge> work;
     std::vector<Edge> births;
     std::vector<key_t> deaths;      // 0 for an essential class
+    // for ranked edges (value = rank): the first vertex below each edge, or -1
+    const int64_t *first_by_rank = nullptr;
 
     Cohomology(G &graph, const int64_t *ids, const int32_t *inverse)
         : g(graph), id(ids), inv(inverse) {}
@@ -187,10 +226,8 @@ struct Cohomology {
     int64_t first_lower(int64_t i, int64_t j, key_t ke) const {
         const double de = value_of(ke);
         int64_t found = -1;
-        g.scan(i, [&](int64_t k, double dik) {
-            if (dik > de || k == j || key(i, k, dik) >= ke) return false;
-            double djk;
-            if (!g.edge(j, k, djk) || djk > de || key(j, k, djk) >= ke) return false;
+        scan_common(g, i, j, de, [&](int64_t k, double dik, double djk) {
+            if (djk > de || key(i, k, dik) >= ke || key(j, k, djk) >= ke) return false;
             found = k;
             return true;
         });
@@ -206,18 +243,37 @@ struct Cohomology {
         return f;
     }
 
+    inline void push(key_t t) {
+        heap.push_back(t);
+        std::push_heap(heap.begin(), heap.end(), std::greater<key_t>());
+    }
+
     void push_coboundary(const Edge &e) {
-        g.scan(e.u, [&](int64_t k, double duk) {
-            double dvk;
-            if (k == e.v || !g.edge(e.v, k, dvk)) return false;
+        scan_common(g, e.u, e.v, INFINITY, [&](int64_t k, double duk, double dvk) {
             key_t a = key(e.u, k, duk), b = key(e.v, k, dvk), m = e.key;
             uint64_t opp = uint64_t(k);
             if (a > m) { m = a; opp = uint64_t(e.v); }
             if (b > m) { m = b; opp = uint64_t(e.u); }
-            heap.push_back(m | opp);
-            std::push_heap(heap.begin(), heap.end(), std::greater<key_t>());
+            push(m | opp);
             return false;
         });
+    }
+
+    // adds a stored column (its entries, or its V list) to the working column
+    void push_column(int64_t c) {
+        if (stored_v[c].empty()) {
+            for (key_t t : stored_r[c]) push(t);
+            work.push_back(Edge{(key_t(REF) << 64) | uint64_t(c), -1, -1});
+            return;
+        }
+        for (const Edge &f : stored_v[c]) {
+            if (f.u < 0) {
+                for (key_t t : stored_r[int64_t(uint64_t(f.key))]) push(t);
+            } else {
+                push_coboundary(f);
+            }
+            work.push_back(f);
+        }
     }
 
     // the smallest entry of the working column, the entries met an even number of times
@@ -241,8 +297,29 @@ struct Cohomology {
     }
 
     bool apparent(key_t t) const {
+        const int64_t opp = int64_t(uint64_t(t) & ID_MASK);
+        if (first_by_rank) return first_by_rank[int64_t(value_of(t))] == opp;
         Edge f = largest_edge(t);
-        return first_lower(f.u, f.v, f.key) == int64_t(uint64_t(t) & ID_MASK);
+        return first_lower(f.u, f.v, f.key) == opp;
+    }
+
+    void store() {
+        if (heap.size() > R_HEAP || r_entries + heap.size() > R_BUDGET) {
+            stored_r.emplace_back();
+            stored_v.push_back(compact(work));
+            return;
+        }
+        std::vector<key_t> r;
+        std::sort(heap.begin(), heap.end());
+        for (size_t i = 0; i < heap.size();) {
+            size_t j = i;
+            while (j < heap.size() && heap[j] == heap[i]) ++j;
+            if ((j - i) % 2) r.push_back(heap[i]);
+            i = j;
+        }
+        r_entries += r.size();
+        stored_r.push_back(std::move(r));
+        stored_v.emplace_back();
     }
 
     void reduce(const Edge &e) {
@@ -254,17 +331,14 @@ struct Cohomology {
         while (pivot(p)) {
             auto it = owner.find(p);
             if (it != owner.end()) {
-                for (const Edge &f : stored[it->second]) {
-                    push_coboundary(f);
-                    work.push_back(f);
-                }
+                push_column(it->second);
             } else if (apparent(p)) {
                 Edge f = largest_edge(p);
                 push_coboundary(f);
                 work.push_back(f);
             } else {
-                owner.emplace(p, int64_t(stored.size()));
-                stored.push_back(compact(work));
+                owner.emplace(p, int64_t(stored_r.size()));
+                store();
                 births.push_back(e);
                 deaths.push_back(p);
                 return;
@@ -274,7 +348,7 @@ struct Cohomology {
         deaths.push_back(0);
     }
 
-    // a V column modulo 2: the edges listed an odd number of times
+    // a V column modulo 2: the entries listed an odd number of times
     static std::vector<Edge> compact(std::vector<Edge> v) {
         std::sort(v.begin(), v.end(), [](const Edge &a, const Edge &b) { return a.key < b.key; });
         std::vector<Edge> out;
@@ -383,13 +457,17 @@ inline void graph_h1(const Graph &g0, const int64_t *edges, const int64_t *order
         ident32[x] = int32_t(x);
     }
     Cohomology<Graph> co(g, ident.data(), ident32.data());
+    std::vector<int64_t> first(m);
+    for (int64_t r = 0; r < m; ++r) {
+        int64_t u = edges[2 * order[r]], v = edges[2 * order[r] + 1];
+        first[r] = co.first_lower(u, v, edge_key(double(r), u, v));
+    }
+    co.first_by_rank = first.data();
     for (int64_t r = m - 1; r >= 0; --r) {
         int64_t e = order[r];
-        if (cleared[e]) continue;
+        if (cleared[e] || first[r] >= 0) continue;
         int64_t u = edges[2 * e], v = edges[2 * e + 1];
-        Edge E{edge_key(double(r), u, v), int32_t(u), int32_t(v)};
-        if (co.first_lower(u, v, E.key) >= 0) continue;
-        co.reduce(E);
+        co.reduce(Edge{edge_key(double(r), u, v), int32_t(u), int32_t(v)});
         birth.push_back(e);
         key_t d = co.deaths.back();
         death.push_back(d == 0 ? -1 : order[int64_t(value_of(d))]);
