@@ -10,7 +10,8 @@ extensions = [
     Extension("sktopo.optim._adam_step", ["sktopo/optim/_adam_step.pyx"]),
     Extension("sktopo.persistence._rips", ["sktopo/persistence/_rips.pyx"], language="c++",
               include_dirs=["sktopo/persistence"], extra_compile_args=["-std=c++14"],
-              depends=["sktopo/persistence/_rips_core.hpp"]),
+              depends=["sktopo/persistence/_rips_core.hpp",
+                       "sktopo/persistence/_rips_entry.hpp"]),
 ]
 
 # modules whose float64 arithmetic must match numpy's to the bit: no fused multiply-add

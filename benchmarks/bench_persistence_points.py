@@ -3,7 +3,7 @@
 Every workload is timed side by side in one process: the candidates run in turn, ``repeat``
 times, and the medians are printed with the ratios ours / peer. All candidates compute H0 and
 H1 of uniform random clouds (seeded). Peak memory is measured in a fresh subprocess per
-candidate (the growth of the maximum resident set size over the imports).
+candidate (the peak resident set size above the one after the imports and the data).
 
     python benchmarks/bench_persistence_points.py [--repeat 3] [--quick] [--no-memory]
 
@@ -35,10 +35,6 @@ try:
     import gudhi
 except ImportError:  # pragma: no cover - optional peer
     gudhi = None
-try:
-    import oineus
-except ImportError:  # pragma: no cover - optional peer
-    oineus = None
 
 
 def timed(func):
@@ -86,31 +82,16 @@ def gudhi_alpha_h1(points):
     return st.persistence_intervals_in_dimension(1)
 
 
-def oineus_alpha_h1(points):
-    # Oineus' Delaunay (alpha) filtration and its reduction, H0 and H1
-    fil = oineus.get_delaunay_filtration(points)
-    dcmp = oineus.Decomposition(fil, True)
-    params = oineus.ReductionParams()
-    params.n_threads = 1
-    dcmp.reduce(params)
-    return dcmp.diagram(fil).in_dimension(1)
-
-
 def alpha_candidates(points):
     cands = {"ours": lambda: weak_alpha_persistence(points, (0, 1))}
     if gudhi is not None:
         cands["gudhi"] = lambda: gudhi_alpha_h1(points)
-    if oineus is not None:
-        try:
-            oineus_alpha_h1(points[:50])
-            cands["oineus"] = lambda: oineus_alpha_h1(points)
-        except Exception:  # pragma: no cover - an API this script does not know
-            pass
+    # Oineus 0.9's alpha filtration needs the `diode` package, not installed here
     return cands
 
 
 _MEMORY_SNIPPET = """
-import resource, sys, json, numpy as np
+import sys, json, numpy as np
 sys.path.insert(0, {root!r})
 sys.argv = ["x"]
 import bench_persistence_points as b
@@ -118,15 +99,22 @@ kind, n, dim, q, name = {args!r}
 points = b.cloud(n, dim)
 thresh = np.inf if q is None else b.quantile_threshold(points, q)
 cands = b.rips_candidates(points, thresh) if kind == "rips" else b.alpha_candidates(points)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def status(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field))
+
+with open("/proc/self/clear_refs", "w") as f:     # reset the peak (VmHWM) to the current RSS
+    f.write("5")
+before = status("VmRSS:")
 cands[name]()
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps([before, after]))
+print(json.dumps([before, status("VmHWM:")]))
 """
 
 
 def peak_memory(kind, n, dim, q, name):
-    """MiB of resident memory the candidate adds over the imports, in a fresh process."""
+    """MiB of resident memory the candidate adds at its peak over the process after the
+    imports and the data (Linux: the peak is reset through /proc/self/clear_refs)."""
     code = _MEMORY_SNIPPET.format(root=os.path.dirname(os.path.abspath(__file__)),
                                   args=(kind, n, dim, q, name))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
@@ -141,10 +129,7 @@ def peak_memory(kind, n, dim, q, name):
 
 def table(title, workloads, make, kind, repeat, memory):
     print(f"\n{title}")
-    print(f"{'workload':<34} {'ours s':>8} " + " ".join(f"{p + ' s':>10} {'ratio':>6}"
-                                                        for p in ("ripser", "gph_1", "gph_all",
-                                                                  "gudhi", "oineus")
-                                                        if False) + "  (seconds, ours/peer)")
+    print("(median seconds of alternated runs, ours/peer in parentheses)")
     for label, n, dim, q in workloads:
         points = cloud(n, dim)
         thresh = np.inf if q is None else quantile_threshold(points, q)
@@ -181,7 +166,7 @@ def main():
     alpha_sizes = (1000, 10000) if quick else (10000, 100000)
     alpha = [(f"weak alpha H0+H1 n={n} {dim}-D", n, dim, None)
              for dim in (2, 3) for n in alpha_sizes]
-    table("Weak alpha H0+H1 (peers: GUDHI AlphaComplex, Oineus Delaunay filtration)", alpha,
+    table("Weak alpha H0+H1 (peer: GUDHI AlphaComplex, H0+H1 of the alpha complex)", alpha,
           lambda p, t: alpha_candidates(p), "alpha", args.repeat, not args.no_memory)
 
 

@@ -251,9 +251,9 @@ def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.i
     H1 together are compiled without listing the triangles (ripser's implicit cohomology
     with apparent pairs and clearing; distances computed when needed, or neighbour lists
     of a k-d tree when ``max_edge_length`` keeps few pairs); dimensions 2 and above use
-    GUDHI's flag complex, refused up front with a MemoryError when it cannot fit. Equal lengths are ordered by the edges'
-    point indices; coincident points are merged first (their first occurrence represents
-    them).
+    GUDHI's flag complex, refused up front with a MemoryError when it cannot fit. Equal
+    lengths are ordered by the edges' point indices; coincident points are merged first
+    (their first occurrence represents them).
 
     Examples
     --------

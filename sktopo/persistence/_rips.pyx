@@ -1,7 +1,7 @@
 # distutils: language = c++
 # cython: language_level=3, boundscheck=False, wraparound=False
 """H0 and H1 of Rips and flag filtrations without the triangles (the kernel is
-``_rips_core.hpp``; see its header for the method).
+``_rips_core.hpp``, see its header for the method; ``_rips_entry.hpp`` its entry points).
 
 * ``rips_h01``: a point cloud, all pairs within a threshold. The dense path computes the
   distances when they are needed (memory linear in the points); the sparse path, for a
@@ -20,7 +20,7 @@ from libc.stdint cimport int32_t, int64_t
 from libcpp.vector cimport vector
 
 
-cdef extern from "_rips_core.hpp" namespace "sktopo_rips" nogil:
+cdef extern from "_rips_entry.hpp" namespace "sktopo_rips" nogil:
     int64_t MAX_POINTS
 
     cdef cppclass RipsResult:
@@ -119,22 +119,12 @@ def check_flag_size(points, double max_edge_length, int max_dim):
                    f"{max_dim + 1} for homology in dimension {max_dim}", needed, budget)
 
 
-cdef object _copy_i64(vector[int64_t] &v):
-    out = np.empty(v.size(), dtype=np.int64)
-    cdef int64_t[::1] o = out
-    cdef size_t t
-    for t in range(v.size()):
-        o[t] = v[t]
-    return out
+cdef object _ints(vector[int64_t] &v):
+    return np.asarray(<int64_t[:v.size()]> v.data()).copy() if v.size() else np.empty(0, np.int64)
 
 
-cdef object _copy_f64(vector[double] &v):
-    out = np.empty(v.size(), dtype=np.float64)
-    cdef double[::1] o = out
-    cdef size_t t
-    for t in range(v.size()):
-        o[t] = v[t]
-    return out
+cdef object _floats(vector[double] &v):
+    return np.asarray(<double[:v.size()]> v.data()).copy() if v.size() else np.empty(0)
 
 
 def rips_h01(points, double max_edge_length):
@@ -195,12 +185,12 @@ def rips_h01(points, double max_edge_length):
             # beyond the enclosing radius the complex is a cone: no class is born or dies
             thresh = min(thresh, enclosing_radius_of(n, dim, &xs[0, 0]))
             rips_dense(n, dim, &xs[0, 0], thresh, &id_[0], &inv_[0], res)
-    edges = np.column_stack([_copy_i64(res.edge_a), _copy_i64(res.edge_b)])
-    lengths = _copy_f64(res.edge_value)
-    roots = _copy_i64(res.roots) if n > 1 else np.arange(n, dtype=np.int64)
-    kruskal = (_copy_i64(res.dying), _copy_i64(res.death_edge), roots)
-    death_edges = np.column_stack([_copy_i64(res.death_a), _copy_i64(res.death_b)])
-    h1 = (_copy_i64(res.birth_edge), death_edges, _copy_f64(res.death_value))
+    edges = np.column_stack([_ints(res.edge_a), _ints(res.edge_b)])
+    lengths = _floats(res.edge_value)
+    roots = _ints(res.roots) if n > 1 else np.arange(n, dtype=np.int64)
+    kruskal = (_ints(res.dying), _ints(res.death_edge), roots)
+    death_edges = np.column_stack([_ints(res.death_a), _ints(res.death_b)])
+    h1 = (_ints(res.birth_edge), death_edges, _floats(res.death_value))
     return edges, lengths, kruskal, h1
 
 
@@ -223,4 +213,4 @@ def flag_h1(Py_ssize_t n, const int64_t[:, ::1] edges, const int64_t[::1] order,
     if m:
         with nogil:
             flag_h1_graph(n, &edges[0, 0], m, &order[0], &cleared[0], birth, death)
-    return _copy_i64(birth), _copy_i64(death)
+    return _ints(birth), _ints(death)
