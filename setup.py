@@ -13,6 +13,10 @@ extensions = [
     Extension("sktopo.persistence._signal", ["sktopo/persistence/_signal.pyx"]),
     Extension("sktopo.persistence._graph", ["sktopo/persistence/_graph.pyx"]),
     Extension("sktopo.persistence._cubical3d", ["sktopo/persistence/_cubical3d.pyx"]),
+    Extension("sktopo.persistence._rips", ["sktopo/persistence/_rips.pyx"], language="c++",
+              include_dirs=["sktopo/persistence"], extra_compile_args=["-std=c++14"],
+              depends=["sktopo/persistence/_rips_core.hpp",
+                       "sktopo/persistence/_rips_entry.hpp"]),
     Extension("sktopo.smear._pool2d", ["sktopo/smear/_pool2d.pyx"]),
     Extension("sktopo.optim._step", ["sktopo/optim/_step.pyx"]),
     Extension("sktopo.optim._critical_sets", ["sktopo/optim/_critical_sets.pyx"]),
@@ -21,12 +25,17 @@ extensions = [
 
 # no errno from sqrt and log, so that the loops calling them vectorize
 _NO_ERRNO = {"sktopo.optim._step", "sktopo.smear._pool2d"}
+# edge lengths computed in C equal to np.linalg.norm's: no fused multiply-add
+_NO_FMA = {"sktopo.persistence._rips"}
 
 
 class BuildExt(build_ext):
     def build_extension(self, ext):
-        if ext.name in _NO_ERRNO and self.compiler.compiler_type != "msvc":
-            ext.extra_compile_args = [*ext.extra_compile_args, "-fno-math-errno"]
+        if self.compiler.compiler_type != "msvc":
+            if ext.name in _NO_ERRNO:
+                ext.extra_compile_args = [*ext.extra_compile_args, "-fno-math-errno"]
+            if ext.name in _NO_FMA:
+                ext.extra_compile_args = [*ext.extra_compile_args, "-ffp-contract=off"]
         super().build_extension(ext)
 
 

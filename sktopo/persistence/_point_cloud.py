@@ -242,10 +242,13 @@ def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.i
 
     Notes
     -----
-    H0 is computed from the minimum spanning tree (Kruskal with the elder rule), the
-    higher dimensions with GUDHI's flag complex. Equal lengths are ordered by the edges'
-    point indices; coincident points are merged first (their first occurrence represents
-    them).
+    H0 is computed from the minimum spanning tree (Kruskal with the elder rule). H0 and
+    H1 together are compiled without listing the triangles (ripser's implicit cohomology
+    with apparent pairs and clearing; distances computed when needed, or neighbour lists
+    of a k-d tree when ``max_edge_length`` keeps few pairs); dimensions 2 and above use
+    GUDHI's flag complex, refused up front with a MemoryError when it cannot fit. Equal
+    lengths are ordered by the edges' point indices; coincident points are merged first
+    (their first occurrence represents them).
 
     Examples
     --------
@@ -261,6 +264,11 @@ def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.i
     points = check_points(points)
     dims = check_homology_dimensions(homology_dimensions, _MAX_RIPS_DIM)
     check_scalar(max_edge_length, "max_edge_length", low=0, allow_inf=True)
+    if 1 in dims and max(dims) == 1:
+        return _rips_h01(points, dims, max_edge_length)
+    if max(dims) > 1:
+        from ._rips import check_flag_size
+        check_flag_size(_unique_points(points)[0], max_edge_length, max(dims))
     diagrams = {}
     if 0 in dims:
         diagrams.update(_graph_persistence(points, (0,), _rips_edges(max_edge_length, True)))
@@ -269,6 +277,27 @@ def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.i
         diagrams.update(_graph_persistence(points, higher,
                                            _rips_edges(max_edge_length, False)))
     return diagrams
+
+
+def _rips_h01(points, dims, max_edge_length):
+    """H0 and H1 of Rips, compiled without the triangles (``_rips``: ripser's method)."""
+    from . import _rips
+
+    unique, ids = _unique_points(points)
+    edges, lengths, kruskal, (birth_rows, death_edges, deaths) = _rips.rips_h01(
+        unique, max_edge_length)
+    diagrams = {}
+    if 0 in dims:
+        diagrams[0] = _h0_diagram(len(unique), edges, lengths, ids, kruskal)
+    if 1 in dims:
+        births = lengths[birth_rows]
+        keep = births != deaths
+        essential = death_edges[keep, 0] < 0
+        birth_index = ids[edges[birth_rows[keep]]].reshape(-1, 2)
+        death_index = np.where(essential[:, None], -1,
+                               ids[np.maximum(death_edges[keep], 0)]).reshape(-1, 2)
+        diagrams[1] = Diagram(births[keep], deaths[keep], birth_index, death_index, 1)
+    return {d: diagrams[d] for d in dims}
 
 
 def weak_alpha_persistence(points, homology_dimensions=(0, 1)):
@@ -340,10 +369,12 @@ def _flag_diagrams_compiled(n, edges, lengths, dims, ids):
 
 
 def _flag_h1(n, edges, lengths, order, h0_death_edges, ids):
-    """The H1 diagram of a flag complex, compiled (cohomology with clearing)."""
+    """The H1 diagram of a flag complex, compiled (implicit cohomology with clearing)."""
+    from . import _rips
+
     cleared = np.zeros(len(edges), dtype=np.uint8)
     cleared[h0_death_edges] = 1
-    birth_edges, death_edges = _graph.flag_h1(n, edges, order, cleared)
+    birth_edges, death_edges = _rips.flag_h1(n, edges, order, cleared)
     essential = death_edges < 0
     births = lengths[birth_edges]
     deaths = np.where(essential, np.inf, lengths[np.maximum(death_edges, 0)])
