@@ -4,20 +4,53 @@ from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["check_values", "check_homology_dimensions", "check_points", "check_option"]
+__all__ = ["check_values", "check_homology_dimensions", "check_points", "check_option",
+           "check_scalar", "memory_budget", "check_memory"]
+
+# the largest allocation a public function makes without asking, in bytes (None: half of the
+# memory available when asked, at least 1 GiB)
+MEMORY_BUDGET = None
 
 
-def check_values(X, input_name="X", ndim=None, min_size=1):
+def memory_budget():
+    """Bytes a single computation may allocate: ``MEMORY_BUDGET`` or half the free memory."""
+    if MEMORY_BUDGET is not None:
+        return MEMORY_BUDGET
+    try:
+        with open("/proc/meminfo") as f:
+            info = dict(line.split(":", 1) for line in f)
+        available = int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):  # pragma: no cover - not Linux
+        available = 8 * 2 ** 30
+    return max(available // 2, 2 ** 30)
+
+
+def check_memory(n_bytes, what, fix):
+    """Raise a MemoryError giving the estimate when ``n_bytes`` exceeds the budget."""
+    budget = memory_budget()
+    if n_bytes > budget:
+        raise MemoryError(f"{what} needs about {n_bytes / 2**30:.3g} GiB, more than the "
+                          f"{budget / 2**30:.3g} GiB allowed; {fix}.")
+
+
+def check_values(X, input_name="X", ndim=None, min_size=1, bytes_per_value=8):
     """Return ``X`` as a float64 array after checking it is finite and of an allowed ndim.
 
     The input is never modified: a new array is returned when a conversion is needed.
+    ``bytes_per_value``: the memory the caller needs per value, checked against
+    :func:`memory_budget` before the conversion.
     """
     if isinstance(X, (str, bytes)) or X is None:
         raise TypeError(f"{input_name} must be an array-like of numbers, got {type(X).__name__}.")
+    if hasattr(X, "toarray") or hasattr(X, "todense"):     # scipy.sparse, without importing it
+        raise TypeError(f"{input_name}: sparse input is not supported, pass a dense array "
+                        f"(e.g. {input_name}.toarray()).")
     try:
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{input_name} could not be converted to an array: {exc}") from exc
+        raise ValueError(f"{input_name} could not be converted to an array: {exc}") from None
+    check_memory(arr.size * max(bytes_per_value, 8), f"{input_name} of shape {arr.shape}",
+                 "pass a smaller input")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
                                    or arr.dtype == bool):
         raise TypeError(f"{input_name} must hold real numbers, got dtype {arr.dtype}.")
