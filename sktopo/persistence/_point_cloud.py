@@ -12,8 +12,8 @@ import math
 import numpy as np
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
-from ..utils._validation import (check_homology_dimensions, check_points, check_scalar,
-                                 memory_budget)
+from ..utils._validation import (CONSTRAINTS, check_homology_dimensions, check_points,
+                                 memory_budget, validate_params)
 from ._diagram import Diagram
 
 try:
@@ -376,6 +376,9 @@ def _rescaled(diagrams, scale):
     return out
 
 
+@validate_params({"points": ["array-like"],
+                  "homology_dimensions": CONSTRAINTS["homology_dimensions"],
+                  "max_edge_length": CONSTRAINTS["max_edge_length"]})
 def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.inf):
     """Persistence diagrams of the Vietoris-Rips filtration of a point cloud.
 
@@ -418,7 +421,6 @@ def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.i
     """
     points = check_points(points)
     dims = check_homology_dimensions(homology_dimensions, _MAX_RIPS_DIM)
-    check_scalar(max_edge_length, "max_edge_length", low=0, allow_inf=True)
     diagrams = {}
     if 0 in dims:
         diagrams.update(_graph_persistence(points, (0,), _rips_edges(True),
@@ -430,6 +432,8 @@ def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.i
     return diagrams
 
 
+@validate_params({"points": ["array-like"],
+                  "homology_dimensions": CONSTRAINTS["homology_dimensions"]})
 def weak_alpha_persistence(points, homology_dimensions=(0, 1)):
     """Persistence diagrams of the weak alpha filtration: the flag complex of the Delaunay graph.
 

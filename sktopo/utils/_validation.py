@@ -129,3 +129,108 @@ def check_scalar(value, name, low=None, high=None, include_low=True, integer=Fal
     if high is not None and value > high:
         raise ValueError(f"The {name!r} parameter must be <= {high}, got {value!r}.")
     return value
+
+
+# ---------------------------------------------------------------------------------------
+# One vocabulary for functions and estimators: scikit-learn's parameter constraints
+# (Interval, StrOptions, "array-like", "random_state", "boolean", ...). Estimators list them
+# in ``_parameter_constraints``; public functions use :func:`validate_params` with the
+# same dicts (``CONSTRAINTS`` below holds the ones shared by several callers). Checks the
+# vocabulary cannot say (an ordered pair, a value that depends on the data) are the
+# ``check_*`` functions of this module.
+
+def _constraints():
+    from sklearn.utils._param_validation import Interval, StrOptions
+
+    return {
+        "homology_dimensions": [Interval(Integral, 0, None, closed="left"), tuple, list,
+                                range, None],
+        "max_edge_length": [Interval(Real, 0, None, closed="both")],
+        "superlevel": ["boolean"],
+        "connectivity": [StrOptions({"full", "face"}), Interval(Integral, 1, 3, closed="both")],
+        "p": [Interval(Real, 0, None, closed="neither")],
+        "min_persistence": [Interval(Real, 0, None, closed="left")],
+        "max_persistence": [Interval(Real, 0, None, closed="both")],
+        "random_state": ["random_state"],
+    }
+
+
+CONSTRAINTS = _constraints()
+
+
+def _raise_here(exc):
+    # re-raised from sktopo, with scikit-learn's message and exception type
+    raise type(exc)(str(exc)) from None
+
+
+def check_params(constraints, params, caller):
+    """Validate ``params`` (a dict) against scikit-learn style ``constraints``."""
+    from sklearn.utils._param_validation import (InvalidParameterError,
+                                                 validate_parameter_constraints)
+
+    try:
+        validate_parameter_constraints(constraints, params, caller_name=caller)
+    except InvalidParameterError as exc:
+        _raise_here(exc)
+
+
+def validate_params(constraints, *, prefer_skip_nested_validation=True):
+    """Decorator: validate a public function's parameters with ``constraints``.
+
+    As :func:`sklearn.utils.validate_params`: skipped inside
+    ``sklearn.config_context(skip_parameter_validation=True)`` (the ``check_input=False``
+    of inner calls), and the functions it calls skip theirs when
+    ``prefer_skip_nested_validation`` (the parameters were validated once, at the boundary).
+    """
+    import functools
+    import inspect
+
+    def decorator(func):
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            from sklearn import config_context, get_config
+
+            if get_config()["skip_parameter_validation"]:
+                return func(*args, **kwargs)
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"{func.__qualname__}(): {exc}") from None
+            bound.apply_defaults()
+            check_params(constraints, {k: v for k, v in bound.arguments.items()
+                                       if k in constraints}, func.__qualname__)
+            with config_context(skip_parameter_validation=prefer_skip_nested_validation):
+                return func(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def check_interval_pair(value, name, allow_none=True):
+    """A closed interval ``(low, high)`` of real numbers with ``low <= high`` (NaN refused)."""
+    if value is None and allow_none:
+        return None
+    try:
+        low, high = value
+    except (TypeError, ValueError):
+        raise ValueError(f"The {name!r} parameter must be a pair (low, high) of real "
+                         f"numbers, got {value!r}.") from None
+    for v in (low, high):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (Real, np.number)):
+            raise TypeError(f"The {name!r} parameter must be a pair (low, high) of real "
+                            f"numbers, got {value!r}.")
+        if np.isnan(v):
+            raise ValueError(f"The {name!r} parameter must not hold NaN, got {value!r}; "
+                             "use -inf or inf for an open end.")
+    if low > high:
+        raise ValueError(f"The {name!r} parameter must satisfy low <= high, got "
+                         f"{value!r}; swap the two ends.")
+    return float(low), float(high)
+
+
+def check_ordered(low, high, low_name, high_name):
+    """Check ``low <= high`` for two parameters bounding the same quantity."""
+    if low > high:
+        raise ValueError(f"The {low_name!r} parameter ({low!r}) must be <= the "
+                         f"{high_name!r} parameter ({high!r}); swap or widen them.")
