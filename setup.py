@@ -6,20 +6,19 @@ from setuptools.command.build_ext import build_ext
 
 extensions = [
     Extension("sktopo.persistence._pairing", ["sktopo/persistence/_pairing.pyx"]),
-    Extension("sktopo.smear._sampling", ["sktopo/smear/_sampling.pyx"]),
-    Extension("sktopo.optim._adam_step", ["sktopo/optim/_adam_step.pyx"]),
+    Extension("sktopo.smear._pool2d", ["sktopo/smear/_pool2d.pyx"]),
+    Extension("sktopo.optim._step", ["sktopo/optim/_step.pyx"]),
+    Extension("sktopo.simplification._flood", ["sktopo/simplification/_flood.pyx"]),
 ]
 
-# modules whose float64 arithmetic must match numpy's to the bit: no fused multiply-add
-# (and no errno from sqrt or log, so that they vectorize)
-_NO_FMA = {"sktopo.optim._adam_step", "sktopo.smear._sampling"}
+# no errno from sqrt and log, so that the loops calling them vectorize
+_NO_ERRNO = {"sktopo.optim._step", "sktopo.smear._pool2d"}
 
 
 class BuildExt(build_ext):
     def build_extension(self, ext):
-        if ext.name in _NO_FMA and self.compiler.compiler_type != "msvc":
-            ext.extra_compile_args = [*ext.extra_compile_args, "-ffp-contract=off",
-                                  "-fno-math-errno"]
+        if ext.name in _NO_ERRNO and self.compiler.compiler_type != "msvc":
+            ext.extra_compile_args = [*ext.extra_compile_args, "-fno-math-errno"]
         super().build_extension(ext)
 
 

@@ -1,6 +1,9 @@
 """STUMP on the blobs image (STUMP paper, Sec. III): quality, speed, robustness.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_stump.py [--quick]``. Environment variables:
+Run: ``PYTHONPATH=. python benchmarks/bench_stump.py [--quick]``; ``--steps [name:path
+...]`` prints only the time per step with ``prefetch="auto"`` and ``"off"``, with the other
+core free and held by a busy process, of this tree and of other built checkouts (e.g. the
+previous version), alternated between one worker process per tree (see ``step_times``). Environment variables:
 ``STUMP_STEPS`` (default 10000), ``VANILLA_SECONDS`` (wall-time budget of the vanilla W2
 baseline, default 120), ``ROBUST_DRAWS`` (default 50, the reference code's),
 ``REDUCTION_STEPS`` (length of the STUMP runs of the loss-reduction tables, default
@@ -267,11 +270,9 @@ def robustness(x, rng):
 
 
 def kernel_cost(loss, approximates, repeats):
-    """Median wall and CPU seconds of the loss kernel of a STUMP step (the pairing and the
-    terms of the functional, ``image_pairs`` with the norms) over ``approximates``."""
-    from sktopo.optim._kernel import _LossKernel
-
-    kernel = _LossKernel(loss, ndim=2)
+    """Median wall and CPU seconds of the loss of a STUMP step, bound once (the pairing and
+    the terms of the functional, ``image_pairs`` with the norms) over ``approximates``."""
+    kernel = loss._bind(2)
     walls, cpus = [], []
     for _ in range(repeats):
         for f in approximates:
@@ -343,7 +344,90 @@ def print_reductions(stump_runs, van, window,
           f"more, vanilla W2 {100 * van['paper'][1]:.1f} %")
 
 
+STEP_WORKER = """
+import sys, time
+import numpy as np
+from PIL import Image
+from sktopo import TopologicalLoss, stump_minimize
+from sktopo.functionals import PersistenceNorm
+f = -np.asarray(Image.open(sys.argv[1]))[:256, :256, 0].astype(np.float64)
+x0 = (f - f.min()) / (f.max() - f.min()) * 255
+loss = TopologicalLoss(PersistenceNorm(p=1, min_persistence=50), homology_dimensions=0,
+                       gradient="death")
+print("ready", flush=True)
+for line in sys.stdin:
+    mode, n = line.split()
+    prefetch, n = {"auto": "auto", "off": False, "on": True}[mode], int(n)
+    t, c = time.perf_counter(), time.process_time()
+    stump_minimize(loss, x0, block_size=4, eps=50.0, max_iter=n, random_state=0,
+                   prefetch=prefetch)
+    print((time.perf_counter() - t) / n, (time.process_time() - c) / n, flush=True)
+"""
+
+
+def step_times(trees, modes=("auto", "off"), repeats=7, steps=3000):
+    """Time per STUMP step on blobs (k=4, eps=50, W1) of each source tree (``name:path``,
+    imported through PYTHONPATH by one worker process per tree) and prefetch mode,
+    alternated, with the other core free and then held by a busy process; medians of wall
+    and CPU time (ms), and the ratio of each to the first tree's first mode. The machine
+    is shared: its "free" core is whatever the other processes leave."""
+    import subprocess
+
+    workers = {}
+    for name, path in trees.items():
+        workers[name] = subprocess.Popen(
+            [sys.executable, "-c", STEP_WORKER, str(DATA / "blobs.png")],
+            env=dict(os.environ, PYTHONPATH=path), cwd="/", stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True)
+    for w in workers.values():
+        assert w.stdout.readline().strip() == "ready"
+
+    def run(tree, mode, n):
+        workers[tree].stdin.write(f"{mode} {n}\n")
+        workers[tree].stdin.flush()
+        return [float(v) * 1e3 for v in workers[tree].stdout.readline().split()]
+
+    try:
+        for load in ("other core free", "other core held by a busy process"):
+            busy = None
+            if "busy" in load:
+                busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            try:
+                times = {(t, m): [] for t in trees for m in modes}
+                for key in times:
+                    run(*key, 100)                   # warm up
+                for _ in range(repeats):
+                    for key in times:
+                        times[key].append(run(*key, steps))
+            finally:
+                if busy is not None:
+                    busy.kill()
+                    busy.wait()
+            print(f"time per step, blobs k=4 eps=50 W1, {steps} steps, {load} "
+                  f"(medians of {repeats} alternated runs)")
+            base = None
+            for (tree, mode), runs in times.items():
+                wall, cpu = np.median(np.array(runs), axis=0)
+                base = wall if base is None else base
+                print(f"  {tree:>10s} prefetch={mode:5s} {wall:7.3f} ms wall {cpu:7.3f} ms "
+                      f"CPU  ratio {wall / base:5.2f}", flush=True)
+    finally:
+        for w in workers.values():
+            w.stdin.close()
+            w.wait()
+
+
 def main():
+    if "--steps" in sys.argv[1:]:
+        # python benchmarks/bench_stump.py --steps [name:path ...]: the step times only,
+        # of this tree and of other checkouts (e.g. the previous release), side by side
+        here = str(Path(__file__).resolve().parents[1])
+        trees = {"this": here}
+        for arg in sys.argv[sys.argv.index("--steps") + 1:]:
+            name, path = arg.split(":", 1)
+            trees[name] = path
+        step_times(trees, repeats=3 if QUICK else 7, steps=300 if QUICK else 3000)
+        return
     x0 = load_blobs()
     a = 1 - 1 / x0.size
     before = h0_stats(x0)

@@ -105,7 +105,8 @@ def image_speed():
             ("vanilla", dict(solver="vanilla", max_iter=200)),
             ("vanilla, 30 steps", dict(solver="vanilla", max_iter=30))]:
         start = time.perf_counter()
-        res = simplify_image(image, homology_dimensions=(0, 1), random_state=0, **params)
+        res = simplify_image(image, homology_dimensions=(0, 1), random_state=0,
+                             **{"solver": "stump", **params})
         t = time.perf_counter() - start
         rms = float(np.sqrt(np.mean((res.x - image) ** 2)))
         print(f"{label:<34} {res.n_iter:>6} {t:>6.2f}s {small(res.x):>11} {rms:>11.2f} "
@@ -132,7 +133,7 @@ def digit_single_maximum():
                           ("vanilla", dict(solver="vanilla"))]:
         start = time.perf_counter()
         res = simplify_image(noisy, "betti", betti=1, superlevel=True, learning_rate=0.01,
-                             max_iter=400, random_state=0, **params)
+                             max_iter=400, random_state=0, **{"solver": "stump", **params})
         t = time.perf_counter() - start
         rms = float(np.sqrt(np.mean((res.x - noisy) ** 2)))
         print(f"  {label:<20} {maxima(res.x):>3} maxima, rms change {rms:.3f}, {t:.2f}s")

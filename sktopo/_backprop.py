@@ -10,7 +10,7 @@ respect to the births and deaths:
 
 import numpy as np
 
-__all__ = ["scatter_to_values", "scatter_to_points"]
+__all__ = ["edge_gradient", "scatter_to_values", "scatter_to_points"]
 
 
 def scatter_to_values(size, index, grad):
@@ -22,21 +22,28 @@ def scatter_to_values(size, index, grad):
     return np.bincount(index, weights=grad, minlength=size).astype(np.float64, copy=False)
 
 
-def scatter_to_points(points, edges, grad):
-    """Gradient on the coordinates of the points from a gradient on edge lengths.
+def edge_gradient(points, edges, grad):
+    """Sparse gradient on the flat coordinates of ``points`` from a gradient on edge lengths.
 
     d |x_i - x_j| / d x_i = (x_i - x_j) / |x_i - x_j|, and the opposite for x_j; edges of
-    length 0 (births of H0 classes, coincident points) get no gradient.
+    length 0 (births of H0 classes, coincident points) get no gradient. Returns ``(idx,
+    vals)``: flat indices into ``points`` (``i * n_dims + k``; they may repeat, their
+    values add up) and values.
     """
     valid = (edges[:, 0] >= 0) & (edges[:, 0] != edges[:, 1]) & (grad != 0)
     edges, grad = edges[valid], grad[valid]
     diff = points[edges[:, 0]] - points[edges[:, 1]]
-    length = np.linalg.norm(diff, axis=1)
-    scale = np.divide(grad, length, out=np.zeros_like(grad), where=length > 0)
-    contrib = diff * scale[:, None]
-    n, dim = points.shape
-    out = np.empty((n, dim))
-    for k in range(dim):
-        out[:, k] = (np.bincount(edges[:, 0], contrib[:, k], minlength=n)
-                     - np.bincount(edges[:, 1], contrib[:, k], minlength=n))
-    return out
+    length = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    diff *= np.divide(grad, length, out=np.zeros_like(grad), where=length > 0)[:, None]
+    dim = points.shape[1]
+    cols = np.arange(dim)
+    idx = np.concatenate([(edges[:, 0] * dim)[:, None] + cols,
+                          (edges[:, 1] * dim)[:, None] + cols]).ravel()
+    return idx.astype(np.intp, copy=False), np.concatenate([diff, -diff]).ravel()
+
+
+def scatter_to_points(points, edges, grad):
+    """Gradient on the coordinates of the points from a gradient on edge lengths (dense,
+    of the shape of ``points``; see :func:`edge_gradient`)."""
+    idx, vals = edge_gradient(points, edges, grad)
+    return scatter_to_values(points.size, idx, vals).reshape(points.shape)

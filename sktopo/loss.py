@@ -4,9 +4,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._backprop import scatter_to_points, scatter_to_values
-from .functionals import DiagramFunctional
-from .persistence import lower_star_persistence, rips_persistence, weak_alpha_persistence
+from ._backprop import edge_gradient, scatter_to_values
+from .functionals import DiagramFunctional, PersistenceNorm
+from .persistence import (_pairing, lower_star_persistence, rips_persistence,
+                          weak_alpha_persistence)
 from .persistence._cubical import _check_connectivity, _cubical_diagrams
 from .utils._validation import check_homology_dimensions, check_option, check_values
 
@@ -111,33 +112,53 @@ class TopologicalLoss:
 
     def diagrams(self, x):
         """The diagrams of ``x`` in the dimensions the loss uses, as a dict."""
-        return self._diagrams(check_values(x, "x"), tuple(self._functionals()))
+        x = np.ascontiguousarray(check_values(x, "x"))
+        return self._bind(x.ndim).diagrams(x)
 
-    def _diagrams(self, x, dims):
-        """Diagrams of a validated float64 array ``x`` (validated once per call)."""
+    def _bind(self, ndim, simplices=None):
+        """Validate the loss once; return ``evaluate(x) -> (value, idx, vals)`` (private).
+
+        ``evaluate`` takes a validated float64 C-contiguous array with ``ndim`` axes and
+        returns the value and the sparse gradient on the flat ``x``: indices (which may
+        repeat: their values add up) and values. ``simplices``: evaluate the lower-star
+        filtration of that complex instead (the nerve of a cover, see
+        :class:`~sktopo.smear.LabelCover`). Used by :meth:`value_and_grad` and by the
+        STUMP loop, which evaluates one approximate per step.
+        """
+        check_option(self.gradient, "gradient", _GRADIENTS)
         check_option(self.filtration, "filtration", _FILTRATIONS)
-        if self.filtration == "cubical":
-            if x.ndim > 3:
-                raise ValueError(f"x must be a 1, 2 or 3-D array for the 'cubical' "
-                                 f"filtration, got shape {x.shape}.")
-            dims = check_homology_dimensions(dims, x.ndim - 1)
+        funcs = self._functionals()
+        dims = tuple(funcs)
+        filtration = "lower_star" if simplices is not None else self.filtration
+        simplices = self.simplices if simplices is None else simplices
+        if filtration in ("cubical", "lower_star"):
             if not isinstance(self.superlevel, (bool, np.bool_)):
                 raise TypeError("The 'superlevel' parameter must be a bool, got "
                                 f"{self.superlevel!r}.")
-            connectivity = _check_connectivity(self.connectivity, x.ndim)
-            return _cubical_diagrams(x, dims, bool(self.superlevel), connectivity)
-        if self.filtration == "lower_star":
-            if self.simplices is None:
-                raise ValueError("The 'simplices' parameter is required by the "
-                                 "'lower_star' filtration.")
-            return lower_star_persistence(x, self.simplices, dims,
-                                          superlevel=self.superlevel)
-        if self.superlevel:
+        elif self.superlevel:
             raise ValueError("The 'superlevel' parameter applies to the 'cubical' and "
                              f"'lower_star' filtrations, not to {self.filtration!r}.")
-        if self.filtration == "rips":
-            return rips_persistence(x, dims, max_edge_length=self.max_edge_length)
-        return weak_alpha_persistence(x, dims)
+        superlevel = bool(self.superlevel)
+        if filtration == "cubical":
+            if not 1 <= ndim <= 3:
+                raise ValueError(f"x must be a 1, 2 or 3-D array for the 'cubical' "
+                                 f"filtration, got {ndim} dimensions.")
+            if max(dims) > ndim - 1:
+                check_homology_dimensions(dims, ndim - 1)      # (raises)
+            connectivity = _check_connectivity(self.connectivity, ndim)
+            norms = _compiled_norms(funcs, ndim)
+            if norms is not None:
+                side = {"both": 0, "birth": 1, "death": 2}[self.gradient]
+                return _ImageNorms(norms, connectivity == "full", superlevel, side,
+                                   _DiagramTerms(funcs, self.gradient, "cubical",
+                                                 (superlevel, connectivity)))
+            return _DiagramTerms(funcs, self.gradient, "cubical", (superlevel, connectivity))
+        if filtration == "lower_star":
+            if simplices is None:
+                raise ValueError("The 'simplices' parameter is required by the "
+                                 "'lower_star' filtration.")
+            return _DiagramTerms(funcs, self.gradient, "lower_star", (superlevel, simplices))
+        return _DiagramTerms(funcs, self.gradient, filtration, (self.max_edge_length,))
 
     def value_and_grad(self, x):
         """Return the loss and its gradient, an array shaped like ``x``.
@@ -152,13 +173,68 @@ class TopologicalLoss:
         value : float
         grad : ndarray of the shape of ``x``
         """
-        check_option(self.gradient, "gradient", _GRADIENTS)
-        funcs = self._functionals()
-        x = check_values(x, "x")
-        diagrams = self._diagrams(x, tuple(funcs))
+        x = np.ascontiguousarray(check_values(x, "x"))
+        value, idx, vals = self._bind(x.ndim)(x)
+        return value, scatter_to_values(x.size, idx, vals).reshape(x.shape)
+
+    def __call__(self, x):
+        """Return the value of the loss at ``x``."""
+        x = np.ascontiguousarray(check_values(x, "x"))
+        terms = self._bind(x.ndim)
+        terms = getattr(terms, "general", terms)
+        diagrams = terms.diagrams(x)
+        return float(sum(f(diagrams[d]) for d, f in terms.funcs.items()))
+
+    def __repr__(self):
+        return (f"TopologicalLoss({self.functional!r}, filtration={self.filtration!r}, "
+                f"homology_dimensions={self.homology_dimensions!r})")
+
+
+def _compiled_norms(funcs, ndim):
+    """``(min, max, p, low, high)`` (or None) for H0 and H1 when every functional is a
+    ``PersistenceNorm`` with ``p`` 1 or 2 on a 2-D image: the pairing kernel then
+    computes the terms itself, from its pairs; None otherwise."""
+    if (ndim != 2 or not set(funcs) <= {0, 1}
+            or not all(type(f) is PersistenceNorm and f.p in (1, 2) for f in funcs.values())):
+        return None
+    for f in funcs.values():
+        f._check_params()
+    params = []
+    for d in (0, 1):
+        f = funcs.get(d)
+        if f is None:
+            params.append(None)
+            continue
+        low, high = (-np.inf, np.inf) if f.birth_range is None else f.birth_range
+        params.append((float(f.min_persistence), float(f.max_persistence), float(f.p),
+                       float(low), float(high)))
+    return tuple(params)
+
+
+class _DiagramTerms:
+    """``evaluate(x)`` of a bound loss: the diagrams, then each functional's gradient on
+    its points, scattered to the critical cells (sparse; see ``TopologicalLoss._bind``)."""
+
+    def __init__(self, funcs, gradient, filtration, params):
+        self.funcs, self.gradient = funcs, gradient
+        self.filtration, self.params = filtration, params
+        self.dims = tuple(funcs)
+
+    def diagrams(self, x):
+        if self.filtration == "cubical":
+            return _cubical_diagrams(x, self.dims, *self.params)
+        if self.filtration == "lower_star":
+            superlevel, simplices = self.params
+            return lower_star_persistence(x, simplices, self.dims, superlevel=superlevel)
+        if self.filtration == "rips":
+            return rips_persistence(x, self.dims, max_edge_length=self.params[0])
+        return weak_alpha_persistence(x, self.dims)
+
+    def __call__(self, x):
+        diagrams = self.diagrams(x)
         value = 0.0
         cells, grads = [], []           # every critical cell and its gradient, all dims
-        for d, func in funcs.items():
+        for d, func in self.funcs.items():
             dgm = diagrams[d]
             v, gb, gd = func.value_and_grad(dgm)
             value += v
@@ -168,22 +244,32 @@ class TopologicalLoss:
             if self.gradient != "birth":
                 cells.append(dgm.death_index)
                 grads.append(gd)
-        cells = np.concatenate(cells) if cells else np.empty(0, dtype=np.intp)
-        grads = np.concatenate(grads) if grads else np.empty(0)
-        moving = grads != 0             # most points of a thresholded functional are still
-        cells, grads = cells[moving], grads[moving]
+        if not cells:
+            return float(value), np.empty(0, dtype=np.intp), np.empty(0)
+        cells, grads = np.concatenate(cells), np.concatenate(grads)
         if self.filtration in ("rips", "weak_alpha"):
-            grad = scatter_to_points(x.reshape(len(x), -1), cells, grads)
-        else:
-            grad = scatter_to_values(x.size, cells, grads)
-        return float(value), grad.reshape(x.shape)
+            # the cells are edges: the gradient on edge lengths moves their end points
+            idx, vals = edge_gradient(x.reshape(len(x), -1), cells, grads)
+            return float(value), idx, vals
+        # most points of a thresholded functional are still; -1: essential deaths
+        keep = (grads != 0) & (cells >= 0)
+        return float(value), cells[keep].astype(np.intp, copy=False), grads[keep]
+
+
+class _ImageNorms:
+    """``evaluate(x)`` of W1/W2 norms of a 2-D image: one call of the pairing kernel,
+    which computes the norm terms from its pairs (the general path for larger images)."""
+
+    def __init__(self, norms, full, superlevel, side, general):
+        self.norms, self.full, self.superlevel, self.side = norms, full, superlevel, side
+        self.h0, self.h1 = norms[0] is not None, norms[1] is not None
+        self.general = general
+        self.diagrams = general.diagrams
 
     def __call__(self, x):
-        """Return the value of the loss at ``x``."""
-        funcs = self._functionals()
-        diagrams = self._diagrams(check_values(x, "x"), tuple(funcs))
-        return float(sum(f(diagrams[d]) for d, f in funcs.items()))
-
-    def __repr__(self):
-        return (f"TopologicalLoss({self.functional!r}, filtration={self.filtration!r}, "
-                f"homology_dimensions={self.homology_dimensions!r})")
+        if (x.shape[0] + 2) * (x.shape[1] + 2) >= 2 ** 31 - 8:
+            return self.general(x)
+        f = -x if self.superlevel else x
+        value, idx, vals = _pairing.image_pairs(f, self.full, self.h0, self.h1, self.norms,
+                                                x.reshape(-1), self.side)
+        return float(value), idx.astype(np.intp, copy=False), vals

@@ -58,22 +58,33 @@ def test_diagram_command_prints_and_plots(tmp_path):
     assert plot.exists() and plot.stat().st_size > 0
 
 
-def test_cli_errors_exit_2_without_traceback(tmp_path):
-    done = run_cli("diagram", str(tmp_path / "missing.png"))
-    assert done.returncode == 2
-    assert "Traceback" not in done.stderr and "missing.png" in done.stderr
-    done = run_cli("diagram", str(tmp_path / "x.png"), "--connectivity", "diagonal")
-    assert done.returncode == 2 and "connectivity" in done.stderr
+def test_cli_errors_exit_2_without_traceback(tmp_path, capsys):
+    import pytest
+
+    assert main(["diagram", str(tmp_path / "missing.png")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "missing.png" in err
+    with pytest.raises(SystemExit) as done:
+        main(["diagram", str(tmp_path / "x.png"), "--connectivity", "diagonal"])
+    assert done.value.code == 2 and "connectivity" in capsys.readouterr().err
     bad = tmp_path / "bad.txt"
     bad.write_text("hello")
-    done = run_cli("diagram", str(bad))
-    assert done.returncode == 2 and "format" in done.stderr
-    assert "Traceback" not in done.stderr
-    done = run_cli("nonsense")
-    assert done.returncode == 2
+    assert main(["diagram", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "format" in err and "Traceback" not in err
+    with pytest.raises(SystemExit) as done:
+        main(["nonsense"])
+    assert done.value.code == 2
 
 
-def test_simplify_command_writes_a_simpler_image(tmp_path):
+def test_simplify_command_writes_a_simpler_image(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    def run_cli(*args):     # in this process: a subprocess costs seconds of imports
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
     import numpy as np
 
     from sktopo._io import read_image, write_image
@@ -109,7 +120,115 @@ def test_simplify_command_writes_a_simpler_image(tmp_path):
     assert done.returncode == 2 and "format" in done.stderr
 
 
-def test_help_for_each_command():
-    for command in ("demo", "diagram", "simplify"):
-        done = run_cli(command, "--help")
-        assert done.returncode == 0 and "usage" in done.stdout
+def png(path, array, mode=None):
+    from PIL import Image
+
+    Image.fromarray(array, mode=mode).save(path)
+    return str(path)
+
+
+def read_png(path):
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as img:
+        return img.mode, np.asarray(img)
+
+
+def test_simplify_keeps_the_inputs_bit_depth_and_reads_rgb(tmp_path, capsys):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    rgb = png(tmp_path / "rgb.png", (rng.random((20, 24, 3)) * 255).astype(np.uint8))
+    deep = png(tmp_path / "deep.png", (rng.random((20, 24)) * 60000).astype(np.uint16))
+    fast = ["--solver", "vanilla", "--max-iter", "5", "-q"]
+    assert main(["simplify", rgb, "-o", str(tmp_path / "a.png"), *fast]) == 0
+    mode, out = read_png(tmp_path / "a.png")
+    assert mode == "L" and out.dtype == np.uint8          # 8-bit RGB in: 8-bit gray out
+    assert "luminance" in capsys.readouterr().err
+    assert main(["simplify", deep, "-o", str(tmp_path / "b.png"), *fast]) == 0
+    mode, out = read_png(tmp_path / "b.png")
+    assert mode.startswith("I") and out.max() > 255      # 16-bit in: 16-bit out
+    assert main(["simplify", rgb, "--channel", "1", "-o", str(tmp_path / "c.png"),
+                 *fast]) == 0
+    assert "luminance" not in capsys.readouterr().err
+
+
+def test_write_image_clips_to_the_inputs_depth_with_a_warning(tmp_path):
+    import numpy as np
+    import pytest
+
+    from sktopo._io import write_image
+
+    like = png(tmp_path / "in.png", np.zeros((4, 5), dtype=np.uint8))
+    values = np.linspace(0, 292, 20).reshape(4, 5)       # the astronaut's 0..292
+    with pytest.warns(UserWarning, match="clipped"):
+        write_image(tmp_path / "out.png", values, like=like)
+    mode, out = read_png(tmp_path / "out.png")
+    assert mode == "L" and out.max() == 255 and out[0, 1] > 0    # not a black 16-bit PNG
+
+
+def test_output_folders_are_created_only_on_request(tmp_path, capsys):
+    import numpy as np
+
+    src = png(tmp_path / "in.png", np.zeros((8, 8), dtype=np.uint8))
+    target = tmp_path / "missing" / "deeper" / "o.png"
+    assert main(["simplify", src, "-o", str(target), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "--parents" in err and "Traceback" not in err
+    assert not (tmp_path / "missing").exists()
+    assert main(["diagram", src, "--plot", str(target)]) == 2
+    assert not (tmp_path / "missing").exists()
+    assert main(["simplify", src, "-o", str(target), "--parents", "-q", "--solver",
+                 "vanilla", "--max-iter", "2"]) == 0
+    assert target.exists()
+
+
+def test_options_that_would_do_nothing_exit_2(tmp_path, capsys):
+    import numpy as np
+
+    image = np.zeros((12, 10), dtype=np.uint8)
+    image[3, 3], image[8, 6] = 200, 100
+    src = png(tmp_path / "in.png", image)
+    out = str(tmp_path / "o.png")
+    for option, value in [("--threshold", "1e9"), ("--block-size", "16"),
+                          ("--block-size", "0")]:
+        assert main(["simplify", src, "-o", out, option, value]) == 2
+        err = capsys.readouterr().err
+        assert option in err and "Traceback" not in err
+    assert not os.path.exists(out)
+
+
+def test_version_and_plain_text_help(capsys):
+    import pytest
+
+    import sktopo
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sktopo {sktopo.__version__}"
+    for command in ([], ["demo"], ["diagram"], ["simplify"]):
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        text = capsys.readouterr().out
+        assert "usage" in text
+        assert not any(rst in text for rst in ("``", ":func:", ":class:", ":mod:"))
+
+
+def test_diagram_into_a_closed_pipe_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    # a noise image prints thousands of lines, more than a pipe holds
+    src = png(tmp_path / "noise.png",
+              (np.random.default_rng(0).random((64, 64)) * 255).astype(np.uint8))
+    proc = subprocess.Popen([sys.executable, "-m", "sktopo", "diagram", src],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().startswith(b"#")      # what `| head -1` does
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Broken pipe" not in err and "Traceback" not in err and err == ""

@@ -127,3 +127,36 @@ def test_gradient_is_float_when_no_point_moves():
     loss = TopologicalLoss(PersistenceNorm(p=1, min_persistence=100.0), homology_dimensions=0)
     value, grad = loss.value_and_grad(np.random.default_rng(0).random((5, 5)))
     assert value == 0.0 and grad.dtype == np.float64 and not grad.any()
+
+
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("dims", [0, 1, (0, 1)])
+@pytest.mark.parametrize("gradient", ["both", "birth", "death"])
+@pytest.mark.parametrize("superlevel", [False, True])
+def test_bound_norms_of_images_equal_the_diagram_terms(p, dims, gradient, superlevel):
+    # W1/W2 norms of 2-D images: the pairing kernel computes the terms from its pairs;
+    # the general evaluator goes through the Diagram objects and the functional
+    from sktopo.loss import _ImageNorms
+
+    x = np.random.default_rng(3).random((23, 17))
+    loss = TopologicalLoss(PersistenceNorm(p=p, min_persistence=0.05, max_persistence=0.8),
+                           homology_dimensions=dims, gradient=gradient, superlevel=superlevel)
+    evaluate = loss._bind(2)
+    assert isinstance(evaluate, _ImageNorms)
+    value, idx, vals = evaluate(x)
+    expected, e_idx, e_vals = evaluate.general(x)
+    assert value == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(np.bincount(idx, vals, minlength=x.size),
+                               np.bincount(e_idx, e_vals, minlength=x.size), atol=1e-12)
+    assert np.count_nonzero(vals) > 0
+
+
+def test_bound_loss_is_validated_once():
+    with pytest.raises(ValueError, match="gradient"):
+        TopologicalLoss(PersistenceNorm(), gradient="sides")._bind(2)
+    with pytest.raises(ValueError, match="homology"):
+        TopologicalLoss(PersistenceNorm(), homology_dimensions=2)._bind(2)
+    with pytest.raises(ValueError, match="min_persistence"):
+        TopologicalLoss(PersistenceNorm(min_persistence=-1.0))._bind(2)
+    with pytest.raises(ValueError, match="simplices"):
+        TopologicalLoss(PersistenceNorm(), "lower_star")._bind(1)

@@ -43,8 +43,8 @@ def n_maxima(image, min_persistence=0.05):
 
 # %%
 runs = {"vanilla backpropagation": dict(solver="vanilla"),
-        "STUMP (default)": dict(),
-        "STUMP, smeared only": dict(refine_iter=0)}
+        "STUMP (default)": dict(solver="stump"),
+        "STUMP, smeared only": dict(solver="stump", refine_iter=0)}
 results = {}
 for title, params in runs.items():
     simp = TopoImageSimplifier("betti", betti=1, superlevel=True, learning_rate=0.01,

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..functionals import BettiTarget, DiagramDistance, PersistenceNorm
 from ..loss import TopologicalLoss
-from ..optim import stump_minimize
+from ..optim import OptimizeResult, stump_minimize
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_data
 from ..utils._validation import (check_homology_dimensions, check_option, check_scalar,
                                  check_values)
@@ -25,7 +25,7 @@ from ..utils._validation import (check_homology_dimensions, check_option, check_
 __all__ = ["simplify_image", "TopoImageSimplifier"]
 
 _GOALS = ("simplify", "betti", "target", "enhance")
-_SOLVERS = ("stump", "vanilla")
+_SOLVERS = ("auto", "exact", "stump", "vanilla")
 # default threshold: this fraction of the value range (max - min) of each image
 _DEFAULT_THRESHOLD = 0.1
 # default refine_iter of "stump": this fraction of max_iter. Measured on the 256 x 256
@@ -80,7 +80,7 @@ def _clip_block(block_size, shape):
 
 def simplify_image(image, goal="simplify", *, threshold=None, homology_dimensions=0,
                    betti=1, target=None, superlevel=False, connectivity="full", p=1,
-                   gradient="both", fidelity="mse", fidelity_weight=None, solver="stump",
+                   gradient="both", fidelity="mse", fidelity_weight=None, solver="auto",
                    block_size=2, measure="simplex", eps=0.0, learning_rate=None,
                    max_iter=200, tol=None, random_state=None, callback=None, verbose=0,
                    refine_iter=None, prefetch="auto", bounds=None):
@@ -142,8 +142,14 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     fidelity_weight : float in [0, 1], default=None
         Weight :math:`w` of the fidelity term. None means ``1 / image.size`` (the STUMP
         paper's balance: the topological gradient is sparse, the fidelity's is dense).
-    solver : {"stump", "vanilla"}, default="stump"
-        STUMP (pooled, noisy approximates) or plain topological backpropagation.
+    solver : {"auto", "exact", "stump", "vanilla"}, default="auto"
+        ``"exact"``: :func:`sktopo.simplification.simplify_function` (goals
+        ``"simplify"`` and ``"betti"``: every feature below the threshold, or beyond the
+        ``betti`` kept, is removed, with a change below the threshold; H1 of a volume goes
+        to STUMP first); ``"stump"``: STUMP (pooled, noisy approximates); ``"vanilla"``:
+        plain topological backpropagation. ``"auto"``: ``"exact"`` for ``"simplify"`` and
+        ``"betti"``, ``"stump"`` for ``"target"`` and ``"enhance"``. The gradient
+        parameters (``p`` to ``bounds``) apply to the gradient solvers only.
     block_size : int or tuple of int, default=2
         Pooling blocks of ``"stump"``, clipped to the image shape.
     measure : {"center", "vertex", "simplex"}, default="simplex"
@@ -205,6 +211,7 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     """
     check_option(goal, "goal", _GOALS)
     check_option(solver, "solver", _SOLVERS)
+    solver = _resolve_solver(solver, goal)
     x0 = check_values(image, "image", ndim=(1, 2, 3))
     dims = check_homology_dimensions(homology_dimensions, x0.ndim - 1)
     check_scalar(p, "p", low=0, include_low=False)
@@ -214,6 +221,14 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
             threshold = _DEFAULT_THRESHOLD * value_range
     else:
         check_scalar(threshold, "threshold", low=0)
+    if solver == "exact":
+        return _exact(image, x0, goal, dims, threshold, betti, superlevel, connectivity,
+                      dict(p=p, gradient=gradient, fidelity=fidelity,
+                           fidelity_weight=fidelity_weight, block_size=block_size,
+                           measure=measure, eps=eps, learning_rate=learning_rate,
+                           max_iter=max_iter, tol=tol, random_state=random_state,
+                           callback=callback, verbose=verbose, refine_iter=refine_iter,
+                           prefetch=prefetch, bounds=bounds))
     if learning_rate is None:
         learning_rate = 0.01 * value_range if value_range > 0 else 0.01
     if fidelity_weight is None:
@@ -234,6 +249,52 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
                           random_state=random_state, callback=callback, verbose=verbose,
                           refine_iter=refine_iter, prefetch=prefetch,
                           bounds=_box(bounds, x0))
+
+
+def _resolve_solver(solver, goal):
+    """``"auto"``: exact simplification where it applies, STUMP elsewhere."""
+    if solver == "auto":
+        return "exact" if goal in ("simplify", "betti") else "stump"
+    if solver == "exact" and goal not in ("simplify", "betti"):
+        raise ValueError(f"The 'solver' parameter 'exact' removes features (goals "
+                         f"'simplify' and 'betti'); goal={goal!r} needs 'stump' or "
+                         "'vanilla'.")
+    return solver
+
+
+def _exact(image, x0, goal, dims, threshold, betti, superlevel, connectivity, gradient_kw):
+    """``solver="exact"``: :func:`~sktopo.simplification.simplify_function`. H1 of a volume
+    (saddle-saddle pairs) has no exact method: STUMP removes it first, then the exact pass
+    removes the minima and maxima pairs (its result keeps no H0/H2 pair below the
+    threshold; H1 only as well as STUMP did)."""
+    from ..simplification import simplify_function
+
+    n_kept = None
+    if goal == "betti":
+        n_kept = _per_dim(betti, dims, "betti")
+        for k in n_kept.values():
+            check_scalar(k, "betti", low=0, integer=True)
+    x, n_iter, curve = x0, 0, np.empty(0)
+    exact_dims = dims
+    if x0.ndim == 3 and 1 in dims:
+        res = simplify_image(x0, goal, threshold=threshold, homology_dimensions=(1,),
+                             betti=betti, superlevel=superlevel, connectivity=connectivity,
+                             solver="stump", **gradient_kw)
+        x, n_iter, curve = res.x, res.n_iter, res.loss_curve
+        exact_dims = tuple(d for d in dims if d != 1)
+    if exact_dims and (threshold is not None or n_kept is not None):
+        x, info = simplify_function(
+            x, threshold, n_kept=None if n_kept is None else
+            {d: n_kept[d] for d in exact_dims}, homology_dimensions=exact_dims,
+            superlevel=superlevel, connectivity=connectivity, return_removed=True)
+        n_iter += info.n_rounds
+        message = (f"exact: {sum(len(info.pairs[d]) for d in exact_dims)} pair(s) "
+                   f"removed in {info.n_rounds} pairing(s)")
+    else:
+        message = "exact: nothing to remove"
+    x = np.asarray(x, dtype=np.float64)
+    return OptimizeResult(x=x, fun=0.0, n_iter=n_iter, loss_curve=curve, converged=True,
+                          message=message)
 
 
 def _box(bounds, x0):
@@ -299,9 +360,11 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         Fidelity term (``"bce"`` needs values in [0, 1]).
     fidelity_weight : float in [0, 1], default=None
         Weight of the fidelity; None means ``1 / n_pixels``.
-    solver : {"stump", "vanilla"}, default="stump"
-        STUMP (pooled, noisy approximates, then ``refine_iter`` steps on the image) or
-        plain backpropagation.
+    solver : {"auto", "exact", "stump", "vanilla"}, default="auto"
+        ``"exact"``: exact simplification (:func:`sktopo.simplification.simplify_function`,
+        goals ``"simplify"`` and ``"betti"``), STUMP (pooled, noisy approximates, then
+        ``refine_iter`` steps on the image) or plain backpropagation. ``"auto"``: exact for
+        ``"simplify"`` and ``"betti"``, STUMP for ``"target"`` and ``"enhance"``.
     block_size : int or tuple of int, default=2
         STUMP pooling blocks (clipped to the image).
     measure : {"center", "vertex", "simplex"}, default="simplex"
@@ -399,7 +462,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
 
     def __init__(self, goal="simplify", *, threshold=None, homology_dimensions=0, betti=1,
                  target=None, image_shape=None, superlevel=False, connectivity="full", p=1,
-                 gradient="both", fidelity="mse", fidelity_weight=None, solver="stump",
+                 gradient="both", fidelity="mse", fidelity_weight=None, solver="auto",
                  block_size=2, measure="simplex", eps=0.0, learning_rate=None,
                  max_iter=200, tol=None, n_jobs=None, random_state=None, verbose=0,
                  refine_iter=None, bounds=None):

@@ -1,8 +1,11 @@
 """Base class of diagram functionals and their weighted sums."""
 
+import functools
 from numbers import Real
 
 import numpy as np
+
+from ..persistence import check_diagram
 
 __all__ = ["DiagramFunctional", "WeightedSum"]
 
@@ -14,7 +17,19 @@ class DiagramFunctional:
     derivatives with respect to the births and the deaths of the diagram's points. The
     gradient of an essential point (infinite death) is zero unless the subclass says
     otherwise. Functionals combine linearly: ``2 * f - g`` is a :class:`WeightedSum`.
+
+    The diagram may be given in any form :func:`~sktopo.persistence.check_diagram` reads:
+    a :class:`~sktopo.persistence.Diagram`, an (n_points, 2) array, GUDHI's list of
+    ``(dim, (birth, death))``, ``{dim: array}`` with one dimension. The base class wraps the
+    ``value_and_grad`` of every subclass with that conversion when the subclass is defined,
+    so subclasses receive a Diagram; the gradients follow the points in the given order.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        method = cls.__dict__.get("value_and_grad")
+        if method is not None and not getattr(method, "_reads_diagrams", False):
+            cls.value_and_grad = _reading_diagrams(method)
 
     def value_and_grad(self, diagram):
         """Return ``(value, grad_births, grad_deaths)`` for a :class:`~sktopo.persistence.Diagram`."""
@@ -24,11 +39,16 @@ class DiagramFunctional:
         """Check the parameters (subclasses); called through :meth:`_check_params`."""
 
     def _check_params(self):
-        # validate once per parameter set: optimizers call value_and_grad every step
-        key = tuple((k, repr(v)) for k, v in vars(self).items() if not k.startswith("_"))
+        # validate once per parameter set: optimizers call value_and_grad every step.
+        # Scalars are compared by value, other objects (a target array) by identity, which
+        # is cheap; the references kept with the key stop their ids from being reused.
+        params = [(k, v) for k, v in vars(self).items() if not k.startswith("_")]
+        key = tuple((k, repr(v) if isinstance(v, (Real, str, type(None))) else id(v))
+                    for k, v in params)
         if getattr(self, "_checked_params", None) != key:
             self._validate_params()
             self._checked_params = key
+            self._checked_refs = params
 
     def __call__(self, diagram):
         return self.value_and_grad(diagram)[0]
@@ -62,6 +82,16 @@ class DiagramFunctional:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
                            if not k.startswith("_"))  # private state, e.g. the cache
         return f"{type(self).__name__}({params})"
+
+
+def _reading_diagrams(value_and_grad):
+    """``value_and_grad`` taking any diagram form (a Diagram passes through untouched)."""
+    @functools.wraps(value_and_grad)
+    def wrapper(self, diagram):
+        return value_and_grad(self, check_diagram(diagram))
+
+    wrapper._reads_diagrams = True
+    return wrapper
 
 
 class WeightedSum(DiagramFunctional):

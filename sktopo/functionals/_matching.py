@@ -2,25 +2,18 @@
 
 import numpy as np
 
-from ..persistence import Diagram
-from ..utils._validation import check_scalar, check_values
+from ..persistence import check_diagram
+from ..utils._validation import check_scalar
 from ._base import DiagramFunctional
+from ._bottleneck import bottleneck_matching, search_levels
 
 __all__ = ["DiagramDistance", "diagram_matching"]
 
 
 def _target_points(target):
-    if isinstance(target, Diagram):
-        pts = target.finite().to_array()
-    else:
-        pts = np.asarray(target, dtype=np.float64)
-        if pts.size == 0:
-            return np.empty((0, 2))
-        if pts.ndim != 2 or pts.shape[1] != 2:
-            raise ValueError("The 'target' parameter must be a Diagram or an array of shape "
-                             f"(n_points, 2), got shape {pts.shape}.")
-        pts = pts[~np.isinf(pts[:, 1])]
-    return check_values(pts, "target", min_size=0).reshape(-1, 2)
+    """The finite points of the target in the peers' convention (births below deaths)."""
+    pts = np.asarray(check_diagram(target, "target").finite())
+    return pts.reshape(-1, 2)
 
 
 def _build_cost(A, B, internal_p):
@@ -29,10 +22,11 @@ def _build_cost(A, B, internal_p):
     Returns ``C`` of shape (n, m), the distance of the points of A to the diagonal
     (n,) and of the points of B to the diagonal (m,) in the internal_p norm.
     """
-    diff = A[:, None, :] - B[None, :, :]
     if np.isinf(internal_p):
-        C = np.abs(diff).max(axis=2)
+        C = np.maximum(np.abs(A[:, None, 0] - B[None, :, 0]),
+                       np.abs(A[:, None, 1] - B[None, :, 1]))
     else:
+        diff = A[:, None, :] - B[None, :, :]
         C = (np.abs(diff) ** internal_p).sum(axis=2) ** (1 / internal_p)
     # the nearest diagonal point of (b, d) is at ((b + d) / 2, (b + d) / 2)
     scale = 0.5 if np.isinf(internal_p) else 2 ** (1 / internal_p - 1)
@@ -71,12 +65,18 @@ def diagram_matching(A, B, p=2.0, internal_p=np.inf):
         Index in B of the partner of each point of A, -1 for the diagonal.
     """
     n, m = len(A), len(B)
+    if np.isinf(p) and np.isinf(internal_p) and n and m:
+        match = bottleneck_matching(A, B)
+        if match is not None:
+            return _matching_cost(A, B, match, p, internal_p), match
     C, diag_a, diag_b = _build_cost(A, B, internal_p)
     if n == 0 or m == 0:
         match = np.full(n, -1, dtype=np.intp)
-        costs = np.concatenate([diag_a, diag_b])
     elif np.isinf(p):
-        match, costs = _bottleneck_matching(C, diag_a, diag_b)
+        # another ground norm: a binary search over every cost
+        i, j = np.divmod(np.arange(n * m), m)
+        match = search_levels(n, m, (i, j, C.ravel()), diag_a, diag_b,
+                              np.unique(np.concatenate([C.ravel(), diag_a, diag_b])))
     else:
         import ot
 
@@ -90,38 +90,25 @@ def diagram_matching(A, B, p=2.0, internal_p=np.inf):
         plan = ot.emd(a, b, M)
         rows = plan[:n]
         match = np.where(rows[:, :m].max(axis=1) > 0.5, rows[:, :m].argmax(axis=1), -1)
-        to_diag_b = plan[n, :m] > 0.5
-        costs = np.concatenate([np.where(match >= 0, C[np.arange(n), match], diag_a),
-                                diag_b[to_diag_b]])
+    return _matching_cost(A, B, match, p, internal_p), match
+
+
+def _matching_cost(A, B, match, p, internal_p):
+    """The p-cost of a matching (the largest edge for p = inf), the diagonal included."""
+    scale = 0.5 if np.isinf(internal_p) else 2 ** (1 / internal_p - 1)
+    matched = match >= 0
+    v = A[matched] - B[match[matched]]
+    if np.isinf(internal_p):
+        pair = np.abs(v).max(axis=1)
+    else:
+        pair = (np.abs(v) ** internal_p).sum(axis=1) ** (1 / internal_p)
+    free_b = np.ones(len(B), dtype=bool)
+    free_b[match[matched]] = False
+    costs = np.concatenate([pair, scale * np.abs(A[~matched, 1] - A[~matched, 0]),
+                            scale * np.abs(B[free_b, 1] - B[free_b, 0])])
     if np.isinf(p):
-        return (float(costs.max()) if costs.size else 0.0), match
-    return float(np.sum(costs ** p) ** (1 / p)), match
-
-
-def _bottleneck_matching(C, diag_a, diag_b):
-    """Bottleneck matching: the smallest threshold admitting a perfect matching."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import maximum_bipartite_matching
-
-    n, m = C.shape
-    big = np.full((n + m, m + n), np.inf)
-    big[:n, :m] = C
-    big[np.arange(n), m + np.arange(n)] = diag_a           # a_i -> its diagonal copy
-    big[n + np.arange(m), np.arange(m)] = diag_b           # diagonal copy of b_j -> b_j
-    big[n:, m:] = 0.0                                      # diagonal -> diagonal
-    levels = np.unique(big[np.isfinite(big)])
-    lo, hi = 0, levels.size - 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        graph = csr_matrix(big <= levels[mid])
-        if (maximum_bipartite_matching(graph, perm_type="column") >= 0).all():
-            hi = mid
-        else:
-            lo = mid + 1
-    col = maximum_bipartite_matching(csr_matrix(big <= levels[lo]), perm_type="column")
-    match = np.where(col[:n] < m, col[:n], -1)
-    costs = big[np.arange(n + m), col]
-    return match, costs
+        return float(costs.max()) if costs.size else 0.0
+    return float(np.sum(costs ** p) ** (1 / p))
 
 
 class DiagramDistance(DiagramFunctional):
@@ -137,12 +124,19 @@ class DiagramDistance(DiagramFunctional):
     matching is exact (POT's network simplex; a threshold search for the bottleneck) and
     the gradient follows it: a point matched to a target point moves towards it, a point
     matched to the diagonal towards its projection. Essential points are left out of both
-    diagrams.
+    diagrams. The bottleneck takes its value from ``gudhi.bottleneck_distance`` and then
+    computes one matching at that level (the L-inf ground norm).
+
+    Both diagrams are compared in the peers' convention (``np.asarray(dgm)``: a superlevel
+    diagram negated, births below deaths), so a superlevel target may be given as sktopo
+    computes it or as exported to GUDHI; the gradient is returned in the diagram's own
+    orientation.
 
     Parameters
     ----------
-    target : Diagram or array-like of shape (n_points, 2)
-        The target diagram (finite points are used).
+    target : Diagram, array-like of shape (n_points, 2), GUDHI list or dict
+        The target diagram, in any form :func:`~sktopo.persistence.check_diagram` reads
+        (finite points are used).
     p : float, default=2
         Order of the distance, >= 1 or ``np.inf`` (bottleneck).
     internal_p : float, default=np.inf
@@ -175,7 +169,7 @@ class DiagramDistance(DiagramFunctional):
         self._check_params()
         B = _target_points(self.target)
         finite = np.flatnonzero(~diagram.essential)
-        A = diagram.to_array()[finite]
+        A = np.asarray(diagram)[finite]
         value, match = diagram_matching(A, B, self.p, self.internal_p)
         # a point matched to B moves towards its partner: gradient of the ground norm
         v = A - (B[np.maximum(match, 0)] if len(B) else np.zeros_like(A))
@@ -201,5 +195,6 @@ class DiagramDistance(DiagramFunctional):
         else:
             weights = np.zeros(len(A))
         grad = np.zeros((len(diagram), 2))
-        grad[finite] = weights[:, None] * g
+        # back to the diagram's orientation: a superlevel diagram was negated
+        grad[finite] = (-1.0 if diagram.superlevel else 1.0) * weights[:, None] * g
         return value, grad[:, 0], grad[:, 1]

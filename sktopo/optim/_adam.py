@@ -12,19 +12,17 @@ Kingma and Ba's update with bias correction, for a gradient :math:`g_t` at step
     \hat m_t = \frac{m_t}{1 - \beta_1^t}, \quad \hat v_t = \frac{v_t}{1 - \beta_2^t}
 
 (PyTorch's and the paper's form: :math:`\epsilon` is added to :math:`\sqrt{\hat v_t}`).
+This is sktopo's one Adam: :func:`~sktopo.stump_minimize` (whose compiled step of the
+common case, ``sktopo.optim._step``, computes the same update) and the estimators use it.
 The update is elementwise, so it can run on any subset of the coordinates that carries
 its own ``m`` and ``v``; a coordinate whose gradient has always been 0 has
 ``m = v = 0`` and does not move.
 """
 
+from numbers import Real
+
 import numpy as np
-
-from ..utils._validation import check_scalar
-
-try:
-    from . import _adam_step
-except ImportError:  # pragma: no cover - the compiled kernels were not built
-    _adam_step = None
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints
 
 __all__ = ["Adam", "adam_update"]
 
@@ -59,36 +57,6 @@ def adam_update(x, grad, m, v, t, learning_rate=1e-3, beta1=0.9, beta2=0.999, ep
     x -= grad
 
 
-def _mse_adam_step(x, act, x_act, x0_act, m, v, bins, pos, pidx, pval, n_total, weight,
-                   topo_scale, t, learning_rate, beta1, beta2, eps, compiled=True):
-    """One STUMP step on the active coordinates ``act`` with the mse fidelity (private).
-
-    ``grad = 2 weight (x_act - x0_act) / n_total + topo_scale * bincount(pos[pidx], pval)``,
-    then :func:`adam_update` on ``x_act``, ``m``, ``v`` and ``x[act] = x_act``, all in place;
-    returns the fidelity value ``sum((x_act - x0_act)^2) / n_total``. The compiled kernel
-    (one pass, ``bins``: scratch of at least ``len(act)`` zeros) gives the same iterates
-    to the bit as the numpy code; its fidelity value sums in another order (to ~1e-16).
-    """
-    if compiled and _adam_step is not None:
-        # the scalars exactly as adam_update computes them
-        pidx = np.ascontiguousarray(pidx, dtype=np.intp)
-        pval = np.ascontiguousarray(pval, dtype=np.float64)
-        total = _adam_step.mse_adam_step(
-            x, act, x_act, x0_act, m, v, bins, pos, pidx, pval, 2.0 * weight / n_total,
-            topo_scale, beta1, 1 - beta1, beta2, 1 - beta2, 1.0 / np.sqrt(1 - beta2 ** t),
-            eps, learning_rate / (1 - beta1 ** t))
-        return total / n_total
-    diff = x_act - x0_act
-    # einsum, not BLAS (diff @ diff): waking BLAS threads on a busy machine costs
-    # milliseconds per step, much more than the sum itself
-    value = float(np.einsum("i,i->", diff, diff)) / n_total
-    grad = diff * (2.0 * weight / n_total)
-    grad += np.bincount(pos[pidx], pval, minlength=act.size) * topo_scale
-    adam_update(x_act, grad, m, v, t, learning_rate, beta1, beta2, eps)
-    x[act] = x_act
-    return value
-
-
 class Adam:
     """Adam state for one array of parameters (numpy, in place).
 
@@ -116,13 +84,17 @@ class Adam:
     True
     """
 
+    _parameter_constraints = {
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "beta1": [Interval(Real, 0, 1, closed="left")],
+        "beta2": [Interval(Real, 0, 1, closed="left")],
+        "eps": [Interval(Real, 0, None, closed="left")],
+    }
+
     def __init__(self, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        check_scalar(learning_rate, "learning_rate", low=0, include_low=False)
-        check_scalar(beta1, "beta1", low=0, high=1)
-        check_scalar(beta2, "beta2", low=0, high=1)
-        check_scalar(eps, "eps", low=0)
-        if beta1 == 1 or beta2 == 1:
-            raise ValueError("The 'beta1' and 'beta2' parameters must be < 1.")
+        validate_parameter_constraints(
+            self._parameter_constraints, {"learning_rate": learning_rate, "beta1": beta1,
+                                          "beta2": beta2, "eps": eps}, "Adam")
         self.learning_rate = learning_rate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -139,3 +111,45 @@ class Adam:
         self.t += 1
         adam_update(x, np.array(grad, dtype=np.float64), self.m, self.v, self.t,
                     self.learning_rate, self.beta1, self.beta2, self.eps)
+
+
+class _ActiveAdam:
+    """Adam on the compact set of active coordinates of the flat iterate ``x``.
+
+    A coordinate whose gradient has always been 0 has zero moments and a zero fidelity
+    gradient, so it stays at ``x0``: Adam runs on the coordinates that ever received a
+    gradient (the dense update, computed on fewer coordinates).
+    """
+
+    def __init__(self, x, x0, learning_rate, beta1, beta2, eps, bounds):
+        self.x, self.x0 = x, x0
+        self.params = (learning_rate, beta1, beta2, eps)
+        self.low, self.high = bounds
+        self.pos = np.full(x.size, -1, dtype=np.intp)
+        self.load(np.empty(0, dtype=np.intp), *(np.empty(0) for _ in range(4)))
+
+    def load(self, act, x_act, x0_act, m, v):
+        """Set the active set (from the compiled step's ``state()``)."""
+        self.act, self.x_act, self.x0_act, self.m, self.v = act, x_act, x0_act, m, v
+        self.pos[act] = np.arange(act.size)
+
+    def activate(self, idx):
+        """The coordinates ``idx`` receiving a gradient for the first time join."""
+        new = idx[self.pos[idx] < 0]
+        if new.size:
+            new = np.unique(new)
+            self.pos[new] = np.arange(self.act.size, self.act.size + new.size)
+            self.act = np.concatenate([self.act, new])
+            self.x_act = np.concatenate([self.x_act, self.x[new]])
+            self.x0_act = np.concatenate([self.x0_act, self.x0[new]])
+            self.m = np.concatenate([self.m, np.zeros(new.size)])
+            self.v = np.concatenate([self.v, np.zeros(new.size)])
+
+    def scatter(self, idx, vals):
+        """A sparse gradient on the active coordinates (dense over them)."""
+        return np.bincount(self.pos[idx], vals, minlength=self.act.size)
+
+    def step(self, grad, it):
+        adam_update(self.x_act, grad, self.m, self.v, it, *self.params)
+        np.clip(self.x_act, self.low, self.high, out=self.x_act)
+        self.x[self.act] = self.x_act

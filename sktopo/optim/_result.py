@@ -1,5 +1,6 @@
-"""The result of an sktopo optimizer."""
+"""The result of an sktopo optimizer, and the monitor of a run that builds it."""
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,3 +44,50 @@ class OptimizeResult:
     def __repr__(self):
         return (f"OptimizeResult(fun={self.fun:.6g}, n_iter={self.n_iter}, "
                 f"converged={self.converged}, message={self.message!r})")
+
+
+class _Monitor:
+    """The loss curve, the stopping rules, the callback and the progress lines."""
+
+    def __init__(self, max_iter, tol, n_iter_no_change, callback, verbose, shape, x):
+        self.loss_curve, self.step_times = np.empty(max_iter), np.empty(max_iter)
+        self.max_iter, self.tol, self.window = max_iter, tol, n_iter_no_change
+        self.callback, self.verbose = callback, int(verbose)
+        self.every = max(1, max_iter // 10) if self.verbose == 1 else 1
+        self.converged, self.stopped, self.message, self.min_norm = False, False, "", None
+        self.n_iter, self.solver = 0, ""
+        self.view = x.reshape(shape).view()      # (x is moved in place: one view for all)
+        self.view.flags.writeable = False
+        self.start = time.perf_counter()
+
+    def record(self, it, value, min_norm=None):
+        """Record step ``it``; returns True when the run must stop."""
+        self.n_iter, self.min_norm = it, min_norm
+        self.loss_curve[it - 1] = value
+        self.step_times[it - 1] = elapsed = time.perf_counter() - self.start
+        if self.verbose and (it % self.every == 0 or it == self.max_iter):
+            print(f"[{self.solver}] step {it}/{self.max_iter}, loss = {value:.6g}, "
+                  f"{elapsed:.2f} s", flush=True)
+        if self.tol is not None:
+            self._check_tol(it, min_norm)
+        if self.callback is not None and self.callback(self.result(it)):
+            self.stopped, self.message = True, "Stopped by the callback."
+        return self.converged or self.stopped
+
+    def _check_tol(self, it, min_norm):
+        if min_norm is not None:
+            if min_norm <= self.tol:
+                self.converged, self.message = True, "The min-norm gradient is below tol."
+        elif it >= 2 * self.window:
+            w, curve = self.window, self.loss_curve
+            prev, cur = curve[it - 2 * w:it - w].mean(), curve[it - w:it].mean()
+            if cur >= prev - self.tol * abs(prev):
+                self.converged, self.message = True, (
+                    f"The mean loss over {w} steps decreased by less than tol.")
+
+    def result(self, it, x=None, copy=False):
+        curve, times = self.loss_curve[:it], self.step_times[:it]
+        if copy:
+            curve, times = curve.copy(), times.copy()
+        return OptimizeResult(self.view if x is None else x, float(self.loss_curve[it - 1]),
+                              it, curve, times, self.converged, self.message, self.min_norm)

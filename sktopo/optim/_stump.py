@@ -2,34 +2,41 @@ r"""STUMP: Stochastic Topological Updates via Momentum and Pooling.
 
 Reference: E. Solomon, A. Wagner, P. Bendich, "A Fast and Robust Method for Global
 Topological Functional Optimization", AISTATS 2021, Sec. II.
+
+The loop: draw an approximate of the iterate with a sampler of :mod:`sktopo.smear`
+(``sample``), evaluate the loss bound once to the approximates (``TopologicalLoss._bind``:
+the value and a sparse gradient), pull the gradient back to the iterate (``pullback``),
+add the fidelity and take an Adam step on the active set (the coordinates that ever
+received a gradient; see ``_ActiveAdam``). The common case (2-D block pooling, W1/W2
+norms, mse, one approximate per step) runs as one compiled call per step
+(``sktopo.optim._step.BlockStep``, the same update), everything else in Python.
 """
 
 import os
-import sys
-import time
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
-from ..loss import TopologicalLoss
-from ..smear._fused import _BlockSampler, _CoverSampler, _IdentitySampler, _PointSampler
-from ..smear._points import _n_keep
-from ..smear._pooling import MEASURES, SIMPLEX_SAMPLINGS, check_block_size
+from ..loss import TopologicalLoss, _ImageNorms
+from ..smear import BlockPooling, LabelCover, PointSubsample, check_block_size
+from ..smear._pooling import check_block_offset
 from ..smear._random import as_generator
-from ..utils._validation import check_option, check_scalar, check_values
-from . import _adam
-from ._adam import _mse_adam_step, adam_update
-from ._kernel import _LossKernel
+from ..utils._validation import check_scalar, check_values
+from ._adam import _ActiveAdam
 from ._min_norm import min_norm_combination
-from ._result import OptimizeResult
+from ._result import _Monitor
+from ._step import BlockStep
 
 __all__ = ["stump_minimize"]
 
-_FIDELITIES = ("mse", "bce")
-_COMBINES = ("mean", "min_norm")
 _CLIP = 1e-7
+# the keywords that build the default sampler (kept for the callers of earlier versions)
+_SMEAR_KEYWORDS = ("block_size", "measure", "simplex_sampling", "eps", "block_offset",
+                   "labels", "subsample")
 
 
 def _fidelity(kind, x, x0, n_total, weight):
@@ -42,10 +49,7 @@ def _fidelity(kind, x, x0, n_total, weight):
     """
     if kind == "mse":
         diff = x - x0
-        # einsum, not BLAS (diff @ diff): waking BLAS threads on a busy machine costs
-        # milliseconds per step, much more than the sum itself
-        return (float(np.einsum("i,i->", diff, diff)) / n_total,
-                diff * (2.0 * weight / n_total))
+        return float(np.einsum("i,i->", diff, diff)) / n_total, diff * (2.0 * weight / n_total)
     from scipy.special import xlogy
 
     xc = np.clip(x, _CLIP, 1 - _CLIP)
@@ -73,68 +77,173 @@ def _check_bounds(bounds, x0):
     return float(low), float(high)
 
 
-def _make_sampler(loss, x0, block_size, measure, simplex_sampling, eps, labels, subsample,
-                  block_offset="random"):
+def _default_smear(loss, x0, params):
+    """The sampler of the keywords of earlier versions (``block_size=4, measure="simplex",
+    eps=0, block_offset="random"`` for images, ``labels`` for a cover, ``subsample=1.0``
+    for point clouds); None: no smearing (vanilla backpropagation)."""
+    unknown = set(params) - set(_SMEAR_KEYWORDS)
+    if unknown:
+        raise TypeError(f"stump_minimize() got an unexpected keyword argument "
+                        f"{sorted(unknown)[0]!r}")
+    eps = params.get("eps", 0.0)
+    check_scalar(eps, "eps", low=0)
     if loss.filtration in ("rips", "weak_alpha"):
-        points = x0.reshape(len(x0), -1)
-        n_keep = _n_keep(subsample, len(points))
-        return _PointSampler(len(points), points.shape[1], n_keep, eps), None
-    if loss.filtration == "cubical" and labels is not None:
-        labels = np.asarray(labels)
-        if labels.shape != x0.shape:
-            raise ValueError(f"The 'labels' parameter must have the shape of x0 {x0.shape}, "
-                             f"got {labels.shape}.")
+        return PointSubsample(params.get("subsample", 1.0), eps=eps)
+    measure = params.get("measure", "simplex")
+    sampling = params.get("simplex_sampling", "normalized_uniform")
+    if loss.filtration == "cubical" and params.get("labels") is not None:
         connectivity = "face" if loss.connectivity in ("face", 1) else "full"
-        sampler = _CoverSampler(labels, measure, simplex_sampling, eps, connectivity)
-        return sampler, sampler.simplices
-    if loss.filtration == "cubical":
-        sizes = check_block_size(block_size, x0.shape)
-        if max(sizes) > 1:
-            return _BlockSampler(x0.shape, sizes, measure, simplex_sampling, eps,
-                                 block_offset), None
-    return _IdentitySampler(eps, x0.shape), None
+        return LabelCover(params["labels"], measure, eps=eps, simplex_sampling=sampling,
+                          connectivity=connectivity)
+    block = params.get("block_size", 4) if loss.filtration == "cubical" else 1
+    sizes = check_block_size(block, x0.shape)
+    if max(sizes) == 1:
+        check_block_offset(params.get("block_offset", "random"), sizes)
+        return BlockPooling(1, "center", eps=eps) if eps > 0 else None
+    return BlockPooling(block, measure, eps=eps, offset=params.get("block_offset", "random"),
+                        simplex_sampling=sampling)
 
 
-def _n_cpus():
-    """CPUs this process may run on."""
+def _idle_cpu():
+    """Whether a CPU this process may run on is idle at the start of the run: two CPUs or
+    more, and a 1-minute load average below their number minus one (a worker thread on a
+    CPU taken by another process competes with the step instead of running beside it)."""
     try:
-        return len(os.sched_getaffinity(0))
+        n_cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+        n_cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - not on Unix
+        load = 0.0
+    return n_cpus >= 2 and load < n_cpus - 1
 
 
-def _close(sampler):
-    """Stop a sampler's worker thread, if it has one."""
-    close = getattr(sampler, "close", None)
-    if close is not None:
-        close()
+def _solver_name(smear, n_samples, combine):
+    if smear is None:
+        name = "vanilla"
+    else:
+        name = f"STUMP ({type(smear).__name__})"
+    if n_samples > 1:
+        name += f", {n_samples} approximates per step ({combine})"
+    return name
 
 
-class _Progress:
-    """A plain-text progress bar on stderr."""
+def _python_steps(state, monitor, problem, smear, evaluate, its, rng, parallel):
+    """Steps ``its`` of the general loop (any sampler, fidelity, penalty, ``n_samples``);
+    returns True when the run must stop."""
+    (shape, fidelity, alpha, n_samples, combine, penalty, penalty_weight) = problem
+    x, n_total = state.x, state.x.size
+    xs = x.reshape(shape)
+    draws = n_samples if smear is not None else 1
+    for it in its:
+        if smear is None:
+            samples = [(xs, None)]
+        else:
+            samples = [smear.sample(xs, rng) for _ in range(draws)]
+        if parallel is not None and draws > 1:
+            outs = parallel(delayed(evaluate)(a) for a, _ in samples)
+        else:
+            outs = [evaluate(a) for a, _ in samples]
+        topo = sum(o[0] for o in outs) / draws
+        pulled = [(o[1], o[2]) if smear is None else smear.pullback((o[1], o[2]), d)
+                  for o, (_, d) in zip(outs, samples)]
+        state.activate(np.concatenate([p[0] for p in pulled]))
+        value = alpha * topo
+        if penalty is not None:
+            # the penalty's gradient is dense: its nonzero coordinates join as well
+            pen, pen_grad = penalty.value_and_grad(xs)
+            pen_grad = np.ravel(pen_grad)
+            state.activate(np.flatnonzero(pen_grad))
+            value += penalty_weight * float(pen)
+        fid, grad = _fidelity(fidelity, state.x_act, state.x0_act, n_total, 1.0 - alpha)
+        value += (1.0 - alpha) * fid
+        if penalty is not None:
+            grad += pen_grad[state.act] * penalty_weight
+        min_norm = None
+        if combine == "min_norm" and draws > 1:
+            G = np.stack([state.scatter(*p) * alpha for p in pulled]) + grad
+            c, sq_norm = min_norm_combination(G @ G.T)
+            grad, min_norm = c @ G, float(np.sqrt(sq_norm))
+        else:
+            for p in pulled:
+                grad += state.scatter(*p) * (alpha / draws)
+        state.step(grad, it)
+        if monitor.record(it, value, min_norm):
+            return True
+    return False
 
-    def __init__(self, total):
-        self.total = total
-        self.every = max(1, total // 100)
 
-    def __call__(self, it, loss, elapsed, final=False):
-        if not final and it % self.every:
-            return
-        done = int(30 * it / self.total)
-        sys.stderr.write(f"\rSTUMP [{'#' * done}{'.' * (30 - done)}] {it}/{self.total} "
-                         f"loss={loss:.6g} {elapsed:.1f}s")
-        if final:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+def _fast_step(loss, x0, smear, problem, state, prefetch):
+    """The compiled step of the common case (see ``sktopo.optim._step``), or None."""
+    (shape, fidelity, alpha, n_samples, _, penalty, _) = problem
+    if (type(smear) is not BlockPooling or x0.ndim != 2 or smear.measure == "vertex"
+            or fidelity != "mse" or penalty is not None or n_samples != 1):
+        return None
+    evaluate = loss._bind(2)
+    if not isinstance(evaluate, _ImageNorms):
+        return None
+    sizes, offset, mode = smear._check(x0.shape)
+    largest = [-(-(n + k - 1) // k) for n, k in zip(shape, sizes)]
+    if (largest[0] + 2) * (largest[1] + 2) >= 2 ** 31 - 8:
+        return None
+    lr, beta1, beta2, adam_eps = state.params
+    return BlockStep(state.x, x0.ravel(), shape, sizes, None if offset == "random" else offset,
+                     float(smear.eps), mode, evaluate.full, evaluate.superlevel,
+                     evaluate.norms, evaluate.side, float(alpha), float(lr), float(beta1),
+                     float(beta2), float(adam_eps), state.low, state.high, bool(prefetch))
 
 
-def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
-                   measure="simplex", simplex_sampling="normalized_uniform", eps=0.0,
-                   block_offset="random", labels=None, subsample=1.0, n_samples=1,
-                   combine="mean", n_jobs=None, prefetch="auto", penalty=None,
-                   penalty_weight=1.0, bounds=None, learning_rate=0.05, beta1=0.9,
-                   beta2=0.999, adam_eps=1e-8, max_iter=1000, tol=None, n_iter_no_change=100,
-                   random_state=None, callback=None, verbose=0, refine_iter=0):
+def _compiled_steps(engine, state, monitor, its, rng):
+    """Steps ``its`` of the compiled step; returns True when the run must stop. The
+    active set is handed back to ``state`` at the end."""
+    try:
+        for it in its:
+            if engine.raw_left < 4:
+                engine.feed(rng.bit_generator.random_raw(512))
+            if monitor.record(it, engine.step(it)):
+                return True
+        return False
+    finally:
+        engine.close()
+        state.load(*engine.state())
+
+
+@validate_params(
+    {
+        "loss": [TopologicalLoss],
+        "x0": ["array-like"],
+        "smear": [StrOptions({"auto"}), HasMethods(["sample", "pullback"]), None],
+        "alpha": [Interval(Real, 0, 1, closed="both"), None],
+        "fidelity": [StrOptions({"mse", "bce"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "beta1": [Interval(Real, 0, 1, closed="left")],
+        "beta2": [Interval(Real, 0, 1, closed="left")],
+        "adam_eps": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "combine": [StrOptions({"mean", "min_norm"})],
+        "n_jobs": [Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, None, closed="left"), None],
+        "prefetch": ["boolean", StrOptions({"auto"})],
+        "refine_iter": [Interval(Integral, 0, None, closed="left")],
+        "bounds": [tuple, list, None],
+        "penalty": [HasMethods(["value_and_grad"]), None],
+        "penalty_weight": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state", np.random.Generator],
+        "callback": [callable, None],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def stump_minimize(loss, x0, *, smear="auto", alpha=None, fidelity="mse", learning_rate=0.05,
+                   beta1=0.9, beta2=0.999, adam_eps=1e-8, max_iter=1000, tol=None,
+                   n_iter_no_change=100, n_samples=1, combine="mean", n_jobs=None,
+                   prefetch="auto", refine_iter=0, bounds=None, penalty=None,
+                   penalty_weight=1.0, random_state=None, callback=None, verbose=0,
+                   **smear_params):
     r"""Minimize a smeared topological loss plus a fidelity term with Adam (STUMP).
 
     .. math::
@@ -142,18 +251,17 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
         L_S(x) = \alpha \, \mathbb{E}_{\omega, h}\big[\Phi(\mathrm{PD}((x + h)_\omega))\big]
         + (1 - \alpha) \, F(x, x_0) + \lambda \, P(x)
 
-    where :math:`(x + h)_\omega` is a random approximate of the input: uniform noise
-    :math:`h \in [-\epsilon, \epsilon]` per pixel (Sec. II-C), then pooling over
-    ``block_size`` blocks with random convex weights :math:`\omega` (Sec. II-A), or over
-    the regions of ``labels`` (on the nerve of that cover), or a random subsample of a point
-    cloud (Sec. IV-B). At each step the gradient of :math:`\Phi` on the approximate is
-    pulled back to ``x`` through the adjoint of the pooling (exact chain rule, Sec. II-B)
-    and Adam takes one step: with ``n_samples=1`` this is the paper's STUMP; with
-    ``n_samples=m`` the gradients of ``m`` approximates are averaged (``combine="mean"``) or
-    their minimum-norm convex combination is used (``combine="min_norm"``, gradient
-    sampling, Sec. II-C). ``block_size=1, eps=0`` is vanilla topological backpropagation.
-    With ``refine_iter > 0`` the last ``refine_iter`` steps evaluate :math:`\Phi` on ``x``
-    itself (a coarse-to-fine schedule, see Notes).
+    where :math:`(x + h)_\omega` is a random approximate of the input drawn by ``smear``:
+    uniform noise :math:`h \in [-\epsilon, \epsilon]` per pixel (Sec. II-C), then pooling
+    over blocks with random convex weights :math:`\omega` (Sec. II-A), or over the regions
+    of a cover (on its nerve), or a random subsample of a point cloud (Sec. IV-B). At each
+    step the gradient of :math:`\Phi` on the approximate is pulled back to ``x`` by the
+    adjoint of the draw (exact chain rule, Sec. II-B) and Adam takes one step: with
+    ``n_samples=1`` this is the paper's STUMP; with ``n_samples=m`` the gradients of
+    ``m`` approximates are averaged (``combine="mean"``) or their minimum-norm convex
+    combination is used (``combine="min_norm"``, gradient sampling, Sec. II-C).
+    ``smear=None`` is vanilla topological backpropagation. With ``refine_iter > 0`` the
+    last ``refine_iter`` steps evaluate :math:`\Phi` on ``x`` itself (see Notes).
 
     Parameters
     ----------
@@ -163,62 +271,23 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     x0 : array-like
         The start, and the reference of the fidelity term: an image for ``"cubical"``, a
         point cloud for ``"rips"``/``"weak_alpha"``, vertex values for ``"lower_star"``.
+    smear : BlockPooling, LabelCover, PointSubsample, None or "auto", default="auto"
+        The sampler of approximates (:mod:`sktopo.smear`: an object with ``sample(x,
+        random_state) -> (approximate, draw)`` and ``pullback((idx, vals), draw)``), e.g.
+        ``BlockPooling(4, "simplex", eps=50)``. None: no smearing. ``"auto"``: the
+        sampler of the keywords ``block_size`` (default 4), ``measure`` ("simplex"),
+        ``simplex_sampling``, ``eps`` (0), ``block_offset`` ("random"), ``labels`` (a
+        cover) for images, ``subsample`` (1.0) and ``eps`` for point clouds, noise
+        ``eps`` only for ``"lower_star"`` (the parameters of those classes; kept for the
+        callers of earlier versions).
     alpha : float in [0, 1], default=None
         Weight of the topological term; None means ``1 - 1 / x0.size`` (the paper's).
     fidelity : {"mse", "bce"}, default="mse"
         :math:`F`: mean squared error, or binary cross-entropy (``x0`` in [0, 1]; reported
         minus its minimum, i.e. the mean Bernoulli KL divergence, same gradient).
-    block_size : int or tuple of int, default=4
-        Pooling blocks for ``"cubical"`` losses (1 = no pooling); a block larger than the
-        image raises ValueError. Ignored by the other filtrations.
-    measure : {"center", "vertex", "simplex"}, default="simplex"
-        The weights of a block (or region): average, one random pixel, random convex
-        weights (see :mod:`sktopo.smear`).
-    simplex_sampling : {"normalized_uniform", "dirichlet"}, default="normalized_uniform"
-        How ``"simplex"`` weights are drawn (the reference code's normalized uniforms, or
-        Dirichlet(1), uniform on the simplex).
-    eps : float, default=0
-        Half-width of the uniform noise added to every pixel (coordinate) of each
-        approximate, >= 0.
-    block_offset : "random", int or tuple of int, default="random"
-        Offset of the block grid (pixel ``p`` is in block ``(p + offset) // block_size``,
-        each ``0 <= offset < block_size``; blocks at the image border are partial).
-        ``"random"`` draws it uniformly for every approximate, so that every pair of
-        neighbouring pixels shares a block in some approximates; ``0`` is the STUMP
-        paper's fixed grid (see Notes).
-    labels : array-like of int of the shape of x0, default=None
-        A cover (superpixels) used instead of blocks for ``"cubical"`` losses.
-    subsample : int or float, default=1.0
-        Points kept in each approximate of a point cloud (count or fraction).
-    n_samples : int, default=1
-        Approximates per step.
-    combine : {"mean", "min_norm"}, default="mean"
-        How the gradients of the ``n_samples`` approximates are combined.
-    n_jobs : int, default=None
-        Threads pairing the ``n_samples`` approximates of a step in parallel (joblib's
-        convention: None means 1, -1 all cores). Threads, not processes: the approximates
-        share the sampler's buffers, and the speed-up comes from pairing kernels that
-        release the GIL. The draws happen in the main thread, so the result does not
-        depend on ``n_jobs``. Worth it when a pairing takes milliseconds (see Notes).
-    prefetch : bool or "auto", default="auto"
-        With 2-D block pooling and ``n_samples=1``: draw the random bits of the next
-        approximate and pool ``x0`` with them in a worker thread while the current one is
-        paired (see Notes). ``"auto"``: when the process may run on two CPUs or more. The
-        result is the same either way.
-    penalty : object, default=None
-        An extra term :math:`P` on the iterate itself (not smeared), with a method
-        ``value_and_grad(x) -> (value, grad)`` taking and returning arrays of the shape of
-        ``x0``, e.g. :class:`~sktopo.penalties.GroupingPenalty`. None means no term.
-    penalty_weight : float, default=1.0
-        Its weight :math:`\lambda`, >= 0.
-    bounds : (low, high) or None, default=None
-        Box constraints on every value of the iterate: after each Adam step the values are
-        clipped to ``[low, high]`` (projected Adam); None for either end means no bound.
-        ``x0`` must lie inside. E.g. ``(0, 255)`` for 8-bit images; it keeps long STUMP
-        runs from digging features below the data range (see Notes).
     learning_rate, beta1, beta2, adam_eps : float
         Adam's parameters (see :class:`~sktopo.optim.Adam`), defaults 0.05 (the paper's),
-        0.9, 0.999, 1e-8.
+        0.9, 0.999, 1e-8; ``beta1`` and ``beta2`` in [0, 1).
     max_iter : int, default=1000
         Number of steps.
     tol : float, default=None
@@ -229,18 +298,41 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
         None: run ``max_iter`` steps (no ConvergenceWarning).
     n_iter_no_change : int, default=100
         Window of the loss-based stopping rule.
+    n_samples : int, default=1
+        Approximates per step.
+    combine : {"mean", "min_norm"}, default="mean"
+        How the gradients of the ``n_samples`` approximates are combined.
+    n_jobs : int, default=None
+        Threads evaluating the ``n_samples`` approximates of a step in parallel, through
+        ``joblib.Parallel(prefer="threads")`` (the pairing kernels release the GIL; a
+        joblib backend such as Dask's applies). None means 1, -1 all cores. The draws
+        happen in the main thread, so the result does not depend on ``n_jobs``.
+    prefetch : bool or "auto", default="auto"
+        In the compiled step of the common case: compute the iterate-independent part of
+        the next approximate in a worker thread while the current one is paired (see
+        Notes). ``"auto"``: when a CPU is idle as the run starts (two CPUs or more, and a
+        1-minute load average below their number minus one: on a CPU taken by another
+        process the worker competes with the step). The result is the same either way.
+    refine_iter : int, default=0
+        Number of final steps, out of ``max_iter``, on the iterate itself (no smearing),
+        with the same Adam state and objective.
+    bounds : (low, high) or None, default=None
+        Box constraints: after each Adam step the values are clipped to ``[low, high]``
+        (projected Adam); None for either end means no bound. ``x0`` must lie inside.
+    penalty : object, default=None
+        An extra term :math:`P` on the iterate itself (not smeared), with a method
+        ``value_and_grad(x) -> (value, grad)``, e.g.
+        :class:`~sktopo.penalties.GroupingPenalty`.
+    penalty_weight : float, default=1.0
+        Its weight :math:`\lambda`, >= 0.
     random_state : int, RandomState, Generator or None, default=None
-        Seeds all the draws (weights, noise, subsamples); the same value gives the same
-        run.
+        Seeds all the draws; the same value gives the same run.
     callback : callable, default=None
         ``callback(intermediate_result)`` after every step with an :class:`OptimizeResult`
-        (``x`` is a read-only view of the iterate); returning True stops the run.
-    verbose : int, default=0
-        > 0 prints a progress bar to stderr.
-    refine_iter : int, default=0
-        Number of final steps, out of ``max_iter``, on the iterate itself: no pooling, no
-        cover, no noise, no subsample (one approximate, ``x``), the same Adam state and
-        objective otherwise. 0 means every step is smeared.
+        (``x`` is a read-only view of the iterate); a truthy return value stops the run.
+    verbose : int or bool, default=0
+        1: a progress line (the solver, the step, the sampled loss, the time) every tenth
+        of the run; 2: every step.
 
     Returns
     -------
@@ -256,78 +348,32 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     Notes
     -----
     Coarse-to-fine (``refine_iter``): a pooled approximate cannot see a feature smaller
-    than a block, so smeared steps alone leave such features in place (on a 256 x 256
-    noisy image, 2 x 2 pooling leaves 9192 of 15808 small bars; plain backpropagation
-    leaves 1). Ending with steps on ``x`` itself removes them as well, while the smeared
-    steps before keep the robustness of STUMP's optima (fewer features near the
-    threshold come back under small perturbations). Any cover defines a set of
-    approximates (Sec. II-A); the refining steps use the finest one, one pixel per set.
+    than a block, so smeared steps alone leave such features in place. Ending with steps
+    on ``x`` itself removes them as well, while the smeared steps before keep the
+    robustness of STUMP's optima.
 
     Long runs and ``bounds``: the smeared loss keeps a floor (the noise of the
-    approximates makes bars of their own) and so does its gradient, while the fidelity
-    term of weight ``1 - alpha = 1 / P`` hardly pulls back, so STUMP does not settle:
-    after the blobs are connected it keeps lowering the same pixels. On the paper's blobs
-    image (``k = 4``, ``eps = 50``) the W1 norm of the H0 bars above 50 of the image is 0
-    after 20,000 steps, then 308 (5 bars) after 100,000 and 3292 (48 bars) after
-    300,000, with pixels at -735 on a [0, 255] image: the channels dug below the blobs
-    become new components. With ``bounds=(0, 255)`` it is 0 up to 120,000 steps and
-    51-172 (1-3 bars) up to 300,000. Stop after a number of steps (the paper's 10,000),
-    keep the values in the data range with ``bounds``, or watch the loss of the image
-    itself in a ``callback`` (which may stop the run).
+    approximates makes bars of their own), so STUMP does not settle: after the blobs of
+    the paper's image are connected it keeps lowering the same pixels, which may become
+    new components far below the data range. Stop after a number of steps (the paper's
+    10,000), keep the values in the data range with ``bounds``, or watch the loss of the
+    image itself in a ``callback``.
 
-    Shifted block grids (``block_offset="random"``, the default): the paper pools over one
-    fixed grid of blocks (``block_offset=0``). Then a pixel at a block edge and its
-    neighbour across the edge never share a block, so a one-pixel ridge between two
-    blocks is invisible to every approximate. On the paper's blobs image (``k = 4``,
-    10,000 steps) the fixed-grid optimum keeps such ridges, bars of lifetime 40-50 at the
-    block edges, which uniform noise of +-10 pushes over the threshold of 50: the W1 norm
-    rises by 22-39 % under noise, against 2-3 % with random offsets, which also reach a
-    lower W1 norm (298-300 with 4 bars, against 302-353 with 4-5). On smooth random
-    images the random offsets end 2-3x lower. Use ``block_offset=0`` when the structure
-    of the data is aligned with a fixed grid of blocks (e.g. an image upsampled by
-    ``block_size``).
+    Shifted block grids (``BlockPooling(offset="random")``, the default): on the paper's
+    fixed grid (``offset=0``) a pixel at a block edge and its neighbour across the edge
+    never share a block, so a one-pixel ridge between two blocks is invisible to every
+    approximate, and the optima keep such ridges; random offsets make the optima more
+    robust to noise.
 
-    Parallel pairings (``n_jobs``): a thread pool of the standard library, not
-    ``joblib.Parallel``, whose dispatch costs milliseconds per call, more than the
-    pairings of a step on small approximates (blobs, 4 x 4 blocks, ``n_samples=2``: 12 ms
-    per step through joblib, 1.6 ms sequential). Two threads gain 1.2-1.3x when pairings
-    take milliseconds (1024 x 1024 image, 4 x 4 blocks, ``n_samples=4``: 42-45 against
-    50-57 ms per step) and lose on small approximates, whose Python work holds the GIL.
-
-    Prefetching (``prefetch``): the noise and the weights of an approximate do not
-    depend on ``x``, and ``x`` differs from ``x0`` only on the pixels that ever moved. So
-    the block sums of ``x0 + h`` of the next approximate are computed ahead, while the
-    current one is paired, and corrected by ``u * (x - x0)`` over the moved pixels when
-    it is used (pooled directly from ``x`` once more than a quarter of the pixels moved).
-    The worker is a thread running compiled code without the GIL, so it runs on a second
-    core; without one it computes the same numbers inline. Between jobs it polls for
-    about a millisecond before it sleeps (a sleeping virtual CPU may take longer to wake
-    up than a step), so a run keeps a second core busy. Whether the worker pays depends
-    on the machine: with the other core taken by another process, or virtual CPUs short
-    of host time, it competes with the step for the CPU. So the run measures: after 320
-    steps, then every 4000, the other mode (worker or inline jobs) runs for 80 steps,
-    and the faster is kept; a worker that keeps the steps waiting (over about 64 steps,
-    each wait counted for at most 2 ms) is stopped at once. On blobs with another
-    process busy on the other core: 0.40 ms per step with ``prefetch="auto"``, 0.39
-    with ``prefetch=False`` (0.47-0.58 before this choice); with a free core 0.23-0.30
-    against 0.40.
-
-    Exactness and speed: pixels whose gradient has always been 0 have zero Adam moments
-    and stay at ``x0`` (also a zero fidelity gradient), so Adam runs on the compact set of
-    pixels that ever received a topological gradient; this is the dense update, computed
-    on fewer coordinates. The block pooling of 2-D images is one compiled pass drawing
-    16-bit noise and weights per pixel (see ``sktopo.smear._fused``); the pairing of an
-    approximate calls the private cubical kernel on the pooled array, validated once,
-    and a ``PersistenceNorm`` reads its terms straight from the pairs (W1 and W2 norms
-    of 2-D images inside the compiled kernel, with numpy's arithmetic). With the mse
-    fidelity and no penalty, the fidelity, the scatter of the topological gradient and
-    the Adam step are one compiled pass over the active set, with the arithmetic of
-    ``adam_update`` (the same iterates to the bit). When all of these apply with one
-    approximate per step (2-D block pooling, ``PersistenceNorm`` terms with ``p`` 1 or 2,
-    the mse fidelity, no penalty), the whole step is one compiled call
-    (``sktopo.smear._sampling.BlockStep``): the same arithmetic in the same order, so the
-    same run, without the Python objects of the steps above (on blobs, 0.25 against
-    0.29-0.34 ms per step).
+    The compiled step: with 2-D block pooling (``"center"`` or ``"simplex"``), W1 or W2
+    norms of the H0/H1 diagrams, the mse fidelity, no penalty and one approximate per
+    step, a step is one compiled call (``sktopo.optim._step``) computing the update of
+    the Python loop (the two agree to rounding). The random bits and the block sums of
+    ``x0 + h`` of the next approximate do not depend on ``x``, and ``x`` differs from
+    ``x0`` only on the pixels that ever moved: so they are computed ahead (in a worker
+    thread with ``prefetch``), and corrected by ``u * (x - x0)`` over the moved pixels
+    when used (the approximate is pooled from ``x`` once more than a quarter of the
+    pixels moved).
 
     References
     ----------
@@ -339,225 +385,73 @@ def stump_minimize(loss, x0, *, alpha=None, fidelity="mse", block_size=4,
     >>> import numpy as np
     >>> from sktopo import TopologicalLoss, stump_minimize
     >>> from sktopo.functionals import PersistenceNorm
+    >>> from sktopo.smear import BlockPooling
     >>> rng = np.random.default_rng(0)
     >>> x0 = rng.random((16, 16)) * 10
     >>> loss = TopologicalLoss(PersistenceNorm(p=1, min_persistence=1), homology_dimensions=0)
-    >>> res = stump_minimize(loss, x0, block_size=2, eps=1.0, learning_rate=0.1,
+    >>> res = stump_minimize(loss, x0, smear=BlockPooling(2, eps=1.0), learning_rate=0.1,
     ...                      max_iter=200, random_state=0)
     >>> res.x.shape, res.n_iter
     ((16, 16), 200)
     >>> bool(loss(res.x) < loss(x0))
     True
     """
-    if not isinstance(loss, TopologicalLoss):
-        raise TypeError(f"The 'loss' parameter must be a TopologicalLoss, got "
-                        f"{type(loss).__name__}.")
     x0 = check_values(x0, "x0")
-    x0_flat = x0.ravel()
-    n_total = x0.size
-    if alpha is None:
-        alpha = 1.0 - 1.0 / n_total
-    check_scalar(alpha, "alpha", low=0, high=1)
-    check_option(fidelity, "fidelity", _FIDELITIES)
+    if smear == "auto":
+        smear = _default_smear(loss, x0, smear_params)
+    elif smear_params:
+        raise TypeError(f"The {sorted(smear_params)[0]!r} parameter builds the default "
+                        "sampler: pass it to the 'smear' object instead.")
+    alpha = 1.0 - 1.0 / x0.size if alpha is None else float(alpha)
     if fidelity == "bce" and (x0.min() < 0 or x0.max() > 1):
         raise ValueError("The 'fidelity' parameter 'bce' needs x0 in [0, 1].")
-    check_option(measure, "measure", MEASURES)
-    check_option(simplex_sampling, "simplex_sampling", SIMPLEX_SAMPLINGS)
-    check_scalar(eps, "eps", low=0)
-    check_scalar(n_samples, "n_samples", low=1, integer=True)
-    check_option(combine, "combine", _COMBINES)
-    check_scalar(learning_rate, "learning_rate", low=0, include_low=False)
-    check_scalar(beta1, "beta1", low=0, high=1)
-    check_scalar(beta2, "beta2", low=0, high=1)
-    check_scalar(adam_eps, "adam_eps", low=0)
-    check_scalar(max_iter, "max_iter", low=1, integer=True)
-    check_scalar(refine_iter, "refine_iter", low=0, integer=True)
     if refine_iter > max_iter:
         raise ValueError(f"The 'refine_iter' parameter must be <= max_iter={max_iter}, got "
                          f"{refine_iter!r}.")
-    check_scalar(n_iter_no_change, "n_iter_no_change", low=1, integer=True)
-    if tol is not None:
-        check_scalar(tol, "tol", low=0)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"The 'callback' parameter must be callable, got {callback!r}.")
-    if penalty is not None and not callable(getattr(penalty, "value_and_grad", None)):
-        raise TypeError("The 'penalty' parameter must have a value_and_grad method, got "
-                        f"{type(penalty).__name__}.")
-    check_scalar(penalty_weight, "penalty_weight", low=0)
-    low, high = _check_bounds(bounds, x0)
-    clip = low > -np.inf or high < np.inf
-    if n_jobs is not None and not isinstance(n_jobs, (Integral, np.integer)):
-        raise TypeError(f"The 'n_jobs' parameter must be an int or None, got {n_jobs!r}.")
-    if isinstance(prefetch, str) and prefetch == "auto":
-        prefetch = _n_cpus() >= 2
-    elif not isinstance(prefetch, (bool, np.bool_)):
-        raise ValueError(f"The 'prefetch' parameter must be a bool or 'auto', got "
-                         f"{prefetch!r}.")
-
-    sampler, simplices = _make_sampler(loss, x0, block_size, measure, simplex_sampling,
-                                       eps, labels, subsample, block_offset)
-    filtration = "lower_star" if simplices is not None else None
-    kernel = _LossKernel(loss, filtration, simplices, ndim=x0.ndim)
-    kernel.funcs  # the loss parameters are validated once, here
-    fine_kernel = kernel if simplices is None else _LossKernel(loss, ndim=x0.ndim)
-    rng = as_generator(random_state)
-
-    x = x0_flat.copy()
-    # Adam on the compact set of active coordinates (see Notes)
-    pos = np.full(n_total, -1, dtype=np.intp)
-    act = np.empty(0, dtype=np.intp)
-    x_act, x0_act = np.empty(0), np.empty(0)
-    m_act, v_act = np.empty(0), np.empty(0)
-    # one compiled pass per step for the common case (mse, no penalty, one approximate)
-    fused = fidelity == "mse" and penalty is None
-    bins = np.zeros(n_total) if fused else None     # scratch of the compiled scatter-add
-    loss_curve = np.empty(max_iter)
-    step_times = np.empty(max_iter)
-    progress = _Progress(max_iter) if verbose else None
-    pool = None
-    if n_samples > 1 and n_jobs not in (None, 1):
-        from concurrent.futures import ThreadPoolExecutor
-
-        from joblib import effective_n_jobs
-
-        # a thread pool, not joblib.Parallel: a joblib dispatch costs milliseconds, more
-        # than the pairings of a step (12 ms against 1.4 ms per step, see Notes)
-        pool = ThreadPoolExecutor(max_workers=min(n_samples, effective_n_jobs(n_jobs)))
-    converged, stopped, message = False, False, ""
-    min_norm = None
-    it = 0
-    n_draws = n_samples
-    engine = None
-    if isinstance(sampler, _BlockSampler):
-        if fused and n_samples == 1 and max_iter > refine_iter and _adam._adam_step:
-            # the whole step in one compiled call (the same numbers, see Notes)
-            engine = sampler.step_engine(x, kernel, alpha, learning_rate, beta1, beta2,
-                                         adam_eps, prefetch, (low, high))
-        if engine is None:
-            sampler.start(x, n_samples, prefetch=bool(prefetch))
-    else:
-        sampler.start(x, n_samples)
-    if callback is not None:
-        view = x.reshape(x0.shape).view()     # (x is moved in place: one view for all)
-        view.flags.writeable = False
-    start = time.perf_counter()
-    try:
-        for it in range(1, max_iter + 1):
-            if it == max_iter - refine_iter + 1:
-                # refining steps: the approximate is x itself (see Notes)
-                _close(sampler)
-                if engine is not None:
-                    act, x_act, x0_act, m_act, v_act = engine.state()
-                    pos[act] = np.arange(act.size)
-                    engine.close()
-                    engine = None
-                sampler, kernel, n_draws = _IdentitySampler(0.0, x0.shape), fine_kernel, 1
-                sampler.start(x)
-            if engine is not None:
-                if engine.raw_left < 4:
-                    engine.feed(rng.bit_generator.random_raw(512))
-                value = engine.step(it)
-            else:
-                if n_draws == 1:
-                    values, ctx = sampler.sample(rng)
-                    topo, bidx, bval = kernel(values)
-                    pulled = [sampler.pullback(bidx, bval, ctx)]
-                else:
-                    draws = [sampler.sample(rng, s) for s in range(n_samples)]
-                    if pool is not None:
-                        outs = list(pool.map(kernel, [v for v, _ in draws]))
-                    else:
-                        outs = [kernel(v) for v, _ in draws]
-                    topo = sum(o[0] for o in outs) / n_samples
-                    pulled = [sampler.pullback(o[1], o[2], d[1]) for o, d in zip(outs, draws)]
-                # coordinates receiving a gradient for the first time join the active set
-                all_idx = pulled[0][0] if n_draws == 1 else np.concatenate([p[0] for p in pulled])
-                if penalty is not None:
-                    # the penalty's gradient is dense: its nonzero coordinates join as well
-                    pen, pen_grad = penalty.value_and_grad(x.reshape(x0.shape))
-                    pen_grad = np.ravel(pen_grad)
-                    all_idx = np.concatenate([all_idx, np.flatnonzero(pen_grad)])
-                new = all_idx[pos[all_idx] < 0]
-                if new.size:
-                    new = np.unique(new)
-                    pos[new] = np.arange(act.size, act.size + new.size)
-                    act = np.concatenate([act, new])
-                    x_act = np.concatenate([x_act, x[new]])
-                    x0_act = np.concatenate([x0_act, x0_flat[new]])
-                    m_act = np.concatenate([m_act, np.zeros(new.size)])
-                    v_act = np.concatenate([v_act, np.zeros(new.size)])
-                if fused and n_draws == 1:
-                    # the fidelity, the scatter of the topological gradient, Adam and
-                    # x[act] = x_act in one pass: the arithmetic of the branch below
-                    pidx, pval = pulled[0]
-                    fid = _mse_adam_step(x, act, x_act, x0_act, m_act, v_act, bins, pos, pidx,
-                                         pval, n_total, 1.0 - alpha, alpha, it, learning_rate,
-                                         beta1, beta2, adam_eps)
-                    value = alpha * topo + (1.0 - alpha) * fid
-                    if clip:
-                        np.clip(x_act, low, high, out=x_act)
-                        x[act] = x_act
-                else:
-                    fid, grad = _fidelity(fidelity, x_act, x0_act, n_total, 1.0 - alpha)
-                    if penalty is not None:
-                        grad += pen_grad[act] * penalty_weight
-                    if combine == "mean" or n_draws == 1:
-                        for pidx, pval in pulled:
-                            grad += np.bincount(pos[pidx], pval, minlength=act.size) * (
-                                alpha / n_draws)
-                    else:
-                        G = np.empty((n_samples, act.size))
-                        for i, (pidx, pval) in enumerate(pulled):
-                            G[i] = np.bincount(pos[pidx], pval, minlength=act.size) * alpha
-                        G += grad
-                        c, sq_norm = min_norm_combination(G @ G.T)
-                        grad = c @ G
-                        min_norm = float(np.sqrt(sq_norm))
-                    value = alpha * topo + (1.0 - alpha) * fid
-                    if penalty is not None:
-                        value += penalty_weight * float(pen)
-                    adam_update(x_act, grad, m_act, v_act, it, learning_rate, beta1, beta2,
-                                adam_eps)
-                    if clip:
-                        np.clip(x_act, low, high, out=x_act)
-                    x[act] = x_act
-                sampler.update(act, x_act, x0_act)
-            loss_curve[it - 1] = value
-            step_times[it - 1] = time.perf_counter() - start
-            if progress is not None:
-                progress(it, value, step_times[it - 1])
-            if tol is not None:
-                if combine == "min_norm" and n_draws > 1:
-                    if min_norm <= tol:
-                        converged, message = True, "The min-norm gradient is below tol."
-                elif it >= 2 * n_iter_no_change:
-                    w = n_iter_no_change
-                    prev = loss_curve[it - 2 * w:it - w].mean()
-                    cur = loss_curve[it - w:it].mean()
-                    if cur >= prev - tol * abs(prev):
-                        converged, message = True, (
-                            f"The mean loss over {w} steps decreased by less than tol.")
-            if callback is not None:
-                inter = OptimizeResult(view, float(value), it, loss_curve[:it],
-                                       step_times[:it], converged, message, min_norm)
-                if callback(inter):  # any truthy value (np.bool_ included) stops
-                    stopped, message = True, "Stopped by the callback."
-            if converged or stopped:
-                break
-    finally:
-        _close(sampler)
-        if engine is not None:
-            engine.close()
-        if pool is not None:
-            pool.shutdown()
-    if progress is not None:
-        progress(it, loss_curve[it - 1], step_times[it - 1], final=True)
-    if not (converged or stopped):
-        message = f"Reached max_iter={max_iter}."
+    if prefetch == "auto":
+        prefetch = _idle_cpu()
+    bounds = _check_bounds(bounds, x0)
+    x = x0.ravel().copy()
+    state = _ActiveAdam(x, x0.ravel(), learning_rate, beta1, beta2, adam_eps, bounds)
+    monitor = _Monitor(max_iter, tol, n_iter_no_change, callback, verbose, x0.shape, x)
+    problem = (x0.shape, fidelity, alpha, n_samples, combine, penalty, penalty_weight)
+    _run(loss, x0, smear, problem, state, monitor, max_iter - refine_iter, max_iter,
+         as_generator(random_state), n_jobs, bool(prefetch))
+    it = monitor.n_iter
+    if not (monitor.converged or monitor.stopped):
+        monitor.message = f"Reached max_iter={max_iter}."
         if tol is not None:
             warnings.warn(f"stump_minimize reached max_iter={max_iter} without meeting "
                           f"tol={tol}; consider increasing max_iter or tol.",
                           ConvergenceWarning, stacklevel=2)
-    return OptimizeResult(x.reshape(x0.shape), float(loss_curve[it - 1]), it,
-                          loss_curve[:it].copy(), step_times[:it].copy(), converged,
-                          message, min_norm)
+    return monitor.result(it, x.reshape(x0.shape), copy=True)
+
+
+def _run(loss, x0, smear, problem, state, monitor, n_smeared, max_iter, rng, n_jobs,
+         prefetch):
+    """The smeared steps ``1 .. n_smeared``, then the refining steps on ``x`` itself."""
+    n_samples = problem[3]
+    fine = loss._bind(x0.ndim)
+    if isinstance(smear, LabelCover):
+        evaluate = loss._bind(1, simplices=smear.nerve)
+    elif isinstance(smear, PointSubsample):
+        evaluate = loss._bind(2)
+    else:
+        evaluate = fine
+    stop = False
+    with Parallel(n_jobs=n_jobs, prefer="threads") as parallel:
+        parallel = parallel if n_jobs not in (None, 1) and n_samples > 1 else None
+        if n_smeared:
+            monitor.solver = _solver_name(smear, n_samples, problem[4])
+            engine = _fast_step(loss, x0, smear, problem, state, prefetch)
+            steps = range(1, n_smeared + 1)
+            if engine is not None:
+                monitor.solver += ", compiled step"
+                stop = _compiled_steps(engine, state, monitor, steps, rng)
+            else:
+                stop = _python_steps(state, monitor, problem, smear, evaluate, steps, rng,
+                                     parallel)
+        if not stop and n_smeared < max_iter:
+            monitor.solver = "refine (no smearing)"
+            _python_steps(state, monitor, problem, None, fine,
+                          range(n_smeared + 1, max_iter + 1), rng, None)

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ._diagram import new_axes
+
 __all__ = ["plot_loss_curve", "plot_image_change", "plot_point_cloud_change"]
 
 
@@ -35,15 +37,13 @@ def plot_loss_curve(results, ax=None, *, x="step", labels=None, relative=False,
     >>> len(ax.get_lines())
     2
     """
-    import matplotlib.pyplot as plt
-
     if x not in ("step", "time"):
         raise ValueError(f"The 'x' parameter must be 'step' or 'time', got {x!r}.")
     if hasattr(results, "loss_curve") or (np.ndim(results) == 1 and len(results) and
                                           np.isscalar(results[0])):
         results = [results]
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
+        ax = new_axes((5, 3.5))
     for k, res in enumerate(results):
         curve = np.asarray(getattr(res, "loss_curve", res), dtype=float)
         if x == "time":
@@ -89,14 +89,12 @@ def plot_image_change(before, after, axes=None, *, cmap="gray", titles=None):
     >>> [ax.get_title() for ax in axes]
     ['before', 'after', 'after - before']
     """
-    import matplotlib.pyplot as plt
-
     before, after = np.asarray(before, float), np.asarray(after, float)
     if before.shape != after.shape or before.ndim != 2:
         raise ValueError("before and after must be 2-D images of the same shape, got "
                          f"{before.shape} and {after.shape}.")
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(11, 3.6))
+        axes = new_axes((11, 3.6), ncols=3)
     axes = np.asarray(axes).ravel()
     titles = titles or ("before", "after", "after - before")
     vmin, vmax = min(before.min(), after.min()), max(before.max(), after.max())
@@ -136,7 +134,6 @@ def plot_point_cloud_change(before, after, ax=None, *, trajectories=None, title=
     >>> len(ax.collections) >= 2
     True
     """
-    import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
 
     before, after = np.asarray(before, float), np.asarray(after, float)
@@ -144,7 +141,7 @@ def plot_point_cloud_change(before, after, ax=None, *, trajectories=None, title=
         raise ValueError("before and after must be 2-D point clouds of shape "
                          f"(n_points, 2), got {before.shape} and {after.shape}.")
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 4.5))
+        ax = new_axes((4.5, 4.5))
     if trajectories is not None:
         paths = np.transpose(np.asarray(trajectories, float), (1, 0, 2))
     else:

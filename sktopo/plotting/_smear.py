@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ._diagram import new_axes
+
 __all__ = ["plot_critical_smear"]
 
 
@@ -52,14 +54,12 @@ def plot_critical_smear(image, smear, ax=None, *, title=None, cmap="gray",
     >>> len(ax.get_images())
     3
     """
-    import matplotlib.pyplot as plt
-
     image = np.asarray(image, dtype=np.float64)
     if image.ndim != 2 or smear.birth.shape != image.shape:
         raise ValueError(f"The 'image' parameter must be 2-D of the smear's shape "
                          f"{smear.birth.shape}, got {image.shape}.")
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 5))
+        ax = new_axes((5, 5))
     ax.imshow(image, cmap=cmap)
     ax.imshow(_overlay(smear.birth, birth_color))
     ax.imshow(_overlay(smear.death, death_color))

@@ -9,11 +9,12 @@ triangles. Its persistence is the lower-star persistence of the pooled values
 
 import numpy as np
 
-from ..utils._validation import check_option, check_values
+from .._backprop import scatter_to_values
+from ..utils._validation import check_option, check_scalar, check_values
 from ._pooling import MEASURES, SIMPLEX_SAMPLINGS
 from ._random import as_generator
 
-__all__ = ["check_labels", "cover_nerve", "sample_cover_weights", "cover_pool",
+__all__ = ["LabelCover", "check_labels", "cover_nerve", "sample_cover_weights", "cover_pool",
            "cover_pullback"]
 
 
@@ -189,3 +190,108 @@ def cover_pullback(grad, labels, weights=None):
         weights = sample_cover_weights(labels, "center")
     weights = check_values(weights, "weights")
     return weights * grad[labels]
+
+
+class LabelCover:
+    """Random pooling over a label cover: a sampler of approximates (STUMP, Sec. II-A).
+
+    Each draw adds uniform noise in ``[-eps, eps]`` to every pixel and pools the regions
+    of ``labels`` with random convex weights (:func:`sample_cover_weights`); the
+    approximate is a function on the vertices of the cover's nerve (:attr:`nerve`, whose
+    lower-star persistence :func:`~sktopo.stump_minimize` evaluates).
+
+    Parameters
+    ----------
+    labels : array-like of int
+        The region of every pixel (the shape of the images).
+    measure : {"center", "vertex", "simplex"}, default="simplex"
+    eps : float, default=0
+        Half-width of the uniform noise, >= 0.
+    simplex_sampling : {"normalized_uniform", "dirichlet"}, default="normalized_uniform"
+    connectivity : {"full", "face"}, default="full"
+        Adjacency of the regions (see :func:`cover_nerve`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktopo.smear import LabelCover
+    >>> cover = LabelCover(np.array([[0, 0, 1]]), "center")
+    >>> values, draw = cover.sample(np.array([[1.0, 3.0, 5.0]]), random_state=0)
+    >>> values
+    array([2., 5.])
+    >>> cover.pullback(np.array([2.0, 1.0]), draw)
+    array([[1., 1., 1.]])
+    """
+
+    def __init__(self, labels, measure="simplex", *, eps=0.0,
+                 simplex_sampling="normalized_uniform", connectivity="full"):
+        self.labels = labels
+        self.measure = measure
+        self.eps = eps
+        self.simplex_sampling = simplex_sampling
+        self.connectivity = connectivity
+
+    def _setup(self):
+        """Validate once; the relabelled regions and their members (cached)."""
+        cache = getattr(self, "_cache", None)
+        if cache is not None and cache[0] is self.labels:
+            return cache[1]
+        check_option(self.measure, "measure", MEASURES)
+        check_option(self.simplex_sampling, "simplex_sampling", SIMPLEX_SAMPLINGS)
+        check_option(self.connectivity, "connectivity", ("full", "face"))
+        check_scalar(self.eps, "eps", low=0)
+        labels, n = check_labels(self.labels)
+        flat = labels.ravel()
+        order = np.argsort(flat, kind="stable")
+        count = np.bincount(flat, minlength=n)
+        members = np.split(order, np.cumsum(count)[:-1])
+        setup = (labels, flat, n, members, count.astype(np.float64))
+        self._cache = (self.labels, setup)
+        return setup
+
+    @property
+    def nerve(self):
+        """The simplices of the nerve of the cover (see :func:`cover_nerve`)."""
+        return cover_nerve(self._setup()[0], self.connectivity)
+
+    def sample(self, x, random_state=None):
+        """Draw one approximate of ``x``: one value per region; returns it and the draw
+        (the pixels' weights)."""
+        labels, flat, n, _, count = self._setup()
+        x = check_values(x, "x")
+        if x.shape != labels.shape:
+            raise ValueError(f"The 'labels' parameter must have the shape of x {x.shape}, "
+                             f"got {labels.shape}.")
+        rng = as_generator(random_state)
+        t = x.ravel()
+        if self.eps > 0:
+            t = t + rng.uniform(-self.eps, self.eps, t.shape)
+        if self.measure == "center":
+            w = 1.0 / count[flat]
+        elif self.measure == "vertex":
+            keys = rng.random(flat.size)
+            order = np.lexsort((keys, flat))
+            first = np.r_[True, flat[order][1:] != flat[order][:-1]]
+            w = np.zeros(flat.size)
+            w[order[first]] = 1.0
+        else:
+            u = (rng.standard_exponential(flat.size)
+                 if self.simplex_sampling == "dirichlet" else rng.random(flat.size))
+            w = u / np.bincount(flat, weights=u, minlength=n)[flat]
+        return np.bincount(flat, weights=w * t, minlength=n), w
+
+    def pullback(self, grad, draw):
+        """The adjoint of the draw: a gradient on the regions (an array, or a sparse
+        ``(indices, values)``) to one on the pixels (of the same kind)."""
+        labels, _, n, members, _ = self._setup()
+        if not isinstance(grad, tuple):
+            return scatter_to_values(labels.size, *self.pullback(
+                (np.arange(n), check_values(grad, "grad").ravel()), draw)).reshape(
+                labels.shape)
+        idx, vals = grad
+        pix = [members[i] for i in idx]
+        if not pix:
+            return np.empty(0, dtype=np.intp), np.empty(0)
+        lengths = [len(p) for p in pix]
+        pix = np.concatenate(pix)
+        return pix, draw[pix] * np.repeat(vals, lengths)

@@ -4,27 +4,27 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ..utils._validation import check_points, check_scalar
+from ..utils._validation import check_points, check_scalar, check_values
 from ._random import as_generator
 
-__all__ = ["subsample_points", "points_pullback"]
+__all__ = ["PointSubsample", "subsample_points", "points_pullback"]
 
 
-def _n_keep(n_samples, n_points):
+def _n_keep(n_samples, n_points, name="n_samples"):
     if isinstance(n_samples, bool):
-        raise TypeError(f"The 'n_samples' parameter must be an int or a float, got "
+        raise TypeError(f"The '{name}' parameter must be an int or a float, got "
                         f"{n_samples!r}.")
     if isinstance(n_samples, (Integral, np.integer)):
         if not 1 <= n_samples <= n_points:
-            raise ValueError(f"The 'n_samples' parameter must be in [1, {n_points}] as an int, "
+            raise ValueError(f"The '{name}' parameter must be in [1, {n_points}] as an int, "
                              f"got {n_samples}.")
         return int(n_samples)
     if isinstance(n_samples, Real):
         if not 0 < n_samples <= 1:
-            raise ValueError("The 'n_samples' parameter must be in (0, 1] as a fraction, got "
+            raise ValueError(f"The '{name}' parameter must be in (0, 1] as a fraction, got "
                              f"{n_samples}.")
         return max(1, int(round(n_samples * n_points)))
-    raise TypeError(f"The 'n_samples' parameter must be an int or a float, got {n_samples!r}.")
+    raise TypeError(f"The '{name}' parameter must be an int or a float, got {n_samples!r}.")
 
 
 def subsample_points(X, n_samples=1.0, eps=0.0, *, indices=None, noise=None,
@@ -112,3 +112,66 @@ def points_pullback(grad, indices, n_points):
     out = np.zeros((n_points, grad.shape[1]))
     np.add.at(out, np.asarray(indices, dtype=np.intp), grad)
     return out
+
+
+class PointSubsample:
+    """Random subsamples of a point cloud, each point jittered: a sampler of approximates
+    (STUMP, Sec. IV-B).
+
+    Parameters
+    ----------
+    subsample : int or float, default=1.0
+        Points kept in each approximate: a count, or a fraction in (0, 1].
+    eps : float, default=0
+        Half-width of the uniform jitter of every coordinate, >= 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktopo.smear import PointSubsample
+    >>> X = np.arange(10.0).reshape(5, 2)
+    >>> points, draw = PointSubsample(3).sample(X, random_state=0)
+    >>> points.shape
+    (3, 2)
+    >>> PointSubsample(3).pullback(np.ones((3, 2)), draw).sum()
+    np.float64(6.0)
+    """
+
+    def __init__(self, subsample=1.0, *, eps=0.0):
+        self.subsample = subsample
+        self.eps = eps
+
+    def sample(self, x, random_state=None):
+        """Draw one approximate of the cloud ``x`` (n_points, n_dims); returns it and the
+        draw (the kept indices and the cloud's shape)."""
+        x = check_values(x, "x")
+        points = x.reshape(len(x), -1)
+        check_scalar(self.eps, "eps", low=0)
+        n_keep = _n_keep(self.subsample, len(points), "subsample")
+        rng = as_generator(random_state)
+        keep = None
+        if n_keep < len(points):
+            keep = np.sort(rng.choice(len(points), n_keep, replace=False))
+            points = points[keep]
+        else:
+            points = points.copy()
+        if self.eps > 0:
+            points += rng.uniform(-self.eps, self.eps, points.shape)
+        return points, (keep, x.shape)
+
+    def pullback(self, grad, draw):
+        """The adjoint of the draw: a gradient on the kept points (an array, or a sparse
+        ``(indices, values)`` on the flat approximate) to one on the cloud (same kind)."""
+        keep, shape = draw
+        n_dims = int(np.prod(shape[1:]))
+        if not isinstance(grad, tuple):
+            grad = np.asarray(grad, dtype=np.float64).ravel()
+            idx, vals = self.pullback((np.arange(grad.size), grad), draw)
+            out = np.zeros(int(np.prod(shape)))
+            np.add.at(out, idx, vals)
+            return out.reshape(shape)
+        idx, vals = grad
+        if keep is None:
+            return idx, vals
+        row, col = np.divmod(idx, n_dims)
+        return keep[row] * n_dims + col, vals

@@ -1,11 +1,36 @@
-"""Random generators and explicit uniform noise (STUMP paper, Sec. II-C)."""
+"""Random generators and explicit uniform noise (STUMP paper, Sec. II-C), and the random
+bits of block pooling (``random_bits``: the compiled xoshiro256++ streams of
+``sktopo.smear._pool2d``, the one stream of every build)."""
 
 import numpy as np
 from sklearn.utils import check_random_state
 
 from ..utils._validation import check_scalar
+from . import _pool2d
 
 __all__ = ["as_generator", "uniform_noise", "perturb"]
+
+
+def n_words(n):
+    """64-bit words holding 32 bits for each of ``n`` pixels: a multiple of the 4 lanes."""
+    return -(-n // 8) * 4
+
+
+def random_bits(seed, n):
+    """32 random bits for each of ``n`` pixels (uint32, at least ``n``), from the 64-bit
+    ``seed``: the words of ``sktopo.smear._pool2d.fill_words`` (interleaved xoshiro256++
+    streams)."""
+    words = np.empty(n_words(n), dtype=np.uint64)
+    _pool2d.fill_words(seed, words)
+    return words.view(np.uint32)
+
+
+def bits_uniforms(bits):
+    """The noise and weight uniforms of each pixel's bits: ``(k + 1/2) / 2**16`` for the
+    high and the low 16 bits, in (0, 1)."""
+    high = ((bits >> 16).astype(np.float64) + 0.5) / 2**16
+    low = ((bits & 0xFFFF).astype(np.float64) + 0.5) / 2**16
+    return high, low
 
 
 def as_generator(random_state):

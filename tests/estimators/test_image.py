@@ -78,14 +78,15 @@ def test_default_stump_removes_specks_smaller_than_a_block(rng):
         image[i, j] = rng.uniform(0.5, 0.9)
     kw = dict(threshold=1.0, superlevel=True, max_iter=80, learning_rate=0.05,
               random_state=0)
-    smeared = simplify_image(image, refine_iter=0, **kw)
-    default = simplify_image(image, **kw)
+    smeared = simplify_image(image, refine_iter=0, solver="stump", **kw)
+    default = simplify_image(image, solver="stump", **kw)
     life_smeared, life_default = _lifetimes(smeared.x), _lifetimes(default.x)
     assert np.sum((life_smeared > 0.2) & (life_smeared <= 1.0)) >= 1, life_smeared
     assert not np.any((life_default > 0.1) & (life_default <= 1.0)), life_default
     assert_allclose(life_default[-2:], [8.0, np.inf], atol=0.3)
     # the estimator passes refine_iter on: refining every step is plain backpropagation
-    a = TopoImageSimplifier(refine_iter=80, eps=0.5, **kw).fit_transform(image[None])
+    a = TopoImageSimplifier(refine_iter=80, eps=0.5, solver="stump",
+                            **kw).fit_transform(image[None])
     b = TopoImageSimplifier(solver="vanilla", **kw).fit_transform(image[None])
     assert_array_equal(a, b)
 
@@ -135,7 +136,7 @@ def test_loss_curve_and_callback():
     image = np.zeros((6, 6))
     image[1, 1], image[4, 4] = 2.0, 0.5
     seen = []
-    res = simplify_image(image, threshold=1.0, superlevel=True, max_iter=30,
+    res = simplify_image(image, threshold=1.0, superlevel=True, max_iter=30, solver="stump",
                          callback=lambda r: seen.append(r.n_iter), random_state=0)
     assert res.n_iter == 30 and res.loss_curve.shape == (30,)
     assert seen == list(range(1, 31))
@@ -145,7 +146,8 @@ def test_loss_curve_and_callback():
 def test_shapes_in_equal_shapes_out(shape, rng):
     X = rng.random(shape)
     image_shape = (6, 6) if len(shape) == 2 else None
-    simp = TopoImageSimplifier(image_shape=image_shape, max_iter=5, random_state=0)
+    simp = TopoImageSimplifier(image_shape=image_shape, max_iter=5, random_state=0,
+                               solver="stump")
     Xt = simp.fit_transform(X)
     assert Xt.shape == X.shape
     assert simp.image_shape_ == ((6, 6) if len(shape) == 2 else shape[1:])
@@ -166,7 +168,8 @@ def test_rows_without_image_shape_are_signals(rng):
 
 def test_reproducible_and_independent_of_n_jobs_and_batch(rng):
     X = rng.random((4, 8, 8))
-    params = dict(threshold=0.2, block_size=2, eps=0.05, max_iter=20, random_state=3)
+    params = dict(threshold=0.2, block_size=2, eps=0.05, max_iter=20, random_state=3,
+                  solver="stump")
     a = TopoImageSimplifier(**params).fit_transform(X)
     b = TopoImageSimplifier(**params).fit_transform(X)
     # the default backend is threads; the seeds are drawn the same way whatever the backend
@@ -260,7 +263,7 @@ def test_bce_fidelity_on_unit_images(rng):
                          learning_rate=0.01)
     assert np.all(np.isfinite(res.x))
     with pytest.raises(ValueError, match="bce"):
-        simplify_image(image * 10, fidelity="bce", max_iter=1)
+        simplify_image(image * 10, fidelity="bce", max_iter=1, solver="stump")
 
 
 @pytest.mark.parametrize("solver", ["vanilla", "stump"])

@@ -65,3 +65,48 @@ def test_plot_point_cloud_change(rng):
     traj = np.stack([before, (before + after) / 2, after])
     ax = plot_point_cloud_change(before, after, trajectories=traj)
     assert len(ax.collections[0].get_segments()) == 10
+
+
+def inside_figure(fig):
+    """True when every Axes (labels, ticks, title, legend) is inside the figure, as saved
+    without bbox_inches="tight"."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return all(fig.bbox.x0 - 1 <= bb.x0 and bb.x1 <= fig.bbox.x1 + 1 and
+               fig.bbox.y0 - 1 <= bb.y0 and bb.y1 <= fig.bbox.y1 + 1
+               for bb in (ax.get_tightbbox(renderer) for ax in fig.axes))
+
+
+def test_plot_diagram_reads_every_form_and_labels_the_essential_bars():
+    pts = np.array([[0.0, np.inf], [0.2, 0.5], [0.1, 0.9]])
+    for form in (pts, pts.tolist(), {0: pts}, [(0, tuple(p)) for p in pts]):
+        ax = plot_diagram(form, title="persistence diagram")
+        scatter = next(c for c in ax.collections if c.get_label().startswith("H0"))
+        assert len(scatter.get_offsets()) == 3
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "essential, death +inf (1)" in labels
+        assert "+inf" in [t.get_text() for t in ax.texts]
+        # the essential point sits on the labelled line above the finite ones
+        line = next(line for line in ax.get_lines() if line.get_label().startswith("ess"))
+        assert scatter.get_offsets()[:, 1].max() == line.get_ydata()[0] > 0.9
+        assert inside_figure(ax.figure)
+        plt.close(ax.figure)
+
+
+def test_plot_diagram_superlevel_puts_the_essential_line_below(rng):
+    dgms = cubical_persistence(rng.random((8, 8)), superlevel=True)
+    ax = plot_diagram(dgms, region=PersistenceNorm(min_persistence=0.2))
+    assert "-inf" in [t.get_text() for t in ax.texts]
+    h0 = next(c for c in ax.collections if c.get_label().startswith("H0"))
+    assert h0.get_offsets()[:, 1].min() < dgms[0].deaths[~dgms[0].essential].min()
+
+
+def test_helpers_use_a_layout_engine_so_labels_are_not_clipped():
+    before = np.zeros((5, 6))
+    figs = [plot_diagram(np.array([[0.0, 1.0]])).figure,
+            plot_loss_curve([[3.0, 2.0, 1.0]], title="loss").figure,
+            plot_image_change(before, before + 1)[0].figure,
+            plot_point_cloud_change(np.zeros((3, 2)), np.ones((3, 2)), title="t").figure]
+    for fig in figs:
+        assert fig.get_layout_engine() is not None
+        assert inside_figure(fig)

@@ -67,12 +67,13 @@ def test_same_random_state_same_weights():
 
 
 def test_block_pooling_object():
-    pooling = BlockPooling(2, "vertex")
+    pooling = BlockPooling(2, "vertex", offset=0)
     X = np.arange(16.0).reshape(4, 4)
-    w = pooling.sample(X.shape, random_state=0)
-    pooled = pooling.pool(X, w)
+    pooled, draw = pooling.sample(X, random_state=0)
     assert set(pooled.ravel()) <= set(X.ravel())
-    np.testing.assert_allclose(pooling.pullback(np.ones((2, 2)), w), w)
+    w = pooling.pullback(np.ones((2, 2)), draw)
+    assert set(w.ravel()) == {0.0, 1.0} and w.sum() == 4
+    np.testing.assert_array_equal(pooled, block_pool(X, 2, w))
 
 
 def test_inputs_not_modified():

@@ -1,0 +1,215 @@
+"""simplify_function: its guarantees checked by GUDHI on the output, independently."""
+
+import warnings
+
+import gudhi
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.decomposition import PCA
+from sklearn.pipeline import Pipeline
+
+from sktopo import TopoImageSimplifier
+from sktopo.persistence import cubical_persistence
+from sktopo.simplification import simplify_function
+from sktopo.simplification import _flood
+
+
+def gudhi_lifetimes(X, connectivity="full", superlevel=False):
+    """Finite lifetimes > 0 of every dimension, by GUDHI on the raw values."""
+    Z = -np.asarray(X, dtype=float) if superlevel else np.asarray(X, dtype=float)
+    if connectivity == "full":
+        cc = gudhi.CubicalComplex(top_dimensional_cells=Z)
+    else:
+        cc = gudhi.CubicalComplex(vertices=Z)
+    cc.compute_persistence(homology_coeff_field=2, min_persistence=0)
+    out = {}
+    for d in range(Z.ndim):
+        pts = cc.persistence_intervals_in_dimension(d).reshape(-1, 2)
+        pts = pts[np.isfinite(pts[:, 1])]
+        life = pts[:, 1] - pts[:, 0]
+        out[d] = np.sort(life[life > 0])
+    return out
+
+
+def check_guarantees(X, Y, t, dims, connectivity, bound):
+    before = gudhi_lifetimes(X, connectivity)
+    after = gudhi_lifetimes(Y, connectivity)
+    for d in dims:
+        assert not np.any(after[d] < t), (d, after[d][after[d] < t])
+        # stability: a pair of lifetime >= 2t cannot vanish under a change < t
+        assert np.sum(after[d] >= t) >= np.sum(before[d] >= 2 * t)
+    assert np.abs(Y.astype(float) - X.astype(float)).max() <= bound
+
+
+shapes = st.one_of(st.tuples(st.integers(2, 30)),
+                   st.tuples(st.integers(2, 12), st.integers(2, 12)),
+                   st.tuples(st.integers(2, 5), st.integers(2, 5), st.integers(2, 5)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), connectivity=st.sampled_from(["full", "face"]),
+       ties=st.booleans(), t=st.floats(0.05, 3.0))
+def test_no_pair_below_the_threshold_and_change_below_it(data, connectivity, ties, t):
+    shape = data.draw(shapes)
+    elements = (st.integers(0, 4).map(float) if ties
+                else st.floats(-2, 2, allow_nan=False, width=32))
+    X = data.draw(arrays(np.float64, shape, elements=elements))
+    X0 = X.copy()
+    dims = (0,) if X.ndim == 1 else (0, X.ndim - 1)
+    Y = simplify_function(X, t, connectivity=connectivity)
+    assert_array_equal(X, X0)                      # input untouched
+    check_guarantees(X, Y, t, dims, connectivity, bound=t)
+    assert np.abs(Y - X).max() < t
+
+
+@settings(max_examples=40, deadline=None)
+@given(X=arrays(np.float64, st.tuples(st.integers(2, 12), st.integers(2, 12)),
+                elements=st.floats(-2, 2, allow_nan=False, width=32)),
+       connectivity=st.sampled_from(["full", "face"]), dim=st.sampled_from([0, 1]),
+       t=st.floats(0.05, 2.0))
+def test_one_dimension_keeps_the_other_pairs_exactly(X, connectivity, dim, t):
+    """Only H0 (or only H1) requested: its kept pairs keep their values exactly."""
+    Y = simplify_function(X, t, homology_dimensions=dim, connectivity=connectivity)
+    before = cubical_persistence(X, dim, connectivity=connectivity)[dim]
+    after = cubical_persistence(Y, dim, connectivity=connectivity)[dim]
+    kept = before.lifetimes >= t
+    assert_allclose(np.sort(after.births), np.sort(before.births[kept]))
+    assert_allclose(np.sort(after.deaths), np.sort(before.deaths[kept]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(X=arrays(np.float64, st.integers(2, 40),
+                elements=st.floats(-2, 2, allow_nan=False, width=32)),
+       t=st.floats(0.05, 2.0))
+def test_signal_optimal_within_half_the_threshold(X, t):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y = simplify_function(X, t, method="optimal")
+    check_guarantees(X, Y, t, (0,), "full", bound=t / 2)
+    # a signal has no nesting: the kept pairs keep their values
+    before = cubical_persistence(X)[0]
+    after = cubical_persistence(Y)[0]
+    assert_allclose(np.sort(after.births), np.sort(before.births[before.lifetimes >= t]))
+
+
+def test_optimal_on_images_removes_every_short_pair(rng):
+    X = rng.random((20, 17))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        Y = simplify_function(X, 0.3, method="optimal")
+    after = gudhi_lifetimes(Y)
+    assert not any(np.any(after[d] < 0.3) for d in (0, 1))
+
+
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+def test_superlevel_is_the_negated_sublevel(rng, connectivity):
+    X = rng.integers(0, 9, (15, 11)).astype(float)
+    a = simplify_function(X, 2.5, superlevel=True, connectivity=connectivity)
+    b = -simplify_function(-X, 2.5, connectivity=connectivity)
+    assert_array_equal(a, b)
+    after = gudhi_lifetimes(a, connectivity, superlevel=True)
+    assert not any(np.any(after[d] < 2.5) for d in (0, 1))
+
+
+def test_n_kept_is_a_betti_target(rng):
+    x = rng.random(60)
+    y = simplify_function(x, n_kept=3)
+    dgm = cubical_persistence(y)[0]
+    assert len(dgm) == 3 and dgm.essential.sum() == 1
+    # the kept ones are the three most persistent of the input, unchanged
+    before = cubical_persistence(x)[0]
+    top = np.argsort(-before.lifetimes, kind="stable")[:3]
+    assert_allclose(np.sort(dgm.births), np.sort(before.births[top]))
+    X = rng.random((16, 16))
+    Y = simplify_function(X, n_kept={0: 2, 1: 4})
+    dgms = cubical_persistence(Y)
+    assert len(dgms[0]) <= 2 and len(dgms[1]) <= 4
+
+
+def test_volume_h0_h2(rng):
+    X = rng.random((7, 8, 9))
+    for connectivity in ("full", "face"):
+        Y = simplify_function(X, 0.4, connectivity=connectivity)
+        check_guarantees(X, Y, 0.4, (0, 2), connectivity, bound=0.4)
+    with pytest.raises(ValueError, match="homology_dimensions"):
+        simplify_function(X, 0.4, homology_dimensions=(0, 1))
+
+
+@pytest.mark.parametrize("dtype, low, high, t", [(np.uint8, 0, 255, 51),
+                                                 (np.uint16, 0, 65535, 5000),
+                                                 (np.int16, -30, 30, 7)])
+def test_integer_inputs_keep_their_dtype_and_range(rng, dtype, low, high, t):
+    X = rng.integers(low, high, (18, 14), endpoint=True).astype(dtype)
+    Y, info = simplify_function(X, t, return_removed=True)
+    assert Y.dtype == dtype and Y.min() >= X.min() and Y.max() <= X.max()
+    check_guarantees(X, Y, t, (0, 1), "full", bound=t)
+    assert_array_equal(info.changed, Y != X)
+    assert sum(len(p) for p in info.pairs.values()) > 0
+    assert np.all(info.pairs[0].lifetimes < t)
+
+
+def test_integer_optimal_rounding():
+    x = np.array([0, 9, 6, 9, 3, 20, 0], dtype=np.uint8)    # pair (6, 9) and (3, 9)
+    y = simplify_function(x, 7, method="optimal")          # odd t: change <= 3
+    assert y.dtype == np.uint8
+    assert np.abs(y.astype(int) - x.astype(int)).max() <= 3
+    assert not np.any(gudhi_lifetimes(y)[0] < 7)
+
+
+def test_flood_kernels_agree(rng):
+    """The seeded priority flood and the per-pair basin filling give the same result."""
+    X = rng.random((23, 19))
+    for connectivity in ("full", "face"):
+        dgm = cubical_persistence(X, 0, connectivity=connectivity)[0]
+        remove = dgm.lifetimes < 0.3
+        out, _ = _flood.flood(X.ravel(), (1, 23, 19), 2, connectivity == "full",
+                              dgm.birth_index[~remove].astype(np.int64), False)
+        order = np.lexsort((dgm.death_index[remove], dgm.deaths[remove]))[::-1]
+        out2, _ = _flood.flood_pairs(X.ravel(), (1, 23, 19), 2, connectivity == "full",
+                                     dgm.birth_index[remove][order].astype(np.int64),
+                                     dgm.death_index[remove][order].astype(np.int64))
+        assert_allclose(out, out2)
+
+
+def test_perturb_keeps_the_guarantees(rng):
+    X = rng.random((20, 20))
+    Y = simplify_function(X, 0.3, perturb=True)
+    check_guarantees(X, Y, 0.3, (0, 1), "full", bound=0.3)
+    with pytest.raises(ValueError, match="perturb"):
+        simplify_function(X.astype(np.uint8), 1, perturb=True)
+
+
+@pytest.mark.parametrize("threshold", [-1.0, np.nan, np.inf, "big"])
+def test_bad_thresholds(rng, threshold):
+    with pytest.raises((ValueError, TypeError), match="threshold"):
+        simplify_function(rng.random(10), threshold)
+    with pytest.raises((ValueError, TypeError), match="threshold"):
+        TopoImageSimplifier(threshold=threshold).fit_transform(rng.random((2, 16)))
+
+
+def test_nothing_to_do_and_bad_input(rng):
+    with pytest.raises(ValueError, match="threshold"):
+        simplify_function(rng.random(10))
+    with pytest.raises(ValueError, match="X"):
+        simplify_function(np.array([0.0, np.nan]), 1.0)
+    X = rng.random((5, 5))
+    assert_array_equal(simplify_function(X, 0.0), X)
+
+
+def test_estimator_in_a_pipeline(rng):
+    X = rng.random((6, 12, 12))
+    simp = TopoImageSimplifier(threshold=0.3, homology_dimensions=(0, 1), image_shape=(12, 12))
+    pipe = Pipeline([("simp", simp), ("pca", PCA(n_components=2))])
+    Z = pipe.fit_transform(X.reshape(6, 144))
+    assert Z.shape == (6, 2)
+    Xt = TopoImageSimplifier(threshold=0.3, homology_dimensions=(0, 1)).fit_transform(X)
+    for x, y in zip(X, Xt):
+        check_guarantees(x, y, 0.3, (0, 1), "full", bound=0.3)
+    Xb = TopoImageSimplifier(goal="betti", betti=2).fit_transform(X)
+    assert all(len(cubical_persistence(x, 0)[0]) <= 2 for x in Xb)
+    with pytest.raises(ValueError, match="solver"):
+        TopoImageSimplifier(goal="enhance", solver="exact").fit_transform(X)
