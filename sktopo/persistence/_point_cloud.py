@@ -126,7 +126,7 @@ def _union_edges(a, b, n):
     return np.column_stack([keys // n, keys % n]).astype(np.intp)
 
 
-def _delaunay_edges(points, threshold=np.inf):
+def _delaunay_edges(points, threshold=np.inf, *, normalized=False):
     """Edges (i < j) of the Delaunay graph of distinct points, lexicographically sorted.
 
     The tie policy, canonical: the points are centred, rescaled and sorted
@@ -140,7 +140,7 @@ def _delaunay_edges(points, threshold=np.inf):
     n = len(points)
     if n < 2:
         return np.empty((0, 2), dtype=np.intp)
-    unit, _ = _normalized(points)
+    unit = points if normalized else _normalized(points)[0]
     order = np.lexsort(unit.T[::-1])
     ordered = unit[order]
     centered = ordered - ordered.mean(axis=0)
@@ -164,9 +164,10 @@ def _delaunay_edges(points, threshold=np.inf):
     k = simplices.shape[1]
     edges = _sorted_edges(order[np.concatenate(
         [simplices[:, [a, b]] for a in range(k) for b in range(a + 1, k)])], n)
-    if reliable:
-        nearest = cKDTree(coords).query(coords, k=2)[0][:, 1]
-        reliable = nearest.min() > 1e-6
+    # the nearest-neighbour graph lies in the Delaunay graph: its shortest edge is the
+    # smallest distance between points
+    if reliable and _lengths(unit, edges).min() <= 1e-6:
+        reliable = False
     if not reliable:
         edges = _union_edges(edges, _mst_edges(unit), n)
     return edges
@@ -220,7 +221,7 @@ def _rips_edges(h0_only, max_dim=1):
         if not h0_only:
             return _all_edges(points, threshold, max_dim)
         if points.shape[1] <= _MAX_DELAUNAY_DIM:
-            return _delaunay_edges(points)
+            return _delaunay_edges(points, normalized=True)
         # no Delaunay in high dimension: the MST itself, O(n) memory
         return _sorted_edges(_mst_edges(points), len(points))
     return edges_of
@@ -476,7 +477,7 @@ def weak_alpha_persistence(points, homology_dimensions=(0, 1)):
         return _graph_persistence(points, dims, _delaunay_edges)
     unique, ids = _unique_points(points)
     unit, scale = _normalized(unique)
-    edges = _delaunay_edges(unit)
+    edges = _delaunay_edges(unit, normalized=True)
     diagrams = _flag_diagrams_compiled(len(unique), edges, _lengths(unit, edges), dims, ids)
     return _rescaled(diagrams, scale)
 

@@ -1,5 +1,6 @@
 """Input validation shared by the public functions (validate once, at the boundary)."""
 
+import threading
 from numbers import Integral, Real
 
 import numpy as np
@@ -27,6 +28,8 @@ def memory_budget():
 
 def check_memory(n_bytes, what, fix):
     """Raise a MemoryError giving the estimate when ``n_bytes`` exceeds the budget."""
+    if n_bytes <= 2 ** 30:      # always allowed: no need to ask the system
+        return
     budget = memory_budget()
     if n_bytes > budget:
         raise MemoryError(f"{what} needs about {n_bytes / 2**30:.3g} GiB, more than the "
@@ -174,35 +177,49 @@ def check_params(constraints, params, caller):
         _raise_here(exc)
 
 
+_nested = threading.local()
+
+
 def validate_params(constraints, *, prefer_skip_nested_validation=True):
     """Decorator: validate a public function's parameters with ``constraints``.
 
     As :func:`sklearn.utils.validate_params`: skipped inside
     ``sklearn.config_context(skip_parameter_validation=True)`` (the ``check_input=False``
     of inner calls), and the functions it calls skip theirs when
-    ``prefer_skip_nested_validation`` (the parameters were validated once, at the boundary).
+    ``prefer_skip_nested_validation`` (the parameters were validated once, at the
+    boundary). The constraints are compiled once; a call that passes costs a few
+    microseconds.
     """
     import functools
     import inspect
+
+    from sklearn import get_config
+    from sklearn.utils._param_validation import make_constraint
+
+    compiled = {k: [make_constraint(c) for c in v] for k, v in constraints.items()}
 
     def decorator(func):
         signature = inspect.signature(func)
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            from sklearn import config_context, get_config
-
-            if get_config()["skip_parameter_validation"]:
+            if getattr(_nested, "skip", False) or get_config()["skip_parameter_validation"]:
                 return func(*args, **kwargs)
             try:
                 bound = signature.bind(*args, **kwargs)
             except TypeError as exc:
                 raise TypeError(f"{func.__qualname__}(): {exc}") from None
-            bound.apply_defaults()
-            check_params(constraints, {k: v for k, v in bound.arguments.items()
-                                       if k in constraints}, func.__qualname__)
-            with config_context(skip_parameter_validation=prefer_skip_nested_validation):
+            for name, value in bound.arguments.items():
+                options = compiled.get(name)
+                if options is not None and not any(c.is_satisfied_by(value) for c in options):
+                    check_params(constraints, {name: value}, func.__qualname__)
+            if not prefer_skip_nested_validation:
                 return func(*args, **kwargs)
+            _nested.skip = True
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _nested.skip = False
         return wrapper
     return decorator
 
