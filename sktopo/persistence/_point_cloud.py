@@ -41,27 +41,27 @@ def _unique_points(points):
 
 
 def _normalized(points):
-    """The cloud centred on its bounding box and divided by its largest coordinate.
+    """The cloud divided by a power of two that brings its coordinates into (-1, 1).
 
-    Every geometric predicate (rank test, Delaunay, squared distances) runs on coordinates
-    in [-1, 1], so results are the same up to scale for any magnitude; the lengths are
-    multiplied back by ``scale`` at the end (:func:`_scaled_lengths`).
+    Every geometric predicate (rank test, Delaunay, squared distances) runs on these
+    coordinates (centred again where it needs it), so results are the same up to scale for
+    any magnitude: dividing by a power of two is exact, and the lengths are multiplied back
+    exactly by :func:`_scaled_lengths`. Returns the points and the exponent.
     """
-    low, high = points.min(axis=0), points.max(axis=0)
-    centred = points - (low / 2 + high / 2)         # halves first: no overflow near 1e308
-    scale = float(np.abs(centred).max()) if centred.size else 0.0
-    if scale == 0:
-        return centred, 1.0
-    if scale < np.finfo(np.float64).tiny:
-        raise ValueError("points: the coordinates differ by less than 2.2e-308 (subnormal "
-                         "numbers, no precision left); multiply the points by a constant.")
-    return centred / scale, scale
+    big = float(np.abs(points).max()) if points.size else 0.0
+    if big == 0:
+        return points, 0
+    if big < np.finfo(np.float64).tiny:
+        raise ValueError("points: the coordinates are below 2.2e-308 (subnormal numbers, "
+                         "no precision left); multiply the points by a constant.")
+    exponent = int(np.frexp(big)[1])
+    return np.ldexp(points, -exponent), exponent
 
 
-def _scaled_lengths(unit_lengths, scale):
+def _scaled_lengths(unit_lengths, exponent):
     """Lengths of the original cloud from those of the normalized one, or a clear error."""
     with np.errstate(over="ignore", under="ignore"):
-        lengths = unit_lengths * scale
+        lengths = np.ldexp(unit_lengths, exponent)
     if not np.isfinite(lengths).all():
         raise ValueError("points: distances between points overflow float64 (above "
                          "1.8e308); divide the points by a constant.")
@@ -347,7 +347,8 @@ def _graph_persistence(points, dims, edges_of, max_edge_length=np.inf):
     """
     unique, ids = _unique_points(points)
     unit, scale = _normalized(unique)
-    threshold = max_edge_length / scale
+    with np.errstate(over="ignore", under="ignore"):
+        threshold = np.ldexp(float(max_edge_length), -scale)
     n = len(unique)
     edges = edges_of(unit, threshold)
     lengths = _lengths(unit, edges)
@@ -365,7 +366,7 @@ def _graph_persistence(points, dims, edges_of, max_edge_length=np.inf):
 
 def _rescaled(diagrams, scale):
     """Diagrams of the normalized cloud scaled back, or a clear error on overflow."""
-    if scale == 1.0:
+    if scale == 0:
         return diagrams
     out = {}
     for d, dgm in diagrams.items():
