@@ -43,8 +43,8 @@ def _has_nan(obj, depth=0):
 def _child(code, wfd):
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
     ns = {}
-    exec(SETUP, ns)
     try:
+        exec(SETUP, ns)
         exec(code, ns)
         out = ns.get("out")
         res = ("nan", "") if _has_nan(out) else ("ok", "")
