@@ -44,6 +44,14 @@ def _per_dim(value, dims, name):
     return {d: value for d in dims}
 
 
+def _check_dim_keys(dims, betti, target):
+    for name, value in (("betti", betti), ("target", target)):
+        extra = sorted(set(value) - set(dims)) if isinstance(value, Mapping) else []
+        if extra:
+            raise ValueError(f"The {name!r} parameter has entries for homology dimension(s) "
+                             f"{extra} outside homology_dimensions={list(dims)}.")
+
+
 def _functional(goal, dims, threshold, betti, target, p):
     """The diagram functional of each homology dimension for ``goal``."""
     if goal == "simplify":
@@ -213,6 +221,7 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     solver = _resolve_solver(solver, goal)
     x0 = check_values(image, "image", ndim=(1, 2, 3))
     dims = check_homology_dimensions(homology_dimensions, x0.ndim - 1)
+    _check_dim_keys(dims, betti, target)
     check_scalar(p, "p", low=0, include_low=False)
     value_range = float(np.ptp(x0))
     if threshold is None:

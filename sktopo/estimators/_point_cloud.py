@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 
 from ..functionals import DiagramDistance, DiagramFunctional, PersistenceNorm, PolynomialEnergy
+from ..functionals._matching import _target_points
 from ..loss import TopologicalLoss
 from ..optim import big_step_minimize, stump_minimize
 from ..smear import GradientExtension
@@ -36,6 +37,9 @@ _KERNELS = ("uniform", "gaussian")
 def _functional(objective, dims, *, maximize, p, q, i0, min_persistence, max_persistence,
                 target):
     """The diagram functional of each homology dimension (sign included)."""
+    if target is not None:      # checked even when the objective does not use it
+        for t in (target.values() if isinstance(target, Mapping) else [target]):
+            _target_points(t)
     if isinstance(objective, DiagramFunctional):
         funcs = {d: objective for d in dims}
     elif isinstance(objective, Mapping):

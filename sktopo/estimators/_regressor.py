@@ -214,6 +214,10 @@ def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clust
     y = np.asarray(y, dtype=np.float64)
     n_samples, n_features = X.shape
     sample_weight = check_sample_weight(sample_weight, n_samples)
+    if coef_shape is not None and int(np.prod(coef_shape)) != n_features:
+        raise ValueError(f"The 'coef_shape' parameter {tuple(coef_shape)} must hold "
+                         f"n_features={n_features} coefficients; pass a shape whose product "
+                         "is the number of columns of X, or None.")
     pen = build_penalty(penalty, filtration, coef_shape, n_features)
     solver, max_iter = resolve_solver(solver, pen, max_iter)
     x0 = np.zeros(n_features) if coef_init is None else np.array(coef_init, dtype=np.float64)

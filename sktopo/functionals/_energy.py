@@ -6,7 +6,11 @@ G. Carlsson, "A Topology Layer for Machine Learning", AISTATS 2020, Eq. 2.
 
 import numpy as np
 
-from ..utils._validation import check_scalar
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval
+
+from ..utils._validation import CONSTRAINTS, check_params
 from ._base import DiagramFunctional
 
 __all__ = ["PolynomialEnergy", "BettiTarget", "lifetime_ranks", "most_persistent"]
@@ -45,6 +49,34 @@ def most_persistent(diagram, n):
     return mask
 
 
+def _check_constraints(functional):
+    constraints = functional._parameter_constraints
+    params = {k: getattr(functional, k) for k in constraints}
+    check_params(constraints, params, type(functional).__name__)
+    for k, v in params.items():     # Interval(Real) lets +-inf through
+        if isinstance(v, (Real, np.number)) and not np.isfinite(v) and k != "max_persistence":
+            raise ValueError(f"The {k!r} parameter of {type(functional).__name__} must be "
+                             f"finite, got {v!r}.")
+
+
+def _check_mid_points(diagram, mask, q):
+    """The rule for ``m^q`` (``m = (b + d) / 2``): real and finite, or a clear error.
+
+    A non-integer ``q`` needs ``m >= 0`` (``m^q`` is not real below 0); a negative ``q``
+    needs ``m != 0``.
+    """
+    mid = (diagram.births[mask] + diagram.deaths[mask]) / 2
+    if not mid.size:
+        return
+    if float(q) != int(q) and mid.min() < 0:
+        raise ValueError(f"PolynomialEnergy(q={q!r}) needs mid-points (b + d) / 2 >= 0, "
+                         f"got {float(mid.min())!r}: use an integer q, or shift the input so "
+                         "that its values are positive.")
+    if q < 0 and np.any(mid == 0):
+        raise ValueError(f"PolynomialEnergy(q={q!r}) is infinite at a mid-point (b + d) / 2 "
+                         "= 0: use q >= 0, or shift the input away from 0.")
+
+
 def _power_slope(diff, p, length=None):
     """``|diff|^p`` and its derivative in ``diff`` (0 on the diagonal), few array passes.
 
@@ -76,13 +108,22 @@ def _power_grad(diagram, p, q, mask):
     if q == 0:
         grad_births[idx] = -slope
         grad_deaths[idx] = slope
-        return float(lp.sum()), grad_births, grad_deaths
+        return _finite(float(lp.sum()), grad_births, grad_deaths)
     mid = (diagram.births[idx] + diagram.deaths[idx]) / 2
     mid_q = mid ** q
     dmid = 0.5 * q * mid ** (q - 1) * lp
     grad_births[idx] = -slope * mid_q + dmid
     grad_deaths[idx] = slope * mid_q + dmid
-    return float(np.sum(lp * mid_q)), grad_births, grad_deaths
+    return _finite(float(np.sum(lp * mid_q)), grad_births, grad_deaths)
+
+
+def _finite(value, grad_births, grad_deaths):
+    """The result, or a clear error when the powers overflow float64."""
+    if not (np.isfinite(value) and np.isfinite(grad_births).all()
+            and np.isfinite(grad_deaths).all()):
+        raise ValueError("The diagram functional overflows float64 (|d - b|^p or m^q above "
+                         "1.8e308): use smaller powers p, q, or rescale the input.")
+    return value, grad_births, grad_deaths
 
 
 class PolynomialEnergy(DiagramFunctional):
@@ -126,19 +167,25 @@ class PolynomialEnergy(DiagramFunctional):
     0.3
     """
 
+    _parameter_constraints = {
+        "p": [Interval(Real, 0, None, closed="left")],
+        "q": [Interval(Real, None, None, closed="neither")],
+        "i0": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, p=1, q=0, i0=1):
         self.p = p
         self.q = q
         self.i0 = i0
 
     def _validate_params(self):
-        check_scalar(self.p, "p", low=0)
-        check_scalar(self.q, "q")
-        check_scalar(self.i0, "i0", low=1, integer=True)
+        _check_constraints(self)
 
     def value_and_grad(self, diagram):
         self._check_params()
         mask = ~most_persistent(diagram, self.i0 - 1) & ~diagram.essential
+        if self.q != 0:
+            _check_mid_points(diagram, mask, self.q)
         return _power_grad(diagram, self.p, self.q, mask)
 
 
@@ -175,16 +222,19 @@ class BettiTarget(DiagramFunctional):
     1.5
     """
 
+    _parameter_constraints = {
+        "k": [Interval(Integral, 0, None, closed="left")],
+        "p": [Interval(Real, 1, None, closed="left")],
+        "min_persistence": CONSTRAINTS["min_persistence"] + [None],
+    }
+
     def __init__(self, k=1, p=2, min_persistence=None):
         self.k = k
         self.p = p
         self.min_persistence = min_persistence
 
     def _validate_params(self):
-        check_scalar(self.k, "k", low=0, integer=True)
-        check_scalar(self.p, "p", low=1)
-        if self.min_persistence is not None:
-            check_scalar(self.min_persistence, "min_persistence", low=0)
+        _check_constraints(self)
 
     def value_and_grad(self, diagram):
         self._check_params()

@@ -2,9 +2,13 @@
 
 import numpy as np
 
-from ..utils._validation import check_scalar
+from numbers import Real
+
+from sklearn.utils._param_validation import Interval
+
+from ..utils._validation import CONSTRAINTS, check_interval_pair, check_ordered
 from ._base import DiagramFunctional
-from ._energy import _power_grad
+from ._energy import _check_constraints, _power_grad
 
 __all__ = ["PersistenceNorm"]
 
@@ -50,6 +54,13 @@ class PersistenceNorm(DiagramFunctional):
     4265.0
     """
 
+    _parameter_constraints = {
+        "p": [Interval(Real, 0, None, closed="neither")],
+        "min_persistence": CONSTRAINTS["min_persistence"],
+        "max_persistence": CONSTRAINTS["max_persistence"],
+        "birth_range": [tuple, list, np.ndarray, None],
+    }
+
     def __init__(self, p=1, min_persistence=0.0, max_persistence=np.inf, birth_range=None):
         self.p = p
         self.min_persistence = min_persistence
@@ -57,15 +68,10 @@ class PersistenceNorm(DiagramFunctional):
         self.birth_range = birth_range
 
     def _validate_params(self):
-        check_scalar(self.p, "p", low=0, include_low=False)
-        check_scalar(self.min_persistence, "min_persistence", low=0)
-        check_scalar(self.max_persistence, "max_persistence", low=0, allow_inf=True)
-        if self.birth_range is not None:
-            try:
-                low, high = self.birth_range
-            except (TypeError, ValueError):
-                raise ValueError("The 'birth_range' parameter must be a pair (low, high), "
-                                 f"got {self.birth_range!r}.") from None
+        _check_constraints(self)
+        check_ordered(self.min_persistence, self.max_persistence, "min_persistence",
+                      "max_persistence")
+        check_interval_pair(self.birth_range, "birth_range")
 
     def region(self, diagram):
         """Boolean mask of the finite points inside the region."""

@@ -19,7 +19,8 @@ import math
 
 import numpy as np
 
-from ..utils._validation import check_homology_dimensions, check_option, check_values
+from ..utils._validation import (CONSTRAINTS, check_homology_dimensions, check_option,
+                                 check_values, validate_params)
 from . import _cubical3d, _pairing, _signal, _volume
 from ._diagram import Diagram
 
@@ -141,6 +142,9 @@ def _diagram_from_pairs(values, birth_index, death_index, dim, superlevel):
     return Diagram(births[keep], deaths[keep], birth_index[keep], death_index[keep], dim)
 
 
+@validate_params({"X": ["array-like"], "superlevel": CONSTRAINTS["superlevel"],
+                  "homology_dimensions": CONSTRAINTS["homology_dimensions"],
+                  "connectivity": CONSTRAINTS["connectivity"]})
 def cubical_persistence(X, homology_dimensions=None, *, superlevel=False,
                         connectivity="full"):
     """Persistence diagrams of a 1-D signal, 2-D image or 3-D volume with critical pixels.
@@ -194,7 +198,8 @@ def cubical_persistence(X, homology_dimensions=None, *, superlevel=False,
     >>> dgms[0].birth_index, dgms[0].death_index
     (array([0, 2, 6, 8]), array([-1,  1,  3,  5]))
     """
-    X = check_values(X, "X", ndim=(1, 2, 3))
+    # the kernels need about 64 bytes per pixel (copies, ranks, union-find, GUDHI's cells)
+    X = check_values(X, "X", ndim=(1, 2, 3), bytes_per_value=64)
     if homology_dimensions is None:
         homology_dimensions = range(X.ndim)
     dims = check_homology_dimensions(homology_dimensions, X.ndim - 1)

@@ -7,10 +7,13 @@ ordered by the same rule. Coincident points are merged before anything else (the
 have zero persistence and are dropped).
 """
 
-import numpy as np
-from scipy.spatial import Delaunay, QhullError
+import math
 
-from ..utils._validation import check_homology_dimensions, check_points, check_scalar
+import numpy as np
+from scipy.spatial import Delaunay, QhullError, cKDTree
+
+from ..utils._validation import (CONSTRAINTS, check_homology_dimensions, check_points,
+                                 memory_budget, validate_params)
 from . import _graph
 from ._diagram import Diagram
 
@@ -33,62 +36,190 @@ def _unique_points(points):
     return points[first], first
 
 
-def _delaunay_edges(points):
+def _normalized(points):
+    """The cloud divided by a power of two that brings its coordinates into (-1, 1).
+
+    Every geometric predicate (rank test, Delaunay, squared distances) runs on these
+    coordinates (centred again where it needs it), so results are the same up to scale for
+    any magnitude: dividing by a power of two is exact, and the lengths are multiplied back
+    exactly by :func:`_scaled_lengths`. Returns the points and the exponent.
+    """
+    big = float(np.abs(points).max()) if points.size else 0.0
+    if big == 0:
+        return points, 0
+    if big < np.finfo(np.float64).tiny:
+        raise ValueError("points: the coordinates are below 2.2e-308 (subnormal numbers, "
+                         "no precision left); multiply the points by a constant.")
+    exponent = int(np.frexp(big)[1])
+    return np.ldexp(points, -exponent), exponent
+
+
+def _scaled_lengths(unit_lengths, exponent):
+    """Lengths of the original cloud from those of the normalized one, or a clear error."""
+    with np.errstate(over="ignore", under="ignore"):
+        lengths = np.ldexp(unit_lengths, exponent)
+    if not np.isfinite(lengths).all():
+        raise ValueError("points: distances between points overflow float64 (above "
+                         "1.8e308); divide the points by a constant.")
+    if np.any((lengths < np.finfo(np.float64).tiny) & (unit_lengths > 0)):
+        raise ValueError("points: distances between points underflow float64 (below "
+                         "2.2e-308); multiply the points by a constant.")
+    return lengths
+
+
+def _lengths(points, edges):
+    if not len(edges):
+        return np.empty(0)
+    return np.linalg.norm(points[edges[:, 0]] - points[edges[:, 1]], axis=1)
+
+
+def _mst_edges(points):
+    """Edges (i < j) of the minimum spanning tree of the complete graph, O(n) memory.
+
+    Prim's algorithm on distances computed one row at a time, edges compared by
+    (length, i, j): the tree is the unique one of that total order, the one Kruskal takes,
+    so the H0 pairing is the same as on all n^2 / 2 edges. The vertices outside the tree
+    are kept packed at the front of the arrays.
+    """
+    n = len(points)
+    edges = np.empty((max(n - 1, 0), 2), dtype=np.intp)
+    if n < 2:
+        return edges
+    rest = points[1:].copy()            # vertices outside the tree, packed
+    ids = np.arange(1, n)
+    best = np.full(n - 1, np.inf)
+    parent = np.zeros(n - 1, dtype=np.intp)
+    u = 0
+    for k in range(n - 1):
+        m = n - 1 - k
+        diff = rest[:m] - points[u]
+        d = np.sqrt(np.add.reduce(diff * diff, axis=1))
+        closer = d < best[:m]
+        tie = np.flatnonzero(d == best[:m])
+        if tie.size:        # equal length: the smaller (i, j) wins
+            v, p = ids[tie], parent[tie]
+            old = np.minimum(p, v) * n + np.maximum(p, v)
+            new = np.minimum(u, v) * n + np.maximum(u, v)
+            closer[tie[new < old]] = True
+        best[:m][closer] = d[closer]
+        parent[:m][closer] = u
+        low = best[:m].min()
+        ties = np.flatnonzero(best[:m] == low)
+        j = int(ties[0])
+        if ties.size > 1:
+            v, p = ids[ties], parent[ties]
+            j = int(ties[np.argmin(np.minimum(p, v) * n + np.maximum(p, v))])
+        u = int(ids[j])
+        edges[k] = (min(parent[j], u), max(parent[j], u))
+        last = m - 1        # move the last outside vertex into the hole
+        rest[j], ids[j], best[j], parent[j] = rest[last], ids[last], best[last], parent[last]
+    return edges
+
+
+def _union_edges(a, b, n):
+    keys = np.unique(np.concatenate([a[:, 0].astype(np.int64) * n + a[:, 1],
+                                     b[:, 0].astype(np.int64) * n + b[:, 1]]))
+    return np.column_stack([keys // n, keys % n]).astype(np.intp)
+
+
+def _delaunay_edges(points, threshold=np.inf, *, normalized=False):
     """Edges (i < j) of the Delaunay graph of distinct points, lexicographically sorted.
 
-    Points in a lower-dimensional affine subspace are first written in coordinates of that
-    subspace; points on a line give the path through the sorted points.
+    The tie policy, canonical: the points are centred, rescaled and sorted
+    lexicographically before the triangulation, so the graph of cocircular (cospherical)
+    points depends on the set of points, not on their order. Points in a lower-dimensional
+    affine subspace (numerical rank) are written in coordinates of that subspace. Where
+    the triangulation is not reliable in floating point (a cloud thinner than 1e-6 of its
+    diameter, points closer than 1e-6 of it, or a Qhull failure), the exact minimum
+    spanning tree is added to the graph, so its H0 is always the MST's.
     """
     n = len(points)
     if n < 2:
         return np.empty((0, 2), dtype=np.intp)
-    centered = points - points.mean(axis=0)
+    unit = points if normalized else _normalized(points)[0]
+    order = np.lexsort(unit.T[::-1])
+    ordered = unit[order]
+    centered = ordered - ordered.mean(axis=0)
     _, s, vt = np.linalg.svd(centered, full_matrices=False)
-    rank = int(np.sum(s > s[0] * 1e-10)) if s[0] > 0 else 0
+    tol = s[0] * max(centered.shape) * np.finfo(np.float64).eps * 10
+    rank = int(np.sum(s > tol)) if s[0] > 0 else 0
     coords = centered @ vt[:rank].T
-    if rank == 1 or n <= rank + 1:
+    if rank <= 1 or n <= rank + 1:
         if rank == 1:
-            order = np.argsort(coords[:, 0], kind="stable")
-            edges = np.column_stack([order[:-1], order[1:]])
+            path = np.argsort(coords[:, 0], kind="stable")
+            edges = np.column_stack([path[:-1], path[1:]])
         else:
-            i, j = np.triu_indices(n, 1)
-            edges = np.column_stack([i, j])
-    else:
-        try:
-            tri = Delaunay(coords)
-        except QhullError:  # pragma: no cover - degenerate inputs the SVD did not catch
-            tri = Delaunay(coords, qhull_options="QJ")
-        simplices = tri.simplices
-        k = simplices.shape[1]
-        pairs = [simplices[:, [a, b]] for a in range(k) for b in range(a + 1, k)]
-        edges = np.concatenate(pairs)
+            edges = np.column_stack(np.triu_indices(n, 1))
+        return _sorted_edges(order[edges], n)
+    reliable = s[rank - 1] > 1e-6 * s[0]
+    try:
+        simplices = Delaunay(coords).simplices
+    except QhullError:
+        simplices = Delaunay(coords, qhull_options="QJ").simplices
+        reliable = False
+    k = simplices.shape[1]
+    edges = _sorted_edges(order[np.concatenate(
+        [simplices[:, [a, b]] for a in range(k) for b in range(a + 1, k)])], n)
+    # the nearest-neighbour graph lies in the Delaunay graph: its shortest edge is the
+    # smallest distance between points
+    if reliable and _lengths(unit, edges).min() <= 1e-6:
+        reliable = False
+    if not reliable:
+        edges = _union_edges(edges, _mst_edges(unit), n)
+    return edges
+
+
+def _sorted_edges(edges, n):
+    if not len(edges):
+        return np.empty((0, 2), dtype=np.intp)
     edges = np.sort(edges, axis=1)
     keys = np.unique(edges[:, 0].astype(np.int64) * n + edges[:, 1])   # sorted (i, j)
     return np.column_stack([keys // n, keys % n]).astype(np.intp)
 
 
-def _all_edges(points, max_edge_length):
+def _all_edges(points, max_edge_length, max_dim):
+    """All the edges of length <= max_edge_length, after a size guard."""
     n = len(points)
     if np.isinf(max_edge_length):
+        _check_flag_size(n, n * (n - 1) // 2, max_dim)
         i, j = np.triu_indices(n, 1)
         return np.column_stack([i, j])
-    from scipy.spatial import cKDTree
-
-    edges = cKDTree(points).query_pairs(max_edge_length, output_type="ndarray")
+    tree = cKDTree(points)
+    _check_flag_size(n, (int(tree.count_neighbors(tree, max_edge_length)) - n) // 2, max_dim)
+    edges = tree.query_pairs(max_edge_length, output_type="ndarray")
     edges = np.sort(edges.astype(np.intp), axis=1)
     return edges[np.lexsort((edges[:, 1], edges[:, 0]))]
 
 
-def _rips_edges(max_edge_length, h0_only):
-    """The edges a Rips computation needs: for H0 the Delaunay graph holds the MST."""
-    def edges_of(points):
-        if not (h0_only and points.shape[1] <= _MAX_DELAUNAY_DIM):
-            return _all_edges(points, max_edge_length)
-        edges = _delaunay_edges(points)
-        if np.isfinite(max_edge_length) and len(edges):
-            lengths = np.linalg.norm(points[edges[:, 0]] - points[edges[:, 1]], axis=1)
-            edges = edges[lengths <= max_edge_length]
-        return edges
+def _check_flag_size(n, n_edges, max_dim):
+    """Refuse a flag complex too large for memory before anything is allocated.
+
+    The number of simplices of dimension up to ``max_dim + 1`` is estimated as that of a
+    graph of ``n`` vertices of the same mean degree, at about 200 bytes each (the edge
+    arrays and GUDHI's simplex tree and boundary matrix).
+    """
+    degree = 2 * n_edges / max(n, 1)
+    count = n + n_edges
+    for k in range(2, max_dim + 2):     # k-simplices: cliques of k + 1 vertices
+        count += n * math.comb(int(degree), k) / (k + 1)
+    needed = 200 * count
+    if needed > memory_budget():
+        raise MemoryError(
+            f"The Rips complex of {n} points with {n_edges} edges has about {count:.3g} "
+            f"simplices up to dimension {max_dim + 1}, about {needed / 2**30:.3g} GiB (more "
+            f"than the {memory_budget() / 2**30:.3g} GiB allowed); set max_edge_length, use "
+            "fewer points, or ask for fewer homology_dimensions.")
+
+
+def _rips_edges(h0_only, max_dim=1):
+    """The edges a Rips computation needs: for H0 a graph that holds the MST."""
+    def edges_of(points, threshold):
+        if not h0_only:
+            return _all_edges(points, threshold, max_dim)
+        if points.shape[1] <= _MAX_DELAUNAY_DIM:
+            return _delaunay_edges(points, normalized=True)
+        # no Delaunay in high dimension: the MST itself, O(n) memory
+        return _sorted_edges(_mst_edges(points), len(points))
     return edges_of
 
 
@@ -203,21 +334,48 @@ def _flag_diagrams(n, edges, lengths, dims, ids):
     return out
 
 
-def _graph_persistence(points, dims, edges_of):
+def _graph_persistence(points, dims, edges_of, max_edge_length=np.inf):
+    """Diagrams of the flag complex of the graph ``edges_of(unit, threshold)``.
+
+    The predicates and lengths are computed on the normalized cloud, the diagrams scaled
+    back at the end.
+    """
     unique, ids = _unique_points(points)
+    unit, scale = _normalized(unique)
+    with np.errstate(over="ignore", under="ignore"):
+        threshold = np.ldexp(float(max_edge_length), -scale)
     n = len(unique)
-    edges = edges_of(unique)
-    lengths = np.linalg.norm(unique[edges[:, 0]] - unique[edges[:, 1]], axis=1) if len(
-        edges) else np.empty(0)
+    edges = edges_of(unit, threshold)
+    lengths = _lengths(unit, edges)
+    if np.isfinite(threshold) and len(edges):
+        keep = lengths <= threshold
+        edges, lengths = edges[keep], lengths[keep]
     diagrams = {}
     if 0 in dims:
         diagrams[0] = _h0_diagram(n, edges, lengths, ids)
     higher = [d for d in dims if d > 0]
     if higher:
         diagrams.update(_flag_diagrams(n, edges, lengths, higher, ids))
-    return diagrams
+    return _rescaled(diagrams, scale)
 
 
+def _rescaled(diagrams, scale):
+    """Diagrams of the normalized cloud scaled back, or a clear error on overflow."""
+    if scale == 0:
+        return diagrams
+    out = {}
+    for d, dgm in diagrams.items():
+        births = _scaled_lengths(dgm.births, scale)
+        finite = np.isfinite(dgm.deaths)
+        deaths = dgm.deaths.copy()
+        deaths[finite] = _scaled_lengths(dgm.deaths[finite], scale)
+        out[d] = Diagram(births, deaths, dgm.birth_index, dgm.death_index, dgm.dim)
+    return out
+
+
+@validate_params({"points": ["array-like"],
+                  "homology_dimensions": CONSTRAINTS["homology_dimensions"],
+                  "max_edge_length": CONSTRAINTS["max_edge_length"]})
 def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.inf):
     """Persistence diagrams of the Vietoris-Rips filtration of a point cloud.
 
@@ -263,19 +421,16 @@ def rips_persistence(points, homology_dimensions=(0, 1), *, max_edge_length=np.i
     """
     points = check_points(points)
     dims = check_homology_dimensions(homology_dimensions, _MAX_RIPS_DIM)
-    check_scalar(max_edge_length, "max_edge_length", low=0, allow_inf=True)
     if 1 in dims and max(dims) == 1:
         return _rips_h01(points, dims, max_edge_length)
-    if max(dims) > 1:
-        from ._rips import check_flag_size
-        check_flag_size(_unique_points(points)[0], max_edge_length, max(dims))
     diagrams = {}
     if 0 in dims:
-        diagrams.update(_graph_persistence(points, (0,), _rips_edges(max_edge_length, True)))
+        diagrams.update(_graph_persistence(points, (0,), _rips_edges(True),
+                                           max_edge_length))
     higher = tuple(d for d in dims if d > 0)
     if higher:
-        diagrams.update(_graph_persistence(points, higher,
-                                           _rips_edges(max_edge_length, False)))
+        diagrams.update(_graph_persistence(points, higher, _rips_edges(False, max(higher)),
+                                           max_edge_length))
     return diagrams
 
 
@@ -284,8 +439,11 @@ def _rips_h01(points, dims, max_edge_length):
     from . import _rips
 
     unique, ids = _unique_points(points)
+    unit, scale = _normalized(unique)       # exact: lengths scale back to the bit
+    with np.errstate(over="ignore", under="ignore"):
+        threshold = np.ldexp(float(max_edge_length), -scale)
     edges, lengths, kruskal, (birth_rows, death_edges, deaths) = _rips.rips_h01(
-        unique, max_edge_length)
+        unit, threshold)
     diagrams = {}
     if 0 in dims:
         diagrams[0] = _h0_diagram(len(unique), edges, lengths, ids, kruskal)
@@ -297,9 +455,11 @@ def _rips_h01(points, dims, max_edge_length):
         death_index = np.where(essential[:, None], -1,
                                ids[np.maximum(death_edges[keep], 0)]).reshape(-1, 2)
         diagrams[1] = Diagram(births[keep], deaths[keep], birth_index, death_index, 1)
-    return {d: diagrams[d] for d in dims}
+    return _rescaled({d: diagrams[d] for d in dims}, scale)
 
 
+@validate_params({"points": ["array-like"],
+                  "homology_dimensions": CONSTRAINTS["homology_dimensions"]})
 def weak_alpha_persistence(points, homology_dimensions=(0, 1)):
     """Persistence diagrams of the weak alpha filtration: the flag complex of the Delaunay graph.
 
@@ -341,10 +501,10 @@ def weak_alpha_persistence(points, homology_dimensions=(0, 1)):
     if 1 not in dims:
         return _graph_persistence(points, dims, _delaunay_edges)
     unique, ids = _unique_points(points)
-    edges = _delaunay_edges(unique)
-    lengths = np.linalg.norm(unique[edges[:, 0]] - unique[edges[:, 1]], axis=1) if len(
-        edges) else np.empty(0)
-    return _flag_diagrams_compiled(len(unique), edges, lengths, dims, ids)
+    unit, scale = _normalized(unique)
+    edges = _delaunay_edges(unit, normalized=True)
+    diagrams = _flag_diagrams_compiled(len(unique), edges, _lengths(unit, edges), dims, ids)
+    return _rescaled(diagrams, scale)
 
 
 def _flag_diagrams_compiled(n, edges, lengths, dims, ids):

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from ..utils._validation import check_homology_dimensions, check_values
+from ..utils._validation import (CONSTRAINTS, check_homology_dimensions, check_memory,
+                                 check_values, validate_params)
 from ._cubical import _diagram_from_pairs, _order_ranks
 
 __all__ = ["lower_star_persistence"]
@@ -35,6 +36,9 @@ def _check_simplices(simplices, n_vertices):
     return out
 
 
+@validate_params({"values": ["array-like"], "simplices": ["array-like"],
+                  "homology_dimensions": CONSTRAINTS["homology_dimensions"],
+                  "superlevel": CONSTRAINTS["superlevel"]})
 def lower_star_persistence(values, simplices, homology_dimensions=(0, 1), *,
                            superlevel=False):
     """Persistence diagrams of the lower-star filtration of a function on vertices.
@@ -80,6 +84,10 @@ def lower_star_persistence(values, simplices, homology_dimensions=(0, 1), *,
     values = check_values(values, "values", ndim=(1,))
     n = values.size
     batches = _check_simplices(simplices, n)
+    # a k-simplex brings its 2^(k+1) - 1 faces into GUDHI's simplex tree (~200 bytes each)
+    n_faces = n + sum(len(b) * (2.0 ** b.shape[1] - 1) for b in batches)
+    check_memory(200 * n_faces, f"The complex of these simplices (about {n_faces:.3g} faces)",
+                 "split the large simplices or pass fewer of them")
     # a complex of dimension k has no homology above k: those diagrams are empty (the
     # dimension of a nerve, say, depends on the data, so asking is not an error)
     dims = check_homology_dimensions(homology_dimensions, _MAX_DIM)

@@ -1,23 +1,59 @@
 """Input validation shared by the public functions (validate once, at the boundary)."""
 
+import threading
 from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["check_values", "check_homology_dimensions", "check_points", "check_option"]
+__all__ = ["check_values", "check_homology_dimensions", "check_points", "check_option",
+           "check_scalar", "memory_budget", "check_memory"]
+
+# the largest allocation a public function makes without asking, in bytes (None: half of the
+# memory available when asked, at least 1 GiB)
+MEMORY_BUDGET = None
 
 
-def check_values(X, input_name="X", ndim=None, min_size=1):
+def memory_budget():
+    """Bytes a single computation may allocate: ``MEMORY_BUDGET`` or half the free memory."""
+    if MEMORY_BUDGET is not None:
+        return MEMORY_BUDGET
+    try:
+        with open("/proc/meminfo") as f:
+            info = dict(line.split(":", 1) for line in f)
+        available = int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):  # pragma: no cover - not Linux
+        available = 8 * 2 ** 30
+    return max(available // 2, 2 ** 30)
+
+
+def check_memory(n_bytes, what, fix):
+    """Raise a MemoryError giving the estimate when ``n_bytes`` exceeds the budget."""
+    if n_bytes <= 2 ** 30:      # always allowed: no need to ask the system
+        return
+    budget = memory_budget()
+    if n_bytes > budget:
+        raise MemoryError(f"{what} needs about {n_bytes / 2**30:.3g} GiB, more than the "
+                          f"{budget / 2**30:.3g} GiB allowed; {fix}.")
+
+
+def check_values(X, input_name="X", ndim=None, min_size=1, bytes_per_value=8):
     """Return ``X`` as a float64 array after checking it is finite and of an allowed ndim.
 
     The input is never modified: a new array is returned when a conversion is needed.
+    ``bytes_per_value``: the memory the caller needs per value, checked against
+    :func:`memory_budget` before the conversion.
     """
     if isinstance(X, (str, bytes)) or X is None:
         raise TypeError(f"{input_name} must be an array-like of numbers, got {type(X).__name__}.")
+    if hasattr(X, "toarray") or hasattr(X, "todense"):     # scipy.sparse, without importing it
+        raise TypeError(f"{input_name}: sparse input is not supported, pass a dense array "
+                        f"(e.g. {input_name}.toarray()).")
     try:
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{input_name} could not be converted to an array: {exc}") from exc
+        raise ValueError(f"{input_name} could not be converted to an array: {exc}") from None
+    check_memory(arr.size * max(bytes_per_value, 8), f"{input_name} of shape {arr.shape}",
+                 "pass a smaller input")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
                                    or arr.dtype == bool):
         raise TypeError(f"{input_name} must hold real numbers, got dtype {arr.dtype}.")
@@ -96,3 +132,122 @@ def check_scalar(value, name, low=None, high=None, include_low=True, integer=Fal
     if high is not None and value > high:
         raise ValueError(f"The {name!r} parameter must be <= {high}, got {value!r}.")
     return value
+
+
+# ---------------------------------------------------------------------------------------
+# One vocabulary for functions and estimators: scikit-learn's parameter constraints
+# (Interval, StrOptions, "array-like", "random_state", "boolean", ...). Estimators list them
+# in ``_parameter_constraints``; public functions use :func:`validate_params` with the
+# same dicts (``CONSTRAINTS`` below holds the ones shared by several callers). Checks the
+# vocabulary cannot say (an ordered pair, a value that depends on the data) are the
+# ``check_*`` functions of this module.
+
+def _constraints():
+    from sklearn.utils._param_validation import Interval, StrOptions
+
+    return {
+        "homology_dimensions": [Interval(Integral, 0, None, closed="left"), tuple, list,
+                                range, None],
+        "max_edge_length": [Interval(Real, 0, None, closed="both")],
+        "superlevel": ["boolean"],
+        "connectivity": [StrOptions({"full", "face"}), Interval(Integral, 1, 3, closed="both")],
+        "p": [Interval(Real, 0, None, closed="neither")],
+        "min_persistence": [Interval(Real, 0, None, closed="left")],
+        "max_persistence": [Interval(Real, 0, None, closed="both")],
+        "random_state": ["random_state"],
+    }
+
+
+CONSTRAINTS = _constraints()
+
+
+def _raise_here(exc):
+    # re-raised from sktopo, with scikit-learn's message and exception type
+    raise type(exc)(str(exc)) from None
+
+
+def check_params(constraints, params, caller):
+    """Validate ``params`` (a dict) against scikit-learn style ``constraints``."""
+    from sklearn.utils._param_validation import (InvalidParameterError,
+                                                 validate_parameter_constraints)
+
+    try:
+        validate_parameter_constraints(constraints, params, caller_name=caller)
+    except InvalidParameterError as exc:
+        _raise_here(exc)
+
+
+_nested = threading.local()
+
+
+def validate_params(constraints, *, prefer_skip_nested_validation=True):
+    """Decorator: validate a public function's parameters with ``constraints``.
+
+    As :func:`sklearn.utils.validate_params`: skipped inside
+    ``sklearn.config_context(skip_parameter_validation=True)`` (the ``check_input=False``
+    of inner calls), and the functions it calls skip theirs when
+    ``prefer_skip_nested_validation`` (the parameters were validated once, at the
+    boundary). The constraints are compiled once; a call that passes costs a few
+    microseconds.
+    """
+    import functools
+    import inspect
+
+    from sklearn import get_config
+    from sklearn.utils._param_validation import make_constraint
+
+    compiled = {k: [make_constraint(c) for c in v] for k, v in constraints.items()}
+
+    def decorator(func):
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if getattr(_nested, "skip", False) or get_config()["skip_parameter_validation"]:
+                return func(*args, **kwargs)
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise TypeError(f"{func.__qualname__}(): {exc}") from None
+            for name, value in bound.arguments.items():
+                options = compiled.get(name)
+                if options is not None and not any(c.is_satisfied_by(value) for c in options):
+                    check_params(constraints, {name: value}, func.__qualname__)
+            if not prefer_skip_nested_validation:
+                return func(*args, **kwargs)
+            _nested.skip = True
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _nested.skip = False
+        return wrapper
+    return decorator
+
+
+def check_interval_pair(value, name, allow_none=True):
+    """A closed interval ``(low, high)`` of real numbers with ``low <= high`` (NaN refused)."""
+    if value is None and allow_none:
+        return None
+    try:
+        low, high = value
+    except (TypeError, ValueError):
+        raise ValueError(f"The {name!r} parameter must be a pair (low, high) of real "
+                         f"numbers, got {value!r}.") from None
+    for v in (low, high):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (Real, np.number)):
+            raise TypeError(f"The {name!r} parameter must be a pair (low, high) of real "
+                            f"numbers, got {value!r}.")
+        if np.isnan(v):
+            raise ValueError(f"The {name!r} parameter must not hold NaN, got {value!r}; "
+                             "use -inf or inf for an open end.")
+    if low > high:
+        raise ValueError(f"The {name!r} parameter must satisfy low <= high, got "
+                         f"{value!r}; swap the two ends.")
+    return float(low), float(high)
+
+
+def check_ordered(low, high, low_name, high_name):
+    """Check ``low <= high`` for two parameters bounding the same quantity."""
+    if low > high:
+        raise ValueError(f"The {low_name!r} parameter ({low!r}) must be <= the "
+                         f"{high_name!r} parameter ({high!r}); swap or widen them.")

@@ -23,10 +23,10 @@ def gudhi_rips(points, dim, max_edge_length=np.inf):
 
 def gudhi_path(points, max_edge_length=np.inf):
     """The previous implementation: GUDHI's flag complex on the ranks of the edges."""
-    out = _point_cloud._graph_persistence(points, (1,),
-                                          _point_cloud._rips_edges(max_edge_length, False))
-    out.update(_point_cloud._graph_persistence(points, (0,),
-                                               _point_cloud._rips_edges(max_edge_length, True)))
+    out = _point_cloud._graph_persistence(points, (1,), _point_cloud._rips_edges(False),
+                                          max_edge_length)
+    out.update(_point_cloud._graph_persistence(points, (0,), _point_cloud._rips_edges(True),
+                                               max_edge_length))
     return out
 
 
