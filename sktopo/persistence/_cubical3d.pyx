@@ -35,6 +35,8 @@ import numpy as np
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 
+from sktopo.persistence._union_find cimport find_root   # a root holds minus its size
+
 __all__ = ["volume_h1_pairs", "h1_memory_estimate"]
 
 cdef int32_t BORDER = 2147483647     # rank of the padding: after every voxel
@@ -103,19 +105,6 @@ cdef inline void sort_small(uint64_t *a, int count) noexcept nogil:
             a[j + 1] = a[j]
             j -= 1
         a[j + 1] = key
-
-
-cdef inline int32_t find_root(int32_t *parent, int32_t x) noexcept nogil:
-    """Root of x; a root holds minus the size of its tree. Path halving."""
-    cdef int32_t up = parent[x], upup
-    while up >= 0:
-        upup = parent[up]
-        if upup < 0:
-            return up
-        parent[x] = upup
-        x = upup
-        up = parent[x]
-    return x
 
 
 cdef struct Growable:
