@@ -1,6 +1,6 @@
 """
 Removing every feature below a threshold: the coins photo and a noisy volume
-===========================================================================
+============================================================================
 
 :func:`~sktopo.simplification.simplify_function` fills the basins of the removed
 minimum-saddle pairs up to their saddle and cuts the removed peaks down to theirs, repeated

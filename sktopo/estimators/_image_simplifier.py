@@ -108,7 +108,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
     ----------
     n_features_in_ : int
         Number of pixels of an image.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the columns of ``X`` when it has string column names (a DataFrame); the
         output then keeps them (``set_output(transform="pandas")``).
     image_shape_ : tuple of int

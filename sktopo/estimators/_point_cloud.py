@@ -393,7 +393,7 @@ class PointCloudTopoOptimizer(TransformerMixin, BaseEstimator):
         Steps taken.
     n_features_in_ : int
         Dimension of the points.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the columns of ``X`` when it has string column names (a DataFrame);
         ``fit_transform`` then returns a DataFrame after ``set_output(transform="pandas")``.
 
