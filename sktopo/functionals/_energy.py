@@ -108,7 +108,12 @@ def _power_grad(diagram, p, q, mask):
     if q == 0:
         grad_births[idx] = -slope
         grad_deaths[idx] = slope
-        return _finite(float(lp.sum()), grad_births, grad_deaths)
+        value = float(lp.sum())
+        if p >= 1 and np.isfinite(value):
+            # a finite sum of |d - b|^p, p >= 1, has finite |d - b| and so a finite slope:
+            # no pass over the gradients (a hot path of every step)
+            return value, grad_births, grad_deaths
+        return _finite(value, grad_births, grad_deaths)
     mid = (diagram.births[idx] + diagram.deaths[idx]) / 2
     mid_q = mid ** q
     dmid = 0.5 * q * mid ** (q - 1) * lp
