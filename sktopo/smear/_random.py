@@ -3,9 +3,7 @@ bits of block pooling (``random_bits``: the compiled xoshiro256++ streams of
 ``sktopo.smear._pool2d``, the one stream of every build)."""
 
 import numpy as np
-from sklearn.utils import check_random_state
-
-from ..utils._validation import check_scalar
+from ..utils._validation import check_random_state, check_scalar
 from . import _pool2d
 
 __all__ = ["as_generator", "uniform_noise", "perturb"]
@@ -37,13 +35,13 @@ def as_generator(random_state):
     """Return a :class:`numpy.random.Generator` for ``random_state``.
 
     A Generator is returned unchanged. Anything else goes through
-    :func:`sklearn.utils.check_random_state` (None, an int, a RandomState) and seeds a new
+    scikit-learn's ``check_random_state`` (None, an int in [0, 2**32 - 1], a RandomState) and seeds a new
     PCG64 Generator from it, so the same ``random_state`` gives the same stream. (The hot
     paths need a Generator: it draws float32 numbers into preallocated buffers.)
     """
     if isinstance(random_state, np.random.Generator):
         return random_state
-    rs = check_random_state(random_state)
+    rs = check_random_state(random_state, caller="as_generator")
     return np.random.Generator(np.random.PCG64(rs.randint(0, 2**32, size=4)))
 
 

@@ -6,7 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 
 __all__ = ["check_values", "check_homology_dimensions", "check_points", "check_option",
-           "check_scalar", "memory_budget", "check_memory"]
+           "check_scalar", "memory_budget", "check_memory", "check_random_state"]
 
 # the largest allocation a public function makes without asking, in bytes (None: half of the
 # memory available when asked, at least 1 GiB)
@@ -154,7 +154,11 @@ def _constraints():
         "p": [Interval(Real, 0, None, closed="neither")],
         "min_persistence": [Interval(Real, 0, None, closed="left")],
         "max_persistence": [Interval(Real, 0, None, closed="both")],
-        "random_state": ["random_state"],
+        # scikit-learn's "random_state" (None, an int in [0, 2**32 - 1], a RandomState)
+        # and a numpy Generator, which the samplers use as is
+        "random_state": ["random_state", np.random.Generator],
+        "n_jobs": [None, Interval(Integral, None, -1, closed="right"),
+                   Interval(Integral, 1, 10 ** 6, closed="both")],
     }
 
 
@@ -222,6 +226,21 @@ def validate_params(constraints, *, prefer_skip_nested_validation=True):
                 _nested.skip = False
         return wrapper
     return decorator
+
+
+def check_random_state(random_state, name="random_state", caller="sktopo"):
+    """Return a RandomState or Generator for ``random_state``, refusing bad seeds clearly.
+
+    None, an int in ``[0, 2**32 - 1]``, a :class:`numpy.random.RandomState` or a
+    :class:`numpy.random.Generator` (returned as is); anything else is a ValueError naming
+    the parameter (numpy's own message names neither).
+    """
+    from sklearn.utils import check_random_state as sklearn_check
+
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    check_params({name: CONSTRAINTS["random_state"]}, {name: random_state}, caller)
+    return sklearn_check(random_state)
 
 
 def check_interval_pair(value, name, allow_none=True):
