@@ -6,6 +6,7 @@ from numbers import Real
 import numpy as np
 
 from ..persistence import check_diagram
+from ..utils._validation import check_scalar
 
 __all__ = ["DiagramFunctional", "WeightedSum"]
 
@@ -115,7 +116,16 @@ class WeightedSum(DiagramFunctional):
 
     def __init__(self, terms):
         flat = []
+        try:
+            terms = [(weight, functional) for weight, functional in terms]
+        except (TypeError, ValueError):
+            raise TypeError("The 'terms' parameter must be a list of (weight, functional) "
+                            f"pairs, got {terms!r}.") from None
         for weight, functional in terms:
+            check_scalar(weight, "weight")
+            if not isinstance(functional, DiagramFunctional):
+                raise TypeError("The 'terms' parameter must pair weights with diagram "
+                                f"functionals, got {functional!r}.")
             if isinstance(functional, WeightedSum):  # keep the sum flat
                 flat.extend((weight * w, f) for w, f in functional.terms)
             else:

@@ -3,11 +3,15 @@
 import numpy as np
 
 from ..persistence import check_diagram
+from ..utils._math import pnorm, power_of_two_scale
 from ..utils._validation import check_scalar
 from ._base import DiagramFunctional
 from ._bottleneck import bottleneck_matching, search_levels
 
 __all__ = ["DiagramDistance", "diagram_matching"]
+
+# the largest finite order p: beyond it, ratios of costs raised to p underflow
+_MAX_P = 1000
 
 
 def _target_points(target):
@@ -26,8 +30,7 @@ def _build_cost(A, B, internal_p):
         C = np.maximum(np.abs(A[:, None, 0] - B[None, :, 0]),
                        np.abs(A[:, None, 1] - B[None, :, 1]))
     else:
-        diff = A[:, None, :] - B[None, :, :]
-        C = (np.abs(diff) ** internal_p).sum(axis=2) ** (1 / internal_p)
+        C = pnorm(A[:, None, :] - B[None, :, :], internal_p, axis=2)
     # the nearest diagonal point of (b, d) is at ((b + d) / 2, (b + d) / 2)
     scale = 0.5 if np.isinf(internal_p) else 2 ** (1 / internal_p - 1)
     return C, np.abs(A[:, 1] - A[:, 0]) * scale, np.abs(B[:, 1] - B[:, 0]) * scale
@@ -40,7 +43,7 @@ def _norm_grad(v, internal_p):
         g = np.zeros_like(v)
         g[np.arange(len(v)), arg] = np.sign(v[np.arange(len(v)), arg])
         return g
-    norm = (np.abs(v) ** internal_p).sum(axis=1) ** (1 / internal_p)
+    norm = pnorm(v, internal_p, axis=1)
     safe = np.where(norm > 0, norm, 1.0)
     return np.sign(v) * (np.abs(v) / safe[:, None]) ** (internal_p - 1) * (norm > 0)[:, None]
 
@@ -80,11 +83,14 @@ def diagram_matching(A, B, p=2.0, internal_p=np.inf):
     else:
         import ot
 
-        # GUDHI's layout: one extra row and column stand for the diagonal
+        # GUDHI's layout: one extra row and column stand for the diagonal; the costs are
+        # divided by the largest one first (the matching is scale-free), so that no
+        # power overflows
+        top = power_of_two_scale(C, diag_a, diag_b)
         M = np.zeros((n + 1, m + 1))
-        M[:n, :m] = C ** p
-        M[:n, m] = diag_a ** p
-        M[n, :m] = diag_b ** p
+        M[:n, :m] = (C / top) ** p
+        M[:n, m] = (diag_a / top) ** p
+        M[n, :m] = (diag_b / top) ** p
         a = np.concatenate([np.ones(n), [m]])
         b = np.concatenate([np.ones(m), [n]])
         plan = ot.emd(a, b, M)
@@ -98,17 +104,12 @@ def _matching_cost(A, B, match, p, internal_p):
     scale = 0.5 if np.isinf(internal_p) else 2 ** (1 / internal_p - 1)
     matched = match >= 0
     v = A[matched] - B[match[matched]]
-    if np.isinf(internal_p):
-        pair = np.abs(v).max(axis=1)
-    else:
-        pair = (np.abs(v) ** internal_p).sum(axis=1) ** (1 / internal_p)
+    pair = pnorm(v, internal_p, axis=1)
     free_b = np.ones(len(B), dtype=bool)
     free_b[match[matched]] = False
     costs = np.concatenate([pair, scale * np.abs(A[~matched, 1] - A[~matched, 0]),
                             scale * np.abs(B[free_b, 1] - B[free_b, 0])])
-    if np.isinf(p):
-        return float(costs.max()) if costs.size else 0.0
-    return float(np.sum(costs ** p) ** (1 / p))
+    return float(pnorm(costs, p)) if costs.size else 0.0
 
 
 class DiagramDistance(DiagramFunctional):
@@ -138,7 +139,7 @@ class DiagramDistance(DiagramFunctional):
         The target diagram, in any form :func:`~sktopo.persistence.check_diagram` reads
         (finite points are used).
     p : float, default=2
-        Order of the distance, >= 1 or ``np.inf`` (bottleneck).
+        Order of the distance, in [1, 1000] or ``np.inf`` (bottleneck).
     internal_p : float, default=np.inf
         Ground norm between points (GUDHI's default, inf).
 
@@ -163,6 +164,12 @@ class DiagramDistance(DiagramFunctional):
 
     def _validate_params(self):
         check_scalar(self.p, "p", low=1, allow_inf=True)
+        if np.isfinite(self.p) and self.p > _MAX_P:
+            # the transport costs (cost / largest cost) ** p would underflow to 0 and the
+            # matching become arbitrary
+            raise ValueError(f"The 'p' parameter must be <= {_MAX_P} or np.inf, got "
+                             f"{self.p!r}; use p=np.inf (the bottleneck distance) for the "
+                             "limit of large orders.")
         check_scalar(self.internal_p, "internal_p", low=1, allow_inf=True)
 
     def value_and_grad(self, diagram):
@@ -170,13 +177,14 @@ class DiagramDistance(DiagramFunctional):
         B = _target_points(self.target)
         finite = np.flatnonzero(~diagram.essential)
         A = np.asarray(diagram)[finite]
+        # W_p is homogeneous: computed for A / scale and B / scale (no overflow of the
+        # distances) and scaled back; its gradient does not change
+        unit = power_of_two_scale(A, B)
+        A, B = A / unit, B / unit
         value, match = diagram_matching(A, B, self.p, self.internal_p)
         # a point matched to B moves towards its partner: gradient of the ground norm
         v = A - (B[np.maximum(match, 0)] if len(B) else np.zeros_like(A))
-        if np.isinf(self.internal_p):
-            dist = np.abs(v).max(axis=1)
-        else:
-            dist = (np.abs(v) ** self.internal_p).sum(axis=1) ** (1 / self.internal_p)
+        dist = pnorm(v, self.internal_p, axis=1)
         g = _norm_grad(v, self.internal_p)
         # a point matched to the diagonal: its distance is scale * |d - b|
         to_diag = match < 0
@@ -190,11 +198,11 @@ class DiagramDistance(DiagramFunctional):
             if len(A) and value > 0 and np.isclose(dist.max(), value):
                 weights[np.argmax(dist)] = 1.0
         elif value > 0:
-            # d W_p = W_p^(1 - p) * dist^(p - 1) * d dist
-            weights = value ** (1 - self.p) * dist ** (self.p - 1)
+            # d W_p = (dist / W_p)^(p - 1) * d dist (a ratio <= 1: no overflow)
+            weights = (dist / value) ** (self.p - 1)
         else:
             weights = np.zeros(len(A))
         grad = np.zeros((len(diagram), 2))
         # back to the diagram's orientation: a superlevel diagram was negated
         grad[finite] = (-1.0 if diagram.superlevel else 1.0) * weights[:, None] * g
-        return value, grad[:, 0], grad[:, 1]
+        return unit * value, grad[:, 0], grad[:, 1]

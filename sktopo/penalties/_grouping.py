@@ -9,12 +9,25 @@ than single points.
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..utils._validation import check_option, check_points, check_scalar
+from ..utils._math import power_of_two_scale
+from ..utils._validation import check_option, check_points, check_scalar, validation_skipped
 
 __all__ = ["GroupingPenalty", "distance_distortion"]
 
 # the Gaussian kernel is cut where it falls below exp(-_GAUSS_CUT ** 2 / 2) ~ 3e-4
 _GAUSS_CUT = 4.0
+# tau is a sum of squared lengths: clouds spread wider than this overflow float64
+_MAX_SPREAD = 1e150
+
+
+def _check_cloud(X, input_name):
+    X = check_points(X, input_name)
+    spread = float(np.ptp(X, axis=0).max()) if len(X) else 0.0
+    if spread > _MAX_SPREAD:
+        raise ValueError(f"{input_name} spans {spread:.3g}: its squared distances overflow "
+                         "float64, and so would the grouping term; rescale the cloud (tau "
+                         "scales as the square of the coordinates).")
+    return X
 
 
 class GroupingPenalty:
@@ -61,7 +74,7 @@ class GroupingPenalty:
     """
 
     def __init__(self, reference, scale=1.0, kernel="uniform"):
-        reference = check_points(reference, "reference")
+        reference = _check_cloud(reference, "reference")
         check_scalar(scale, "scale", low=0, include_low=False)
         check_option(kernel, "kernel", ("uniform", "gaussian"))
         self.reference = reference
@@ -79,7 +92,8 @@ class GroupingPenalty:
 
     def value_and_grad(self, X):
         """Return ``tau(X)`` and its gradient, an array shaped like ``X``."""
-        X = np.asarray(X, dtype=np.float64)
+        X = (np.asarray(X, dtype=np.float64) if validation_skipped()
+             else _check_cloud(X, "X").reshape(np.shape(X)))
         if X.shape != self.reference.shape:
             raise ValueError(f"X must have the shape of the reference {self.reference.shape}"
                              f", got {X.shape}.")
@@ -143,6 +157,12 @@ def distance_distortion(reference, X, *, groups=None, max_distance=None):
     if X.shape != reference.shape:
         raise ValueError(f"X must have the shape of the reference {reference.shape}, got "
                          f"{X.shape}.")
+    # a ratio of distances: computed on both clouds divided by their largest coordinate,
+    # where no squared distance overflows or underflows
+    if max_distance is not None:
+        check_scalar(max_distance, "max_distance", low=0, allow_inf=True)
+    scale = power_of_two_scale(reference, X)
+    reference, X = reference / scale, X / scale
     d0, d1 = pdist(reference), pdist(X)
     keep = np.ones(d0.size, dtype=bool)
     if groups is not None:
@@ -152,6 +172,6 @@ def distance_distortion(reference, X, *, groups=None, max_distance=None):
         i, j = np.triu_indices(len(X), 1)   # the order of pdist
         keep &= groups[i] == groups[j]
     if max_distance is not None:
-        keep &= d0 <= max_distance
+        keep &= d0 <= max_distance / scale
     norm = np.linalg.norm(d0[keep])
     return float(np.linalg.norm((d1 - d0)[keep]) / norm) if norm > 0 else 0.0

@@ -14,6 +14,9 @@ squared norms.
 import numpy as np
 from scipy.linalg import solveh_banded
 
+from ..utils._math import power_of_two_scale
+from ..utils._validation import check_scalar, check_values, validation_skipped
+
 __all__ = ["Penalty", "L1Penalty", "L2Penalty", "TVPenalty", "TV2Penalty",
            "soft_threshold", "prox_tv1d", "prox_tv2"]
 
@@ -55,8 +58,33 @@ class Penalty:
         return f"{type(self).__name__}({params})"
 
 
+def check_coef(beta, input_name="beta"):
+    """The coefficients as a finite float64 array; as given inside a validated call (the
+    solvers pass arrays they made)."""
+    if validation_skipped():
+        return beta
+    return check_values(beta, input_name)
+
+
+def check_step(step, name="step"):
+    """A finite step (or threshold) >= 0; as given inside a validated call."""
+    if validation_skipped():
+        return step
+    return check_scalar(step, name, low=0)
+
+
 def soft_threshold(v, threshold):
-    """Proximal map of ``threshold * ||x||_1``: ``sign(v) * max(|v| - threshold, 0)``."""
+    """Proximal map of ``threshold * ||x||_1``: ``sign(v) * max(|v| - threshold, 0)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktopo.penalties import soft_threshold
+    >>> soft_threshold(np.array([-3.0, 0.5, 2.0]), 1.0)
+    array([-2.,  0.,  1.])
+    """
+    v = check_coef(v, "v")
+    threshold = check_step(threshold, "threshold")
     return np.sign(v) * np.maximum(np.abs(v) - threshold, 0.0)
 
 
@@ -90,10 +118,20 @@ def prox_tv1d(v, step):
     >>> prox_tv1d(np.array([0.0, 0.0, 4.0, 0.0, 0.0]), 1.0)  # the spike loses 2 * step
     array([0.5, 0.5, 2. , 0.5, 0.5])
     """
-    y = np.asarray(v, dtype=np.float64).tolist()
+    v = np.asarray(check_coef(v, "v"), dtype=np.float64)
+    step = check_step(step)
+    if v.ndim != 1:
+        raise ValueError(f"v must be a 1-D array, got shape {v.shape}.")
+    # prox_{s TV}(c u) = c prox_{(s / c) TV}(u): run on values in [-1, 1], where no sum of
+    # the algorithm overflows (a step beyond 1e300 acts as an infinite one: the mean)
+    scale = power_of_two_scale(v)
+    return scale * _condat(v / scale, min(float(step) / scale, 1e300))
+
+
+def _condat(v, lam):
+    y = v.tolist()
     n = len(y)
     out = [0.0] * n
-    lam = float(step)
     if n == 0 or lam <= 0:
         return np.array(y, dtype=np.float64)
     # a line-by-line port of the published C code; the state is the current segment
@@ -179,7 +217,16 @@ def prox_tv2(v, step):
     >>> prox_tv2(np.array([0.0, 1.0]), 10.0)    # a large step gives the mean
     array([0.5, 0.5])
     """
-    v = np.asarray(v, dtype=np.float64)
+    v = np.asarray(check_coef(v, "v"), dtype=np.float64)
+    step = check_step(step)
+    if v.ndim != 1:
+        raise ValueError(f"v must be a 1-D array, got shape {v.shape}.")
+    # homogeneous as prox_tv1d: solved for v / scale, where ||D v|| cannot overflow
+    scale = power_of_two_scale(v)
+    return scale * _prox_tv2(v / scale, min(float(step) / scale, 1e300))
+
+
+def _prox_tv2(v, step):
     n = v.size
     if n < 2 or step <= 0:
         return v.copy()
@@ -233,11 +280,11 @@ class L1Penalty(Penalty):
     """
 
     def value_and_grad(self, beta):
-        beta = np.asarray(beta, dtype=np.float64)
+        beta = np.asarray(check_coef(beta), dtype=np.float64)
         return float(np.abs(beta).sum()), np.sign(beta)
 
     def prox(self, v, step):
-        return soft_threshold(np.asarray(v, dtype=np.float64), step)
+        return soft_threshold(np.asarray(check_coef(v, "v"), dtype=np.float64), step)
 
 
 class L2Penalty(Penalty):
@@ -255,13 +302,17 @@ class L2Penalty(Penalty):
     """
 
     def value_and_grad(self, beta):
-        beta = np.asarray(beta, dtype=np.float64)
-        norm = float(np.linalg.norm(beta))
-        return norm, (beta / norm if norm > 0 else np.zeros_like(beta))
+        beta = np.asarray(check_coef(beta), dtype=np.float64)
+        scale = power_of_two_scale(beta)
+        unit = np.linalg.norm(beta / scale)       # no overflow of the squares
+        norm = scale * float(unit)
+        return norm, (beta / scale / unit if norm > 0 else np.zeros_like(beta))
 
     def prox(self, v, step):
-        v = np.asarray(v, dtype=np.float64)
-        norm = np.linalg.norm(v)
+        v = np.asarray(check_coef(v, "v"), dtype=np.float64)
+        step = check_step(step)
+        scale = power_of_two_scale(v)
+        norm = scale * np.linalg.norm(v / scale)
         return v * max(0.0, 1.0 - step / norm) if norm > 0 else v.copy()
 
 
@@ -279,13 +330,14 @@ class _DifferencePenalty(Penalty):
     prox on the line, ``_prox_line(v, step)``."""
 
     def value_and_grad(self, beta):
-        d = np.diff(np.asarray(beta, dtype=np.float64).ravel())
-        value, slope = self._of_differences(d)
-        return value, _diff_grad(slope).reshape(np.shape(beta))
+        beta = np.asarray(check_coef(beta), dtype=np.float64)
+        scale = power_of_two_scale(beta)    # no difference of beta / scale overflows
+        value, slope = self._of_differences(np.diff(beta.ravel() / scale))
+        return scale * value, _diff_grad(slope).reshape(beta.shape)
 
     def prox(self, v, step):
-        v_line = np.asarray(v, dtype=np.float64).ravel()
-        return self._prox_line(v_line, step).reshape(np.shape(v))
+        v = np.asarray(check_coef(v, "v"), dtype=np.float64)
+        return self._prox_line(v.ravel(), step).reshape(v.shape)
 
 
 class TVPenalty(_DifferencePenalty):

@@ -31,7 +31,7 @@ from ..persistence import weak_alpha_persistence
 from ..utils._validation import check_option, check_scalar
 from ._chamber import (_cluster_value_and_grad, _line_diagram, _line_kept,
                        _line_value_and_grad, _n_kept, _prox_clusters, _prox_line, _prox_range)
-from ._norms import Penalty
+from ._norms import Penalty, check_coef, check_step
 
 __all__ = ["TopologicalPenalty"]
 
@@ -156,7 +156,7 @@ class TopologicalPenalty(Penalty):
     def value_and_grad(self, beta):
         """Return the penalty and a subgradient (the gradient of the current pairing)."""
         self._check()
-        beta = np.asarray(beta, dtype=np.float64)
+        beta = np.asarray(check_coef(beta), dtype=np.float64)
         flat = beta.ravel()
         if self.filtration == "image":
             value, grad = self._loss().value_and_grad(flat.reshape(self._image_shape(flat.size)))
@@ -186,7 +186,7 @@ class TopologicalPenalty(Penalty):
     def value(self, beta):
         """Return the penalty (fast paths for ``p=1, q=0``)."""
         fast = self._check()
-        flat = np.asarray(beta, dtype=np.float64).ravel()
+        flat = np.asarray(check_coef(beta), dtype=np.float64).ravel()
         if fast and self.filtration == "clusters":
             n_kept = _n_kept(self.i0)
             if n_kept == 0:
@@ -210,6 +210,7 @@ class TopologicalPenalty(Penalty):
     def prox_value(self, v, step):
         """``prox(v, step)`` and the penalty at it; Top1 on clusters gets the value (the
         range of the clipped ``v``) from the prox at no cost."""
+        v, step = check_coef(v, "v"), check_step(step)
         if (self._check() and self.filtration == "clusters" and type(v) is np.ndarray
                 and v.ndim == 1 and v.size and v.dtype == np.float64
                 and _n_kept(self.i0) == 0):
@@ -221,6 +222,7 @@ class TopologicalPenalty(Penalty):
         if not self._check():
             raise ValueError(f"{self!r} has no proximal map (p=1, q=0 and a 1-D "
                              "filtration only); use its subgradient.")
+        v, step = check_coef(v, "v"), check_step(step)
         if (self.filtration == "clusters" and type(v) is np.ndarray and v.ndim == 1
                 and v.dtype == np.float64):
             return _prox_clusters(v, float(step), self.i0)     # the solvers' case

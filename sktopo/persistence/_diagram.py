@@ -84,6 +84,33 @@ class Diagram:
     superlevel: bool = None
 
     def __post_init__(self):
+        # cheap checks (the pairings build a diagram per call): a user's diagram with NaN,
+        # infinite births or mismatched lengths is refused here, before any functional
+        values = []
+        for name in ("births", "deaths"):
+            v = getattr(self, name)
+            if type(v) is not np.ndarray or v.dtype != np.float64:
+                try:
+                    v = np.asarray(v, dtype=np.float64)
+                except (TypeError, ValueError):
+                    raise TypeError(f"Diagram {name} must be real numbers, got "
+                                    f"{type(v).__name__}.") from None
+                object.__setattr__(self, name, v)
+            values.append(v)
+        births, deaths = values
+        if births.ndim != 1 or deaths.shape != births.shape:
+            raise ValueError("Diagram births and deaths must be 1-D arrays of one length, got "
+                             f"shapes {births.shape} and {deaths.shape}.")
+        for name in ("birth_index", "death_index"):
+            if len(np.shape(getattr(self, name))) == 0 or \
+                    np.shape(getattr(self, name))[0] != births.size:
+                raise ValueError(f"Diagram {name} must have one entry per point "
+                                 f"({births.size}), got shape {np.shape(getattr(self, name))}.")
+        if np.isnan(births).any() or np.isnan(deaths).any():
+            raise ValueError("Diagram births and deaths must not be NaN.")
+        if np.isinf(births).any():
+            raise ValueError("Diagram births must be finite (only deaths are infinite, for "
+                             "essential classes).")
         if self.superlevel is None:
             object.__setattr__(self, "superlevel", bool(np.any(self.deaths < self.births)))
 

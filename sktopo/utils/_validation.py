@@ -184,6 +184,16 @@ def check_params(constraints, params, caller):
 _nested = threading.local()
 
 
+def validation_skipped():
+    """True inside a validated public call (its inner calls skip their checks) or inside
+    ``sklearn.config_context(skip_parameter_validation=True)``."""
+    if getattr(_nested, "skip", False):
+        return True
+    from sklearn import get_config
+
+    return get_config()["skip_parameter_validation"]
+
+
 def validate_params(constraints, *, prefer_skip_nested_validation=True):
     """Decorator: validate a public function's parameters with ``constraints``.
 
