@@ -173,13 +173,14 @@ class TopologicalLoss:
         value : float
         grad : ndarray of the shape of ``x``
         """
-        x = np.ascontiguousarray(check_values(x, "x"))
-        value, idx, vals = self._bind(x.ndim)(x)
+        x = check_values(x, "x")
+        value, idx, vals = self._bind(max(x.ndim, 1))(x.reshape(x.shape or 1))
         return value, scatter_to_values(x.size, idx, vals).reshape(x.shape)
 
     def __call__(self, x):
         """Return the value of the loss at ``x``."""
-        x = np.ascontiguousarray(check_values(x, "x"))
+        x = check_values(x, "x")
+        x = x.reshape(x.shape or 1)
         terms = self._bind(x.ndim)
         terms = getattr(terms, "general", terms)
         diagrams = terms.diagrams(x)

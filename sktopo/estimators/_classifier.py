@@ -14,7 +14,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._sklearn_compat import _fit_context, validate_data
-from ._linear import BaseTopologicalLinearModel, blas_limit, check_sample_weight
+from ._linear import (BaseTopologicalLinearModel, blas_limit, check_magnitude,
+                      check_sample_weight)
 from ._proximal import minimize_composite, squared_norm_bound
 
 __all__ = ["TopologicalClassifier"]
@@ -131,6 +132,7 @@ class TopologicalClassifier(ClassifierMixin, BaseTopologicalLinearModel):
         self : TopologicalClassifier
         """
         X, y = validate_data(self, X, y, dtype=np.float64)
+        check_magnitude(X, "X")
         check_classification_targets(y)
         classes = np.unique(y)
         if classes.size < 2:

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..utils._sklearn_compat import (Interval, StrOptions, _fit_context, _get_output_config,
                                      validate_data)
+from ..utils._validation import CONSTRAINTS
 from ._image import _GOALS, _SOLVERS, simplify_image
 from ._output import feature_names_out
 
@@ -166,7 +167,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
-        "n_jobs": [Integral, None],
+        "n_jobs": CONSTRAINTS["n_jobs"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "refine_iter": [Interval(Integral, 0, None, closed="left"), None],

@@ -38,6 +38,20 @@ LINEAR_MODEL_CONSTRAINTS = {
 }
 
 
+# the solvers form X^T X and X^T y: beyond this magnitude the products overflow float64
+_MAX_ABS = 1e100
+
+
+def check_magnitude(values, input_name):
+    """Refuse data whose least-squares products would overflow, naming the fix."""
+    top = float(np.max(np.abs(values))) if np.size(values) else 0.0
+    if top > _MAX_ABS:
+        raise ValueError(f"{input_name} has values up to {top:.3g}: the products the solver "
+                         f"forms (X^T X, X^T y) overflow float64 beyond about {_MAX_ABS:g}; "
+                         f"rescale {input_name} (e.g. sklearn.preprocessing.StandardScaler).")
+    return values
+
+
 def check_sample_weight(sample_weight, n_samples):
     """Sample weights as a float64 array of shape (n_samples,), non-negative, positive sum."""
     if sample_weight is None:

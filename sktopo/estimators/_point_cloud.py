@@ -22,7 +22,8 @@ from ..smear import GradientExtension
 from ..penalties import GroupingPenalty
 from ..utils._sklearn_compat import (Interval, StrOptions, _fit_context, validate_data,
                                      validate_params)
-from ..utils._validation import check_homology_dimensions, check_option, check_points
+from ..utils._validation import (CONSTRAINTS, check_homology_dimensions, check_option,
+                                 check_points)
 from ._output import feature_names_out
 
 __all__ = ["optimize_point_cloud", "optimize_point_clouds", "PointCloudTopoOptimizer"]
@@ -268,6 +269,8 @@ def optimize_point_cloud(X, objective="energy", *, homology_dimensions=0, maximi
                           random_state=random_state, callback=callback, verbose=verbose)
 
 
+@validate_params({"clouds": [list, tuple, "array-like"], "n_jobs": CONSTRAINTS["n_jobs"],
+                  "random_state": ["random_state"]}, prefer_skip_nested_validation=False)
 def optimize_point_clouds(clouds, objective="energy", *, n_jobs=None, random_state=None,
                           **params):
     """:func:`optimize_point_cloud` on every cloud of a list, in parallel.

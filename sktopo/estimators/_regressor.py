@@ -15,8 +15,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..penalties import TopologicalPenalty
 from ..utils._sklearn_compat import Interval, _fit_context, validate_data, validate_params
+from ..utils._validation import check_values
 from ._linear import (LINEAR_MODEL_CONSTRAINTS, BaseTopologicalLinearModel, blas_limit,
-                      build_penalty, check_sample_weight, resolve_solver)
+                      build_penalty, check_magnitude, check_sample_weight, resolve_solver)
 from ._proximal import minimize_composite, squared_norm_bound
 
 __all__ = ["TopologicalRegressor", "topological_regression", "RegressionResult"]
@@ -210,6 +211,7 @@ def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clust
         from sklearn.utils import check_X_y
 
         X, y = check_X_y(X, y, dtype=np.float64, y_numeric=True)
+        check_magnitude(X, "X"), check_magnitude(y, "y")
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     n_samples, n_features = X.shape
@@ -220,7 +222,8 @@ def topological_regression(X, y, penalty="top2", *, alpha=1.0, filtration="clust
                          "is the number of columns of X, or None.")
     pen = build_penalty(penalty, filtration, coef_shape, n_features)
     solver, max_iter = resolve_solver(solver, pen, max_iter)
-    x0 = np.zeros(n_features) if coef_init is None else np.array(coef_init, dtype=np.float64)
+    x0 = (np.zeros(n_features) if coef_init is None
+          else check_values(coef_init, "coef_init").copy())
     if x0.shape != (n_features,):
         raise ValueError(f"coef_init must have shape ({n_features},), got {x0.shape}.")
     w, Xc, yc, x_mean, y_mean = _weighted_center(X, y, sample_weight, fit_intercept)
@@ -347,6 +350,7 @@ class TopologicalRegressor(RegressorMixin, BaseTopologicalLinearModel):
         self : TopologicalRegressor
         """
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        check_magnitude(X, "X"), check_magnitude(y, "y")
         coef_init = None
         if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == (X.shape[1],):
             coef_init = self.coef_

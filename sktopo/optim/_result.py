@@ -62,6 +62,10 @@ class _Monitor:
 
     def record(self, it, value, min_norm=None):
         """Record step ``it``; returns True when the run must stop."""
+        if not np.isfinite(value):
+            # as scikit-learn's SGD: an overflow is the step size's fault, say so
+            raise ValueError(f"The loss became {value} at step {it}: the iterate overflowed "
+                             "float64. Lower learning_rate, or rescale the input.")
         self.n_iter, self.min_norm = it, min_norm
         self.loss_curve[it - 1] = value
         self.step_times[it - 1] = elapsed = time.perf_counter() - self.start

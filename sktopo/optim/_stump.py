@@ -25,7 +25,7 @@ from ..loss import TopologicalLoss, _ImageNorms
 from ..smear import BlockPooling, LabelCover, PointSubsample, check_block_size
 from ..smear._pooling import check_block_offset
 from ..smear._random import as_generator
-from ..utils._validation import check_scalar, check_values
+from ..utils._validation import CONSTRAINTS, check_scalar, check_values
 from ._adam import _ActiveAdam
 from ._min_norm import min_norm_combination
 from ._result import _Monitor
@@ -209,6 +209,10 @@ def _compiled_steps(engine, state, monitor, its, rng):
         state.load(*engine.state())
 
 
+# approximates per step: each costs a pairing, so more would only stall the optimizer
+_MAX_SAMPLES = 10_000
+
+
 @validate_params(
     {
         "loss": [TopologicalLoss],
@@ -223,10 +227,9 @@ def _compiled_steps(engine, state, monitor, its, rng):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "n_samples": [Interval(Integral, 1, _MAX_SAMPLES, closed="both")],
         "combine": [StrOptions({"mean", "min_norm"})],
-        "n_jobs": [Interval(Integral, None, -1, closed="right"),
-                   Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": CONSTRAINTS["n_jobs"],
         "prefetch": ["boolean", StrOptions({"auto"})],
         "refine_iter": [Interval(Integral, 0, None, closed="left")],
         "bounds": [tuple, list, None],
@@ -299,7 +302,7 @@ def stump_minimize(loss, x0, *, smear="auto", alpha=None, fidelity="mse", learni
     n_iter_no_change : int, default=100
         Window of the loss-based stopping rule.
     n_samples : int, default=1
-        Approximates per step.
+        Approximates per step, at most 10,000 (each costs a pairing).
     combine : {"mean", "min_norm"}, default="mean"
         How the gradients of the ``n_samples`` approximates are combined.
     n_jobs : int, default=None

@@ -59,7 +59,7 @@ def check_values(X, input_name="X", ndim=None, min_size=1, bytes_per_value=8):
         raise TypeError(f"{input_name} must hold real numbers, got dtype {arr.dtype}.")
     if np.iscomplexobj(arr):
         raise TypeError(f"{input_name} must hold real numbers, got complex values.")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    arr = np.asarray(arr, dtype=np.float64, order="C")     # (0-d stays 0-d)
     if ndim is not None and arr.ndim not in ndim:
         allowed = " or ".join(str(d) for d in ndim)
         raise ValueError(f"{input_name} must be a {allowed}-D array, got an array of "
