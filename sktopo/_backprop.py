@@ -33,6 +33,10 @@ def edge_gradient(points, edges, grad):
     valid = (edges[:, 0] >= 0) & (edges[:, 0] != edges[:, 1]) & (grad != 0)
     edges, grad = edges[valid], grad[valid]
     diff = points[edges[:, 0]] - points[edges[:, 1]]
+    # the unit vector diff / |diff|, from each row divided by its largest entry first: the
+    # squares of coordinates beyond 1e154 (or below 1e-154) would overflow (underflow)
+    top = np.abs(diff).max(axis=1) if len(diff) else np.zeros(0)
+    diff /= np.where(top > 0, top, 1.0)[:, None]
     length = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     diff *= np.divide(grad, length, out=np.zeros_like(grad), where=length > 0)[:, None]
     dim = points.shape[1]
