@@ -10,10 +10,9 @@ import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._sklearn_compat import _fit_context, validate_data
+from ..utils._sklearn_compat import _fit_context, check_classification_targets, validate_data
 from ._linear import (BaseTopologicalLinearModel, blas_limit, check_magnitude,
                       check_sample_weight)
 from ._proximal import minimize_composite, squared_norm_bound

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..utils._validation import check_memory
+
 __all__ = ["OptimizeResult"]
 
 
@@ -50,6 +52,8 @@ class _Monitor:
     """The loss curve, the stopping rules, the callback and the progress lines."""
 
     def __init__(self, max_iter, tol, n_iter_no_change, callback, verbose, shape, x):
+        check_memory(16 * max_iter, f"The loss curve of max_iter={max_iter} steps",
+                     "lower max_iter (or set tol to stop at convergence)")
         self.loss_curve, self.step_times = np.empty(max_iter), np.empty(max_iter)
         self.max_iter, self.tol, self.window = max_iter, tol, n_iter_no_change
         self.callback, self.verbose = callback, int(verbose)

@@ -228,7 +228,9 @@ def prox_tv2(v, step):
 
 def _prox_tv2(v, step):
     n = v.size
-    if n < 2 or step <= 0:
+    # the prox moves v by at most 2 * step; with |v| <= 2, a step below 1e-100 changes
+    # nothing representable, and Newton's iterates would underflow
+    if n < 2 or step <= 1e-100:
         return v.copy()
     dv = np.diff(v)
     if not np.any(dv):
@@ -284,7 +286,8 @@ class L1Penalty(Penalty):
         return float(np.abs(beta).sum()), np.sign(beta)
 
     def prox(self, v, step):
-        return soft_threshold(np.asarray(check_coef(v, "v"), dtype=np.float64), step)
+        return soft_threshold(np.asarray(check_coef(v, "v"), dtype=np.float64),
+                              check_step(step))
 
 
 class L2Penalty(Penalty):

@@ -13,7 +13,9 @@ def power_of_two_scale(*arrays):
     by a power of two is exact, so moderate inputs give the unscaled results to the bit.
     """
     top = max((float(np.max(np.abs(a))) for a in arrays if np.size(a)), default=0.0)
-    return float(np.ldexp(1.0, np.frexp(top)[1])) if 0 < top < np.inf else 1.0
+    # 2 ** (e - 1) <= top < 2 ** e: the scaled values lie in [-2, 2] (2 ** e itself could
+    # overflow for top near the largest float)
+    return float(np.ldexp(1.0, np.frexp(top)[1] - 1)) if 0 < top < np.inf else 1.0
 
 
 def pnorm(x, q, axis=-1):
