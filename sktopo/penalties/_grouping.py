@@ -10,7 +10,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ..utils._math import power_of_two_scale
-from ..utils._validation import check_option, check_points, check_scalar, validation_skipped
+from ..utils._validation import (check_memory, check_option, check_points, check_scalar,
+                                 validation_skipped)
 
 __all__ = ["GroupingPenalty", "distance_distortion"]
 
@@ -81,7 +82,12 @@ class GroupingPenalty:
         self.scale = scale
         self.kernel = kernel
         radius = scale if kernel == "uniform" else _GAUSS_CUT * scale
-        pairs = cKDTree(reference).query_pairs(radius, output_type="ndarray")
+        tree = cKDTree(reference)
+        # the pairs are counted (no storage) before they are listed: 40 bytes per pair
+        n_pairs = (int(tree.count_neighbors(tree, radius)) - len(reference)) // 2
+        check_memory(40 * n_pairs, f"The grouping term of {len(reference)} points at "
+                     f"scale={scale} ({n_pairs:.3g} pairs)", "lower the scale")
+        pairs = tree.query_pairs(radius, output_type="ndarray")
         self.pairs_ = np.asarray(pairs, dtype=np.intp).reshape(-1, 2)
         diff = reference[self.pairs_[:, 0]] - reference[self.pairs_[:, 1]]
         self.lengths_ = np.linalg.norm(diff, axis=1)
@@ -154,6 +160,9 @@ def distance_distortion(reference, X, *, groups=None, max_distance=None):
 
     reference = check_points(reference, "reference")
     X = check_points(X, "X")
+    n = len(X)
+    check_memory(4 * 8 * (n * (n - 1) // 2), f"distance_distortion of {n} points (all "
+                 "pairwise distances)", "pass fewer points (a subsample)")
     if X.shape != reference.shape:
         raise ValueError(f"X must have the shape of the reference {reference.shape}, got "
                          f"{X.shape}.")

@@ -20,6 +20,9 @@ from ._diagram import Diagram
 __all__ = ["rips_persistence", "weak_alpha_persistence"]
 
 _MAX_DELAUNAY_DIM = 3
+# H0 above _MAX_DELAUNAY_DIM: Prim's O(n^2) tree takes ~9 s for 2e4 points here, ~1 min
+# for 5e4
+_MAX_PRIM_POINTS = 50_000
 _MAX_RIPS_DIM = 8
 
 
@@ -218,8 +221,16 @@ def _rips_edges(h0_only, max_dim=1):
             return _all_edges(points, threshold, max_dim)
         if points.shape[1] <= _MAX_DELAUNAY_DIM:
             return _delaunay_edges(points, normalized=True)
-        # no Delaunay in high dimension: the MST itself, O(n) memory
-        return _sorted_edges(_mst_edges(points), len(points))
+        # no Delaunay in high dimension: the MST itself, O(n) memory but O(n^2) time
+        n = len(points)
+        if n > _MAX_PRIM_POINTS:
+            raise ValueError(
+                f"H0 of {n} points in {points.shape[1]} dimensions takes the minimum "
+                f"spanning tree of all {n * (n - 1) // 2:.3g} distances (O(n^2) time: "
+                f"minutes beyond {_MAX_PRIM_POINTS} points); subsample the points, or "
+                f"reduce them to at most {_MAX_DELAUNAY_DIM} dimensions (e.g. with PCA), "
+                "where a Delaunay graph holds the tree.")
+        return _sorted_edges(_mst_edges(points), n)
     return edges_of
 
 

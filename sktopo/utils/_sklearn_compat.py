@@ -4,6 +4,8 @@ scikit-learn is pinned to ``>=1.6,<2`` in pyproject.toml; 1.6 introduced
 ``sklearn.utils.validation.validate_data`` and ``__sklearn_tags__``.
 """
 
+import math
+
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import (HasMethods, Interval, InvalidParameterError,
                                              Options, StrOptions, validate_params)
@@ -27,9 +29,16 @@ def _from_here(func, *args, **kwargs):
 
 def validate_data(estimator, X="no_validation", y="no_validation", **kwargs):
     """scikit-learn's ``validate_data``, with strings refused by name."""
+    from ._validation import check_memory
+
     for name, value in (("X", X), ("y", y)):
         if isinstance(value, (str, bytes)) and value != "no_validation":
             raise TypeError(f"{name} must be an array-like of numbers, got a string.")
+        shape = getattr(value, "shape", None)
+        if shape is not None and not hasattr(value, "toarray"):
+            # before scikit-learn converts (and scans) it: refuse what cannot fit
+            check_memory(8 * math.prod(shape), f"{name} of shape {tuple(shape)}",
+                         "pass a smaller input")
     return _from_here(_validate_data, estimator, X, y, **kwargs)
 
 
