@@ -257,3 +257,19 @@ def test_fuzz_topological_penalty(name, value, scale):
         value_, grad = penalty.value_and_grad(beta)
         return (value_, grad, penalty.prox(beta, 0.1) if penalty.has_prox else 0.0)
     _behaves(call)
+
+
+def test_work_and_memory_guards(monkeypatch):
+    import sktopo.utils._validation as validation
+    from sktopo.persistence import rips_persistence
+
+    monkeypatch.setattr(validation, "MEMORY_BUDGET", 2 ** 31)
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="subsample"):
+        rips_persistence(rng.random((60_000, 5)), 0)       # O(n^2) Prim: refused
+    with pytest.raises(MemoryError, match="GiB"):
+        distance_distortion(rng.random((20_000, 2)), rng.random((20_000, 2)))
+    with pytest.raises(MemoryError, match="lower the scale"):
+        GroupingPenalty(rng.random((20_000, 2)), scale=10.0)
+    with pytest.raises(MemoryError, match="GiB"):
+        TopologicalRegressor().fit(np.broadcast_to(0.0, (10 ** 5, 10 ** 5)), np.zeros(10 ** 5))
