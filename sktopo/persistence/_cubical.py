@@ -138,8 +138,9 @@ def _diagram_from_pairs(values, birth_index, death_index, dim, superlevel):
                       -np.inf if superlevel else np.inf)
     keep = births != deaths
     if keep.all():
-        return Diagram(births, deaths, birth_index, death_index, dim)
-    return Diagram(births[keep], deaths[keep], birth_index[keep], death_index[keep], dim)
+        return Diagram._from_kernel(births, deaths, birth_index, death_index, dim, superlevel)
+    return Diagram._from_kernel(births[keep], deaths[keep], birth_index[keep],
+                                death_index[keep], dim, superlevel)
 
 
 @validate_params({"X": ["array-like"], "superlevel": CONSTRAINTS["superlevel"],

@@ -106,13 +106,27 @@ class Diagram:
                     np.shape(getattr(self, name))[0] != births.size:
                 raise ValueError(f"Diagram {name} must have one entry per point "
                                  f"({births.size}), got shape {np.shape(getattr(self, name))}.")
-        if np.isnan(births).any() or np.isnan(deaths).any():
-            raise ValueError("Diagram births and deaths must not be NaN.")
-        if np.isinf(births).any():
+        if np.isnan(deaths).any() or not np.isfinite(births).all():
+            if np.isnan(births).any() or np.isnan(deaths).any():
+                raise ValueError("Diagram births and deaths must not be NaN.")
             raise ValueError("Diagram births must be finite (only deaths are infinite, for "
                              "essential classes).")
         if self.superlevel is None:
             object.__setattr__(self, "superlevel", bool(np.any(self.deaths < self.births)))
+
+    @classmethod
+    def _from_kernel(cls, births, deaths, birth_index, death_index, dim=0, superlevel=None):
+        """A diagram built by sktopo itself (float64 arrays of one length, no NaN): the
+        checks of user diagrams are skipped, they would cost more than a small pairing."""
+        self = object.__new__(cls)
+        for name, value in (("births", births), ("deaths", deaths),
+                            ("birth_index", birth_index), ("death_index", death_index),
+                            ("dim", dim)):
+            object.__setattr__(self, name, value)
+        if superlevel is None:
+            superlevel = bool(np.any(deaths < births))
+        object.__setattr__(self, "superlevel", superlevel)
+        return self
 
     def __len__(self):
         return self.births.shape[0]
@@ -133,8 +147,9 @@ class Diagram:
 
     def select(self, mask):
         """Return the diagram of the points selected by a boolean mask or index array."""
-        return Diagram(self.births[mask], self.deaths[mask], self.birth_index[mask],
-                       self.death_index[mask], self.dim, self.superlevel)
+        return Diagram._from_kernel(self.births[mask], self.deaths[mask],
+                                    self.birth_index[mask], self.death_index[mask], self.dim,
+                                    self.superlevel)
 
     def to_array(self):
         """Return the points as an array of shape (n_points, 2) of (birth, death).
@@ -179,8 +194,8 @@ class Diagram:
         dgm = check_diagram(points, "points")
         if superlevel:
             dgm = _negated(dgm)
-        return Diagram(dgm.births, dgm.deaths, dgm.birth_index, dgm.death_index, dim,
-                       dgm.superlevel)
+        return Diagram._from_kernel(dgm.births, dgm.deaths, dgm.birth_index,
+                                    dgm.death_index, dim, dgm.superlevel)
 
     def __repr__(self):
         return (f"Diagram(dim={self.dim}, n_points={len(self)}, "
@@ -299,8 +314,8 @@ def check_diagram(diagram, input_name="diagram"):
 
 
 def _negated(dgm):
-    return Diagram(-dgm.births, -dgm.deaths, dgm.birth_index, dgm.death_index, dgm.dim,
-                   not dgm.superlevel)
+    return Diagram._from_kernel(-dgm.births, -dgm.deaths, dgm.birth_index, dgm.death_index,
+                                dgm.dim, not dgm.superlevel)
 
 
 def to_gudhi(diagrams):

@@ -294,8 +294,9 @@ def _h0_diagram(n, edges, lengths, ids, kruskal=None):
     death_index = np.concatenate([np.full((len(essential), 2), -1, dtype=np.intp),
                                   ids[edges[death_edges]]])
     keep = deaths > 0
-    return Diagram(births[keep], deaths[keep], birth_index[keep].reshape(-1, 2),
-                   death_index[keep].reshape(-1, 2), 0)
+    return Diagram._from_kernel(births[keep], deaths[keep],
+                                birth_index[keep].reshape(-1, 2),
+                                death_index[keep].reshape(-1, 2), 0)
 
 
 def _flag_diagrams(n, edges, lengths, dims, ids):
@@ -340,8 +341,9 @@ def _flag_diagrams(n, edges, lengths, dims, ids):
         birth_index = ids[birth_edges]
         death_index = np.where(death_edges >= 0, ids[np.maximum(death_edges, 0)], -1)
         keep = births != deaths
-        out[d] = Diagram(births[keep], deaths[keep], birth_index[keep].reshape(-1, 2),
-                         death_index[keep].reshape(-1, 2), d)
+        out[d] = Diagram._from_kernel(births[keep], deaths[keep],
+                                      birth_index[keep].reshape(-1, 2),
+                                      death_index[keep].reshape(-1, 2), d)
     return out
 
 
@@ -380,7 +382,8 @@ def _rescaled(diagrams, scale):
         finite = np.isfinite(dgm.deaths)
         deaths = dgm.deaths.copy()
         deaths[finite] = _scaled_lengths(dgm.deaths[finite], scale)
-        out[d] = Diagram(births, deaths, dgm.birth_index, dgm.death_index, dgm.dim)
+        out[d] = Diagram._from_kernel(births, deaths, dgm.birth_index, dgm.death_index,
+                                      dgm.dim)
     return out
 
 
@@ -465,7 +468,8 @@ def _rips_h01(points, dims, max_edge_length):
         birth_index = ids[edges[birth_rows[keep]]].reshape(-1, 2)
         death_index = np.where(essential[:, None], -1,
                                ids[np.maximum(death_edges[keep], 0)]).reshape(-1, 2)
-        diagrams[1] = Diagram(births[keep], deaths[keep], birth_index, death_index, 1)
+        diagrams[1] = Diagram._from_kernel(births[keep], deaths[keep], birth_index,
+                                           death_index, 1)
     return _rescaled({d: diagrams[d] for d in dims}, scale)
 
 
@@ -553,4 +557,4 @@ def _flag_h1(n, edges, lengths, order, h0_death_edges, ids):
     birth_index = ids[edges[birth_edges[keep]]].reshape(-1, 2)
     death_index = np.where(essential[keep, None], -1,
                            ids[edges[np.maximum(death_edges[keep], 0)]]).reshape(-1, 2)
-    return Diagram(births[keep], deaths[keep], birth_index, death_index, 1)
+    return Diagram._from_kernel(births[keep], deaths[keep], birth_index, death_index, 1)

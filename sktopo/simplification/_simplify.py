@@ -249,8 +249,9 @@ def _concat(parts, dim, superlevel):
     deaths = np.concatenate([p.deaths for p in parts])
     if superlevel:
         births, deaths = -births, -deaths
-    return Diagram(births, deaths, np.concatenate([p.birth_index for p in parts]),
-                   np.concatenate([p.death_index for p in parts]), dim)
+    return Diagram._from_kernel(births, deaths,
+                                np.concatenate([p.birth_index for p in parts]),
+                                np.concatenate([p.death_index for p in parts]), dim)
 
 
 def _half(threshold, integer):

@@ -214,19 +214,29 @@ def validate_params(constraints, *, prefer_skip_nested_validation=True):
 
     def decorator(func):
         signature = inspect.signature(func)
+        # positional parameters by position (no signature.bind on the hot path: a small
+        # pairing costs less than binding)
+        positional = [name for name, p in signature.parameters.items()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+        def check(name, value):
+            options = compiled.get(name)
+            if options is not None and not any(c.is_satisfied_by(value) for c in options):
+                check_params(constraints, {name: value}, func.__qualname__)
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             if getattr(_nested, "skip", False) or get_config()["skip_parameter_validation"]:
                 return func(*args, **kwargs)
-            try:
-                bound = signature.bind(*args, **kwargs)
-            except TypeError as exc:
-                raise TypeError(f"{func.__qualname__}(): {exc}") from None
-            for name, value in bound.arguments.items():
-                options = compiled.get(name)
-                if options is not None and not any(c.is_satisfied_by(value) for c in options):
-                    check_params(constraints, {name: value}, func.__qualname__)
+            if len(args) > len(positional) or any(k in kwargs for k in positional[:len(args)]):
+                try:
+                    signature.bind(*args, **kwargs)
+                except TypeError as exc:
+                    raise TypeError(f"{func.__qualname__}(): {exc}") from None
+            for name, value in zip(positional, args):
+                check(name, value)
+            for name, value in kwargs.items():
+                check(name, value)
             if not prefer_skip_nested_validation:
                 return func(*args, **kwargs)
             _nested.skip = True
