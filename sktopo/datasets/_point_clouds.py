@@ -1,12 +1,28 @@
 """Point clouds of the grouping paper's experiments."""
 
-import numpy as np
-from sklearn.utils import check_random_state
+from numbers import Integral, Real
 
-from ..utils._validation import check_scalar
+import numpy as np
+
+from ..utils._sklearn_compat import Interval
+from ..utils._validation import (CONSTRAINTS, check_memory, check_random_state,
+                                 validate_params)
+from ._regression import MAGNITUDE
 
 __all__ = ["make_two_clusters", "make_horseshoe"]
 
+_LENGTH = [Interval(Real, 0, MAGNITUDE, closed="both")]
+
+
+def _check_n_samples(n_samples, caller):
+    check_memory(40.0 * n_samples, f"{caller}(n_samples={n_samples})",
+                 "use a smaller 'n_samples'")
+    return int(n_samples)
+
+
+@validate_params({"n_samples": [Interval(Integral, 2, None, closed="left")],
+                  "radius": _LENGTH, "separation": _LENGTH,
+                  "random_state": CONSTRAINTS["random_state"]})
 
 def make_two_clusters(n_samples=100, *, radius=0.25, separation=1.5, random_state=None):
     """Two uniform disks whose centres lie ``separation`` apart on the x axis.
@@ -20,9 +36,9 @@ def make_two_clusters(n_samples=100, *, radius=0.25, separation=1.5, random_stat
     n_samples : int, default=100
         Total number of points (split evenly; the first cluster gets the extra point).
     radius : float, default=0.25
-        Radius of each disk.
+        Radius of each disk, in [0, 1e300].
     separation : float, default=1.5
-        Distance between the centres.
+        Distance between the centres, in [0, 1e300].
     random_state : int, RandomState instance or None, default=None
 
     Returns
@@ -38,10 +54,8 @@ def make_two_clusters(n_samples=100, *, radius=0.25, separation=1.5, random_stat
     >>> X.shape, labels.tolist()
     ((10, 2), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
     """
-    check_scalar(n_samples, "n_samples", low=2, integer=True)
-    check_scalar(radius, "radius", low=0)
-    check_scalar(separation, "separation", low=0)
-    rng = check_random_state(random_state)
+    n_samples = _check_n_samples(n_samples, "make_two_clusters")
+    rng = check_random_state(random_state, caller="make_two_clusters")
     sizes = [n_samples - n_samples // 2, n_samples // 2]
     disks = []
     for centre, n in zip((0.0, separation), sizes):
@@ -51,6 +65,10 @@ def make_two_clusters(n_samples=100, *, radius=0.25, separation=1.5, random_stat
     return np.concatenate(disks), np.repeat([0, 1], sizes)
 
 
+@validate_params({"n_samples": [Interval(Integral, 1, None, closed="left")],
+                  "radius": [Interval(Real, 0, MAGNITUDE, closed="right")], "width": _LENGTH,
+                  "opening_degrees": [Interval(Real, 0, 360, closed="both")],
+                  "random_state": CONSTRAINTS["random_state"]})
 def make_horseshoe(n_samples=300, *, radius=3.0, width=0.4, opening_degrees=60.0,
                    random_state=None):
     """Points on a circular band open over ``opening_degrees`` at the bottom.
@@ -59,11 +77,11 @@ def make_horseshoe(n_samples=300, *, radius=3.0, width=0.4, opening_degrees=60.0
     ----------
     n_samples : int, default=300
     radius : float, default=3.0
-        Radius of the band's centre line.
+        Radius of the band's centre line, in (0, 1e300].
     width : float, default=0.4
-        Width of the band.
+        Width of the band, in [0, 1e300].
     opening_degrees : float, default=60.0
-        Angle of the gap between the two ends.
+        Angle of the gap between the two ends, in [0, 360].
     random_state : int, RandomState instance or None, default=None
 
     Returns
@@ -80,11 +98,8 @@ def make_horseshoe(n_samples=300, *, radius=3.0, width=0.4, opening_degrees=60.0
     >>> bool(np.all((angle > np.pi / 6) & (angle < 2 * np.pi - np.pi / 6)))
     True
     """
-    check_scalar(n_samples, "n_samples", low=1, integer=True)
-    check_scalar(radius, "radius", low=0, include_low=False)
-    check_scalar(width, "width", low=0)
-    check_scalar(opening_degrees, "opening_degrees", low=0, high=360)
-    rng = check_random_state(random_state)
+    n_samples = _check_n_samples(n_samples, "make_horseshoe")
+    rng = check_random_state(random_state, caller="make_horseshoe")
     half = np.deg2rad(opening_degrees) / 2
     angle = rng.uniform(half, 2 * np.pi - half, n_samples)
     r = radius + rng.uniform(-width / 2, width / 2, n_samples)

@@ -7,30 +7,56 @@ coefficient vectors are those of the paper's code (``problems.py`` of the Topolo
 repository).
 """
 
-import numpy as np
-from sklearn.utils import check_random_state
+from numbers import Integral, Real
 
-from ..utils._validation import check_scalar
+import numpy as np
+
+from ..utils._sklearn_compat import Interval
+from ..utils._validation import (CONSTRAINTS, check_memory, check_random_state, check_values,
+                                 validate_params)
 
 __all__ = ["make_cluster_regression", "make_sawtooth_regression", "make_boxcar_regression",
            "make_sinusoid_regression", "make_ring_regression", "sawtooth_coef", "boxcar_coef",
            "sinusoid_coef", "ring_coef"]
 
 
-def _linear_problem(coef, n_samples, noise, rng):
-    X = rng.standard_normal((n_samples, coef.size))
-    y = X @ coef.ravel() + noise * rng.standard_normal(n_samples)
+# the largest scale parameter (noise, lengths, coefficient values): sums of a few
+# thousand such terms stay finite
+MAGNITUDE = 1e300
+# the largest count of teeth, boxes or peaks (the coefficients of more are aliased)
+_MAX_PERIODS = 10 ** 9
+
+_POSITIVE = [Interval(Integral, 1, None, closed="left")]
+_PERIODS = [Interval(Integral, 1, _MAX_PERIODS, closed="both")]
+_COMMON = {"n_samples": _POSITIVE, "n_features": _POSITIVE,
+           "noise": [Interval(Real, 0, MAGNITUDE, closed="both")],
+           "random_state": CONSTRAINTS["random_state"]}
+
+
+def _check_size(n_values, what):
+    check_memory(8.0 * n_values, what, "use smaller sizes")
+
+
+def _linear_problem(coef, n_samples, noise, random_state, caller):
+    _check_size(n_samples * (coef.size + 2.0), f"{caller}(n_samples={n_samples}) of "
+                f"{coef.size} features")
+    rng = check_random_state(random_state, caller=caller)
+    X = rng.standard_normal((int(n_samples), coef.size))
+    y = X @ coef.ravel() + noise * rng.standard_normal(int(n_samples))
     return X, y
 
 
-def _check_common(n_samples, n_features, noise):
-    check_scalar(n_samples, "n_samples", low=1, integer=True)
-    check_scalar(n_features, "n_features", low=1, integer=True)
-    check_scalar(noise, "noise", low=0)
+def _grid(n_features, n_periods):
+    """``linspace(0, n_periods, n_features)``, memory checked."""
+    _check_size(2.0 * n_features, f"coefficients of n_features={n_features}")
+    return np.linspace(0, int(n_periods), int(n_features))
 
 
+@validate_params({"n_features": _POSITIVE, "n_teeth": _PERIODS})
 def sawtooth_coef(n_features=100, n_teeth=3):
     """``(t mod 1) * 2 - 1`` with ``t = linspace(0, n_teeth, n_features)``: ramps from -1 to 1.
+
+    ``n_features >= 1``; ``n_teeth`` in ``[1, 10**9]``.
 
     Examples
     --------
@@ -39,12 +65,14 @@ def sawtooth_coef(n_features=100, n_teeth=3):
     array([-1.        , -0.33333333,  0.33333333, -1.        , -0.33333333,
             0.33333333, -1.        ])
     """
-    t = np.linspace(0, n_teeth, n_features)
-    return (t % 1) * 2 - 1
+    return (_grid(n_features, n_teeth) % 1) * 2 - 1
 
 
+@validate_params({"n_features": _POSITIVE, "n_boxes": _PERIODS})
 def boxcar_coef(n_features=100, n_boxes=3):
     """``2 * ((t mod 1) > 0.5) - 1`` with ``t = linspace(0, n_boxes, n_features)``.
+
+    ``n_features >= 1``; ``n_boxes`` in ``[1, 10**9]``.
 
     Examples
     --------
@@ -52,13 +80,15 @@ def boxcar_coef(n_features=100, n_boxes=3):
     >>> boxcar_coef(8, 2)
     array([-1., -1.,  1.,  1., -1., -1.,  1., -1.])
     """
-    t = np.linspace(0, n_boxes, n_features)
-    return 2.0 * ((t % 1) > 0.5) - 1.0
+    return 2.0 * ((_grid(n_features, n_boxes) % 1) > 0.5) - 1.0
 
 
+@validate_params({"n_features": _POSITIVE, "n_peaks": _PERIODS})
 def sinusoid_coef(n_features=100, n_peaks=3):
     """``cos((2 n_peaks - 1) pi t)`` with ``t = linspace(0, 1, n_features)``: ``n_peaks``
     local maxima (both ends included), values in [-1, 1].
+
+    ``n_features >= 1``; ``n_peaks`` in ``[1, 10**9]``.
 
     Examples
     --------
@@ -66,13 +96,15 @@ def sinusoid_coef(n_features=100, n_peaks=3):
     >>> (sinusoid_coef(9, 2).round(2) + 0.0).tolist()      # + 0.0: no -0.0
     [1.0, 0.38, -0.71, -0.92, 0.0, 0.92, 0.71, -0.38, -1.0]
     """
-    t = np.linspace(0, 1, n_features)
-    return np.cos((2 * n_peaks - 1) * np.pi * t)
+    return np.cos((2 * n_peaks - 1) * np.pi * _grid(n_features, 1))
 
 
+@validate_params({"size": _POSITIVE})
 def ring_coef(size=50):
     """A ring on a ``size x size`` grid: ``exp(-(r - size / 3)^2 / (2 size))``, ``r`` the
     distance to the center ``(size / 2, size / 2)`` (the Topology Layer level-set example).
+
+    ``size >= 1``.
 
     Examples
     --------
@@ -81,11 +113,14 @@ def ring_coef(size=50):
     >>> beta.shape, round(float(beta.max()), 2)
     ((30, 30), 1.0)
     """
+    size = int(size)
+    _check_size(5.0 * size * size, f"ring_coef(size={size})")
     i, j = np.mgrid[0:size, 0:size]
     r = np.sqrt((i - size / 2) ** 2 + (j - size / 2) ** 2)
     return np.exp(-(r - size / 3) ** 2 / (2 * size))
 
 
+@validate_params({**_COMMON, "values": ["array-like"]})
 def make_cluster_regression(n_samples=75, n_features=100, *, values=(-1.0, 0.0, 1.0),
                             noise=0.05, random_state=None):
     """Coefficients drawn i.i.d. from a few ``values`` (Fig. 5): a problem for Top1/Top2 on
@@ -104,13 +139,18 @@ def make_cluster_regression(n_samples=75, n_features=100, *, values=(-1.0, 0.0, 
     >>> X.shape, y.shape, sorted(set(coef.tolist())) <= [1.0, 2.0, 3.0]
     ((10, 5), (10,), True)
     """
-    _check_common(n_samples, n_features, noise)
-    rng = check_random_state(random_state)
-    coef = rng.choice(np.asarray(values, dtype=np.float64), size=n_features)
-    X, y = _linear_problem(coef, n_samples, noise, rng)
+    values = check_values(values, "values", ndim=(1,))
+    if np.abs(values).max() > MAGNITUDE:
+        raise ValueError(f"The 'values' parameter must lie in [-{MAGNITUDE:g}, "
+                         f"{MAGNITUDE:g}].")
+    _check_size(2.0 * n_features, f"coefficients of n_features={n_features}")
+    rng = check_random_state(random_state, caller="make_cluster_regression")
+    coef = rng.choice(values, size=int(n_features))
+    X, y = _linear_problem(coef, n_samples, noise, rng, "make_cluster_regression")
     return X, y, coef
 
 
+@validate_params({**_COMMON, "n_teeth": _PERIODS})
 def make_sawtooth_regression(n_samples=75, n_features=100, *, n_teeth=3, noise=0.1,
                              random_state=None):
     """Sawtooth coefficients (:func:`sawtooth_coef`, Fig. 6 left): ``n_teeth`` local maxima
@@ -127,13 +167,12 @@ def make_sawtooth_regression(n_samples=75, n_features=100, *, n_teeth=3, noise=0
     >>> X.shape, float(coef.min()), bool(coef.max() < 1)
     ((20, 30), -1.0, True)
     """
-    _check_common(n_samples, n_features, noise)
-    rng = check_random_state(random_state)
     coef = sawtooth_coef(n_features, n_teeth)
-    X, y = _linear_problem(coef, n_samples, noise, rng)
+    X, y = _linear_problem(coef, n_samples, noise, random_state, "make_sawtooth_regression")
     return X, y, coef
 
 
+@validate_params({**_COMMON, "n_boxes": _PERIODS})
 def make_boxcar_regression(n_samples=75, n_features=100, *, n_boxes=3, noise=0.1,
                            random_state=None):
     """Boxcar coefficients (:func:`boxcar_coef`, Fig. 6 right).
@@ -149,13 +188,12 @@ def make_boxcar_regression(n_samples=75, n_features=100, *, n_boxes=3, noise=0.1
     >>> sorted(set(coef.tolist()))
     [-1.0, 1.0]
     """
-    _check_common(n_samples, n_features, noise)
-    rng = check_random_state(random_state)
     coef = boxcar_coef(n_features, n_boxes)
-    X, y = _linear_problem(coef, n_samples, noise, rng)
+    X, y = _linear_problem(coef, n_samples, noise, random_state, "make_boxcar_regression")
     return X, y, coef
 
 
+@validate_params({**_COMMON, "n_peaks": _PERIODS})
 def make_sinusoid_regression(n_samples=75, n_features=100, *, n_peaks=3, noise=0.1,
                              random_state=None):
     """Sinusoid coefficients (:func:`sinusoid_coef`): ``n_peaks`` smooth local maxima on
@@ -172,14 +210,13 @@ def make_sinusoid_regression(n_samples=75, n_features=100, *, n_peaks=3, noise=0
     >>> X.shape, float(coef[0]), float(coef[-1])
     ((20, 30), 1.0, -1.0)
     """
-    _check_common(n_samples, n_features, noise)
-    check_scalar(n_peaks, "n_peaks", low=1, integer=True)
-    rng = check_random_state(random_state)
     coef = sinusoid_coef(n_features, n_peaks)
-    X, y = _linear_problem(coef, n_samples, noise, rng)
+    X, y = _linear_problem(coef, n_samples, noise, random_state, "make_sinusoid_regression")
     return X, y, coef
 
 
+@validate_params({"n_samples": _POSITIVE, "size": [Interval(Integral, 2, None, closed="left")],
+                  "noise": _COMMON["noise"], "random_state": CONSTRAINTS["random_state"]})
 def make_ring_regression(n_samples=1500, size=50, *, noise=0.05, random_state=None):
     """A ring coefficient image (:func:`ring_coef`) seen through ``n_samples`` Gaussian
     measurements: the Topology Layer level-set regression example.
@@ -197,10 +234,6 @@ def make_ring_regression(n_samples=1500, size=50, *, noise=0.05, random_state=No
     >>> X.shape, coef.shape
     ((40, 100), (10, 10))
     """
-    check_scalar(n_samples, "n_samples", low=1, integer=True)
-    check_scalar(size, "size", low=2, integer=True)
-    check_scalar(noise, "noise", low=0)
-    rng = check_random_state(random_state)
     coef = ring_coef(size)
-    X, y = _linear_problem(coef, n_samples, noise, rng)
+    X, y = _linear_problem(coef, n_samples, noise, random_state, "make_ring_regression")
     return X, y, coef

@@ -19,18 +19,50 @@ its own ``m`` and ``v``; a coordinate whose gradient has always been 0 has
 ``m = v = 0`` and does not move.
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, validate_parameter_constraints
+
+from ..utils._sklearn_compat import Interval
+from ..utils._validation import check_params, validate_params
 
 __all__ = ["Adam", "adam_update"]
 
+_CONSTRAINTS = {
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "beta1": [Interval(Real, 0, 1, closed="left")],
+    "beta2": [Interval(Real, 0, 1, closed="left")],
+    "eps": [Interval(Real, 0, None, closed="left")],
+}
 
+
+def _check_state(x, grad, m, v):
+    """``x``, ``grad``, ``m``, ``v``: writable float64 arrays of one shape; the gradient
+    and the moments finite, ``v >= 0``."""
+    for name, a in (("x", x), ("grad", grad), ("m", m), ("v", v)):
+        if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.flags.writeable):
+            raise TypeError(f"The {name!r} parameter must be a writable float64 ndarray "
+                            f"(it is updated in place), got {type(a).__name__}"
+                            f"{'' if not isinstance(a, np.ndarray) else ' of ' + str(a.dtype)}.")
+        if a.shape != x.shape:
+            raise ValueError(f"The {name!r} parameter must have the shape of x {x.shape}, "
+                             f"got {a.shape}.")
+    for name, a in (("grad", grad), ("m", m), ("v", v)):
+        if not np.isfinite(a).all():
+            raise ValueError(f"The {name!r} parameter must be finite.")
+    if (v < 0).any():
+        raise ValueError("The 'v' parameter (second moments) must be >= 0.")
+
+
+@validate_params({"x": [np.ndarray], "grad": [np.ndarray], "m": [np.ndarray],
+                  "v": [np.ndarray], "t": [Interval(Integral, 1, None, closed="left")],
+                  **_CONSTRAINTS})
 def adam_update(x, grad, m, v, t, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     """One Adam step at step number ``t`` (1-based), updating ``x``, ``m`` and ``v`` in place.
 
-    ``grad`` is used as scratch space and overwritten.
+    ``grad`` is used as scratch space and overwritten. ``x``, ``grad``, ``m`` and ``v``
+    are float64 arrays of one shape; ``learning_rate > 0``, ``beta1`` and ``beta2`` in
+    ``[0, 1)``, ``eps >= 0``.
 
     Examples
     --------
@@ -41,6 +73,12 @@ def adam_update(x, grad, m, v, t, learning_rate=1e-3, beta1=0.9, beta2=0.999, ep
     >>> x        # the first step moves by learning_rate * sign(grad)
     array([0.9])
     """
+    _check_state(x, grad, m, v)
+    _adam_update(x, grad, m, v, int(t), learning_rate, beta1, beta2, eps)
+
+
+def _adam_update(x, grad, m, v, t, learning_rate, beta1, beta2, eps):
+    """:func:`adam_update` without the checks (the optimizers' inner loops)."""
     # m = b1 m + (1 - b1) g ; v = b2 v + (1 - b2) g^2
     m *= beta1
     m += (1 - beta1) * grad
@@ -84,17 +122,12 @@ class Adam:
     True
     """
 
-    _parameter_constraints = {
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "beta1": [Interval(Real, 0, 1, closed="left")],
-        "beta2": [Interval(Real, 0, 1, closed="left")],
-        "eps": [Interval(Real, 0, None, closed="left")],
-    }
+    _parameter_constraints = _CONSTRAINTS
 
     def __init__(self, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        validate_parameter_constraints(
-            self._parameter_constraints, {"learning_rate": learning_rate, "beta1": beta1,
-                                          "beta2": beta2, "eps": eps}, "Adam")
+        check_params(self._parameter_constraints, {"learning_rate": learning_rate,
+                                                   "beta1": beta1, "beta2": beta2,
+                                                   "eps": eps}, "Adam")
         self.learning_rate = learning_rate
         self.beta1 = beta1
         self.beta2 = beta2
@@ -108,9 +141,11 @@ class Adam:
         if self.m is None:
             self.m = np.zeros_like(x, dtype=np.float64)
             self.v = np.zeros_like(x, dtype=np.float64)
+        grad = np.array(grad, dtype=np.float64)
+        _check_state(x, grad, self.m, self.v)
         self.t += 1
-        adam_update(x, np.array(grad, dtype=np.float64), self.m, self.v, self.t,
-                    self.learning_rate, self.beta1, self.beta2, self.eps)
+        _adam_update(x, grad, self.m, self.v, self.t, self.learning_rate, self.beta1,
+                     self.beta2, self.eps)
 
 
 class _ActiveAdam:
@@ -150,6 +185,6 @@ class _ActiveAdam:
         return np.bincount(self.pos[idx], vals, minlength=self.act.size)
 
     def step(self, grad, it):
-        adam_update(self.x_act, grad, self.m, self.v, it, *self.params)
+        _adam_update(self.x_act, grad, self.m, self.v, it, *self.params)
         np.clip(self.x_act, self.low, self.high, out=self.x_act)
         self.x[self.act] = self.x_act

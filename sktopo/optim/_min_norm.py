@@ -11,18 +11,43 @@ Reference: J. V. Burke, A. S. Lewis, M. L. Overton, "A robust gradient sampling 
 for nonsmooth, nonconvex optimization", SIAM J. Optim. 15 (2005) (STUMP paper Sec. II-C).
 """
 
+from numbers import Integral, Real
+
 import numpy as np
+
+from ..utils._sklearn_compat import Interval
+from ..utils._validation import check_values, validate_params
 
 __all__ = ["min_norm_combination"]
 
 
+def _check_gram(gram):
+    """A finite, square, symmetric (to rounding) Gram matrix, symmetrized and divided by a
+    power of two so that its largest entry is at most 1 (no overflow); and that scale."""
+    G = check_values(gram, "gram", ndim=(2,), bytes_per_value=24)
+    if G.shape[0] != G.shape[1]:
+        raise ValueError(f"The 'gram' parameter must be a non-empty square matrix, got "
+                         f"shape {G.shape}.")
+    exponent = int(np.frexp(np.abs(G).max())[1])
+    G = np.ldexp(G, -exponent)
+    asym = np.abs(G - G.T).max()
+    if asym > 1e-8 * np.abs(G).max():
+        raise ValueError(f"The 'gram' parameter must be symmetric (a Gram matrix "
+                         f"<g_i, g_j>), its largest asymmetry is "
+                         f"{np.ldexp(asym, exponent):.3g}.")
+    return (G + G.T) / 2, exponent
+
+
+@validate_params({"gram": ["array-like"],
+                  "max_iter": [Interval(Integral, 0, None, closed="left")],
+                  "tol": [Interval(Real, 0, None, closed="left")]})
 def min_norm_combination(gram, max_iter=1000, tol=1e-12):
     """Convex weights ``c`` minimizing ``c @ gram @ c`` over the probability simplex.
 
     Parameters
     ----------
     gram : array-like of shape (m, m)
-        Gram matrix of the vectors, ``gram[i, j] = <g_i, g_j>`` (symmetric PSD).
+        Gram matrix of the vectors, ``gram[i, j] = <g_i, g_j>`` (finite, symmetric PSD).
     max_iter : int, default=1000
         Frank-Wolfe iterations.
     tol : float, default=1e-12
@@ -44,18 +69,15 @@ def min_norm_combination(gram, max_iter=1000, tol=1e-12):
     >>> np.round(c, 6), round(sq, 6)
     (array([0.5, 0.5]), 0.5)
     """
-    G = np.asarray(gram, dtype=np.float64)
-    if G.ndim != 2 or G.shape[0] != G.shape[1] or G.shape[0] == 0:
-        raise ValueError(f"The 'gram' parameter must be a non-empty square matrix, got shape "
-                         f"{G.shape}.")
+    G, exponent = _check_gram(gram)
     m = G.shape[0]
-    G = (G + G.T) / 2
     # start at the vertex of smallest norm
     c = np.zeros(m)
     c[np.argmin(np.diag(G))] = 1.0
     Gc = G @ c
-    scale = max(1.0, float(np.abs(np.diag(G)).max()))
-    for _ in range(max_iter):
+    with np.errstate(over="ignore"):        # tol * max(1, max diag) in the scaled units
+        scale = max(np.ldexp(1.0, -exponent), float(np.abs(np.diag(G)).max()))
+    for _ in range(int(max_iter)):
         # gradient of c'Gc is 2 Gc: the toward vertex s minimizes it, the away vertex a
         # (in the support) maximizes it
         s = int(np.argmin(Gc))
@@ -85,4 +107,4 @@ def min_norm_combination(gram, max_iter=1000, tol=1e-12):
         c[c < 0] = 0.0
         c /= c.sum()
         Gc = G @ c
-    return c, float(max(c @ G @ c, 0.0))
+    return c, float(np.ldexp(max(c @ G @ c, 0.0), exponent))

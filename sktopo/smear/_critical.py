@@ -17,17 +17,34 @@ n_directions`` of the gradient), or ``"exact"``, the optimal partial matching fo
 """
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 
 from ..functionals._matching import diagram_matching
 from ..persistence import cubical_persistence
-from ..utils._validation import check_option, check_scalar, check_values
+from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._validation import CONSTRAINTS, check_memory, check_values, validate_params
 from ._pooling import (MEASURES, SIMPLEX_SAMPLINGS, block_pool, check_block_size,
                        sample_block_weights)
 from ._random import as_generator
 
 __all__ = ["CriticalSmear", "critical_smear", "sliced_matching_weights"]
+
+# approximates of one smear (each costs a pooling and a persistence: about 1 ms)
+_MAX_SAMPLES = 50_000
+# approximates times pixels: about a minute of work (1000 approximates of 360 x 360)
+_MAX_WORK = 2 ** 27
+_MAX_DIRECTIONS = 10_000
+_N_DIRECTIONS = [Interval(Integral, 1, _MAX_DIRECTIONS, closed="both")]
+
+
+def _check_diagram(D, name, min_points):
+    D = check_values(D, name, ndim=(2,), min_size=0)
+    if D.shape[1:] != (2,) or len(D) < min_points:
+        raise ValueError(f"The {name!r} parameter must be a finite diagram of shape (n, 2) "
+                         f"with n >= {min_points}, got shape {D.shape}.")
+    return D
 
 
 @dataclass(eq=False)
@@ -56,6 +73,9 @@ class CriticalSmear:
     n_samples: int
 
 
+@validate_params({"A": ["array-like"], "B": ["array-like"],
+                  "index": [Interval(Integral, 0, None, closed="left")],
+                  "n_directions": _N_DIRECTIONS})
 def sliced_matching_weights(A, B, index, n_directions=20):
     """How much of point ``A[index]`` each point of ``B`` inherits by sliced matching.
 
@@ -64,9 +84,10 @@ def sliced_matching_weights(A, B, index, n_directions=20):
     A, B : ndarray of shape (n, 2) and (m, 2)
         Finite diagrams.
     index : int
-        The point of ``A`` whose gradient is transferred.
+        The point of ``A`` whose gradient is transferred, in ``[0, n)``.
     n_directions : int, default=20
-        Number of projection directions, angles evenly spaced in ``[-pi/2, pi/2)``.
+        Number of projection directions, angles evenly spaced in ``[-pi/2, pi/2)``; at
+        most 10_000.
 
     Returns
     -------
@@ -83,9 +104,18 @@ def sliced_matching_weights(A, B, index, n_directions=20):
     >>> sliced_matching_weights(A, B, 0)
     array([0.95])
     """
+    index, n_directions = int(index), int(n_directions)
+    A = _check_diagram(A, "A", 1)
+    B = _check_diagram(B, "B", 0)
+    if index >= len(A):
+        raise ValueError(f"The 'index' parameter must be in [0, {len(A)}) (a point of A), "
+                         f"got {index}.")
+    check_memory(32.0 * (len(A) + len(B)) * n_directions, "the sliced matching",
+                 "use fewer 'n_directions'")
     m = len(B)
-    diag_a = np.repeat(A.mean(axis=1, keepdims=True), 2, axis=1)   # projections of A
-    diag_b = np.repeat(B.mean(axis=1, keepdims=True), 2, axis=1)
+    # projections on the diagonal, (b + d) / 2 without overflow
+    diag_a = np.repeat(A[:, :1] / 2 + A[:, 1:] / 2, 2, axis=1)
+    diag_b = np.repeat(B[:, :1] / 2 + B[:, 1:] / 2, 2, axis=1)
     left = np.concatenate([A, diag_b])          # A plus the diagonal points of B
     right = np.concatenate([B, diag_a])
     angles = -np.pi / 2 + np.pi * np.arange(n_directions) / n_directions
@@ -98,6 +128,17 @@ def sliced_matching_weights(A, B, index, n_directions=20):
     return np.bincount(partner, minlength=m) / n_directions
 
 
+@validate_params({
+    "X": ["array-like"], "point": [Interval(Integral, 0, None, closed="left"), None],
+    "homology_dimension": [Interval(Integral, 0, 1, closed="both")],
+    "block_size": [Interval(Integral, 1, None, closed="left"), tuple, list],
+    "measure": [StrOptions(set(MEASURES))],
+    "simplex_sampling": [StrOptions(set(SIMPLEX_SAMPLINGS))],
+    "eps": [Interval(Real, 0, None, closed="left")],
+    "n_samples": [Interval(Integral, 1, _MAX_SAMPLES, closed="both")],
+    "matching": [StrOptions({"sliced", "exact"})], "n_directions": _N_DIRECTIONS,
+    "superlevel": CONSTRAINTS["superlevel"], "connectivity": [StrOptions({"full", "face"})],
+    "random_state": CONSTRAINTS["random_state"]})
 def critical_smear(X, point=None, *, homology_dimension=0, block_size=5, measure="simplex",
                    simplex_sampling="normalized_uniform", eps=50.0, n_samples=1000,
                    matching="sliced", n_directions=20, superlevel=False,
@@ -111,7 +152,7 @@ def critical_smear(X, point=None, *, homology_dimension=0, block_size=5, measure
     point : int, default=None
         Index of the point in the finite part of ``cubical_persistence(X)[dim]``
         (in that diagram's order); None takes the most persistent finite point.
-    homology_dimension : int, default=0
+    homology_dimension : {0, 1}, default=0
     block_size : int or tuple of int, default=5
         Pooling blocks of the approximates.
     measure : {"center", "vertex", "simplex"}, default="simplex"
@@ -119,7 +160,8 @@ def critical_smear(X, point=None, *, homology_dimension=0, block_size=5, measure
     eps : float, default=50
         Uniform noise half-width added per pixel before pooling.
     n_samples : int, default=1000
-        Number of approximates.
+        Number of approximates, at most 50_000 (each costs a pooling and a persistence
+        computation); ``n_samples * X.size`` is at most ``2**27``.
     matching : {"sliced", "exact"}, default="sliced"
         Gradient transfer between the original and an approximate's diagram.
     n_directions : int, default=20
@@ -147,20 +189,21 @@ def critical_smear(X, point=None, *, homology_dimension=0, block_size=5, measure
     """
     X = check_values(X, "X", ndim=(2,))
     sizes = check_block_size(block_size, X.shape)
-    check_option(measure, "measure", MEASURES)
-    check_option(simplex_sampling, "simplex_sampling", SIMPLEX_SAMPLINGS)
-    check_option(matching, "matching", ("sliced", "exact"))
-    check_scalar(eps, "eps", low=0)
-    check_scalar(n_samples, "n_samples", low=1, integer=True)
-    check_scalar(n_directions, "n_directions", low=1, integer=True)
-    dim = homology_dimension
+    n_samples, dim = int(n_samples), int(homology_dimension)
+    if n_samples * X.size > _MAX_WORK:
+        raise ValueError(f"The 'n_samples' parameter ({n_samples}) times the {X.size} "
+                         f"pixels of X exceeds {_MAX_WORK}: use fewer samples or a "
+                         "smaller image.")
+    if np.abs(X).max() > np.finfo(np.float64).max - eps:
+        raise ValueError("X + noise overflows the float64 range: rescale X or use a "
+                         "smaller 'eps'.")
     original = cubical_persistence(X, dim, superlevel=superlevel,
                                    connectivity=connectivity)[dim].finite()
     if len(original) == 0:
         raise ValueError("The diagram of X in this homology dimension has no finite point.")
     if point is None:
         point = int(np.argmax(original.lifetimes))
-    elif not 0 <= point < len(original):
+    elif not 0 <= (point := int(point)) < len(original):
         raise ValueError(f"The 'point' parameter must be in [0, {len(original)}), got "
                          f"{point}.")
     A = original.to_array()

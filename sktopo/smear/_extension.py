@@ -17,26 +17,71 @@ diagonal); the field is evaluated on all points in blocks, so memory stays at
 ``block x |A|``.
 """
 
-import numpy as np
-from scipy.linalg import cho_factor, cho_solve
+from numbers import Integral, Real
 
-from ..utils._validation import check_points, check_scalar
+import numpy as np
+from scipy.linalg import LinAlgError, cho_factor, cho_solve, lstsq
+
+from ..utils._sklearn_compat import Interval
+from ..utils._validation import (CONSTRAINTS, check_params, check_points, check_values,
+                                 validate_params)
 from ._points import PointSubsample
 from ._random import as_generator
 
 __all__ = ["GradientExtension", "extend_gradient"]
 
-_BLOCK = 4096
+_BLOCK_VALUES = 2 ** 22     # kernel values evaluated at once
+# the kernel solve costs O(max_active^3) (about 10 s at 10_000 points)
+_MAX_ACTIVE = 10_000
+# coordinates within this many kernel widths of the centre: |x|^2 + |y|^2 - 2 x.y is exact
+# enough (its rounding error, 1e8 * 2**-52, is far below the kernel's scale)
+_EXPANSION_RANGE = 1e4
+
+_CONSTRAINTS = {"sigma": [Interval(Real, 0, None, closed="neither")],
+                "max_active": [Interval(Integral, 1, _MAX_ACTIVE, closed="both")],
+                "jitter": [Interval(Real, 0, 1, closed="both")],
+                "random_state": CONSTRAINTS["random_state"]}
 
 
-def _gaussian(X, Y, sigma):
-    sq = (np.einsum("ij,ij->i", X, X)[:, None] + np.einsum("ij,ij->i", Y, Y)[None, :]
-          - 2.0 * X @ Y.T)
-    np.maximum(sq, 0.0, out=sq)
-    sq *= -0.5 / sigma ** 2
+def _centred(X, sigma):
+    """``X`` centred on its bounding box and quartered (no overflow), and whether its
+    coordinates are within ``_EXPANSION_RANGE`` kernel widths."""
+    centre = X.min(axis=0) / 2 + X.max(axis=0) / 2
+    U = X / 4 - centre / 4
+    return U, np.abs(U).max() <= _EXPANSION_RANGE * sigma / 4
+
+
+def _gaussian(U, V, sigma, expansion):
+    """``exp(-|u - v|^2 / (2 sigma^2))`` of the quartered coordinates of :func:`_centred`.
+
+    Far points (whole cloud within ``_EXPANSION_RANGE`` widths): the expansion
+    ``|u|^2 + |v|^2 - 2 u.v``; otherwise coordinate differences, which overflow to
+    ``inf`` (a zero kernel) only for points farther apart than the float range.
+    """
+    if expansion:
+        X, Y = U / sigma * 4, V / sigma * 4
+        sq = (np.einsum("ij,ij->i", X, X)[:, None] + np.einsum("ij,ij->i", Y, Y)[None, :]
+              - 2.0 * X @ Y.T)
+        np.maximum(sq, 0.0, out=sq)
+    else:
+        sq = np.zeros((len(U), len(V)))
+        with np.errstate(over="ignore"):
+            for c in range(U.shape[1]):
+                sq += np.square((U[:, c, None] - V[None, :, c]) / sigma * 4)
+    sq *= -0.5
     return np.exp(sq, out=sq)
 
 
+def _solve(K, G):
+    """``K^-1 G`` for the kernel matrix (Cholesky; least squares if it is not positive
+    definite in floating point)."""
+    try:
+        return cho_solve(cho_factor(K, lower=True, check_finite=False), G, check_finite=False)
+    except LinAlgError:
+        return lstsq(K, G, check_finite=False)[0]
+
+
+@validate_params({"X": ["array-like"], "grad": ["array-like"], **_CONSTRAINTS})
 def extend_gradient(X, grad, sigma, *, max_active=2000, jitter=1e-8, random_state=None):
     r"""Extend a gradient on some points of a cloud to a smooth field on all of them.
 
@@ -52,10 +97,11 @@ def extend_gradient(X, grad, sigma, *, max_active=2000, jitter=1e-8, random_stat
         the gradient itself.
     max_active : int, default=2000
         At most this many active points enter the kernel system (a random subset of them,
-        the others' gradients dropped): the solve costs ``O(|A|^3)``.
+        the others' gradients dropped): the solve costs ``O(|A|^3)``. At most 10_000.
     jitter : float, default=1e-8
         Added to the diagonal of the kernel matrix (relative to its unit diagonal), so
-        that coincident or very close active points keep it positive definite.
+        that coincident or very close active points keep it positive definite; in
+        [0, 1].
     random_state : int, RandomState, Generator or None, default=None
         Draws the subset when there are more than ``max_active`` active points.
 
@@ -83,30 +129,32 @@ def extend_gradient(X, grad, sigma, *, max_active=2000, jitter=1e-8, random_stat
            [0.   , 0.   ]])
     """
     X = check_points(X, "X")
-    grad = np.asarray(grad, dtype=np.float64)
+    grad = check_values(grad, "grad")
     if grad.shape != X.shape:
         raise ValueError(f"The 'grad' parameter must have the shape of X {X.shape}, got "
                          f"{grad.shape}.")
-    if not np.all(np.isfinite(grad)):
-        raise ValueError("The 'grad' parameter must hold finite values.")
-    check_scalar(sigma, "sigma", low=0, include_low=False)
-    check_scalar(max_active, "max_active", low=1, integer=True)
-    check_scalar(jitter, "jitter", low=0)
     active = np.flatnonzero(np.any(grad != 0, axis=1))
     field = np.zeros_like(X)
     if active.size == 0:
         return field
     if active.size > max_active:
         rng = as_generator(random_state)
-        active = np.sort(rng.choice(active, max_active, replace=False))
-    XA = X[active]
-    K = _gaussian(XA, XA, sigma)
+        active = np.sort(rng.choice(active, int(max_active), replace=False))
+    U, expansion = _centred(X, sigma)
+    UA = U[active]
+    K = _gaussian(UA, UA, sigma, expansion)
     K.flat[::K.shape[0] + 1] += jitter
-    alpha = cho_solve(cho_factor(K, lower=True, check_finite=False), grad[active],
-                      check_finite=False)
-    for start in range(0, len(X), _BLOCK):
-        rows = slice(start, start + _BLOCK)
-        field[rows] = _gaussian(X[rows], XA, sigma) @ alpha
+    exponent = int(np.frexp(np.abs(grad).max())[1])     # the field is linear in grad
+    alpha = _solve(K, np.ldexp(grad[active], -exponent))
+    block = max(1, _BLOCK_VALUES // active.size)
+    for start in range(0, len(X), block):
+        rows = slice(start, start + block)
+        field[rows] = _gaussian(U[rows], UA, sigma, expansion) @ alpha
+    with np.errstate(over="ignore"):
+        field = np.ldexp(field, exponent)
+    if not np.isfinite(field).all():
+        raise ValueError("The extended gradient overflows the float64 range: rescale "
+                         "'grad' or increase 'jitter'.")
     return field
 
 
@@ -154,6 +202,9 @@ class GradientExtension(PointSubsample):
 
     def sample(self, x, random_state=None):
         """Draw one subsample of the cloud ``x``; the draw keeps ``x`` for the extension."""
+        check_params({k: _CONSTRAINTS[k] for k in ("sigma", "max_active")},
+                     {"sigma": self.sigma, "max_active": self.max_active},
+                     type(self).__name__)
         rng = as_generator(random_state)
         points, draw = super().sample(x, rng)
         return points, (draw, np.asarray(x), rng)

@@ -4,7 +4,9 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ..utils._validation import check_points, check_scalar, check_values
+from ..utils._sklearn_compat import Interval
+from ..utils._validation import (CONSTRAINTS, check_memory, check_points, check_scalar,
+                                 check_values, validate_params)
 from ._random import as_generator
 
 __all__ = ["PointSubsample", "subsample_points", "points_pullback"]
@@ -27,6 +29,9 @@ def _n_keep(n_samples, n_points, name="n_samples"):
     raise TypeError(f"The '{name}' parameter must be an int or a float, got {n_samples!r}.")
 
 
+@validate_params({"X": ["array-like"], "eps": [Interval(Real, 0, None, closed="left")],
+                  "indices": ["array-like", None], "noise": ["array-like", None],
+                  "random_state": CONSTRAINTS["random_state"]})
 def subsample_points(X, n_samples=1.0, eps=0.0, *, indices=None, noise=None,
                      random_state=None):
     """A random approximate of a point cloud: a subsample, each point jittered.
@@ -81,7 +86,7 @@ def subsample_points(X, n_samples=1.0, eps=0.0, *, indices=None, noise=None,
         indices = indices.astype(np.intp)
     points = X[indices]
     if noise is not None:
-        noise = np.asarray(noise, dtype=np.float64)
+        noise = check_values(noise, "noise", min_size=0)
         if noise.shape != points.shape:
             raise ValueError(f"The 'noise' parameter must have shape {points.shape}, got "
                              f"{noise.shape}.")
@@ -92,10 +97,39 @@ def subsample_points(X, n_samples=1.0, eps=0.0, *, indices=None, noise=None,
     return points, indices
 
 
+def _check_indices(indices, n_points, n_kept):
+    """The kept indices: ``n_kept`` ints in ``[0, n_points)``, as an intp array."""
+    arr = np.asarray(indices) if not isinstance(indices, (str, bytes)) else np.array([])
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer) or arr.ndim != 1:
+        raise ValueError(f"The 'indices' parameter must be a 1-D array of ints, got "
+                         f"{indices!r:.80}.")
+    if arr.size != n_kept:
+        raise ValueError(f"The 'indices' parameter must hold one index per row of grad "
+                         f"({n_kept}), got {arr.size}.")
+    if arr.size and (arr.min() < 0 or arr.max() >= n_points):
+        raise ValueError(f"The 'indices' parameter must lie in [0, n_points={n_points}).")
+    return arr.astype(np.intp)
+
+
+@validate_params({"grad": ["array-like"], "indices": ["array-like"],
+                  "n_points": [Interval(Integral, 1, None, closed="left")]})
 def points_pullback(grad, indices, n_points):
     """Adjoint of the subsample: the gradient of the kept points, zero elsewhere.
 
     The jitter is additive, so it passes the gradient through unchanged.
+
+    Parameters
+    ----------
+    grad : array-like of shape (n_kept, n_dims) or (n_kept,)
+        The gradient on the kept points (finite).
+    indices : array-like of int of shape (n_kept,)
+        Which points were kept, in ``[0, n_points)`` (from :func:`subsample_points`).
+    n_points : int
+        Number of points of the cloud.
+
+    Returns
+    -------
+    grad_cloud : ndarray of shape (n_points, n_dims)
 
     Examples
     --------
@@ -106,11 +140,18 @@ def points_pullback(grad, indices, n_points):
            [0., 0.],
            [1., 1.]])
     """
-    grad = np.asarray(grad, dtype=np.float64)
+    grad = check_values(grad, "grad", ndim=(1, 2), min_size=0)
     if grad.ndim == 1:
         grad = grad[:, None]
+    n_points = int(n_points)
+    indices = _check_indices(indices, n_points, len(grad))
+    check_memory(8.0 * n_points * grad.shape[1], f"a gradient on n_points={n_points}",
+                 "pass the number of points of the cloud")
     out = np.zeros((n_points, grad.shape[1]))
-    np.add.at(out, np.asarray(indices, dtype=np.intp), grad)
+    np.add.at(out, indices, grad)
+    if not np.isfinite(out).all():
+        raise ValueError("The gradients of repeated indices overflow when summed: rescale "
+                         "'grad'.")
     return out
 
 

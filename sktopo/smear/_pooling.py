@@ -35,15 +35,44 @@ from sklearn.utils._param_validation import (Interval, StrOptions,
                                              validate_parameter_constraints)
 
 from .._backprop import scatter_to_values
-from ..utils._validation import check_option, check_scalar, check_values
+from ..utils._validation import (CONSTRAINTS, check_memory, check_scalar,
+                                 check_values, validate_params)
 from . import _pool2d
 from ._random import as_generator, bits_uniforms, random_bits
 
-__all__ = ["check_block_size", "pooled_shape", "sample_block_weights", "block_pool",
+__all__ = ["check_shape", "check_block_size", "pooled_shape", "sample_block_weights", "block_pool",
            "block_pullback", "BlockPooling"]
 
 MEASURES = ("center", "vertex", "simplex")
 SIMPLEX_SAMPLINGS = ("normalized_uniform", "dirichlet")
+
+
+def _is_int(v):
+    return isinstance(v, (Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def check_shape(shape, name="shape", ndim=None, bytes_per_value=8):
+    """Return an array shape as a tuple of ints >= 0 (an int is a 1-D shape).
+
+    ``ndim``: the allowed numbers of axes; the memory of an array of that shape
+    (``bytes_per_value`` per value) is checked against the budget.
+    """
+    dims = (shape,) if _is_int(shape) else shape
+    try:
+        dims = tuple(dims)
+    except TypeError:
+        raise TypeError(f"The {name!r} parameter must be an int or a tuple of ints, got "
+                        f"{shape!r}.") from None
+    if not all(_is_int(n) for n in dims):
+        raise TypeError(f"The {name!r} parameter must be an int or a tuple of ints, got "
+                        f"{shape!r}.")
+    if any(n < 0 for n in dims) or (ndim is not None and len(dims) not in ndim):
+        what = "" if ndim is None else " or ".join(str(d) for d in ndim) + " "
+        raise ValueError(f"The {name!r} parameter must be {what}int(s) >= 0, got {shape!r}.")
+    dims = tuple(int(n) for n in dims)
+    check_memory(float(np.prod(dims, dtype=float)) * bytes_per_value,
+                 f"an array of {name} {dims}", f"pass a smaller {name!r}")
+    return dims
 
 
 def check_block_size(block_size, shape):
@@ -51,7 +80,7 @@ def check_block_size(block_size, shape):
 
     Raises ValueError naming ``block_size`` when a block is larger than the image.
     """
-    shape = tuple(shape)
+    shape = check_shape(shape)
     if isinstance(block_size, (Integral, np.integer)) and not isinstance(block_size, bool):
         sizes = (int(block_size),) * len(shape)
     else:
@@ -77,6 +106,7 @@ def check_block_size(block_size, shape):
 
 def pooled_shape(shape, block_size):
     """Shape of the pooled image: ``ceil(n / k)`` per axis (ragged edges are padded)."""
+    shape = check_shape(shape)
     sizes = check_block_size(block_size, shape)
     return tuple(-(-n // k) for n, k in zip(shape, sizes))
 
@@ -110,6 +140,9 @@ def _block_counts(shape, sizes):
     return counts[0]
 
 
+@validate_params({"measure": [StrOptions(set(MEASURES))],
+                  "simplex_sampling": [StrOptions(set(SIMPLEX_SAMPLINGS))],
+                  "random_state": CONSTRAINTS["random_state"]})
 def sample_block_weights(shape, block_size, measure="simplex", *,
                          simplex_sampling="normalized_uniform", random_state=None):
     """Draw the weights of one approximate: one convex combination per block.
@@ -145,10 +178,8 @@ def sample_block_weights(shape, block_size, measure="simplex", *,
     array([[1., 1.],
            [1., 1.]])
     """
-    shape = tuple(int(n) for n in shape)
+    shape = check_shape(shape, bytes_per_value=24)
     sizes = check_block_size(block_size, shape)
-    check_option(measure, "measure", MEASURES)
-    check_option(simplex_sampling, "simplex_sampling", SIMPLEX_SAMPLINGS)
     counts = _block_counts(shape, sizes)
     if measure == "center":
         return 1.0 / _upsample(counts, sizes, shape)
@@ -221,7 +252,17 @@ def block_pool(X, block_size, weights=None):
         weights = sample_block_weights(X.shape, sizes, "center")
     else:
         weights = _check_weights(weights, X.shape)
-    return _block_sum(weights * X, sizes)
+    with np.errstate(over="ignore", invalid="ignore"):
+        pooled = _block_sum(weights * X, sizes)
+    return check_sums(pooled)
+
+
+def check_sums(pooled):
+    """The pooled values, refused when their weighted sums overflowed."""
+    if not np.isfinite(pooled).all():
+        raise ValueError("The weighted sums of X overflow: rescale X, or use weights "
+                         "summing to 1 over every block.")
+    return pooled
 
 
 def block_pullback(grad, block_size, weights=None, shape=None):
@@ -257,7 +298,7 @@ def block_pullback(grad, block_size, weights=None, shape=None):
     if weights is None:
         if shape is None:
             raise ValueError("The 'shape' parameter is required when 'weights' is None.")
-        shape = tuple(int(n) for n in shape)
+        shape = check_shape(shape)
         sizes = check_block_size(block_size, shape)
         weights = sample_block_weights(shape, sizes, "center")
     else:

@@ -3,7 +3,8 @@ bits of block pooling (``random_bits``: the compiled xoshiro256++ streams of
 ``sktopo.smear._pool2d``, the one stream of every build)."""
 
 import numpy as np
-from ..utils._validation import check_random_state, check_scalar
+
+from ..utils._validation import check_random_state, check_scalar, check_values
 from . import _pool2d
 
 __all__ = ["as_generator", "uniform_noise", "perturb"]
@@ -69,11 +70,22 @@ def uniform_noise(shape, eps, random_state=None, dtype=np.float64):
     >>> h.shape, bool(abs(h).max() <= 0.5)
     ((2, 3), True)
     """
-    check_scalar(eps, "eps", low=0)
+    from ._pooling import check_shape
+
+    try:
+        dt = np.dtype(dtype)
+    except (TypeError, ValueError):
+        dt = None
+    if dt not in (np.float64, np.float32):
+        raise ValueError(f"The 'dtype' parameter must be np.float64 or np.float32, got "
+                         f"{dtype!r}.")
+    check_scalar(eps, "eps", low=0, high=float(np.finfo(dt).max))
+    shape = check_shape(shape, bytes_per_value=dt.itemsize)
     rng = as_generator(random_state)
-    u = rng.random(shape, dtype=dtype)
-    u *= 2 * eps
-    u -= eps
+    u = rng.random(shape, dtype=dt)
+    u *= 2
+    u -= 1                  # in [-1, 1): eps * u cannot overflow
+    u *= eps
     return u
 
 
@@ -101,11 +113,18 @@ def perturb(X, eps, *, noise=None, random_state=None):
     >>> perturb(np.zeros(3), 1.0, noise=[0.5, -0.5, 0.25])
     array([ 0.5 , -0.5 ,  0.25])
     """
-    X = np.array(X, dtype=np.float64)
+    X = check_values(X, "X", min_size=0)
     if noise is None:
-        return X + uniform_noise(X.shape, eps, random_state)
-    noise = np.asarray(noise, dtype=np.float64)
-    if noise.shape != X.shape:
-        raise ValueError(f"The 'noise' parameter must have the shape of X {X.shape}, got "
-                         f"{noise.shape}.")
-    return X + noise
+        with np.errstate(over="ignore"):
+            out = X + uniform_noise(X.shape, eps, random_state)
+    else:
+        noise = check_values(noise, "noise", min_size=0)
+        if noise.shape != X.shape:
+            raise ValueError(f"The 'noise' parameter must have the shape of X {X.shape}, "
+                             f"got {noise.shape}.")
+        with np.errstate(over="ignore"):
+            out = X + noise
+    if not np.isfinite(out).all():
+        raise ValueError("X + noise overflows the float64 range: rescale X or use a "
+                         "smaller 'eps'.")
+    return out
