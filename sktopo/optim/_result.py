@@ -52,9 +52,10 @@ class _Monitor:
     """The loss curve, the stopping rules, the callback and the progress lines."""
 
     def __init__(self, max_iter, tol, n_iter_no_change, callback, verbose, shape, x):
-        check_memory(16 * max_iter, f"The loss curve of max_iter={max_iter} steps",
-                     "lower max_iter (or set tol to stop at convergence)")
-        self.loss_curve, self.step_times = np.empty(max_iter), np.empty(max_iter)
+        # the curves grow by doubling: a run stopped early by tol or the callback (the
+        # demo asks for 10**9 steps and stops on time) never holds max_iter entries
+        size = min(max_iter, 1024)
+        self.loss_curve, self.step_times = np.empty(size), np.empty(size)
         self.max_iter, self.tol, self.window = max_iter, tol, n_iter_no_change
         self.callback, self.verbose = callback, int(verbose)
         self.every = max(1, max_iter // 10) if self.verbose == 1 else 1
@@ -71,6 +72,12 @@ class _Monitor:
             raise ValueError(f"The loss became {value} at step {it}: the iterate overflowed "
                              "float64. Lower learning_rate, or rescale the input.")
         self.n_iter, self.min_norm = it, min_norm
+        if it > self.loss_curve.size:
+            size = min(2 * self.loss_curve.size, self.max_iter)
+            check_memory(16 * size, f"The loss curve of {size} steps",
+                         "lower max_iter (or set tol to stop at convergence)")
+            self.loss_curve = np.resize(self.loss_curve, size)
+            self.step_times = np.resize(self.step_times, size)
         self.loss_curve[it - 1] = value
         self.step_times[it - 1] = elapsed = time.perf_counter() - self.start
         if self.verbose and (it % self.every == 0 or it == self.max_iter):
