@@ -116,7 +116,8 @@ def _race(loss, x0, a, seed, steps=None, seconds=None, n_snapshots=60, **setting
         return seconds is not None and t > seconds
 
     res = stump_minimize(loss, x0, alpha=a, learning_rate=0.05,
-                         max_iter=10**9 if steps is None else steps,
+                         # a time budget: the callback stops the run long before
+                         max_iter=10**7 if steps is None else steps,
                          random_state=seed, callback=callback, **settings)
     return res, snaps
 

@@ -158,8 +158,11 @@ def test_optimizers_stop_with_a_clear_error_when_the_loss_overflows():
     loss = TopologicalLoss(PersistenceNorm(p=2), homology_dimensions=0)
     with pytest.raises(ValueError, match="learning_rate"):
         stump_minimize(loss, image, learning_rate=1e300, max_iter=5)
-    # a huge max_iter allocates nothing up front: the callback stops the run
-    res = stump_minimize(loss, image, max_iter=10 ** 13, callback=lambda r: r.n_iter >= 3)
+    # a max_iter whose loss curve cannot fit is refused up front; a large one that fits
+    # allocates as it goes (the callback stops the run)
+    with pytest.raises(MemoryError, match="max_iter"):
+        stump_minimize(loss, image, max_iter=10 ** 13)
+    res = stump_minimize(loss, image, max_iter=10 ** 7, callback=lambda r: r.n_iter >= 3)
     assert res.n_iter == 3 and res.loss_curve.shape == (3,)
     with pytest.raises(ValueError, match="n_samples"):
         stump_minimize(loss, image, n_samples=10 ** 9)

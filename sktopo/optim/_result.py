@@ -52,8 +52,11 @@ class _Monitor:
     """The loss curve, the stopping rules, the callback and the progress lines."""
 
     def __init__(self, max_iter, tol, n_iter_no_change, callback, verbose, shape, x):
-        # the curves grow by doubling: a run stopped early by tol or the callback (the
-        # demo asks for 10**9 steps and stops on time) never holds max_iter entries
+        # refused up front when the whole curve could not fit (max_iter=10**12 would
+        # otherwise run for days); the curves grow by doubling, so that a run stopped
+        # early by tol or its callback never holds max_iter entries
+        check_memory(16 * max_iter, f"The loss curve of max_iter={max_iter} steps",
+                     "lower max_iter (or set tol to stop at convergence)")
         size = min(max_iter, 1024)
         self.loss_curve, self.step_times = np.empty(size), np.empty(size)
         self.max_iter, self.tol, self.window = max_iter, tol, n_iter_no_change
@@ -74,8 +77,6 @@ class _Monitor:
         self.n_iter, self.min_norm = it, min_norm
         if it > self.loss_curve.size:
             size = min(2 * self.loss_curve.size, self.max_iter)
-            check_memory(16 * size, f"The loss curve of {size} steps",
-                         "lower max_iter (or set tol to stop at convergence)")
             self.loss_curve = np.resize(self.loss_curve, size)
             self.step_times = np.resize(self.step_times, size)
         self.loss_curve[it - 1] = value

@@ -32,7 +32,7 @@ NAN_IMG = np.where(np.arange(IMG.size).reshape(IMG.shape) == 3, np.nan, IMG)
     (uniform_noise, dict(shape=3, eps=0.1, random_state=-1), ValueError, "random_state"),
     (perturb, dict(X=NAN_IMG, eps=0.1), ValueError, "X"),
     (perturb, dict(X=None, eps=0.1), TypeError, "X"),
-    (perturb, dict(X=np.full(3, 1.7e308), eps=1e308), ValueError, "eps"),
+    (perturb, dict(X=np.full(50, 1.7e308), eps=1e308, random_state=0), ValueError, "eps"),
     (points_pullback, dict(grad=[[np.nan, 1.0]], indices=[0], n_points=2), ValueError, "grad"),
     (points_pullback, dict(grad=np.array(1.0), indices=[0], n_points=2), ValueError, "grad"),
     (points_pullback, dict(grad=np.ones((1, 2)), indices=[5], n_points=2), ValueError,
