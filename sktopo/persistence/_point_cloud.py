@@ -456,8 +456,17 @@ def _rips_h01(points, dims, max_edge_length):
     unit, scale = _normalized(unique)       # exact: lengths scale back to the bit
     with np.errstate(over="ignore", under="ignore"):
         threshold = np.ldexp(float(max_edge_length), -scale)
-    edges, lengths, kruskal, (birth_rows, death_edges, deaths) = _rips.rips_h01(
-        unit, threshold)
+    try:
+        edges, lengths, kruskal, (birth_rows, death_edges, deaths) = _rips.rips_h01(
+            unit, threshold)
+    except MemoryError as exc:
+        if "bad_alloc" not in str(exc):
+            raise               # the kernel's own refusal, with its estimate
+        # the reduction outgrew memory (many non-apparent pairs: high dimensions)
+        raise MemoryError(
+            f"rips_persistence ran out of memory reducing H1 of {len(unique)} points in "
+            f"{unique.shape[1]} dimensions; set max_edge_length (e.g. a low quantile of "
+            "the distances), use fewer points, or ask for homology_dimensions=0.") from None
     diagrams = {}
     if 0 in dims:
         diagrams[0] = _h0_diagram(len(unique), edges, lengths, ids, kruskal)
