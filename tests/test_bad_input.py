@@ -252,3 +252,20 @@ def test_fuzz_point_cloud_magnitudes(scale, offset, n, d, seed):
     _behaves(lambda: weak_alpha_persistence(P, (0, 1)))
     _behaves(lambda: TopologicalLoss(PersistenceNorm(), filtration="weak_alpha",
                                      homology_dimensions=(0, 1)).value_and_grad(P))
+
+
+def test_rips_reduction_out_of_memory_is_a_clear_error_in_a_subprocess():
+    # under a small address-space limit the H1 reduction of a 5-D cloud runs out of memory:
+    # a MemoryError naming what to set, and the process keeps working
+    _run("""
+        import resource
+        import numpy as np
+        resource.setrlimit(resource.RLIMIT_AS, (int(1.0 * 2**30), int(1.0 * 2**30)))
+        from sktopo.persistence import rips_persistence
+        try:
+            rips_persistence(np.random.default_rng(0).random((4000, 5)))
+        except MemoryError as exc:
+            assert "max_edge_length" in str(exc), exc
+        assert len(rips_persistence(np.random.default_rng(1).random((30, 5)))[1]) > 0
+        print("OK")
+    """)
