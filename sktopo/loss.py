@@ -6,7 +6,7 @@ import numpy as np
 
 from ._backprop import edge_gradient, scatter_to_values
 from .functionals import DiagramFunctional, PersistenceNorm
-from .persistence import (_pairing, lower_star_persistence, rips_persistence,
+from .persistence import (_pairing, _signal, lower_star_persistence, rips_persistence,
                           weak_alpha_persistence)
 from .persistence._cubical import _check_connectivity, _cubical_diagrams
 from .utils._validation import check_homology_dimensions, check_option, check_values
@@ -193,9 +193,9 @@ class TopologicalLoss:
 
 def _compiled_norms(funcs, ndim):
     """``(min, max, p, low, high)`` (or None) for H0 and H1 when every functional is a
-    ``PersistenceNorm`` with ``p`` 1 or 2 on a 2-D image: the pairing kernel then
-    computes the terms itself, from its pairs; None otherwise."""
-    if (ndim != 2 or not set(funcs) <= {0, 1}
+    ``PersistenceNorm`` with ``p`` 1 or 2 on a signal or a 2-D image: the pairing kernel
+    then computes the terms itself, from its pairs; None otherwise."""
+    if (ndim not in (1, 2) or not set(funcs) <= {0, 1}
             or not all(type(f) is PersistenceNorm and f.p in (1, 2) for f in funcs.values())):
         return None
     for f in funcs.values():
@@ -258,8 +258,9 @@ class _DiagramTerms:
 
 
 class _ImageNorms:
-    """``evaluate(x)`` of W1/W2 norms of a 2-D image: one call of the pairing kernel,
-    which computes the norm terms from its pairs (the general path for larger images)."""
+    """``evaluate(x)`` of W1/W2 norms of a signal or a 2-D image: one call of the pairing
+    kernel, which computes the norm terms from its pairs (the general path for larger
+    images)."""
 
     def __init__(self, norms, full, superlevel, side, general):
         self.norms, self.full, self.superlevel, self.side = norms, full, superlevel, side
@@ -268,9 +269,12 @@ class _ImageNorms:
         self.diagrams = general.diagrams
 
     def __call__(self, x):
-        if (x.shape[0] + 2) * (x.shape[1] + 2) >= 2 ** 31 - 8:
+        if x.ndim == 2 and (x.shape[0] + 2) * (x.shape[1] + 2) >= 2 ** 31 - 8:
             return self.general(x)
         f = -x if self.superlevel else x
-        value, idx, vals = _pairing.image_pairs(f, self.full, self.h0, self.h1, self.norms,
-                                                x.reshape(-1), self.side)
+        if x.ndim == 1:
+            value, idx, vals = _signal.signal_pairs(f, self.norms[0], x, self.side)
+        else:
+            value, idx, vals = _pairing.image_pairs(f, self.full, self.h0, self.h1,
+                                                    self.norms, x.reshape(-1), self.side)
         return float(value), idx.astype(np.intp, copy=False), vals

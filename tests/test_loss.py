@@ -151,6 +151,30 @@ def test_bound_norms_of_images_equal_the_diagram_terms(p, dims, gradient, superl
     assert np.count_nonzero(vals) > 0
 
 
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("gradient", ["both", "birth", "death"])
+@pytest.mark.parametrize("superlevel", [False, True])
+@pytest.mark.parametrize("ties", [False, True])
+def test_bound_norms_of_signals_equal_the_diagram_terms(p, gradient, superlevel, ties):
+    # W1/W2 norms of 1-D signals: the signal kernel computes the terms from its pairs, the
+    # same value, indices and gradients as the general evaluator
+    from sktopo.loss import _ImageNorms
+
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 5, 301).astype(float) if ties else np.cumsum(rng.standard_normal(301))
+    for norm in (PersistenceNorm(p=p),
+                 PersistenceNorm(p=p, min_persistence=0.5, max_persistence=3.0,
+                                 birth_range=(-4.0, 2.0))):
+        loss = TopologicalLoss(norm, gradient=gradient, superlevel=superlevel)
+        evaluate = loss._bind(1)
+        assert isinstance(evaluate, _ImageNorms)
+        value, idx, vals = evaluate(x)
+        expected, e_idx, e_vals = evaluate.general(x)
+        assert value == expected and np.count_nonzero(vals) > 0
+        np.testing.assert_array_equal(idx, e_idx)
+        np.testing.assert_array_equal(vals, e_vals)
+
+
 def test_bound_loss_is_validated_once():
     with pytest.raises(ValueError, match="gradient"):
         TopologicalLoss(PersistenceNorm(), gradient="sides")._bind(2)

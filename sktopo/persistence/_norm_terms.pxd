@@ -14,6 +14,7 @@ cdef struct NormParams:
     double high
 
 
+cdef int norm_params(object params, NormParams *q) except -1
 cdef Py_ssize_t norm_terms(const PairBuffer *buf, const double *values, const NormParams *q,
                            int side, double *total, double *terms, int64_t *idx,
                            double *val) noexcept nogil

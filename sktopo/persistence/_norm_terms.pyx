@@ -36,6 +36,16 @@ cdef extern from *:
     double sktopo_pairwise_sum(const double *a, Py_ssize_t n) noexcept nogil
 
 
+cdef int norm_params(object params, NormParams *q) except -1:
+    """``q`` from a ``(min, max, p, low, high)`` tuple (None: no term)."""
+    q.on = params is not None
+    if q.on:
+        q.min_p, q.max_p, q.p, q.low, q.high = params
+        if q.p != 1.0 and q.p != 2.0:
+            raise ValueError("The compiled norms need p 1 or 2.")
+    return 0
+
+
 cdef inline bint norm_term(const double *values, int64_t bi, int64_t di,
                            const NormParams *q, double *term, double *slope) noexcept nogil:
     """Whether the pair is in the region; its term ``|d - b|^p`` and slope (in ``d``),

@@ -24,7 +24,7 @@ from libc.stdint cimport int32_t, int64_t, uint32_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
-from sktopo.persistence._norm_terms cimport norm_terms
+from sktopo.persistence._norm_terms cimport norm_params, norm_terms
 from sktopo.persistence._sort cimport sort_pixels, unpad2
 from sktopo.persistence._union_find cimport (big_alloc, buffer_free, buffer_init,
                                              buffer_push, buffer_reserve, buffer_to_arrays,
@@ -402,16 +402,6 @@ cdef Py_ssize_t image_terms(ImageWorkspace *ws, const double *f, Py_ssize_t h,
         count += norm_terms(&ws.top_buf, values, &norms[1], side, value, ws.terms,
                             ws.idx + count, ws.val + count)
     return count
-
-
-cdef int norm_params(object params, NormParams *q) except -1:
-    """``q`` from a ``(min, max, p, low, high)`` tuple (None: no term)."""
-    q.on = params is not None
-    if q.on:
-        q.min_p, q.max_p, q.p, q.low, q.high = params
-        if q.p != 1.0 and q.p != 2.0:
-            raise ValueError("image_pairs: norms need p 1 or 2.")
-    return 0
 
 
 cdef object sparse_terms(const double[:, ::1] f, bint full, tuple norms,

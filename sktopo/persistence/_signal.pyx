@@ -1,12 +1,15 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 # cython: initializedcheck=False
 """H0 persistence of a 1-D signal (the path graph) in O(n), for the total order
-(value, index)."""
+(value, index), and the ``PersistenceNorm`` terms of its pairs."""
 
 import numpy as np
 
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
+
+from sktopo.persistence._norm_terms cimport NormParams, norm_params, norm_terms
+from sktopo.persistence._union_find cimport PairBuffer
 
 
 cdef inline Py_ssize_t pair_top(const double *f, int64_t *stack, int64_t *ordinal,
@@ -25,7 +28,8 @@ cdef inline Py_ssize_t pair_top(const double *f, int64_t *stack, int64_t *ordina
     return top + 1
 
 
-def signal_pairs(const double[::1] f):
+def signal_pairs(const double[::1] f, tuple norm=None, const double[::1] values=None,
+                 int side=0):
     """H0 pairs of the sublevel filtration of a 1-D signal, in O(n).
 
     A stack holds alternating minima and maxima (minima at even depths) whose maxima
@@ -33,10 +37,15 @@ def signal_pairs(const double[::1] f):
     of its neighbours: it merges the two basins beside it and the younger minimum dies.
 
     Returns the same arrays as the numpy ``signal_pairs``: the essential class first, then
-    one pair per local maximum, ordered by position.
+    one pair per local maximum, ordered by position. With ``norm`` (a ``(min, max, p,
+    low, high)`` tuple), the value and the sparse gradient on ``values`` (``f`` or its
+    negative) of that ``PersistenceNorm`` of the pairs instead, as ``(value, indices,
+    gradients)`` (``side`` and the order as ``_pairing.image_pairs``).
     """
     cdef Py_ssize_t n = f.shape[0]
     cdef Py_ssize_t n_max = (n - 1) // 2 if n > 1 else 0
+    if norm is not None and (values is None or values.shape[0] != n):
+        raise ValueError("signal_pairs: a norm needs the values, one per sample.")
     birth_arr = np.empty(n_max + 1, dtype=np.int64)
     death_arr = np.empty(n_max + 1, dtype=np.int64)
     cdef int64_t[::1] birth = birth_arr
@@ -70,4 +79,28 @@ def signal_pairs(const double[::1] f):
         death[0] = -1
     free(stack)
     free(ordinal)
-    return birth_arr[:k + 1], death_arr[:k + 1]
+    if norm is None:
+        return birth_arr[:k + 1], death_arr[:k + 1]
+    return signal_terms(&birth[0], &death[0], k + 1, norm, values, side)
+
+
+cdef object signal_terms(int64_t *birth, int64_t *death, Py_ssize_t size, tuple norm,
+                         const double[::1] values, int side):
+    """``(value, indices, gradients)`` of the norm terms of the pairs (see ``norm_terms``)."""
+    cdef NormParams q
+    cdef PairBuffer buf
+    cdef double total = 0.0
+    cdef Py_ssize_t count
+    norm_params(norm, &q)
+    buf.birth, buf.death, buf.size, buf.capacity, buf.failed = birth, death, size, size, False
+    idx_arr = np.empty(2 * size, dtype=np.int64)
+    val_arr = np.empty(2 * size)
+    cdef int64_t[::1] idx = idx_arr
+    cdef double[::1] val = val_arr
+    cdef double *terms = <double *> malloc(size * sizeof(double))
+    if terms == NULL:
+        raise MemoryError()
+    with nogil:
+        count = norm_terms(&buf, &values[0], &q, side, &total, terms, &idx[0], &val[0])
+    free(terms)
+    return total, idx_arr[:count], val_arr[:count]
