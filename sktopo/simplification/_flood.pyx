@@ -265,7 +265,8 @@ cdef inline bint older_near(Grid *g, const double *h, int64_t y, double hb, int6
 
 def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
                    const int64_t[::1] births, const int64_t[::1] deaths,
-                   const double[::1] levels, bint border, double step, bint reverse=False):
+                   const double[::1] levels, bint border, double step, bint reverse=False,
+                   const double[::1] lo=None):
     """Lower, for each pair, a channel from its basin over its death pixel.
 
     For pair ``p`` (birth pixel ``b``, death pixel ``d``, level ``L``): Dijkstra from ``b``
@@ -275,9 +276,13 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
     pixel). The pixels of that path above ``L`` are lowered to ``L`` in the returned copy
     of ``h``; all paths are searched on ``h``, lowering is by ``min``. ``reverse`` breaks
     ties by decreasing index (the reversed filtration of the top dimension's dual view).
-    Returns ``(out, n_failed)``: pairs without such a path are left alone.
+    ``lo`` (optional): the lowest value each pixel may take; a pixel above ``L`` whose
+    ``lo`` is above ``L`` cannot be lowered to it and is not entered.
+    Returns ``(out, failed)``: ``failed[p]`` is 1 for the pairs without such a path (left
+    alone).
     """
-    cdef Py_ssize_t n = h.shape[0], p, t, n_touched, n_failed = 0
+    cdef Py_ssize_t n = h.shape[0], p, t, n_touched
+    cdef bint bounded = lo is not None and lo.shape[0] == n
     cdef Grid g
     cdef Heap hp
     cdef Item it
@@ -286,7 +291,9 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
     cdef double L, c, hb, hd
     cdef const double *hv = &h[0]
     out_arr = np.array(h, dtype=np.float64)
+    failed_arr = np.zeros(births.shape[0], dtype=np.uint8)
     cdef double[::1] out = out_arr
+    cdef unsigned char[::1] failed = failed_arr
     cdef double *dist = <double *> malloc((n if n > 0 else 1) * sizeof(double))
     cdef int64_t *pred = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
     cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
@@ -335,6 +342,8 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
                             target = x
                             break
                         c = h[y] - L
+                        if bounded and c > 0 and lo[y] > L:
+                            continue                      # may not go down to L
                         c = it.v + (c if c > 0 else 0.0) + step
                         if dist[y] < 0 or c < dist[y]:
                             if dist[y] < 0:
@@ -344,7 +353,7 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
                             pred[y] = x
                             heap_push(&hp, c, y)
                 if target < 0:
-                    n_failed += 1
+                    failed[p] = 1
                 x = target
                 while x >= 0:
                     if out[x] > L:
@@ -359,7 +368,7 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
         free(touched)
         free(done)
         free(hp.a)
-    return out_arr, n_failed
+    return out_arr, failed_arr
 
 
 def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
@@ -452,3 +461,70 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
         free(stack)
         free(mark)
     return out_arr, depth_arr
+
+
+def cap_levels(const double[::1] h, tuple shape, int ndim, bint full,
+               const int64_t[::1] births, const double[::1] levels, const double[::1] hi):
+    """The highest level ``<= levels[p]`` to which the basin of pair ``p`` may be raised.
+
+    A basin raised to ``L`` is the component of its birth pixel ``b`` among the pixels
+    below ``L``; each of its pixels ``x`` may rise to ``hi[x]`` at most. The returned level
+    is the fixed point ``L = min(levels[p], min of hi over that component)``, found by a
+    priority flood from ``b`` (pixels in the order of their lowest path level from ``b``)
+    that stops at the first pixel not below the running cap.
+    """
+    cdef Py_ssize_t n = h.shape[0], p, t, n_touched
+    cdef Grid g
+    cdef Heap hp
+    cdef Item it
+    cdef int k
+    cdef int64_t b, x, y
+    cdef double cap, level
+    out_arr = np.array(levels, dtype=np.float64)
+    cdef double[::1] out = out_arr
+    cdef unsigned char *seen = <unsigned char *> malloc(n if n > 0 else 1)
+    cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
+    if seen == NULL or touched == NULL:
+        free(seen)
+        free(touched)
+        raise MemoryError()
+    grid_init(&g, shape, ndim, full)
+    heap_init(&hp, 1024)
+    try:
+        with nogil:
+            memset(seen, 0, n)
+            for p in range(births.shape[0]):
+                b = births[p]
+                cap = out[p]
+                level = h[b]
+                hp.size = 0
+                n_touched = 1
+                touched[0] = b
+                seen[b] = 1
+                heap_push(&hp, h[b], b)
+                while hp.size > 0:
+                    it = heap_pop(&hp)
+                    x = it.i
+                    if h[x] > level:
+                        level = h[x]
+                    if level >= cap:
+                        break
+                    if hi[x] < cap:
+                        cap = hi[x]
+                        if level >= cap:
+                            break
+                    for k in range(g.n_off):
+                        y = neighbour(&g, x, k)
+                        if y >= 0 and not seen[y]:
+                            seen[y] = 1
+                            touched[n_touched] = y
+                            n_touched += 1
+                            heap_push(&hp, h[y], y)
+                out[p] = cap
+                for t in range(n_touched):
+                    seen[touched[t]] = 0
+    finally:
+        free(seen)
+        free(touched)
+        free(hp.a)
+    return out_arr

@@ -51,6 +51,8 @@ _MAX_ROUNDS = 64
 # rounds of the optimal method before the remaining pairs are flooded (measured: when the
 # channels of one dimension interfere with the other, the bound blocks the next rounds)
 _OPTIMAL_ROUNDS = 4
+# rounds of lengthening after them, before the flooding fallback
+_LENGTHEN_ROUNDS = 4
 
 
 def _grid(ndim, shape):
@@ -85,6 +87,9 @@ class _Problem:
         scale = float(np.ptp(f)) if f.size else 0.0
         self.step = 1e-9 * max(scale, 1.0)        # per-pixel length cost of a channel
         self.bounds = _bounds(f, half) if method == "optimal" else None
+        self.first_pass = True
+        self.n_lengthened = 0
+        self.range = (-np.inf, np.inf)      # integer inputs: set to their range
 
     def diagrams(self, g, dims):
         return cubical_persistence(g, dims, connectivity=self.connectivity)
@@ -95,16 +100,27 @@ class _Problem:
                                   self.perturb)
         return self._ramp(out, depth)
 
-    def _channels(self, h, births, deaths, hb, hd, full, border):
-        """The optimal method's channels (in the sublevel filtration of ``h``)."""
-        levels = _level(hb, hd, self.half)
-        deep = hd - hb > self.half
+    def _channels(self, h, births, deaths, hb, hd, full, border, reverse, band):
+        """The optimal method's channels (in the sublevel filtration of ``h``, whose
+        allowed range is ``band = (lo, hi)``)."""
+        lo, hi = band
+        if self.first_pass:
+            # on the input itself: the level max(b, d - t/2), the least raising
+            levels = _level(hb, hd, self.half)
+            deep = hd - hb > self.half
+        else:
+            # after other passes moved pixels: the highest level the basin may rise to
+            # (the least lowering, the most room for the channel)
+            levels = _flood.cap_levels(h, self.shape, self.f.ndim, full,
+                                       births.astype(np.int64), np.asarray(hd, float), hi)
+            deep = levels < hd
         if not deep.any():
             return h
         out, _ = _flood.lower_channels(h, self.shape, self.f.ndim, full,
                                        births[deep].astype(np.int64),
                                        deaths[deep].astype(np.int64),
-                                       np.ascontiguousarray(levels[deep]), border, self.step)
+                                       np.ascontiguousarray(levels[deep]), border, self.step,
+                                       reverse, lo)
         return out
 
     def _fill(self, h, births, deaths, full, reverse):
@@ -130,7 +146,8 @@ class _Problem:
                              False)
             return out.reshape(g.shape)
         h = self._channels(h, dgm.birth_index[remove], dgm.death_index[remove],
-                           dgm.births[remove], dgm.deaths[remove], self.full, False)
+                           dgm.births[remove], dgm.deaths[remove], self.full, False, False,
+                           tuple(b.ravel() for b in self.bounds))
         return self._flood(h, dgm.birth_index[~remove], self.full, False).reshape(g.shape)
 
     def pass_top(self, g, dgm, remove):
@@ -140,8 +157,10 @@ class _Problem:
             out = self._fill(h, dgm.death_index[remove], dgm.birth_index[remove],
                              not self.full, True)
             return -out.reshape(g.shape)
+        low, high = (b.ravel() for b in self.bounds)
         h = self._channels(h, dgm.death_index[remove], dgm.birth_index[remove],
-                           -dgm.deaths[remove], -dgm.births[remove], not self.full, True)
+                           -dgm.deaths[remove], -dgm.births[remove], not self.full, True, True,
+                           (-high, -low))
         out = self._flood(h, dgm.death_index[~remove], not self.full, True)
         return -out.reshape(g.shape)
 
@@ -149,6 +168,11 @@ class _Problem:
         if self.method == "optimal" and self.bounds is not None:
             np.clip(g, *self.bounds, out=g)
         return g
+
+    def can_lengthen(self):
+        """Lengthening keeps the feature: only for a threshold, not a Betti target."""
+        return (self.threshold is not None
+                and all(k is None for k in self.n_kept.values()))
 
     def fallback(self):
         """Switch to flooding (no bound, no channel): removal comes first."""
@@ -177,6 +201,11 @@ def _pass(problem, g, dgm, mask, removed):
     return problem.clamp(fill(g, dgm, mask))
 
 
+def _optimal_pass(problem, g, dgm, mask, removed, first):
+    problem.first_pass = first
+    return _pass(problem, g, dgm, mask, removed)
+
+
 def _run(problem, g):
     """Alternate the passes until the pairing finds no pair to remove.
 
@@ -198,6 +227,11 @@ def _run(problem, g):
         if not any(m.any() for m in masks.values()):
             return g, removed, n_pairings
         if n_rounds > _OPTIMAL_ROUNDS:
+            if n_rounds <= _OPTIMAL_ROUNDS + _LENGTHEN_ROUNDS and problem.can_lengthen():
+                g, n_done = _lengthen(problem, g, dgms, masks)
+                if n_done:
+                    problem.n_lengthened += n_done
+                    continue
             n_left = sum(int(m.sum()) for m in masks.values())
             warnings.warn(f"simplify_function(method='optimal'): {n_left} pair(s) could not "
                           "be removed within threshold / 2 (channels of one dimension "
@@ -212,9 +246,43 @@ def _run(problem, g):
                 n_pairings += 1
                 masks[d] = _removed_mask(dgm, problem.threshold, problem.n_kept[d])
             if masks[d].any():
-                g = _pass(problem, g, dgm, masks[d], removed)
+                g = _optimal_pass(problem, g, dgm, masks[d], removed, n_rounds == 1)
     raise RuntimeError(f"simplify_function did not reach a fixed point in {_MAX_ROUNDS} "
                        "rounds; please report this input.")  # pragma: no cover
+
+
+def _lengthen(problem, g, dgms, masks):
+    """Last resort of the optimal method: give each short pair left a lifetime of exactly
+    the threshold by moving its extremum alone outwards within the bound.
+
+    The minimum pixel of an H0 pair goes down to ``death - t``, the maximum pixel of a
+    top-dimensional pair up to ``birth + t``; a single extremum pixel moved outwards only
+    moves the birth (death) of its own class (integer inputs stay in their range), as
+    long as the elder rule at its saddle does
+    not swap (the pairing run after this checks it). Returns ``(g, number moved)``.
+    """
+    t = problem.threshold
+    low, high = (b.ravel() for b in problem.bounds)
+    out = g.copy().ravel()
+    n_done = 0
+    for d, mask in masks.items():
+        dgm = dgms[d]
+        if not mask.any():
+            continue
+        if d == 0:
+            pix, target = dgm.birth_index[mask], dgm.deaths[mask] - t
+            target = np.where(dgm.deaths[mask] - target < t,
+                              np.nextafter(target, -np.inf), target)
+            ok = (target >= low[pix]) & (target >= problem.range[0])
+            out[pix[ok]] = np.minimum(out[pix[ok]], target[ok])
+        else:
+            pix, target = dgm.death_index[mask], dgm.births[mask] + t
+            target = np.where(target - dgm.births[mask] < t,
+                              np.nextafter(target, np.inf), target)
+            ok = (target <= high[pix]) & (target <= problem.range[1])
+            out[pix[ok]] = np.maximum(out[pix[ok]], target[ok])
+        n_done += int(ok.sum())
+    return out.reshape(g.shape), n_done
 
 
 def _run_flooding(problem, g, removed, fresh=None, n_pairings=0):
@@ -400,6 +468,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         else:
             half = _half(t, integer)
     problem = _Problem(base, dims, connectivity, t, n_kept, method, half, perturb)
+    if integer and base.size:
+        problem.range = (float(base.min()), float(base.max()))
     g, removed, n_rounds = _run(problem, base.copy())
     if superlevel:
         g = -g
