@@ -89,6 +89,7 @@ class _Problem:
         self.bounds = _bounds(f, half) if method == "optimal" else None
         self.first_pass = True
         self.n_lengthened = 0
+        self.input_diagrams = None
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
 
     def diagrams(self, g, dims):
@@ -224,7 +225,12 @@ def _run(problem, g):
         n_pairings += 1
         masks = {d: _removed_mask(dgms[d], problem.threshold, problem.n_kept[d])
                  for d in problem.dims}
+        if n_rounds == 1:
+            problem.input_diagrams = dgms
         if not any(m.any() for m in masks.values()):
+            if n_rounds > 1 and problem.threshold is not None:
+                g, n = _restore_long(problem, g, dgms)
+                n_pairings += n
             return g, removed, n_pairings
         if n_rounds > _OPTIMAL_ROUNDS:
             if n_rounds <= _OPTIMAL_ROUNDS + _LENGTHEN_ROUNDS and problem.can_lengthen():
@@ -283,6 +289,56 @@ def _lengthen(problem, g, dgms, masks):
             out[pix[ok]] = np.maximum(out[pix[ok]], target[ok])
         n_done += int(ok.sum())
     return out.reshape(g.shape), n_done
+
+
+def _restore_long(problem, g, dgms):
+    """Keep the number of pairs of lifetime ``>= 2 t`` of the input (optimal method).
+
+    Within ``t/2`` no such pair can vanish, but nesting can shorten one below ``2 t`` or
+    lengthen a shorter one beyond it. A pair of the output whose extremum pixel (the
+    minimum of an H0 pair, the maximum of a top-dimensional one) is that of an input pair
+    (or, failing that, whose saddle is that of an input pair) on the other side of ``2 t``
+    gets its input lifetime back by moving that pixel alone,
+    within the bound; the result is paired again and kept only if no pair below ``t`` came
+    back. Returns ``(g, pairings done)``.
+    """
+    t2 = 2.0 * problem.threshold
+    low, high = (b.ravel() for b in problem.bounds)
+    out = g.ravel().copy()
+    moved = False
+    for d in problem.dims:
+        before, after = problem.input_diagrams[d], dgms[d]
+        top = d != 0
+        key_b = before.death_index if top else before.birth_index
+        key_a = after.death_index if top else after.birth_index
+        fin_b, fin_a = ~before.essential, ~after.essential
+        other_b = before.birth_index if top else before.death_index
+        other_a = after.birth_index if top else after.death_index
+        life = dict(zip(key_b[fin_b].tolist(), before.lifetimes[fin_b].tolist()))
+        life_other = dict(zip(other_b[fin_b].tolist(), before.lifetimes[fin_b].tolist()))
+        for k in np.flatnonzero(fin_a):
+            pix = int(key_a[k])
+            # the input pair of the same extremum, else of the same saddle (ties can hand
+            # a saddle to another extremum of equal value)
+            want = life.get(pix, life_other.get(int(other_a[k])))
+            if want is None or (want >= t2) == (after.lifetimes[k] >= t2):
+                continue
+            v = after.births[k] + want if top else after.deaths[k] - want
+            life_v = (v - after.births[k]) if top else (after.deaths[k] - v)
+            if (life_v >= t2) != (want >= t2):
+                v = np.nextafter(v, (np.inf if top else -np.inf) if want >= t2
+                                 else (-np.inf if top else np.inf))
+            if low[pix] <= v <= high[pix] and problem.range[0] <= v <= problem.range[1]:
+                out[pix] = v
+                moved = True
+    if not moved:
+        return g, 0
+    out = out.reshape(g.shape)
+    check = problem.diagrams(out, problem.dims)
+    if any(_removed_mask(check[d], problem.threshold, problem.n_kept[d]).any()
+           for d in problem.dims):
+        return g, 1
+    return out, 1
 
 
 def _run_flooding(problem, g, removed, fresh=None, n_pairings=0):

@@ -1,5 +1,6 @@
 """simplify_function: its guarantees checked by GUDHI on the output, independently."""
 
+import math
 import warnings
 
 import gudhi
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.decomposition import PCA
 from sklearn.pipeline import Pipeline
 
@@ -94,6 +96,47 @@ def test_signal_optimal_within_half_the_threshold(X, t):
     before = cubical_persistence(X)[0]
     after = cubical_persistence(Y)[0]
     assert_allclose(np.sort(after.births), np.sort(before.births[before.lifetimes >= t]))
+
+
+images = st.one_of(st.tuples(st.integers(2, 14), st.integers(2, 14)),
+                   st.tuples(st.integers(2, 5), st.integers(2, 5), st.integers(2, 5)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data(), connectivity=st.sampled_from(["full", "face"]),
+       superlevel=st.booleans(), kind=st.sampled_from(["noise", "ties", "uint8"]),
+       q=st.floats(0.2, 0.95))
+def test_optimal_on_images_and_volumes(data, connectivity, superlevel, kind, q):
+    """H0 + top dimension together: no pair below t (GUDHI), change <= t/2 unless the
+    method warns (then only the flooding fallback's bound holds), the pairs >= 2t kept."""
+    shape = data.draw(images)
+    if kind == "noise":
+        X = data.draw(arrays(np.float64, shape, elements=st.floats(-2, 2, width=32)))
+    elif kind == "ties":
+        X = data.draw(arrays(np.float64, shape, elements=st.integers(0, 4).map(float)))
+    else:
+        X = data.draw(arrays(np.uint8, shape))
+    before = gudhi_lifetimes(X, connectivity, superlevel)
+    dims = (0, X.ndim - 1)
+    life = np.concatenate([before[d] for d in dims])
+    if life.size == 0:
+        return
+    t = float(np.quantile(life, q))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Y = simplify_function(X, t, method="optimal", connectivity=connectivity,
+                              superlevel=superlevel)
+    warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    after = gudhi_lifetimes(Y, connectivity, superlevel)
+    for d in dims:
+        assert not np.any(after[d] < t), (d, after[d][after[d] < t])
+        if not warned:     # within t/2 a pair of lifetime >= 2t keeps a lifetime >= t
+            assert np.sum(after[d] >= t) >= np.sum(before[d] >= 2 * t)
+    change = np.abs(Y.astype(float) - X.astype(float)).max()
+    half = math.ceil(t) // 2 if kind == "uint8" else t / 2
+    assert change <= (1.5 * t if warned else half)
+    if kind == "uint8":
+        assert Y.dtype == np.uint8 and Y.min() >= X.min() and Y.max() <= X.max()
 
 
 def test_optimal_on_images_removes_every_short_pair(rng):
