@@ -528,3 +528,116 @@ def cap_levels(const double[::1] h, tuple shape, int ndim, bint full,
         free(touched)
         free(hp.a)
     return out_arr
+
+
+def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
+                  const int64_t[::1] births, const int64_t[::1] deaths,
+                  const double[::1] levels, bint border, bint reverse=False,
+                  const double[::1] lo=None, const unsigned char[::1] keep=None):
+    """Lower, for each pair, the minimum-spanning-tree path from its basin over its saddle.
+
+    For pair ``p`` (birth pixel ``b``, death pixel ``d``, level ``L``): Prim's algorithm
+    from ``b`` on the grid graph whose edge ``(x, y)`` weighs ``max(h[x], h[y])``, over the
+    pixels ordered at most ``d``, until it reaches a pixel older than ``b`` (with
+    ``border``, a border pixel: the outside is older than every pixel). The pixels of the
+    tree path from ``b`` to it that lie above ``L`` are lowered to ``L``.
+
+    Why this path: on a path of a minimum spanning tree, the pixels at or below any level
+    ``l`` form runs that each lie in a different component of the sublevel set at ``l``
+    (two pixels of one component are joined by tree edges inside it, so the tree path
+    never leaves a component to come back to it). Lowering the path therefore only joins
+    distinct components at each level: it merges the basin into an older one at ``L``
+    and creates no loop (no new class of the other dimension), which a shortest path of
+    least lowering does not promise.
+
+    Lowering a pixel joins every component next to it, not only those along the path: a
+    path over the saddle of another pair would merge that pair's components early. The
+    pixels flagged in ``keep`` (optional: the saddles of the kept pairs) are therefore not
+    lowered (not entered when above ``L``), nor are the pixels above ``L`` whose ``lo``
+    (optional, the lowest value allowed) is above ``L``. ``reverse``: ties by decreasing
+    index (the dual view). Returns ``(out, failed)`` as :func:`lower_channels`.
+    """
+    cdef Py_ssize_t n = h.shape[0], p, t, n_touched
+    cdef bint bounded = lo is not None and lo.shape[0] == n
+    cdef bint guarded = keep is not None and keep.shape[0] == n
+    cdef Grid g
+    cdef Heap hp
+    cdef Item it
+    cdef int k
+    cdef int64_t b, d, x, y, target
+    cdef double L, w, hb, hd
+    out_arr = np.array(h, dtype=np.float64)
+    failed_arr = np.zeros(births.shape[0], dtype=np.uint8)
+    cdef double[::1] out = out_arr
+    cdef unsigned char[::1] failed = failed_arr
+    cdef double *key = <double *> malloc((n if n > 0 else 1) * sizeof(double))
+    cdef int64_t *pred = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
+    cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
+    cdef unsigned char *state = <unsigned char *> malloc(n if n > 0 else 1)
+    if key == NULL or pred == NULL or touched == NULL or state == NULL:
+        free(key)
+        free(pred)
+        free(touched)
+        free(state)
+        raise MemoryError()
+    grid_init(&g, shape, ndim, full)
+    heap_init(&hp, 1024)
+    try:
+        with nogil:
+            memset(state, 0, n)            # 0 unseen, 1 in the heap, 2 in the tree
+            for p in range(births.shape[0]):
+                b = births[p]
+                d = deaths[p]
+                L = levels[p]
+                hb = h[b]
+                hd = h[d]
+                hp.size = 0
+                n_touched = 1
+                touched[0] = b
+                state[b] = 1
+                key[b] = hb
+                pred[b] = -1
+                heap_push(&hp, hb, b)
+                target = -1
+                while hp.size > 0:
+                    it = heap_pop(&hp)
+                    x = it.i
+                    if state[x] == 2 or it.v > key[x]:
+                        continue
+                    state[x] = 2
+                    if order_less(h[x], x, hb, b, reverse) or (border and on_border(&g, x)):
+                        target = x
+                        break
+                    for k in range(g.n_off):
+                        y = neighbour(&g, x, k)
+                        if y < 0 or state[y] == 2 or order_less(hd, d, h[y], y, reverse):
+                            continue
+                        if h[y] > L and ((bounded and lo[y] > L)
+                                         or (guarded and keep[y] and y != d)):
+                            continue                      # may not go down to L
+                        w = h[y] if h[y] > h[x] else h[x]
+                        if state[y] == 0:
+                            state[y] = 1
+                            touched[n_touched] = y
+                            n_touched += 1
+                        elif w >= key[y]:
+                            continue
+                        key[y] = w
+                        pred[y] = x
+                        heap_push(&hp, w, y)
+                if target < 0:
+                    failed[p] = 1
+                x = target
+                while x >= 0:
+                    if out[x] > L:
+                        out[x] = L
+                    x = pred[x]
+                for t in range(n_touched):
+                    state[touched[t]] = 0
+    finally:
+        free(key)
+        free(pred)
+        free(touched)
+        free(state)
+        free(hp.a)
+    return out_arr, failed_arr

@@ -89,6 +89,7 @@ class _Problem:
         self.bounds = _bounds(f, half) if method == "optimal" else None
         self.first_pass = True
         self.n_lengthened = 0
+        self.fell_back = False
         self.input_diagrams = None
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
 
@@ -101,9 +102,12 @@ class _Problem:
                                   self.perturb)
         return self._ramp(out, depth)
 
-    def _channels(self, h, births, deaths, hb, hd, full, border, reverse, band):
-        """The optimal method's channels (in the sublevel filtration of ``h``, whose
-        allowed range is ``band = (lo, hi)``)."""
+    def _meet_half_way(self, h, births, deaths, hb, hd, full, border, reverse, band,
+                       keep, seeds):
+        """The optimal method on one view (H0 of the sublevel filtration of ``h``, whose
+        allowed range is ``band = (lo, hi)``): lower a channel per removed pair, then
+        flood from ``seeds`` (the kept births) and from the births whose channel was not
+        found (left for a later round, not flooded past the bound)."""
         lo, hi = band
         if self.first_pass:
             # on the input itself: the level max(b, d - t/2), the least raising
@@ -115,14 +119,18 @@ class _Problem:
             levels = _flood.cap_levels(h, self.shape, self.f.ndim, full,
                                        births.astype(np.int64), np.asarray(hd, float), hi)
             deep = levels < hd
-        if not deep.any():
-            return h
-        out, _ = _flood.lower_channels(h, self.shape, self.f.ndim, full,
-                                       births[deep].astype(np.int64),
-                                       deaths[deep].astype(np.int64),
-                                       np.ascontiguousarray(levels[deep]), border, self.step,
-                                       reverse, lo)
-        return out
+        if deep.any():
+            b, d, lv = births[deep], deaths[deep], np.ascontiguousarray(levels[deep])
+            grid = (self.shape, self.f.ndim, full)
+            out, failed = _flood.tree_channels(h, *grid, b, d, lv, border, reverse, lo, keep)
+            redo = failed.astype(bool)
+            if redo.any():         # no way round the kept saddles: through them
+                out2, failed2 = _flood.tree_channels(h, *grid, b[redo], d[redo], lv[redo],
+                                                     border, reverse, lo)
+                out = np.minimum(out, out2)
+                seeds = np.concatenate([seeds, b[redo][failed2.astype(bool)]])
+            h = out
+        return self._flood(h, seeds, full, border)
 
     def _fill(self, h, births, deaths, full, reverse):
         """Flooding: fill the basins of the removed pairs (H0 of the sublevel filtration
@@ -146,10 +154,12 @@ class _Problem:
             out = self._fill(h, dgm.birth_index[remove], dgm.death_index[remove], self.full,
                              False)
             return out.reshape(g.shape)
-        h = self._channels(h, dgm.birth_index[remove], dgm.death_index[remove],
-                           dgm.births[remove], dgm.deaths[remove], self.full, False, False,
-                           tuple(b.ravel() for b in self.bounds))
-        return self._flood(h, dgm.birth_index[~remove], self.full, False).reshape(g.shape)
+        out = self._meet_half_way(h, dgm.birth_index[remove], dgm.death_index[remove],
+                                  dgm.births[remove], dgm.deaths[remove], self.full, False,
+                                  False, tuple(b.ravel() for b in self.bounds),
+                                  _flags(h.size, dgm.death_index[~remove & ~dgm.essential]),
+                                  dgm.birth_index[~remove])
+        return out.reshape(g.shape)
 
     def pass_top(self, g, dgm, remove):
         # by duality: H0 of -g with the dual connectivity, the border being the oldest seed
@@ -159,10 +169,11 @@ class _Problem:
                              not self.full, True)
             return -out.reshape(g.shape)
         low, high = (b.ravel() for b in self.bounds)
-        h = self._channels(h, dgm.death_index[remove], dgm.birth_index[remove],
-                           -dgm.deaths[remove], -dgm.births[remove], not self.full, True, True,
-                           (-high, -low))
-        out = self._flood(h, dgm.death_index[~remove], not self.full, True)
+        out = self._meet_half_way(h, dgm.death_index[remove], dgm.birth_index[remove],
+                                  -dgm.deaths[remove], -dgm.births[remove], not self.full,
+                                  True, True, (-high, -low),
+                                  _flags(h.size, dgm.birth_index[~remove]),
+                                  dgm.death_index[~remove])
         return -out.reshape(g.shape)
 
     def clamp(self, g):
@@ -178,6 +189,13 @@ class _Problem:
     def fallback(self):
         """Switch to flooding (no bound, no channel): removal comes first."""
         self.method, self.bounds = "flooding", None
+        self.fell_back = True
+
+
+def _flags(n, pixels):
+    out = np.zeros(n, dtype=np.uint8)
+    out[pixels] = 1
+    return out
 
 
 def _level(b, d, half):
@@ -245,49 +263,101 @@ def _run(problem, g):
                           "exceed threshold / 2 there.", ConvergenceWarning, stacklevel=3)
             problem.fallback()
             return _run_flooding(problem, g, removed, dgms, n_pairings)
+        moved = False
         for i, d in enumerate(problem.dims):
             dgm = dgms[d]
-            if i > 0 and masks[problem.dims[0]].any():   # moved pixels: pair again
+            if moved:                                    # moved pixels: pair again
                 dgm = problem.diagrams(g, (d,))[d]
                 n_pairings += 1
                 masks[d] = _removed_mask(dgm, problem.threshold, problem.n_kept[d])
+            if n_rounds > 1 and problem.can_lengthen() and masks[d].any():
+                g, handled = _compensate(problem, g, dgm, masks[d])
+                masks[d] &= ~handled
+                moved |= handled.any()
             if masks[d].any():
-                g = _optimal_pass(problem, g, dgm, masks[d], removed, n_rounds == 1)
+                # only the very first pass sees the input itself
+                g = _optimal_pass(problem, g, dgm, masks[d], removed, n_rounds == 1 and i == 0)
+                moved = True
     raise RuntimeError(f"simplify_function did not reach a fixed point in {_MAX_ROUNDS} "
                        "rounds; please report this input.")  # pragma: no cover
 
 
+def _push_extrema(problem, out, dgm, idx, life):
+    """Move the extremum pixel of the pairs ``idx`` of ``dgm`` outwards (in place on the
+    flat ``out``) so that they get the lifetimes ``life``, as far as the bound (and, for
+    integers, the input's range) allows.
+
+    The minimum of an H0 pair goes down to ``death - life``, the maximum of a
+    top-dimensional pair up to ``birth + life``. An extremum pixel has no lower (higher)
+    neighbour: moving it outwards changes no sublevel set but by that one pixel, so only
+    the birth (death) of its own class moves, unless the elder rule at its saddle swaps
+    (another basin within ``life`` of the new value): the pairing that follows checks.
+    Returns the boolean array of the pairs that got their full lifetime.
+    """
+    low, high = (b.ravel() for b in problem.bounds)
+    top = dgm.dim != 0
+    if top:
+        pix, v = dgm.death_index[idx], dgm.births[idx] + life
+        v = np.where(v - dgm.births[idx] < life, np.nextafter(v, np.inf), v)
+        reach = np.minimum(high[pix], problem.range[1])
+        out[pix] = np.maximum(out[pix], np.minimum(v, reach))
+    else:
+        pix, v = dgm.birth_index[idx], dgm.deaths[idx] - life
+        v = np.where(dgm.deaths[idx] - v < life, np.nextafter(v, -np.inf), v)
+        reach = np.maximum(low[pix], problem.range[0])
+        out[pix] = np.minimum(out[pix], np.maximum(v, reach))
+    return (v <= reach) if top else (v >= reach)
+
+
+def _input_lifetimes(problem, dgm, idx):
+    """Lifetime of the input pair of the same extremum pixel as each pair ``idx`` of
+    ``dgm`` (NaN where the input has none, or where its pair was below the threshold)."""
+    before = problem.input_diagrams[dgm.dim]
+    top = dgm.dim != 0
+    keep = ~before.essential & (before.lifetimes >= problem.threshold)
+    key_b = (before.death_index if top else before.birth_index)[keep]
+    key = (dgm.death_index if top else dgm.birth_index)[idx]
+    order = np.argsort(key_b)
+    pos = np.searchsorted(key_b[order], key)
+    pos = np.minimum(pos, max(len(order) - 1, 0))
+    life = np.full(len(key), np.nan)
+    if len(order):
+        hit = key_b[order][pos] == key
+        life[hit] = before.lifetimes[keep][order][pos[hit]]
+    return life
+
+
+def _compensate(problem, g, dgm, mask):
+    """Give back their input lifetime to the short pairs that were long in the input.
+
+    A kept pair can be shortened by the passes of the other dimension (a removed peak
+    that holds its saddle is cut down with it; a channel through its saddle lowers it)
+    by at most ``t/2``; its extremum, never moved by the passes that keep it, has that
+    room. Returns ``(g, mask of the pairs handled)``.
+    """
+    idx = np.flatnonzero(mask)
+    life = _input_lifetimes(problem, dgm, idx)
+    hit = ~np.isnan(life)
+    handled = np.zeros(len(mask), dtype=bool)
+    if not hit.any():
+        return g, handled
+    out = g.ravel().copy()
+    _push_extrema(problem, out, dgm, idx[hit], life[hit])
+    handled[idx[hit]] = True
+    return out.reshape(g.shape), handled
+
+
 def _lengthen(problem, g, dgms, masks):
     """Last resort of the optimal method: give each short pair left a lifetime of exactly
-    the threshold by moving its extremum alone outwards within the bound.
-
-    The minimum pixel of an H0 pair goes down to ``death - t``, the maximum pixel of a
-    top-dimensional pair up to ``birth + t``; a single extremum pixel moved outwards only
-    moves the birth (death) of its own class (integer inputs stay in their range), as
-    long as the elder rule at its saddle does
-    not swap (the pairing run after this checks it). Returns ``(g, number moved)``.
-    """
-    t = problem.threshold
-    low, high = (b.ravel() for b in problem.bounds)
-    out = g.copy().ravel()
+    the threshold by moving its extremum alone outwards within the bound (see
+    :func:`_push_extrema`). Returns ``(g, number of pairs that got it)``."""
+    out = g.ravel().copy()
     n_done = 0
     for d, mask in masks.items():
-        dgm = dgms[d]
-        if not mask.any():
-            continue
-        if d == 0:
-            pix, target = dgm.birth_index[mask], dgm.deaths[mask] - t
-            target = np.where(dgm.deaths[mask] - target < t,
-                              np.nextafter(target, -np.inf), target)
-            ok = (target >= low[pix]) & (target >= problem.range[0])
-            out[pix[ok]] = np.minimum(out[pix[ok]], target[ok])
-        else:
-            pix, target = dgm.death_index[mask], dgm.births[mask] + t
-            target = np.where(target - dgm.births[mask] < t,
-                              np.nextafter(target, np.inf), target)
-            ok = (target <= high[pix]) & (target <= problem.range[1])
-            out[pix[ok]] = np.maximum(out[pix[ok]], target[ok])
-        n_done += int(ok.sum())
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            n_done += int(_push_extrema(problem, out, dgms[d], idx,
+                                        np.full(len(idx), problem.threshold)).sum())
     return out.reshape(g.shape), n_done
 
 
@@ -533,7 +603,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     if not return_removed:
         return Y
     pairs = {d: _concat(removed[d], d, superlevel) for d in dims}
-    return Y, Bunch(pairs=pairs, changed=(g != f), n_rounds=n_rounds)
+    return Y, Bunch(pairs=pairs, changed=(g != f), n_rounds=n_rounds,
+                    n_lengthened=problem.n_lengthened, fallback=problem.fell_back)
 
 
 def _check_n_kept(n_kept, dims):
