@@ -533,7 +533,8 @@ def cap_levels(const double[::1] h, tuple shape, int ndim, bint full,
 def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
                   const int64_t[::1] births, const int64_t[::1] deaths,
                   const double[::1] levels, bint border, bint reverse=False,
-                  const double[::1] lo=None, const unsigned char[::1] keep=None):
+                  const double[::1] lo=None, const unsigned char[::1] keep=None,
+                  bint detour=False):
     """Lower, for each pair, the minimum-spanning-tree path from its basin over its saddle.
 
     For pair ``p`` (birth pixel ``b``, death pixel ``d``, level ``L``): Prim's algorithm
@@ -555,7 +556,9 @@ def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
     pixels flagged in ``keep`` (optional: the saddles of the kept pairs) are therefore not
     lowered (not entered when above ``L``), nor are the pixels above ``L`` whose ``lo``
     (optional, the lowest value allowed) is above ``L``. ``reverse``: ties by decreasing
-    index (the dual view). Returns ``(out, failed)`` as :func:`lower_channels`.
+    index (the dual view). ``detour``: the saddle may be flagged too and the path may
+    climb above it (another way out of the basin, at a higher cost in lowering, when the
+    saddle is not to be touched). Returns ``(out, failed)`` as :func:`lower_channels`.
     """
     cdef Py_ssize_t n = h.shape[0], p, t, n_touched
     cdef bint bounded = lo is not None and lo.shape[0] == n
@@ -610,10 +613,11 @@ def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
                         break
                     for k in range(g.n_off):
                         y = neighbour(&g, x, k)
-                        if y < 0 or state[y] == 2 or order_less(hd, d, h[y], y, reverse):
+                        if y < 0 or state[y] == 2 or (not detour
+                                                      and order_less(hd, d, h[y], y, reverse)):
                             continue
                         if h[y] > L and ((bounded and lo[y] > L)
-                                         or (guarded and keep[y] and y != d)):
+                                         or (guarded and keep[y] and (detour or y != d))):
                             continue                      # may not go down to L
                         w = h[y] if h[y] > h[x] else h[x]
                         if state[y] == 0:

@@ -50,9 +50,9 @@ _METHODS = ("flooding", "optimal")
 _MAX_ROUNDS = 64
 # rounds of the optimal method before the remaining pairs are flooded (measured: when the
 # channels of one dimension interfere with the other, the bound blocks the next rounds)
-_OPTIMAL_ROUNDS = 4
+_OPTIMAL_ROUNDS = 8
 # rounds of lengthening after them, before the flooding fallback
-_LENGTHEN_ROUNDS = 4
+_LENGTHEN_ROUNDS = 8
 
 
 def _grid(ndim, shape):
@@ -112,7 +112,15 @@ class _Problem:
         if self.first_pass:
             # on the input itself: the level max(b, d - t/2), the least raising
             levels = _level(hb, hd, self.half)
-            deep = hd - hb > self.half
+            # a saddle shared with a kept pair (a monkey saddle) is lowered as little as
+            # possible: lowering it shortens the kept pair too
+            shared = keep[deaths] == 1
+            if shared.any():
+                high = np.minimum(hd[shared], hb[shared] + self.half)
+                over = high - hb[shared] > self.half
+                high[over] = np.nextafter(high[over], -np.inf)
+                levels[shared] = np.maximum(levels[shared], high)
+            deep = (hd - hb > self.half) & (levels < hd)
         else:
             # after other passes moved pixels: the highest level the basin may rise to
             # (the least lowering, the most room for the channel)
@@ -122,15 +130,39 @@ class _Problem:
         if deep.any():
             b, d, lv = births[deep], deaths[deep], np.ascontiguousarray(levels[deep])
             grid = (self.shape, self.f.ndim, full)
-            out, failed = _flood.tree_channels(h, *grid, b, d, lv, border, reverse, lo, keep)
-            redo = failed.astype(bool)
-            if redo.any():         # no way round the kept saddles: through them
-                out2, failed2 = _flood.tree_channels(h, *grid, b[redo], d[redo], lv[redo],
-                                                     border, reverse, lo)
-                out = np.minimum(out, out2)
-                seeds = np.concatenate([seeds, b[redo][failed2.astype(bool)]])
+            # a saddle the other dimension moved (its dam or channel) is gone round first
+            # (a detour), else the two passes undo each other
+            first = ~(keep[d] == 2)
+            out = h.copy()
+            todo = np.zeros(len(b), dtype=bool)
+            for k, (sel, kw) in enumerate(((first, dict(keep=keep)),
+                                           (~first, dict(keep=keep, detour=True)),
+                                           (None, dict(keep=keep, detour=True)),
+                                           (None, dict()))):
+                sel = todo if sel is None else sel
+                if k == 3:
+                    sel = todo
+                if not sel.any():
+                    continue
+                lowered, failed = _flood.tree_channels(h, *grid, b[sel], d[sel], lv[sel],
+                                                       border, reverse, lo, **kw)
+                out = np.minimum(out, lowered)
+                todo = np.zeros(len(b), dtype=bool) if k >= 2 else todo
+                todo[np.flatnonzero(sel)[failed.astype(bool)]] = True
+            seeds = np.concatenate([seeds, b[todo]])
             h = out
         return self._flood(h, seeds, full, border)
+
+    def _avoid(self, h, saddles, moved):
+        """Pixels a channel should not lower: the saddles of the kept pairs and, after
+        the first pass, the pixels the other dimension's passes raised in this view (its
+        dams: lowering one reopens what it closed, the two passes would undo each other).
+        """
+        out = np.zeros(h.size, dtype=np.uint8)
+        if not self.first_pass:
+            out[moved] = 2
+        out[saddles] = 1
+        return out
 
     def _fill(self, h, births, deaths, full, reverse):
         """Flooding: fill the basins of the removed pairs (H0 of the sublevel filtration
@@ -157,7 +189,8 @@ class _Problem:
         out = self._meet_half_way(h, dgm.birth_index[remove], dgm.death_index[remove],
                                   dgm.births[remove], dgm.deaths[remove], self.full, False,
                                   False, tuple(b.ravel() for b in self.bounds),
-                                  _flags(h.size, dgm.death_index[~remove & ~dgm.essential]),
+                                  self._avoid(h, dgm.death_index[~remove & ~dgm.essential],
+                                              h > self.f.ravel()),
                                   dgm.birth_index[~remove])
         return out.reshape(g.shape)
 
@@ -172,7 +205,8 @@ class _Problem:
         out = self._meet_half_way(h, dgm.death_index[remove], dgm.birth_index[remove],
                                   -dgm.deaths[remove], -dgm.births[remove], not self.full,
                                   True, True, (-high, -low),
-                                  _flags(h.size, dgm.birth_index[~remove]),
+                                  self._avoid(h, dgm.birth_index[~remove],
+                                              h > -self.f.ravel()),
                                   dgm.death_index[~remove])
         return -out.reshape(g.shape)
 
@@ -310,12 +344,18 @@ def _push_extrema(problem, out, dgm, idx, life):
 
 
 def _input_lifetimes(problem, dgm, idx):
-    """Lifetime of the input pair of the same extremum pixel as each pair ``idx`` of
-    ``dgm`` (NaN where the input has none, or where its pair was below the threshold)."""
+    """Lifetime of the input class of the same extremum pixel as each pair ``idx`` of
+    ``dgm`` (NaN where the input has none, or where its pair was below the threshold).
+
+    An essential input class (whose extremum now dies, its elder rule swapped by a
+    compensation) asks for the threshold: any lifetime from it on keeps it out of the
+    short pairs.
+    """
     before = problem.input_diagrams[dgm.dim]
     top = dgm.dim != 0
-    keep = ~before.essential & (before.lifetimes >= problem.threshold)
+    keep = before.lifetimes >= problem.threshold
     key_b = (before.death_index if top else before.birth_index)[keep]
+    life_b = np.where(before.essential, problem.threshold, before.lifetimes)[keep]
     key = (dgm.death_index if top else dgm.birth_index)[idx]
     order = np.argsort(key_b)
     pos = np.searchsorted(key_b[order], key)
@@ -323,7 +363,7 @@ def _input_lifetimes(problem, dgm, idx):
     life = np.full(len(key), np.nan)
     if len(order):
         hit = key_b[order][pos] == key
-        life[hit] = before.lifetimes[keep][order][pos[hit]]
+        life[hit] = life_b[order][pos[hit]]
     return life
 
 
