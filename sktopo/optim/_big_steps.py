@@ -27,7 +27,7 @@ from ..functionals import DiagramDistance, PersistenceNorm
 from ..functionals._matching import _target_points, diagram_matching
 from ..smear import extend_gradient
 from ..utils._validation import check_option, check_scalar, check_values
-from ..simplification._flood import lower_channels
+from ..simplification._channels import lower_channels
 from ._critical_sets import flood_sets
 from ._result import OptimizeResult
 

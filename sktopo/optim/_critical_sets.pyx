@@ -6,7 +6,7 @@ neighbours of a cell are ``i + offsets[k]``) are (minimum, saddle) pairs. Raisin
 birth of such a pair to ``t`` raises every cell of the minimum's basin below ``t`` (its
 connected component of ``{g < t}``) to ``t`` (Nigmetov and Morozov's critical set of the
 birth, specialised to extremum pairs). Lowering the death is the cheapest channel of
-:func:`sktopo.simplification._flood.lower_channels`.
+:func:`sktopo.simplification._channels.lower_channels`.
 """
 
 import numpy as np

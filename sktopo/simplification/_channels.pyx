@@ -1,0 +1,314 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False
+"""Compiled kernels of the optimal simplification: channels over saddles, basin caps.
+
+Same grids and conventions as ``_flood.pyx``.
+
+* ``tree_channels``: for each (birth, death) pair of an H0 class of the sublevel
+  filtration, the path of a minimum spanning tree from the birth pixel over the death
+  pixel to a pixel older than the birth; its pixels above a level are lowered to it.
+* ``cap_levels``: the highest level to which a basin may be raised within per-pixel caps.
+* ``lower_channels``: the path of least total lowering instead (used by the big-step
+  optimizer, ``sktopo.optim._big_steps``).
+"""
+
+import numpy as np
+
+from libc.stdint cimport int64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memset
+
+from ._grid cimport (Grid, Heap, Item, coords, grid_init, heap_init, heap_pop, heap_push,
+                     key_less, neighbour, older_near, on_border, order_less, step)
+
+
+def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
+                   const int64_t[::1] births, const int64_t[::1] deaths,
+                   const double[::1] levels, bint border, double step, bint reverse=False,
+                   const double[::1] lo=None):
+    """Lower, for each pair, a channel from its basin over its death pixel.
+
+    For pair ``p`` (birth pixel ``b``, death pixel ``d``, level ``L``): Dijkstra from ``b``
+    over the pixels ordered at most ``d`` (order (value, index)), with cost
+    ``max(h - L, 0) + step`` per pixel entered, until a pixel that, lowered to ``L``,
+    touches a pixel older than ``b`` (or, with ``border``, the outside, older than every
+    pixel). The pixels of that path above ``L`` are lowered to ``L`` in the returned copy
+    of ``h``; all paths are searched on ``h``, lowering is by ``min``. ``reverse`` breaks
+    ties by decreasing index (the reversed filtration of the top dimension's dual view).
+    ``lo`` (optional): the lowest value each pixel may take; a pixel above ``L`` whose
+    ``lo`` is above ``L`` cannot be lowered to it and is not entered.
+    Returns ``(out, failed)``: ``failed[p]`` is 1 for the pairs without such a path (left
+    alone).
+    """
+    cdef Py_ssize_t n = h.shape[0], p, t, n_touched
+    cdef bint bounded = lo is not None and lo.shape[0] == n
+    cdef Grid g
+    cdef Heap hp
+    cdef Item it
+    cdef int k
+    cdef int64_t b, d, x, y, target
+    cdef double L, c, hb, hd
+    cdef const double *hv = &h[0]
+    out_arr = np.array(h, dtype=np.float64)
+    failed_arr = np.zeros(births.shape[0], dtype=np.uint8)
+    cdef double[::1] out = out_arr
+    cdef unsigned char[::1] failed = failed_arr
+    cdef double *dist = <double *> malloc((n if n > 0 else 1) * sizeof(double))
+    cdef int64_t *pred = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
+    cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
+    cdef unsigned char *done = <unsigned char *> malloc(n if n > 0 else 1)
+    if dist == NULL or pred == NULL or touched == NULL or done == NULL:
+        free(dist)
+        free(pred)
+        free(touched)
+        free(done)
+        raise MemoryError()
+    grid_init(&g, shape, ndim, full)
+    heap_init(&hp, 1024)
+    try:
+        with nogil:
+            for t in range(n):
+                dist[t] = -1.0
+                done[t] = 0
+            for p in range(births.shape[0]):
+                b = births[p]
+                d = deaths[p]
+                L = levels[p]
+                hb = h[b]
+                hd = h[d]
+                hp.size = 0
+                n_touched = 0
+                dist[b] = 0.0
+                pred[b] = -1
+                touched[n_touched] = b
+                n_touched += 1
+                heap_push(&hp, 0.0, b)
+                target = -2
+                while hp.size > 0 and target < 0:
+                    it = heap_pop(&hp)
+                    x = it.i
+                    if done[x] or it.v > dist[x]:
+                        continue
+                    done[x] = 1
+                    if older_near(&g, hv, x, hb, b, border, reverse):
+                        target = x
+                        break
+                    for k in range(g.n_off):
+                        y = neighbour(&g, x, k)
+                        if y < 0 or done[y] or order_less(hd, d, h[y], y, reverse):
+                            continue
+                        if order_less(h[y], y, hb, b, reverse):   # an older pixel: x touches it
+                            target = x
+                            break
+                        c = h[y] - L
+                        if bounded and c > 0 and lo[y] > L:
+                            continue                      # may not go down to L
+                        c = it.v + (c if c > 0 else 0.0) + step
+                        if dist[y] < 0 or c < dist[y]:
+                            if dist[y] < 0:
+                                touched[n_touched] = y
+                                n_touched += 1
+                            dist[y] = c
+                            pred[y] = x
+                            heap_push(&hp, c, y)
+                if target < 0:
+                    failed[p] = 1
+                x = target
+                while x >= 0:
+                    if out[x] > L:
+                        out[x] = L
+                    x = pred[x]
+                for t in range(n_touched):
+                    dist[touched[t]] = -1.0
+                    done[touched[t]] = 0
+    finally:
+        free(dist)
+        free(pred)
+        free(touched)
+        free(done)
+        free(hp.a)
+    return out_arr, failed_arr
+
+
+def cap_levels(const double[::1] h, tuple shape, int ndim, bint full,
+               const int64_t[::1] births, const double[::1] levels, const double[::1] hi):
+    """The highest level ``<= levels[p]`` to which the basin of pair ``p`` may be raised.
+
+    A basin raised to ``L`` is the component of its birth pixel ``b`` among the pixels
+    below ``L``; each of its pixels ``x`` may rise to ``hi[x]`` at most. The returned level
+    is the fixed point ``L = min(levels[p], min of hi over that component)``, found by a
+    priority flood from ``b`` (pixels in the order of their lowest path level from ``b``)
+    that stops at the first pixel not below the running cap.
+    """
+    cdef Py_ssize_t n = h.shape[0], p, t, n_touched
+    cdef Grid g
+    cdef Heap hp
+    cdef Item it
+    cdef int k
+    cdef int64_t b, x, y
+    cdef double cap, level
+    out_arr = np.array(levels, dtype=np.float64)
+    cdef double[::1] out = out_arr
+    cdef unsigned char *seen = <unsigned char *> malloc(n if n > 0 else 1)
+    cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
+    if seen == NULL or touched == NULL:
+        free(seen)
+        free(touched)
+        raise MemoryError()
+    grid_init(&g, shape, ndim, full)
+    heap_init(&hp, 1024)
+    try:
+        with nogil:
+            memset(seen, 0, n)
+            for p in range(births.shape[0]):
+                b = births[p]
+                cap = out[p]
+                level = h[b]
+                hp.size = 0
+                n_touched = 1
+                touched[0] = b
+                seen[b] = 1
+                heap_push(&hp, h[b], b)
+                while hp.size > 0:
+                    it = heap_pop(&hp)
+                    x = it.i
+                    if h[x] > level:
+                        level = h[x]
+                    if level >= cap:
+                        break
+                    if hi[x] < cap:
+                        cap = hi[x]
+                        if level >= cap:
+                            break
+                    for k in range(g.n_off):
+                        y = neighbour(&g, x, k)
+                        if y >= 0 and not seen[y]:
+                            seen[y] = 1
+                            touched[n_touched] = y
+                            n_touched += 1
+                            heap_push(&hp, h[y], y)
+                out[p] = cap
+                for t in range(n_touched):
+                    seen[touched[t]] = 0
+    finally:
+        free(seen)
+        free(touched)
+        free(hp.a)
+    return out_arr
+
+
+def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
+                  const int64_t[::1] births, const int64_t[::1] deaths,
+                  const double[::1] levels, bint border, bint reverse=False,
+                  const double[::1] lo=None, const unsigned char[::1] keep=None,
+                  bint detour=False):
+    """Lower, for each pair, the minimum-spanning-tree path from its basin over its saddle.
+
+    For pair ``p`` (birth pixel ``b``, death pixel ``d``, level ``L``): Prim's algorithm
+    from ``b`` on the grid graph whose edge ``(x, y)`` weighs ``max(h[x], h[y])``, over the
+    pixels ordered at most ``d``, until it reaches a pixel older than ``b`` (with
+    ``border``, a border pixel: the outside is older than every pixel). The pixels of the
+    tree path from ``b`` to it that lie above ``L`` are lowered to ``L``.
+
+    Why this path: on a path of a minimum spanning tree, the pixels at or below any level
+    ``l`` form runs that each lie in a different component of the sublevel set at ``l``
+    (two pixels of one component are joined by tree edges inside it, so the tree path
+    never leaves a component to come back to it). Lowering the path therefore only joins
+    distinct components at each level: it merges the basin into an older one at ``L``
+    and creates no loop (no new class of the other dimension), which a shortest path of
+    least lowering does not promise.
+
+    Lowering a pixel joins every component next to it, not only those along the path: a
+    path over the saddle of another pair would merge that pair's components early. The
+    pixels flagged in ``keep`` (optional: the saddles of the kept pairs) are therefore not
+    lowered (not entered when above ``L``), nor are the pixels above ``L`` whose ``lo``
+    (optional, the lowest value allowed) is above ``L``. ``reverse``: ties by decreasing
+    index (the dual view). ``detour``: the saddle may be flagged too and the path may
+    climb above it (another way out of the basin, at a higher cost in lowering, when the
+    saddle is not to be touched). Returns ``(out, failed)`` as :func:`lower_channels`.
+    """
+    cdef Py_ssize_t n = h.shape[0], p, t, n_touched
+    cdef bint bounded = lo is not None and lo.shape[0] == n
+    cdef bint guarded = keep is not None and keep.shape[0] == n
+    cdef Grid g
+    cdef Heap hp
+    cdef Item it
+    cdef int k
+    cdef int64_t b, d, x, y, target
+    cdef double L, w, hb, hd
+    out_arr = np.array(h, dtype=np.float64)
+    failed_arr = np.zeros(births.shape[0], dtype=np.uint8)
+    cdef double[::1] out = out_arr
+    cdef unsigned char[::1] failed = failed_arr
+    cdef double *key = <double *> malloc((n if n > 0 else 1) * sizeof(double))
+    cdef int64_t *pred = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
+    cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
+    cdef unsigned char *state = <unsigned char *> malloc(n if n > 0 else 1)
+    if key == NULL or pred == NULL or touched == NULL or state == NULL:
+        free(key)
+        free(pred)
+        free(touched)
+        free(state)
+        raise MemoryError()
+    grid_init(&g, shape, ndim, full)
+    heap_init(&hp, 1024)
+    try:
+        with nogil:
+            memset(state, 0, n)            # 0 unseen, 1 in the heap, 2 in the tree
+            for p in range(births.shape[0]):
+                b = births[p]
+                d = deaths[p]
+                L = levels[p]
+                hb = h[b]
+                hd = h[d]
+                hp.size = 0
+                n_touched = 1
+                touched[0] = b
+                state[b] = 1
+                key[b] = hb
+                pred[b] = -1
+                heap_push(&hp, hb, b)
+                target = -1
+                while hp.size > 0:
+                    it = heap_pop(&hp)
+                    x = it.i
+                    if state[x] == 2 or it.v > key[x]:
+                        continue
+                    state[x] = 2
+                    if order_less(h[x], x, hb, b, reverse) or (border and on_border(&g, x)):
+                        target = x
+                        break
+                    for k in range(g.n_off):
+                        y = neighbour(&g, x, k)
+                        if y < 0 or state[y] == 2 or (not detour
+                                                      and order_less(hd, d, h[y], y, reverse)):
+                            continue
+                        if h[y] > L and ((bounded and lo[y] > L)
+                                         or (guarded and keep[y] and (detour or y != d))):
+                            continue                      # may not go down to L
+                        w = h[y] if h[y] > h[x] else h[x]
+                        if state[y] == 0:
+                            state[y] = 1
+                            touched[n_touched] = y
+                            n_touched += 1
+                        elif w >= key[y]:
+                            continue
+                        key[y] = w
+                        pred[y] = x
+                        heap_push(&hp, w, y)
+                if target < 0:
+                    failed[p] = 1
+                x = target
+                while x >= 0:
+                    if out[x] > L:
+                        out[x] = L
+                    x = pred[x]
+                for t in range(n_touched):
+                    state[touched[t]] = 0
+    finally:
+        free(key)
+        free(pred)
+        free(touched)
+        free(state)
+        free(hp.a)
+    return out_arr, failed_arr

@@ -1,0 +1,220 @@
+"""The optimal method's loop: meet half way, compensate, lengthen (see ``_simplify``)."""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ._problem import _MAX_ROUNDS, _pass, _removed_mask, _run_flooding
+
+# rounds of channels before the pairs left are lengthened (measured: past them the
+# passes of the two dimensions only undo each other on the few pairs left)
+_OPTIMAL_ROUNDS = 8
+# rounds of lengthening after them (within t/2, then below t), before the flooding
+_LENGTHEN_ROUNDS = 8
+
+
+def _optimal_pass(problem, g, dgm, mask, removed, first):
+    problem.first_pass = first
+    return _pass(problem, g, dgm, mask, removed)
+
+
+def _run_optimal(problem, g, removed):
+    """Rounds of channels (both dimensions paired each round), then the last resorts.
+
+    Each round pairs every requested dimension; a short pair whose extremum is that of a
+    long input pair is compensated (:func:`_compensate`), the others get channels. After
+    ``_OPTIMAL_ROUNDS`` the pairs left are lengthened, within ``t/2``, then below ``t``,
+    then flooded (warning each time the bound ``t/2`` is given up).
+    """
+    n_pairings = 0
+    for n_rounds in range(1, _MAX_ROUNDS + 1):
+        dgms = problem.diagrams(g, problem.dims)
+        n_pairings += 1
+        masks = {d: _removed_mask(dgms[d], problem.threshold, problem.n_kept[d])
+                 for d in problem.dims}
+        if n_rounds == 1:
+            problem.input_diagrams = dgms
+        if not any(m.any() for m in masks.values()):
+            if n_rounds > 1 and problem.threshold is not None:
+                g, n = _restore_long(problem, g, dgms)
+                n_pairings += n
+            return g, removed, n_pairings
+        if n_rounds > _OPTIMAL_ROUNDS:
+            last = _OPTIMAL_ROUNDS + _LENGTHEN_ROUNDS * (2 if problem.widened else 1)
+            if n_rounds <= last and problem.can_lengthen():
+                g, n_done = _lengthen(problem, g, dgms, masks)
+                if n_done:
+                    problem.n_lengthened += n_done
+                    continue
+            n_left = sum(int(m.sum()) for m in masks.values())
+            if problem.can_lengthen() and not problem.widened:
+                # beyond t/2 (below t, the flooding's bound), single extremum pixels only
+                warnings.warn(f"simplify_function(method='optimal'): {n_left} pair(s) could "
+                              "not be removed within threshold / 2 (the passes of the two "
+                              "dimensions undo each other there); their extremum is moved "
+                              "by less than threshold instead.", ConvergenceWarning,
+                              stacklevel=3)
+                problem.widen()
+                g, n_done = _lengthen(problem, g, dgms, masks)
+                problem.n_lengthened += n_done
+                continue
+            warnings.warn(f"simplify_function(method='optimal'): {n_left} pair(s) could not "
+                          "be removed within threshold / 2 (the passes of the two "
+                          "dimensions undo each other there); they are flooded, and the "
+                          "change may exceed threshold / 2 there.", ConvergenceWarning,
+                          stacklevel=3)
+            problem.fallback()
+            return _run_flooding(problem, g, removed, dgms, n_pairings)
+        moved = False
+        for i, d in enumerate(problem.dims):
+            dgm = dgms[d]
+            if moved:                                    # moved pixels: pair again
+                dgm = problem.diagrams(g, (d,))[d]
+                n_pairings += 1
+                masks[d] = _removed_mask(dgm, problem.threshold, problem.n_kept[d])
+            if n_rounds > 1 and problem.can_lengthen() and masks[d].any():
+                g, handled = _compensate(problem, g, dgm, masks[d])
+                masks[d] &= ~handled
+                moved |= handled.any()
+            if masks[d].any():
+                # only the very first pass sees the input itself
+                g = _optimal_pass(problem, g, dgm, masks[d], removed, n_rounds == 1 and i == 0)
+                moved = True
+    raise RuntimeError(f"simplify_function did not reach a fixed point in {_MAX_ROUNDS} "
+                       "rounds; please report this input.")  # pragma: no cover
+
+
+def _push_extrema(problem, out, dgm, idx, life):
+    """Move the extremum pixel of the pairs ``idx`` of ``dgm`` outwards (in place on the
+    flat ``out``) so that they get the lifetimes ``life``, as far as the bound (and, for
+    integers, the input's range) allows.
+
+    The minimum of an H0 pair goes down to ``death - life``, the maximum of a
+    top-dimensional pair up to ``birth + life``. An extremum pixel has no lower (higher)
+    neighbour: moving it outwards changes no sublevel set but by that one pixel, so only
+    the birth (death) of its own class moves, unless the elder rule at its saddle swaps
+    (another basin within ``life`` of the new value): the pairing that follows checks.
+    Returns the boolean array of the pairs that got their full lifetime.
+    """
+    low, high = (b.ravel() for b in problem.bounds)
+    top = dgm.dim != 0
+    if top:
+        pix, v = dgm.death_index[idx], dgm.births[idx] + life
+        v = np.where(v - dgm.births[idx] < life, np.nextafter(v, np.inf), v)
+        reach = np.minimum(high[pix], problem.range[1])
+        out[pix] = np.maximum(out[pix], np.minimum(v, reach))
+    else:
+        pix, v = dgm.birth_index[idx], dgm.deaths[idx] - life
+        v = np.where(dgm.deaths[idx] - v < life, np.nextafter(v, -np.inf), v)
+        reach = np.maximum(low[pix], problem.range[0])
+        out[pix] = np.minimum(out[pix], np.maximum(v, reach))
+    return (v <= reach) if top else (v >= reach)
+
+
+def _input_lifetimes(problem, dgm, idx):
+    """Lifetime of the input class of the same extremum pixel as each pair ``idx`` of
+    ``dgm`` (NaN where the input has none, or where its pair was below the threshold).
+
+    An essential input class (whose extremum now dies, its elder rule swapped by a
+    compensation) asks for the threshold: any lifetime from it on keeps it out of the
+    short pairs.
+    """
+    before = problem.input_diagrams[dgm.dim]
+    top = dgm.dim != 0
+    keep = before.lifetimes >= problem.threshold
+    key_b = (before.death_index if top else before.birth_index)[keep]
+    life_b = np.where(before.essential, problem.threshold, before.lifetimes)[keep]
+    key = (dgm.death_index if top else dgm.birth_index)[idx]
+    order = np.argsort(key_b)
+    pos = np.searchsorted(key_b[order], key)
+    pos = np.minimum(pos, max(len(order) - 1, 0))
+    life = np.full(len(key), np.nan)
+    if len(order):
+        hit = key_b[order][pos] == key
+        life[hit] = life_b[order][pos[hit]]
+    return life
+
+
+def _compensate(problem, g, dgm, mask):
+    """Give back their input lifetime to the short pairs that were long in the input.
+
+    A kept pair can be shortened by the passes of the other dimension (a removed peak
+    that holds its saddle is cut down with it; a channel through its saddle lowers it)
+    by at most ``t/2``; its extremum, never moved by the passes that keep it, has that
+    room. Returns ``(g, mask of the pairs handled)``.
+    """
+    idx = np.flatnonzero(mask)
+    life = _input_lifetimes(problem, dgm, idx)
+    hit = ~np.isnan(life)
+    handled = np.zeros(len(mask), dtype=bool)
+    if not hit.any():
+        return g, handled
+    out = g.ravel().copy()
+    _push_extrema(problem, out, dgm, idx[hit], life[hit])
+    handled[idx[hit]] = True
+    return out.reshape(g.shape), handled
+
+
+def _lengthen(problem, g, dgms, masks):
+    """Last resort of the optimal method: give each short pair left a lifetime of exactly
+    the threshold by moving its extremum alone outwards within the bound (see
+    :func:`_push_extrema`). Returns ``(g, number of pairs that got it)``."""
+    out = g.ravel().copy()
+    n_done = 0
+    for d, mask in masks.items():
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            n_done += int(_push_extrema(problem, out, dgms[d], idx,
+                                        np.full(len(idx), problem.threshold)).sum())
+    return out.reshape(g.shape), n_done
+
+
+def _restore_long(problem, g, dgms):
+    """Keep the number of pairs of lifetime ``>= 2 t`` of the input (optimal method).
+
+    Within ``t/2`` no such pair can vanish, but nesting can shorten one below ``2 t`` or
+    lengthen a shorter one beyond it. A pair of the output whose extremum pixel (the
+    minimum of an H0 pair, the maximum of a top-dimensional one) is that of an input pair
+    (or, failing that, whose saddle is that of an input pair) on the other side of ``2 t``
+    gets its input lifetime back by moving that pixel alone,
+    within the bound; the result is paired again and kept only if no pair below ``t`` came
+    back. Returns ``(g, pairings done)``.
+    """
+    t2 = 2.0 * problem.threshold
+    low, high = (b.ravel() for b in problem.bounds)
+    out = g.ravel().copy()
+    moved = False
+    for d in problem.dims:
+        before, after = problem.input_diagrams[d], dgms[d]
+        top = d != 0
+        key_b = before.death_index if top else before.birth_index
+        key_a = after.death_index if top else after.birth_index
+        fin_b, fin_a = ~before.essential, ~after.essential
+        other_b = before.birth_index if top else before.death_index
+        other_a = after.birth_index if top else after.death_index
+        life = dict(zip(key_b[fin_b].tolist(), before.lifetimes[fin_b].tolist()))
+        life_other = dict(zip(other_b[fin_b].tolist(), before.lifetimes[fin_b].tolist()))
+        for k in np.flatnonzero(fin_a):
+            pix = int(key_a[k])
+            # the input pair of the same extremum, else of the same saddle (ties can hand
+            # a saddle to another extremum of equal value)
+            want = life.get(pix, life_other.get(int(other_a[k])))
+            if want is None or (want >= t2) == (after.lifetimes[k] >= t2):
+                continue
+            v = after.births[k] + want if top else after.deaths[k] - want
+            life_v = (v - after.births[k]) if top else (after.deaths[k] - v)
+            if (life_v >= t2) != (want >= t2):
+                v = np.nextafter(v, (np.inf if top else -np.inf) if want >= t2
+                                 else (-np.inf if top else np.inf))
+            if low[pix] <= v <= high[pix] and problem.range[0] <= v <= problem.range[1]:
+                out[pix] = v
+                moved = True
+    if not moved:
+        return g, 0
+    out = out.reshape(g.shape)
+    check = problem.diagrams(out, problem.dims)
+    if any(_removed_mask(check[d], problem.threshold, problem.n_kept[d]).any()
+           for d in problem.dims):
+        return g, 1
+    return out, 1

@@ -1,0 +1,260 @@
+"""The simplification problem and its passes (flooding, carving, channels).
+
+One :class:`_Problem` holds the input (sublevel view, float64), its grid, the options and,
+for the optimal method, the bound ``[f - t/2, f + t/2]``. ``pass_h0`` and ``pass_top``
+remove pairs of one dimension (the top one by duality, as H0 of ``-g`` with the dual
+connectivity, the border being the oldest seed); :func:`_run_flooding` repeats them to
+the fixed point of the flooding method. The optimal method's loop is in ``_optimal.py``.
+"""
+
+import numpy as np
+
+from ..persistence import cubical_persistence
+
+try:
+    from . import _channels, _flood
+except ImportError as exc:  # pragma: no cover - the compiled kernels were not built
+    raise ImportError("sktopo.simplification needs its compiled kernels "
+                      "(sktopo/simplification/_flood.pyx, _channels.pyx); build them with "
+                      "`python setup.py build_ext --inplace` or `pip install .`.") from exc
+
+_MAX_ROUNDS = 64
+
+
+def _grid(ndim, shape):
+    return (1,) * (3 - ndim) + tuple(int(s) for s in shape)
+
+
+def _removed_mask(dgm, threshold, n_kept):
+    """Boolean mask of the finite points of ``dgm`` to remove."""
+    finite = ~dgm.essential
+    remove = np.zeros(len(dgm), dtype=bool)
+    if threshold is not None:
+        remove |= finite & (dgm.lifetimes < threshold)
+    if n_kept is not None:
+        n_free = max(int(n_kept) - int((~finite).sum()), 0)
+        idx = np.flatnonzero(finite)
+        # most persistent first; equal lifetimes by birth pixel (deterministic)
+        order = idx[np.lexsort((dgm.birth_index[idx], -dgm.lifetimes[idx]))]
+        remove[order[n_free:]] = True
+    return remove
+
+
+class _Problem:
+    """One sublevel simplification: the input ``f`` (float64), its grid and the options."""
+
+    def __init__(self, f, dims, connectivity, threshold, n_kept, method, half, perturb):
+        self.f, self.dims, self.threshold, self.n_kept = f, dims, threshold, n_kept
+        self.method, self.half, self.perturb = method, half, perturb
+        self.connectivity = connectivity
+        self.shape = _grid(f.ndim, f.shape)
+        self.full = connectivity == "full"
+        self.top = f.ndim - 1 if f.ndim > 1 else None
+        scale = float(np.ptp(f)) if f.size else 0.0
+        self.step = 1e-9 * max(scale, 1.0)        # per-pixel length cost of a channel
+        self.bounds = _bounds(f, half) if method == "optimal" else None
+        self.first_pass = True
+        self.n_lengthened = 0
+        # pixels lowered by the H0 passes (channels), raised by the top passes (dams)
+        self.lowered = np.zeros(f.size, dtype=bool)
+        self.raised = np.zeros(f.size, dtype=bool)
+        self.fell_back = False
+        self.widened = False
+        self.input_diagrams = None
+        self.range = (-np.inf, np.inf)      # integer inputs: set to their range
+
+    def diagrams(self, g, dims):
+        return cubical_persistence(g, dims, connectivity=self.connectivity)
+
+    def _flood(self, h, seeds, full, border):
+        out, depth = _flood.flood(h, self.shape, self.f.ndim, full,
+                                  np.ascontiguousarray(seeds, dtype=np.int64), border,
+                                  self.perturb)
+        return self._ramp(out, depth)
+
+    def _meet_half_way(self, h, births, deaths, hb, hd, full, border, reverse, band,
+                       keep, seeds):
+        """The optimal method on one view (H0 of the sublevel filtration of ``h``, whose
+        allowed range is ``band = (lo, hi)``): lower a channel per removed pair, then
+        flood from ``seeds`` (the kept births) and from the births whose channel was not
+        found (left for a later round, not flooded past the bound)."""
+        lo, hi = band
+        if self.first_pass:
+            # on the input itself: the level max(b, d - t/2), the least raising
+            levels = _level(hb, hd, self.half)
+            # a saddle shared with a kept pair (a monkey saddle) is lowered as little as
+            # possible: lowering it shortens the kept pair too
+            shared = keep[deaths] == 1
+            if shared.any():
+                high = np.minimum(hd[shared], hb[shared] + self.half)
+                over = high - hb[shared] > self.half
+                high[over] = np.nextafter(high[over], -np.inf)
+                levels[shared] = np.maximum(levels[shared], high)
+            deep = (hd - hb > self.half) & (levels < hd)
+        else:
+            # after other passes moved pixels: the highest level the basin may rise to
+            # (the least lowering, the most room for the channel)
+            levels = _channels.cap_levels(h, self.shape, self.f.ndim, full,
+                                       births.astype(np.int64), np.asarray(hd, float), hi)
+            deep = levels < hd
+        if deep.any():
+            b, d, lv = births[deep], deaths[deep], np.ascontiguousarray(levels[deep])
+            grid = (self.shape, self.f.ndim, full)
+            # a saddle the other dimension moved (its dam or channel) is gone round first
+            # (a detour), else the two passes undo each other
+            first = ~(keep[d] == 2)
+            out = h.copy()
+            todo = np.zeros(len(b), dtype=bool)
+            for k, (sel, kw) in enumerate(((first, dict(keep=keep)),
+                                           (~first, dict(keep=keep, detour=True)),
+                                           (None, dict(keep=keep, detour=True)),
+                                           (None, dict()))):
+                sel = todo if sel is None else sel
+                if k == 3:
+                    sel = todo
+                if not sel.any():
+                    continue
+                lowered, failed = _channels.tree_channels(h, *grid, b[sel], d[sel], lv[sel],
+                                                       border, reverse, lo, **kw)
+                out = np.minimum(out, lowered)
+                todo = np.zeros(len(b), dtype=bool) if k >= 2 else todo
+                todo[np.flatnonzero(sel)[failed.astype(bool)]] = True
+            seeds = np.concatenate([seeds, b[todo]])
+            h = out
+        return self._flood(h, seeds, full, border)
+
+    def _avoid(self, h, saddles, moved):
+        """Pixels a channel should not lower: the saddles of the kept pairs (1) and, after
+        the first pass, the pixels whose move by the other dimension's passes this would
+        undo (2: its dams or channels; the two passes would undo each other)."""
+        out = np.zeros(h.size, dtype=np.uint8)
+        if not self.first_pass:
+            out[moved] = 2
+        out[saddles] = 1
+        return out
+
+    def _fill(self, h, births, deaths, full, reverse):
+        """Flooding: fill the basins of the removed pairs (H0 of the sublevel filtration
+        of ``h``), the outermost first."""
+        order = np.lexsort((-deaths if reverse else deaths, h[deaths]))[::-1]
+        out, depth = _flood.flood_pairs(h, self.shape, self.f.ndim, full,
+                                        births[order].astype(np.int64),
+                                        deaths[order].astype(np.int64), reverse,
+                                        self.perturb)
+        return self._ramp(out, depth)
+
+    def _ramp(self, out, depth):
+        if self.perturb:     # a ramp of ulps down to the spill pixel: no plateau minimum
+            raised = depth > 0
+            out[raised] += depth[raised] * np.spacing(np.abs(out[raised]))
+        return out
+
+    def pass_h0(self, g, dgm, remove):
+        h = g.ravel()
+        if self.method == "flooding":
+            out = self._fill(h, dgm.birth_index[remove], dgm.death_index[remove], self.full,
+                             False)
+            return out.reshape(g.shape)
+        out = self._meet_half_way(h, dgm.birth_index[remove], dgm.death_index[remove],
+                                  dgm.births[remove], dgm.deaths[remove], self.full, False,
+                                  False, tuple(b.ravel() for b in self.bounds),
+                                  self._avoid(h, dgm.death_index[~remove & ~dgm.essential],
+                                              self.raised),
+                                  dgm.birth_index[~remove])
+        self.lowered |= out < h
+        return out.reshape(g.shape)
+
+    def pass_top(self, g, dgm, remove):
+        # by duality: H0 of -g with the dual connectivity, the border being the oldest seed
+        h = -g.ravel()
+        if self.method == "flooding":
+            out = self._fill(h, dgm.death_index[remove], dgm.birth_index[remove],
+                             not self.full, True)
+            return -out.reshape(g.shape)
+        low, high = (b.ravel() for b in self.bounds)
+        out = self._meet_half_way(h, dgm.death_index[remove], dgm.birth_index[remove],
+                                  -dgm.deaths[remove], -dgm.births[remove], not self.full,
+                                  True, True, (-high, -low),
+                                  self._avoid(h, dgm.birth_index[~remove], self.lowered),
+                                  dgm.death_index[~remove])
+        self.raised |= out < h
+        return -out.reshape(g.shape)
+
+    def clamp(self, g):
+        if self.method == "optimal" and self.bounds is not None:
+            np.clip(g, *self.bounds, out=g)
+        return g
+
+    def can_lengthen(self):
+        """Lengthening keeps the feature: only for a threshold, not a Betti target."""
+        return (self.threshold is not None
+                and all(k is None for k in self.n_kept.values()))
+
+    def widen(self):
+        """The bound of the last resort: ``|Y - X| < threshold`` (single pixels)."""
+        self.widened = True
+        low, high = _bounds(self.f, self.threshold)
+        self.bounds = (np.nextafter(low, np.inf), np.nextafter(high, -np.inf))
+
+    def fallback(self):
+        """Switch to flooding (no bound, no channel): removal comes first."""
+        self.method, self.bounds = "flooding", None
+        self.fell_back = True
+
+
+def _flags(n, pixels):
+    out = np.zeros(n, dtype=np.uint8)
+    out[pixels] = 1
+    return out
+
+
+def _level(b, d, half):
+    """``max(b, d - half)``, rounded so that ``d - level <= half`` in floating point."""
+    level = np.maximum(b, d - half)
+    over = d - level > half
+    level[over] = np.nextafter(level[over], np.inf)
+    return level
+
+
+def _bounds(f, half):
+    """``f - half`` and ``f + half``, rounded inwards (``|bound - f| <= half`` exactly)."""
+    low, high = f - half, f + half
+    low = np.where(f - low > half, np.nextafter(low, np.inf), low)
+    high = np.where(high - f > half, np.nextafter(high, -np.inf), high)
+    return low, high
+
+
+def _pass(problem, g, dgm, mask, removed):
+    removed[dgm.dim].append(dgm.select(mask))
+    fill = problem.pass_h0 if dgm.dim == 0 else problem.pass_top
+    return problem.clamp(fill(g, dgm, mask))
+
+
+def _optimal_pass(problem, g, dgm, mask, removed, first):
+    problem.first_pass = first
+    return _pass(problem, g, dgm, mask, removed)
+
+
+def _run_flooding(problem, g, removed, fresh=None, n_pairings=0):
+    """The flooding fixed point (see :func:`_run`); ``fresh``: diagrams of ``g``."""
+    dims = problem.dims
+    if fresh is None:
+        fresh = problem.diagrams(g, dims)
+        n_pairings += 1
+    clean = set()
+    for step in range(_MAX_ROUNDS * len(dims)):
+        d = dims[step % len(dims)]
+        dgm = fresh.get(d)
+        if dgm is None:
+            dgm = problem.diagrams(g, (d,))[d]
+            n_pairings += 1
+        mask = _removed_mask(dgm, problem.threshold, problem.n_kept[d])
+        if mask.any():
+            g = _pass(problem, g, dgm, mask, removed)
+            clean, fresh = {d}, {}
+        else:
+            clean.add(d)
+        if len(clean) == len(dims):
+            return g, removed, n_pairings
+    raise RuntimeError(f"simplify_function did not reach a fixed point in {_MAX_ROUNDS} "
+                       "rounds; please report this input.")  # pragma: no cover
