@@ -12,6 +12,8 @@ from ._problem import _MAX_ROUNDS, _pass, _removed_mask, _run_flooding
 _OPTIMAL_ROUNDS = 8
 # rounds of lengthening after them (within t/2, then below t), before the flooding
 _LENGTHEN_ROUNDS = 8
+# pairings spent at most on keeping the count of pairs >= 2t (see _restore_long)
+_RESTORE_PAIRINGS = 12
 
 
 def _optimal_pass(problem, g, dgm, mask, removed, first):
@@ -177,44 +179,63 @@ def _restore_long(problem, g, dgms):
     lengthen a shorter one beyond it. A pair of the output whose extremum pixel (the
     minimum of an H0 pair, the maximum of a top-dimensional one) is that of an input pair
     (or, failing that, whose saddle is that of an input pair) on the other side of ``2 t``
-    gets its input lifetime back by moving that pixel alone,
-    within the bound; the result is paired again and kept only if no pair below ``t`` came
-    back. Returns ``(g, pairings done)``.
+    gets its input lifetime back by moving that pixel alone, within the bound. The moves
+    are kept if the pairing then finds no pair below ``t``; else they are tried in halves
+    (at most ``_RESTORE_PAIRINGS`` pairings). Returns ``(g, pairings done)``.
     """
+    moves = [m for d in problem.dims for m in _status_moves(problem, dgms[d])]
+    if not moves:
+        return g, 0
+    budget = [_RESTORE_PAIRINGS]
+
+    def attempt(g, part):
+        if budget[0] == 0:
+            return g
+        out = g.ravel().copy()
+        pix, val = np.array([m[0] for m in part]), np.array([m[1] for m in part])
+        out[pix] = val
+        out = out.reshape(g.shape)
+        budget[0] -= 1
+        check = problem.diagrams(out, problem.dims)
+        if not any(_removed_mask(check[d], problem.threshold, problem.n_kept[d]).any()
+                   for d in problem.dims):
+            return out
+        if len(part) == 1:
+            return g
+        half = len(part) // 2
+        return attempt(attempt(g, part[:half]), part[half:])
+
+    out = attempt(g, moves)
+    return out, _RESTORE_PAIRINGS - budget[0]
+
+
+def _status_moves(problem, after):
+    """``(pixel, value)`` moves that give the pairs of ``after`` on the wrong side of
+    ``2 t`` their input lifetime back (see :func:`_restore_long`)."""
     t2 = 2.0 * problem.threshold
     low, high = (b.ravel() for b in problem.bounds)
-    out = g.ravel().copy()
-    moved = False
-    for d in problem.dims:
-        before, after = problem.input_diagrams[d], dgms[d]
-        top = d != 0
-        key_b = before.death_index if top else before.birth_index
-        key_a = after.death_index if top else after.birth_index
-        fin_b, fin_a = ~before.essential, ~after.essential
-        other_b = before.birth_index if top else before.death_index
-        other_a = after.birth_index if top else after.death_index
-        life = dict(zip(key_b[fin_b].tolist(), before.lifetimes[fin_b].tolist()))
-        life_other = dict(zip(other_b[fin_b].tolist(), before.lifetimes[fin_b].tolist()))
-        for k in np.flatnonzero(fin_a):
-            pix = int(key_a[k])
-            # the input pair of the same extremum, else of the same saddle (ties can hand
-            # a saddle to another extremum of equal value)
-            want = life.get(pix, life_other.get(int(other_a[k])))
-            if want is None or (want >= t2) == (after.lifetimes[k] >= t2):
-                continue
-            v = after.births[k] + want if top else after.deaths[k] - want
-            life_v = (v - after.births[k]) if top else (after.deaths[k] - v)
-            if (life_v >= t2) != (want >= t2):
-                v = np.nextafter(v, (np.inf if top else -np.inf) if want >= t2
-                                 else (-np.inf if top else np.inf))
-            if low[pix] <= v <= high[pix] and problem.range[0] <= v <= problem.range[1]:
-                out[pix] = v
-                moved = True
-    if not moved:
-        return g, 0
-    out = out.reshape(g.shape)
-    check = problem.diagrams(out, problem.dims)
-    if any(_removed_mask(check[d], problem.threshold, problem.n_kept[d]).any()
-           for d in problem.dims):
-        return g, 1
-    return out, 1
+    before = problem.input_diagrams[after.dim]
+    top = after.dim != 0
+    key_b = before.death_index if top else before.birth_index
+    key_a = after.death_index if top else after.birth_index
+    other_b = before.birth_index if top else before.death_index
+    other_a = after.birth_index if top else after.death_index
+    fin_b = ~before.essential
+    life = dict(zip(key_b[fin_b].tolist(), before.lifetimes[fin_b].tolist()))
+    life_other = dict(zip(other_b[fin_b].tolist(), before.lifetimes[fin_b].tolist()))
+    moves = []
+    for k in np.flatnonzero(~after.essential):
+        pix = int(key_a[k])
+        # the input pair of the same extremum, else of the same saddle (ties can hand a
+        # saddle to another extremum of equal value)
+        want = life.get(pix, life_other.get(int(other_a[k])))
+        if want is None or (want >= t2) == (after.lifetimes[k] >= t2):
+            continue
+        v = after.births[k] + want if top else after.deaths[k] - want
+        life_v = (v - after.births[k]) if top else (after.deaths[k] - v)
+        if (life_v >= t2) != (want >= t2):
+            v = np.nextafter(v, (np.inf if top else -np.inf) if want >= t2
+                             else (-np.inf if top else np.inf))
+        if low[pix] <= v <= high[pix] and problem.range[0] <= v <= problem.range[1]:
+            moves.append((pix, v))
+    return moves
