@@ -111,18 +111,97 @@ def versus_gradient(size, repeat, rng):
               f"{np.abs(Y - X).max() / t:10.4f}")
 
 
+def image_families(rng, n):
+    """``n`` random inputs: noise, ties, smooth fields, 8/16-bit integers, random walks
+    (non-square images), volumes; with a connectivity, a filtration and a threshold at a
+    random quantile of their lifetimes."""
+    from scipy.ndimage import gaussian_filter
+    for i in range(n):
+        kind = ("noise", "ties", "smooth", "uint8", "uint16", "walk", "volume")[i % 7]
+        shape = tuple(int(s) for s in rng.integers(5, 48, 2))
+        if kind == "noise":
+            X = rng.random(shape)
+        elif kind == "ties":
+            X = rng.integers(0, 5, shape).astype(float)
+        elif kind == "smooth":
+            X = gaussian_filter(rng.random(shape), 1.5) + 0.02 * rng.random(shape)
+        elif kind == "uint8":
+            X = rng.integers(0, 256, shape).astype(np.uint8)
+        elif kind == "uint16":
+            X = gaussian_filter(rng.random(shape) * 60000, 1.0).astype(np.uint16)
+        elif kind == "walk":
+            X = np.cumsum(rng.standard_normal(shape), 0)
+        else:
+            X = rng.random(tuple(int(s) for s in rng.integers(3, 12, 3)))
+        connectivity = ("full", "face")[int(rng.integers(2))]
+        superlevel = bool(rng.integers(2))
+        dims = (0, X.ndim - 1)
+        dgms = cubical_persistence(X, dims, connectivity=connectivity, superlevel=superlevel)
+        life = np.concatenate([dgms[d].lifetimes[~dgms[d].essential] for d in dims])
+        if life.size == 0:
+            continue
+        t = float(np.quantile(life, rng.uniform(0.3, 0.95)))
+        if np.issubdtype(X.dtype, np.integer):
+            t = float(np.ceil(t))
+        yield kind, X, t, connectivity, superlevel
+
+
+def gudhi_lifetimes(X, connectivity, superlevel):
+    Z = -np.asarray(X, float) if superlevel else np.asarray(X, float)
+    cc = (gudhi.CubicalComplex(top_dimensional_cells=Z) if connectivity == "full"
+          else gudhi.CubicalComplex(vertices=Z))
+    cc.compute_persistence(homology_coeff_field=2, min_persistence=0)
+    out = {}
+    for d in range(Z.ndim):
+        p = cc.persistence_intervals_in_dimension(d).reshape(-1, 2)
+        p = p[np.isfinite(p[:, 1])]
+        out[d] = p[:, 1] - p[:, 0]
+    return out
+
+
+def robustness(n, method, rng):
+    """The issue's checks (GUDHI on the output) over ``n`` random inputs."""
+    rows = {}
+    for kind, X, t, connectivity, superlevel in image_families(rng, n):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            Y = simplify_function(X, t, method=method, connectivity=connectivity,
+                                  superlevel=superlevel)
+        before = gudhi_lifetimes(X, connectivity, superlevel)
+        after = gudhi_lifetimes(Y, connectivity, superlevel)
+        dims = (0, X.ndim - 1)
+        r = rows.setdefault(kind, dict(n=0, warned=0, left=0, count2t=0, worst=0.0))
+        r["n"] += 1
+        r["warned"] += bool(caught)
+        r["left"] += sum(int(np.sum((after[d] > 0) & (after[d] < t))) for d in dims)
+        r["count2t"] += any(np.sum(after[d] >= 2 * t) != np.sum(before[d] >= 2 * t)
+                            for d in dims)
+        r["worst"] = max(r["worst"], float(np.abs(Y.astype(float) - X.astype(float)).max()
+                                           / t))
+    print(f"\n{method}: {n} random inputs (both connectivities, sub/superlevel, H0 + top)")
+    print(f"{'kind':8s} {'inputs':>6s} {'warned':>7s} {'left<t':>7s} {'#>=2t moved':>12s} "
+          f"{'max|dY|/t':>10s}")
+    for kind, r in rows.items():
+        print(f"{kind:8s} {r['n']:6d} {r['warned']:7d} {r['left']:7d} {r['count2t']:12d} "
+              f"{r['worst']:10.4f}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--gradient-size", type=int, default=128)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="small sizes, 3 repeats")
+    parser.add_argument("--robustness", type=int, default=0, metavar="N",
+                        help="also run the issue's checks on N random inputs per method")
     args = parser.parse_args(argv)
     if args.quick:
         args.size, args.gradient_size, args.repeat = 128, 48, 3
     rng = np.random.default_rng(0)
     versus_pairing(args.size, args.repeat, rng)
     versus_gradient(args.gradient_size, max(1, args.repeat // 3), rng)
+    for method in ("optimal", "flooding") if args.robustness else ():
+        robustness(args.robustness, method, np.random.default_rng(1))
 
 
 if __name__ == "__main__":

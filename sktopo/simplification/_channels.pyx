@@ -16,6 +16,7 @@ import numpy as np
 
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
+from libc.math cimport INFINITY
 from libc.string cimport memset
 
 from ._grid cimport (Grid, Heap, Item, coords, grid_init, heap_init, heap_pop, heap_push,
@@ -312,3 +313,70 @@ def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
         free(state)
         free(hp.a)
     return out_arr, failed_arr
+
+
+def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
+                   const int64_t[::1] deaths, const double[::1] targets, bint border,
+                   bint reverse=False):
+    """For each H0 pair (death pixel ``d``): the lowest value of the components that
+    ``d`` joins (the pixels ordered before ``d`` reachable from it), or the first value
+    found below ``targets[p]`` (a priority flood from ``d``, lowest first, stops there).
+    With ``border``, reaching the border gives ``-inf`` (the outside, older than all).
+
+    Moving the pair's own minimum below the older component's minimum would swap the
+    elder rule at ``d``: a caller keeps it above the value returned.
+    """
+    cdef Py_ssize_t n = h.shape[0], p, t, n_touched
+    cdef Grid g
+    cdef Heap hp
+    cdef Item it
+    cdef int k
+    cdef int64_t d, x, y
+    cdef double low, hd
+    out_arr = np.empty(deaths.shape[0], dtype=np.float64)
+    cdef double[::1] out = out_arr
+    cdef unsigned char *seen = <unsigned char *> malloc(n if n > 0 else 1)
+    cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
+    if seen == NULL or touched == NULL:
+        free(seen)
+        free(touched)
+        raise MemoryError()
+    grid_init(&g, shape, ndim, full)
+    heap_init(&hp, 1024)
+    try:
+        with nogil:
+            memset(seen, 0, n)
+            for p in range(deaths.shape[0]):
+                d = deaths[p]
+                hd = h[d]
+                low = hd
+                hp.size = 0
+                n_touched = 1
+                touched[0] = d
+                seen[d] = 1
+                heap_push(&hp, hd, d)
+                while hp.size > 0:
+                    it = heap_pop(&hp)
+                    x = it.i
+                    if border and on_border(&g, x):
+                        low = -INFINITY
+                        break
+                    if x != d and h[x] < low:
+                        low = h[x]
+                        if low < targets[p]:
+                            break
+                    for k in range(g.n_off):
+                        y = neighbour(&g, x, k)
+                        if y >= 0 and not seen[y] and order_less(h[y], y, hd, d, reverse):
+                            seen[y] = 1
+                            touched[n_touched] = y
+                            n_touched += 1
+                            heap_push(&hp, h[y], y)
+                out[p] = low
+                for t in range(n_touched):
+                    seen[touched[t]] = 0
+    finally:
+        free(seen)
+        free(touched)
+        free(hp.a)
+    return out_arr

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from . import _channels
 from ._problem import _MAX_ROUNDS, _pass, _removed_mask, _run_flooding
 
 # rounds of channels before the pairs left are lengthened (measured: past them the
@@ -87,7 +88,7 @@ def _run_optimal(problem, g, removed):
                        "rounds; please report this input.")  # pragma: no cover
 
 
-def _push_extrema(problem, out, dgm, idx, life):
+def _push_extrema(problem, out, dgm, idx, life, guard=True):
     """Move the extremum pixel of the pairs ``idx`` of ``dgm`` outwards (in place on the
     flat ``out``) so that they get the lifetimes ``life``, as far as the bound (and, for
     integers, the input's range) allows.
@@ -95,23 +96,38 @@ def _push_extrema(problem, out, dgm, idx, life):
     The minimum of an H0 pair goes down to ``death - life``, the maximum of a
     top-dimensional pair up to ``birth + life``. An extremum pixel has no lower (higher)
     neighbour: moving it outwards changes no sublevel set but by that one pixel, so only
-    the birth (death) of its own class moves, unless the elder rule at its saddle swaps
-    (another basin within ``life`` of the new value): the pairing that follows checks.
+    the birth (death) of its own class moves -- unless it passed the extremum of the
+    component it merges into, which would swap the elder rule at the saddle (the other
+    class would die there instead): with ``guard`` it stops just short of that one (the
+    last resort, lengthening, lets the classes swap: the pairing that follows checks).
     Returns the boolean array of the pairs that got their full lifetime.
     """
     low, high = (b.ravel() for b in problem.bounds)
     top = dgm.dim != 0
-    if top:
-        pix, v = dgm.death_index[idx], dgm.births[idx] + life
-        v = np.where(v - dgm.births[idx] < life, np.nextafter(v, np.inf), v)
-        reach = np.minimum(high[pix], problem.range[1])
-        out[pix] = np.maximum(out[pix], np.minimum(v, reach))
+    if top:     # in the view -g, where the maximum is a minimum
+        pix, sad, v = dgm.death_index[idx], dgm.birth_index[idx], -(dgm.births[idx] + life)
+        v = np.where(-dgm.births[idx] - v < life, np.nextafter(v, -np.inf), v)
+        reach = -np.minimum(high[pix], problem.range[1])
+        h = -out
     else:
-        pix, v = dgm.birth_index[idx], dgm.deaths[idx] - life
+        pix, sad, v = dgm.birth_index[idx], dgm.death_index[idx], dgm.deaths[idx] - life
         v = np.where(dgm.deaths[idx] - v < life, np.nextafter(v, -np.inf), v)
         reach = np.maximum(low[pix], problem.range[0])
-        out[pix] = np.minimum(out[pix], np.maximum(v, reach))
-    return (v <= reach) if top else (v >= reach)
+        h = out
+    ok = v >= reach
+    v = np.maximum(v, reach)
+    if guard:
+        partner = _channels.partner_minima(h, problem.shape, problem.f.ndim,
+                                           problem.full != top, sad.astype(np.int64),
+                                           np.ascontiguousarray(v, dtype=float), top, top)
+        swap = partner >= v
+        v[swap] = np.nextafter(partner[swap], np.inf)
+        ok &= ~swap
+    move = v < h[pix]
+    h[pix[move]] = v[move]
+    if top:
+        out[:] = -h
+    return ok
 
 
 def _input_lifetimes(problem, dgm, idx):
@@ -168,7 +184,8 @@ def _lengthen(problem, g, dgms, masks):
         idx = np.flatnonzero(mask)
         if len(idx):
             n_done += int(_push_extrema(problem, out, dgms[d], idx,
-                                        np.full(len(idx), problem.threshold)).sum())
+                                        np.full(len(idx), problem.threshold),
+                                        guard=False).sum())
     return out.reshape(g.shape), n_done
 
 

@@ -11,13 +11,32 @@ the changes are made by two compiled kernels (``_flood.pyx``):
   the same on ``-X`` with the dual connectivity and the border of the grid as a seed: by
   Alexander duality these classes are the components of the superlevel sets that do not
   reach the border. Every peak that holds no kept maximum is cut down to its saddle.
-* ``method="optimal"`` first lowers, for every removed pair of lifetime ``> t/2``, a
-  channel from its birth over its death pixel down to ``max(b, d - t/2)`` (the path of
-  least total lowering), then floods: each removed basin rises by at most ``t/2`` and each
-  saddle drops by at most ``t/2`` -- the optimal L-infinity change of Bauer, Lange and
-  Wardetzky (2012). Always reached on signals; on images and volumes the channels of one
-  dimension can move pairs of the other, the bound then blocks, and after
-  ``_OPTIMAL_ROUNDS`` rounds the pairs left are flooded (with a ConvergenceWarning).
+* ``method="optimal"`` (``_optimal.py``, kernels in ``_channels.pyx``) meets each removed
+  pair half way: a *channel* over its saddle is lowered to a level ``L`` with
+  ``d - t/2 <= L <= b + t/2`` and the basin is flooded up to ``L``, so that nothing moves
+  by more than ``t/2`` -- the optimal L-infinity change of Bauer, Lange and Wardetzky
+  (2012). Three choices keep the two dimensions from undoing each other:
+
+  - the channel is the path of a minimum spanning tree (edge weight: the larger value of
+    its two pixels) from the birth pixel over the saddle to an older pixel. On such a path
+    the pixels below any level form runs in distinct sublevel components (a tree path
+    never leaves a component to come back), so lowering it merges the basin into an older
+    one and closes no loop: it creates no class of the other dimension. It goes round the
+    saddles of kept pairs (lowering one would merge their components early) and round the
+    dams and channels of the other dimension (else the two passes undo each other);
+  - after the first pass every move stays in ``[X - t/2, X + t/2]``: the level of a basin
+    is capped by what its pixels may rise to, the channel enters no pixel that may not go
+    down to it (:func:`~sktopo.simplification._channels.cap_levels`);
+  - nesting still moves kept pairs: a removed peak cut down with a kept saddle on it
+    shortens that kept pair by at most ``t/2``. Such a pair is *compensated*: its extremum
+    pixel (a minimum or a maximum, which no pass of its own dimension moves) goes outwards
+    by as much, which changes no sublevel set but by that pixel.
+
+  Each round pairs both dimensions again. Where the passes of the two dimensions still
+  undo each other (a basin at its upper bound whose only way out is a dam of the other
+  dimension), after ``_OPTIMAL_ROUNDS`` rounds the pair left is *lengthened* instead:
+  its extremum moves outwards, within ``t/2``, until its lifetime is exactly ``t``; then
+  within ``t``; the very last pairs are flooded. Each step past ``t/2`` warns.
 
 Flooding one dimension can create short pairs in the other (a basin filled inside a ring
 moves the birth of the ring's loop), so both passes are repeated until the diagrams hold no
@@ -116,11 +135,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         down to its birth value; change ``< threshold``, only the pixels of removed
         features move. ``"optimal"``: meet half way: raise each removed basin by at most
         ``threshold / 2`` and lower a channel over its saddle by at most ``threshold / 2``
-        (the smallest possible L-infinity change), choosing the channel of least total
-        lowering. Always within ``threshold / 2`` on signals; on images and volumes it can
-        fail to remove everything within that bound: the pairs left are then flooded, with
-        a ``ConvergenceWarning`` (the change can exceed ``threshold / 2`` there). Several
-        times slower than flooding (see the user guide).
+        (the smallest possible L-infinity change; see Notes). Several times slower than
+        flooding, which is the default for that reason (see the user guide).
     perturb : bool, default=False
         Make the plateaus that flooding creates strictly monotone (a ramp of a few ulps
         towards the pixel they spill over, TTK's numerical perturbation), so that they hold
