@@ -200,7 +200,7 @@ def _restore_long(problem, g, dgms):
     are kept if the pairing then finds no pair below ``t``; else they are tried in halves
     (at most ``_RESTORE_PAIRINGS`` pairings). Returns ``(g, pairings done)``.
     """
-    moves = [m for d in problem.dims for m in _status_moves(problem, dgms[d])]
+    moves = [m for d in problem.dims for m in _status_moves(problem, g, dgms[d])]
     if not moves:
         return g, 0
     budget = [_RESTORE_PAIRINGS]
@@ -226,7 +226,7 @@ def _restore_long(problem, g, dgms):
     return out, _RESTORE_PAIRINGS - budget[0]
 
 
-def _status_moves(problem, after):
+def _status_moves(problem, g, after):
     """``(pixel, value)`` moves that give the pairs of ``after`` on the wrong side of
     ``2 t`` their input lifetime back (see :func:`_restore_long`)."""
     t2 = 2.0 * problem.threshold
@@ -254,5 +254,16 @@ def _status_moves(problem, after):
             v = np.nextafter(v, (np.inf if top else -np.inf) if want >= t2
                              else (-np.inf if top else np.inf))
         if low[pix] <= v <= high[pix] and problem.range[0] <= v <= problem.range[1]:
-            moves.append((pix, v))
-    return moves
+            moves.append((pix, v, int(other_a[k])))
+    if not moves:
+        return []
+    # an extremum moved outwards must not pass the one of the component it merges into
+    pix, v, sad = (np.array(c) for c in zip(*moves))
+    h = -g.ravel() if top else g.ravel()
+    hv = -v if top else v
+    outward = hv < h[pix]
+    partner = _channels.partner_minima(h, problem.shape, problem.f.ndim,
+                                       problem.full != top, sad.astype(np.int64),
+                                       np.ascontiguousarray(hv, dtype=float), top, top)
+    fine = ~outward | (partner < hv)
+    return [(int(p), float(x)) for p, x in zip(pix[fine], v[fine])]
