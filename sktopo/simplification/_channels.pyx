@@ -137,9 +137,11 @@ def cap_levels(const double[::1] h, tuple shape, int ndim, bint full,
 
     A basin raised to ``L`` is the component of its birth pixel ``b`` among the pixels
     below ``L``; each of its pixels ``x`` may rise to ``hi[x]`` at most. The returned level
-    is the fixed point ``L = min(levels[p], min of hi over that component)``, found by a
-    priority flood from ``b`` (pixels in the order of their lowest path level from ``b``)
-    that stops at the first pixel not below the running cap.
+    is the largest ``L <= levels[p]`` with ``L <= hi`` over that component, found by a
+    priority flood from ``b``: pixels come in the order of their lowest path level ``m``
+    from ``b``; a pixel whose ``hi`` is below the running cap either is in (the cap
+    becomes its ``hi``, if above ``m``) or must stay out (the cap becomes ``m``), and the
+    flood stops at the first pixel whose ``m`` reaches the cap.
     """
     cdef Py_ssize_t n = h.shape[0], p, t, n_touched
     cdef Grid g
@@ -177,8 +179,10 @@ def cap_levels(const double[::1] h, tuple shape, int ndim, bint full,
                         level = h[x]
                     if level >= cap:
                         break
+                    # x joins the basin from the level ``level`` on: either it is in
+                    # (L <= hi[x], and L > level) or the level stops at ``level``
                     if hi[x] < cap:
-                        cap = hi[x]
+                        cap = hi[x] if hi[x] > level else level
                         if level >= cap:
                             break
                     for k in range(g.n_off):

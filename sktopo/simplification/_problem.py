@@ -95,7 +95,7 @@ class _Problem:
             # after other passes moved pixels: the highest level the basin may rise to
             # (the least lowering, the most room for the channel)
             levels = _channels.cap_levels(h, self.shape, self.f.ndim, full,
-                                       births.astype(np.int64), np.asarray(hd, float), hi)
+                                          births.astype(np.int64), np.asarray(hd, float), hi)
             deep = levels < hd
         if deep.any():
             b, d, lv = births[deep], deaths[deep], np.ascontiguousarray(levels[deep])
