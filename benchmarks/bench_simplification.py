@@ -165,25 +165,32 @@ def robustness(n, method, rng):
     for kind, X, t, connectivity, superlevel in image_families(rng, n):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            Y = simplify_function(X, t, method=method, connectivity=connectivity,
-                                  superlevel=superlevel)
+            Y, info = simplify_function(X, t, method=method, connectivity=connectivity,
+                                        superlevel=superlevel, return_removed=True)
         before = gudhi_lifetimes(X, connectivity, superlevel)
         after = gudhi_lifetimes(Y, connectivity, superlevel)
         dims = (0, X.ndim - 1)
-        r = rows.setdefault(kind, dict(n=0, warned=0, left=0, count2t=0, worst=0.0))
+        r = rows.setdefault(kind, dict(n=0, warned=0, flooded=0, lengthened=0, left=0,
+                                       count2t=0, worst=0.0))
         r["n"] += 1
         r["warned"] += bool(caught)
+        r["flooded"] += bool(info.get("fallback", bool(caught)))
+        r["lengthened"] += info.get("n_lengthened", 0) > 0
         r["left"] += sum(int(np.sum((after[d] > 0) & (after[d] < t))) for d in dims)
         r["count2t"] += any(np.sum(after[d] >= 2 * t) != np.sum(before[d] >= 2 * t)
                             for d in dims)
         r["worst"] = max(r["worst"], float(np.abs(Y.astype(float) - X.astype(float)).max()
                                            / t))
     print(f"\n{method}: {n} random inputs (both connectivities, sub/superlevel, H0 + top)")
-    print(f"{'kind':8s} {'inputs':>6s} {'warned':>7s} {'left<t':>7s} {'#>=2t moved':>12s} "
-          f"{'max|dY|/t':>10s}")
+    print("warned: inputs where the bound t/2 was given up (ConvergenceWarning); flooded: "
+          "of which the last pairs were flooded;\nlengthened: inputs where some pairs were "
+          "lengthened to t within t/2 (kept, not removed); #>=2t moved: inputs whose\n"
+          "number of pairs of lifetime >= 2t changed in some dimension (GUDHI).")
+    print(f"{'kind':8s} {'inputs':>6s} {'warned':>7s} {'flooded':>8s} {'lengthened':>10s} "
+          f"{'left<t':>7s} {'#>=2t moved':>12s} {'max|dY|/t':>10s}")
     for kind, r in rows.items():
-        print(f"{kind:8s} {r['n']:6d} {r['warned']:7d} {r['left']:7d} {r['count2t']:12d} "
-              f"{r['worst']:10.4f}")
+        print(f"{kind:8s} {r['n']:6d} {r['warned']:7d} {r['flooded']:8d} {r['lengthened']:10d} "
+              f"{r['left']:7d} {r['count2t']:12d} {r['worst']:10.4f}")
 
 
 def main(argv=None):

@@ -218,10 +218,11 @@ def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
     Why this path: on a path of a minimum spanning tree, the pixels at or below any level
     ``l`` form runs that each lie in a different component of the sublevel set at ``l``
     (two pixels of one component are joined by tree edges inside it, so the tree path
-    never leaves a component to come back to it). Lowering the path therefore only joins
-    distinct components at each level: it merges the basin into an older one at ``L``
-    and creates no loop (no new class of the other dimension), which a shortest path of
-    least lowering does not promise.
+    never leaves a component to come back to it). Lowering the path therefore joins, along
+    the path, only distinct components at each level: it merges the basin into an older
+    one at ``L`` and closes no loop through the path itself, which a shortest path of
+    least lowering does not promise. (A lowered pixel can still touch, off the path, a
+    third component or one component twice; the pairing that follows finds it.)
 
     Lowering a pixel joins every component next to it, not only those along the path: a
     path over the saddle of another pair would merge that pair's components early. The

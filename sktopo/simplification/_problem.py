@@ -230,11 +230,6 @@ def _pass(problem, g, dgm, mask, removed):
     return problem.clamp(fill(g, dgm, mask))
 
 
-def _optimal_pass(problem, g, dgm, mask, removed, first):
-    problem.first_pass = first
-    return _pass(problem, g, dgm, mask, removed)
-
-
 def _run_flooding(problem, g, removed, fresh=None, n_pairings=0):
     """The flooding fixed point (see :func:`_run`); ``fresh``: diagrams of ``g``."""
     dims = problem.dims

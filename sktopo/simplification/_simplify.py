@@ -21,7 +21,8 @@ the changes are made by two compiled kernels (``_flood.pyx``):
     its two pixels) from the birth pixel over the saddle to an older pixel. On such a path
     the pixels below any level form runs in distinct sublevel components (a tree path
     never leaves a component to come back), so lowering it merges the basin into an older
-    one and closes no loop: it creates no class of the other dimension. It goes round the
+    one and closes no loop through the path itself (a lowered pixel can still touch other
+    components off the path; the next pairing finds what that moved). It goes round the
     saddles of kept pairs (lowering one would merge their components early) and round the
     dams and channels of the other dimension (else the two passes undo each other);
   - after the first pass every move stays in ``[X - t/2, X + t/2]``: the level of a basin
