@@ -153,7 +153,9 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     removed : Bunch
         Only with ``return_removed``: ``pairs`` ({dim: Diagram} of the removed points, over
         all rounds), ``changed`` (bool array of the pixels that moved), ``n_rounds``
-        (pairings done, the last one finding nothing to remove).
+        (pairings done, the last one finding nothing to remove), ``n_lengthened`` (optimal
+        method: pairs given the lifetime ``threshold`` instead of removed, see Notes) and
+        ``fallback`` (optimal method: the last pairs were flooded).
 
     Notes
     -----
@@ -163,21 +165,41 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     - no finite pair of ``homology_dimensions`` with lifetime ``< threshold`` is left
       (plateaus that the flooding creates have zero persistence under the tie policy
       (value, index) and do not count);
-    - ``max |Y - X| < threshold`` (flooding); ``<= threshold / 2`` with "optimal" when it
-      does not warn (the bound of Bauer, Lange and Wardetzky, which no method can beat;
-      always on signals); when it warns, up to ``1.5 * threshold`` in principle (below
-      ``threshold`` on the 300 random images and volumes of our tests);
+    - ``max |Y - X| < threshold`` with "flooding". With "optimal", ``<= threshold / 2``
+      (the bound of Bauer, Lange and Wardetzky, which no method can beat) unless it warns
+      with a ``ConvergenceWarning``: then below ``threshold`` where it only moved
+      extremum pixels past ``threshold / 2``, up to ``1.5 * threshold`` in principle
+      where it flooded the last pairs (``removed.fallback``). Signals never warn;
+      ``benchmarks/bench_simplification.py --robustness`` measures how often images and
+      volumes do (see the user guide: 8-bit images mostly, whose bound is an integer);
+    - the optimal method meets each pair half way (a channel over the saddle, the basin
+      raised to the channel's level); where the passes of the two dimensions undo each
+      other (a basin at its upper bound whose only way out is a dam of the other
+      dimension, a peak at its lower bound inside a channel), after some rounds it gives
+      the pair a lifetime of exactly ``threshold`` instead, by moving its extremum
+      outwards within the bound (``removed.n_lengthened``): no pair below the threshold
+      and the bound kept, but that feature is kept, the smallest allowed, not removed;
     - a kept pair keeps its birth and death values unless a removed feature of the other
       dimension is nested around one of its critical pixels: filling a basin that encloses a
       peak moves the birth of the peak's loop up to the basin's spill level; cutting a peak
       that encloses a basin moves the basin's death down. In either case the kept pair
-      moves by less than ``threshold``. Such a change is forced: a kept saddle inside a
-      removed peak must drop with the peak, or the peak's loop survives around it.
+      moves by less than ``threshold`` (flooding) or ``threshold / 2`` (optimal, which
+      then gives it its lifetime back by moving its extremum outwards, where there is
+      room and the elder rule at its saddle does not swap). Such a change is forced: a
+      kept saddle inside a removed peak must drop with the peak, or the peak's loop
+      survives around it;
+    - hence the number of pairs of lifetime ``>= 2 * threshold`` is not guaranteed: a
+      nested pair near ``2 * threshold`` can cross it. What is guaranteed (stability of
+      persistence diagrams) is that within ``threshold / 2`` a pair of lifetime
+      ``>= 2 * threshold`` keeps a lifetime ``>= threshold``: it is never removed.
 
-    Integer inputs: the flooding method only copies existing values. The optimal method's
-    levels are integers: its bound is ``floor(ceil(threshold) / 2)``, which is
-    ``<= threshold / 2`` for an integer threshold (an odd ``t`` gives ``(t - 1) / 2``) and
-    the smallest integer change that can remove a pair of lifetime ``ceil(threshold) - 1``.
+    Integer inputs: the flooding method only copies existing values. With the optimal
+    method ``threshold / 2`` may not be an integer: its bound is the largest integer
+    change that works, ``floor(ceil(threshold) / 2)`` (``(t - 1) / 2`` for an odd integer
+    ``t``), which still removes a pair of lifetime ``ceil(threshold) - 1`` (the two
+    sides meet: ``2 * floor(ceil(t) / 2) >= ceil(t) - 1``). The extremum moves of the last resorts stay in the
+    input's range, which leaves less room at the ends of an 8-bit range: these images
+    warn more often.
 
     Examples
     --------
