@@ -49,9 +49,6 @@ class _Problem:
         self.connectivity = connectivity
         self.shape = _grid(f.ndim, f.shape)
         self.full = connectivity == "full"
-        self.top = f.ndim - 1 if f.ndim > 1 else None
-        scale = float(np.ptp(f)) if f.size else 0.0
-        self.step = 1e-9 * max(scale, 1.0)        # per-pixel length cost of a channel
         self.bounds = _bounds(f, half) if method == "optimal" else None
         self.first_pass = True
         self.n_lengthened = 0
@@ -200,12 +197,6 @@ class _Problem:
         """Switch to flooding (no bound, no channel): removal comes first."""
         self.method, self.bounds = "flooding", None
         self.fell_back = True
-
-
-def _flags(n, pixels):
-    out = np.zeros(n, dtype=np.uint8)
-    out[pixels] = 1
-    return out
 
 
 def _level(b, d, half):

@@ -116,6 +116,7 @@ def test_optimal_on_images_and_volumes(data, connectivity, superlevel, kind, q):
         X = data.draw(arrays(np.float64, shape, elements=st.integers(0, 4).map(float)))
     else:
         X = data.draw(arrays(np.uint8, shape))
+    X0 = X.copy()
     before = gudhi_lifetimes(X, connectivity, superlevel)
     dims = (0, X.ndim - 1)
     life = np.concatenate([before[d] for d in dims])
@@ -127,6 +128,7 @@ def test_optimal_on_images_and_volumes(data, connectivity, superlevel, kind, q):
         Y = simplify_function(X, t, method="optimal", connectivity=connectivity,
                               superlevel=superlevel)
     warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    assert_array_equal(X, X0)                      # input untouched
     after = gudhi_lifetimes(Y, connectivity, superlevel)
     for d in dims:
         assert not np.any(after[d] < t), (d, after[d][after[d] < t])
