@@ -88,7 +88,7 @@ def _run_optimal(problem, g, removed):
                        "rounds; please report this input.")  # pragma: no cover
 
 
-def _push_extrema(problem, out, dgm, idx, life, guard=True):
+def _push_extrema(problem, out, dgm, idx, life, guard=True, saddles=False):
     """Move the extremum pixel of the pairs ``idx`` of ``dgm`` outwards (in place on the
     flat ``out``) so that they get the lifetimes ``life``, as far as the bound (and, for
     integers, the input's range) allows.
@@ -100,6 +100,9 @@ def _push_extrema(problem, out, dgm, idx, life, guard=True):
     component it merges into, which would swap the elder rule at the saddle (the other
     class would die there instead): with ``guard`` it stops just short of that one (the
     last resort, lengthening, lets the classes swap: the pairing that follows checks).
+    With ``saddles`` (the very last resort), a pair whose extremum has no room left also
+    gets its saddle pixel moved the other way (a merge through it comes later; another
+    way round may still be shorter: the pairing checks).
     Returns the boolean array of the pairs that got their full lifetime.
     """
     low, high = (b.ravel() for b in problem.bounds)
@@ -125,6 +128,13 @@ def _push_extrema(problem, out, dgm, idx, life, guard=True):
         ok &= ~swap
     move = v < h[pix]
     h[pix[move]] = v[move]
+    if saddles and not ok.all():
+        sad, w = sad[~ok], v[~ok] + life[~ok]
+        w = np.where(w - v[~ok] < life[~ok], np.nextafter(w, np.inf), w)
+        cap = -np.maximum(low[sad], problem.range[0]) if top else np.minimum(
+            high[sad], problem.range[1])
+        h[sad] = np.maximum(h[sad], np.minimum(w, cap))
+        ok[~ok] = w <= cap
     if top:
         out[:] = -h
     return ok
@@ -185,7 +195,7 @@ def _lengthen(problem, g, dgms, masks):
         if len(idx):
             n_done += int(_push_extrema(problem, out, dgms[d], idx,
                                         np.full(len(idx), problem.threshold),
-                                        guard=False).sum())
+                                        guard=False, saddles=problem.widened).sum())
     return out.reshape(g.shape), n_done
 
 

@@ -52,6 +52,7 @@ class _Problem:
         self.bounds = _bounds(f, half) if method == "optimal" else None
         self.first_pass = True
         self.n_lengthened = 0
+        self.integer = False
         # pixels lowered by the H0 passes (channels), raised by the top passes (dams)
         self.lowered = np.zeros(f.size, dtype=bool)
         self.raised = np.zeros(f.size, dtype=bool)
@@ -188,10 +189,14 @@ class _Problem:
                 and all(k is None for k in self.n_kept.values()))
 
     def widen(self):
-        """The bound of the last resort: ``|Y - X| < threshold`` (single pixels)."""
+        """The bound of the last resort: ``|Y - X| < threshold`` (single pixels; on
+        integers ``threshold - 1``, the threshold being an integer there)."""
         self.widened = True
-        low, high = _bounds(self.f, self.threshold)
-        self.bounds = (np.nextafter(low, np.inf), np.nextafter(high, -np.inf))
+        if self.integer:
+            self.bounds = _bounds(self.f, self.threshold - 1.0)
+        else:
+            low, high = _bounds(self.f, self.threshold)
+            self.bounds = (np.nextafter(low, np.inf), np.nextafter(high, -np.inf))
 
     def fallback(self):
         """Switch to flooding (no bound, no channel): removal comes first."""

@@ -249,6 +249,7 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     problem = _Problem(base, dims, connectivity, t, n_kept, method, half, perturb)
     if integer and base.size:
         problem.range = (float(base.min()), float(base.max()))
+        problem.integer = True
     g, removed, n_rounds = _run(problem, base.copy())
     if superlevel:
         g = -g
