@@ -55,8 +55,8 @@ def _run_optimal(problem, g, removed):
                 # beyond t/2 (below t, the flooding's bound), single extremum pixels only
                 warnings.warn(f"simplify_function(method='optimal'): {n_left} pair(s) could "
                               "not be removed within threshold / 2 (the passes of the two "
-                              "dimensions undo each other there); their extremum is moved "
-                              "by less than threshold instead.", ConvergenceWarning,
+                              "dimensions undo each other there); their extremum (or saddle) "
+                              "is moved by less than threshold instead.", ConvergenceWarning,
                               stacklevel=3)
                 problem.widen()
                 g, n_done = _lengthen(problem, g, dgms, masks)
