@@ -52,14 +52,16 @@ def check_values(X, input_name="X", ndim=None, min_size=1, bytes_per_value=8):
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{input_name} could not be converted to an array: {exc}") from None
-    check_memory(arr.size * max(bytes_per_value, 8), f"{input_name} of shape {arr.shape}",
-                 "pass a smaller input")
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
-                                   or arr.dtype == bool):
-        raise TypeError(f"{input_name} must hold real numbers, got dtype {arr.dtype}.")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{input_name} must hold real numbers, got complex values.")
-    arr = np.asarray(arr, dtype=np.float64, order="C")     # (0-d stays 0-d)
+    if arr.size * max(bytes_per_value, 8) > 2 ** 30:
+        check_memory(arr.size * max(bytes_per_value, 8), f"{input_name} of shape {arr.shape}",
+                     "pass a smaller input")
+    if arr.dtype.kind not in "biuf":
+        if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+            raise TypeError(f"{input_name} must hold real numbers, got dtype {arr.dtype}.")
+        if np.iscomplexobj(arr):
+            raise TypeError(f"{input_name} must hold real numbers, got complex values.")
+    if arr.dtype != np.float64 or not arr.flags.c_contiguous:
+        arr = np.asarray(arr, dtype=np.float64, order="C")     # (0-d stays 0-d)
     if ndim is not None and arr.ndim not in ndim:
         allowed = " or ".join(str(d) for d in ndim)
         raise ValueError(f"{input_name} must be a {allowed}-D array, got an array of "
@@ -67,7 +69,10 @@ def check_values(X, input_name="X", ndim=None, min_size=1, bytes_per_value=8):
     if arr.size < min_size:
         raise ValueError(f"{input_name} must have at least {min_size} value(s), got shape "
                          f"{arr.shape}.")
-    if not np.isfinite(arr).all():
+    # a finite dot product proves every value finite (NaN and inf propagate); when it
+    # overflows, look at the values one by one
+    flat = arr.reshape(-1)
+    if not np.isfinite(np.dot(flat, flat)) and not np.isfinite(arr).all():
         what = "NaN" if np.isnan(arr).any() else "infinite"
         raise ValueError(f"{input_name} must be finite, it contains {what} values.")
     return arr
@@ -181,13 +186,22 @@ def check_params(constraints, params, caller):
         _raise_here(exc)
 
 
-_nested = threading.local()
+
+
+class _Nested(threading.local):
+    skip = False        # a class default: reading it does not raise AttributeError
+
+
+_nested = _Nested()
+# parameter values whose constraint check can be remembered (hashable, compared with
+# their class so that True and 1 stay apart)
+_SCALARS = frozenset({type(None), bool, int, float, str})
 
 
 def validation_skipped():
     """True inside a validated public call (its inner calls skip their checks) or inside
     ``sklearn.config_context(skip_parameter_validation=True)``."""
-    if getattr(_nested, "skip", False):
+    if _nested.skip:
         return True
     from sklearn import get_config
 
@@ -211,6 +225,8 @@ def validate_params(constraints, *, prefer_skip_nested_validation=True):
     from sklearn.utils._param_validation import make_constraint
 
     compiled = {k: [make_constraint(c) for c in v] for k, v in constraints.items()}
+    # parameters that accept any array: a numpy array passes without asking
+    takes_arrays = {k for k, v in constraints.items() if "array-like" in v}
 
     def decorator(func):
         signature = inspect.signature(func)
@@ -219,14 +235,25 @@ def validate_params(constraints, *, prefer_skip_nested_validation=True):
         positional = [name for name, p in signature.parameters.items()
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
+        passed = set()      # (name, class, value) of scalars seen to pass: a set lookup
+
         def check(name, value):
             options = compiled.get(name)
-            if options is not None and not any(c.is_satisfied_by(value) for c in options):
+            if options is None:
+                return
+            if value.__class__ is np.ndarray and name in takes_arrays:
+                return
+            key = (name, value.__class__, value) if value.__class__ in _SCALARS else None
+            if key is not None and key in passed:
+                return
+            if not any(c.is_satisfied_by(value) for c in options):
                 check_params(constraints, {name: value}, func.__qualname__)
+            if key is not None and len(passed) < 256:
+                passed.add(key)
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            if getattr(_nested, "skip", False) or get_config()["skip_parameter_validation"]:
+            if _nested.skip or get_config()["skip_parameter_validation"]:
                 return func(*args, **kwargs)
             if len(args) > len(positional) or any(k in kwargs for k in positional[:len(args)]):
                 try:
