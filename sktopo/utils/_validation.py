@@ -6,7 +6,8 @@ from numbers import Integral, Real
 import numpy as np
 
 __all__ = ["check_values", "check_homology_dimensions", "check_points", "check_option",
-           "check_scalar", "memory_budget", "check_memory", "check_random_state"]
+           "check_scalar", "check_shape", "memory_budget", "check_memory",
+           "check_random_state"]
 
 # the largest allocation a public function makes without asking, in bytes (None: half of the
 # memory available when asked, at least 1 GiB)
@@ -314,3 +315,31 @@ def check_ordered(low, high, low_name, high_name):
     if low > high:
         raise ValueError(f"The {low_name!r} parameter ({low!r}) must be <= the "
                          f"{high_name!r} parameter ({high!r}); swap or widen them.")
+
+
+def _is_int_value(v):
+    return isinstance(v, (Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def check_shape(shape, name="shape", ndim=None, bytes_per_value=8):
+    """Return an array shape as a tuple of ints >= 0 (an int is a 1-D shape).
+
+    ``ndim``: the allowed numbers of axes; the memory of an array of that shape
+    (``bytes_per_value`` per value) is checked against the budget.
+    """
+    dims = (shape,) if _is_int_value(shape) else shape
+    try:
+        dims = tuple(dims)
+    except TypeError:
+        raise TypeError(f"The {name!r} parameter must be an int or a tuple of ints, got "
+                        f"{shape!r}.") from None
+    if not all(_is_int_value(n) for n in dims):
+        raise TypeError(f"The {name!r} parameter must be an int or a tuple of ints, got "
+                        f"{shape!r}.")
+    if any(n < 0 for n in dims) or (ndim is not None and len(dims) not in ndim):
+        what = "" if ndim is None else " or ".join(str(d) for d in ndim) + " "
+        raise ValueError(f"The {name!r} parameter must be {what}int(s) >= 0, got {shape!r}.")
+    dims = tuple(int(n) for n in dims)
+    check_memory(float(np.prod(dims, dtype=float)) * bytes_per_value,
+                 f"an array of {name} {dims}", f"pass a smaller {name!r}")
+    return dims
