@@ -142,14 +142,20 @@ def extend_gradient(X, grad, sigma, *, max_active=2000, jitter=1e-8, random_stat
         active = np.sort(rng.choice(active, int(max_active), replace=False))
     U, expansion = _centred(X, sigma)
     UA = U[active]
-    K = _gaussian(UA, UA, sigma, expansion)
+    block = max(1, _BLOCK_VALUES // active.size)
+    # a cloud that fits one block: the kernel of all points against the active ones is
+    # evaluated once, and the system matrix K is its rows of the active points
+    whole = _gaussian(U, UA, sigma, expansion) if len(X) <= block else None
+    K = whole[active] if whole is not None else _gaussian(UA, UA, sigma, expansion)
     K.flat[::K.shape[0] + 1] += jitter
     exponent = int(np.frexp(np.abs(grad).max())[1])     # the field is linear in grad
     alpha = _solve(K, np.ldexp(grad[active], -exponent))
-    block = max(1, _BLOCK_VALUES // active.size)
-    for start in range(0, len(X), block):
-        rows = slice(start, start + block)
-        field[rows] = _gaussian(U[rows], UA, sigma, expansion) @ alpha
+    if whole is not None:
+        field = whole @ alpha
+    else:
+        for start in range(0, len(X), block):
+            rows = slice(start, start + block)
+            field[rows] = _gaussian(U[rows], UA, sigma, expansion) @ alpha
     with np.errstate(over="ignore"):
         field = np.ldexp(field, exponent)
     if not np.isfinite(field).all():
