@@ -20,7 +20,8 @@ diagonal); the field is evaluated on all points in blocks, so memory stays at
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve, lstsq
+from scipy.linalg import lstsq
+from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ..utils._sklearn_compat import Interval
 from ..utils._validation import (CONSTRAINTS, check_params, check_points, check_values,
@@ -74,11 +75,17 @@ def _gaussian(U, V, sigma, expansion):
 
 def _solve(K, G):
     """``K^-1 G`` for the kernel matrix (Cholesky; least squares if it is not positive
-    definite in floating point)."""
-    try:
-        return cho_solve(cho_factor(K, lower=True, check_finite=False), G, check_finite=False)
-    except LinAlgError:
-        return lstsq(K, G, check_finite=False)[0]
+    definite in floating point).
+
+    LAPACK's ``potrf``/``potrs`` are called directly: on the few dozen active points of
+    a small cloud the checks of ``scipy.linalg.cho_factor`` cost more than the solve.
+    """
+    factor, info = dpotrf(K, lower=1, clean=0)
+    if info == 0:
+        solution, info = dpotrs(factor, G, lower=1)
+        if info == 0:
+            return solution
+    return lstsq(K, G, check_finite=False)[0]
 
 
 @validate_params({"X": ["array-like"], "grad": ["array-like"], **_CONSTRAINTS})
