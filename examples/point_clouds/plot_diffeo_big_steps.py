@@ -81,7 +81,8 @@ axes[1].legend()
 ###############################################################################
 # The extended gradient equals the vanilla one on the critical points, so the loss
 # falls at least as fast per step, and the whole circle shrinks with them: diffeo
-# reaches a 90 % reduction in about a quarter of vanilla's steps. Big steps move each
+# reaches a 90 % reduction in 84 steps here, vanilla in 342 (``bench_point_clouds.py``,
+# beyond the steps plotted). Big steps move each
 # death edge to the length of its birth at once: the big loop breaks in a few steps, but
 # the loss is a sum over every loop, and the torn circle makes new small ones, so the
 # loss does not come down to 10 % (nor does Oineus' critical-set descent in the
