@@ -60,17 +60,19 @@ def _gaussian(U, V, sigma, expansion):
     ``inf`` (a zero kernel) only for points farther apart than the float range.
     """
     if expansion:
-        X, Y = U / sigma * 4, V / sigma * 4
-        sq = (np.einsum("ij,ij->i", X, X)[:, None] + np.einsum("ij,ij->i", Y, Y)[None, :]
-              - 2.0 * X @ Y.T)
-        np.maximum(sq, 0.0, out=sq)
+        # -|x - y|^2 / 2 = x.y - |x|^2 / 2 - |y|^2 / 2, in place on the product matrix
+        X, Y = U * (4 / sigma), V * (4 / sigma)
+        expo = X @ Y.T
+        expo -= 0.5 * np.einsum("ij,ij->i", X, X)[:, None]
+        expo -= 0.5 * np.einsum("ij,ij->i", Y, Y)[None, :]
+        np.minimum(expo, 0.0, out=expo)
     else:
-        sq = np.zeros((len(U), len(V)))
+        expo = np.zeros((len(U), len(V)))
         with np.errstate(over="ignore"):
             for c in range(U.shape[1]):
-                sq += np.square((U[:, c, None] - V[None, :, c]) / sigma * 4)
-    sq *= -0.5
-    return np.exp(sq, out=sq)
+                expo += np.square((U[:, c, None] - V[None, :, c]) / sigma * 4)
+        expo *= -0.5
+    return np.exp(expo, out=expo)
 
 
 def _solve(K, G):
