@@ -3,7 +3,7 @@ import pytest
 from scipy.spatial import Delaunay
 
 from sktopo import TopologicalLoss
-from sktopo.functionals import (BettiTarget, DiagramDistance, PersistenceNorm,
+from sktopo.functionals import (BettiTarget, DeathNorm, DiagramDistance, PersistenceNorm,
                                 PolynomialEnergy)
 from sktopo.utils._testing import assert_gradient_matches
 
@@ -15,8 +15,9 @@ FUNCTIONALS = [
     DiagramDistance([[0.1, 0.5]], p=2, internal_p=2),
     DiagramDistance([[0.1, 0.5]], p=np.inf),
     PersistenceNorm(p=2) - 0.5 * PolynomialEnergy(1, 0, 1),
+    DeathNorm(p=2),
 ]
-IDS = ["energy", "norm", "betti", "w2", "w2-l2", "bottleneck", "sum"]
+IDS = ["energy", "norm", "betti", "w2", "w2-l2", "bottleneck", "sum", "death"]
 
 
 def cases(rng):

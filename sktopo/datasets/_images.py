@@ -4,9 +4,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ..smear._pooling import check_shape
 from ..utils._sklearn_compat import Interval
-from ..utils._validation import CONSTRAINTS, check_random_state, validate_params
+from ..utils._validation import CONSTRAINTS, check_random_state, check_shape, validate_params
 from ._regression import MAGNITUDE
 
 __all__ = ["make_blobs_image"]

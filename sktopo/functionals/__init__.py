@@ -3,7 +3,7 @@
 from ._base import DiagramFunctional, WeightedSum
 from ._energy import BettiTarget, PolynomialEnergy
 from ._matching import DiagramDistance
-from ._norms import PersistenceNorm
+from ._norms import DeathNorm, PersistenceNorm
 
 __all__ = ["DiagramFunctional", "WeightedSum", "PolynomialEnergy", "PersistenceNorm",
-           "DiagramDistance", "BettiTarget"]
+           "DiagramDistance", "BettiTarget", "DeathNorm"]

@@ -8,9 +8,9 @@ from sklearn.utils._param_validation import Interval
 
 from ..utils._validation import CONSTRAINTS, check_interval_pair, check_ordered
 from ._base import DiagramFunctional
-from ._energy import _check_constraints, _power_grad
+from ._energy import _check_constraints, _finite, _power_grad, _power_slope
 
-__all__ = ["PersistenceNorm"]
+__all__ = ["PersistenceNorm", "DeathNorm"]
 
 
 class PersistenceNorm(DiagramFunctional):
@@ -91,3 +91,64 @@ class PersistenceNorm(DiagramFunctional):
 
     def value_and_grad(self, diagram):
         return _power_grad(diagram, self.p, 0, self.region(diagram))
+
+
+class DeathNorm(DiagramFunctional):
+    r"""Sum of the ``p``-th powers of the deaths of the finite points.
+
+    .. math::
+
+        \sum_{(b, d) \in \mathrm{PD},\ d < \infty} |d|^p
+
+    The H1 loss of the noisy-circle experiment of Carriere, Theveneau and Lacombe [1]_
+    (``p=2``): the gradient goes to the deaths alone, ``p |d|^{p-1} sign(d)``, and is zero
+    on the births. Essential points are left out (value and gradient 0).
+
+    Parameters
+    ----------
+    p : float, default=2
+        Power of the deaths, > 0.
+
+    See Also
+    --------
+    PersistenceNorm : the same sum on the lifetimes ``|d - b|``.
+
+    Notes
+    -----
+    ``TopologicalLoss(PersistenceNorm(p=2), gradient="death")`` is a different loss: its
+    value is ``sum (d - b)^2`` and its (restricted) gradient on a death is ``2 (d - b)``,
+    where this functional's is ``2 d``. For :func:`~sktopo.optim.big_step_minimize` the
+    target of a point is the diagonal reached by its death, ``(b, b)``.
+
+    References
+    ----------
+    .. [1] M. Carriere, M. Theveneau, T. Lacombe, "Diffeomorphic interpolation for
+       efficient persistence-based topological optimization", NeurIPS 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktopo.persistence import Diagram
+    >>> from sktopo.functionals import DeathNorm
+    >>> dgm = Diagram(np.array([0., 1., 2.]), np.array([np.inf, 3., 4.]),
+    ...               np.array([0, 1, 2]), np.array([-1, 3, 4]))
+    >>> value, grad_births, grad_deaths = DeathNorm(p=2).value_and_grad(dgm)
+    >>> value, grad_births, grad_deaths
+    (25.0, array([0., 0., 0.]), array([0., 6., 8.]))
+    """
+
+    _parameter_constraints = {"p": [Interval(Real, 0, None, closed="neither")]}
+
+    def __init__(self, p=2):
+        self.p = p
+
+    def _validate_params(self):
+        _check_constraints(self)
+
+    def value_and_grad(self, diagram):
+        self._check_params()
+        finite = ~diagram.essential
+        deaths = np.where(finite, diagram.deaths, 0.0)
+        power, slope = _power_slope(deaths, self.p)
+        value = float(np.add.reduce(power, where=finite))
+        return _finite(value, np.zeros(len(diagram)), np.where(finite, slope, 0.0))

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from ..functionals import DiagramDistance, PersistenceNorm
+from ..functionals import DeathNorm, DiagramDistance, PersistenceNorm
 from ..functionals._matching import _target_points, diagram_matching
 from ..smear import extend_gradient
 from ..utils._validation import check_option, check_scalar, check_values
@@ -85,6 +85,11 @@ def diagram_targets(functional, diagram, side="both", learning_rate=1.0):
         with np.errstate(invalid="ignore"):
             lifetime = np.maximum(functional.min_persistence - 1e-9 * scale, 0.0)
         new_b, new_d = _to_lifetime(births, deaths, lifetime, side)
+    elif isinstance(functional, DeathNorm):
+        # the point leaves the diagram when its death comes down to its birth (the
+        # gradient is on the deaths alone: a side without deaths does not move)
+        moving = finite & (side != "birth") & (deaths != births)
+        new_b, new_d = births.copy(), np.where(moving, births, deaths)
     elif isinstance(functional, DiagramDistance):
         B = _target_points(functional.target)
         A = diagram.to_array()[finite]
@@ -334,7 +339,9 @@ def big_step_minimize(loss, x0, *, max_iter=100, tol=None, learning_rate=1.0,
     Targets: a :class:`~sktopo.functionals.PersistenceNorm` moves every point of its
     region to lifetime ``min_persistence`` (the nearest point outside the region); a
     :class:`~sktopo.functionals.DiagramDistance` moves every point to its partner in the
-    optimal matching (the diagonal projection if unmatched); other functionals take a
+    optimal matching (the diagonal projection if unmatched); a
+    :class:`~sktopo.functionals.DeathNorm` lowers every death to its birth (the point
+    leaves the diagram); other functionals take a
     gradient step of ``learning_rate`` on the diagram.
 
     Critical sets on grids (H0 and the top dimension, sub- and superlevel): raising the

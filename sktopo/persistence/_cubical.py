@@ -133,11 +133,13 @@ def _sublevel_pairs(f, dims, connectivity, backend="auto"):
 
 def _diagram_from_pairs(values, birth_index, death_index, dim, superlevel):
     """Read the values of the critical cells, drop zero-persistence points."""
-    births = values[birth_index]
-    deaths = np.where(death_index >= 0, values[death_index],
-                      -np.inf if superlevel else np.inf)
+    births = values.take(birth_index)
+    deaths = values.take(death_index)      # (index -1: fixed below)
+    essential = death_index < 0
+    if np.count_nonzero(essential):
+        deaths[essential] = -np.inf if superlevel else np.inf
     keep = births != deaths
-    if keep.all():
+    if np.count_nonzero(keep) == keep.size:
         return Diagram._from_kernel(births, deaths, birth_index, death_index, dim, superlevel)
     return Diagram._from_kernel(births[keep], deaths[keep], birth_index[keep],
                                 death_index[keep], dim, superlevel)

@@ -325,6 +325,37 @@ cdef void workspace_free(ImageWorkspace *ws) noexcept nogil:
     memset(ws, 0, sizeof(ImageWorkspace))
 
 
+# One workspace is kept between calls for images of up to _KEEP_PIXELS pixels: freed after
+# every call, its buffers go back to the system and the next call pays a page fault for
+# every page it touches again (about 400 per call at 256^2). Taken and given back with the
+# GIL held, so concurrent calls simply allocate their own.
+cdef enum:
+    _KEEP_PIXELS = 1 << 20
+
+cdef ImageWorkspace _spare
+cdef bint _spare_held = False
+
+
+cdef void take_workspace(ImageWorkspace *ws, Py_ssize_t n) noexcept:
+    """``ws``: the kept workspace when ``n`` pixels may use it, else an empty one."""
+    global _spare_held
+    if n <= _KEEP_PIXELS and _spare_held:
+        ws[0] = _spare
+        _spare_held = False
+    else:
+        memset(ws, 0, sizeof(ImageWorkspace))
+
+
+cdef void give_back_workspace(ImageWorkspace *ws, Py_ssize_t n) noexcept:
+    """Keep ``ws`` for the next call (small images, free slot) or free it."""
+    global _spare, _spare_held
+    if n <= _KEEP_PIXELS and not _spare_held:
+        _spare = ws[0]
+        _spare_held = True
+    else:
+        workspace_free(ws)
+
+
 cdef int workspace_sort(ImageWorkspace *ws, const double *f, Py_ssize_t h,
                         Py_ssize_t w) noexcept nogil:
     """``ws.order``: the pixels of ``f`` by (value, index), as padded indices; -1 when
@@ -417,11 +448,11 @@ cdef object sparse_terms(const double[:, ::1] f, bint full, tuple norms,
         raise ValueError("image_pairs: norms need the values, one per pixel.")
     norm_params(norms[0], &q[0])
     norm_params(norms[1], &q[1])
-    memset(&ws, 0, sizeof(ws))
+    take_workspace(&ws, h * w)
     with nogil:
         count = image_terms(&ws, &f[0, 0], h, w, full, q, &values[0], side, &total)
     if count < 0:
-        raise MemoryError()
+        raise MemoryError()     # (image_terms freed the workspace)
     try:
         idx = np.empty(count, dtype=np.int64)
         val = np.empty(count)
@@ -431,7 +462,7 @@ cdef object sparse_terms(const double[:, ::1] f, bint full, tuple norms,
             memcpy(&i_view[0], ws.idx, count * sizeof(int64_t))
             memcpy(&v_view[0], ws.val, count * sizeof(double))
     finally:
-        workspace_free(&ws)
+        give_back_workspace(&ws, h * w)
     return total, idx, val
 
 
@@ -470,22 +501,25 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
     if norms is not None:
         return sparse_terms(f, full, (norms[0] if low else None, norms[1] if top else None),
                             values, side)
-    memset(&ws, 0, sizeof(ws))
+    take_workspace(&ws, n)
     low_pairs = None
     top_pairs = None
     try:
         with nogil:
             status = workspace_sort(&ws, &f[0, 0], h, w)
-            # the sort's scratch is freed before the union-find allocates (peak memory)
-            free(ws.tmp_index)
-            free(ws.key)
-            free(ws.tmp_key)
-            ws.tmp_index = NULL
-            ws.key = NULL
-            ws.tmp_key = NULL
+            if n > _KEEP_PIXELS:
+                # the sort's scratch is freed before the union-find allocates (peak memory)
+                free(ws.tmp_index)
+                free(ws.key)
+                free(ws.tmp_key)
+                ws.tmp_index = NULL
+                ws.key = NULL
+                ws.tmp_key = NULL
+                ws.pixels = 0
             if status == 0:
                 status = workspace_pairs(&ws, h, w, full, low, top)
         if status < 0:
+            workspace_free(&ws)
             raise MemoryError()
         if low:
             low_pairs = buffer_to_arrays(&ws.low_buf, 1, unpad2(ws.order[0], <int32_t> (w + 2),
@@ -493,5 +527,5 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         if top:
             top_pairs = buffer_to_arrays(&ws.top_buf, 0, 0)
     finally:
-        workspace_free(&ws)
+        give_back_workspace(&ws, n)
     return low_pairs, top_pairs

@@ -20,7 +20,8 @@ diagonal); the field is evaluated on all points in blocks, so memory stays at
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve, lstsq
+from scipy.linalg import lstsq
+from scipy.linalg.lapack import dpotrf, dpotrs
 
 from ..utils._sklearn_compat import Interval
 from ..utils._validation import (CONSTRAINTS, check_params, check_points, check_values,
@@ -59,26 +60,34 @@ def _gaussian(U, V, sigma, expansion):
     ``inf`` (a zero kernel) only for points farther apart than the float range.
     """
     if expansion:
-        X, Y = U / sigma * 4, V / sigma * 4
-        sq = (np.einsum("ij,ij->i", X, X)[:, None] + np.einsum("ij,ij->i", Y, Y)[None, :]
-              - 2.0 * X @ Y.T)
-        np.maximum(sq, 0.0, out=sq)
+        # -|x - y|^2 / 2 = x.y - |x|^2 / 2 - |y|^2 / 2, in place on the product matrix
+        X, Y = U * (4 / sigma), V * (4 / sigma)
+        expo = X @ Y.T
+        expo -= 0.5 * np.einsum("ij,ij->i", X, X)[:, None]
+        expo -= 0.5 * np.einsum("ij,ij->i", Y, Y)[None, :]
+        np.minimum(expo, 0.0, out=expo)
     else:
-        sq = np.zeros((len(U), len(V)))
+        expo = np.zeros((len(U), len(V)))
         with np.errstate(over="ignore"):
             for c in range(U.shape[1]):
-                sq += np.square((U[:, c, None] - V[None, :, c]) / sigma * 4)
-    sq *= -0.5
-    return np.exp(sq, out=sq)
+                expo += np.square((U[:, c, None] - V[None, :, c]) / sigma * 4)
+        expo *= -0.5
+    return np.exp(expo, out=expo)
 
 
 def _solve(K, G):
     """``K^-1 G`` for the kernel matrix (Cholesky; least squares if it is not positive
-    definite in floating point)."""
-    try:
-        return cho_solve(cho_factor(K, lower=True, check_finite=False), G, check_finite=False)
-    except LinAlgError:
-        return lstsq(K, G, check_finite=False)[0]
+    definite in floating point).
+
+    LAPACK's ``potrf``/``potrs`` are called directly: on the few dozen active points of
+    a small cloud the checks of ``scipy.linalg.cho_factor`` cost more than the solve.
+    """
+    factor, info = dpotrf(K, lower=1, clean=0)
+    if info == 0:
+        solution, info = dpotrs(factor, G, lower=1)
+        if info == 0:
+            return solution
+    return lstsq(K, G, check_finite=False)[0]
 
 
 @validate_params({"X": ["array-like"], "grad": ["array-like"], **_CONSTRAINTS})
@@ -142,14 +151,20 @@ def extend_gradient(X, grad, sigma, *, max_active=2000, jitter=1e-8, random_stat
         active = np.sort(rng.choice(active, int(max_active), replace=False))
     U, expansion = _centred(X, sigma)
     UA = U[active]
-    K = _gaussian(UA, UA, sigma, expansion)
+    block = max(1, _BLOCK_VALUES // active.size)
+    # a cloud that fits one block: the kernel of all points against the active ones is
+    # evaluated once, and the system matrix K is its rows of the active points
+    whole = _gaussian(U, UA, sigma, expansion) if len(X) <= block else None
+    K = whole[active] if whole is not None else _gaussian(UA, UA, sigma, expansion)
     K.flat[::K.shape[0] + 1] += jitter
     exponent = int(np.frexp(np.abs(grad).max())[1])     # the field is linear in grad
     alpha = _solve(K, np.ldexp(grad[active], -exponent))
-    block = max(1, _BLOCK_VALUES // active.size)
-    for start in range(0, len(X), block):
-        rows = slice(start, start + block)
-        field[rows] = _gaussian(U[rows], UA, sigma, expansion) @ alpha
+    if whole is not None:
+        field = whole @ alpha
+    else:
+        for start in range(0, len(X), block):
+            rows = slice(start, start + block)
+            field[rows] = _gaussian(U[rows], UA, sigma, expansion) @ alpha
     with np.errstate(over="ignore"):
         field = np.ldexp(field, exponent)
     if not np.isfinite(field).all():

@@ -35,12 +35,12 @@ from sklearn.utils._param_validation import (Interval, StrOptions,
                                              validate_parameter_constraints)
 
 from .._backprop import scatter_to_values
-from ..utils._validation import (CONSTRAINTS, check_memory, check_scalar,
-                                 check_values, validate_params)
+from ..utils._validation import (CONSTRAINTS, check_scalar, check_shape, check_values,
+                                 validate_params)
 from . import _pool2d
 from ._random import as_generator, bits_uniforms, random_bits
 
-__all__ = ["check_shape", "check_block_size", "pooled_shape", "sample_block_weights", "block_pool",
+__all__ = ["check_block_size", "pooled_shape", "sample_block_weights", "block_pool",
            "block_pullback", "BlockPooling"]
 
 MEASURES = ("center", "vertex", "simplex")
@@ -49,30 +49,6 @@ SIMPLEX_SAMPLINGS = ("normalized_uniform", "dirichlet")
 
 def _is_int(v):
     return isinstance(v, (Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def check_shape(shape, name="shape", ndim=None, bytes_per_value=8):
-    """Return an array shape as a tuple of ints >= 0 (an int is a 1-D shape).
-
-    ``ndim``: the allowed numbers of axes; the memory of an array of that shape
-    (``bytes_per_value`` per value) is checked against the budget.
-    """
-    dims = (shape,) if _is_int(shape) else shape
-    try:
-        dims = tuple(dims)
-    except TypeError:
-        raise TypeError(f"The {name!r} parameter must be an int or a tuple of ints, got "
-                        f"{shape!r}.") from None
-    if not all(_is_int(n) for n in dims):
-        raise TypeError(f"The {name!r} parameter must be an int or a tuple of ints, got "
-                        f"{shape!r}.")
-    if any(n < 0 for n in dims) or (ndim is not None and len(dims) not in ndim):
-        what = "" if ndim is None else " or ".join(str(d) for d in ndim) + " "
-        raise ValueError(f"The {name!r} parameter must be {what}int(s) >= 0, got {shape!r}.")
-    dims = tuple(int(n) for n in dims)
-    check_memory(float(np.prod(dims, dtype=float)) * bytes_per_value,
-                 f"an array of {name} {dims}", f"pass a smaller {name!r}")
-    return dims
 
 
 def check_block_size(block_size, shape):

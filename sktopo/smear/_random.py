@@ -4,7 +4,7 @@ bits of block pooling (``random_bits``: the compiled xoshiro256++ streams of
 
 import numpy as np
 
-from ..utils._validation import check_random_state, check_scalar, check_values
+from ..utils._validation import check_random_state, check_scalar, check_shape, check_values
 from . import _pool2d
 
 __all__ = ["as_generator", "uniform_noise", "perturb"]
@@ -70,8 +70,6 @@ def uniform_noise(shape, eps, random_state=None, dtype=np.float64):
     >>> h.shape, bool(abs(h).max() <= 0.5)
     ((2, 3), True)
     """
-    from ._pooling import check_shape
-
     try:
         dt = np.dtype(dtype)
     except (TypeError, ValueError):

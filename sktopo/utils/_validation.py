@@ -6,7 +6,8 @@ from numbers import Integral, Real
 import numpy as np
 
 __all__ = ["check_values", "check_homology_dimensions", "check_points", "check_option",
-           "check_scalar", "memory_budget", "check_memory", "check_random_state"]
+           "check_scalar", "check_shape", "memory_budget", "check_memory",
+           "check_random_state"]
 
 # the largest allocation a public function makes without asking, in bytes (None: half of the
 # memory available when asked, at least 1 GiB)
@@ -52,14 +53,16 @@ def check_values(X, input_name="X", ndim=None, min_size=1, bytes_per_value=8):
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{input_name} could not be converted to an array: {exc}") from None
-    check_memory(arr.size * max(bytes_per_value, 8), f"{input_name} of shape {arr.shape}",
-                 "pass a smaller input")
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
-                                   or arr.dtype == bool):
-        raise TypeError(f"{input_name} must hold real numbers, got dtype {arr.dtype}.")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{input_name} must hold real numbers, got complex values.")
-    arr = np.asarray(arr, dtype=np.float64, order="C")     # (0-d stays 0-d)
+    if arr.size * max(bytes_per_value, 8) > 2 ** 30:
+        check_memory(arr.size * max(bytes_per_value, 8), f"{input_name} of shape {arr.shape}",
+                     "pass a smaller input")
+    if arr.dtype.kind not in "biuf":
+        if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+            raise TypeError(f"{input_name} must hold real numbers, got dtype {arr.dtype}.")
+        if np.iscomplexobj(arr):
+            raise TypeError(f"{input_name} must hold real numbers, got complex values.")
+    if arr.dtype != np.float64 or not arr.flags.c_contiguous:
+        arr = np.asarray(arr, dtype=np.float64, order="C")     # (0-d stays 0-d)
     if ndim is not None and arr.ndim not in ndim:
         allowed = " or ".join(str(d) for d in ndim)
         raise ValueError(f"{input_name} must be a {allowed}-D array, got an array of "
@@ -181,13 +184,22 @@ def check_params(constraints, params, caller):
         _raise_here(exc)
 
 
-_nested = threading.local()
+
+
+class _Nested(threading.local):
+    skip = False        # a class default: reading it does not raise AttributeError
+
+
+_nested = _Nested()
+# parameter values whose constraint check can be remembered (hashable, compared with
+# their class so that True and 1 stay apart)
+_SCALARS = frozenset({type(None), bool, int, float, str})
 
 
 def validation_skipped():
     """True inside a validated public call (its inner calls skip their checks) or inside
     ``sklearn.config_context(skip_parameter_validation=True)``."""
-    if getattr(_nested, "skip", False):
+    if _nested.skip:
         return True
     from sklearn import get_config
 
@@ -211,6 +223,8 @@ def validate_params(constraints, *, prefer_skip_nested_validation=True):
     from sklearn.utils._param_validation import make_constraint
 
     compiled = {k: [make_constraint(c) for c in v] for k, v in constraints.items()}
+    # parameters that accept any array: a numpy array passes without asking
+    takes_arrays = {k for k, v in constraints.items() if "array-like" in v}
 
     def decorator(func):
         signature = inspect.signature(func)
@@ -219,14 +233,25 @@ def validate_params(constraints, *, prefer_skip_nested_validation=True):
         positional = [name for name, p in signature.parameters.items()
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
+        passed = set()      # (name, class, value) of scalars seen to pass: a set lookup
+
         def check(name, value):
             options = compiled.get(name)
-            if options is not None and not any(c.is_satisfied_by(value) for c in options):
+            if options is None:
+                return
+            if value.__class__ is np.ndarray and name in takes_arrays:
+                return
+            key = (name, value.__class__, value) if value.__class__ in _SCALARS else None
+            if key is not None and key in passed:
+                return
+            if not any(c.is_satisfied_by(value) for c in options):
                 check_params(constraints, {name: value}, func.__qualname__)
+            if key is not None and len(passed) < 256:
+                passed.add(key)
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            if getattr(_nested, "skip", False) or get_config()["skip_parameter_validation"]:
+            if _nested.skip or get_config()["skip_parameter_validation"]:
                 return func(*args, **kwargs)
             if len(args) > len(positional) or any(k in kwargs for k in positional[:len(args)]):
                 try:
@@ -290,3 +315,31 @@ def check_ordered(low, high, low_name, high_name):
     if low > high:
         raise ValueError(f"The {low_name!r} parameter ({low!r}) must be <= the "
                          f"{high_name!r} parameter ({high!r}); swap or widen them.")
+
+
+def _is_int_value(v):
+    return isinstance(v, (Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def check_shape(shape, name="shape", ndim=None, bytes_per_value=8):
+    """Return an array shape as a tuple of ints >= 0 (an int is a 1-D shape).
+
+    ``ndim``: the allowed numbers of axes; the memory of an array of that shape
+    (``bytes_per_value`` per value) is checked against the budget.
+    """
+    dims = (shape,) if _is_int_value(shape) else shape
+    try:
+        dims = tuple(dims)
+    except TypeError:
+        raise TypeError(f"The {name!r} parameter must be an int or a tuple of ints, got "
+                        f"{shape!r}.") from None
+    if not all(_is_int_value(n) for n in dims):
+        raise TypeError(f"The {name!r} parameter must be an int or a tuple of ints, got "
+                        f"{shape!r}.")
+    if any(n < 0 for n in dims) or (ndim is not None and len(dims) not in ndim):
+        what = "" if ndim is None else " or ".join(str(d) for d in ndim) + " "
+        raise ValueError(f"The {name!r} parameter must be {what}int(s) >= 0, got {shape!r}.")
+    dims = tuple(int(n) for n in dims)
+    check_memory(float(np.prod(dims, dtype=float)) * bytes_per_value,
+                 f"an array of {name} {dims}", f"pass a smaller {name!r}")
+    return dims

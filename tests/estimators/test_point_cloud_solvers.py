@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sktopo import PointCloudTopoOptimizer, TopologicalLoss
-from sktopo.functionals import PersistenceNorm
+from sktopo.functionals import DeathNorm, PersistenceNorm
 
 
 def noisy_circle(n=80, seed=0):
@@ -46,6 +46,19 @@ def test_diffeo_moves_whole_regions_and_is_reproducible():
     moved = lambda Z: np.count_nonzero(np.any(Z != X, axis=1))  # noqa: E731
     assert moved(Y) > 2 * moved(vanilla)
     np.testing.assert_array_equal(Y, diffeo.fit_transform(X))
+
+
+@pytest.mark.parametrize("extension", ["none", "diffeo"])
+def test_death_norm_objective(extension):
+    # the noisy circle's loss of Carriere et al.: sum of the squared H1 deaths
+    X = noisy_circle()
+    loss = TopologicalLoss(DeathNorm(p=2), filtration="weak_alpha", homology_dimensions=1)
+    est = PointCloudTopoOptimizer(DeathNorm(p=2), homology_dimensions=1,
+                                  gradient_extension=extension, learning_rate=0.05,
+                                  max_iter=60, random_state=0)
+    Y = est.fit_transform(X)
+    assert est.loss_curve_[0] == pytest.approx(loss(X))
+    assert loss(Y) < 0.5 * loss(X)
 
 
 def test_bad_solver_parameters():

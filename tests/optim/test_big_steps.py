@@ -7,8 +7,10 @@ from scipy.ndimage import gaussian_filter
 
 from sktopo import TopologicalLoss
 from sktopo.datasets import load_stump_image
-from sktopo.functionals import DiagramDistance, PersistenceNorm
+from sktopo.functionals import DeathNorm, DiagramDistance, PersistenceNorm
 from sktopo.optim import big_step_minimize
+from sktopo.optim._big_steps import diagram_targets
+from sktopo.persistence import Diagram
 
 
 def gudhi_lifetimes(x, dims, superlevel, connectivity):
@@ -105,6 +107,39 @@ def test_point_cloud_edges_and_extension():
     moved_plain = np.count_nonzero(np.any(plain.x != X, axis=1))
     moved_smooth = np.count_nonzero(np.any(smooth.x != X, axis=1))
     assert moved_smooth > moved_plain                       # whole regions move
+
+
+def test_death_norm_targets_are_the_births():
+    dgm = Diagram(np.array([0.0, 1.0, 2.0, 0.5]), np.array([np.inf, 3.0, 2.0, 4.0]),
+                  np.arange(4), np.array([-1, 5, 6, 7]))
+    moving, new_b, new_d = diagram_targets(DeathNorm(p=2), dgm, "both")
+    np.testing.assert_array_equal(moving, [False, True, False, True])
+    np.testing.assert_array_equal(new_b, dgm.births)
+    np.testing.assert_array_equal(new_d, [np.inf, 1.0, 2.0, 0.5])
+    moving, _, new_d = diagram_targets(DeathNorm(p=2), dgm, "birth")   # deaths cannot move
+    assert not moving.any()
+    np.testing.assert_array_equal(new_d, dgm.deaths)
+
+
+@pytest.mark.parametrize("sigma", [None, 0.1])
+def test_death_norm_big_steps_break_the_circle(sigma):
+    # the loop of a noisy circle: its death falls (GUDHI's Rips diagram, independent of
+    # sktopo) and the loss sum d^2 goes down within three big steps
+    rng = np.random.default_rng(0)
+    theta = rng.uniform(0, 2 * np.pi, 60)
+    X = np.c_[np.cos(theta), np.sin(theta)] + 0.05 * rng.normal(size=(60, 2))
+
+    def gudhi_max_death(Y):
+        st = gudhi.RipsComplex(points=Y).create_simplex_tree(max_dimension=2)
+        st.compute_persistence()
+        return st.persistence_intervals_in_dimension(1)[:, 1].max()
+
+    loss = TopologicalLoss(DeathNorm(p=2), filtration="rips", homology_dimensions=1)
+    res = big_step_minimize(loss, X, max_iter=3, sigma=sigma)
+    assert res.n_iter == 3
+    assert res.loss_curve.min() < 0.9 * res.loss_curve[0]
+    assert gudhi_max_death(res.x) < 0.7 * gudhi_max_death(X)
+    assert res.loss_curve[0] == pytest.approx(loss(X))
 
 
 def test_callback_stops_and_bad_parameters():

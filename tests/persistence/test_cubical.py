@@ -203,3 +203,20 @@ def test_accepts_lists_and_ints():
     dgms = cubical_persistence([[0, 5, 1], [5, 5, 5]], homology_dimensions=0)
     assert dgms[0].births.dtype == np.float64
     assert sorted(dgms[0].births.tolist()) == [0.0, 1.0]
+
+
+def test_threads_and_kept_workspace_give_the_serial_pairs():
+    # the 2-D kernel keeps one workspace between calls: calls from several threads at
+    # once, of several sizes (small ones reuse it, larger ones do not), still agree
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(7)
+    shapes = [(31, 17), (64, 64), (5, 300), (700, 400)] * 3 + [(1030, 1030)]
+    images = [rng.random(shape) for shape in shapes]
+    serial = [cubical_persistence(x) for x in images]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(cubical_persistence, images))
+    for a, b in zip(serial, threaded):
+        for d in (0, 1):
+            np.testing.assert_array_equal(a[d].birth_index, b[d].birth_index)
+            np.testing.assert_array_equal(a[d].death_index, b[d].death_index)

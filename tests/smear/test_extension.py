@@ -90,3 +90,24 @@ def test_gradient_extension_in_stump_minimize():
     # a subsample's gradient moves points outside the subsample too
     sub = stump_minimize(loss, X, smear=PointSubsample(40), **kwargs)
     assert moved(again) > moved(sub)
+
+
+def test_one_block_and_blocks_agree(monkeypatch):
+    # a small cloud takes the kernel of all points once; a large one, block by block
+    from sktopo.smear import _extension
+
+    X = cloud()
+    grad = np.zeros_like(X)
+    grad[[3, 50, 120, 299]] = np.random.default_rng(1).normal(size=(4, 3))
+    whole = extend_gradient(X, grad, sigma=0.5)
+    monkeypatch.setattr(_extension, "_BLOCK_VALUES", 64)      # blocks of 16 points
+    np.testing.assert_allclose(extend_gradient(X, grad, sigma=0.5), whole, rtol=1e-10,
+                               atol=1e-14)
+
+
+def test_singular_kernel_falls_back_to_least_squares():
+    # coincident active points without jitter: K is all ones (not positive definite);
+    # the least-squares field still interpolates the common gradient
+    X = np.zeros((5, 2))
+    field = extend_gradient(X, np.ones((5, 2)), sigma=1.0, jitter=0.0)
+    np.testing.assert_allclose(field, 1.0)
