@@ -44,24 +44,24 @@ def _run_optimal(problem, g, removed):
                 n_pairings += n
             return g, removed, n_pairings
         if n_rounds > _OPTIMAL_ROUNDS:
-            last = _OPTIMAL_ROUNDS + _LENGTHEN_ROUNDS * (2 if problem.widened else 1)
-            if n_rounds <= last and problem.can_lengthen():
-                g, n_done = _lengthen(problem, g, dgms, masks)
-                if n_done:
+            n_left = sum(int(m.sum()) for m in masks.values())
+            if problem.can_lengthen():
+                problem.rounds_at_bound += 1
+                if problem.rounds_at_bound <= _LENGTHEN_ROUNDS:
+                    g, n_done = _lengthen(problem, g, dgms, masks)
+                    if n_done:
+                        problem.n_lengthened += n_done
+                        continue
+                if not problem.widened:
+                    warnings.warn(f"simplify_function(method='optimal'): {n_left} pair(s) "
+                                  "could not be removed within threshold / 2 (the passes of "
+                                  "the two dimensions undo each other there); their extremum "
+                                  "(or saddle) is moved by less than threshold instead.",
+                                  ConvergenceWarning, stacklevel=3)
+                if problem.widen():       # the next wider bound, still below t
+                    g, n_done = _lengthen(problem, g, dgms, masks)
                     problem.n_lengthened += n_done
                     continue
-            n_left = sum(int(m.sum()) for m in masks.values())
-            if problem.can_lengthen() and not problem.widened:
-                # beyond t/2 (below t, the flooding's bound), single extremum pixels only
-                warnings.warn(f"simplify_function(method='optimal'): {n_left} pair(s) could "
-                              "not be removed within threshold / 2 (the passes of the two "
-                              "dimensions undo each other there); their extremum (or saddle) "
-                              "is moved by less than threshold instead.", ConvergenceWarning,
-                              stacklevel=3)
-                problem.widen()
-                g, n_done = _lengthen(problem, g, dgms, masks)
-                problem.n_lengthened += n_done
-                continue
             warnings.warn(f"simplify_function(method='optimal'): {n_left} pair(s) could not "
                           "be removed within threshold / 2 (the passes of the two "
                           "dimensions undo each other there); they are flooded, and the "

@@ -19,6 +19,8 @@ except ImportError as exc:  # pragma: no cover - the compiled kernels were not b
                       "`python setup.py build_ext --inplace` or `pip install .`.") from exc
 
 _MAX_ROUNDS = 64
+# the bounds of the optimal method's last resort, as fractions of the threshold
+_WIDEN = (0.625, 0.75, 0.875, 1.0)
 
 
 def _grid(ndim, shape):
@@ -57,7 +59,8 @@ class _Problem:
         self.lowered = np.zeros(f.size, dtype=bool)
         self.raised = np.zeros(f.size, dtype=bool)
         self.fell_back = False
-        self.widened = False
+        self.widen_step = 0                 # bounds of the last resort tried so far
+        self.rounds_at_bound = 0
         self.input_diagrams = None
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
 
@@ -188,15 +191,27 @@ class _Problem:
         return (self.threshold is not None
                 and all(k is None for k in self.n_kept.values()))
 
+    @property
+    def widened(self):
+        return self.widen_step > 0
+
     def widen(self):
-        """The bound of the last resort: ``|Y - X| < threshold`` (single pixels; on
-        integers ``threshold - 1``, the threshold being an integer there)."""
-        self.widened = True
+        """The next bound of the last resort, ``_WIDEN`` times the threshold, the last
+        one just below it (on integers ``threshold - 1``). False when none is left."""
+        if self.widen_step == len(_WIDEN):
+            return False
+        factor = _WIDEN[self.widen_step]
+        self.widen_step += 1
+        self.rounds_at_bound = 0
         if self.integer:
-            self.bounds = _bounds(self.f, self.threshold - 1.0)
+            self.bounds = _bounds(self.f, min(np.floor(factor * self.threshold),
+                                              self.threshold - 1.0))
+        elif factor < 1:
+            self.bounds = _bounds(self.f, factor * self.threshold)
         else:
             low, high = _bounds(self.f, self.threshold)
             self.bounds = (np.nextafter(low, np.inf), np.nextafter(high, -np.inf))
+        return True
 
     def fallback(self):
         """Switch to flooding (no bound, no channel): removal comes first."""
