@@ -1,7 +1,8 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """H1 of a volume's cubical complex by persistent cohomology with clearing.
 
-H0 and H2 of a volume are union-find (``_pairing.grid_pairs``); H1 needs a reduction. We
+H0 and H2 of a volume are union-find (``_volume.volume_pairs``, which sorts the voxels
+once for every dimension and calls :func:`h1_rank_pairs`); H1 needs a reduction. We
 reduce the coboundary matrix of the edges (rows: squares), as CubicalRipser does:
 
 * Every cell is valued by the rank of its *critical voxel* (the voxel that gives it its
@@ -28,23 +29,18 @@ for "face"): edge ``3 * v + k`` goes from vertex ``v`` along axis ``k``, square
 ``rank << 32 | id`` (uint64), ordered as the filtration.
 """
 
-import os
-
 import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy, memset
 
 from sktopo.persistence._union_find cimport find_root   # a root holds minus its size
 
-__all__ = ["volume_h1_pairs", "h1_memory_estimate"]
+__all__ = ["h1_rank_pairs"]
 
 cdef int32_t BORDER = 2147483647     # rank of the padding: after every voxel
 cdef uint64_t LOW32 = 4294967295    # the id part of a key
-# bytes per padded voxel of the arrays allocated up front: order (8) and padded order (4),
-# ranks (4), union-find parents (4), positive edges (8 x 2), claimed squares (4 x 3)
-# (and H0's oldest ranks (4), when asked, within the slack of the estimate)
-_BYTES_PER_VOXEL = 48
 
 
 cdef struct Vol:
@@ -123,7 +119,7 @@ cdef int grow(Growable *buf, Py_ssize_t need) except -1 nogil:
     data = <uint64_t *> realloc(buf.data, cap * sizeof(uint64_t))
     if data == NULL:
         with gil:
-            raise MemoryError("volume_h1_pairs: out of memory while reducing H1 columns.")
+            raise MemoryError("h1_rank_pairs: out of memory while reducing H1 columns.")
     buf.data = data
     buf.capacity = cap
     return 0
@@ -288,7 +284,7 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
     while True:
         if work.size == 0:
             with gil:
-                raise RuntimeError("volume_h1_pairs: a positive edge has a zero cocycle "
+                raise RuntimeError("h1_rank_pairs: a positive edge has a zero cocycle "
                                    "(this is a bug).")
         pivot = work.data[0]
         if not is_claimed(bits, <int64_t> (pivot & LOW32)):
@@ -313,110 +309,48 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
     return 0
 
 
-cdef void pad_ranks(const int32_t[::1] inner, int32_t[::1] rank, int32_t[::1] porder,
-                    Py_ssize_t n0, Py_ssize_t n1, Py_ssize_t n2) noexcept:
-    cdef Py_ssize_t x, y, z, q = 0, p
-    with nogil:
-        for x in range(n0):
-            for y in range(n1):
-                p = ((x + 1) * (n1 + 2) + y + 1) * (n2 + 2) + 1
-                for z in range(n2):
-                    rank[p] = inner[q]
-                    porder[inner[q]] = <int32_t> p
-                    p += 1
-                    q += 1
+cdef object rank_array(const Growable *buf):
+    """The interleaved (birth rank, death rank) of ``buf`` as an ndarray of uint64."""
+    out = np.empty(buf.size, dtype=np.uint64)
+    cdef uint64_t[::1] view = out
+    if buf.size:
+        memcpy(&view[0], buf.data, buf.size * sizeof(uint64_t))
+    return out
 
 
-cdef ranks_to_pairs(const uint64_t *data, Py_ssize_t size, const int64_t[::1] order,
-                    bint essential):
-    """(birth_index, death_index) from interleaved (birth rank, death rank)."""
-    cdef Py_ssize_t t, head = 1 if essential else 0
-    birth_arr = np.empty(size // 2 + head, dtype=np.int64)
-    death_arr = np.empty(size // 2 + head, dtype=np.int64)
-    cdef int64_t[::1] birth = birth_arr
-    cdef int64_t[::1] death = death_arr
-    if essential:       # the class of the smallest voxel never dies
-        birth[0] = order[0]
-        death[0] = -1
-    for t in range(size // 2):
-        birth[head + t] = order[data[2 * t]]
-        death[head + t] = order[data[2 * t + 1]]
-    return birth_arr, death_arr
-
-
-def _physical_memory():
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
-        return 2 ** 62
-
-
-def h1_memory_estimate(shape):
-    """Bytes :func:`volume_h1_pairs` allocates up front for a volume of this shape."""
-    padded = 1
-    for s in shape:
-        padded *= s + 2
-    return _BYTES_PER_VOXEL * padded
-
-
-def volume_h1_pairs(f, bint full, bint h0=False):
-    """Critical voxels of the H1 pairs of the sublevel filtration of a volume.
+def h1_rank_pairs(const int32_t[::1] rank_view, const int32_t[::1] porder, shape,
+                  bint full, bint h0, int32_t[::1] parent):
+    """The H1 pairs of the sublevel filtration of a volume, as ranks of critical voxels.
 
     Parameters
     ----------
-    f : ndarray of float64 of shape (n0, n1, n2), C-contiguous, finite
+    rank_view : ndarray of int32 of shape ((n0 + 2) * (n1 + 2) * (n2 + 2),)
+        The rank of every voxel of the padded volume in the order (value, index);
+        ``2**31 - 1`` on the padding.
+    porder : ndarray of int32 of shape (n0 * n1 * n2,)
+        The padded index of the voxel of each rank.
+    shape : tuple (n0, n1, n2)
     full : bool
         True: voxels are the cubes (26-connectivity); False: voxels are the vertices (6).
-
-    h0 : bool, default=False
+    h0 : bool
         Also return the H0 pairs, found by the union-find that clears the H1 columns.
+    parent : ndarray of int32, as long as ``rank_view``
+        Scratch space (overwritten).
 
     Returns
     -------
-    h1 : tuple (birth_index, death_index) of ndarray of int64
-        C-order flat indices into ``f`` of the voxels of the edge and the square of each
-        pair of positive persistence (in the order (value, index)); the pairs born and
-        dead at one voxel are left out.
-    h0 : tuple (birth_index, death_index) or None
-        Same for H0 (vertex, edge); the essential class first, with death ``-1``.
+    h1, h0 : ndarray of uint64 or None
+        Interleaved (birth rank, death rank) of each pair; the pairs born and dead at one
+        voxel are left out. H0 leaves out the essential class (born at rank 0).
     """
     cdef Vol g
-    cdef int a
-    if f.ndim != 3:
-        raise ValueError("volume_h1_pairs expects a 3-D array.")
-    n0, n1, n2 = f.shape
-    cdef Py_ssize_t n = f.size
-    cdef int64_t size = (n0 + 2) * (n1 + 2) * (n2 + 2)
-    estimate = h1_memory_estimate(f.shape)
-    if 3 * size >= 2 ** 31 - 1 or estimate > _physical_memory():
-        raise MemoryError(
-            f"The H1 pairing of a volume of shape {tuple(f.shape)} needs about "
-            f"{estimate / 2 ** 30:.1f} GiB and {3 * size} cell indices (at most 2**31 - 1 "
-            f"and {_physical_memory() / 2 ** 30:.1f} GiB of memory here); downsample the "
-            f"volume or leave 1 out of homology_dimensions.")
+    n0, n1, n2 = shape
+    cdef Py_ssize_t n = porder.shape[0]
+    cdef int64_t size = rank_view.shape[0]
     g.full = full
     g.ps[2] = 1
     g.ps[1] = n2 + 2
     g.ps[0] = (n1 + 2) * (n2 + 2)
-
-    # the order (value, index); the default sort unless there are ties
-    flat = f.reshape(-1)
-    order_arr = np.argsort(flat)
-    sorted_values = flat[order_arr]
-    if n > 1 and not (sorted_values[1:] > sorted_values[:n - 1]).all():
-        order_arr = np.argsort(flat, kind="stable")
-    del sorted_values
-    # the ranks of the padded voxels, and the voxels in rank order as padded indices
-    inner_arr = np.empty(n, dtype=np.int32)
-    inner_arr[order_arr] = np.arange(n, dtype=np.int32)
-    rank_arr = np.full(size, BORDER, dtype=np.int32)
-    porder_arr = np.empty(n, dtype=np.int32)
-    pad_ranks(inner_arr, rank_arr, porder_arr, n0, n1, n2)
-    del inner_arr
-    order_arr = order_arr.astype(np.int64, copy=False)
-    cdef const int64_t[::1] order = order_arr
-    cdef const int32_t[::1] porder = porder_arr
-    cdef const int32_t[::1] rank_view = rank_arr
     g.rank = &rank_view[0]
 
     # Kruskal: the positive edges (in the complex, edges - vertices + 1 of them)
@@ -424,32 +358,29 @@ def volume_h1_pairs(f, bint full, bint h0=False):
     m0, m1, m2 = (n0 + 1, n1 + 1, n2 + 1) if full else (n0, n1, n2)    # vertices per axis
     n_positive = ((m0 - 1) * m1 * m2 + m0 * (m1 - 1) * m2 + m0 * m1 * (m2 - 1)
                   - m0 * m1 * m2 + 1)
-    parent_arr = np.full(size, -1, dtype=np.int32)
     positive_arr = np.empty(max(n_positive, 1), dtype=np.uint64)
-    cdef int32_t[::1] parent = parent_arr
     cdef uint64_t[::1] positive = positive_arr
     cdef Py_ssize_t found
     cdef Growable h0_pairs
     h0_pairs.data = NULL
     h0_pairs.size = h0_pairs.capacity = 0
-    cdef int32_t[::1] oldest = rank_arr    # "face": the vertices are the voxels
+    cdef int32_t[::1] oldest = parent     # (unused without h0)
     if h0 and full:
         oldest = np.empty(size, dtype=np.int32)
         vertex_ranks(g.rank, &oldest[0], n0, n1, n2)
-    elif h0:
-        oldest = rank_arr.copy()
+    elif h0:        # "face": the vertices are the voxels
+        oldest = np.array(rank_view, dtype=np.int32)
     try:
         with nogil:
+            memset(&parent[0], 0xFF, size * sizeof(int32_t))
             found = kruskal(&g, &porder[0], n, &parent[0], &oldest[0], &positive[0],
                             &h0_pairs if h0 else NULL)
-        h0_out = None
-        if h0:
-            h0_out = ranks_to_pairs(h0_pairs.data, h0_pairs.size, order, True)
+        h0_out = rank_array(&h0_pairs) if h0 else None
     finally:
         free(h0_pairs.data)
-    del parent_arr, parent, oldest
+    del oldest
     if found != n_positive:
-        raise RuntimeError(f"volume_h1_pairs: {found} positive edges, expected "
+        raise RuntimeError(f"h1_rank_pairs: {found} positive edges, expected "
                            f"{n_positive} (this is a bug).")
 
     # cohomology: the positive edges in decreasing order
@@ -489,7 +420,7 @@ def volume_h1_pairs(f, bint full, bint h0=False):
                 if (best >> 32) != (edge_key >> 32):
                     push(&pairs, edge_key >> 32)
                     push(&pairs, best >> 32)
-        h1_out = ranks_to_pairs(pairs.data, pairs.size, order, False)
+        h1_out = rank_array(&pairs)
     finally:
         free(work.data)
         free(spare.data)
