@@ -35,12 +35,17 @@ from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
 
-from sktopo.persistence._union_find cimport find_root   # a root holds minus its size
+from sktopo.persistence._union_find cimport find_root, sktopo_prefetch
+# (a root of the union-find holds minus the size of its tree)
 
 __all__ = ["h1_rank_pairs"]
 
 cdef int32_t BORDER = 2147483647     # rank of the padding: after every voxel
 cdef uint64_t LOW32 = 4294967295    # the id part of a key
+
+
+cdef enum:
+    _AHEAD = 8      # how many edges (voxels) ahead the loops prefetch
 
 
 cdef struct Vol:
@@ -57,38 +62,60 @@ cdef inline int32_t max2(int32_t a, int32_t b) noexcept nogil:
     return a if a > b else b
 
 
-cdef inline int32_t square_rank(const Vol *g, int l, int64_t v) noexcept nogil:
-    """Rank of the square of normal axis l at vertex v (BORDER: outside the complex)."""
-    cdef const int32_t *r = g.rank
-    cdef int64_t sa, sb
-    if g.full:      # the two voxels on either side of the square
-        return min2(r[v], r[v - g.ps[l]])
-    sa = g.ps[1 if l == 0 else 0]
-    sb = g.ps[1 if l == 2 else 2]
-    return max2(max2(r[v], r[v + sa]), max2(r[v + sb], r[v + sa + sb]))
+cdef inline int push_square(uint64_t *out, int count, int32_t r, int64_t square) noexcept nogil:
+    """Append the key of a square of rank r unless it lies outside the complex."""
+    if r != BORDER:
+        out[count] = (<uint64_t> r << 32) | <uint64_t> square
+        return count + 1
+    return count
 
 
 cdef inline int edge_coboundary(const Vol *g, int64_t e, uint64_t *out) noexcept nogil:
-    """Keys of the (at most 4) squares of edge e, unsorted; returns their number."""
+    """Keys of the (at most 4) squares of edge e, unsorted; returns their number.
+
+    The edge along k at vertex v has the squares of normal b at v and v - e_a (spanning
+    k and a) and of normal a at v and v - e_b, for the other two axes a < b. Each voxel
+    around the edge is read once.
+    """
     cdef int64_t v = e // 3
     cdef int k = <int> (e - 3 * v)
-    cdef int count = 0, j, l
-    cdef int32_t r
-    cdef int64_t w
-    for j in range(3):
-        if j == k:
-            continue
-        l = 3 - k - j
-        r = square_rank(g, l, v)
-        if r != BORDER:
-            out[count] = (<uint64_t> r << 32) | <uint64_t> (3 * v + l)
-            count += 1
-        w = v - g.ps[j]
-        r = square_rank(g, l, w)
-        if r != BORDER:
-            out[count] = (<uint64_t> r << 32) | <uint64_t> (3 * w + l)
-            count += 1
-    return count
+    cdef int a = 1 if k == 0 else 0
+    cdef int b = 1 if k == 2 else 2
+    cdef int64_t pa = g.ps[a], pb = g.ps[b], pk = g.ps[k]
+    cdef const int32_t *r = g.rank
+    cdef int32_t c0, ca, cb, cab, e0
+    cdef int count
+    if g.full:
+        # the four cubes around the edge; a square takes the smaller of its two cubes
+        c0 = r[v]
+        ca = r[v - pa]
+        cb = r[v - pb]
+        cab = r[v - pa - pb]
+        count = push_square(out, 0, min2(c0, cb), 3 * v + b)
+        count = push_square(out, count, min2(ca, cab), 3 * (v - pa) + b)
+        count = push_square(out, count, min2(c0, ca), 3 * v + a)
+        return push_square(out, count, min2(cb, cab), 3 * (v - pb) + a)
+    # the edge's two vertices and, for each square, the other two; a square takes the
+    # largest of its four vertices
+    e0 = max2(r[v], r[v + pk])
+    count = push_square(out, 0, max2(e0, max2(r[v + pa], r[v + pa + pk])), 3 * v + b)
+    count = push_square(out, count, max2(e0, max2(r[v - pa], r[v - pa + pk])),
+                        3 * (v - pa) + b)
+    count = push_square(out, count, max2(e0, max2(r[v + pb], r[v + pb + pk])), 3 * v + a)
+    return push_square(out, count, max2(e0, max2(r[v - pb], r[v - pb + pk])),
+                       3 * (v - pb) + a)
+
+
+cdef inline void prefetch_edge(const Vol *g, int64_t e) noexcept nogil:
+    """Prefetch the ranks edge_coboundary reads (the rows of the voxels around e)."""
+    cdef int64_t v = e // 3
+    cdef int k = <int> (e - 3 * v)
+    cdef int64_t pa = g.ps[1 if k == 0 else 0], pb = g.ps[1 if k == 2 else 2]
+    sktopo_prefetch(&g.rank[v - pa])
+    sktopo_prefetch(&g.rank[v + pa])
+    sktopo_prefetch(&g.rank[v - pb])
+    sktopo_prefetch(&g.rank[v + pb])
+    sktopo_prefetch(&g.rank[v])
 
 
 cdef inline void sort_small(uint64_t *a, int count) noexcept nogil:
@@ -403,6 +430,8 @@ def h1_rank_pairs(const int32_t[::1] rank_view, const int32_t[::1] porder, shape
         with nogil:
             push(&starts, 0)
             for t in range(n_positive - 1, -1, -1):
+                if t >= _AHEAD:     # the edges are spread over the volume: fetch ahead
+                    prefetch_edge(&g, <int64_t> (positive[t - _AHEAD] & LOW32))
                 edge_key = positive[t]
                 e = <int64_t> (edge_key & LOW32)
                 n_cob = edge_coboundary(&g, e, cob)

@@ -17,6 +17,7 @@ import os
 import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdlib cimport abs
 from libc.string cimport memset
 
 from sktopo.persistence._cubical3d import h1_rank_pairs
@@ -63,14 +64,25 @@ cdef inline int64_t unpad(const Grid *g, int64_t p) noexcept nogil:
     return out + (p - 1) * mult
 
 
-cdef int neighbour_offsets(const Grid *g, bint full, int64_t *off) noexcept nogil:
+cdef inline bint adjacent(const int *x, const int *y, bint full) noexcept nogil:
+    """Are the pixels at displacements x and y neighbours (26- or 6-connectivity)?"""
+    cdef int d0 = abs(x[0] - y[0]), d1 = abs(x[1] - y[1]), d2 = abs(x[2] - y[2])
+    if full:
+        return d0 <= 1 and d1 <= 1 and d2 <= 1
+    return d0 + d1 + d2 == 1
+
+
+cdef int neighbour_offsets(const Grid *g, bint full, int64_t *off,
+                           unsigned int *earlier) noexcept nogil:
     """Flat offsets of the neighbours of a pixel in the padded image; their number.
 
     In 2-D with ``full``, the 8 neighbours come in ring order: consecutive ones (cyclically)
-    are neighbours of each other.
+    are neighbours of each other. In 3-D, ``earlier[t]`` gets the bit mask of the
+    neighbours before the t-th that are its neighbours too (in the same connectivity).
     """
     cdef int64_t w, plane
-    cdef int count = 0, a, b, c
+    cdef int count = 0, a, b, c, t
+    cdef int coord[26][3]
     if g.ndim == 2:
         return offsets_2d(g.pshape[1], full, off)
     w = g.pshape[2]
@@ -82,6 +94,13 @@ cdef int neighbour_offsets(const Grid *g, bint full, int64_t *off) noexcept nogi
                         not full and (a != 0) + (b != 0) + (c != 0) > 1):
                     continue
                 off[count] = a * plane + b * w + c
+                coord[count][0] = a
+                coord[count][1] = b
+                coord[count][2] = c
+                earlier[count] = 0
+                for t in range(count):
+                    if adjacent(coord[t], coord[count], full):
+                        earlier[count] |= 1u << t
                 count += 1
     return count
 
@@ -110,8 +129,8 @@ cdef inline int32_t merge(int32_t *parent, int32_t p, int32_t r, int32_t cur, bi
 
 
 cdef void union_pass(int32_t *parent, const int32_t *order, Py_ssize_t n, bint dual,
-                     const int64_t *off, int n_off, bint ring, const Grid *g,
-                     PairBuffer *buf) noexcept nogil:
+                     const int64_t *off, int n_off, const unsigned int *earlier, bint ring,
+                     const Grid *g, PairBuffer *buf) noexcept nogil:
     """H0 by union-find with the elder rule over ``order[:n]`` (reversed when ``dual``).
 
     ``parent`` (a flat index of the padded image) holds -1 for a pixel not yet present;
@@ -149,8 +168,14 @@ cdef void union_pass(int32_t *parent, const int32_t *order, Py_ssize_t n, bint d
             starts = mask & ~(((mask << 1) | (mask >> 7)) & 0xFF)
             if mask == 0xFF:
                 starts = 1
-        else:
+        elif n_off == 4:
             starts = mask
+        else:
+            # a present neighbour next to an earlier present one is in its class already
+            starts = 0
+            for t in range(n_off):
+                starts |= (<unsigned int> ((mask & earlier[t]) == 0)) << t
+            starts &= mask
         if starts == 0:              # a local minimum (maximum when dual): a class is born
             parent[p] = <int32_t> (-3 - step)
             continue
@@ -207,8 +232,10 @@ def grid_pairs(padded, Py_ssize_t n, bint full, bint low, bint top):
     cdef int32_t[::1] parent = parent_arr
     cdef int64_t off_low[26]
     cdef int64_t off_top[26]
-    cdef int n_low = neighbour_offsets(&g, full, off_low)
-    cdef int n_top = neighbour_offsets(&g, not full, off_top)
+    cdef unsigned int earlier_low[26]
+    cdef unsigned int earlier_top[26]
+    cdef int n_low = neighbour_offsets(&g, full, off_low, earlier_low)
+    cdef int n_top = neighbour_offsets(&g, not full, off_top, earlier_top)
     cdef Py_ssize_t k, start
     cdef int32_t border
     cdef PairBuffer low_buf
@@ -233,7 +260,7 @@ def grid_pairs(padded, Py_ssize_t n, bint full, bint low, bint top):
         with nogil:
             # sublevel H0; the padding never enters
             memset(&parent[0], 0xFF, size * sizeof(int32_t))
-            union_pass(&parent[0], &order32[0], n, False, off_low, n_low,
+            union_pass(&parent[0], &order32[0], n, False, off_low, n_low, earlier_low,
                        g.ndim == 2 and full, &g, &low_buf)
         low_pairs = buffer_to_arrays(&low_buf, 1, unpad(&g, order[0]))
 
@@ -247,7 +274,7 @@ def grid_pairs(padded, Py_ssize_t n, bint full, bint low, bint top):
             for k in range(n, size):
                 parent[order[k]] = border
             parent[border] = -2
-            union_pass(&parent[0], &order32[0], n, True, off_top, n_top,
+            union_pass(&parent[0], &order32[0], n, True, off_top, n_top, earlier_top,
                        g.ndim == 2 and not full, &g, &top_buf)
         top_pairs = buffer_to_arrays(&top_buf, 0, 0)
     return low_pairs, top_pairs
@@ -363,24 +390,26 @@ def volume_pairs(f, bint full, bint low, bint h1, bint top):
         if low:
             h0_pairs = rank_pairs(h0_ranks, &porder[0], &g, True)
     cdef int64_t off[26]
+    cdef unsigned int earlier[26]
     cdef int n_off
     cdef PairBuffer buf
     if low and not h1:
-        n_off = neighbour_offsets(&g, full, off)
+        n_off = neighbour_offsets(&g, full, off, earlier)
         buffer_init(&buf, n // 16)
         with nogil:
             memset(&parent[0], 0xFF, size * sizeof(int32_t))
-            union_pass(&parent[0], &porder[0], n, False, off, n_off, False, &g, &buf)
+            union_pass(&parent[0], &porder[0], n, False, off, n_off, earlier, False, &g,
+                       &buf)
         h0_pairs = buffer_to_arrays(&buf, 1, unpad(&g, porder[0]))
     if top:
         # the padding is one class, rooted at the corner (padded index 0), older than
         # every voxel
-        n_off = neighbour_offsets(&g, not full, off)
+        n_off = neighbour_offsets(&g, not full, off, earlier)
         buffer_init(&buf, n // 16)
         with nogil:
             for k in range(size):
                 parent[k] = 0 if rank[k] == BORDER else -1
             parent[0] = -2
-            union_pass(&parent[0], &porder[0], n, True, off, n_off, False, &g, &buf)
+            union_pass(&parent[0], &porder[0], n, True, off, n_off, earlier, False, &g, &buf)
         top_pairs = buffer_to_arrays(&buf, 0, 0)
     return h0_pairs, h1_pairs, top_pairs
