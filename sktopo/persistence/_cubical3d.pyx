@@ -45,7 +45,7 @@ cdef uint64_t LOW32 = 4294967295    # the id part of a key
 
 
 cdef enum:
-    _AHEAD = 8      # how many edges (voxels) ahead the loops prefetch
+    _AHEAD = 8      # how many edges (voxels) ahead the loops prefetch (a power of 2)
 
 
 cdef struct Vol:
@@ -116,6 +116,46 @@ cdef inline void prefetch_edge(const Vol *g, int64_t e) noexcept nogil:
     sktopo_prefetch(&g.rank[v - pb])
     sktopo_prefetch(&g.rank[v + pb])
     sktopo_prefetch(&g.rank[v])
+
+
+cdef inline void prefetch_voxel(const Vol *g, const int32_t *parent, int64_t q) noexcept nogil:
+    """Prefetch what Kruskal reads for the voxel q: the ranks of its 26 neighbours (9
+    rows) and the parents of its corners (4 rows, "full") or of its neighbours ("face")."""
+    cdef int64_t a, b
+    for a in range(-1, 2):
+        for b in range(-1, 2):
+            sktopo_prefetch(&g.rank[q + a * g.ps[0] + b * g.ps[1]])
+    if g.full:
+        sktopo_prefetch(&parent[q])
+        sktopo_prefetch(&parent[q + g.ps[1]])
+        sktopo_prefetch(&parent[q + g.ps[0]])
+        sktopo_prefetch(&parent[q + g.ps[0] + g.ps[1]])
+    else:
+        sktopo_prefetch(&parent[q])
+        sktopo_prefetch(&parent[q - g.ps[1]])
+        sktopo_prefetch(&parent[q + g.ps[1]])
+        sktopo_prefetch(&parent[q - g.ps[0]])
+        sktopo_prefetch(&parent[q + g.ps[0]])
+
+
+cdef inline uint64_t smallest(const uint64_t *keys, int count) noexcept nogil:
+    cdef uint64_t best = keys[0]
+    cdef int c
+    for c in range(1, count):
+        if keys[c] < best:
+            best = keys[c]
+    return best
+
+
+cdef inline void fetch_column(const Vol *g, uint64_t edge_key, uint64_t *cob, int *n_cob,
+                              const uint64_t *bits, const int32_t *claimed) noexcept nogil:
+    """The coboundary of a positive edge processed soon; prefetch the claim of its
+    pivot."""
+    cdef int64_t square
+    n_cob[0] = edge_coboundary(g, <int64_t> (edge_key & LOW32), cob)
+    square = <int64_t> (smallest(cob, n_cob[0]) & LOW32)
+    sktopo_prefetch(&bits[square >> 6])
+    sktopo_prefetch(&claimed[square])
 
 
 cdef inline void sort_small(uint64_t *a, int count) noexcept nogil:
@@ -243,6 +283,8 @@ cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
     cdef int t, n_edges, k
     cdef int32_t a, b, young
     for r in range(n):
+        if r + _AHEAD < n:
+            prefetch_voxel(g, parent, order[r + _AHEAD])
         n_edges = critical_edges(g, order[r], <int32_t> r, edges)
         for t in range(n_edges):
             e = edges[t]
@@ -423,22 +465,33 @@ def h1_rank_pairs(const int32_t[::1] rank_view, const int32_t[::1] porder, shape
     work.capacity = spare.capacity = pool.capacity = starts.capacity = pairs.capacity = 0
     cdef Py_ssize_t t
     cdef uint64_t cob[4]
+    cdef uint64_t ring[_AHEAD][4]   # the coboundaries of the next edges
+    cdef int ring_n[_AHEAD]
     cdef uint64_t edge_key, best
-    cdef int n_cob, c
+    cdef int n_cob, c, slot
     cdef int64_t e, square
     try:
         with nogil:
             push(&starts, 0)
+            # a pipeline over the edges, spread over the volume: their ranks are fetched
+            # 2 * _AHEAD edges ahead, their coboundaries computed and the claims of
+            # their pivots fetched _AHEAD edges ahead
+            for t in range(n_positive - 1, n_positive - 1 - min(n_positive, _AHEAD), -1):
+                fetch_column(&g, positive[t], ring[t & (_AHEAD - 1)],
+                             &ring_n[t & (_AHEAD - 1)], &bits[0], &claimed[0])
             for t in range(n_positive - 1, -1, -1):
-                if t >= _AHEAD:     # the edges are spread over the volume: fetch ahead
-                    prefetch_edge(&g, <int64_t> (positive[t - _AHEAD] & LOW32))
+                slot = t & (_AHEAD - 1)
+                n_cob = ring_n[slot]
+                for c in range(n_cob):
+                    cob[c] = ring[slot][c]
+                if t >= 2 * _AHEAD:
+                    prefetch_edge(&g, <int64_t> (positive[t - 2 * _AHEAD] & LOW32))
+                if t >= _AHEAD:
+                    fetch_column(&g, positive[t - _AHEAD], ring[slot], &ring_n[slot],
+                                 &bits[0], &claimed[0])
                 edge_key = positive[t]
                 e = <int64_t> (edge_key & LOW32)
-                n_cob = edge_coboundary(&g, e, cob)
-                best = cob[0]
-                for c in range(1, n_cob):
-                    if cob[c] < best:
-                        best = cob[c]
+                best = smallest(cob, n_cob)
                 square = <int64_t> (best & LOW32)
                 if not is_claimed(&bits[0], square):
                     claim(&bits[0], &claimed[0], square, <int32_t> e)

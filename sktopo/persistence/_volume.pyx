@@ -140,6 +140,7 @@ cdef void union_pass(int32_t *parent, const int32_t *order, Py_ssize_t n, bint d
     cdef Py_ssize_t step
     cdef int32_t p, cur, r, ahead
     cdef int64_t row = g.pshape[g.ndim - 1]
+    cdef int64_t plane = row * g.pshape[g.ndim - 2] if g.ndim == 3 else 0
     cdef unsigned int mask, starts
     cdef int t
     for step in range(n):
@@ -150,6 +151,14 @@ cdef void union_pass(int32_t *parent, const int32_t *order, Py_ssize_t n, bint d
             sktopo_prefetch(&parent[ahead])
             sktopo_prefetch(&parent[ahead - row])
             sktopo_prefetch(&parent[ahead + row])
+            if plane:
+                sktopo_prefetch(&parent[ahead - plane])
+                sktopo_prefetch(&parent[ahead + plane])
+                if n_off > 6:
+                    sktopo_prefetch(&parent[ahead - plane - row])
+                    sktopo_prefetch(&parent[ahead - plane + row])
+                    sktopo_prefetch(&parent[ahead + plane - row])
+                    sktopo_prefetch(&parent[ahead + plane + row])
         # the present neighbours as a bit mask, without branches (constant trip counts
         # in 2-D, so that the compiler unrolls them)
         mask = 0
