@@ -33,10 +33,9 @@ import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy
 
 from sktopo.persistence._union_find cimport find_root, sktopo_prefetch
-# (a root of the union-find holds minus the size of its tree)
 
 __all__ = ["h1_rank_pairs"]
 
@@ -111,31 +110,25 @@ cdef inline void prefetch_edge(const Vol *g, int64_t e) noexcept nogil:
     cdef int64_t v = e // 3
     cdef int k = <int> (e - 3 * v)
     cdef int64_t pa = g.ps[1 if k == 0 else 0], pb = g.ps[1 if k == 2 else 2]
-    sktopo_prefetch(&g.rank[v - pa])
-    sktopo_prefetch(&g.rank[v + pa])
-    sktopo_prefetch(&g.rank[v - pb])
-    sktopo_prefetch(&g.rank[v + pb])
-    sktopo_prefetch(&g.rank[v])
-
-
-cdef inline void prefetch_voxel(const Vol *g, const int32_t *parent, int64_t q) noexcept nogil:
-    """Prefetch what Kruskal reads for the voxel q: the ranks of its 26 neighbours (9
-    rows) and the parents of its corners (4 rows, "full") or of its neighbours ("face")."""
-    cdef int64_t a, b
-    for a in range(-1, 2):
-        for b in range(-1, 2):
-            sktopo_prefetch(&g.rank[q + a * g.ps[0] + b * g.ps[1]])
+    cdef int64_t pk = g.ps[k]
+    cdef const int32_t *r = g.rank
     if g.full:
-        sktopo_prefetch(&parent[q])
-        sktopo_prefetch(&parent[q + g.ps[1]])
-        sktopo_prefetch(&parent[q + g.ps[0]])
-        sktopo_prefetch(&parent[q + g.ps[0] + g.ps[1]])
-    else:
-        sktopo_prefetch(&parent[q])
-        sktopo_prefetch(&parent[q - g.ps[1]])
-        sktopo_prefetch(&parent[q + g.ps[1]])
-        sktopo_prefetch(&parent[q - g.ps[0]])
-        sktopo_prefetch(&parent[q + g.ps[0]])
+        sktopo_prefetch(&r[v])
+        sktopo_prefetch(&r[v - pa])
+        sktopo_prefetch(&r[v - pb])
+        sktopo_prefetch(&r[v - pa - pb])
+        return
+    sktopo_prefetch(&r[v])
+    sktopo_prefetch(&r[v - pa])
+    sktopo_prefetch(&r[v + pa])
+    sktopo_prefetch(&r[v - pb])
+    sktopo_prefetch(&r[v + pb])
+    if k != 2:      # (along the rows, the two vertices share their cache lines)
+        sktopo_prefetch(&r[v + pk])
+        sktopo_prefetch(&r[v + pk - pa])
+        sktopo_prefetch(&r[v + pk + pa])
+        sktopo_prefetch(&r[v + pk - pb])
+        sktopo_prefetch(&r[v + pk + pb])
 
 
 cdef inline uint64_t smallest(const uint64_t *keys, int count) noexcept nogil:
@@ -200,38 +193,6 @@ cdef int push(Growable *buf, uint64_t x) except -1 nogil:
     return 0
 
 
-cdef int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *edges) noexcept nogil:
-    """Ids of the edges whose critical voxel is the padded voxel q (rank r), in a fixed
-    order."""
-    cdef int64_t pi, pj
-    cdef int count = 0, k, i, j, si, sj
-    cdef const int32_t *rank = g.rank
-    if not g.full:
-        # edges to the 6 neighbours of lower rank (the padding has the largest rank)
-        for k in range(3):
-            if rank[q - g.ps[k]] < r:
-                edges[count] = 3 * (q - g.ps[k]) + k
-                count += 1
-            if rank[q + g.ps[k]] < r:
-                edges[count] = 3 * q + k
-                count += 1
-        return count
-    # "full": the 12 edges of the cube q whose three other voxels all have larger ranks;
-    # the edge along k at vertex q + si e_i + sj e_j (si, sj in {0, 1}) is shared with
-    # the voxels q - e_i (si = 0) or q + e_i (si = 1), and the same along j
-    for k in range(3):
-        i = 1 if k == 0 else 0
-        j = 1 if k == 2 else 2
-        for si in range(2):
-            pi = g.ps[i] if si else -g.ps[i]
-            for sj in range(2):
-                pj = g.ps[j] if sj else -g.ps[j]
-                if rank[q + pi] > r and rank[q + pj] > r and rank[q + pi + pj] > r:
-                    edges[count] = 3 * (q + (g.ps[i] if si else 0) + (g.ps[j] if sj else 0)) + k
-                    count += 1
-    return count
-
-
 cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
                     Py_ssize_t length) except -1 nogil:
     """work <- work xor col (sorted keys), through spare; swaps the two buffers."""
@@ -269,13 +230,46 @@ cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
     return 0
 
 
+cdef int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *edges) noexcept nogil:
+    """Ids of the edges whose critical voxel is the padded voxel q (rank r), in a fixed
+    order."""
+    cdef int64_t pi, pj
+    cdef int count = 0, k, i, j, si, sj
+    cdef const int32_t *rank = g.rank
+    if not g.full:
+        # edges to the 6 neighbours of lower rank (the padding has the largest rank)
+        for k in range(3):
+            if rank[q - g.ps[k]] < r:
+                edges[count] = 3 * (q - g.ps[k]) + k
+                count += 1
+            if rank[q + g.ps[k]] < r:
+                edges[count] = 3 * q + k
+                count += 1
+        return count
+    # "full": the 12 edges of the cube q whose three other voxels all have larger ranks;
+    # the edge along k at vertex q + si e_i + sj e_j (si, sj in {0, 1}) is shared with
+    # the voxels q - e_i (si = 0) or q + e_i (si = 1), and the same along j
+    for k in range(3):
+        i = 1 if k == 0 else 0
+        j = 1 if k == 2 else 2
+        for si in range(2):
+            pi = g.ps[i] if si else -g.ps[i]
+            for sj in range(2):
+                pj = g.ps[j] if sj else -g.ps[j]
+                if rank[q + pi] > r and rank[q + pj] > r and rank[q + pi + pj] > r:
+                    edges[count] = 3 * (q + (g.ps[i] if si else 0) + (g.ps[j] if sj else 0)) + k
+                    count += 1
+    return count
+
+
 cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
-                        int32_t *parent, int32_t *oldest, uint64_t *positive,
-                        Growable *h0) except -1 nogil:
+                        int32_t *parent, uint64_t *positive, Growable *h0) except -1 nogil:
     """Keys of the positive edges (not merging two components), in filtration order.
 
-    With ``h0``, also the H0 pairs (birth rank, death rank) by the elder rule: ``oldest``
-    holds the rank of every vertex, then of the oldest vertex of each tree at its root.
+    ``parent`` holds at a root -1 minus the rank of the oldest vertex of its tree (the
+    rank of the vertex itself before any union): the older root stays the root (union
+    by age), so that with ``h0`` the H0 pairs (birth rank, death rank) of the elder rule
+    come without another array.
     """
     cdef Py_ssize_t r, count = 0
     cdef int64_t edges[12]
@@ -283,8 +277,6 @@ cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
     cdef int t, n_edges, k
     cdef int32_t a, b, young
     for r in range(n):
-        if r + _AHEAD < n:
-            prefetch_voxel(g, parent, order[r + _AHEAD])
         n_edges = critical_edges(g, order[r], <int32_t> r, edges)
         for t in range(n_edges):
             e = edges[t]
@@ -296,29 +288,27 @@ cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
                 positive[count] = (<uint64_t> r << 32) | <uint64_t> e
                 count += 1
                 continue
-            if h0 != NULL:      # the younger class dies at this edge
-                young = max2(oldest[a], oldest[b])
-                if young != r:
-                    push(h0, <uint64_t> young)
-                    push(h0, <uint64_t> r)
-                oldest[a] = oldest[b] = min2(oldest[a], oldest[b])
-            if parent[a] > parent[b]:       # union by size
+            if parent[a] < parent[b]:       # a: the older root
                 a, b = b, a
-            parent[a] += parent[b]
+            young = -1 - parent[b]
+            if h0 != NULL and young != r:   # the younger class dies at this edge
+                push(h0, <uint64_t> young)
+                push(h0, <uint64_t> r)
             parent[b] = a
     return count
 
 
-cdef void vertex_ranks(const int32_t *rank, int32_t *out, Py_ssize_t n0, Py_ssize_t n1,
+cdef void vertex_codes(const int32_t *rank, int32_t *out, Py_ssize_t n0, Py_ssize_t n1,
                        Py_ssize_t n2) noexcept nogil:
-    """"full": the rank of each vertex, the smallest of the 8 voxels around it."""
+    """"full": the root code of each vertex alone, -1 minus its rank (the smallest of the
+    8 voxels around it)."""
     cdef Py_ssize_t x, y, z, p
     cdef Py_ssize_t s1 = n2 + 2, s0 = (n1 + 2) * (n2 + 2)
     for x in range(1, n0 + 2):
         for y in range(1, n1 + 2):
             p = x * s0 + y * s1 + 1
             for z in range(n2 + 1):
-                out[p] = min2(min2(min2(rank[p], rank[p - 1]),
+                out[p] = -1 - min2(min2(min2(rank[p], rank[p - 1]),
                                    min2(rank[p - s1], rank[p - s1 - 1])),
                               min2(min2(rank[p - s0], rank[p - s0 - 1]),
                                    min2(rank[p - s0 - s1], rank[p - s0 - s1 - 1])))
@@ -413,7 +403,7 @@ def h1_rank_pairs(const int32_t[::1] rank_view, const int32_t[::1] porder, shape
         voxel are left out. H0 leaves out the essential class (born at rank 0).
     """
     cdef Vol g
-    n0, n1, n2 = shape
+    cdef Py_ssize_t n0 = shape[0], n1 = shape[1], n2 = shape[2]
     cdef Py_ssize_t n = porder.shape[0]
     cdef int64_t size = rank_view.shape[0]
     g.full = full
@@ -433,21 +423,20 @@ def h1_rank_pairs(const int32_t[::1] rank_view, const int32_t[::1] porder, shape
     cdef Growable h0_pairs
     h0_pairs.data = NULL
     h0_pairs.size = h0_pairs.capacity = 0
-    cdef int32_t[::1] oldest = parent     # (unused without h0)
-    if h0 and full:
-        oldest = np.empty(size, dtype=np.int32)
-        vertex_ranks(g.rank, &oldest[0], n0, n1, n2)
-    elif h0:        # "face": the vertices are the voxels
-        oldest = np.array(rank_view, dtype=np.int32)
+    cdef Py_ssize_t k
     try:
         with nogil:
-            memset(&parent[0], 0xFF, size * sizeof(int32_t))
-            found = kruskal(&g, &porder[0], n, &parent[0], &oldest[0], &positive[0],
+            # every vertex a tree of its own, born at its rank
+            if full:
+                vertex_codes(g.rank, &parent[0], n0, n1, n2)
+            else:
+                for k in range(size):
+                    parent[k] = -1 - g.rank[k]
+            found = kruskal(&g, &porder[0], n, &parent[0], &positive[0],
                             &h0_pairs if h0 else NULL)
         h0_out = rank_array(&h0_pairs) if h0 else None
     finally:
         free(h0_pairs.data)
-    del oldest
     if found != n_positive:
         raise RuntimeError(f"h1_rank_pairs: {found} positive edges, expected "
                            f"{n_positive} (this is a bug).")
