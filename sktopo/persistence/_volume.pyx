@@ -73,16 +73,19 @@ cdef inline bint adjacent(const int *x, const int *y, bint full) noexcept nogil:
 
 
 cdef int neighbour_offsets(const Grid *g, bint full, int64_t *off,
-                           unsigned int *earlier) noexcept nogil:
+                           unsigned int *cover) noexcept nogil:
     """Flat offsets of the neighbours of a pixel in the padded image; their number.
 
     In 2-D with ``full``, the 8 neighbours come in ring order: consecutive ones (cyclically)
-    are neighbours of each other. In 3-D, ``earlier[t]`` gets the bit mask of the
-    neighbours before the t-th that are its neighbours too (in the same connectivity).
+    are neighbours of each other. In 3-D, ``cover`` (4 tables of 256) gets, for each byte
+    of a mask of neighbours, the neighbours after them that are their neighbours too (in
+    the same connectivity): the mask of the neighbours next to an earlier one in ``mask``
+    is ``cover[mask & 255] | cover[256 + (mask >> 8 & 255)] | ...``.
     """
     cdef int64_t w, plane
-    cdef int count = 0, a, b, c, t
+    cdef int count = 0, a, b, c, t, u
     cdef int coord[26][3]
+    cdef unsigned int later[32]
     if g.ndim == 2:
         return offsets_2d(g.pshape[1], full, off)
     w = g.pshape[2]
@@ -97,11 +100,18 @@ cdef int neighbour_offsets(const Grid *g, bint full, int64_t *off,
                 coord[count][0] = a
                 coord[count][1] = b
                 coord[count][2] = c
-                earlier[count] = 0
-                for t in range(count):
-                    if adjacent(coord[t], coord[count], full):
-                        earlier[count] |= 1u << t
                 count += 1
+    for t in range(32):
+        later[t] = 0
+        for u in range(t + 1, count):
+            if t < count and adjacent(coord[t], coord[u], full):
+                later[t] |= 1u << u
+    for a in range(4):
+        for b in range(256):
+            cover[256 * a + b] = 0
+            for t in range(8):
+                if (b >> t) & 1:
+                    cover[256 * a + b] |= later[8 * a + t]
     return count
 
 
@@ -129,7 +139,7 @@ cdef inline int32_t merge(int32_t *parent, int32_t p, int32_t r, int32_t cur, bi
 
 
 cdef void union_pass(int32_t *parent, const int32_t *order, Py_ssize_t n, bint dual,
-                     const int64_t *off, int n_off, const unsigned int *earlier, bint ring,
+                     const int64_t *off, int n_off, const unsigned int *cover, bint ring,
                      const Grid *g, PairBuffer *buf) noexcept nogil:
     """H0 by union-find with the elder rule over ``order[:n]`` (reversed when ``dual``).
 
@@ -181,10 +191,8 @@ cdef void union_pass(int32_t *parent, const int32_t *order, Py_ssize_t n, bint d
             starts = mask
         else:
             # a present neighbour next to an earlier present one is in its class already
-            starts = 0
-            for t in range(n_off):
-                starts |= (<unsigned int> ((mask & earlier[t]) == 0)) << t
-            starts &= mask
+            starts = mask & ~(cover[mask & 255] | cover[256 + ((mask >> 8) & 255)]
+                              | cover[512 + ((mask >> 16) & 255)] | cover[768 + (mask >> 24)])
         if starts == 0:              # a local minimum (maximum when dual): a class is born
             parent[p] = <int32_t> (-3 - step)
             continue
@@ -241,10 +249,10 @@ def grid_pairs(padded, Py_ssize_t n, bint full, bint low, bint top):
     cdef int32_t[::1] parent = parent_arr
     cdef int64_t off_low[26]
     cdef int64_t off_top[26]
-    cdef unsigned int earlier_low[26]
-    cdef unsigned int earlier_top[26]
-    cdef int n_low = neighbour_offsets(&g, full, off_low, earlier_low)
-    cdef int n_top = neighbour_offsets(&g, not full, off_top, earlier_top)
+    cdef unsigned int cover_low[1024]
+    cdef unsigned int cover_top[1024]
+    cdef int n_low = neighbour_offsets(&g, full, off_low, cover_low)
+    cdef int n_top = neighbour_offsets(&g, not full, off_top, cover_top)
     cdef Py_ssize_t k, start
     cdef int32_t border
     cdef PairBuffer low_buf
@@ -269,7 +277,7 @@ def grid_pairs(padded, Py_ssize_t n, bint full, bint low, bint top):
         with nogil:
             # sublevel H0; the padding never enters
             memset(&parent[0], 0xFF, size * sizeof(int32_t))
-            union_pass(&parent[0], &order32[0], n, False, off_low, n_low, earlier_low,
+            union_pass(&parent[0], &order32[0], n, False, off_low, n_low, cover_low,
                        g.ndim == 2 and full, &g, &low_buf)
         low_pairs = buffer_to_arrays(&low_buf, 1, unpad(&g, order[0]))
 
@@ -283,7 +291,7 @@ def grid_pairs(padded, Py_ssize_t n, bint full, bint low, bint top):
             for k in range(n, size):
                 parent[order[k]] = border
             parent[border] = -2
-            union_pass(&parent[0], &order32[0], n, True, off_top, n_top, earlier_top,
+            union_pass(&parent[0], &order32[0], n, True, off_top, n_top, cover_top,
                        g.ndim == 2 and not full, &g, &top_buf)
         top_pairs = buffer_to_arrays(&top_buf, 0, 0)
     return low_pairs, top_pairs
@@ -399,26 +407,26 @@ def volume_pairs(f, bint full, bint low, bint h1, bint top):
         if low:
             h0_pairs = rank_pairs(h0_ranks, &porder[0], &g, True)
     cdef int64_t off[26]
-    cdef unsigned int earlier[26]
+    cdef unsigned int cover[1024]
     cdef int n_off
     cdef PairBuffer buf
     if low and not h1:
-        n_off = neighbour_offsets(&g, full, off, earlier)
+        n_off = neighbour_offsets(&g, full, off, cover)
         buffer_init(&buf, n // 16)
         with nogil:
             memset(&parent[0], 0xFF, size * sizeof(int32_t))
-            union_pass(&parent[0], &porder[0], n, False, off, n_off, earlier, False, &g,
+            union_pass(&parent[0], &porder[0], n, False, off, n_off, cover, False, &g,
                        &buf)
         h0_pairs = buffer_to_arrays(&buf, 1, unpad(&g, porder[0]))
     if top:
         # the padding is one class, rooted at the corner (padded index 0), older than
         # every voxel
-        n_off = neighbour_offsets(&g, not full, off, earlier)
+        n_off = neighbour_offsets(&g, not full, off, cover)
         buffer_init(&buf, n // 16)
         with nogil:
             for k in range(size):
                 parent[k] = 0 if rank[k] == BORDER else -1
             parent[0] = -2
-            union_pass(&parent[0], &porder[0], n, True, off, n_off, earlier, False, &g, &buf)
+            union_pass(&parent[0], &porder[0], n, True, off, n_off, cover, False, &g, &buf)
         top_pairs = buffer_to_arrays(&buf, 0, 0)
     return h0_pairs, h1_pairs, top_pairs
