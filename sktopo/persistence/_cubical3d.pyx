@@ -440,8 +440,13 @@ def h1_rank_pairs(const int32_t[::1] rank_view, const int32_t[::1] porder, shape
     if found != n_positive:
         raise RuntimeError(f"h1_rank_pairs: {found} positive edges, expected "
                            f"{n_positive} (this is a bug).")
+    return cohomology(&g, positive_arr, n_positive, size), h0_out
 
-    # cohomology: the positive edges in decreasing order
+
+cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_positive,
+                       int64_t size):
+    """The pairs of positive persistence of the positive edges (keys in ``positive``, in
+    filtration order), reduced in decreasing order, as interleaved ranks."""
     # a bit per square: claimed as a pivot yet? If so, by the edge claimed[square] (an
     # apparent pair, its column is its coboundary) or by the stored column -2 - claimed
     claimed_arr = np.empty(3 * size, dtype=np.int32)
@@ -466,7 +471,7 @@ def h1_rank_pairs(const int32_t[::1] rank_view, const int32_t[::1] porder, shape
             # 2 * _AHEAD edges ahead, their coboundaries computed and the claims of
             # their pivots fetched _AHEAD edges ahead
             for t in range(n_positive - 1, n_positive - 1 - min(n_positive, _AHEAD), -1):
-                fetch_column(&g, positive[t], ring[t & (_AHEAD - 1)],
+                fetch_column(g, positive[t], ring[t & (_AHEAD - 1)],
                              &ring_n[t & (_AHEAD - 1)], &bits[0], &claimed[0])
             for t in range(n_positive - 1, -1, -1):
                 slot = t & (_AHEAD - 1)
@@ -474,9 +479,9 @@ def h1_rank_pairs(const int32_t[::1] rank_view, const int32_t[::1] porder, shape
                 for c in range(n_cob):
                     cob[c] = ring[slot][c]
                 if t >= 2 * _AHEAD:
-                    prefetch_edge(&g, <int64_t> (positive[t - 2 * _AHEAD] & LOW32))
+                    prefetch_edge(g, <int64_t> (positive[t - 2 * _AHEAD] & LOW32))
                 if t >= _AHEAD:
-                    fetch_column(&g, positive[t - _AHEAD], ring[slot], &ring_n[slot],
+                    fetch_column(g, positive[t - _AHEAD], ring[slot], &ring_n[slot],
                                  &bits[0], &claimed[0])
                 edge_key = positive[t]
                 e = <int64_t> (edge_key & LOW32)
@@ -485,17 +490,16 @@ def h1_rank_pairs(const int32_t[::1] rank_view, const int32_t[::1] porder, shape
                 if not is_claimed(&bits[0], square):
                     claim(&bits[0], &claimed[0], square, <int32_t> e)
                 else:
-                    reduce_column(&g, cob, n_cob, &bits[0], &claimed[0], &work, &spare, &pool,
+                    reduce_column(g, cob, n_cob, &bits[0], &claimed[0], &work, &spare, &pool,
                                   &starts)
                     best = work.data[0]
                 if (best >> 32) != (edge_key >> 32):
                     push(&pairs, edge_key >> 32)
                     push(&pairs, best >> 32)
-        h1_out = rank_array(&pairs)
+        return rank_array(&pairs)
     finally:
         free(work.data)
         free(spare.data)
         free(pool.data)
         free(starts.data)
         free(pairs.data)
-    return h1_out, h0_out
