@@ -86,7 +86,8 @@ def _padded(f):
 
 
 def _compiled_pairs(f, dims, connectivity):
-    """The compiled kernels: union-find for H0 and, by duality, the top dimension."""
+    """The compiled kernels: union-find for H0 and, by duality, the top dimension; H1 of
+    a volume by cohomology."""
     if f.ndim == 1:
         return {0: _signal.signal_pairs(f)}
     if f.ndim == 2:     # no padded copy: the kernel sorts and pads its parents itself
@@ -173,8 +174,9 @@ def cubical_persistence(X, homology_dimensions=None, *, superlevel=False,
     (H2 of a volume) as the H0 of the dual connectivity on the image padded by a border,
     and the H0 of a 1-D signal with a stack in O(n); H1 of a volume by persistent
     cohomology with clearing over its edges (the union-find of its H0 clears the columns,
-    apparent pairs are taken without reduction, as in CubicalRipser). GUDHI's cubical
-    complex on the ranks is the test reference. All give the same pairs.
+    apparent pairs are taken without reduction, as in CubicalRipser); the voxels of a
+    volume are sorted once for all its dimensions. GUDHI's cubical complex on the ranks is
+    the test reference. All give the same pairs.
 
     Examples
     --------
