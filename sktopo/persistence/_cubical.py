@@ -21,7 +21,7 @@ import numpy as np
 
 from ..utils._validation import (CONSTRAINTS, check_homology_dimensions, check_option,
                                  check_values, validate_params)
-from . import _cubical3d, _pairing, _signal, _volume
+from . import _pairing, _signal, _volume
 from ._diagram import Diagram
 
 __all__ = ["cubical_persistence"]
@@ -86,28 +86,19 @@ def _padded(f):
 
 
 def _compiled_pairs(f, dims, connectivity):
-    """The compiled kernels: union-find for H0 and, by duality, the top dimension."""
+    """The compiled kernels: union-find for H0 and, by duality, the top dimension; H1 of
+    a volume by cohomology."""
     if f.ndim == 1:
         return {0: _signal.signal_pairs(f)}
     if f.ndim == 2:     # no padded copy: the kernel sorts and pads its parents itself
         low_pairs, top_pairs = _pairing.image_pairs(f, connectivity == "full", 0 in dims,
                                                     1 in dims)
         return {d: low_pairs if d == 0 else top_pairs for d in dims}
-    top = f.ndim - 1
-    pairs = {}
-    # H1 of a volume: cohomology with clearing; its union-find gives H0 on the way
-    h1_kernel = f.ndim == 3 and 1 in dims
-    if h1_kernel:
-        pairs[1], h0 = _cubical3d.volume_h1_pairs(f, connectivity == "full", 0 in dims)
-        if h0 is not None:
-            pairs[0] = h0
-    low, high = 0 in dims and not h1_kernel, top in dims
-    if low or high:
-        low_pairs, top_pairs = _volume.grid_pairs(_padded(f), f.size, connectivity == "full",
-                                                  low, high)
-        pairs.update({d: low_pairs if d == 0 else top_pairs for d in dims
-                      if d == top or (d == 0 and low)})
-    return pairs
+    # a volume: one sort for every dimension; H1 by cohomology with clearing, whose
+    # union-find gives H0 on the way
+    h0, h1, h2 = _volume.volume_pairs(f, connectivity == "full", 0 in dims, 1 in dims,
+                                      2 in dims)
+    return {d: (h0, h1, h2)[d] for d in dims}
 
 
 def _sublevel_pairs(f, dims, connectivity, backend="auto"):
@@ -185,8 +176,9 @@ def cubical_persistence(X, homology_dimensions=None, *, superlevel=False,
     (H2 of a volume) as the H0 of the dual connectivity on the image padded by a border,
     and the H0 of a 1-D signal with a stack in O(n); H1 of a volume by persistent
     cohomology with clearing over its edges (the union-find of its H0 clears the columns,
-    apparent pairs are taken without reduction, as in CubicalRipser). GUDHI's cubical
-    complex on the ranks is the test reference. All give the same pairs.
+    apparent pairs are taken without reduction, as in CubicalRipser); the voxels of a
+    volume are sorted once for all its dimensions. GUDHI's cubical complex on the ranks is
+    the test reference. All give the same pairs.
 
     Examples
     --------

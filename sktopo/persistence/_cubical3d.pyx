@@ -1,7 +1,8 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """H1 of a volume's cubical complex by persistent cohomology with clearing.
 
-H0 and H2 of a volume are union-find (``_pairing.grid_pairs``); H1 needs a reduction. We
+H0 and H2 of a volume are union-find (``_volume.volume_pairs``, which sorts the voxels
+once for every dimension and calls :func:`h1_rank_pairs`); H1 needs a reduction. We
 reduce the coboundary matrix of the edges (rows: squares), as CubicalRipser does:
 
 * Every cell is valued by the rank of its *critical voxel* (the voxel that gives it its
@@ -28,23 +29,22 @@ for "face"): edge ``3 * v + k`` goes from vertex ``v`` along axis ``k``, square
 ``rank << 32 | id`` (uint64), ordered as the filtration.
 """
 
-import os
-
 import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy
 
-from sktopo.persistence._union_find cimport find_root   # a root holds minus its size
+from sktopo.persistence._union_find cimport find_root, sktopo_prefetch
 
-__all__ = ["volume_h1_pairs", "h1_memory_estimate"]
+__all__ = ["h1_rank_pairs"]
 
 cdef int32_t BORDER = 2147483647     # rank of the padding: after every voxel
 cdef uint64_t LOW32 = 4294967295    # the id part of a key
-# bytes per padded voxel of the arrays allocated up front: order (8) and padded order (4),
-# ranks (4), union-find parents (4), positive edges (8 x 2), claimed squares (4 x 3)
-# (and H0's oldest ranks (4), when asked, within the slack of the estimate)
-_BYTES_PER_VOXEL = 48
+
+
+cdef enum:
+    _AHEAD = 8      # how many edges (voxels) ahead the loops prefetch (a power of 2)
 
 
 cdef struct Vol:
@@ -61,38 +61,94 @@ cdef inline int32_t max2(int32_t a, int32_t b) noexcept nogil:
     return a if a > b else b
 
 
-cdef inline int32_t square_rank(const Vol *g, int l, int64_t v) noexcept nogil:
-    """Rank of the square of normal axis l at vertex v (BORDER: outside the complex)."""
-    cdef const int32_t *r = g.rank
-    cdef int64_t sa, sb
-    if g.full:      # the two voxels on either side of the square
-        return min2(r[v], r[v - g.ps[l]])
-    sa = g.ps[1 if l == 0 else 0]
-    sb = g.ps[1 if l == 2 else 2]
-    return max2(max2(r[v], r[v + sa]), max2(r[v + sb], r[v + sa + sb]))
+cdef inline int push_square(uint64_t *out, int count, int32_t r, int64_t square) noexcept nogil:
+    """Append the key of a square of rank r unless it lies outside the complex."""
+    if r != BORDER:
+        out[count] = (<uint64_t> r << 32) | <uint64_t> square
+        return count + 1
+    return count
 
 
 cdef inline int edge_coboundary(const Vol *g, int64_t e, uint64_t *out) noexcept nogil:
-    """Keys of the (at most 4) squares of edge e, unsorted; returns their number."""
+    """Keys of the (at most 4) squares of edge e, unsorted; returns their number.
+
+    The edge along k at vertex v has the squares of normal b at v and v - e_a (spanning
+    k and a) and of normal a at v and v - e_b, for the other two axes a < b. Each voxel
+    around the edge is read once.
+    """
     cdef int64_t v = e // 3
     cdef int k = <int> (e - 3 * v)
-    cdef int count = 0, j, l
-    cdef int32_t r
-    cdef int64_t w
-    for j in range(3):
-        if j == k:
-            continue
-        l = 3 - k - j
-        r = square_rank(g, l, v)
-        if r != BORDER:
-            out[count] = (<uint64_t> r << 32) | <uint64_t> (3 * v + l)
-            count += 1
-        w = v - g.ps[j]
-        r = square_rank(g, l, w)
-        if r != BORDER:
-            out[count] = (<uint64_t> r << 32) | <uint64_t> (3 * w + l)
-            count += 1
-    return count
+    cdef int a = 1 if k == 0 else 0
+    cdef int b = 1 if k == 2 else 2
+    cdef int64_t pa = g.ps[a], pb = g.ps[b], pk = g.ps[k]
+    cdef const int32_t *r = g.rank
+    cdef int32_t c0, ca, cb, cab, e0
+    cdef int count
+    if g.full:
+        # the four cubes around the edge; a square takes the smaller of its two cubes
+        c0 = r[v]
+        ca = r[v - pa]
+        cb = r[v - pb]
+        cab = r[v - pa - pb]
+        count = push_square(out, 0, min2(c0, cb), 3 * v + b)
+        count = push_square(out, count, min2(ca, cab), 3 * (v - pa) + b)
+        count = push_square(out, count, min2(c0, ca), 3 * v + a)
+        return push_square(out, count, min2(cb, cab), 3 * (v - pb) + a)
+    # the edge's two vertices and, for each square, the other two; a square takes the
+    # largest of its four vertices
+    e0 = max2(r[v], r[v + pk])
+    count = push_square(out, 0, max2(e0, max2(r[v + pa], r[v + pa + pk])), 3 * v + b)
+    count = push_square(out, count, max2(e0, max2(r[v - pa], r[v - pa + pk])),
+                        3 * (v - pa) + b)
+    count = push_square(out, count, max2(e0, max2(r[v + pb], r[v + pb + pk])), 3 * v + a)
+    return push_square(out, count, max2(e0, max2(r[v - pb], r[v - pb + pk])),
+                       3 * (v - pb) + a)
+
+
+cdef inline void prefetch_edge(const Vol *g, int64_t e) noexcept nogil:
+    """Prefetch the ranks edge_coboundary reads (the rows of the voxels around e)."""
+    cdef int64_t v = e // 3
+    cdef int k = <int> (e - 3 * v)
+    cdef int64_t pa = g.ps[1 if k == 0 else 0], pb = g.ps[1 if k == 2 else 2]
+    cdef int64_t pk = g.ps[k]
+    cdef const int32_t *r = g.rank
+    if g.full:
+        sktopo_prefetch(&r[v])
+        sktopo_prefetch(&r[v - pa])
+        sktopo_prefetch(&r[v - pb])
+        sktopo_prefetch(&r[v - pa - pb])
+        return
+    sktopo_prefetch(&r[v])
+    sktopo_prefetch(&r[v - pa])
+    sktopo_prefetch(&r[v + pa])
+    sktopo_prefetch(&r[v - pb])
+    sktopo_prefetch(&r[v + pb])
+    if k != 2:      # (along the rows, the two vertices share their cache lines)
+        sktopo_prefetch(&r[v + pk])
+        sktopo_prefetch(&r[v + pk - pa])
+        sktopo_prefetch(&r[v + pk + pa])
+        sktopo_prefetch(&r[v + pk - pb])
+        sktopo_prefetch(&r[v + pk + pb])
+
+
+cdef inline uint64_t smallest(const uint64_t *keys, int count) noexcept nogil:
+    cdef uint64_t best = keys[0]
+    cdef int c
+    for c in range(1, count):
+        if keys[c] < best:
+            best = keys[c]
+    return best
+
+
+cdef inline void fetch_column(const Vol *g, uint64_t edge_key, uint64_t *cob, int *n_cob,
+                              const uint64_t *bits, const int32_t *claimed) noexcept nogil:
+    """The coboundary of a positive edge processed soon; prefetch the claim of its
+    pivot."""
+    cdef int64_t square
+    n_cob[0] = edge_coboundary(g, <int64_t> (edge_key & LOW32), cob)
+    square = <int64_t> (smallest(cob, n_cob[0]) & LOW32)
+    sktopo_prefetch(&bits[square >> 6])
+    sktopo_prefetch(&claimed[square])
 
 
 cdef inline void sort_small(uint64_t *a, int count) noexcept nogil:
@@ -123,7 +179,7 @@ cdef int grow(Growable *buf, Py_ssize_t need) except -1 nogil:
     data = <uint64_t *> realloc(buf.data, cap * sizeof(uint64_t))
     if data == NULL:
         with gil:
-            raise MemoryError("volume_h1_pairs: out of memory while reducing H1 columns.")
+            raise MemoryError("h1_rank_pairs: out of memory while reducing H1 columns.")
     buf.data = data
     buf.capacity = cap
     return 0
@@ -135,38 +191,6 @@ cdef int push(Growable *buf, uint64_t x) except -1 nogil:
     buf.data[buf.size] = x
     buf.size += 1
     return 0
-
-
-cdef int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *edges) noexcept nogil:
-    """Ids of the edges whose critical voxel is the padded voxel q (rank r), in a fixed
-    order."""
-    cdef int64_t pi, pj
-    cdef int count = 0, k, i, j, si, sj
-    cdef const int32_t *rank = g.rank
-    if not g.full:
-        # edges to the 6 neighbours of lower rank (the padding has the largest rank)
-        for k in range(3):
-            if rank[q - g.ps[k]] < r:
-                edges[count] = 3 * (q - g.ps[k]) + k
-                count += 1
-            if rank[q + g.ps[k]] < r:
-                edges[count] = 3 * q + k
-                count += 1
-        return count
-    # "full": the 12 edges of the cube q whose three other voxels all have larger ranks;
-    # the edge along k at vertex q + si e_i + sj e_j (si, sj in {0, 1}) is shared with
-    # the voxels q - e_i (si = 0) or q + e_i (si = 1), and the same along j
-    for k in range(3):
-        i = 1 if k == 0 else 0
-        j = 1 if k == 2 else 2
-        for si in range(2):
-            pi = g.ps[i] if si else -g.ps[i]
-            for sj in range(2):
-                pj = g.ps[j] if sj else -g.ps[j]
-                if rank[q + pi] > r and rank[q + pj] > r and rank[q + pi + pj] > r:
-                    edges[count] = 3 * (q + (g.ps[i] if si else 0) + (g.ps[j] if sj else 0)) + k
-                    count += 1
-    return count
 
 
 cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
@@ -206,13 +230,46 @@ cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
     return 0
 
 
+cdef int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *edges) noexcept nogil:
+    """Ids of the edges whose critical voxel is the padded voxel q (rank r), in a fixed
+    order."""
+    cdef int64_t pi, pj
+    cdef int count = 0, k, i, j, si, sj
+    cdef const int32_t *rank = g.rank
+    if not g.full:
+        # edges to the 6 neighbours of lower rank (the padding has the largest rank)
+        for k in range(3):
+            if rank[q - g.ps[k]] < r:
+                edges[count] = 3 * (q - g.ps[k]) + k
+                count += 1
+            if rank[q + g.ps[k]] < r:
+                edges[count] = 3 * q + k
+                count += 1
+        return count
+    # "full": the 12 edges of the cube q whose three other voxels all have larger ranks;
+    # the edge along k at vertex q + si e_i + sj e_j (si, sj in {0, 1}) is shared with
+    # the voxels q - e_i (si = 0) or q + e_i (si = 1), and the same along j
+    for k in range(3):
+        i = 1 if k == 0 else 0
+        j = 1 if k == 2 else 2
+        for si in range(2):
+            pi = g.ps[i] if si else -g.ps[i]
+            for sj in range(2):
+                pj = g.ps[j] if sj else -g.ps[j]
+                if rank[q + pi] > r and rank[q + pj] > r and rank[q + pi + pj] > r:
+                    edges[count] = 3 * (q + (g.ps[i] if si else 0) + (g.ps[j] if sj else 0)) + k
+                    count += 1
+    return count
+
+
 cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
-                        int32_t *parent, int32_t *oldest, uint64_t *positive,
-                        Growable *h0) except -1 nogil:
+                        int32_t *parent, uint64_t *positive, Growable *h0) except -1 nogil:
     """Keys of the positive edges (not merging two components), in filtration order.
 
-    With ``h0``, also the H0 pairs (birth rank, death rank) by the elder rule: ``oldest``
-    holds the rank of every vertex, then of the oldest vertex of each tree at its root.
+    ``parent`` holds at a root -1 minus the rank of the oldest vertex of its tree (the
+    rank of the vertex itself before any union): the older root stays the root (union
+    by age), so that with ``h0`` the H0 pairs (birth rank, death rank) of the elder rule
+    come without another array.
     """
     cdef Py_ssize_t r, count = 0
     cdef int64_t edges[12]
@@ -231,29 +288,27 @@ cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
                 positive[count] = (<uint64_t> r << 32) | <uint64_t> e
                 count += 1
                 continue
-            if h0 != NULL:      # the younger class dies at this edge
-                young = max2(oldest[a], oldest[b])
-                if young != r:
-                    push(h0, <uint64_t> young)
-                    push(h0, <uint64_t> r)
-                oldest[a] = oldest[b] = min2(oldest[a], oldest[b])
-            if parent[a] > parent[b]:       # union by size
+            if parent[a] < parent[b]:       # a: the older root
                 a, b = b, a
-            parent[a] += parent[b]
+            young = -1 - parent[b]
+            if h0 != NULL and young != r:   # the younger class dies at this edge
+                push(h0, <uint64_t> young)
+                push(h0, <uint64_t> r)
             parent[b] = a
     return count
 
 
-cdef void vertex_ranks(const int32_t *rank, int32_t *out, Py_ssize_t n0, Py_ssize_t n1,
+cdef void vertex_codes(const int32_t *rank, int32_t *out, Py_ssize_t n0, Py_ssize_t n1,
                        Py_ssize_t n2) noexcept nogil:
-    """"full": the rank of each vertex, the smallest of the 8 voxels around it."""
+    """"full": the root code of each vertex alone, -1 minus its rank (the smallest of the
+    8 voxels around it)."""
     cdef Py_ssize_t x, y, z, p
     cdef Py_ssize_t s1 = n2 + 2, s0 = (n1 + 2) * (n2 + 2)
     for x in range(1, n0 + 2):
         for y in range(1, n1 + 2):
             p = x * s0 + y * s1 + 1
             for z in range(n2 + 1):
-                out[p] = min2(min2(min2(rank[p], rank[p - 1]),
+                out[p] = -1 - min2(min2(min2(rank[p], rank[p - 1]),
                                    min2(rank[p - s1], rank[p - s1 - 1])),
                               min2(min2(rank[p - s0], rank[p - s0 - 1]),
                                    min2(rank[p - s0 - s1], rank[p - s0 - s1 - 1])))
@@ -288,7 +343,7 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
     while True:
         if work.size == 0:
             with gil:
-                raise RuntimeError("volume_h1_pairs: a positive edge has a zero cocycle "
+                raise RuntimeError("h1_rank_pairs: a positive edge has a zero cocycle "
                                    "(this is a bug).")
         pivot = work.data[0]
         if not is_claimed(bits, <int64_t> (pivot & LOW32)):
@@ -313,110 +368,48 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
     return 0
 
 
-cdef void pad_ranks(const int32_t[::1] inner, int32_t[::1] rank, int32_t[::1] porder,
-                    Py_ssize_t n0, Py_ssize_t n1, Py_ssize_t n2) noexcept:
-    cdef Py_ssize_t x, y, z, q = 0, p
-    with nogil:
-        for x in range(n0):
-            for y in range(n1):
-                p = ((x + 1) * (n1 + 2) + y + 1) * (n2 + 2) + 1
-                for z in range(n2):
-                    rank[p] = inner[q]
-                    porder[inner[q]] = <int32_t> p
-                    p += 1
-                    q += 1
+cdef object rank_array(const Growable *buf):
+    """The interleaved (birth rank, death rank) of ``buf`` as an ndarray of uint64."""
+    out = np.empty(buf.size, dtype=np.uint64)
+    cdef uint64_t[::1] view = out
+    if buf.size:
+        memcpy(&view[0], buf.data, buf.size * sizeof(uint64_t))
+    return out
 
 
-cdef ranks_to_pairs(const uint64_t *data, Py_ssize_t size, const int64_t[::1] order,
-                    bint essential):
-    """(birth_index, death_index) from interleaved (birth rank, death rank)."""
-    cdef Py_ssize_t t, head = 1 if essential else 0
-    birth_arr = np.empty(size // 2 + head, dtype=np.int64)
-    death_arr = np.empty(size // 2 + head, dtype=np.int64)
-    cdef int64_t[::1] birth = birth_arr
-    cdef int64_t[::1] death = death_arr
-    if essential:       # the class of the smallest voxel never dies
-        birth[0] = order[0]
-        death[0] = -1
-    for t in range(size // 2):
-        birth[head + t] = order[data[2 * t]]
-        death[head + t] = order[data[2 * t + 1]]
-    return birth_arr, death_arr
-
-
-def _physical_memory():
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
-        return 2 ** 62
-
-
-def h1_memory_estimate(shape):
-    """Bytes :func:`volume_h1_pairs` allocates up front for a volume of this shape."""
-    padded = 1
-    for s in shape:
-        padded *= s + 2
-    return _BYTES_PER_VOXEL * padded
-
-
-def volume_h1_pairs(f, bint full, bint h0=False):
-    """Critical voxels of the H1 pairs of the sublevel filtration of a volume.
+def h1_rank_pairs(const int32_t[::1] rank_view, const int32_t[::1] porder, shape,
+                  bint full, bint h0, int32_t[::1] parent):
+    """The H1 pairs of the sublevel filtration of a volume, as ranks of critical voxels.
 
     Parameters
     ----------
-    f : ndarray of float64 of shape (n0, n1, n2), C-contiguous, finite
+    rank_view : ndarray of int32 of shape ((n0 + 2) * (n1 + 2) * (n2 + 2),)
+        The rank of every voxel of the padded volume in the order (value, index);
+        ``2**31 - 1`` on the padding.
+    porder : ndarray of int32 of shape (n0 * n1 * n2,)
+        The padded index of the voxel of each rank.
+    shape : tuple (n0, n1, n2)
     full : bool
         True: voxels are the cubes (26-connectivity); False: voxels are the vertices (6).
-
-    h0 : bool, default=False
+    h0 : bool
         Also return the H0 pairs, found by the union-find that clears the H1 columns.
+    parent : ndarray of int32, as long as ``rank_view``
+        Scratch space (overwritten).
 
     Returns
     -------
-    h1 : tuple (birth_index, death_index) of ndarray of int64
-        C-order flat indices into ``f`` of the voxels of the edge and the square of each
-        pair of positive persistence (in the order (value, index)); the pairs born and
-        dead at one voxel are left out.
-    h0 : tuple (birth_index, death_index) or None
-        Same for H0 (vertex, edge); the essential class first, with death ``-1``.
+    h1, h0 : ndarray of uint64 or None
+        Interleaved (birth rank, death rank) of each pair; the pairs born and dead at one
+        voxel are left out. H0 leaves out the essential class (born at rank 0).
     """
     cdef Vol g
-    cdef int a
-    if f.ndim != 3:
-        raise ValueError("volume_h1_pairs expects a 3-D array.")
-    n0, n1, n2 = f.shape
-    cdef Py_ssize_t n = f.size
-    cdef int64_t size = (n0 + 2) * (n1 + 2) * (n2 + 2)
-    estimate = h1_memory_estimate(f.shape)
-    if 3 * size >= 2 ** 31 - 1 or estimate > _physical_memory():
-        raise MemoryError(
-            f"The H1 pairing of a volume of shape {tuple(f.shape)} needs about "
-            f"{estimate / 2 ** 30:.1f} GiB and {3 * size} cell indices (at most 2**31 - 1 "
-            f"and {_physical_memory() / 2 ** 30:.1f} GiB of memory here); downsample the "
-            f"volume or leave 1 out of homology_dimensions.")
+    cdef Py_ssize_t n0 = shape[0], n1 = shape[1], n2 = shape[2]
+    cdef Py_ssize_t n = porder.shape[0]
+    cdef int64_t size = rank_view.shape[0]
     g.full = full
     g.ps[2] = 1
     g.ps[1] = n2 + 2
     g.ps[0] = (n1 + 2) * (n2 + 2)
-
-    # the order (value, index); the default sort unless there are ties
-    flat = f.reshape(-1)
-    order_arr = np.argsort(flat)
-    sorted_values = flat[order_arr]
-    if n > 1 and not (sorted_values[1:] > sorted_values[:n - 1]).all():
-        order_arr = np.argsort(flat, kind="stable")
-    del sorted_values
-    # the ranks of the padded voxels, and the voxels in rank order as padded indices
-    inner_arr = np.empty(n, dtype=np.int32)
-    inner_arr[order_arr] = np.arange(n, dtype=np.int32)
-    rank_arr = np.full(size, BORDER, dtype=np.int32)
-    porder_arr = np.empty(n, dtype=np.int32)
-    pad_ranks(inner_arr, rank_arr, porder_arr, n0, n1, n2)
-    del inner_arr
-    order_arr = order_arr.astype(np.int64, copy=False)
-    cdef const int64_t[::1] order = order_arr
-    cdef const int32_t[::1] porder = porder_arr
-    cdef const int32_t[::1] rank_view = rank_arr
     g.rank = &rank_view[0]
 
     # Kruskal: the positive edges (in the complex, edges - vertices + 1 of them)
@@ -424,35 +417,36 @@ def volume_h1_pairs(f, bint full, bint h0=False):
     m0, m1, m2 = (n0 + 1, n1 + 1, n2 + 1) if full else (n0, n1, n2)    # vertices per axis
     n_positive = ((m0 - 1) * m1 * m2 + m0 * (m1 - 1) * m2 + m0 * m1 * (m2 - 1)
                   - m0 * m1 * m2 + 1)
-    parent_arr = np.full(size, -1, dtype=np.int32)
     positive_arr = np.empty(max(n_positive, 1), dtype=np.uint64)
-    cdef int32_t[::1] parent = parent_arr
     cdef uint64_t[::1] positive = positive_arr
     cdef Py_ssize_t found
     cdef Growable h0_pairs
     h0_pairs.data = NULL
     h0_pairs.size = h0_pairs.capacity = 0
-    cdef int32_t[::1] oldest = rank_arr    # "face": the vertices are the voxels
-    if h0 and full:
-        oldest = np.empty(size, dtype=np.int32)
-        vertex_ranks(g.rank, &oldest[0], n0, n1, n2)
-    elif h0:
-        oldest = rank_arr.copy()
+    cdef Py_ssize_t k
     try:
         with nogil:
-            found = kruskal(&g, &porder[0], n, &parent[0], &oldest[0], &positive[0],
+            # every vertex a tree of its own, born at its rank
+            if full:
+                vertex_codes(g.rank, &parent[0], n0, n1, n2)
+            else:
+                for k in range(size):
+                    parent[k] = -1 - g.rank[k]
+            found = kruskal(&g, &porder[0], n, &parent[0], &positive[0],
                             &h0_pairs if h0 else NULL)
-        h0_out = None
-        if h0:
-            h0_out = ranks_to_pairs(h0_pairs.data, h0_pairs.size, order, True)
+        h0_out = rank_array(&h0_pairs) if h0 else None
     finally:
         free(h0_pairs.data)
-    del parent_arr, parent, oldest
     if found != n_positive:
-        raise RuntimeError(f"volume_h1_pairs: {found} positive edges, expected "
+        raise RuntimeError(f"h1_rank_pairs: {found} positive edges, expected "
                            f"{n_positive} (this is a bug).")
+    return cohomology(&g, positive_arr, n_positive, size), h0_out
 
-    # cohomology: the positive edges in decreasing order
+
+cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_positive,
+                       int64_t size):
+    """The pairs of positive persistence of the positive edges (keys in ``positive``, in
+    filtration order), reduced in decreasing order, as interleaved ranks."""
     # a bit per square: claimed as a pivot yet? If so, by the edge claimed[square] (an
     # apparent pair, its column is its coboundary) or by the stored column -2 - claimed
     claimed_arr = np.empty(3 * size, dtype=np.int32)
@@ -465,35 +459,47 @@ def volume_h1_pairs(f, bint full, bint h0=False):
     work.capacity = spare.capacity = pool.capacity = starts.capacity = pairs.capacity = 0
     cdef Py_ssize_t t
     cdef uint64_t cob[4]
+    cdef uint64_t ring[_AHEAD][4]   # the coboundaries of the next edges
+    cdef int ring_n[_AHEAD]
     cdef uint64_t edge_key, best
-    cdef int n_cob, c
+    cdef int n_cob, c, slot
     cdef int64_t e, square
     try:
         with nogil:
             push(&starts, 0)
+            # a pipeline over the edges, spread over the volume: their ranks are fetched
+            # 2 * _AHEAD edges ahead, their coboundaries computed and the claims of
+            # their pivots fetched _AHEAD edges ahead
+            for t in range(n_positive - 1, n_positive - 1 - min(n_positive, _AHEAD), -1):
+                fetch_column(g, positive[t], ring[t & (_AHEAD - 1)],
+                             &ring_n[t & (_AHEAD - 1)], &bits[0], &claimed[0])
             for t in range(n_positive - 1, -1, -1):
+                slot = t & (_AHEAD - 1)
+                n_cob = ring_n[slot]
+                for c in range(n_cob):
+                    cob[c] = ring[slot][c]
+                if t >= 2 * _AHEAD:
+                    prefetch_edge(g, <int64_t> (positive[t - 2 * _AHEAD] & LOW32))
+                if t >= _AHEAD:
+                    fetch_column(g, positive[t - _AHEAD], ring[slot], &ring_n[slot],
+                                 &bits[0], &claimed[0])
                 edge_key = positive[t]
                 e = <int64_t> (edge_key & LOW32)
-                n_cob = edge_coboundary(&g, e, cob)
-                best = cob[0]
-                for c in range(1, n_cob):
-                    if cob[c] < best:
-                        best = cob[c]
+                best = smallest(cob, n_cob)
                 square = <int64_t> (best & LOW32)
                 if not is_claimed(&bits[0], square):
                     claim(&bits[0], &claimed[0], square, <int32_t> e)
                 else:
-                    reduce_column(&g, cob, n_cob, &bits[0], &claimed[0], &work, &spare, &pool,
+                    reduce_column(g, cob, n_cob, &bits[0], &claimed[0], &work, &spare, &pool,
                                   &starts)
                     best = work.data[0]
                 if (best >> 32) != (edge_key >> 32):
                     push(&pairs, edge_key >> 32)
                     push(&pairs, best >> 32)
-        h1_out = ranks_to_pairs(pairs.data, pairs.size, order, False)
+        return rank_array(&pairs)
     finally:
         free(work.data)
         free(spare.data)
         free(pool.data)
         free(starts.data)
         free(pairs.data)
-    return h1_out, h0_out

@@ -376,7 +376,7 @@ cdef int workspace_sort(ImageWorkspace *ws, const double *f, Py_ssize_t h,
         ws.pixels = 0 if failed else n
     if failed:
         return -1
-    return sort_pixels(f, h, w, ws.order, ws.tmp_index, ws.key, ws.tmp_key)
+    return sort_pixels(f, 0, h, w, ws.order, ws.tmp_index, ws.key, ws.tmp_key)
 
 
 cdef int workspace_pairs(ImageWorkspace *ws, Py_ssize_t h, Py_ssize_t w, bint full,

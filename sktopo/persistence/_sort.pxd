@@ -28,6 +28,7 @@ cdef inline int32_t unpad2(int32_t p, int32_t row, double inverse, int32_t width
     return <int32_t> ((r - 1) * width + c - 1)
 
 
-cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order,
-                     int32_t *tmp_index, uint32_t *key, uint32_t *tmp_key) noexcept nogil
+cdef int sort_pixels(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
+                     int32_t *order, int32_t *tmp_index, uint32_t *key,
+                     uint32_t *tmp_key) noexcept nogil
 cdef void sort_run(int64_t *run, Py_ssize_t length) noexcept nogil

@@ -2,9 +2,9 @@
 # cython: initializedcheck=False
 """Sorting for the pairing kernels, for the total order (value, index).
 
-``sort_pixels`` sorts the pixels of an image with an LSD radix sort of integer keys
-derived from the values, then sorts the runs of equal keys by the full value;
-``sort_run`` sorts a run of equal values by index.
+``sort_pixels`` sorts the pixels of an image (the voxels of a volume) with an LSD radix
+sort of integer keys derived from the values, then sorts the runs of equal keys by the
+full value; ``sort_run`` sorts a run of equal values by index.
 """
 
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
@@ -130,23 +130,26 @@ cdef void key_map(const double *f, Py_ssize_t n, KeyMap *m) noexcept nogil:
     m.bits -= m.shift
 
 
-cdef void make_keys(const double *f, Py_ssize_t h, Py_ssize_t w, const KeyMap *m,
-                    int32_t *index, uint32_t *key) noexcept nogil:
-    """The key of every pixel and its index in the padded image (rows of ``w + 2``)."""
-    cdef Py_ssize_t r, c, k = 0
-    cdef int32_t row = <int32_t> (w + 2)
+cdef void make_keys(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
+                    const KeyMap *m, int32_t *index, uint32_t *key) noexcept nogil:
+    """The key of every pixel and its index in the padded image (rows of ``w + 2``; with
+    ``d`` planes, a volume, planes of ``h + 2`` rows and a padding plane first)."""
+    cdef Py_ssize_t x, r, c, k = 0
+    cdef int32_t row = <int32_t> (w + 2), start
     cdef double v
-    for r in range(h):
-        for c in range(w):
-            index[k + c] = <int32_t> ((r + 1) * row + c + 1)
-        if m.linear:
+    for x in range(d if d > 0 else 1):
+        for r in range(h):
+            start = <int32_t> (((x + (d > 0)) * (h + 2) + r + 1) * row + 1)
             for c in range(w):
-                v = (f[k + c] - m.low) * m.scale
-                key[k + c] = <uint32_t> v if v < m.top else <uint32_t> m.top
-        else:
-            for c in range(w):
-                key[k + c] = <uint32_t> ((sktopo_key64(f[k + c]) - m.lo) >> m.shift)
-        k += w
+                index[k + c] = start + <int32_t> c
+            if m.linear:
+                for c in range(w):
+                    v = (f[k + c] - m.low) * m.scale
+                    key[k + c] = <uint32_t> v if v < m.top else <uint32_t> m.top
+            else:
+                for c in range(w):
+                    key[k + c] = <uint32_t> ((sktopo_key64(f[k + c]) - m.lo) >> m.shift)
+            k += w
 
 
 cdef void radix_sort(Py_ssize_t n, int passes, int32_t *order, int32_t *tmp_index,
@@ -202,10 +205,11 @@ cdef void radix_sort(Py_ssize_t n, int passes, int32_t *order, int32_t *tmp_inde
         memcpy(key, ksrc, n * sizeof(uint32_t))
 
 
-cdef int sort_key_run(const double *f, int32_t *order, Py_ssize_t length, int32_t row,
-                      int32_t w, KeyIndex *small) noexcept nogil:
+cdef int sort_key_run(const double *f, int32_t *order, Py_ssize_t length, Py_ssize_t d,
+                      Py_ssize_t h, Py_ssize_t w, KeyIndex *small) noexcept nogil:
     """Sort a run of pixels that share a key by (value, index); -1 when out of memory."""
-    cdef double inverse = 1.0 / row
+    cdef double inverse = 1.0 / (w + 2), inverse_plane = 1.0 / (h + 2)
+    cdef Py_ssize_t c, y, x
     cdef KeyIndex *run = small
     cdef KeyIndex item
     cdef Py_ssize_t j, t
@@ -215,7 +219,10 @@ cdef int sort_key_run(const double *f, int32_t *order, Py_ssize_t length, int32_
         if run == NULL:
             return -1
     for j in range(length):
-        run[j].key = sktopo_key64(f[unpad2(order[j], row, inverse, w)])
+        # the C-order index of the padded index: column, row, plane
+        x = split_index(split_index(order[j], w + 2, inverse, &c), h + 2, inverse_plane,
+                        &y) - (d > 0)
+        run[j].key = sktopo_key64(f[(x * h + y - 1) * w + c - 1])
         run[j].index = order[j]
         if j and run[j].key < run[j - 1].key:
             in_order = False
@@ -237,19 +244,22 @@ cdef int sort_key_run(const double *f, int32_t *order, Py_ssize_t length, int32_
     return 0
 
 
-cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order,
-                     int32_t *tmp_index, uint32_t *key, uint32_t *tmp_key) noexcept nogil:
-    """``order[:h * w]`` = padded indices (rows of ``w + 2``) of the pixels of the
-    C-contiguous ``(h, w)`` image ``f`` sorted by (value, index); -1 when out of memory.
+cdef int sort_pixels(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
+                     int32_t *order, int32_t *tmp_index, uint32_t *key,
+                     uint32_t *tmp_key) noexcept nogil:
+    """``order[:n]`` = padded indices of the pixels of the C-contiguous image ``f`` sorted
+    by (value, index); -1 when out of memory. ``d == 0``: an ``(h, w)`` image padded to
+    ``(h + 2, w + 2)``; ``d > 0``: a ``(d, h, w)`` volume padded to ``(d + 2, h + 2,
+    w + 2)``.
 
     A stable radix sort of integer keys (see :func:`key_map`) keeps equal keys in index
     order; the runs of equal keys are then sorted by the full value.
     """
-    cdef Py_ssize_t n = h * w, i, start
+    cdef Py_ssize_t n = (d if d > 0 else 1) * h * w, i, start
     cdef KeyMap m
     cdef KeyIndex small[16]
     key_map(f, n, &m)
-    make_keys(f, h, w, &m, tmp_index, key)
+    make_keys(f, d, h, w, &m, tmp_index, key)
     radix_sort(n, (m.bits + _DIGIT - 1) // _DIGIT, order, tmp_index, key, tmp_key)
     if m.shift == 0 and not m.linear:
         return 0          # the keys are the values' order exactly
@@ -257,8 +267,7 @@ cdef int sort_pixels(const double *f, Py_ssize_t h, Py_ssize_t w, int32_t *order
     for i in range(1, n + 1):
         if i < n and key[i] == key[start]:
             continue
-        if i - start > 1 and sort_key_run(f, order + start, i - start, <int32_t> (w + 2),
-                                          <int32_t> w, small) < 0:
+        if i - start > 1 and sort_key_run(f, order + start, i - start, d, h, w, small) < 0:
             return -1
         start = i
     return 0

@@ -10,7 +10,7 @@ from scipy.ndimage import gaussian_filter
 
 from sktopo import TopologicalLoss
 from sktopo.functionals import PersistenceNorm, PolynomialEnergy
-from sktopo.persistence import _cubical, _cubical3d, cubical_persistence
+from sktopo.persistence import _cubical, _cubical3d, _volume, cubical_persistence
 from sktopo.utils._testing import assert_gradient_matches, diagram_pairs
 
 CONNECTIVITIES = ["full", "face"]
@@ -57,7 +57,7 @@ def cells(dgm):
 
 
 def test_h1_kernel_is_built():
-    assert _cubical._cubical3d is _cubical3d
+    assert _cubical._volume.h1_rank_pairs is _cubical3d.h1_rank_pairs
 
 
 @pytest.mark.parametrize("shape", [(5, 7, 3), (1, 4, 6), (6, 1, 1), (2, 2, 2), (3, 8, 1),
@@ -193,5 +193,5 @@ def test_h1_gradient_equals_finite_differences(connectivity, superlevel):
 def test_too_large_volume_is_refused_before_allocating():
     huge = np.broadcast_to(0.0, (1400, 1400, 1400))      # no memory behind it
     with pytest.raises(MemoryError, match="GiB"):
-        _cubical3d.volume_h1_pairs(huge, True)
-    assert _cubical3d.h1_memory_estimate((128, 128, 128)) < 2 ** 29
+        _volume.volume_pairs(huge, True, False, True, False)
+    assert _volume.memory_estimate((128, 128, 128)) < 2 ** 29

@@ -167,6 +167,25 @@ def test_radix_sort_keys_of_any_range(connectivity):
         _assert_same(X, (0, 1), True, connectivity)
 
 
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+def test_radix_sort_of_volumes(connectivity):
+    # the volume kernel sorts its voxels once with the same radix sort (padded 3-D
+    # indices): truncated keys, signed zeros, ranges that overflow or do not scale,
+    # outliers and plateaus, every dimension against GUDHI
+    rng = np.random.default_rng(8)
+    outlier = rng.random((7, 6, 9))
+    outlier[2, 3, 4] = 1e12
+    for X in [1.0 + rng.integers(0, 5, (5, 6, 7)) * 2.0 ** -45,
+              np.where(rng.random((4, 5, 6)) < 0.5, -0.0, 0.0) + rng.integers(0, 2, (4, 5, 6)),
+              np.where(rng.random((5, 4, 6)) < 0.5, -1e308, 1e308) * rng.random((5, 4, 6)),
+              rng.integers(0, 3, (6, 5, 4)) * 5e-324,
+              outlier,
+              rng.normal(size=(5, 7, 6)) * 1e-200,
+              rng.random((45, 40, 41))]:      # 3 radix passes from 65536 voxels on
+        _assert_same(X, (0, 1, 2), False, connectivity)
+        _assert_same(X, (0, 1, 2), True, connectivity)
+
+
 def _sorted_pairs(pairs):
     birth, death = pairs
     return sorted(zip(birth.tolist(), death.tolist()))
