@@ -211,6 +211,14 @@ def _cubical_diagrams(X, dims, superlevel, connectivity, backend="auto"):
     sorted tuple of valid dimensions, ``connectivity`` "full" or "face".
     """
     f = -X if superlevel else X
-    pairs = _sublevel_pairs(f, dims, connectivity, backend)
     values = X.ravel()
+    if (X.ndim == 2 and backend != "gudhi"
+            and (X.shape[0] + 2) * (X.shape[1] + 2) < _MAX_PADDED_SIZE):
+        # the kernel reads the points itself (no gathers and masks in numpy)
+        low, top = _pairing.image_pairs(f, connectivity == "full", 0 in dims, 1 in dims,
+                                        values=values,
+                                        essential=-np.inf if superlevel else np.inf)
+        return {d: Diagram._from_kernel(*(low if d == 0 else top), d, superlevel)
+                for d in dims}
+    pairs = _sublevel_pairs(f, dims, connectivity, backend)
     return {d: _diagram_from_pairs(values, *pairs[d], d, superlevel) for d in dims}

@@ -28,6 +28,7 @@ from sktopo.persistence._norm_terms cimport norm_params, norm_terms
 from sktopo.persistence._sort cimport sort_pixels, unpad2
 from sktopo.persistence._union_find cimport (big_alloc, buffer_free, buffer_init,
                                              buffer_push, buffer_reserve, buffer_to_arrays,
+                                             buffer_to_diagram,
                                              grow, offsets_2d, sktopo_prefetch)
 
 
@@ -467,7 +468,7 @@ cdef object sparse_terms(const double[:, ::1] f, bint full, tuple norms,
 
 
 def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple norms=None,
-                const double[::1] values=None, int side=0):
+                const double[::1] values=None, int side=0, double essential=0.0):
     """Critical pixels of the sublevel filtration of a finite 2-D image (H0 and H1).
 
     Parameters
@@ -484,16 +485,21 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         ``PersistenceNorm`` terms on ``values`` (the flat image whose sublevel filtration
         is ``f``, or its negative) are, as ``(value, indices, gradients)`` (see
         :func:`image_terms`; used by the STUMP loop, which needs nothing else).
+    values : ndarray of float64 of shape (h * w,), default=None
+        Without norms: the points are read from ``values`` (the flat image, of which ``f``
+        is the sublevel filtration: itself or its negative), ``essential`` the death of the
+        essential class, and pairs of zero persistence are dropped.
 
     Returns
     -------
     h0, h1 : tuple of (birth_index, death_index) or None
         C-order flat indices into ``f``; ``-1`` for the death of the essential class (the
-        first H0 pair).
+        first H0 pair). With ``values``: ``(births, deaths, birth_index, death_index)``.
     """
     cdef Py_ssize_t h = f.shape[0], w = f.shape[1], n = h * w
     cdef ImageWorkspace ws
     cdef int status
+    cdef int64_t first
     if (h + 2) * (w + 2) >= 2 ** 31 - 8:
         raise ValueError("image_pairs supports images of less than 2**31 padded pixels.")
     if n == 0:
@@ -521,9 +527,17 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         if status < 0:
             workspace_free(&ws)
             raise MemoryError()
+        first = unpad2(ws.order[0], <int32_t> (w + 2), 1.0 / (w + 2), <int32_t> w)
+        if values is not None:
+            if values.shape[0] != n:
+                raise ValueError("image_pairs: values must hold one value per pixel.")
+            if low:
+                low_pairs = buffer_to_diagram(&ws.low_buf, 1, first, &values[0], essential)
+            if top:
+                top_pairs = buffer_to_diagram(&ws.top_buf, 0, 0, &values[0], essential)
+            return low_pairs, top_pairs
         if low:
-            low_pairs = buffer_to_arrays(&ws.low_buf, 1, unpad2(ws.order[0], <int32_t> (w + 2),
-                                                                1.0 / (w + 2), <int32_t> w))
+            low_pairs = buffer_to_arrays(&ws.low_buf, 1, first)
         if top:
             top_pairs = buffer_to_arrays(&ws.top_buf, 0, 0)
     finally:
