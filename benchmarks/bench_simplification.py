@@ -32,6 +32,7 @@ import numpy as np
 from sktopo.estimators import simplify_image
 from sktopo.persistence import cubical_persistence
 from sktopo.simplification import simplify_function
+from sktopo.utils._testing import gudhi_lifetimes
 
 
 def timed(func):
@@ -149,19 +150,6 @@ def image_families(rng, n):
         if np.issubdtype(X.dtype, np.integer):
             t = float(np.ceil(t))
         yield kind, X, t, connectivity, superlevel
-
-
-def gudhi_lifetimes(X, connectivity, superlevel):
-    Z = -np.asarray(X, float) if superlevel else np.asarray(X, float)
-    cc = (gudhi.CubicalComplex(top_dimensional_cells=Z) if connectivity == "full"
-          else gudhi.CubicalComplex(vertices=Z))
-    cc.compute_persistence(homology_coeff_field=2, min_persistence=0)
-    out = {}
-    for d in range(Z.ndim):
-        p = cc.persistence_intervals_in_dimension(d).reshape(-1, 2)
-        p = p[np.isfinite(p[:, 1])]
-        out[d] = p[:, 1] - p[:, 0]
-    return out
 
 
 def robustness(n, method, rng):

@@ -2,7 +2,6 @@
 
 import warnings
 
-import gudhi
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -11,20 +10,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from sktopo.persistence import cubical_persistence
 from sktopo.simplification import simplify_function
+from sktopo.utils._testing import gudhi_lifetimes
 from sktopo.simplification import _channels
-
-
-def gudhi_lifetimes(X, connectivity, superlevel=False):
-    Z = -np.asarray(X, float) if superlevel else np.asarray(X, float)
-    cc = (gudhi.CubicalComplex(top_dimensional_cells=Z) if connectivity == "full"
-          else gudhi.CubicalComplex(vertices=Z))
-    cc.compute_persistence(homology_coeff_field=2, min_persistence=0)
-    out = {}
-    for d in range(Z.ndim):
-        p = cc.persistence_intervals_in_dimension(d).reshape(-1, 2)
-        p = p[np.isfinite(p[:, 1])]
-        out[d] = p[:, 1] - p[:, 0]
-    return out
 
 
 def test_noise_images_within_half_the_threshold():
