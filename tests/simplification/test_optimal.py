@@ -9,9 +9,8 @@ from scipy import ndimage
 from sklearn.exceptions import ConvergenceWarning
 
 from sktopo.persistence import cubical_persistence
-from sktopo.simplification import simplify_function
+from sktopo.simplification import _channels, simplify_function
 from sktopo.utils._testing import gudhi_lifetimes
-from sktopo.simplification import _channels
 
 
 def test_noise_images_within_half_the_threshold():
