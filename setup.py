@@ -5,7 +5,9 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 extensions = [
-    Extension("sktopo.persistence._pairing", ["sktopo/persistence/_pairing.pyx"]),
+    Extension("sktopo.persistence._pairing", ["sktopo/persistence/_pairing.pyx"],
+              include_dirs=["sktopo/persistence"],
+              depends=["sktopo/persistence/_image_neighbours.h"]),
     Extension("sktopo.persistence._union_find", ["sktopo/persistence/_union_find.pyx"]),
     Extension("sktopo.persistence._sort", ["sktopo/persistence/_sort.pyx"]),
     Extension("sktopo.persistence._norm_terms", ["sktopo/persistence/_norm_terms.pyx"]),
