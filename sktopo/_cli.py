@@ -119,6 +119,9 @@ def _race(loss, x0, a, seed, steps=None, seconds=None, n_snapshots=60, **setting
                          # a time budget: the callback stops the run long before
                          max_iter=10**7 if steps is None else steps,
                          random_state=seed, callback=callback, **settings)
+    end = res.step_times[-1] - spent[0] if len(res.step_times) else 0.0
+    if end > snaps[-1][0]:      # the last iterate, at the end of the run (or budget)
+        snaps.append((end, res.x.copy()))
     return res, snaps
 
 
