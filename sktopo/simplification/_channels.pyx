@@ -15,7 +15,7 @@ Same grids and conventions as ``_flood.pyx``.
 import numpy as np
 
 from libc.stdint cimport int64_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport free
 from libc.math cimport INFINITY
 from libc.string cimport memset
 
@@ -54,16 +54,10 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
     failed_arr = np.zeros(births.shape[0], dtype=np.uint8)
     cdef double[::1] out = out_arr
     cdef unsigned char[::1] failed = failed_arr
-    cdef double *dist = <double *> malloc((n if n > 0 else 1) * sizeof(double))
-    cdef int64_t *pred = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    cdef unsigned char *done = <unsigned char *> malloc(n if n > 0 else 1)
-    if dist == NULL or pred == NULL or touched == NULL or done == NULL:
-        free(dist)
-        free(pred)
-        free(touched)
-        free(done)
-        raise MemoryError()
+    cdef double[::1] dist = np.empty(max(n, 1), dtype=np.float64)
+    cdef int64_t[::1] pred = np.empty(max(n, 1), dtype=np.int64)
+    cdef int64_t[::1] touched = np.empty(max(n, 1), dtype=np.int64)
+    cdef unsigned char[::1] done = np.empty(max(n, 1), dtype=np.uint8)
     grid_init(&g, shape, ndim, full)
     heap_init(&hp, 1024)
     try:
@@ -123,10 +117,6 @@ def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
                     dist[touched[t]] = -1.0
                     done[touched[t]] = 0
     finally:
-        free(dist)
-        free(pred)
-        free(touched)
-        free(done)
         free(hp.a)
     return out_arr, failed_arr
 
@@ -152,17 +142,13 @@ def cap_levels(const double[::1] h, tuple shape, int ndim, bint full,
     cdef double cap, level
     out_arr = np.array(levels, dtype=np.float64)
     cdef double[::1] out = out_arr
-    cdef unsigned char *seen = <unsigned char *> malloc(n if n > 0 else 1)
-    cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    if seen == NULL or touched == NULL:
-        free(seen)
-        free(touched)
-        raise MemoryError()
+    cdef unsigned char[::1] seen = np.empty(max(n, 1), dtype=np.uint8)
+    cdef int64_t[::1] touched = np.empty(max(n, 1), dtype=np.int64)
     grid_init(&g, shape, ndim, full)
     heap_init(&hp, 1024)
     try:
         with nogil:
-            memset(seen, 0, n)
+            memset(&seen[0], 0, n)
             for p in range(births.shape[0]):
                 b = births[p]
                 cap = out[p]
@@ -196,8 +182,6 @@ def cap_levels(const double[::1] h, tuple shape, int ndim, bint full,
                 for t in range(n_touched):
                     seen[touched[t]] = 0
     finally:
-        free(seen)
-        free(touched)
         free(hp.a)
     return out_arr
 
@@ -246,21 +230,15 @@ def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
     failed_arr = np.zeros(births.shape[0], dtype=np.uint8)
     cdef double[::1] out = out_arr
     cdef unsigned char[::1] failed = failed_arr
-    cdef double *key = <double *> malloc((n if n > 0 else 1) * sizeof(double))
-    cdef int64_t *pred = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    cdef unsigned char *state = <unsigned char *> malloc(n if n > 0 else 1)
-    if key == NULL or pred == NULL or touched == NULL or state == NULL:
-        free(key)
-        free(pred)
-        free(touched)
-        free(state)
-        raise MemoryError()
+    cdef double[::1] key = np.empty(max(n, 1), dtype=np.float64)
+    cdef int64_t[::1] pred = np.empty(max(n, 1), dtype=np.int64)
+    cdef int64_t[::1] touched = np.empty(max(n, 1), dtype=np.int64)
+    cdef unsigned char[::1] state = np.empty(max(n, 1), dtype=np.uint8)
     grid_init(&g, shape, ndim, full)
     heap_init(&hp, 1024)
     try:
         with nogil:
-            memset(state, 0, n)            # 0 unseen, 1 in the heap, 2 in the tree
+            memset(&state[0], 0, n)            # 0 unseen, 1 in the heap, 2 in the tree
             for p in range(births.shape[0]):
                 b = births[p]
                 d = deaths[p]
@@ -312,10 +290,6 @@ def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
                 for t in range(n_touched):
                     state[touched[t]] = 0
     finally:
-        free(key)
-        free(pred)
-        free(touched)
-        free(state)
         free(hp.a)
     return out_arr, failed_arr
 
@@ -340,17 +314,13 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
     cdef double low, hd
     out_arr = np.empty(deaths.shape[0], dtype=np.float64)
     cdef double[::1] out = out_arr
-    cdef unsigned char *seen = <unsigned char *> malloc(n if n > 0 else 1)
-    cdef int64_t *touched = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    if seen == NULL or touched == NULL:
-        free(seen)
-        free(touched)
-        raise MemoryError()
+    cdef unsigned char[::1] seen = np.empty(max(n, 1), dtype=np.uint8)
+    cdef int64_t[::1] touched = np.empty(max(n, 1), dtype=np.int64)
     grid_init(&g, shape, ndim, full)
     heap_init(&hp, 1024)
     try:
         with nogil:
-            memset(seen, 0, n)
+            memset(&seen[0], 0, n)
             for p in range(deaths.shape[0]):
                 d = deaths[p]
                 hd = h[d]
@@ -381,7 +351,5 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
                 for t in range(n_touched):
                     seen[touched[t]] = 0
     finally:
-        free(seen)
-        free(touched)
         free(hp.a)
     return out_arr

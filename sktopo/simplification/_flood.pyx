@@ -19,7 +19,7 @@ index everywhere (the order (value, index)).
 import numpy as np
 
 from libc.stdint cimport int64_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport free
 from libc.string cimport memset
 
 from ._grid cimport (Grid, Heap, Item, coords, grid_init, heap_init, heap_pop, heap_push,
@@ -49,22 +49,13 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
     depth_arr = np.zeros(n if ramp else 0, dtype=np.int64)
     cdef double[::1] out = out_arr
     cdef int64_t[::1] depth = depth_arr
-    cdef unsigned char *seen = <unsigned char *> malloc(n if n > 0 else 1)
-    cdef int64_t *queue = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    if seen == NULL or queue == NULL:
-        free(seen)
-        free(queue)
-        raise MemoryError()
+    cdef unsigned char[::1] seen = np.empty(max(n, 1), dtype=np.uint8)
+    cdef int64_t[::1] queue = np.empty(max(n, 1), dtype=np.int64)
     grid_init(&g, shape, ndim, full)
-    try:
-        heap_init(&hp, 1024)
-    except MemoryError:
-        free(seen)
-        free(queue)
-        raise
+    heap_init(&hp, 1024)
     try:
         with nogil:
-            memset(seen, 0, n)
+            memset(&seen[0], 0, n)
             for s in range(seeds.shape[0]):
                 x = seeds[s]
                 if not seen[x]:
@@ -99,8 +90,6 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
                     else:
                         heap_push(&hp, h[r], r)
     finally:
-        free(seen)
-        free(queue)
         free(hp.a)
     return out_arr, depth_arr
 
@@ -134,66 +123,58 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
     depth_arr = np.zeros(n if ramp else 0, dtype=np.int64)
     cdef double[::1] out = out_arr
     cdef int64_t[::1] depth = depth_arr
-    cdef int64_t *stack = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    cdef int64_t *mark = <int64_t *> malloc((n if n > 0 else 1) * sizeof(int64_t))
-    if stack == NULL or mark == NULL:
-        free(stack)
-        free(mark)
-        raise MemoryError()
+    cdef int64_t[::1] stack = np.empty(max(n, 1), dtype=np.int64)
+    cdef int64_t[::1] mark = np.empty(max(n, 1), dtype=np.int64)
     grid_init(&g, shape, ndim, full)
-    try:
-        with nogil:
-            for x in range(n):
-                mark[x] = -1
-            for p in range(births.shape[0]):
-                b = births[p]
-                d = deaths[p]
-                if mark[b] != -1:
-                    continue                  # nested in a basin already filled
-                hd = h[d]
-                mark[b] = p
-                stack[0] = b
-                top = 1
-                start = 0
-                while top > 0:
-                    top -= 1
-                    x = stack[top]
-                    if h[x] < hd:
-                        out[x] = hd
-                    coords(&g, x, c)
-                    for k in range(g.n_off):
-                        nb = step(&g, x, c, k)
-                        if nb < 0:
-                            continue
-                        if mark[nb] != p and (key_less(h[nb], -nb, hd, -d) if reverse
-                                              else key_less(h[nb], nb, hd, d)):
-                            mark[nb] = p
-                            stack[top] = nb
-                            top += 1
-                if not ramp:
-                    continue
-                # breadth-first from the death pixel through the basin: the ramp's depth
-                stack[0] = d
-                depth[d] = 0
-                q_head = 0
-                q_tail = 1
-                while q_head < q_tail:
-                    x = stack[q_head]
-                    q_head += 1
-                    coords(&g, x, c)
-                    for k in range(g.n_off):
-                        nb = step(&g, x, c, k)
-                        if nb < 0:
-                            continue
-                        if mark[nb] == p:
-                            mark[nb] = -2 - p     # visited by the ramp, still "filled"
-                            depth[nb] = depth[x] + 1 if h[nb] < hd else 0
-                            stack[q_tail] = nb
-                            q_tail += 1
-                depth[d] = 0
-    finally:
-        free(stack)
-        free(mark)
+    with nogil:
+        for x in range(n):
+            mark[x] = -1
+        for p in range(births.shape[0]):
+            b = births[p]
+            d = deaths[p]
+            if mark[b] != -1:
+                continue                  # nested in a basin already filled
+            hd = h[d]
+            mark[b] = p
+            stack[0] = b
+            top = 1
+            start = 0
+            while top > 0:
+                top -= 1
+                x = stack[top]
+                if h[x] < hd:
+                    out[x] = hd
+                coords(&g, x, c)
+                for k in range(g.n_off):
+                    nb = step(&g, x, c, k)
+                    if nb < 0:
+                        continue
+                    if mark[nb] != p and (key_less(h[nb], -nb, hd, -d) if reverse
+                                          else key_less(h[nb], nb, hd, d)):
+                        mark[nb] = p
+                        stack[top] = nb
+                        top += 1
+            if not ramp:
+                continue
+            # breadth-first from the death pixel through the basin: the ramp's depth
+            stack[0] = d
+            depth[d] = 0
+            q_head = 0
+            q_tail = 1
+            while q_head < q_tail:
+                x = stack[q_head]
+                q_head += 1
+                coords(&g, x, c)
+                for k in range(g.n_off):
+                    nb = step(&g, x, c, k)
+                    if nb < 0:
+                        continue
+                    if mark[nb] == p:
+                        mark[nb] = -2 - p     # visited by the ramp, still "filled"
+                        depth[nb] = depth[x] + 1 if h[nb] < hd else 0
+                        stack[q_tail] = nb
+                        q_tail += 1
+            depth[d] = 0
     return out_arr, depth_arr
 
 
