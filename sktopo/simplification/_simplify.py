@@ -55,7 +55,8 @@ from ..persistence._cubical import _check_connectivity
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from ..utils._validation import check_homology_dimensions, check_values
 from ._optimal import _run_optimal
-from ._problem import _Problem, _removed_mask, _run_flooding
+from ._problem import _Problem, _removed_mask, _run_flooding, _strict_bounds
+from ._restore import restore_long
 
 __all__ = ["simplify_function"]
 
@@ -65,9 +66,14 @@ _METHODS = ("flooding", "optimal")
 def _run(problem, g):
     """The fixed point of the chosen method: ``(g, removed pairs, pairings done)``."""
     removed = {d: [] for d in problem.dims}
-    if problem.method == "flooding":
-        return _run_flooding(problem, g, removed)
-    return _run_optimal(problem, g, removed)
+    if problem.method == "optimal":
+        return _run_optimal(problem, g, removed)
+    g, final, n_pairings = _run_flooding(problem, g, removed)
+    if problem.can_lengthen() and g.size:
+        bounds = _strict_bounds(problem.f.ravel(), problem.threshold, problem.integer)
+        g, n_more = restore_long(problem, g, final, bounds)
+        n_pairings += n_more
+    return g, removed, n_pairings
 
 
 def _concat(parts, dim, superlevel):

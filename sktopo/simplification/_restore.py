@@ -1,0 +1,166 @@
+"""Keeping the number of long pairs: the last step of both methods (see ``_simplify``).
+
+A kept pair can be shortened by the removal of a feature of the other dimension nested
+around one of its critical pixels (a removed peak cut down with a kept saddle on it, a
+basin filled around the saddle of a kept loop), or lengthened by it. Such a pair keeps a
+lifetime ``>= t`` (it is never removed), but it can cross ``2 t``. Its extremum pixel
+(the minimum of an H0 pair, the maximum of a top-dimensional one), which no pass of its own
+dimension moves, then gets the pair its input lifetime back: moving an extremum outwards
+changes no sublevel set but by that one pixel, so only the birth (death) of its own class
+moves, within the method's bound -- unless it passes the extremum of the component it
+merges into (the elder rule at its saddle would swap, the other class dying there
+instead); then that extremum goes along by as much (the order of the two kept), if its
+own pair stays on its side of ``2 t``.
+"""
+
+import numpy as np
+
+from . import _channels
+from ._problem import _removed_mask
+
+# pairings spent at most on keeping the count of pairs >= 2t
+_RESTORE_PAIRINGS = 12
+
+
+def _long_mismatch(problem, dgms):
+    """Sum over the dimensions of |pairs of lifetime >= 2t now - in the input|."""
+    t2 = 2.0 * problem.threshold
+    return sum(abs(int(np.count_nonzero(dgms[d].lifetimes[~dgms[d].essential] >= t2))
+                   - int(np.count_nonzero(problem.input_diagrams[d].lifetimes[
+                       ~problem.input_diagrams[d].essential] >= t2)))
+               for d in problem.dims)
+
+
+def restore_long(problem, g, dgms, bounds):
+    """Keep the number of pairs of lifetime ``>= 2 t`` of the input, within ``bounds``
+    (``(low, high)``, flat, the values each pixel may take).
+
+    ``dgms``: the diagrams of ``g``, holding no pair to remove. Nothing is paired when the
+    counts already agree. Else the pairs on the wrong side of ``2 t`` get their input
+    lifetime back (module docstring); the moves are kept if the pairing then finds no
+    pair below ``t`` and fewer counts off, else they are tried in halves (at most
+    ``_RESTORE_PAIRINGS`` pairings). Returns ``(g, pairings done)``.
+    """
+    state = dict(budget=_RESTORE_PAIRINGS, off=_long_mismatch(problem, dgms))
+
+    def attempt(g, part):
+        if state["budget"] == 0 or state["off"] == 0:
+            return g
+        out = g.ravel().copy()
+        out[part[:, 0].astype(np.int64)] = part[:, 1]
+        out = out.reshape(g.shape)
+        state["budget"] -= 1
+        check = problem.diagrams(out, problem.dims)
+        if not any(_removed_mask(check[d], problem.threshold, problem.n_kept[d]).any()
+                   for d in problem.dims):
+            off = _long_mismatch(problem, check)
+            if off < state["off"]:
+                state["off"], state["dgms"] = off, check
+                return out
+        if len(part) == 1:
+            return g
+        half = len(part) // 2
+        return attempt(attempt(g, part[:half]), part[half:])
+
+    while state["off"] and state["budget"]:
+        moves = [m for d in problem.dims for m in _status_moves(problem, g, dgms[d], bounds)]
+        if not moves:
+            break
+        before = state["off"]
+        g = attempt(g, np.array(moves, dtype=float))
+        if state["off"] == before:
+            break
+        dgms = state["dgms"]
+    return g, _RESTORE_PAIRINGS - state["budget"]
+
+
+def _input_lookup(keys, values, query):
+    """``values`` at the positions of ``query`` in ``keys`` (NaN where absent)."""
+    out = np.full(len(query), np.nan)
+    if len(keys) == 0 or len(query) == 0:
+        return out
+    order = np.argsort(keys, kind="stable")
+    pos = np.minimum(np.searchsorted(keys[order], query), len(order) - 1)
+    hit = keys[order][pos] == query
+    out[hit] = values[order][pos[hit]]
+    return out
+
+
+def _status_moves(problem, g, after, bounds):
+    """``(pixel, value)`` moves that give the pairs of ``after`` on the wrong side of
+    ``2 t`` their input lifetime back (see :func:`restore_long`)."""
+    t2 = 2.0 * problem.threshold
+    low, high = bounds
+    before = problem.input_diagrams[after.dim]
+    top = after.dim != 0
+    fin_b, fin_a = ~before.essential, np.flatnonzero(~after.essential)
+    key_b = (before.death_index if top else before.birth_index)[fin_b]
+    other_b = (before.birth_index if top else before.death_index)[fin_b]
+    key_a = (after.death_index if top else after.birth_index)[fin_a]
+    other_a = (after.birth_index if top else after.death_index)[fin_a]
+    # the input pair of the same extremum, else of the same saddle (ties can hand a
+    # saddle to another extremum of equal value)
+    want = _input_lookup(key_b, before.lifetimes[fin_b], key_a)
+    miss = np.isnan(want)
+    want[miss] = _input_lookup(other_b, before.lifetimes[fin_b], other_a[miss])
+    now = after.lifetimes[fin_a]
+    wrong = ~np.isnan(want) & ((want >= t2) != (now >= t2))
+    if not wrong.any():
+        return []
+    k, want = fin_a[wrong], want[wrong]
+    pix, sad = key_a[wrong].astype(np.int64), other_a[wrong].astype(np.int64)
+    # in the view h (g, or -g for the top dimension) the extremum is a minimum
+    sign = -1.0 if top else 1.0
+    h = sign * g.ravel()
+    lo_view = -np.minimum(high, problem.range[1]) if top else np.maximum(low, problem.range[0])
+    hi_view = -np.maximum(low, problem.range[0]) if top else np.minimum(high, problem.range[1])
+    saddle = sign * (after.births[k] if top else after.deaths[k])
+    v = saddle - want
+    longer = want >= t2
+    # rounding: the lifetime must land on the side of 2t of ``want``
+    v = np.where(longer & (saddle - v < t2), np.nextafter(v, -np.inf), v)
+    v = np.where(~longer & (saddle - v >= t2), np.nextafter(v, np.inf), v)
+    ok = (lo_view[pix] <= v) & (v <= hi_view[pix])
+    pix, sad, v, now_k = pix[ok], sad[ok], v[ok], now[wrong][ok]
+    if not len(pix):
+        return []
+    # an extremum moved outwards must not pass the one of the component it merges into
+    outward = v < h[pix]
+    partner, ppix = _channels.partner_minima(h, problem.shape, problem.f.ndim,
+                                             problem.full != top, sad,
+                                             np.ascontiguousarray(v, dtype=float), top, top,
+                                             with_pixel=True)
+    fine = ~outward | (partner < v)
+    moves = [(int(p), sign * float(x)) for p, x in zip(pix[fine], v[fine])]
+    moves += _partner_moves(problem, h, after, (lo_view, hi_view), pix[~fine], v[~fine],
+                            ppix[~fine], top)
+    return moves
+
+
+def _partner_moves(problem, h, after, view_bounds, pix, v, ppix, top):
+    """For the extrema blocked by the elder rule: move the older extremum ``ppix`` along
+    to ``v`` (one ulp further where its index would lose the tie), if its bound allows
+    and its own pair stays on its side of ``2 t``. Else the elder rule swaps at the
+    saddle: the older class dies there (lifetime ``saddle - h[ppix]``, longer than the
+    pair had) and the moved one takes over its death, longer by the move; whether that
+    keeps the count is left to the pairing that checks the moves."""
+    t2 = 2.0 * problem.threshold
+    sign = -1.0 if top else 1.0
+    lo_view, _ = view_bounds
+    fin = np.flatnonzero(~after.essential)
+    key = (after.death_index if top else after.birth_index)[fin]
+    life = _input_lookup(key, after.lifetimes[fin], ppix.astype(np.int64))
+    moves = []
+    for p, x, q, lq in zip(pix, v, ppix, life):
+        if q < 0 or q == p:
+            continue                  # the border, or no older component found
+        # order (value, index), reversed in the top dimension's view: q must stay older
+        older_at_tie = (q > p) if top else (q < p)
+        w = x if older_at_tie else (x - 1.0 if problem.integer else np.nextafter(x, -np.inf))
+        moves.append((int(p), sign * float(x)))
+        if w >= h[q] or w < lo_view[q]:
+            continue                  # a tie that q wins already, or no room for q
+        if not np.isnan(lq) and (lq + (h[q] - w) >= t2) != (lq >= t2):
+            continue                  # the partner's own pair would cross 2t
+        moves.append((int(q), sign * float(w)))
+    return moves
