@@ -16,7 +16,7 @@ own pair stays on its side of ``2 t``.
 import numpy as np
 
 from . import _channels
-from ._problem import _removed_mask
+from ._problem import _removed_mask, _run_flooding
 
 # pairings spent at most on keeping the count of pairs >= 2t
 _RESTORE_PAIRINGS = 12
@@ -41,18 +41,21 @@ def restore_long(problem, g, dgms, bounds):
     pair below ``t`` and fewer counts off, else they are tried in halves (at most
     ``_RESTORE_PAIRINGS`` pairings). Returns ``(g, pairings done)``.
     """
-    state = dict(budget=_RESTORE_PAIRINGS, off=_long_mismatch(problem, dgms))
+    state = dict(budget=_RESTORE_PAIRINGS, off=_long_mismatch(problem, dgms), settle=False)
 
     def attempt(g, part):
         if state["budget"] == 0 or state["off"] == 0:
             return g
         out = g.ravel().copy()
-        out[part[:, 0].astype(np.int64)] = part[:, 1]
+        for group in part:
+            pix, val = zip(*group)
+            out[np.array(pix, dtype=np.int64)] = val
         out = out.reshape(g.shape)
         state["budget"] -= 1
         check = problem.diagrams(out, problem.dims)
-        if not any(_removed_mask(check[d], problem.threshold, problem.n_kept[d]).any()
-                   for d in problem.dims):
+        if state["settle"] and _has_short(problem, check):
+            out, check = _settle(problem, out, check, bounds, state)
+        if check is not None and not _has_short(problem, check):
             off = _long_mismatch(problem, check)
             if off < state["off"]:
                 state["off"], state["dgms"] = off, check
@@ -62,16 +65,39 @@ def restore_long(problem, g, dgms, bounds):
         half = len(part) // 2
         return attempt(attempt(g, part[:half]), part[half:])
 
+    rechannel = False
     while state["off"] and state["budget"]:
-        moves = [m for d in problem.dims for m in _status_moves(problem, g, dgms[d], bounds)]
-        if not moves:
-            break
+        moves = [m for d in problem.dims
+                 for m in _status_moves(problem, g, dgms[d], bounds, rechannel)]
         before = state["off"]
-        g = attempt(g, np.array(moves, dtype=float))
+        if moves:
+            g = attempt(g, moves)
         if state["off"] == before:
-            break
+            if rechannel:
+                break
+            # the extrema could not: the other way round, then (flooding) the short
+            # pairs that this uncovers are flooded again, within the bound
+            rechannel = True
+            state["settle"] = problem.method == "flooding"
+            continue
         dgms = state["dgms"]
     return g, _RESTORE_PAIRINGS - state["budget"]
+
+
+def _has_short(problem, dgms):
+    return any(_removed_mask(dgms[d], problem.threshold, problem.n_kept[d]).any()
+               for d in problem.dims)
+
+
+def _settle(problem, g, dgms, bounds, state):
+    """The flooding fixed point from ``g`` (diagrams ``dgms``); ``(g, its diagrams)``, or
+    ``(g, None)`` if it leaves the bound."""
+    out, final, n = _run_flooding(problem, g, {d: [] for d in problem.dims}, dgms)
+    state["budget"] = max(state["budget"] - n, 0)
+    flat = out.ravel()
+    if np.all((bounds[0] <= flat) & (flat <= bounds[1])):
+        return out, final
+    return g, None
 
 
 def _input_lookup(keys, values, query):
@@ -86,9 +112,10 @@ def _input_lookup(keys, values, query):
     return out
 
 
-def _status_moves(problem, g, after, bounds):
-    """``(pixel, value)`` moves that give the pairs of ``after`` on the wrong side of
-    ``2 t`` their input lifetime back (see :func:`restore_long`)."""
+def _status_moves(problem, g, after, bounds, rechannel=False):
+    """Groups of ``(pixel, value)`` moves that give the pairs of ``after`` on the wrong
+    side of ``2 t`` their input lifetime back (see :func:`restore_long`); with
+    ``rechannel``, by :func:`_rechannel` instead."""
     t2 = 2.0 * problem.threshold
     low, high = bounds
     before = problem.input_diagrams[after.dim]
@@ -109,6 +136,8 @@ def _status_moves(problem, g, after, bounds):
         return []
     k, want = fin_a[wrong], want[wrong]
     pix, sad = key_a[wrong].astype(np.int64), other_a[wrong].astype(np.int64)
+    if rechannel:
+        return _rechannel(problem, g, bounds, sad[want >= t2], top)
     # in the view h (g, or -g for the top dimension) the extremum is a minimum
     sign = -1.0 if top else 1.0
     h = sign * g.ravel()
@@ -124,16 +153,40 @@ def _status_moves(problem, g, after, bounds):
     pix, sad, v, now_k = pix[ok], sad[ok], v[ok], now[wrong][ok]
     if not len(pix):
         return []
-    # an extremum moved outwards must not pass the one of the component it merges into
     outward = v < h[pix]
+    moves = _raise_basins(problem, h, hi_view, pix[~outward], v[~outward], top)
+    pix, sad, v = pix[outward], sad[outward], v[outward]
+    # an extremum moved outwards must not pass the one of the component it merges into
     partner, ppix = _channels.partner_minima(h, problem.shape, problem.f.ndim,
                                              problem.full != top, sad,
                                              np.ascontiguousarray(v, dtype=float), top, top,
                                              with_pixel=True)
-    fine = ~outward | (partner < v)
-    moves = [(int(p), sign * float(x)) for p, x in zip(pix[fine], v[fine])]
+    fine = partner < v
+    moves += [[(int(p), sign * float(x))] for p, x in zip(pix[fine], v[fine])]
     moves += _partner_moves(problem, h, after, (lo_view, hi_view), pix[~fine], v[~fine],
                             ppix[~fine], top)
+    return moves
+
+
+def _raise_basins(problem, h, hi_view, pix, v, top):
+    """Shorten pairs lengthened past ``2 t``: the bottom of the basin (the component of
+    the extremum ``pix`` among the pixels below ``v``, in the view ``h``) rises to ``v``,
+    where the bound allows every pixel of it (raising the extremum alone would hand the
+    class to a neighbour below ``v``). Rare: one labelling per pair."""
+    from scipy import ndimage
+
+    if not len(pix):
+        return []
+    sign = -1.0 if top else 1.0
+    grid = h.reshape(problem.f.shape)
+    ndim = grid.ndim
+    structure = ndimage.generate_binary_structure(ndim, ndim if problem.full != top else 1)
+    moves = []
+    for p, x in zip(pix, v):
+        labels, _ = ndimage.label(grid < x, structure=structure)
+        basin = np.flatnonzero(labels.ravel() == labels.flat[p])
+        if np.all(hi_view[basin] >= x):
+            moves.append([(int(q), sign * float(x)) for q in basin])
     return moves
 
 
@@ -157,10 +210,53 @@ def _partner_moves(problem, h, after, view_bounds, pix, v, ppix, top):
         # order (value, index), reversed in the top dimension's view: q must stay older
         older_at_tie = (q > p) if top else (q < p)
         w = x if older_at_tie else (x - 1.0 if problem.integer else np.nextafter(x, -np.inf))
-        moves.append((int(p), sign * float(x)))
+        moves.append([(int(p), sign * float(x))])
         if w >= h[q] or w < lo_view[q]:
             continue                  # a tie that q wins already, or no room for q
         if not np.isnan(lq) and (lq + (h[q] - w) >= t2) != (lq >= t2):
             continue                  # the partner's own pair would cross 2t
-        moves.append((int(q), sign * float(w)))
+        moves[-1].append((int(q), sign * float(w)))
+    return moves
+
+
+def _rechannel(problem, g, bounds, saddles, top):
+    """Where the extrema cannot give a shortened pair its lifetime back: remove the
+    feature of the other dimension that moved its saddle the other way round.
+
+    In the other dimension's view (``g`` for a loop's saddle raised by a filled basin,
+    ``-g`` for a basin's saddle lowered by a cut peak) the saddle ``s`` lies on a plateau
+    that the flooding raised. That plateau goes back down to ``max(f, f[s])`` and a
+    channel (:func:`~sktopo.simplification._channels.tree_channels`, a path of a minimum
+    spanning tree, which closes no loop) is lowered from its oldest pixel at ``f[s]``
+    into an older component, within the bound: the feature goes the other way round and
+    ``s`` keeps its input value. One labelling per pair (rare); the pairing checks.
+    """
+    from scipy import ndimage
+
+    sign = 1.0 if top else -1.0             # the other dimension's view
+    full = problem.full if top else not problem.full
+    low, high = bounds
+    f = sign * problem.f.ravel()
+    h = sign * g.ravel()
+    lo = (np.maximum(low, problem.range[0]) if top
+          else -np.minimum(high, problem.range[1]))
+    lo = np.ascontiguousarray(lo, dtype=float)
+    structure = ndimage.generate_binary_structure(problem.f.ndim,
+                                                  problem.f.ndim if full else 1)
+    moves = []
+    for s in np.unique(saddles):
+        if not h[s] > f[s]:
+            continue
+        labels, _ = ndimage.label(((h == h[s]) & (h > f)).reshape(problem.f.shape),
+                                  structure=structure)
+        region = np.flatnonzero(labels.ravel() == labels.flat[s])
+        start = h.copy()
+        start[region] = np.maximum(f[region], f[s])
+        at_level = region[start[region] == f[s]]
+        b = np.array([at_level.min() if top else at_level.max()], dtype=np.int64)
+        out, failed = _channels.tree_channels(start, problem.shape, problem.f.ndim, full,
+                                              b, b, np.array([f[s]]), not top, not top,
+                                              lo, None, True)
+        if not failed[0]:
+            moves.append([(int(q), sign * float(out[q])) for q in np.flatnonzero(out != h)])
     return moves

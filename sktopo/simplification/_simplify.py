@@ -41,7 +41,9 @@ the changes are made by two compiled kernels (``_flood.pyx``):
 
 Flooding one dimension can create short pairs in the other (a basin filled inside a ring
 moves the birth of the ring's loop), so both passes are repeated until the diagrams hold no
-short pair: a fixed point, checked by the pairing itself.
+short pair: a fixed point, checked by the pairing itself. Nesting can also move a kept pair
+across ``2 t``: a last step (``_restore.py``, both methods) gives it its input lifetime
+back from its extremum, within the method's bound.
 """
 
 import math
@@ -140,7 +142,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     method : {"flooding", "optimal"}, default="flooding"
         ``"flooding"``: fill each removed basin up to its death value, cut each removed peak
         down to its birth value; change ``< threshold``, only the pixels of removed
-        features move. ``"optimal"``: meet half way: raise each removed basin by at most
+        features move (and the extremum of a kept pair that nesting moved across
+        ``2 * threshold``, see Notes). ``"optimal"``: meet half way: raise each removed basin by at most
         ``threshold / 2`` and lower a channel over its saddle by at most ``threshold / 2``
         (the smallest possible L-infinity change; see Notes). Several times slower than
         flooding, which is the default for that reason (see the user guide).
@@ -171,7 +174,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     - no finite pair of ``homology_dimensions`` with lifetime ``< threshold`` is left
       (plateaus that the flooding creates have zero persistence under the tie policy
       (value, index) and do not count);
-    - ``max |Y - X| < threshold`` with "flooding". With "optimal", ``<= threshold / 2``
+    - ``max |Y - X| < threshold`` with "flooding" (on integers ``<= threshold - 1``,
+      ``threshold`` rounded up). With "optimal", ``<= threshold / 2``
       (the bound of Bauer, Lange and Wardetzky, which no method can beat) unless it warns
       with a ``ConvergenceWarning``: then below ``threshold`` where it only moved
       extremum pixels past ``threshold / 2``, up to ``1.5 * threshold`` in principle
@@ -186,18 +190,25 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
       outwards within the bound (``removed.n_lengthened``): no pair below the threshold
       and the bound kept, but that feature is kept, the smallest allowed, not removed;
     - a kept pair keeps its birth and death values unless a removed feature of the other
-      dimension is nested around one of its critical pixels: filling a basin that encloses a
-      peak moves the birth of the peak's loop up to the basin's spill level; cutting a peak
-      that encloses a basin moves the basin's death down. In either case the kept pair
-      moves by less than ``threshold`` (flooding) or ``threshold / 2`` (optimal, which
-      then gives it its lifetime back by moving its extremum outwards, where there is
-      room and the elder rule at its saddle does not swap). Such a change is forced: a
-      kept saddle inside a removed peak must drop with the peak, or the peak's loop
-      survives around it;
-    - hence the number of pairs of lifetime ``>= 2 * threshold`` is not guaranteed: a
-      nested pair near ``2 * threshold`` can cross it. What is guaranteed (stability of
-      persistence diagrams) is that within ``threshold / 2`` a pair of lifetime
-      ``>= 2 * threshold`` keeps a lifetime ``>= threshold``: it is never removed.
+      dimension is nested around its saddle: filling a basin that holds the saddle of a
+      kept loop raises that saddle to the basin's spill level; cutting a peak that holds
+      the saddle of a kept basin lowers it to the peak's saddle level. The saddle's move
+      is forced (by either method: a kept saddle inside a removed peak must drop with the
+      peak, or the peak's loop survives around it) and below the method's bound. The
+      lifetime's is not: the pair's extremum (a minimum or a maximum, which no pass of
+      its own dimension moves) can go outwards by as much;
+    - the number of pairs of lifetime ``>= 2 * threshold`` is kept by a last step of
+      both methods (free when the counts already agree): a pair of the output on the
+      other side of ``2 * threshold`` than the input pair of the same extremum gets its
+      input lifetime back, its extremum moving outwards (and the older extremum of the
+      component it merges into along with it, where the elder rule would swap) or its
+      basin's bottom rising, within the method's bound (flooding: ``(X - threshold,
+      X + threshold)``, open), kept only if the pairing then finds no pair below the
+      threshold and fewer counts off. Not guaranteed where the extremum has no room (the
+      bound, an integer input's range, an older extremum that cannot follow): measured
+      in the user guide. Stability of persistence diagrams only guarantees that within
+      ``threshold / 2`` a pair of lifetime ``>= 2 * threshold`` keeps a lifetime
+      ``>= threshold``: it is never removed.
 
     Integer inputs: the flooding method only copies existing values. With the optimal
     method ``threshold / 2`` may not be an integer: its bound is the largest integer
