@@ -31,9 +31,10 @@ def _long_mismatch(problem, dgms):
                for d in problem.dims)
 
 
-def restore_long(problem, g, dgms, bounds):
-    """Keep the number of pairs of lifetime ``>= 2 t`` of the input, within ``bounds``
-    (``(low, high)``, flat, the values each pixel may take).
+def restore_long(problem, g, dgms, get_bounds):
+    """Keep the number of pairs of lifetime ``>= 2 t`` of the input, within the bounds
+    that ``get_bounds()`` returns (``(low, high)``, flat, the values each pixel may take;
+    computed only when something is to be restored).
 
     ``dgms``: the diagrams of ``g``, holding no pair to remove. Nothing is paired when the
     counts already agree. Else the pairs on the wrong side of ``2 t`` get their input
@@ -42,6 +43,9 @@ def restore_long(problem, g, dgms, bounds):
     ``_RESTORE_PAIRINGS`` pairings). Returns ``(g, pairings done)``.
     """
     state = dict(budget=_RESTORE_PAIRINGS, off=_long_mismatch(problem, dgms), settle=False)
+    if not state["off"]:
+        return g, 0
+    bounds = get_bounds()
 
     def attempt(g, part):
         if state["budget"] == 0 or state["off"] == 0:

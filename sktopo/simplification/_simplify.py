@@ -72,8 +72,8 @@ def _run(problem, g):
         return _run_optimal(problem, g, removed)
     g, final, n_pairings = _run_flooding(problem, g, removed)
     if problem.can_lengthen() and g.size:
-        bounds = _strict_bounds(problem.f.ravel(), problem.threshold, problem.integer)
-        g, n_more = restore_long(problem, g, final, bounds)
+        g, n_more = restore_long(problem, g, final, lambda: _strict_bounds(
+            problem.f.ravel(), problem.threshold, problem.integer))
         n_pairings += n_more
     return g, removed, n_pairings
 
