@@ -192,25 +192,33 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     - a kept pair keeps its birth and death values unless a removed feature of the other
       dimension is nested around its saddle: filling a basin that holds the saddle of a
       kept loop raises that saddle to the basin's spill level; cutting a peak that holds
-      the saddle of a kept basin lowers it to the peak's saddle level. The saddle's move
-      is forced (by either method: a kept saddle inside a removed peak must drop with the
-      peak, or the peak's loop survives around it) and below the method's bound. The
-      lifetime's is not: the pair's extremum (a minimum or a maximum, which no pass of
-      its own dimension moves) can go outwards by as much;
+      the saddle of a kept basin lowers it to the peak's saddle level (below the method's
+      bound). That is the construction's choice, not forced by the removal: the feature
+      can go the other way round (a ridge over the peak's saddle instead of a cut, a
+      channel out of the basin instead of a fill), and the pair's extremum (a minimum or
+      a maximum, which no pass of its own dimension moves) can give the lifetime back;
+      the last step below does either where a count depends on it. With ties, the elder
+      rule decides by index which of two equal extrema dies at a saddle: the younger
+      class can only live longer if the older extremum goes down with it (else the two
+      classes swap their deaths);
     - the number of pairs of lifetime ``>= 2 * threshold`` is kept by a last step of
-      both methods (free when the counts already agree): a pair of the output on the
+      both methods (with a ``threshold``; flooding: not with ``n_kept``; free when the
+      counts already agree): a pair of the output on the
       other side of ``2 * threshold`` than the input pair of the same extremum gets its
       input lifetime back, its extremum moving outwards (and the older extremum of the
       component it merges into along with it, where the elder rule would swap) or its
       basin's bottom rising, within the method's bound (flooding: ``(X - threshold,
       X + threshold)``, open), kept only if the pairing then finds no pair below the
-      threshold and fewer counts off. Not guaranteed where the extremum has no room (the
-      bound, an integer input's range, an older extremum that cannot follow): measured
-      in the user guide. Stability of persistence diagrams only guarantees that within
+      threshold and fewer counts off. Where no extremum has room (the bound, an integer
+      input's range, an older extremum that cannot follow), flooding removes the other
+      dimension's feature the other way round (a channel from the saddle's input value,
+      what it uncovers flooded again, within the bound). Not guaranteed: measured in the
+      user guide. Stability of persistence diagrams only guarantees that within
       ``threshold / 2`` a pair of lifetime ``>= 2 * threshold`` keeps a lifetime
       ``>= threshold``: it is never removed.
 
-    Integer inputs: the flooding method only copies existing values. With the optimal
+    Integer inputs: the flooding method copies existing values (but for the rare moves
+    of the last step, integers in the input's range). With the optimal
     method ``threshold / 2`` may not be an integer: its bound is the largest integer
     change that works, ``floor(ceil(threshold) / 2)`` (``(t - 1) / 2`` for an odd integer
     ``t``), which still removes a pair of lifetime ``ceil(threshold) - 1`` (the two
