@@ -140,6 +140,9 @@ def test_restore_costs_no_pairing_when_the_counts_agree(rng):
     with mock.patch.object(_restore, "_long_mismatch", spy):
         Y, info = simplify_function(X, t, return_removed=True)
     assert calls == [0]
+    with mock.patch.object(_restore, "_RESTORE_PAIRINGS", 0):
+        _, info0 = simplify_function(X, t, return_removed=True)
+    assert info.n_rounds == info0.n_rounds         # no pairing spent on it
     assert count_off(X, Y, t, "full") == 0
     # the diagrams the step read are those of the output: GUDHI agrees
     after = gudhi_lifetimes(Y, "full")
