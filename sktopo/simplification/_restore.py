@@ -10,7 +10,11 @@ changes no sublevel set but by that one pixel, so only the birth (death) of its 
 moves, within the method's bound -- unless it passes the extremum of the component it
 merges into (the elder rule at its saddle would swap, the other class dying there
 instead); then that extremum goes along by as much (the order of the two kept), if its
-own pair stays on its side of ``2 t``.
+own pair stays on its side of ``2 t``. A pair lengthened past ``2 t`` has the bottom of
+its basin raised instead (:func:`_raise_basins`). Where no extremum has room, the
+flooding method removes the other dimension's feature the other way round
+(:func:`_rechannel`) and floods what that uncovers (:func:`_settle`). Every step is
+checked by the pairing.
 """
 
 import numpy as np
