@@ -65,30 +65,32 @@ def restore_long(problem, g, dgms, get_bounds):
             out, check = _settle(problem, out, check, bounds, state)
         if check is not None and not _has_short(problem, check):
             off = _long_mismatch(problem, check)
-            if off < state["off"]:
-                state["off"], state["dgms"] = off, check
+            if off < state["off"] or (state["settle"] and off == state["off"]):
+                state["off"], state["dgms"], state["moved"] = off, check, True
                 return out
         if len(part) == 1:
             return g
         half = len(part) // 2
         return attempt(attempt(g, part[:half]), part[half:])
 
-    rechannel = False
+    rechannel = tried = False
     while state["off"] and state["budget"]:
         moves = [m for d in problem.dims
                  for m in _status_moves(problem, g, dgms[d], bounds, rechannel)]
-        before = state["off"]
+        state["moved"] = False
         if moves:
             g = attempt(g, moves)
-        if state["off"] == before:
-            if rechannel:
+        if not state["moved"]:
+            if rechannel or tried:
                 break
             # the extrema could not: the other way round, then (flooding) the short
-            # pairs that this uncovers are flooded again, within the bound
-            rechannel = True
+            # pairs that this uncovers are flooded again, within the bound; that may
+            # overshoot (another pair across 2t), which the extrema then try again
+            rechannel = tried = True
             state["settle"] = problem.method == "flooding"
             continue
         dgms = state["dgms"]
+        rechannel = state["settle"] = False
     return g, _RESTORE_PAIRINGS - state["budget"]
 
 
