@@ -248,8 +248,10 @@ def _strict_bounds(f, threshold, integer):
 def _bounds(f, half):
     """``f - half`` and ``f + half``, rounded inwards (``|bound - f| <= half`` exactly)."""
     low, high = f - half, f + half
-    low = np.where(f - low > half, np.nextafter(low, np.inf), low)
-    high = np.where(high - f > half, np.nextafter(high, -np.inf), high)
+    over = f - low > half
+    low[over] = np.nextafter(low[over], np.inf)
+    over = high - f > half
+    high[over] = np.nextafter(high[over], -np.inf)
     return low, high
 
 
