@@ -51,7 +51,7 @@ def restore_long(problem, g, dgms, get_bounds):
         return g, 0
     bounds = get_bounds()
 
-    def attempt(g, part):
+    def attempt(g, part, halve=True):
         if state["budget"] == 0 or state["off"] == 0:
             return g
         out = g.ravel().copy()
@@ -68,19 +68,24 @@ def restore_long(problem, g, dgms, get_bounds):
             if off < state["off"] or (state["settle"] and off == state["off"]):
                 state["off"], state["dgms"], state["moved"] = off, check, True
                 return out
-        if len(part) == 1:
+        if len(part) == 1 or not halve:
             return g
         half = len(part) // 2
         return attempt(attempt(g, part[:half]), part[half:])
 
-    rechannel = tried = False
+    # first the extrema alone, unguarded, in one pairing: mostly no elder rule swaps,
+    # and the guard costs a flood per pair (through both components at the saddle)
+    rechannel = tried = guard = False
     while state["off"] and state["budget"]:
         moves = [m for d in problem.dims
-                 for m in _status_moves(problem, g, dgms[d], bounds, rechannel)]
+                 for m in _status_moves(problem, g, dgms[d], bounds, rechannel, guard)]
         state["moved"] = False
         if moves:
-            g = attempt(g, moves)
+            g = attempt(g, moves, halve=guard or rechannel)
         if not state["moved"]:
+            if not guard:
+                guard = True
+                continue
             if rechannel or tried:
                 break
             # the extrema could not: the other way round, then (flooding) the short
@@ -110,22 +115,19 @@ def _settle(problem, g, dgms, bounds, state):
     return g, None
 
 
-def _input_lookup(keys, values, query):
-    """``values`` at the positions of ``query`` in ``keys`` (NaN where absent)."""
-    out = np.full(len(query), np.nan)
-    if len(keys) == 0 or len(query) == 0:
-        return out
-    order = np.argsort(keys, kind="stable")
-    pos = np.minimum(np.searchsorted(keys[order], query), len(order) - 1)
-    hit = keys[order][pos] == query
-    out[hit] = values[order][pos[hit]]
-    return out
+def _input_lookup(keys, values, query, size):
+    """``values`` at the positions of ``query`` in ``keys`` (NaN where absent; pixel
+    indices below ``size``, one dense array: no sort)."""
+    table = np.full(size, np.nan)
+    table[keys] = values
+    return table[query]
 
 
-def _status_moves(problem, g, after, bounds, rechannel=False):
+def _status_moves(problem, g, after, bounds, rechannel=False, guard=True):
     """Groups of ``(pixel, value)`` moves that give the pairs of ``after`` on the wrong
     side of ``2 t`` their input lifetime back (see :func:`restore_long`); with
-    ``rechannel``, by :func:`_rechannel` instead."""
+    ``rechannel``, by :func:`_rechannel` instead; without ``guard``, the extrema move
+    whatever the elder rule does."""
     t2 = 2.0 * problem.threshold
     low, high = bounds
     before = problem.input_diagrams[after.dim]
@@ -137,9 +139,9 @@ def _status_moves(problem, g, after, bounds, rechannel=False):
     other_a = (after.birth_index if top else after.death_index)[fin_a]
     # the input pair of the same extremum, else of the same saddle (ties can hand a
     # saddle to another extremum of equal value)
-    want = _input_lookup(key_b, before.lifetimes[fin_b], key_a)
+    want = _input_lookup(key_b, before.lifetimes[fin_b], key_a, g.size)
     miss = np.isnan(want)
-    want[miss] = _input_lookup(other_b, before.lifetimes[fin_b], other_a[miss])
+    want[miss] = _input_lookup(other_b, before.lifetimes[fin_b], other_a[miss], g.size)
     now = after.lifetimes[fin_a]
     wrong = ~np.isnan(want) & ((want >= t2) != (now >= t2))
     if not wrong.any():
@@ -160,12 +162,14 @@ def _status_moves(problem, g, after, bounds, rechannel=False):
     v = np.where(longer & (saddle - v < t2), np.nextafter(v, -np.inf), v)
     v = np.where(~longer & (saddle - v >= t2), np.nextafter(v, np.inf), v)
     ok = (lo_view[pix] <= v) & (v <= hi_view[pix])
-    pix, sad, v, now_k = pix[ok], sad[ok], v[ok], now[wrong][ok]
+    pix, sad, v = pix[ok], sad[ok], v[ok]
     if not len(pix):
         return []
     outward = v < h[pix]
     moves = _raise_basins(problem, h, hi_view, pix[~outward], v[~outward], top)
     pix, sad, v = pix[outward], sad[outward], v[outward]
+    if not guard:
+        return moves + [[(int(p), sign * float(x))] for p, x in zip(pix, v)]
     # an extremum moved outwards must not pass the one of the component it merges into
     partner, ppix = _channels.partner_minima(h, problem.shape, problem.f.ndim,
                                              problem.full != top, sad,
@@ -212,7 +216,8 @@ def _partner_moves(problem, h, after, view_bounds, pix, v, ppix, top):
     lo_view, _ = view_bounds
     fin = np.flatnonzero(~after.essential)
     key = (after.death_index if top else after.birth_index)[fin]
-    life = _input_lookup(key, after.lifetimes[fin], ppix.astype(np.int64))
+    life = _input_lookup(key, after.lifetimes[fin], np.maximum(ppix, 0).astype(np.int64),
+                         h.size)
     moves = []
     for p, x, q, lq in zip(pix, v, ppix, life):
         if q < 0 or q == p:
