@@ -40,7 +40,7 @@ def _run_optimal(problem, g, removed):
         if not any(m.any() for m in masks.values()):
             if n_rounds > 1 and problem.threshold is not None:
                 g, n = restore_long(problem, g, dgms,
-                                    lambda: tuple(b.ravel() for b in problem.bounds))
+                                    lambda idx: tuple(b.ravel()[idx] for b in problem.bounds))
                 n_pairings += n
             return g, removed, n_pairings
         if n_rounds > _OPTIMAL_ROUNDS:

@@ -35,10 +35,10 @@ def _long_mismatch(problem, dgms):
                for d in problem.dims)
 
 
-def restore_long(problem, g, dgms, get_bounds):
+def restore_long(problem, g, dgms, bounds_at):
     """Keep the number of pairs of lifetime ``>= 2 t`` of the input, within the bounds
-    that ``get_bounds()`` returns (``(low, high)``, flat, the values each pixel may take;
-    computed only when something is to be restored).
+    that ``bounds_at(index)`` returns (``(low, high)``: the values the pixels of a flat
+    index array or slice may take; computed only where a move is tried).
 
     ``dgms``: the diagrams of ``g``, holding no pair to remove. Nothing is paired when the
     counts already agree. Else the pairs on the wrong side of ``2 t`` get their input
@@ -49,9 +49,10 @@ def restore_long(problem, g, dgms, get_bounds):
     state = dict(budget=_RESTORE_PAIRINGS, off=_long_mismatch(problem, dgms), settle=False)
     if not state["off"]:
         return g, 0
-    bounds = get_bounds()
 
     def attempt(g, part, halve=True):
+        # unguarded (``halve`` False): kept only if every count is right (a swap that
+        # fixes one count can hide the pair that the guarded moves would fix)
         if state["budget"] == 0 or state["off"] == 0:
             return g
         out = g.ravel().copy()
@@ -62,10 +63,11 @@ def restore_long(problem, g, dgms, get_bounds):
         state["budget"] -= 1
         check = problem.diagrams(out, problem.dims)
         if state["settle"] and _has_short(problem, check):
-            out, check = _settle(problem, out, check, bounds, state)
+            out, check = _settle(problem, out, check, bounds_at, state)
         if check is not None and not _has_short(problem, check):
             off = _long_mismatch(problem, check)
-            if off < state["off"] or (state["settle"] and off == state["off"]):
+            if (off < state["off"] and (halve or off == 0)) or (state["settle"]
+                                                              and off == state["off"]):
                 state["off"], state["dgms"], state["moved"] = off, check, True
                 return out
         if len(part) == 1 or not halve:
@@ -78,7 +80,7 @@ def restore_long(problem, g, dgms, get_bounds):
     rechannel = tried = guard = False
     while state["off"] and state["budget"]:
         moves = [m for d in problem.dims
-                 for m in _status_moves(problem, g, dgms[d], bounds, rechannel, guard)]
+                 for m in _status_moves(problem, g, dgms[d], bounds_at, rechannel, guard)]
         state["moved"] = False
         if moves:
             g = attempt(g, moves, halve=guard or rechannel)
@@ -104,13 +106,14 @@ def _has_short(problem, dgms):
                for d in problem.dims)
 
 
-def _settle(problem, g, dgms, bounds, state):
+def _settle(problem, g, dgms, bounds_at, state):
     """The flooding fixed point from ``g`` (diagrams ``dgms``); ``(g, its diagrams)``, or
     ``(g, None)`` if it leaves the bound."""
     out, final, n = _run_flooding(problem, g, {d: [] for d in problem.dims}, dgms)
     state["budget"] = max(state["budget"] - n, 0)
     flat = out.ravel()
-    if np.all((bounds[0] <= flat) & (flat <= bounds[1])):
+    low, high = bounds_at(slice(None))
+    if np.all((low <= flat) & (flat <= high)):
         return out, final
     return g, None
 
@@ -123,13 +126,20 @@ def _input_lookup(keys, values, query, size):
     return table[query]
 
 
-def _status_moves(problem, g, after, bounds, rechannel=False, guard=True):
+def _view_bounds(problem, bounds_at, idx, top):
+    """The bounds at ``idx`` within an integer input's range, in the view of ``top``
+    (``-g`` for the top dimension: ``(-high, -low)``)."""
+    low, high = bounds_at(idx)
+    low, high = np.maximum(low, problem.range[0]), np.minimum(high, problem.range[1])
+    return (-high, -low) if top else (low, high)
+
+
+def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
     """Groups of ``(pixel, value)`` moves that give the pairs of ``after`` on the wrong
     side of ``2 t`` their input lifetime back (see :func:`restore_long`); with
     ``rechannel``, by :func:`_rechannel` instead; without ``guard``, the extrema move
     whatever the elder rule does."""
     t2 = 2.0 * problem.threshold
-    low, high = bounds
     before = problem.input_diagrams[after.dim]
     top = after.dim != 0
     fin_b, fin_a = ~before.essential, np.flatnonzero(~after.essential)
@@ -149,24 +159,26 @@ def _status_moves(problem, g, after, bounds, rechannel=False, guard=True):
     k, want = fin_a[wrong], want[wrong]
     pix, sad = key_a[wrong].astype(np.int64), other_a[wrong].astype(np.int64)
     if rechannel:
-        return _rechannel(problem, g, bounds, sad[want >= t2], top)
+        return _rechannel(problem, g, bounds_at, sad[want >= t2], top)
     # in the view h (g, or -g for the top dimension) the extremum is a minimum
     sign = -1.0 if top else 1.0
     h = sign * g.ravel()
-    lo_view = -np.minimum(high, problem.range[1]) if top else np.maximum(low, problem.range[0])
-    hi_view = -np.maximum(low, problem.range[0]) if top else np.minimum(high, problem.range[1])
+    def view(idx):
+        return _view_bounds(problem, bounds_at, idx, top)
+
     saddle = sign * (after.births[k] if top else after.deaths[k])
     v = saddle - want
     longer = want >= t2
     # rounding: the lifetime must land on the side of 2t of ``want``
     v = np.where(longer & (saddle - v < t2), np.nextafter(v, -np.inf), v)
     v = np.where(~longer & (saddle - v >= t2), np.nextafter(v, np.inf), v)
-    ok = (lo_view[pix] <= v) & (v <= hi_view[pix])
+    lo_pix, hi_pix = view(pix)
+    ok = (lo_pix <= v) & (v <= hi_pix)
     pix, sad, v = pix[ok], sad[ok], v[ok]
     if not len(pix):
         return []
     outward = v < h[pix]
-    moves = _raise_basins(problem, h, hi_view, pix[~outward], v[~outward], top)
+    moves = _raise_basins(problem, h, view, pix[~outward], v[~outward], top)
     pix, sad, v = pix[outward], sad[outward], v[outward]
     if not guard:
         return moves + [[(int(p), sign * float(x))] for p, x in zip(pix, v)]
@@ -177,12 +189,12 @@ def _status_moves(problem, g, after, bounds, rechannel=False, guard=True):
                                              with_pixel=True)
     fine = partner < v
     moves += [[(int(p), sign * float(x))] for p, x in zip(pix[fine], v[fine])]
-    moves += _partner_moves(problem, h, after, (lo_view, hi_view), pix[~fine], v[~fine],
+    moves += _partner_moves(problem, h, after, view, pix[~fine], v[~fine],
                             ppix[~fine], top)
     return moves
 
 
-def _raise_basins(problem, h, hi_view, pix, v, top):
+def _raise_basins(problem, h, view, pix, v, top):
     """Shorten pairs lengthened past ``2 t``: the bottom of the basin (the component of
     the extremum ``pix`` among the pixels below ``v``, in the view ``h``) rises to ``v``,
     where the bound allows every pixel of it (raising the extremum alone would hand the
@@ -199,12 +211,12 @@ def _raise_basins(problem, h, hi_view, pix, v, top):
     for p, x in zip(pix, v):
         labels, _ = ndimage.label(grid < x, structure=structure)
         basin = np.flatnonzero(labels.ravel() == labels.flat[p])
-        if np.all(hi_view[basin] >= x):
+        if np.all(view(basin)[1] >= x):
             moves.append([(int(q), sign * float(x)) for q in basin])
     return moves
 
 
-def _partner_moves(problem, h, after, view_bounds, pix, v, ppix, top):
+def _partner_moves(problem, h, after, view, pix, v, ppix, top):
     """For the extrema blocked by the elder rule: move the older extremum ``ppix`` along
     to ``v`` (one ulp further where its index would lose the tie), if its bound allows
     and its own pair stays on its side of ``2 t``. Else the elder rule swaps at the
@@ -213,7 +225,6 @@ def _partner_moves(problem, h, after, view_bounds, pix, v, ppix, top):
     keeps the count is left to the pairing that checks the moves."""
     t2 = 2.0 * problem.threshold
     sign = -1.0 if top else 1.0
-    lo_view, _ = view_bounds
     fin = np.flatnonzero(~after.essential)
     key = (after.death_index if top else after.birth_index)[fin]
     life = _input_lookup(key, after.lifetimes[fin], np.maximum(ppix, 0).astype(np.int64),
@@ -226,7 +237,7 @@ def _partner_moves(problem, h, after, view_bounds, pix, v, ppix, top):
         older_at_tie = (q > p) if top else (q < p)
         w = x if older_at_tie else (x - 1.0 if problem.integer else np.nextafter(x, -np.inf))
         moves.append([(int(p), sign * float(x))])
-        if w >= h[q] or w < lo_view[q]:
+        if w >= h[q] or w < view(np.array([q]))[0][0]:
             continue                  # a tie that q wins already, or no room for q
         if not np.isnan(lq) and (lq + (h[q] - w) >= t2) != (lq >= t2):
             continue                  # the partner's own pair would cross 2t
@@ -234,7 +245,7 @@ def _partner_moves(problem, h, after, view_bounds, pix, v, ppix, top):
     return moves
 
 
-def _rechannel(problem, g, bounds, saddles, top):
+def _rechannel(problem, g, bounds_at, saddles, top):
     """Where the extrema cannot give a shortened pair its lifetime back: remove the
     feature of the other dimension that moved its saddle the other way round.
 
@@ -250,12 +261,10 @@ def _rechannel(problem, g, bounds, saddles, top):
 
     sign = 1.0 if top else -1.0             # the other dimension's view
     full = problem.full if top else not problem.full
-    low, high = bounds
     f = sign * problem.f.ravel()
     h = sign * g.ravel()
-    lo = (np.maximum(low, problem.range[0]) if top
-          else -np.minimum(high, problem.range[1]))
-    lo = np.ascontiguousarray(lo, dtype=float)
+    lo = np.ascontiguousarray(_view_bounds(problem, bounds_at, slice(None), not top)[0],
+                              dtype=float)
     structure = ndimage.generate_binary_structure(problem.f.ndim,
                                                   problem.f.ndim if full else 1)
     moves = []

@@ -72,8 +72,9 @@ def _run(problem, g):
         return _run_optimal(problem, g, removed)
     g, final, n_pairings = _run_flooding(problem, g, removed)
     if problem.can_lengthen() and g.size:
-        g, n_more = restore_long(problem, g, final, lambda: _strict_bounds(
-            problem.f.ravel(), problem.threshold, problem.integer))
+        f = problem.f.ravel()
+        g, n_more = restore_long(problem, g, final, lambda idx: _strict_bounds(
+            f[idx], problem.threshold, problem.integer))
         n_pairings += n_more
     return g, removed, n_pairings
 
