@@ -42,9 +42,10 @@ def restore_long(problem, g, dgms, bounds_at):
 
     ``dgms``: the diagrams of ``g``, holding no pair to remove. Nothing is paired when the
     counts already agree. Else the pairs on the wrong side of ``2 t`` get their input
-    lifetime back (module docstring); the moves are kept if the pairing then finds no
-    pair below ``t`` and fewer counts off, else they are tried in halves (at most
-    ``_RESTORE_PAIRINGS`` pairings). Returns ``(g, pairings done)``.
+    lifetime back (module docstring): the extrema alone first (kept if that sets every
+    count right), then with the elder-rule guard (kept if the pairing finds no pair
+    below ``t`` and fewer counts off, else tried in halves), then the other way round;
+    at most ``_RESTORE_PAIRINGS`` pairings. Returns ``(g, pairings done)``.
     """
     state = dict(budget=_RESTORE_PAIRINGS, off=_long_mismatch(problem, dgms), settle=False)
     if not state["off"]:
