@@ -74,7 +74,14 @@ def adam_update(x, grad, m, v, t, learning_rate=1e-3, beta1=0.9, beta2=0.999, ep
     array([0.9])
     """
     _check_state(x, grad, m, v)
-    _adam_update(x, grad, m, v, int(t), learning_rate, beta1, beta2, eps)
+    # on copies first: a step that overflows (a huge learning_rate) leaves the state as
+    # it was and raises, instead of writing infinities into x
+    x1, m1, v1 = x.copy(), m.copy(), v.copy()
+    _adam_update(x1, grad, m1, v1, int(t), learning_rate, beta1, beta2, eps)
+    if not np.isfinite(x1).all():
+        raise ValueError(f"The 'learning_rate' parameter ({learning_rate!r}) makes the Adam "
+                         "step overflow; use a smaller one.")
+    x[...], m[...], v[...] = x1, m1, v1
 
 
 def _adam_update(x, grad, m, v, t, learning_rate, beta1, beta2, eps):

@@ -296,14 +296,18 @@ def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
 
 def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
                    const int64_t[::1] deaths, const double[::1] targets, bint border,
-                   bint reverse=False):
+                   bint reverse=False, bint with_pixel=False):
     """For each H0 pair (death pixel ``d``): the lowest value of the components that
     ``d`` joins (the pixels ordered before ``d`` reachable from it), or the first value
     found below ``targets[p]`` (a priority flood from ``d``, lowest first, stops there).
     With ``border``, reaching the border gives ``-inf`` (the outside, older than all).
 
     Moving the pair's own minimum below the older component's minimum would swap the
-    elder rule at ``d``: a caller keeps it above the value returned.
+    elder rule at ``d``: a caller keeps it above the value returned. With
+    ``with_pixel``, returns ``(values, pixels)``: the pixel of each value, the oldest
+    in the order (value, index) (``reverse``: (value, -index)) of those visited: the
+    oldest extremum of the components when the flood ran to the end; -1 for the border
+    or for ``d`` alone.
     """
     cdef Py_ssize_t n = h.shape[0], p, t, n_touched
     cdef Grid g
@@ -312,8 +316,11 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
     cdef int k
     cdef int64_t d, x, y
     cdef double low, hd
+    cdef int64_t arg
     out_arr = np.empty(deaths.shape[0], dtype=np.float64)
+    pix_arr = np.empty(deaths.shape[0], dtype=np.int64)
     cdef double[::1] out = out_arr
+    cdef int64_t[::1] pix = pix_arr
     cdef unsigned char[::1] seen = np.empty(max(n, 1), dtype=np.uint8)
     cdef int64_t[::1] touched = np.empty(max(n, 1), dtype=np.int64)
     grid_init(&g, shape, ndim, full)
@@ -325,6 +332,7 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
                 d = deaths[p]
                 hd = h[d]
                 low = hd
+                arg = -1
                 hp.size = 0
                 n_touched = 1
                 touched[0] = d
@@ -335,9 +343,11 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
                     x = it.i
                     if border and on_border(&g, x):
                         low = -INFINITY
+                        arg = -1
                         break
-                    if x != d and h[x] < low:
+                    if x != d and (arg < 0 or order_less(h[x], x, low, arg, reverse)):
                         low = h[x]
+                        arg = x
                         if low < targets[p]:
                             break
                     for k in range(g.n_off):
@@ -348,8 +358,11 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
                             n_touched += 1
                             heap_push(&hp, h[y], y)
                 out[p] = low
+                pix[p] = arg
                 for t in range(n_touched):
                     seen[touched[t]] = 0
     finally:
         free(hp.a)
+    if with_pixel:
+        return out_arr, pix_arr
     return out_arr

@@ -7,14 +7,13 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import _channels
 from ._problem import _MAX_ROUNDS, _pass, _removed_mask, _run_flooding
+from ._restore import restore_long
 
 # rounds of channels before the pairs left are lengthened (measured: past them the
 # passes of the two dimensions only undo each other on the few pairs left)
 _OPTIMAL_ROUNDS = 8
 # rounds of lengthening after them (within t/2, then below t), before the flooding
 _LENGTHEN_ROUNDS = 8
-# pairings spent at most on keeping the count of pairs >= 2t (see _restore_long)
-_RESTORE_PAIRINGS = 12
 
 
 def _optimal_pass(problem, g, dgm, mask, removed, first):
@@ -40,7 +39,8 @@ def _run_optimal(problem, g, removed):
             problem.input_diagrams = dgms
         if not any(m.any() for m in masks.values()):
             if n_rounds > 1 and problem.threshold is not None:
-                g, n = _restore_long(problem, g, dgms)
+                g, n = restore_long(problem, g, dgms,
+                                    lambda idx: tuple(b.ravel()[idx] for b in problem.bounds))
                 n_pairings += n
             return g, removed, n_pairings
         if n_rounds > _OPTIMAL_ROUNDS:
@@ -68,7 +68,8 @@ def _run_optimal(problem, g, removed):
                           "change may exceed threshold / 2 there.", ConvergenceWarning,
                           stacklevel=3)
             problem.fallback()
-            return _run_flooding(problem, g, removed, dgms, n_pairings)
+            g, _, n_pairings = _run_flooding(problem, g, removed, dgms, n_pairings)
+            return g, removed, n_pairings
         moved = False
         for i, d in enumerate(problem.dims):
             dgm = dgms[d]
@@ -197,83 +198,3 @@ def _lengthen(problem, g, dgms, masks):
                                         np.full(len(idx), problem.threshold),
                                         guard=False, saddles=problem.widened).sum())
     return out.reshape(g.shape), n_done
-
-
-def _restore_long(problem, g, dgms):
-    """Keep the number of pairs of lifetime ``>= 2 t`` of the input (optimal method).
-
-    Within ``t/2`` no such pair can vanish, but nesting can shorten one below ``2 t`` or
-    lengthen a shorter one beyond it. A pair of the output whose extremum pixel (the
-    minimum of an H0 pair, the maximum of a top-dimensional one) is that of an input pair
-    (or, failing that, whose saddle is that of an input pair) on the other side of ``2 t``
-    gets its input lifetime back by moving that pixel alone, within the bound. The moves
-    are kept if the pairing then finds no pair below ``t``; else they are tried in halves
-    (at most ``_RESTORE_PAIRINGS`` pairings). Returns ``(g, pairings done)``.
-    """
-    moves = [m for d in problem.dims for m in _status_moves(problem, g, dgms[d])]
-    if not moves:
-        return g, 0
-    budget = [_RESTORE_PAIRINGS]
-
-    def attempt(g, part):
-        if budget[0] == 0:
-            return g
-        out = g.ravel().copy()
-        pix, val = np.array([m[0] for m in part]), np.array([m[1] for m in part])
-        out[pix] = val
-        out = out.reshape(g.shape)
-        budget[0] -= 1
-        check = problem.diagrams(out, problem.dims)
-        if not any(_removed_mask(check[d], problem.threshold, problem.n_kept[d]).any()
-                   for d in problem.dims):
-            return out
-        if len(part) == 1:
-            return g
-        half = len(part) // 2
-        return attempt(attempt(g, part[:half]), part[half:])
-
-    out = attempt(g, moves)
-    return out, _RESTORE_PAIRINGS - budget[0]
-
-
-def _status_moves(problem, g, after):
-    """``(pixel, value)`` moves that give the pairs of ``after`` on the wrong side of
-    ``2 t`` their input lifetime back (see :func:`_restore_long`)."""
-    t2 = 2.0 * problem.threshold
-    low, high = (b.ravel() for b in problem.bounds)
-    before = problem.input_diagrams[after.dim]
-    top = after.dim != 0
-    key_b = before.death_index if top else before.birth_index
-    key_a = after.death_index if top else after.birth_index
-    other_b = before.birth_index if top else before.death_index
-    other_a = after.birth_index if top else after.death_index
-    fin_b = ~before.essential
-    life = dict(zip(key_b[fin_b].tolist(), before.lifetimes[fin_b].tolist()))
-    life_other = dict(zip(other_b[fin_b].tolist(), before.lifetimes[fin_b].tolist()))
-    moves = []
-    for k in np.flatnonzero(~after.essential):
-        pix = int(key_a[k])
-        # the input pair of the same extremum, else of the same saddle (ties can hand a
-        # saddle to another extremum of equal value)
-        want = life.get(pix, life_other.get(int(other_a[k])))
-        if want is None or (want >= t2) == (after.lifetimes[k] >= t2):
-            continue
-        v = after.births[k] + want if top else after.deaths[k] - want
-        life_v = (v - after.births[k]) if top else (after.deaths[k] - v)
-        if (life_v >= t2) != (want >= t2):
-            v = np.nextafter(v, (np.inf if top else -np.inf) if want >= t2
-                             else (-np.inf if top else np.inf))
-        if low[pix] <= v <= high[pix] and problem.range[0] <= v <= problem.range[1]:
-            moves.append((pix, v, int(other_a[k])))
-    if not moves:
-        return []
-    # an extremum moved outwards must not pass the one of the component it merges into
-    pix, v, sad = (np.array(c) for c in zip(*moves))
-    h = -g.ravel() if top else g.ravel()
-    hv = -v if top else v
-    outward = hv < h[pix]
-    partner = _channels.partner_minima(h, problem.shape, problem.f.ndim,
-                                       problem.full != top, sad.astype(np.int64),
-                                       np.ascontiguousarray(hv, dtype=float), top, top)
-    fine = ~outward | (partner < hv)
-    return [(int(p), float(x)) for p, x in zip(pix[fine], v[fine])]

@@ -137,7 +137,7 @@ class _Problem:
     def _fill(self, h, births, deaths, full, reverse):
         """Flooding: fill the basins of the removed pairs (H0 of the sublevel filtration
         of ``h``), the outermost first."""
-        order = np.lexsort((-deaths if reverse else deaths, h[deaths]))[::-1]
+        order = _by_decreasing_death(h, deaths, reverse)
         out, depth = _flood.flood_pairs(h, self.shape, self.f.ndim, full,
                                         births[order].astype(np.int64),
                                         deaths[order].astype(np.int64), reverse,
@@ -209,14 +209,24 @@ class _Problem:
         elif factor < 1:
             self.bounds = _bounds(self.f, factor * self.threshold)
         else:
-            low, high = _bounds(self.f, self.threshold)
-            self.bounds = (np.nextafter(low, np.inf), np.nextafter(high, -np.inf))
+            self.bounds = _strict_bounds(self.f, self.threshold, False)
         return True
 
     def fallback(self):
         """Switch to flooding (no bound, no channel): removal comes first."""
         self.method, self.bounds = "flooding", None
         self.fell_back = True
+
+
+def _by_decreasing_death(h, deaths, reverse):
+    """The pairs by decreasing death in the order (value, index) (``reverse``: (value,
+    -index); pairs of one death pixel in any order). The pairing lists them by increasing
+    death already: then a reversed view, checked in O(n), else a sort."""
+    v = h[deaths]
+    dv, di = np.diff(v), np.diff(deaths)
+    if np.all((dv > 0) | ((dv == 0) & ((di <= 0) if reverse else (di >= 0)))):
+        return slice(None, None, -1)
+    return np.lexsort((-deaths if reverse else deaths, v))[::-1]
 
 
 def _level(b, d, half):
@@ -227,11 +237,21 @@ def _level(b, d, half):
     return level
 
 
+def _strict_bounds(f, threshold, integer):
+    """The flooding method's bound ``(f - t, f + t)``, open (on integers ``t - 1``)."""
+    if integer:
+        return _bounds(f, threshold - 1.0)
+    low, high = _bounds(f, threshold)
+    return np.nextafter(low, np.inf), np.nextafter(high, -np.inf)
+
+
 def _bounds(f, half):
     """``f - half`` and ``f + half``, rounded inwards (``|bound - f| <= half`` exactly)."""
     low, high = f - half, f + half
-    low = np.where(f - low > half, np.nextafter(low, np.inf), low)
-    high = np.where(high - f > half, np.nextafter(high, -np.inf), high)
+    over = f - low > half
+    low[over] = np.nextafter(low[over], np.inf)
+    over = high - f > half
+    high[over] = np.nextafter(high[over], -np.inf)
     return low, high
 
 
@@ -242,12 +262,20 @@ def _pass(problem, g, dgm, mask, removed):
 
 
 def _run_flooding(problem, g, removed, fresh=None, n_pairings=0):
-    """The flooding fixed point (see :func:`_run`); ``fresh``: diagrams of ``g``."""
+    """The flooding fixed point (see :func:`_run`); ``fresh``: diagrams of ``g``.
+
+    A pass of one dimension leaves no short pair of that dimension (every basin left
+    holds a kept extremum) and keeps its kept pairs as they were (their pixels are not
+    in the filled basins): its diagram after the pass is the kept part of the one before,
+    so only the other dimensions are paired again. Returns ``(g, final diagrams,
+    pairings done)``.
+    """
     dims = problem.dims
     if fresh is None:
         fresh = problem.diagrams(g, dims)
         n_pairings += 1
-    clean = set()
+        problem.input_diagrams = fresh
+    clean, final = set(), {}
     for step in range(_MAX_ROUNDS * len(dims)):
         d = dims[step % len(dims)]
         dgm = fresh.get(d)
@@ -257,10 +285,11 @@ def _run_flooding(problem, g, removed, fresh=None, n_pairings=0):
         mask = _removed_mask(dgm, problem.threshold, problem.n_kept[d])
         if mask.any():
             g = _pass(problem, g, dgm, mask, removed)
-            clean, fresh = {d}, {}
+            clean, fresh, final = {d}, {}, {d: dgm.select(~mask)}
         else:
             clean.add(d)
+            final[d] = dgm
         if len(clean) == len(dims):
-            return g, removed, n_pairings
+            return g, final, n_pairings
     raise RuntimeError(f"simplify_function did not reach a fixed point in {_MAX_ROUNDS} "
                        "rounds; please report this input.")  # pragma: no cover

@@ -41,7 +41,9 @@ the changes are made by two compiled kernels (``_flood.pyx``):
 
 Flooding one dimension can create short pairs in the other (a basin filled inside a ring
 moves the birth of the ring's loop), so both passes are repeated until the diagrams hold no
-short pair: a fixed point, checked by the pairing itself.
+short pair: a fixed point, checked by the pairing itself. Nesting can also move a kept pair
+across ``2 t``: a last step (``_restore.py``, both methods) gives it its input lifetime
+back from its extremum, within the method's bound.
 """
 
 import math
@@ -55,7 +57,8 @@ from ..persistence._cubical import _check_connectivity
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from ..utils._validation import check_homology_dimensions, check_values
 from ._optimal import _run_optimal
-from ._problem import _Problem, _removed_mask, _run_flooding
+from ._problem import _Problem, _removed_mask, _run_flooding, _strict_bounds
+from ._restore import restore_long
 
 __all__ = ["simplify_function"]
 
@@ -65,9 +68,15 @@ _METHODS = ("flooding", "optimal")
 def _run(problem, g):
     """The fixed point of the chosen method: ``(g, removed pairs, pairings done)``."""
     removed = {d: [] for d in problem.dims}
-    if problem.method == "flooding":
-        return _run_flooding(problem, g, removed)
-    return _run_optimal(problem, g, removed)
+    if problem.method == "optimal":
+        return _run_optimal(problem, g, removed)
+    g, final, n_pairings = _run_flooding(problem, g, removed)
+    if problem.can_lengthen() and g.size:
+        f = problem.f.ravel()
+        g, n_more = restore_long(problem, g, final, lambda idx: _strict_bounds(
+            f[idx], problem.threshold, problem.integer))
+        n_pairings += n_more
+    return g, removed, n_pairings
 
 
 def _concat(parts, dim, superlevel):
@@ -134,7 +143,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     method : {"flooding", "optimal"}, default="flooding"
         ``"flooding"``: fill each removed basin up to its death value, cut each removed peak
         down to its birth value; change ``< threshold``, only the pixels of removed
-        features move. ``"optimal"``: meet half way: raise each removed basin by at most
+        features move (and the extremum of a kept pair that nesting moved across
+        ``2 * threshold``, see Notes). ``"optimal"``: meet half way: raise each removed basin by at most
         ``threshold / 2`` and lower a channel over its saddle by at most ``threshold / 2``
         (the smallest possible L-infinity change; see Notes). Several times slower than
         flooding, which is the default for that reason (see the user guide).
@@ -165,7 +175,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     - no finite pair of ``homology_dimensions`` with lifetime ``< threshold`` is left
       (plateaus that the flooding creates have zero persistence under the tie policy
       (value, index) and do not count);
-    - ``max |Y - X| < threshold`` with "flooding". With "optimal", ``<= threshold / 2``
+    - ``max |Y - X| < threshold`` with "flooding" (on integers ``<= threshold - 1``,
+      ``threshold`` rounded up). With "optimal", ``<= threshold / 2``
       (the bound of Bauer, Lange and Wardetzky, which no method can beat) unless it warns
       with a ``ConvergenceWarning``: then below ``threshold`` where it only moved
       extremum pixels past ``threshold / 2``, up to ``1.5 * threshold`` in principle
@@ -180,20 +191,35 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
       outwards within the bound (``removed.n_lengthened``): no pair below the threshold
       and the bound kept, but that feature is kept, the smallest allowed, not removed;
     - a kept pair keeps its birth and death values unless a removed feature of the other
-      dimension is nested around one of its critical pixels: filling a basin that encloses a
-      peak moves the birth of the peak's loop up to the basin's spill level; cutting a peak
-      that encloses a basin moves the basin's death down. In either case the kept pair
-      moves by less than ``threshold`` (flooding) or ``threshold / 2`` (optimal, which
-      then gives it its lifetime back by moving its extremum outwards, where there is
-      room and the elder rule at its saddle does not swap). Such a change is forced: a
-      kept saddle inside a removed peak must drop with the peak, or the peak's loop
-      survives around it;
-    - hence the number of pairs of lifetime ``>= 2 * threshold`` is not guaranteed: a
-      nested pair near ``2 * threshold`` can cross it. What is guaranteed (stability of
-      persistence diagrams) is that within ``threshold / 2`` a pair of lifetime
-      ``>= 2 * threshold`` keeps a lifetime ``>= threshold``: it is never removed.
+      dimension is nested around its saddle: filling a basin that holds the saddle of a
+      kept loop raises that saddle to the basin's spill level; cutting a peak that holds
+      the saddle of a kept basin lowers it to the peak's saddle level (below the method's
+      bound). That is the construction's choice, not forced by the removal: the feature
+      can go the other way round (a ridge over the peak's saddle instead of a cut, a
+      channel out of the basin instead of a fill), and the pair's extremum (a minimum or
+      a maximum, which no pass of its own dimension moves) can give the lifetime back;
+      the last step below does either where a count depends on it. With ties, the elder
+      rule decides by index which of two equal extrema dies at a saddle: the younger
+      class can only live longer if the older extremum goes down with it (else the two
+      classes swap their deaths);
+    - the number of pairs of lifetime ``>= 2 * threshold`` is kept by a last step of
+      both methods (with a ``threshold``; flooding: not with ``n_kept``; free when the
+      counts already agree): a pair of the output on the
+      other side of ``2 * threshold`` than the input pair of the same extremum gets its
+      input lifetime back, its extremum moving outwards (and the older extremum of the
+      component it merges into along with it, where the elder rule would swap) or its
+      basin's bottom rising, within the method's bound (flooding: ``(X - threshold,
+      X + threshold)``, open), kept only if the pairing then finds no pair below the
+      threshold and fewer counts off. Where no extremum has room (the bound, an integer
+      input's range, an older extremum that cannot follow), flooding removes the other
+      dimension's feature the other way round (a channel from the saddle's input value,
+      what it uncovers flooded again, within the bound). Not guaranteed: measured in the
+      user guide. Stability of persistence diagrams only guarantees that within
+      ``threshold / 2`` a pair of lifetime ``>= 2 * threshold`` keeps a lifetime
+      ``>= threshold``: it is never removed.
 
-    Integer inputs: the flooding method only copies existing values. With the optimal
+    Integer inputs: the flooding method copies existing values (but for the rare moves
+    of the last step, integers in the input's range). With the optimal
     method ``threshold / 2`` may not be an integer: its bound is the largest integer
     change that works, ``floor(ceil(threshold) / 2)`` (``(t - 1) / 2`` for an odd integer
     ``t``), which still removes a pair of lifetime ``ceil(threshold) - 1`` (the two

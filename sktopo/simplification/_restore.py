@@ -1,0 +1,287 @@
+"""Keeping the number of long pairs: the last step of both methods (see ``_simplify``).
+
+A kept pair can be shortened by the removal of a feature of the other dimension nested
+around one of its critical pixels (a removed peak cut down with a kept saddle on it, a
+basin filled around the saddle of a kept loop), or lengthened by it. Such a pair keeps a
+lifetime ``>= t`` (it is never removed), but it can cross ``2 t``. Its extremum pixel
+(the minimum of an H0 pair, the maximum of a top-dimensional one), which no pass of its own
+dimension moves, then gets the pair its input lifetime back: moving an extremum outwards
+changes no sublevel set but by that one pixel, so only the birth (death) of its own class
+moves, within the method's bound -- unless it passes the extremum of the component it
+merges into (the elder rule at its saddle would swap, the other class dying there
+instead); then that extremum goes along by as much (the order of the two kept), if its
+own pair stays on its side of ``2 t``. A pair lengthened past ``2 t`` has the bottom of
+its basin raised instead (:func:`_raise_basins`). Where no extremum has room, the
+flooding method removes the other dimension's feature the other way round
+(:func:`_rechannel`) and floods what that uncovers (:func:`_settle`). Every step is
+checked by the pairing.
+"""
+
+import numpy as np
+
+from . import _channels
+from ._problem import _removed_mask, _run_flooding
+
+# pairings spent at most on keeping the count of pairs >= 2t
+_RESTORE_PAIRINGS = 12
+
+
+def _long_mismatch(problem, dgms):
+    """Sum over the dimensions of |pairs of lifetime >= 2t now - in the input|."""
+    t2 = 2.0 * problem.threshold
+    return sum(abs(int(np.count_nonzero(dgms[d].lifetimes[~dgms[d].essential] >= t2))
+                   - int(np.count_nonzero(problem.input_diagrams[d].lifetimes[
+                       ~problem.input_diagrams[d].essential] >= t2)))
+               for d in problem.dims)
+
+
+def restore_long(problem, g, dgms, bounds_at):
+    """Keep the number of pairs of lifetime ``>= 2 t`` of the input, within the bounds
+    that ``bounds_at(index)`` returns (``(low, high)``: the values the pixels of a flat
+    index array or slice may take; computed only where a move is tried).
+
+    ``dgms``: the diagrams of ``g``, holding no pair to remove. Nothing is paired when the
+    counts already agree. Else the pairs on the wrong side of ``2 t`` get their input
+    lifetime back (module docstring): the extrema alone first (kept if that sets every
+    count right), then with the elder-rule guard (kept if the pairing finds no pair
+    below ``t`` and fewer counts off, else tried in halves), then the other way round;
+    at most ``_RESTORE_PAIRINGS`` pairings. Returns ``(g, pairings done)``.
+    """
+    state = dict(budget=_RESTORE_PAIRINGS, off=_long_mismatch(problem, dgms), settle=False)
+    if not state["off"]:
+        return g, 0
+
+    def attempt(g, part, halve=True):
+        # unguarded (``halve`` False): kept only if every count is right (a swap that
+        # fixes one count can hide the pair that the guarded moves would fix)
+        if state["budget"] == 0 or state["off"] == 0:
+            return g
+        out = g.ravel().copy()
+        for group in part:
+            pix, val = zip(*group)
+            out[np.array(pix, dtype=np.int64)] = val
+        out = out.reshape(g.shape)
+        state["budget"] -= 1
+        check = problem.diagrams(out, problem.dims)
+        if state["settle"] and _has_short(problem, check):
+            out, check = _settle(problem, out, check, bounds_at, state)
+        if check is not None and not _has_short(problem, check):
+            off = _long_mismatch(problem, check)
+            if (off < state["off"] and (halve or off == 0)) or (state["settle"]
+                                                              and off == state["off"]):
+                state["off"], state["dgms"], state["moved"] = off, check, True
+                return out
+        if len(part) == 1 or not halve:
+            return g
+        half = len(part) // 2
+        return attempt(attempt(g, part[:half]), part[half:])
+
+    # first the extrema alone, unguarded, in one pairing: mostly no elder rule swaps,
+    # and the guard costs a flood per pair (through both components at the saddle)
+    rechannel = tried = guard = False
+    while state["off"] and state["budget"]:
+        moves = [m for d in problem.dims
+                 for m in _status_moves(problem, g, dgms[d], bounds_at, rechannel, guard)]
+        state["moved"] = False
+        if moves:
+            g = attempt(g, moves, halve=guard or rechannel)
+        if not state["moved"]:
+            if not guard:
+                guard = True
+                continue
+            if rechannel or tried:
+                break
+            # the extrema could not: the other way round, then (flooding) the short
+            # pairs that this uncovers are flooded again, within the bound; that may
+            # overshoot (another pair across 2t), which the extrema then try again
+            rechannel = tried = True
+            state["settle"] = problem.method == "flooding"
+            continue
+        dgms = state["dgms"]
+        rechannel = state["settle"] = False
+    return g, _RESTORE_PAIRINGS - state["budget"]
+
+
+def _has_short(problem, dgms):
+    return any(_removed_mask(dgms[d], problem.threshold, problem.n_kept[d]).any()
+               for d in problem.dims)
+
+
+def _settle(problem, g, dgms, bounds_at, state):
+    """The flooding fixed point from ``g`` (diagrams ``dgms``); ``(g, its diagrams)``, or
+    ``(g, None)`` if it leaves the bound."""
+    out, final, n = _run_flooding(problem, g, {d: [] for d in problem.dims}, dgms)
+    state["budget"] = max(state["budget"] - n, 0)
+    flat = out.ravel()
+    low, high = bounds_at(slice(None))
+    if np.all((low <= flat) & (flat <= high)):
+        return out, final
+    return g, None
+
+
+def _input_lookup(keys, values, query, size):
+    """``values`` at the positions of ``query`` in ``keys`` (NaN where absent; pixel
+    indices below ``size``, one dense array: no sort)."""
+    table = np.full(size, np.nan)
+    table[keys] = values
+    return table[query]
+
+
+def _view_bounds(problem, bounds_at, idx, top):
+    """The bounds at ``idx`` within an integer input's range, in the view of ``top``
+    (``-g`` for the top dimension: ``(-high, -low)``)."""
+    low, high = bounds_at(idx)
+    low, high = np.maximum(low, problem.range[0]), np.minimum(high, problem.range[1])
+    return (-high, -low) if top else (low, high)
+
+
+def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
+    """Groups of ``(pixel, value)`` moves that give the pairs of ``after`` on the wrong
+    side of ``2 t`` their input lifetime back (see :func:`restore_long`); with
+    ``rechannel``, by :func:`_rechannel` instead; without ``guard``, the extrema move
+    whatever the elder rule does."""
+    t2 = 2.0 * problem.threshold
+    before = problem.input_diagrams[after.dim]
+    top = after.dim != 0
+    fin_b, fin_a = ~before.essential, np.flatnonzero(~after.essential)
+    key_b = (before.death_index if top else before.birth_index)[fin_b]
+    other_b = (before.birth_index if top else before.death_index)[fin_b]
+    key_a = (after.death_index if top else after.birth_index)[fin_a]
+    other_a = (after.birth_index if top else after.death_index)[fin_a]
+    # the input pair of the same extremum, else of the same saddle (ties can hand a
+    # saddle to another extremum of equal value)
+    want = _input_lookup(key_b, before.lifetimes[fin_b], key_a, g.size)
+    miss = np.isnan(want)
+    want[miss] = _input_lookup(other_b, before.lifetimes[fin_b], other_a[miss], g.size)
+    now = after.lifetimes[fin_a]
+    wrong = ~np.isnan(want) & ((want >= t2) != (now >= t2))
+    if not wrong.any():
+        return []
+    k, want = fin_a[wrong], want[wrong]
+    pix, sad = key_a[wrong].astype(np.int64), other_a[wrong].astype(np.int64)
+    if rechannel:
+        return _rechannel(problem, g, bounds_at, sad[want >= t2], top)
+    # in the view h (g, or -g for the top dimension) the extremum is a minimum
+    sign = -1.0 if top else 1.0
+    h = sign * g.ravel()
+    def view(idx):
+        return _view_bounds(problem, bounds_at, idx, top)
+
+    saddle = sign * (after.births[k] if top else after.deaths[k])
+    v = saddle - want
+    longer = want >= t2
+    # rounding: the lifetime must land on the side of 2t of ``want``
+    v = np.where(longer & (saddle - v < t2), np.nextafter(v, -np.inf), v)
+    v = np.where(~longer & (saddle - v >= t2), np.nextafter(v, np.inf), v)
+    lo_pix, hi_pix = view(pix)
+    ok = (lo_pix <= v) & (v <= hi_pix)
+    pix, sad, v = pix[ok], sad[ok], v[ok]
+    if not len(pix):
+        return []
+    outward = v < h[pix]
+    moves = _raise_basins(problem, h, view, pix[~outward], v[~outward], top)
+    pix, sad, v = pix[outward], sad[outward], v[outward]
+    if not guard:
+        return moves + [[(int(p), sign * float(x))] for p, x in zip(pix, v)]
+    # an extremum moved outwards must not pass the one of the component it merges into
+    partner, ppix = _channels.partner_minima(h, problem.shape, problem.f.ndim,
+                                             problem.full != top, sad,
+                                             np.ascontiguousarray(v, dtype=float), top, top,
+                                             with_pixel=True)
+    fine = partner < v
+    moves += [[(int(p), sign * float(x))] for p, x in zip(pix[fine], v[fine])]
+    moves += _partner_moves(problem, h, after, view, pix[~fine], v[~fine],
+                            ppix[~fine], top)
+    return moves
+
+
+def _raise_basins(problem, h, view, pix, v, top):
+    """Shorten pairs lengthened past ``2 t``: the bottom of the basin (the component of
+    the extremum ``pix`` among the pixels below ``v``, in the view ``h``) rises to ``v``,
+    where the bound allows every pixel of it (raising the extremum alone would hand the
+    class to a neighbour below ``v``). Rare: one labelling per pair."""
+    from scipy import ndimage
+
+    if not len(pix):
+        return []
+    sign = -1.0 if top else 1.0
+    grid = h.reshape(problem.f.shape)
+    ndim = grid.ndim
+    structure = ndimage.generate_binary_structure(ndim, ndim if problem.full != top else 1)
+    moves = []
+    for p, x in zip(pix, v):
+        labels, _ = ndimage.label(grid < x, structure=structure)
+        basin = np.flatnonzero(labels.ravel() == labels.flat[p])
+        if np.all(view(basin)[1] >= x):
+            moves.append([(int(q), sign * float(x)) for q in basin])
+    return moves
+
+
+def _partner_moves(problem, h, after, view, pix, v, ppix, top):
+    """For the extrema blocked by the elder rule: move the older extremum ``ppix`` along
+    to ``v`` (one ulp further where its index would lose the tie), if its bound allows
+    and its own pair stays on its side of ``2 t``. Else the elder rule swaps at the
+    saddle: the older class dies there (lifetime ``saddle - h[ppix]``, longer than the
+    pair had) and the moved one takes over its death, longer by the move; whether that
+    keeps the count is left to the pairing that checks the moves."""
+    t2 = 2.0 * problem.threshold
+    sign = -1.0 if top else 1.0
+    fin = np.flatnonzero(~after.essential)
+    key = (after.death_index if top else after.birth_index)[fin]
+    life = _input_lookup(key, after.lifetimes[fin], np.maximum(ppix, 0).astype(np.int64),
+                         h.size)
+    moves = []
+    for p, x, q, lq in zip(pix, v, ppix, life):
+        if q < 0 or q == p:
+            continue                  # the border, or no older component found
+        # order (value, index), reversed in the top dimension's view: q must stay older
+        older_at_tie = (q > p) if top else (q < p)
+        w = x if older_at_tie else (x - 1.0 if problem.integer else np.nextafter(x, -np.inf))
+        moves.append([(int(p), sign * float(x))])
+        if w >= h[q] or w < view(np.array([q]))[0][0]:
+            continue                  # a tie that q wins already, or no room for q
+        if not np.isnan(lq) and (lq + (h[q] - w) >= t2) != (lq >= t2):
+            continue                  # the partner's own pair would cross 2t
+        moves[-1].append((int(q), sign * float(w)))
+    return moves
+
+
+def _rechannel(problem, g, bounds_at, saddles, top):
+    """Where the extrema cannot give a shortened pair its lifetime back: remove the
+    feature of the other dimension that moved its saddle the other way round.
+
+    In the other dimension's view (``g`` for a loop's saddle raised by a filled basin,
+    ``-g`` for a basin's saddle lowered by a cut peak) the saddle ``s`` lies on a plateau
+    that the flooding raised. That plateau goes back down to ``max(f, f[s])`` and a
+    channel (:func:`~sktopo.simplification._channels.tree_channels`, a path of a minimum
+    spanning tree, which closes no loop) is lowered from its oldest pixel at ``f[s]``
+    into an older component, within the bound: the feature goes the other way round and
+    ``s`` keeps its input value. One labelling per pair (rare); the pairing checks.
+    """
+    from scipy import ndimage
+
+    sign = 1.0 if top else -1.0             # the other dimension's view
+    full = problem.full if top else not problem.full
+    f = sign * problem.f.ravel()
+    h = sign * g.ravel()
+    lo = np.ascontiguousarray(_view_bounds(problem, bounds_at, slice(None), not top)[0],
+                              dtype=float)
+    structure = ndimage.generate_binary_structure(problem.f.ndim,
+                                                  problem.f.ndim if full else 1)
+    moves = []
+    for s in np.unique(saddles):
+        if not h[s] > f[s]:
+            continue
+        labels, _ = ndimage.label(((h == h[s]) & (h > f)).reshape(problem.f.shape),
+                                  structure=structure)
+        region = np.flatnonzero(labels.ravel() == labels.flat[s])
+        start = h.copy()
+        start[region] = np.maximum(f[region], f[s])
+        at_level = region[start[region] == f[s]]
+        b = np.array([at_level.min() if top else at_level.max()], dtype=np.int64)
+        out, failed = _channels.tree_channels(start, problem.shape, problem.f.ndim, full,
+                                              b, b, np.array([f[s]]), not top, not top,
+                                              lo, None, True)
+        if not failed[0]:
+            moves.append([(int(q), sign * float(out[q])) for q in np.flatnonzero(out != h)])
+    return moves

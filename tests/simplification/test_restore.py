@@ -1,0 +1,215 @@
+"""Keeping the number of long pairs (``_restore.py``), checked by GUDHI on the output."""
+
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from numpy.testing import assert_array_equal
+from scipy import ndimage
+
+from sktopo.persistence import cubical_persistence
+from sktopo.simplification import _channels, _restore, simplify_function
+from sktopo.simplification._problem import _by_decreasing_death
+from sktopo.utils._testing import gudhi_lifetimes
+
+# two images where a removed feature nested around a kept pair of lifetime 2t = 4
+# shortens it (a peak cut down with the kept saddle on it): the count of pairs >= 2t
+# drops without the restoring step (checked below, so that the test can fail)
+NESTED = {
+    "face": np.array([[3, 1, 3, 3, 2, 3, 0, 1],
+                      [1, 4, 3, 4, 4, 0, 2, 4],
+                      [0, 3, 4, 2, 4, 3, 0, 3],
+                      [2, 0, 4, 0, 4, 3, 3, 1],
+                      [3, 0, 0, 4, 4, 0, 2, 4],
+                      [3, 1, 1, 0, 2, 2, 2, 3]], dtype=float),
+    "full": np.array([[0, 0, 1, 3, 1, 2],
+                      [1, 2, 3, 1, 3, 0],
+                      [1, 0, 3, 4, 1, 2],
+                      [3, 2, 1, 0, 3, 4],
+                      [4, 2, 4, 0, 1, 2],
+                      [0, 3, 0, 4, 0, 3],
+                      [1, 3, 3, 0, 2, 0]], dtype=float),
+}
+
+
+# an 8-bit image whose kept loop (lifetime >= 2t) is shortened by a filled basin around
+# its saddle, and whose maximum has no room left in the 8-bit range: only removing the
+# basin the other way round (a channel from the saddle's input value) keeps the count
+NO_ROOM = np.array([[181, 239, 167, 215, 109, 6, 112],
+                    [11, 63, 58, 73, 89, 187, 88],
+                    [49, 67, 242, 118, 34, 182, 209],
+                    [215, 181, 51, 17, 44, 173, 26],
+                    [45, 101, 56, 198, 79, 113, 78]], dtype=np.uint8)
+
+
+def count_off(X, Y, t, connectivity, superlevel=False):
+    """Sum over H0 and the top dimension of |#pairs >= 2t after - before| (GUDHI)."""
+    before = gudhi_lifetimes(X, connectivity, superlevel)
+    after = gudhi_lifetimes(Y, connectivity, superlevel)
+    dims = (0, X.ndim - 1)
+    return sum(abs(int(np.sum(after[d] >= 2 * t)) - int(np.sum(before[d] >= 2 * t)))
+               for d in dims)
+
+
+def short_left(Y, t, connectivity, superlevel=False):
+    after = gudhi_lifetimes(Y, connectivity, superlevel)
+    return sum(int(np.sum((life > 0) & (life < t))) for life in after.values())
+
+
+@pytest.mark.parametrize("connectivity", ["face", "full"])
+@pytest.mark.parametrize("method", ["flooding", "optimal"])
+def test_nested_removal_keeps_the_count_of_long_pairs(connectivity, method):
+    X, t = NESTED[connectivity], 2.0
+    with mock.patch.object(_restore, "_RESTORE_PAIRINGS", 0):
+        Y0 = simplify_function(X, t, connectivity=connectivity, method=method)
+    Y = simplify_function(X, t, connectivity=connectivity, method=method)
+    if method == "flooding":
+        assert count_off(X, Y0, t, connectivity) == 1     # the nested shortening
+    assert count_off(X, Y, t, connectivity) == 0
+    assert short_left(Y, t, connectivity) == 0
+    bound = t if method == "flooding" else t / 2
+    assert np.abs(Y - X).max() <= bound
+    if method == "flooding":
+        assert np.abs(Y - X).max() < t
+
+
+def test_no_room_for_the_extremum_the_other_way_round():
+    X, t = NO_ROOM, 80.0
+    with mock.patch.object(_restore, "_rechannel", lambda *args: []):
+        Y0 = simplify_function(X, t)
+    assert count_off(X, Y0, t, "full") == 1
+    Y = simplify_function(X, t)
+    assert Y.dtype == np.uint8 and X.min() <= Y.min() and Y.max() <= X.max()
+    assert count_off(X, Y, t, "full") == 0
+    assert short_left(Y, t, "full") == 0
+    assert np.abs(Y.astype(float) - X).max() <= t - 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), connectivity=st.sampled_from(["full", "face"]),
+       superlevel=st.booleans(), q=st.floats(0.3, 0.95))
+def test_flooding_restore_never_worse(data, connectivity, superlevel, q):
+    """With the restoring step: no short pair, the open bound t, and never more counts
+    of pairs >= 2t off than without it (which it is only allowed to improve)."""
+    shape = data.draw(st.tuples(st.integers(3, 14), st.integers(3, 14)))
+    kind = data.draw(st.sampled_from(["ties", "float", "uint8"]))
+    if kind == "uint8":
+        X = data.draw(arrays(np.uint8, shape))
+    else:
+        elements = st.integers(0, 4).map(float) if kind == "ties" else st.floats(0, 1,
+                                                                                  width=32)
+        X = data.draw(arrays(np.float64, shape, elements=elements))
+    dgms = cubical_persistence(X, (0, 1), connectivity=connectivity, superlevel=superlevel)
+    life = np.concatenate([dgms[d].lifetimes[~dgms[d].essential] for d in (0, 1)])
+    if life.size == 0:
+        return
+    t = float(np.quantile(life, q))
+    if kind == "uint8":
+        t = float(np.ceil(t))
+    if t <= 0:
+        return
+    kw = dict(connectivity=connectivity, superlevel=superlevel)
+    with mock.patch.object(_restore, "_RESTORE_PAIRINGS", 0):
+        Y0 = simplify_function(X, t, **kw)
+    Y = simplify_function(X, t, **kw)
+    assert short_left(Y, t, connectivity, superlevel) == 0
+    assert np.abs(Y.astype(float) - X).max() < t
+    assert Y.dtype == X.dtype
+    if kind == "uint8":                      # integers stay in the input's range
+        assert X.min() <= Y.min() and Y.max() <= X.max()
+    assert count_off(X, Y, t, connectivity, superlevel) <= count_off(X, Y0, t, connectivity,
+                                                                      superlevel)
+
+
+def test_restore_costs_no_pairing_when_the_counts_agree(rng):
+    """Smooth input, no nesting near 2t: the fixed point's own pairings only (the
+    diagram of the dimension passed last is the kept part of the one before)."""
+    X = ndimage.gaussian_filter(rng.random((40, 40)), 2)
+    dgms = cubical_persistence(X)
+    t = float(np.quantile(dgms[0].lifetimes[~dgms[0].essential], 0.5))
+    calls = []
+    real = _restore._long_mismatch
+
+    def spy(problem, dgms):
+        calls.append(real(problem, dgms))
+        return calls[-1]
+
+    with mock.patch.object(_restore, "_long_mismatch", spy):
+        Y, info = simplify_function(X, t, return_removed=True)
+    assert calls == [0]
+    with mock.patch.object(_restore, "_RESTORE_PAIRINGS", 0):
+        _, info0 = simplify_function(X, t, return_removed=True)
+    assert info.n_rounds == info0.n_rounds         # no pairing spent on it
+    assert count_off(X, Y, t, "full") == 0
+    # the diagrams the step read are those of the output: GUDHI agrees
+    after = gudhi_lifetimes(Y, "full")
+    assert short_left(Y, t, "full") == 0 and len(after[0]) >= 1
+
+
+@pytest.mark.parametrize("full", [True, False])
+@pytest.mark.parametrize("ties", [False, True])
+def test_partner_minima_returns_the_oldest_extremum(rng, full, ties):
+    """The pixel returned is the oldest, in the order (value, index), of the components
+    that the saddle joins (scipy's labels), also among equal values."""
+    X = rng.integers(0, 4, (14, 15)).astype(float) if ties else rng.random((14, 15))
+    h = X.ravel()
+    dgm = cubical_persistence(X, 0, connectivity="full" if full else "face")[0]
+    deaths = dgm.death_index[~dgm.essential].astype(np.int64)
+    values, pixels = _channels.partner_minima(h, (1,) + X.shape, 2, full, deaths,
+                                              np.full(len(deaths), -np.inf), False,
+                                              with_pixel=True)
+    structure = np.ones((3, 3)) if full else ndimage.generate_binary_structure(2, 1)
+    index = np.arange(X.size)
+    for d, value, pixel in zip(deaths, values, pixels):
+        below = ((X < h[d]) | ((X == h[d]) & (index < d).reshape(X.shape)))
+        labels, _ = ndimage.label(below, structure=structure)
+        r, c = np.unravel_index(d, X.shape)
+        near = [labels[y, x] for y in range(r - 1, r + 2) for x in range(c - 1, c + 2)
+                if 0 <= y < X.shape[0] and 0 <= x < X.shape[1]
+                and (full or abs(y - r) + abs(x - c) == 1)]
+        members = index[np.isin(labels.ravel(), [n for n in near if n > 0])]
+        oldest = members[np.lexsort((members, h[members]))[0]]
+        assert pixel == oldest and value == h[oldest]
+
+
+def test_pairs_by_decreasing_death_with_or_without_the_pairing_order(rng):
+    """The O(n) check takes the pairing's order as it is; any other order is sorted."""
+    h = rng.integers(0, 5, 200).astype(float)
+    for reverse in (False, True):
+        deaths = rng.choice(200, 60, replace=False)
+        want = np.lexsort((-deaths if reverse else deaths, h[deaths]))[::-1]
+        assert_array_equal(deaths[_by_decreasing_death(h, deaths, reverse)], deaths[want])
+        ordered = deaths[want][::-1]
+        assert _by_decreasing_death(h, ordered, reverse) == slice(None, None, -1)
+        assert_array_equal(ordered[_by_decreasing_death(h, ordered, reverse)],
+                           deaths[want])
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), connectivity=st.sampled_from(["full", "face"]),
+       ties=st.booleans(), q=st.floats(0.2, 0.95))
+def test_final_diagrams_of_the_fixed_point_are_those_of_the_output(data, connectivity,
+                                                                     ties, q):
+    """The restoring step reads, for the dimension passed last, the kept part of the
+    diagram before that pass instead of pairing again: it must be the output's."""
+    from sktopo.simplification._problem import _Problem, _run_flooding
+    shape = data.draw(st.one_of(st.tuples(st.integers(3, 14), st.integers(3, 14)),
+                                st.tuples(st.integers(2, 5), st.integers(2, 5),
+                                          st.integers(2, 5))))
+    elements = st.integers(0, 4).map(float) if ties else st.floats(0, 1, width=32)
+    X = data.draw(arrays(np.float64, shape, elements=elements))
+    dims = (0, X.ndim - 1)
+    dgms = cubical_persistence(X, dims, connectivity=connectivity)
+    life = np.concatenate([dgms[d].lifetimes[~dgms[d].essential] for d in dims])
+    t = float(np.quantile(life, q)) if life.size else 1.0
+    problem = _Problem(X, dims, connectivity, t, {d: None for d in dims}, "flooding", None,
+                       False)
+    g, final, _ = _run_flooding(problem, X.copy(), {d: [] for d in dims})
+    truth = cubical_persistence(g, dims, connectivity=connectivity)
+    for d in dims:
+        def points(dgm):
+            return sorted(zip(dgm.births.tolist(), dgm.deaths.tolist()))
+        assert points(final[d]) == points(truth[d])
