@@ -10,6 +10,7 @@ extensions = [
               depends=["sktopo/persistence/_image_neighbours.h"]),
     Extension("sktopo.persistence._union_find", ["sktopo/persistence/_union_find.pyx"]),
     Extension("sktopo.persistence._sort", ["sktopo/persistence/_sort.pyx"]),
+    Extension("sktopo.persistence._glue", ["sktopo/persistence/_glue.pyx"]),
     Extension("sktopo.persistence._norm_terms", ["sktopo/persistence/_norm_terms.pyx"]),
     Extension("sktopo.persistence._volume", ["sktopo/persistence/_volume.pyx"]),
     Extension("sktopo.persistence._signal", ["sktopo/persistence/_signal.pyx"]),

@@ -3,6 +3,7 @@
 
 from libc.stdint cimport int32_t, int64_t, uint32_t
 
+from sktopo.persistence._glue cimport Glue
 from sktopo.persistence._norm_terms cimport NormParams
 from sktopo.persistence._sort cimport split_index
 from sktopo.persistence._union_find cimport PairBuffer
@@ -14,6 +15,7 @@ cdef struct ClassInfo:
     int32_t pixel      # C-order index of that pixel
     int32_t start      # its class ids are Labels.members[start:start + size]
     int32_t size
+    int32_t vertex     # its vertex in the glue graph (-1: it has not reached the tile's edge)
 
 
 cdef struct Labels:
@@ -37,6 +39,9 @@ cdef struct ImageWorkspace:
     # the buffers of image_terms, kept between calls (grown as needed); only ``idx`` and
     # ``val`` are read by callers
     Py_ssize_t pixels          # capacity of the sort buffers, in pixels
+    int64_t first              # the first pixel of the order (value, index)
+    unsigned char *edge        # padded tile: 1 at the pixels with a neighbour in another tile
+    Py_ssize_t edge_capacity
     Py_ssize_t out_capacity    # capacity of idx and val
     int32_t *order
     int32_t *tmp_index
@@ -48,6 +53,8 @@ cdef struct ImageWorkspace:
     double *val
     PairBuffer low_buf
     PairBuffer top_buf
+    Glue low_glue
+    Glue top_glue
 
 
 cdef void workspace_free(ImageWorkspace *ws) noexcept nogil

@@ -24,8 +24,10 @@ from libc.stdint cimport int32_t, int64_t, uint32_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 
+from sktopo.persistence._glue cimport (elder, glue_edge, glue_free, glue_pairs, glue_reset,
+                                       glue_vertex)
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
-from sktopo.persistence._sort cimport sort_pixels, unpad2
+from sktopo.persistence._sort cimport sort_pixels, split_index
 from sktopo.persistence._union_find cimport (big_alloc, buffer_free, buffer_init,
                                              buffer_push, buffer_reserve, buffer_to_arrays,
                                              buffer_to_diagram,
@@ -85,10 +87,11 @@ cdef void labels_free(Labels *c) noexcept nogil:
     memset(c, 0, sizeof(Labels))
 
 
-cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row,
-                      Py_ssize_t h) noexcept nogil:
-    """No pixel present; with ``dual``, the border of the padded grid is class 0, older
-    and larger than every other. -1 when out of memory."""
+cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_t h,
+                      int border) noexcept nogil:
+    """No pixel present; with ``dual``, the sides of the padded grid outside the image
+    (bits of ``border``: 1 top, 2 bottom, 4 left, 8 right; the others are pixels of other
+    tiles) are class 0, older and larger than every other. -1 when out of memory."""
     cdef Py_ssize_t k, r, size = (h + 2) * row
     c.pool_size = 0
     # (noise has a local extremum every 5 pixels in 4-connectivity, 9 in 8-connectivity)
@@ -104,12 +107,18 @@ cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row,
     c.info[0].pixel = -1
     c.info[0].start = 0
     c.info[0].size = <int32_t> (n + 2)
-    if dual:
-        for k in range(row):
+    c.info[0].vertex = 0
+    if not dual:
+        return 0
+    for k in range(row):
+        if border & 1:
             c.label[k] = 0
+        if border & 2:
             c.label[size - row + k] = 0
-        for r in range(1, h + 1):
+    for r in range(h + 2):
+        if border & 4:
             c.label[r * row] = 0
+        if border & 8:
             c.label[r * row + row - 1] = 0
     return 0
 
@@ -147,6 +156,7 @@ cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil:
     c.info[k].pixel = pixel
     c.info[k].start = <int32_t> start
     c.info[k].size = 1
+    c.info[k].vertex = -1
     return k
 
 
@@ -171,6 +181,7 @@ cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
     if s.birth < g.birth:
         g.birth = s.birth
         g.pixel = s.pixel
+        g.vertex = s.vertex
     if big == 0:
         return big        # the border: its ids are never relabelled
     total = g.size + s.size
@@ -206,22 +217,81 @@ cdef enum:
     _DEEP = 1 << 18     # the rows and roots are prefetched; from this many, the records too
 
 
+cdef struct Tile:
+    # a block of the image, paired alone (see the module docstring)
+    const double *f          # the image, C-contiguous
+    int32_t h, w             # its shape
+    int32_t size             # the side of the tiles (the last ones of a row or column are
+                             # shorter)
+    int32_t y0, x0           # the first pixel of the tile
+    Py_ssize_t row_slots     # slots of the pixels on the horizontal edges between tiles
+    const unsigned char *edge    # padded tile: 1 at pixels with a neighbour in another tile
+    Glue *glue
+
+
+cdef inline Py_ssize_t slot(const Tile *t, int32_t r, int32_t col, bint horizontal) noexcept nogil:
+    """The slot of the pixel ``(r, col)`` on a horizontal (else vertical) edge between two
+    tiles: the two lines of pixels along the ``k``-th such edge hold slots ``2 k`` and
+    ``2 k + 1`` times the image's width (height)."""
+    cdef int32_t z = t.size
+    if horizontal:
+        return ((r + 1) // z - 1) * 2 * <Py_ssize_t> t.w + ((r + 1) % z != 0) * t.w + col
+    return (t.row_slots + ((col + 1) // z - 1) * 2 * <Py_ssize_t> t.h
+            + ((col + 1) % z != 0) * t.h + r)
+
+
+cdef int reach_edge(Labels *c, const Tile *t, int32_t k, int32_t pixel, bint dual,
+                    bint ring) noexcept nogil:
+    """The class ``k`` has reached ``pixel``, on the edge of its tile: its vertex (made now
+    if it has none) goes to the slots of ``pixel``, and an edge to every neighbour of
+    ``pixel`` in another tile that came before it. -1 when out of memory."""
+    cdef Glue *g = t.glue
+    cdef int32_t v = c.info[k].vertex, z = t.size
+    cdef int32_t r = pixel // t.w, col = pixel - r * t.w, qr, qc, dr, dc
+    if v < 0:
+        v = glue_vertex(g, c.info[k].pixel)
+        if v < 0:
+            return -1
+        c.info[k].vertex = v
+    if (r % z == 0 and r > 0) or (r % z == z - 1 and r < t.h - 1):
+        g.slot_vertex[slot(t, r, col, True)] = v
+    if (col % z == 0 and col > 0) or (col % z == z - 1 and col < t.w - 1):
+        g.slot_vertex[slot(t, r, col, False)] = v
+    for dr in range(-1, 2):
+        for dc in range(-1, 2):
+            qr = r + dr
+            qc = col + dc
+            if (dr == 0 and dc == 0) or (dr != 0 and dc != 0 and not ring):
+                continue
+            if qr < 0 or qr >= t.h or qc < 0 or qc >= t.w:
+                continue
+            if (qr // z == r // z and qc // z == col // z) or not elder(
+                    t.f, qr * t.w + qc, pixel, dual):
+                continue
+            if glue_edge(g, pixel, v, <int32_t> (-1 - slot(t, qr, qc, qr // z != r // z))) < 0:
+                return -1
+    return 0
+
+
 cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, bint ring,
-                     int32_t row, int32_t width, PairBuffer *buf) noexcept nogil:
-    """H0 with the elder rule over the pixels of a padded 2-D grid, in ``order`` (reversed
-    when ``dual``), ``order`` holding padded indices; the pairs go to ``buf`` (C-order
-    indices). -1 when out of memory.
+                     int32_t row, const Tile *tile, PairBuffer *buf) noexcept nogil:
+    """H0 with the elder rule over the pixels of a padded tile (rows of ``row``), in
+    ``order`` (reversed when ``dual``), ``order`` holding padded indices; the pairs go to
+    ``buf`` (C-order indices of the image), the merges the tile cannot settle to the glue
+    graph (see the module docstring). -1 when out of memory.
 
     A class is found with two loads (the pixel's class id, then its root, see
-    :class:`Labels`), and the common case, a pixel whose present neighbours share one
-    class, runs without branches that depend on the data.
+    :class:`Labels`), and the common case, a pixel off the tile's edge whose present
+    neighbours share one class, runs without branches that depend on the data.
     """
     cdef Py_ssize_t step
-    cdef int32_t p, q, m, cur, other, young, k
+    cdef int32_t p, q, m, cur, other, young, old, k, pixel, r
+    cdef Py_ssize_t col
     cdef int32_t off[8]
     cdef int64_t off64[8]
     cdef int32_t *label = c.label
     cdef int32_t *root = c.root_base + 1
+    cdef const unsigned char *edge = tile.edge
     cdef unsigned int bad
     cdef int t, n_off = offsets_2d(row, ring, off64)
     cdef double inverse = 1.0 / row
@@ -249,17 +319,21 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             m = sktopo_ring_class(label, root, p, row, &bad)
         else:
             m = sktopo_cross_class(label, root, p, row, &bad)
-        if (bad == 0) & (m >= 0):
+        if (bad == 0) & (m >= 0) & (edge[p] == 0):
             # the common case: p joins the one class around it
             label[p] = m
             continue
+        r = <int32_t> split_index(p, row, inverse, &col)
+        pixel = (tile.y0 + r - 1) * tile.w + tile.x0 + <int32_t> col - 1
         if m < 0:
             # a local minimum (maximum when dual): a class is born
-            k = new_class(c, <int32_t> step, unpad2(p, row, inverse, width))
+            k = new_class(c, <int32_t> step, pixel)
             if k < 0:
                 return -1
             label[p] = k
             root = c.root_base + 1
+            if edge[p] and reach_edge(c, tile, k, pixel, dual, ring) < 0:
+                return -1
             continue
         label[p] = m
         cur = m
@@ -268,18 +342,36 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             if other == -1 or other == cur:
                 continue
             # the younger class dies at p
-            young = other if c.info[other].birth > c.info[cur].birth else cur
-            if dual:    # a hole is born at p, it is filled at the top of the younger class
-                buffer_push(buf, unpad2(p, row, inverse, width), c.info[young].pixel)
+            if c.info[other].birth > c.info[cur].birth:
+                young = other
+                old = cur
             else:
-                buffer_push(buf, c.info[young].pixel, unpad2(p, row, inverse, width))
+                young = cur
+                old = other
+            if c.info[young].vertex >= 0:
+                # it has reached the tile's edge: older classes may join it there, the
+                # glue graph decides
+                if c.info[old].vertex < 0:
+                    c.info[old].vertex = glue_vertex(tile.glue, c.info[old].pixel)
+                if c.info[old].vertex < 0 or glue_edge(tile.glue, pixel, c.info[old].vertex,
+                                                       c.info[young].vertex) < 0:
+                    return -1
+            elif dual:  # a hole is born at p, it is filled at the top of the younger class
+                buffer_push(buf, pixel, c.info[young].pixel)
+            else:
+                buffer_push(buf, c.info[young].pixel, pixel)
             cur = absorb(c, cur, other)
             if cur < 0:
                 return -1
+        if edge[p] and reach_edge(c, tile, cur, pixel, dual, ring) < 0:
+            return -1
     return -1 if buf.failed else 0
 
 
 # --------------------------------------------------------------------------- entry points
+
+# the side of the tiles: their arrays (labels, order, classes) fit in the second-level cache
+cdef int32_t _tile_size = 64
 
 cdef void workspace_free(ImageWorkspace *ws) noexcept nogil:
     """Free the buffers of ``ws`` (and zero it: it can be used again)."""
@@ -291,8 +383,11 @@ cdef void workspace_free(ImageWorkspace *ws) noexcept nogil:
     free(ws.terms)
     free(ws.idx)
     free(ws.val)
+    free(ws.edge)
     buffer_free(&ws.low_buf)
     buffer_free(&ws.top_buf)
+    glue_free(&ws.low_glue)
+    glue_free(&ws.top_glue)
     memset(ws, 0, sizeof(ImageWorkspace))
 
 
@@ -327,11 +422,9 @@ cdef void give_back_workspace(ImageWorkspace *ws, Py_ssize_t n) noexcept:
         workspace_free(ws)
 
 
-cdef int workspace_sort(ImageWorkspace *ws, const double *f, Py_ssize_t h,
-                        Py_ssize_t w) noexcept nogil:
-    """``ws.order``: the pixels of ``f`` by (value, index), as padded indices; -1 when
-    out of memory."""
-    cdef Py_ssize_t n = h * w
+cdef int workspace_reserve(ImageWorkspace *ws, Py_ssize_t th, Py_ssize_t tw) noexcept nogil:
+    """Room in ``ws`` for tiles of ``th`` by ``tw`` pixels; -1 when out of memory."""
+    cdef Py_ssize_t n = th * tw
     cdef bint failed = False
     if ws.pixels < n:
         free(ws.order)
@@ -345,28 +438,88 @@ cdef int workspace_sort(ImageWorkspace *ws, const double *f, Py_ssize_t h,
         failed = (ws.order == NULL or ws.tmp_index == NULL or ws.key == NULL
                   or ws.tmp_key == NULL)
         ws.pixels = 0 if failed else n
-    if failed:
-        return -1
-    return sort_pixels(f, 0, h, w, ws.order, ws.tmp_index, ws.key, ws.tmp_key)
+    if ws.edge_capacity < (th + 2) * (tw + 2):
+        free(ws.edge)
+        ws.edge = <unsigned char *> big_alloc((th + 2) * (tw + 2))
+        ws.edge_capacity = 0 if ws.edge == NULL else (th + 2) * (tw + 2)
+        failed = failed or ws.edge == NULL
+    return -1 if failed else 0
 
 
-cdef int workspace_pairs(ImageWorkspace *ws, Py_ssize_t h, Py_ssize_t w, bint full,
-                         bint low, bint top) noexcept nogil:
-    """The H0 (``low``) and H1 (``top``) pairs of the pixels in ``ws.order`` into
-    ``ws.low_buf`` and ``ws.top_buf``; -1 when out of memory."""
-    cdef Py_ssize_t n = h * w
-    cdef int32_t row = <int32_t> (w + 2)
-    if buffer_reserve(&ws.low_buf, n // 16) < 0 or buffer_reserve(&ws.top_buf, n // 16) < 0:
+cdef void mark_edges(unsigned char *edge, int32_t th, int32_t tw, int sides) noexcept nogil:
+    """``edge`` of a padded ``(th, tw)`` tile: 1 at the pixels on the ``sides`` (bits as
+    :func:`labels_reset`) shared with other tiles, else 0."""
+    cdef int32_t k, row = tw + 2
+    memset(edge, 0, (th + 2) * row)
+    for k in range(1, tw + 1):
+        if sides & 1:
+            edge[row + k] = 1
+        if sides & 2:
+            edge[th * row + k] = 1
+    for k in range(1, th + 1):
+        if sides & 4:
+            edge[k * row + 1] = 1
+        if sides & 8:
+            edge[k * row + tw] = 1
+
+
+cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_ssize_t w,
+                         bint full, bint low, bint top, int32_t size) noexcept nogil:
+    """The H0 (``low``) and H1 (``top``) pairs of the C-contiguous image ``f`` into
+    ``ws.low_buf`` and ``ws.top_buf``, in tiles of ``size`` pixels square, and
+    ``ws.first``; -1 when out of memory."""
+    cdef Py_ssize_t n = h * w, i, j
+    cdef int32_t rows, cols, row, th, tw, first
+    cdef int sides
+    cdef Tile tile
+    if h <= size and w <= size:
+        size = <int32_t> (h if h > w else w)     # one tile: nothing to glue
+    rows = <int32_t> ((h + size - 1) // size)
+    cols = <int32_t> ((w + size - 1) // size)
+    tile.f = f
+    tile.h = <int32_t> h
+    tile.w = <int32_t> w
+    tile.size = size
+    tile.row_slots = (rows - 1) * 2 * w
+    if (buffer_reserve(&ws.low_buf, n // 16) < 0 or buffer_reserve(&ws.top_buf, n // 16) < 0
+            or workspace_reserve(ws, min(h, size), min(w, size)) < 0
+            or glue_reset(&ws.low_glue, tile.row_slots + (cols - 1) * 2 * h, n) < 0
+            or glue_reset(&ws.top_glue, tile.row_slots + (cols - 1) * 2 * h, n) < 0):
         return -1
-    if low:
-        # sublevel H0; the border never enters
-        if (labels_reset(&ws.labels, n, False, row, h) < 0 or image_union(
-                &ws.labels, ws.order, n, False, full, row, <int32_t> w, &ws.low_buf) < 0):
+    tile.edge = ws.edge
+    ws.first = -1
+    for i in range(rows):
+        for j in range(cols):
+            tile.y0 = <int32_t> (i * size)
+            tile.x0 = <int32_t> (j * size)
+            th = <int32_t> min(size, h - tile.y0)
+            tw = <int32_t> min(size, w - tile.x0)
+            row = tw + 2
+            # the sides shared with other tiles
+            sides = (i > 0) | (i < rows - 1) << 1 | (j > 0) << 2 | (j < cols - 1) << 3
+            if sort_pixels(f + tile.y0 * w + tile.x0, 0, th, tw, w, ws.order, ws.tmp_index,
+                           ws.key, ws.tmp_key) < 0:
+                return -1
+            mark_edges(ws.edge, th, tw, sides)
+            first = (tile.y0 + ws.order[0] // row - 1) * <int32_t> w + tile.x0 + ws.order[0] % row - 1
+            if ws.first < 0 or elder(f, first, <int32_t> ws.first, False):
+                ws.first = first
+            # sublevel H0; the border never enters
+            tile.glue = &ws.low_glue
+            if low and (labels_reset(&ws.labels, th * tw, False, row, th, 0) < 0
+                        or image_union(&ws.labels, ws.order, th * tw, False, full, row,
+                                       &tile, &ws.low_buf) < 0):
+                return -1
+            # superlevel H0 of the dual connectivity (the border is one class)
+            tile.glue = &ws.top_glue
+            if top and (labels_reset(&ws.labels, th * tw, True, row, th, 15 & ~sides) < 0
+                        or image_union(&ws.labels, ws.order, th * tw, True, not full, row,
+                                       &tile, &ws.top_buf) < 0):
+                return -1
+    if rows * cols > 1:
+        if low and glue_pairs(&ws.low_glue, f, False, &ws.low_buf) < 0:
             return -1
-    if top:
-        # superlevel H0 of the dual connectivity (the border is one class)
-        if (labels_reset(&ws.labels, n, True, row, h) < 0 or image_union(
-                &ws.labels, ws.order, n, True, not full, row, <int32_t> w, &ws.top_buf) < 0):
+        if top and glue_pairs(&ws.top_glue, f, True, &ws.top_buf) < 0:
             return -1
     return 0
 
@@ -384,8 +537,7 @@ cdef Py_ssize_t image_terms(ImageWorkspace *ws, const double *f, Py_ssize_t h,
     cdef Py_ssize_t count = 0, pairs
     cdef bint failed = False
     value[0] = 0.0
-    if (workspace_sort(ws, f, h, w) < 0
-            or workspace_pairs(ws, h, w, full, norms[0].on, norms[1].on) < 0):
+    if workspace_pairs(ws, f, h, w, full, norms[0].on, norms[1].on, _tile_size) < 0:
         workspace_free(ws)
         return -1
     pairs = ws.low_buf.size + ws.top_buf.size
@@ -438,7 +590,8 @@ cdef object sparse_terms(const double[:, ::1] f, bint full, tuple norms,
 
 
 def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple norms=None,
-                const double[::1] values=None, int side=0, double essential=0.0):
+                const double[::1] values=None, int side=0, double essential=0.0,
+                int tile=0):
     """Critical pixels of the sublevel filtration of a finite 2-D image (H0 and H1).
 
     Parameters
@@ -459,6 +612,9 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         Without norms: the points are read from ``values`` (the flat image, of which ``f``
         is the sublevel filtration: itself or its negative), ``essential`` the death of the
         essential class, and pairs of zero persistence are dropped.
+    tile : int, default=0
+        The side of the tiles (at least 2); 0: the default, ``_tile_size``. The pairs do
+        not depend on it.
 
     Returns
     -------
@@ -474,6 +630,8 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         raise ValueError("image_pairs supports images of less than 2**31 padded pixels.")
     if n == 0:
         raise ValueError("image_pairs needs at least one pixel.")
+    if tile == 1 or tile < 0:
+        raise ValueError(f"image_pairs: tile must be 0 or at least 2, got {tile}.")
     if norms is not None:
         return sparse_terms(f, full, (norms[0] if low else None, norms[1] if top else None),
                             values, side)
@@ -482,22 +640,12 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
     top_pairs = None
     try:
         with nogil:
-            status = workspace_sort(&ws, &f[0, 0], h, w)
-            if n > _KEEP_PIXELS:
-                # the sort's scratch is freed before the union-find allocates (peak memory)
-                free(ws.tmp_index)
-                free(ws.key)
-                free(ws.tmp_key)
-                ws.tmp_index = NULL
-                ws.key = NULL
-                ws.tmp_key = NULL
-                ws.pixels = 0
-            if status == 0:
-                status = workspace_pairs(&ws, h, w, full, low, top)
+            status = workspace_pairs(&ws, &f[0, 0], h, w, full, low, top,
+                                     tile if tile > 0 else _tile_size)
         if status < 0:
             workspace_free(&ws)
             raise MemoryError()
-        first = unpad2(ws.order[0], <int32_t> (w + 2), 1.0 / (w + 2), <int32_t> w)
+        first = ws.first
         if values is not None:
             if values.shape[0] != n:
                 raise ValueError("image_pairs: values must hold one value per pixel.")

@@ -1,0 +1,60 @@
+# The graph that glues the tiles of the 2-D pairing (``_pairing``): its vertices stand for
+# the classes that reach the edge of a tile, its edges for the merges the tiles could not
+# settle alone.
+
+from libc.stdint cimport int32_t
+
+from sktopo.persistence._union_find cimport PairBuffer
+
+
+cdef struct Edge:
+    int32_t pixel      # C-order index of the pixel at which the two classes meet
+    int32_t a          # a vertex
+    int32_t b          # a vertex, or -1 - s: the vertex of the edge pixel of slot s (known
+                       # once every tile is done)
+
+
+cdef struct Glue:
+    int32_t *vertex_pixel    # vertex -> C-order index of its class's eldest pixel (-1: the
+                             # border of the dual filtration, vertex 0)
+    Py_ssize_t n_vertices
+    Py_ssize_t vertex_capacity
+    Edge *edges
+    Py_ssize_t n_edges
+    Py_ssize_t edge_capacity
+    int32_t *slot_vertex     # the vertex of the class of each pixel on a tile's edge
+    Py_ssize_t n_slots
+
+
+cdef int glue_reset(Glue *g, Py_ssize_t n_slots, Py_ssize_t n) noexcept nogil
+cdef void glue_free(Glue *g) noexcept nogil
+cdef int glue_grow(Glue *g, bint edges) noexcept nogil
+cdef int glue_pairs(Glue *g, const double *f, bint dual, PairBuffer *buf) noexcept nogil
+
+
+cdef inline bint elder(const double *f, int32_t a, int32_t b, bint dual) noexcept nogil:
+    """Whether pixel ``a`` comes before pixel ``b`` in the order (value, index), reversed
+    when ``dual`` (-1: the border of the dual filtration, before every pixel)."""
+    if dual:
+        return a < 0 or (b >= 0 and (f[a] > f[b] or (f[a] == f[b] and a > b)))
+    return f[a] < f[b] or (f[a] == f[b] and a < b)
+
+
+cdef inline int32_t glue_vertex(Glue *g, int32_t pixel) noexcept nogil:
+    """A new vertex for the class born at ``pixel``: its id (-1 when out of memory)."""
+    if g.n_vertices == g.vertex_capacity and glue_grow(g, False) < 0:
+        return -1
+    g.vertex_pixel[g.n_vertices] = pixel
+    g.n_vertices += 1
+    return <int32_t> (g.n_vertices - 1)
+
+
+cdef inline int glue_edge(Glue *g, int32_t pixel, int32_t a, int32_t b) noexcept nogil:
+    """Add the edge ``a - b`` appearing at ``pixel``; -1 when out of memory."""
+    if g.n_edges == g.edge_capacity and glue_grow(g, True) < 0:
+        return -1
+    g.edges[g.n_edges].pixel = pixel
+    g.edges[g.n_edges].a = a
+    g.edges[g.n_edges].b = b
+    g.n_edges += 1
+    return 0
