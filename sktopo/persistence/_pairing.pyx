@@ -8,11 +8,35 @@ duality, the H0 of the superlevel filtration of the dual connectivity on the ima
 by a border that is older than every pixel. The pixels are sorted with a radix sort
 (:mod:`sktopo.persistence._sort`).
 
-On a large image the pixels come in random places, and the cost is memory latency: the
-union-find is laid out so that the common case reads one class id per neighbour (the
-neighbours' rows, fetched ahead of time in sort order) and the flat root of that id (a
-small table, fetched ahead too); merges touch only contiguous member lists and one record
-of the elder class. The large arrays sit on huge pages.
+The image is paired in square tiles (``_tile_size`` pixels on a side, the last ones of a
+row or column shorter) whose arrays fit in the second-level cache: on a large image the
+pixels come in random places, and a union-find over the whole image would wait on memory
+at almost every pixel. Each tile is sorted and paired alone, its neighbours in other
+tiles ignored; a pixel on the tile's edge (with a neighbour in another tile) marks its
+class as having *reached the edge*.
+
+* A merge at a pixel ``p`` whose younger class has not reached the edge is final: that
+  class is a whole component of the image's sublevel set until ``p`` (no path leaves the
+  tile), and the class it meets is, in the image, at least as old as in the tile. Most
+  pairs are settled so.
+* Every other merge is left to the glue graph (:mod:`sktopo.persistence._glue`): a class
+  that reaches the edge gets a vertex, born at its eldest pixel, and the tile records an
+  edge ``(p, elder's vertex, younger's vertex)`` for such a merge (the elder gets a vertex
+  too), an edge from the class of each edge pixel ``p`` to every neighbour ``q`` of ``p``
+  in another tile that comes before ``p`` (at ``p``; ``q``'s vertex is read from its slot
+  once every tile is done), and nothing for merges of classes away from the edge.
+
+The union-find with the elder rule over the glue graph, its edges in the order (value,
+index) of their pixels, gives the remaining pairs: its components at any time are the
+components of the image that reach a tile's edge, with the same eldest pixels. A vertex
+that dies at its own pixel was a minimum of its tile but not of the image (no pair). In
+the dual filtration the border is class 0 in every tile that touches it and vertex 0 of
+the glue graph. The order of a tile's pixels is the order (value, index) of the image, so
+ties are broken the same in every tile; an image of one tile is paired in one pass.
+
+The union-find is laid out so that the common case reads one class id per neighbour and
+the flat root of that id (a small table); merges touch only contiguous member lists and
+one record of the elder class.
 
 Only typed memoryviews are used (no numpy C-API), so the module does not depend on the ABI
 of the numpy it runs with.
@@ -207,16 +231,6 @@ cdef inline void copy_ids(int32_t *to, const int32_t *source, int32_t count) noe
         to[i] = source[i]
 
 
-cdef enum:
-    # how many pixels ahead (in the processing order) the union-find prefetches the rows
-    # of the neighbours, and the roots of their class ids
-    _ROWS_AHEAD = 24
-    _ROOTS_AHEAD = 8
-    _INFO_AHEAD = 3
-    _FAR = 1 << 17      # from this many pixels on (arrays beyond the second-level cache),
-    _DEEP = 1 << 18     # the rows and roots are prefetched; from this many, the records too
-
-
 cdef struct Tile:
     # a block of the image, paired alone (see the module docstring)
     const double *f          # the image, C-contiguous
@@ -285,7 +299,7 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
     neighbours share one class, runs without branches that depend on the data.
     """
     cdef Py_ssize_t step
-    cdef int32_t p, q, m, cur, other, young, old, k, pixel, r
+    cdef int32_t p, m, cur, other, young, old, k, pixel, r
     cdef Py_ssize_t col
     cdef int32_t off[8]
     cdef int64_t off64[8]
@@ -295,25 +309,10 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
     cdef unsigned int bad
     cdef int t, n_off = offsets_2d(row, ring, off64)
     cdef double inverse = 1.0 / row
-    cdef bint far = n >= _FAR, deep = n >= _DEEP
     for t in range(n_off):
         off[t] = <int32_t> off64[t]
     for step in range(n):
         p = order[n - 1 - step if dual else step]
-        if far and step + _ROWS_AHEAD < n:
-            q = order[n - 1 - step - _ROWS_AHEAD if dual else step + _ROWS_AHEAD]
-            sktopo_prefetch(&label[q - row])
-            sktopo_prefetch(&label[q])
-            sktopo_prefetch(&label[q + row])
-        if far and step + _ROOTS_AHEAD < n:
-            q = order[n - 1 - step - _ROOTS_AHEAD if dual else step + _ROOTS_AHEAD]
-            for t in range(n_off):
-                sktopo_prefetch(&root[label[q + off[t]]])
-        if deep and step + _INFO_AHEAD < n:
-            # the records of the neighbours' classes, read when they merge
-            q = order[n - 1 - step - _INFO_AHEAD if dual else step + _INFO_AHEAD]
-            for t in range(n_off):
-                sktopo_prefetch(&c.info[root[label[q + off[t]]]])
         # the class of the neighbours (-1: absent) and whether they disagree, branch-free
         if ring:
             m = sktopo_ring_class(label, root, p, row, &bad)
@@ -371,7 +370,7 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
 # --------------------------------------------------------------------------- entry points
 
 # the side of the tiles: their arrays (labels, order, classes) fit in the second-level cache
-cdef int32_t _tile_size = 64
+cdef int32_t _tile_size = 128
 
 cdef void workspace_free(ImageWorkspace *ws) noexcept nogil:
     """Free the buffers of ``ws`` (and zero it: it can be used again)."""
