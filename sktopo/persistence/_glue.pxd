@@ -14,9 +14,14 @@ cdef struct Edge:
                        # once every tile is done)
 
 
+cdef struct Vertex:
+    double value       # of the eldest pixel of its class (+inf: the border)
+    int32_t pixel      # C-order index of that pixel (-1: the border of the dual filtration)
+    int32_t parent     # in the union-find of the graph (-1: a root)
+
+
 cdef struct Glue:
-    int32_t *vertex_pixel    # vertex -> C-order index of its class's eldest pixel (-1: the
-                             # border of the dual filtration, vertex 0)
+    Vertex *vertices         # vertex 0: the border of the dual filtration
     Py_ssize_t n_vertices
     Py_ssize_t vertex_capacity
     Edge *edges
@@ -40,11 +45,14 @@ cdef inline bint elder(const double *f, int32_t a, int32_t b, bint dual) noexcep
     return f[a] < f[b] or (f[a] == f[b] and a < b)
 
 
-cdef inline int32_t glue_vertex(Glue *g, int32_t pixel) noexcept nogil:
-    """A new vertex for the class born at ``pixel``: its id (-1 when out of memory)."""
+cdef inline int32_t glue_vertex(Glue *g, int32_t pixel, double value) noexcept nogil:
+    """A new vertex for the class born at ``pixel`` of value ``value``: its id (-1 when
+    out of memory)."""
     if g.n_vertices == g.vertex_capacity and glue_grow(g, False) < 0:
         return -1
-    g.vertex_pixel[g.n_vertices] = pixel
+    g.vertices[g.n_vertices].value = value
+    g.vertices[g.n_vertices].pixel = pixel
+    g.vertices[g.n_vertices].parent = -1
     g.n_vertices += 1
     return <int32_t> (g.n_vertices - 1)
 

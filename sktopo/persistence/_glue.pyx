@@ -10,23 +10,26 @@ tiles (at the later of the two). The union-find with the elder rule over these e
 the order (value, index) of their pixels, gives the remaining pairs.
 """
 
+from libc.math cimport INFINITY
 from libc.stdint cimport int32_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
 
 from sktopo.persistence._sort cimport sort_by_pixel
-from sktopo.persistence._union_find cimport buffer_push, find_root
+from sktopo.persistence._union_find cimport buffer_push, sktopo_prefetch
 
 
 cdef int glue_reset(Glue *g, Py_ssize_t n_slots, Py_ssize_t n) noexcept nogil:
     """An empty graph (vertex 0, the border, only) with ``n_slots`` slots, sized for an
     image of ``n`` pixels; -1 when out of memory."""
-    g.n_vertices = 1
+    g.n_vertices = 0
     g.n_edges = 0
-    if g.vertex_capacity < n // 16 + 16 and glue_grow(g, False) < 0:
-        return -1
-    if g.edge_capacity < n // 8 + 16 and glue_grow(g, True) < 0:
-        return -1
-    g.vertex_pixel[0] = -1
+    while g.vertex_capacity < n // 64 + 16:
+        if glue_grow(g, False) < 0:
+            return -1
+    while g.edge_capacity < n // 16 + 16:
+        if glue_grow(g, True) < 0:
+            return -1
+    glue_vertex(g, -1, INFINITY)
     if g.n_slots < n_slots:
         free(g.slot_vertex)
         g.slot_vertex = <int32_t *> malloc(n_slots * sizeof(int32_t))
@@ -38,10 +41,10 @@ cdef int glue_reset(Glue *g, Py_ssize_t n_slots, Py_ssize_t n) noexcept nogil:
 
 
 cdef void glue_free(Glue *g) noexcept nogil:
-    free(g.vertex_pixel)
+    free(g.vertices)
     free(g.edges)
     free(g.slot_vertex)
-    g.vertex_pixel = NULL
+    g.vertices = NULL
     g.edges = NULL
     g.slot_vertex = NULL
     g.n_vertices = g.vertex_capacity = g.n_edges = g.edge_capacity = g.n_slots = 0
@@ -60,12 +63,35 @@ cdef int glue_grow(Glue *g, bint edges) noexcept nogil:
         g.edge_capacity = capacity
     else:
         capacity = 2 * g.vertex_capacity if g.vertex_capacity else 1024
-        p = realloc(g.vertex_pixel, capacity * sizeof(int32_t))
+        p = realloc(g.vertices, capacity * sizeof(Vertex))
         if p == NULL:
             return -1
-        g.vertex_pixel = <int32_t *> p
+        g.vertices = <Vertex *> p
         g.vertex_capacity = capacity
     return 0
+
+
+cdef inline int32_t find(Vertex *v, int32_t x) noexcept nogil:
+    """The root of vertex ``x``, with path halving."""
+    cdef int32_t up = v[x].parent
+    while up >= 0:
+        if v[up].parent < 0:
+            return up
+        v[x].parent = v[up].parent
+        x = v[up].parent
+        up = v[x].parent
+    return x
+
+
+cdef inline bint older(const Vertex *a, const Vertex *b, bint dual) noexcept nogil:
+    """Whether the class of root ``a`` was born before the class of root ``b``."""
+    if dual:
+        return a.value > b.value or (a.value == b.value and a.pixel > b.pixel)
+    return a.value < b.value or (a.value == b.value and a.pixel < b.pixel)
+
+
+cdef enum:
+    _AHEAD = 16       # edges fetched ahead (they are read in random places)
 
 
 cdef int glue_pairs(Glue *g, const double *f, bint dual, PairBuffer *buf) noexcept nogil:
@@ -73,44 +99,39 @@ cdef int glue_pairs(Glue *g, const double *f, bint dual, PairBuffer *buf) noexce
     :func:`sktopo.persistence._pairing.image_union` (edges in decreasing order when
     ``dual``); -1 when out of memory."""
     cdef Py_ssize_t n = g.n_edges, s
-    cdef int32_t a, b, young, old, pixel
+    cdef int32_t a, b, young, old
     cdef Edge *e
+    cdef Vertex *v = g.vertices
     cdef int32_t *order = <int32_t *> malloc((2 * n + 1) * sizeof(int32_t))
     cdef uint32_t *key = <uint32_t *> malloc((2 * n + 1) * sizeof(uint32_t))
-    # a root holds -1, any other vertex its parent
-    cdef int32_t *parent = <int32_t *> malloc(g.n_vertices * sizeof(int32_t))
-    cdef int status = -1
-    if order == NULL or key == NULL or parent == NULL:
+    if order == NULL or key == NULL or sort_by_pixel(f, &g.edges[0].pixel, 3, n, order,
+                                                     order + n, key, key + n) < 0:
         free(order)
         free(key)
-        free(parent)
         return -1
-    if sort_by_pixel(f, &g.edges[0].pixel, 3, n, order, order + n, key, key + n) < 0:
-        n = -1
-    for s in range(g.n_vertices):
-        parent[s] = -1
+    free(key)
+    if dual:
+        for s in range(n // 2):
+            order[s], order[n - 1 - s] = order[n - 1 - s], order[s]
     for s in range(n):
-        e = &g.edges[order[n - 1 - s if dual else s]]
-        a = find_root(parent, e.a)
-        b = find_root(parent, e.b if e.b >= 0 else g.slot_vertex[-1 - e.b])
+        if s + _AHEAD < n:
+            sktopo_prefetch(&g.edges[order[s + _AHEAD]])
+        e = &g.edges[order[s]]
+        a = find(v, e.a)
+        b = find(v, e.b if e.b >= 0 else g.slot_vertex[-1 - e.b])
         if a == b:
             continue
-        # the younger class dies at the pixel of the edge (classes are born at their
-        # eldest pixel)
-        if elder(f, g.vertex_pixel[a], g.vertex_pixel[b], dual):
+        # the younger class dies at the pixel of the edge
+        if older(&v[a], &v[b], dual):
             old, young = a, b
         else:
             old, young = b, a
-        parent[young] = old
-        if g.vertex_pixel[young] == e.pixel:
+        v[young].parent = old
+        if v[young].pixel == e.pixel:
             continue    # a local minimum of a tile, not of the image: no class is born
         if dual:
-            buffer_push(buf, e.pixel, g.vertex_pixel[young])
+            buffer_push(buf, e.pixel, v[young].pixel)
         else:
-            buffer_push(buf, g.vertex_pixel[young], e.pixel)
-    if n >= 0:
-        status = -1 if buf.failed else 0
+            buffer_push(buf, v[young].pixel, e.pixel)
     free(order)
-    free(key)
-    free(parent)
-    return status
+    return -1 if buf.failed else 0

@@ -55,6 +55,11 @@ cdef struct ImageWorkspace:
     PairBuffer top_buf
     Glue low_glue
     Glue top_glue
+    const double *values       # read at the pairs' pixels tile by tile (NULL: not read)
+    double *low_values         # the values of the pairs: birth and death of pair i at
+    double *top_values         # 2 i and 2 i + 1
+    Py_ssize_t low_values_capacity
+    Py_ssize_t top_values_capacity
 
 
 cdef void workspace_free(ImageWorkspace *ws) noexcept nogil

@@ -263,7 +263,7 @@ cdef int reach_edge(Labels *c, const Tile *t, int32_t k, int32_t pixel, bint dua
     cdef int32_t v = c.info[k].vertex, z = t.size
     cdef int32_t r = pixel // t.w, col = pixel - r * t.w, qr, qc, dr, dc
     if v < 0:
-        v = glue_vertex(g, c.info[k].pixel)
+        v = glue_vertex(g, c.info[k].pixel, t.f[c.info[k].pixel])
         if v < 0:
             return -1
         c.info[k].vertex = v
@@ -351,7 +351,8 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
                 # it has reached the tile's edge: older classes may join it there, the
                 # glue graph decides
                 if c.info[old].vertex < 0:
-                    c.info[old].vertex = glue_vertex(tile.glue, c.info[old].pixel)
+                    c.info[old].vertex = glue_vertex(tile.glue, c.info[old].pixel,
+                                                     tile.f[c.info[old].pixel])
                 if c.info[old].vertex < 0 or glue_edge(tile.glue, pixel, c.info[old].vertex,
                                                        c.info[young].vertex) < 0:
                     return -1
@@ -383,6 +384,8 @@ cdef void workspace_free(ImageWorkspace *ws) noexcept nogil:
     free(ws.idx)
     free(ws.val)
     free(ws.edge)
+    free(ws.low_values)
+    free(ws.top_values)
     buffer_free(&ws.low_buf)
     buffer_free(&ws.top_buf)
     glue_free(&ws.low_glue)
@@ -462,12 +465,32 @@ cdef void mark_edges(unsigned char *edge, int32_t th, int32_t tw, int sides) noe
             edge[k * row + tw] = 1
 
 
+cdef int read_values(const PairBuffer *buf, Py_ssize_t start, const double *values,
+                     double **out, Py_ssize_t *capacity) noexcept nogil:
+    """The values of the pairs from ``start`` on into ``out`` (birth and death of pair
+    ``i`` at ``2 i`` and ``2 i + 1``), read while their tile is in the caches: read at the
+    end, in random places of a large image, they cost a miss each. -1 when out of
+    memory."""
+    cdef Py_ssize_t i
+    cdef bint failed = False
+    if capacity[0] < 2 * buf.capacity:
+        capacity[0] = 2 * buf.capacity
+        out[0] = <double *> grow(out[0], capacity[0], sizeof(double), &failed)
+        if failed:
+            capacity[0] = 0
+            return -1
+    for i in range(start, buf.size):
+        out[0][2 * i] = values[buf.birth[i]]
+        out[0][2 * i + 1] = values[buf.death[i]]
+    return 0
+
+
 cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_ssize_t w,
                          bint full, bint low, bint top, int32_t size) noexcept nogil:
     """The H0 (``low``) and H1 (``top``) pairs of the C-contiguous image ``f`` into
     ``ws.low_buf`` and ``ws.top_buf``, in tiles of ``size`` pixels square, and
     ``ws.first``; -1 when out of memory."""
-    cdef Py_ssize_t n = h * w, i, j
+    cdef Py_ssize_t n = h * w, i, j, low_start, top_start
     cdef int32_t rows, cols, row, th, tw, first
     cdef int sides
     cdef Tile tile
@@ -503,6 +526,8 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
             first = (tile.y0 + ws.order[0] // row - 1) * <int32_t> w + tile.x0 + ws.order[0] % row - 1
             if ws.first < 0 or elder(f, first, <int32_t> ws.first, False):
                 ws.first = first
+            low_start = ws.low_buf.size
+            top_start = ws.top_buf.size
             # sublevel H0; the border never enters
             tile.glue = &ws.low_glue
             if low and (labels_reset(&ws.labels, th * tw, False, row, th, 0) < 0
@@ -515,11 +540,25 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
                         or image_union(&ws.labels, ws.order, th * tw, True, not full, row,
                                        &tile, &ws.top_buf) < 0):
                 return -1
+            if ws.values != NULL and (
+                    read_values(&ws.low_buf, low_start, ws.values, &ws.low_values,
+                                &ws.low_values_capacity) < 0
+                    or read_values(&ws.top_buf, top_start, ws.values, &ws.top_values,
+                                   &ws.top_values_capacity) < 0):
+                return -1
+    low_start = ws.low_buf.size
+    top_start = ws.top_buf.size
     if rows * cols > 1:
         if low and glue_pairs(&ws.low_glue, f, False, &ws.low_buf) < 0:
             return -1
         if top and glue_pairs(&ws.top_glue, f, True, &ws.top_buf) < 0:
             return -1
+    if ws.values != NULL and (
+            read_values(&ws.low_buf, low_start, ws.values, &ws.low_values,
+                        &ws.low_values_capacity) < 0
+            or read_values(&ws.top_buf, top_start, ws.values, &ws.top_values,
+                           &ws.top_values_capacity) < 0):
+        return -1
     return 0
 
 
@@ -536,6 +575,7 @@ cdef Py_ssize_t image_terms(ImageWorkspace *ws, const double *f, Py_ssize_t h,
     cdef Py_ssize_t count = 0, pairs
     cdef bint failed = False
     value[0] = 0.0
+    ws.values = NULL        # (norm_terms reads the values itself)
     if workspace_pairs(ws, f, h, w, full, norms[0].on, norms[1].on, _tile_size) < 0:
         workspace_free(ws)
         return -1
@@ -638,6 +678,9 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
     low_pairs = None
     top_pairs = None
     try:
+        if values is not None and values.shape[0] != n:
+            raise ValueError("image_pairs: values must hold one value per pixel.")
+        ws.values = NULL if values is None else &values[0]
         with nogil:
             status = workspace_pairs(&ws, &f[0, 0], h, w, full, low, top,
                                      tile if tile > 0 else _tile_size)
@@ -646,12 +689,12 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
             raise MemoryError()
         first = ws.first
         if values is not None:
-            if values.shape[0] != n:
-                raise ValueError("image_pairs: values must hold one value per pixel.")
             if low:
-                low_pairs = buffer_to_diagram(&ws.low_buf, 1, first, &values[0], essential)
+                low_pairs = buffer_to_diagram(&ws.low_buf, 1, first, &values[0], essential,
+                                              ws.low_values)
             if top:
-                top_pairs = buffer_to_diagram(&ws.top_buf, 0, 0, &values[0], essential)
+                top_pairs = buffer_to_diagram(&ws.top_buf, 0, 0, &values[0], essential,
+                                              ws.top_values)
             return low_pairs, top_pairs
         if low:
             low_pairs = buffer_to_arrays(&ws.low_buf, 1, first)
