@@ -15,7 +15,7 @@ from libc.stdint cimport int32_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
 
 from sktopo.persistence._sort cimport sort_by_pixel
-from sktopo.persistence._union_find cimport buffer_push, sktopo_prefetch
+from sktopo.persistence._union_find cimport big_alloc, buffer_push, sktopo_prefetch
 
 
 cdef int glue_reset(Glue *g, Py_ssize_t n_slots, Py_ssize_t n) noexcept nogil:
@@ -23,12 +23,17 @@ cdef int glue_reset(Glue *g, Py_ssize_t n_slots, Py_ssize_t n) noexcept nogil:
     image of ``n`` pixels; -1 when out of memory."""
     g.n_vertices = 0
     g.n_edges = 0
-    while g.vertex_capacity < n // 64 + 16:
-        if glue_grow(g, False) < 0:
-            return -1
-    while g.edge_capacity < n // 16 + 16:
-        if glue_grow(g, True) < 0:
-            return -1
+    if g.vertex_capacity < n // 64 + 1024:
+        free(g.vertices)
+        g.vertex_capacity = n // 64 + 1024
+        g.vertices = <Vertex *> big_alloc(g.vertex_capacity * sizeof(Vertex))
+    if g.edge_capacity < n // 16 + 1024:
+        free(g.edges)
+        g.edge_capacity = n // 16 + 1024
+        g.edges = <Edge *> big_alloc(g.edge_capacity * sizeof(Edge))
+    if g.vertices == NULL or g.edges == NULL:
+        glue_free(g)
+        return -1
     glue_vertex(g, -1, INFINITY)
     if g.n_slots < n_slots:
         free(g.slot_vertex)

@@ -76,14 +76,19 @@ cdef int buffer_init(PairBuffer *buf, Py_ssize_t capacity) except -1:
 
 cdef int buffer_reserve(PairBuffer *buf, Py_ssize_t capacity) noexcept nogil:
     """Empty ``buf``, with room for at least ``capacity`` pairs; -1 when out of memory."""
-    cdef bint failed = False
     buf.size = 0
     buf.failed = False
     if buf.capacity < capacity or buf.birth == NULL:
+        # nothing to keep: fresh blocks (on huge pages when large, faulted in as filled)
+        free(buf.birth)
+        free(buf.death)
         buf.capacity = capacity if capacity > 16 else 16
-        buf.birth = <int64_t *> grow(buf.birth, buf.capacity, sizeof(int64_t), &failed)
-        buf.death = <int64_t *> grow(buf.death, buf.capacity, sizeof(int64_t), &failed)
-    return -1 if failed else 0
+        buf.birth = <int64_t *> big_alloc(buf.capacity * sizeof(int64_t))
+        buf.death = <int64_t *> big_alloc(buf.capacity * sizeof(int64_t))
+        if buf.birth == NULL or buf.death == NULL:
+            buffer_free(buf)
+            return -1
+    return 0
 
 
 cdef void buffer_grow(PairBuffer *buf) noexcept nogil:
