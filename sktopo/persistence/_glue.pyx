@@ -13,6 +13,7 @@ the order (value, index) of their pixels, gives the remaining pairs.
 from libc.math cimport INFINITY
 from libc.stdint cimport int32_t, uint32_t
 from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memset
 
 from sktopo.persistence._sort cimport sort_by_pixel
 from sktopo.persistence._union_find cimport big_alloc, buffer_push, sktopo_prefetch
@@ -140,3 +141,67 @@ cdef int glue_pairs(Glue *g, const double *f, bint dual, PairBuffer *buf) noexce
             buffer_push(buf, v[young].pixel, e.pixel)
     free(order)
     return -1 if buf.failed else 0
+
+
+# --------------------------------------------------------------------------- tiles
+
+cdef inline Py_ssize_t slot(const Tile *t, int32_t r, int32_t col, bint horizontal) noexcept nogil:
+    """The slot of the pixel ``(r, col)`` on a horizontal (else vertical) edge between two
+    tiles: the two lines of pixels along the ``k``-th such edge hold slots ``2 k`` and
+    ``2 k + 1`` times the image's width (height)."""
+    cdef int32_t z = t.size
+    if horizontal:
+        return ((r + 1) // z - 1) * 2 * <Py_ssize_t> t.w + ((r + 1) % z != 0) * t.w + col
+    return (t.row_slots + ((col + 1) // z - 1) * 2 * <Py_ssize_t> t.h
+            + ((col + 1) % z != 0) * t.h + r)
+
+
+cdef int reach_edge(const Tile *t, int32_t *vertex, int32_t eldest, int32_t pixel,
+                    bint dual, bint ring) noexcept nogil:
+    """A class (born at ``eldest``, its vertex at ``vertex``) has reached ``pixel``, on the
+    edge of its tile: its vertex (made now if it has none) goes to the slots of ``pixel``,
+    and an edge to every neighbour of ``pixel`` in another tile that came before it. -1
+    when out of memory."""
+    cdef Glue *g = t.glue
+    cdef int32_t v = vertex[0], z = t.size
+    cdef int32_t r = pixel // t.w, col = pixel - r * t.w, qr, qc, dr, dc
+    if v < 0:
+        v = glue_vertex(g, eldest, t.f[eldest])
+        if v < 0:
+            return -1
+        vertex[0] = v
+    if (r % z == 0 and r > 0) or (r % z == z - 1 and r < t.h - 1):
+        g.slot_vertex[slot(t, r, col, True)] = v
+    if (col % z == 0 and col > 0) or (col % z == z - 1 and col < t.w - 1):
+        g.slot_vertex[slot(t, r, col, False)] = v
+    for dr in range(-1, 2):
+        for dc in range(-1, 2):
+            qr = r + dr
+            qc = col + dc
+            if (dr == 0 and dc == 0) or (dr != 0 and dc != 0 and not ring):
+                continue
+            if qr < 0 or qr >= t.h or qc < 0 or qc >= t.w:
+                continue
+            if (qr // z == r // z and qc // z == col // z) or not elder(
+                    t.f, qr * t.w + qc, pixel, dual):
+                continue
+            if glue_edge(g, pixel, v, <int32_t> (-1 - slot(t, qr, qc, qr // z != r // z))) < 0:
+                return -1
+    return 0
+
+
+cdef void mark_edges(unsigned char *edge, int32_t th, int32_t tw, int sides) noexcept nogil:
+    """``edge`` of a padded ``(th, tw)`` tile: 1 at the pixels on the ``sides`` (bits as
+    :func:`sktopo.persistence._labels.labels_reset`) shared with other tiles, else 0."""
+    cdef int32_t k, row = tw + 2
+    memset(edge, 0, (th + 2) * row)
+    for k in range(1, tw + 1):
+        if sides & 1:
+            edge[row + k] = 1
+        if sides & 2:
+            edge[th * row + k] = 1
+    for k in range(1, th + 1):
+        if sides & 4:
+            edge[k * row + 1] = 1
+        if sides & 8:
+            edge[k * row + tw] = 1

@@ -45,17 +45,17 @@ of the numpy it runs with.
 import numpy as np
 
 from libc.stdint cimport int32_t, int64_t, uint32_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport free
 from libc.string cimport memcpy, memset
 
-from sktopo.persistence._glue cimport (elder, glue_edge, glue_free, glue_pairs, glue_reset,
-                                       glue_vertex)
+from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_free, glue_pairs,
+                                       glue_reset, glue_vertex, mark_edges, reach_edge)
+from sktopo.persistence._labels cimport absorb, labels_free, labels_reset, new_class
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
 from sktopo.persistence._sort cimport sort_pixels, split_index
-from sktopo.persistence._union_find cimport (big_alloc, buffer_free, buffer_init,
-                                             buffer_push, buffer_reserve, buffer_to_arrays,
-                                             buffer_to_diagram,
-                                             grow, offsets_2d, sktopo_prefetch)
+from sktopo.persistence._union_find cimport (big_alloc, buffer_free, buffer_push,
+                                             buffer_reserve, buffer_to_arrays,
+                                             buffer_to_diagram, grow, offsets_2d)
 
 
 cdef extern from "_image_neighbours.h":
@@ -63,229 +63,9 @@ cdef extern from "_image_neighbours.h":
                               int32_t row, unsigned int *bad) noexcept nogil
     int32_t sktopo_cross_class(const int32_t *label, const int32_t *root, int32_t p,
                                int32_t row, unsigned int *bad) noexcept nogil
-    int32_t sktopo_ceil_pow2(int32_t size) noexcept nogil
 
 
 # --------------------------------------------------------------------------- union-find
-
-cdef void *resize(void *p, size_t old_bytes, size_t new_bytes) noexcept nogil:
-    """``p`` moved to a larger block (huge pages when large); NULL when out of memory (``p``
-    is then freed)."""
-    cdef void *q = big_alloc(new_bytes)
-    if q != NULL and old_bytes:
-        memcpy(q, p, old_bytes)
-    free(p)
-    return q
-
-
-cdef int labels_reserve(Labels *c, Py_ssize_t size, Py_ssize_t classes) noexcept nogil:
-    """Room for ``size`` padded pixels and ``classes`` classes; -1 when out of memory."""
-    if c.label_capacity < size:
-        free(c.label)
-        c.label = <int32_t *> big_alloc(size * sizeof(int32_t))
-        c.label_capacity = 0 if c.label == NULL else size
-        if c.label == NULL:
-            return -1
-    if c.capacity < classes:
-        c.root_base = <int32_t *> resize(c.root_base, (c.capacity + 1) * 4 if c.capacity else 0,
-                                         (classes + 1) * sizeof(int32_t))
-        c.info = <ClassInfo *> resize(c.info, c.capacity * sizeof(ClassInfo),
-                                      classes * sizeof(ClassInfo))
-        c.capacity = classes
-        if c.root_base == NULL or c.info == NULL:
-            return -1
-    if c.pool_capacity < 2 * classes:
-        c.members = <int32_t *> resize(c.members, c.pool_size * sizeof(int32_t),
-                                       2 * classes * sizeof(int32_t))
-        c.pool_capacity = 2 * classes
-        if c.members == NULL:
-            return -1
-    return 0
-
-
-cdef void labels_free(Labels *c) noexcept nogil:
-    free(c.label)
-    free(c.root_base)
-    free(c.info)
-    free(c.members)
-    memset(c, 0, sizeof(Labels))
-
-
-cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_t h,
-                      int border) noexcept nogil:
-    """No pixel present; with ``dual``, the sides of the padded grid outside the image
-    (bits of ``border``: 1 top, 2 bottom, 4 left, 8 right; the others are pixels of other
-    tiles) are class 0, older and larger than every other. -1 when out of memory."""
-    cdef Py_ssize_t k, r, size = (h + 2) * row
-    c.pool_size = 0
-    # (noise has a local extremum every 5 pixels in 4-connectivity, 9 in 8-connectivity)
-    if labels_reserve(c, size, n // 4 + 16) < 0:
-        labels_free(c)
-        return -1
-    memset(c.label, 0xFF, size * sizeof(int32_t))
-    c.root_base[0] = -1
-    c.root_base[1] = 0
-    c.n_classes = 1
-    c.failed = False
-    c.info[0].birth = -1
-    c.info[0].pixel = -1
-    c.info[0].start = 0
-    c.info[0].size = <int32_t> (n + 2)
-    c.info[0].vertex = 0
-    if not dual:
-        return 0
-    for k in range(row):
-        if border & 1:
-            c.label[k] = 0
-        if border & 2:
-            c.label[size - row + k] = 0
-    for r in range(h + 2):
-        if border & 4:
-            c.label[r * row] = 0
-        if border & 8:
-            c.label[r * row + row - 1] = 0
-    return 0
-
-
-cdef Py_ssize_t pool_take(Labels *c, Py_ssize_t count) noexcept nogil:
-    """Start of ``count`` fresh slots of ``members`` (-1 when out of memory)."""
-    cdef Py_ssize_t start = c.pool_size, capacity = 2 * c.pool_capacity
-    if start + count > c.pool_capacity:
-        while capacity < start + count:
-            capacity *= 2
-        if capacity > 2147483647:
-            return -1
-        c.members = <int32_t *> resize(c.members, start * sizeof(int32_t),
-                                       capacity * sizeof(int32_t))
-        c.pool_capacity = 0 if c.members == NULL else capacity
-        if c.members == NULL:
-            return -1
-    c.pool_size += count
-    return start
-
-
-cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil:
-    """A class born at ``pixel`` at ``step``: its id (-1 when out of memory)."""
-    cdef int32_t k = <int32_t> c.n_classes
-    cdef Py_ssize_t start
-    if c.n_classes == c.capacity and labels_reserve(c, 0, 2 * c.capacity) < 0:
-        return -1
-    start = pool_take(c, 1)
-    if start < 0:
-        return -1
-    c.n_classes += 1
-    c.members[start] = k
-    c.root_base[k + 1] = k
-    c.info[k].birth = step
-    c.info[k].pixel = pixel
-    c.info[k].start = <int32_t> start
-    c.info[k].size = 1
-    c.info[k].vertex = -1
-    return k
-
-
-cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
-    """Merge the root classes ``a`` and ``b``: the ids of the one with fewer are mapped to
-    the other (independent stores, not a chain of loads); the survivor, -1 when out of
-    memory."""
-    cdef int32_t big = a, small = b, total, i
-    cdef int32_t *root = c.root_base + 1
-    cdef ClassInfo *s
-    cdef ClassInfo *g
-    cdef Py_ssize_t start
-    if c.info[b].size > c.info[a].size:
-        big = b
-        small = a
-    s = &c.info[small]
-    g = &c.info[big]
-    for i in range(s.size):
-        if i + 8 < s.size:
-            sktopo_prefetch(&root[c.members[s.start + i + 8]])
-        root[c.members[s.start + i]] = big
-    if s.birth < g.birth:
-        g.birth = s.birth
-        g.pixel = s.pixel
-        g.vertex = s.vertex
-    if big == 0:
-        return big        # the border: its ids are never relabelled
-    total = g.size + s.size
-    if total > sktopo_ceil_pow2(g.size):
-        # the members move to a block of the next power of two
-        start = pool_take(c, sktopo_ceil_pow2(total))
-        if start < 0:
-            return -1
-        copy_ids(c.members + start, c.members + g.start, g.size)
-        g.start = <int32_t> start
-    copy_ids(c.members + g.start + g.size, c.members + s.start, s.size)
-    g.size = total
-    return big
-
-
-cdef inline void copy_ids(int32_t *to, const int32_t *source, int32_t count) noexcept nogil:
-    """``memcpy`` of ``count`` ids; a loop for the few of most merges."""
-    cdef int32_t i
-    if count > 16:
-        memcpy(to, source, count * sizeof(int32_t))
-        return
-    for i in range(count):
-        to[i] = source[i]
-
-
-cdef struct Tile:
-    # a block of the image, paired alone (see the module docstring)
-    const double *f          # the image, C-contiguous
-    int32_t h, w             # its shape
-    int32_t size             # the side of the tiles (the last ones of a row or column are
-                             # shorter)
-    int32_t y0, x0           # the first pixel of the tile
-    Py_ssize_t row_slots     # slots of the pixels on the horizontal edges between tiles
-    const unsigned char *edge    # padded tile: 1 at pixels with a neighbour in another tile
-    Glue *glue
-
-
-cdef inline Py_ssize_t slot(const Tile *t, int32_t r, int32_t col, bint horizontal) noexcept nogil:
-    """The slot of the pixel ``(r, col)`` on a horizontal (else vertical) edge between two
-    tiles: the two lines of pixels along the ``k``-th such edge hold slots ``2 k`` and
-    ``2 k + 1`` times the image's width (height)."""
-    cdef int32_t z = t.size
-    if horizontal:
-        return ((r + 1) // z - 1) * 2 * <Py_ssize_t> t.w + ((r + 1) % z != 0) * t.w + col
-    return (t.row_slots + ((col + 1) // z - 1) * 2 * <Py_ssize_t> t.h
-            + ((col + 1) % z != 0) * t.h + r)
-
-
-cdef int reach_edge(Labels *c, const Tile *t, int32_t k, int32_t pixel, bint dual,
-                    bint ring) noexcept nogil:
-    """The class ``k`` has reached ``pixel``, on the edge of its tile: its vertex (made now
-    if it has none) goes to the slots of ``pixel``, and an edge to every neighbour of
-    ``pixel`` in another tile that came before it. -1 when out of memory."""
-    cdef Glue *g = t.glue
-    cdef int32_t v = c.info[k].vertex, z = t.size
-    cdef int32_t r = pixel // t.w, col = pixel - r * t.w, qr, qc, dr, dc
-    if v < 0:
-        v = glue_vertex(g, c.info[k].pixel, t.f[c.info[k].pixel])
-        if v < 0:
-            return -1
-        c.info[k].vertex = v
-    if (r % z == 0 and r > 0) or (r % z == z - 1 and r < t.h - 1):
-        g.slot_vertex[slot(t, r, col, True)] = v
-    if (col % z == 0 and col > 0) or (col % z == z - 1 and col < t.w - 1):
-        g.slot_vertex[slot(t, r, col, False)] = v
-    for dr in range(-1, 2):
-        for dc in range(-1, 2):
-            qr = r + dr
-            qc = col + dc
-            if (dr == 0 and dc == 0) or (dr != 0 and dc != 0 and not ring):
-                continue
-            if qr < 0 or qr >= t.h or qc < 0 or qc >= t.w:
-                continue
-            if (qr // z == r // z and qc // z == col // z) or not elder(
-                    t.f, qr * t.w + qc, pixel, dual):
-                continue
-            if glue_edge(g, pixel, v, <int32_t> (-1 - slot(t, qr, qc, qr // z != r // z))) < 0:
-                return -1
-    return 0
-
 
 cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, bint ring,
                      int32_t row, const Tile *tile, PairBuffer *buf) noexcept nogil:
@@ -331,7 +111,7 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
                 return -1
             label[p] = k
             root = c.root_base + 1
-            if edge[p] and reach_edge(c, tile, k, pixel, dual, ring) < 0:
+            if edge[p] and reach_edge(tile, &c.info[k].vertex, pixel, pixel, dual, ring) < 0:
                 return -1
             continue
         label[p] = m
@@ -363,7 +143,8 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             cur = absorb(c, cur, other)
             if cur < 0:
                 return -1
-        if edge[p] and reach_edge(c, tile, cur, pixel, dual, ring) < 0:
+        if edge[p] and reach_edge(tile, &c.info[cur].vertex, c.info[cur].pixel, pixel, dual,
+                                      ring) < 0:
             return -1
     return -1 if buf.failed else 0
 
@@ -446,23 +227,6 @@ cdef int workspace_reserve(ImageWorkspace *ws, Py_ssize_t th, Py_ssize_t tw) noe
         ws.edge_capacity = 0 if ws.edge == NULL else (th + 2) * (tw + 2)
         failed = failed or ws.edge == NULL
     return -1 if failed else 0
-
-
-cdef void mark_edges(unsigned char *edge, int32_t th, int32_t tw, int sides) noexcept nogil:
-    """``edge`` of a padded ``(th, tw)`` tile: 1 at the pixels on the ``sides`` (bits as
-    :func:`labels_reset`) shared with other tiles, else 0."""
-    cdef int32_t k, row = tw + 2
-    memset(edge, 0, (th + 2) * row)
-    for k in range(1, tw + 1):
-        if sides & 1:
-            edge[row + k] = 1
-        if sides & 2:
-            edge[th * row + k] = 1
-    for k in range(1, th + 1):
-        if sides & 4:
-            edge[k * row + 1] = 1
-        if sides & 8:
-            edge[k * row + tw] = 1
 
 
 cdef int reserve_values(double **values, Py_ssize_t *capacity, Py_ssize_t size) noexcept nogil:
@@ -694,7 +458,9 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
     try:
         if values is not None and values.shape[0] != n:
             raise ValueError("image_pairs: values must hold one value per pixel.")
-        ws.values = NULL if values is None else &values[0]
+        ws.values = NULL
+        if values is not None:
+            ws.values = &values[0]
         with nogil:
             status = workspace_pairs(&ws, &f[0, 0], h, w, full, low, top,
                                      tile if tile > 0 else _tile_size)
