@@ -35,9 +35,10 @@ cdef struct Tile:
     # a block of the image, paired alone (see the module docstring)
     const double *f          # the image, C-contiguous
     int32_t h, w             # its shape
-    int32_t size             # the side of the tiles (the last ones of a row or column are
-                             # shorter)
-    int32_t y0, x0           # the first pixel of the tile
+    int32_t rows, cols       # the number of tiles along each axis
+    int32_t i, j             # the tile's row and column among the tiles
+    int32_t y0, x0           # its first pixel
+    int32_t th, tw           # its shape
     Py_ssize_t row_slots     # slots of the pixels on the horizontal edges between tiles
     const unsigned char *edge    # padded tile: 1 at pixels with a neighbour in another tile
     Glue *glue
@@ -47,7 +48,7 @@ cdef int glue_reset(Glue *g, Py_ssize_t n_slots, Py_ssize_t n) noexcept nogil
 cdef void glue_free(Glue *g) noexcept nogil
 cdef int glue_grow(Glue *g, bint edges) noexcept nogil
 cdef int glue_pairs(Glue *g, const double *f, bint dual, PairBuffer *buf) noexcept nogil
-cdef int reach_edge(const Tile *t, int32_t *vertex, int32_t eldest, int32_t pixel,
+cdef int reach_edge(const Tile *t, int32_t *vertex, int32_t eldest, int32_t lr, int32_t lc,
                     bint dual, bint ring) noexcept nogil
 cdef void mark_edges(unsigned char *edge, int32_t th, int32_t tw, int sides) noexcept nogil
 

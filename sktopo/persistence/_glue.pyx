@@ -145,47 +145,53 @@ cdef int glue_pairs(Glue *g, const double *f, bint dual, PairBuffer *buf) noexce
 
 # --------------------------------------------------------------------------- tiles
 
-cdef inline Py_ssize_t slot(const Tile *t, int32_t r, int32_t col, bint horizontal) noexcept nogil:
-    """The slot of the pixel ``(r, col)`` on a horizontal (else vertical) edge between two
-    tiles: the two lines of pixels along the ``k``-th such edge hold slots ``2 k`` and
-    ``2 k + 1`` times the image's width (height)."""
-    cdef int32_t z = t.size
-    if horizontal:
-        return ((r + 1) // z - 1) * 2 * <Py_ssize_t> t.w + ((r + 1) % z != 0) * t.w + col
-    return (t.row_slots + ((col + 1) // z - 1) * 2 * <Py_ssize_t> t.h
-            + ((col + 1) % z != 0) * t.h + r)
-
-
-cdef int reach_edge(const Tile *t, int32_t *vertex, int32_t eldest, int32_t pixel,
+cdef int reach_edge(const Tile *t, int32_t *vertex, int32_t eldest, int32_t lr, int32_t lc,
                     bint dual, bint ring) noexcept nogil:
-    """A class (born at ``eldest``, its vertex at ``vertex``) has reached ``pixel``, on the
-    edge of its tile: its vertex (made now if it has none) goes to the slots of ``pixel``,
-    and an edge to every neighbour of ``pixel`` in another tile that came before it. -1
-    when out of memory."""
+    """A class (born at ``eldest``, its vertex at ``vertex``) has reached the pixel ``(lr,
+    lc)`` of the tile, on its edge: its vertex (made now if it has none) goes to the slots
+    of the pixel, and an edge to every neighbour of the pixel in another tile that came
+    before it. -1 when out of memory.
+
+    The two lines of pixels along the ``k``-th horizontal edge between tiles hold the
+    slots ``2 k`` and ``2 k + 1`` times the image's width, then come those of the vertical
+    edges (times its height)."""
     cdef Glue *g = t.glue
-    cdef int32_t v = vertex[0], z = t.size
-    cdef int32_t r = pixel // t.w, col = pixel - r * t.w, qr, qc, dr, dc
+    cdef int32_t v = vertex[0], gr = t.y0 + lr, gc = t.x0 + lc, qr, qc, dr, dc
+    cdef int32_t pixel = gr * t.w + gc
+    cdef Py_ssize_t w = t.w, h = t.h, s
     if v < 0:
         v = glue_vertex(g, eldest, t.f[eldest])
         if v < 0:
             return -1
         vertex[0] = v
-    if (r % z == 0 and r > 0) or (r % z == z - 1 and r < t.h - 1):
-        g.slot_vertex[slot(t, r, col, True)] = v
-    if (col % z == 0 and col > 0) or (col % z == z - 1 and col < t.w - 1):
-        g.slot_vertex[slot(t, r, col, False)] = v
+    if lr == 0 and t.i > 0:
+        g.slot_vertex[(2 * t.i - 1) * w + gc] = v
+    if lr == t.th - 1 and t.i < t.rows - 1:
+        g.slot_vertex[2 * t.i * w + gc] = v
+    if lc == 0 and t.j > 0:
+        g.slot_vertex[t.row_slots + (2 * t.j - 1) * h + gr] = v
+    if lc == t.tw - 1 and t.j < t.cols - 1:
+        g.slot_vertex[t.row_slots + 2 * t.j * h + gr] = v
     for dr in range(-1, 2):
         for dc in range(-1, 2):
-            qr = r + dr
-            qc = col + dc
+            qr = gr + dr
+            qc = gc + dc
             if (dr == 0 and dc == 0) or (dr != 0 and dc != 0 and not ring):
                 continue
             if qr < 0 or qr >= t.h or qc < 0 or qc >= t.w:
                 continue
-            if (qr // z == r // z and qc // z == col // z) or not elder(
-                    t.f, qr * t.w + qc, pixel, dual):
-                continue
-            if glue_edge(g, pixel, v, <int32_t> (-1 - slot(t, qr, qc, qr // z != r // z))) < 0:
+            if lr + dr < 0:
+                s = (2 * t.i - 2) * w + qc
+            elif lr + dr >= t.th:
+                s = (2 * t.i + 1) * w + qc
+            elif lc + dc < 0:
+                s = t.row_slots + (2 * t.j - 2) * h + qr
+            elif lc + dc >= t.tw:
+                s = t.row_slots + (2 * t.j + 1) * h + qr
+            else:
+                continue        # in the tile
+            if elder(t.f, qr * t.w + qc, pixel, dual) and glue_edge(
+                    g, pixel, v, <int32_t> (-1 - s)) < 0:
                 return -1
     return 0
 

@@ -111,7 +111,8 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
                 return -1
             label[p] = k
             root = c.root_base + 1
-            if edge[p] and reach_edge(tile, &c.info[k].vertex, pixel, pixel, dual, ring) < 0:
+            if edge[p] and reach_edge(tile, &c.info[k].vertex, pixel, r - 1,
+                                          <int32_t> col - 1, dual, ring) < 0:
                 return -1
             continue
         label[p] = m
@@ -143,8 +144,8 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             cur = absorb(c, cur, other)
             if cur < 0:
                 return -1
-        if edge[p] and reach_edge(tile, &c.info[cur].vertex, c.info[cur].pixel, pixel, dual,
-                                      ring) < 0:
+        if edge[p] and reach_edge(tile, &c.info[cur].vertex, c.info[cur].pixel, r - 1,
+                                      <int32_t> col - 1, dual, ring) < 0:
             return -1
     return -1 if buf.failed else 0
 
@@ -274,7 +275,8 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
     tile.f = f
     tile.h = <int32_t> h
     tile.w = <int32_t> w
-    tile.size = size
+    tile.rows = rows
+    tile.cols = cols
     tile.row_slots = (rows - 1) * 2 * w
     # (noise has about n / 9 H0 pairs in 8-connectivity, n / 5 in 4-connectivity, so has
     # its dual)
@@ -290,10 +292,12 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
     ws.first = -1
     for i in range(rows):
         for j in range(cols):
+            tile.i = <int32_t> i
+            tile.j = <int32_t> j
             tile.y0 = <int32_t> (i * size)
             tile.x0 = <int32_t> (j * size)
-            th = <int32_t> min(size, h - tile.y0)
-            tw = <int32_t> min(size, w - tile.x0)
+            th = tile.th = <int32_t> min(size, h - tile.y0)
+            tw = tile.tw = <int32_t> min(size, w - tile.x0)
             row = tw + 2
             # the sides shared with other tiles
             sides = (i > 0) | (i < rows - 1) << 1 | (j > 0) << 2 | (j < cols - 1) << 3
