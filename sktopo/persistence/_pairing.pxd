@@ -30,11 +30,11 @@ cdef struct ImageWorkspace:
     PairBuffer top_buf
     Glue low_glue
     Glue top_glue
-    const double *values       # read at the pairs' pixels tile by tile (NULL: not read)
-    double *low_values         # the values of the pairs: birth and death of pair i at
-    double *top_values         # 2 i and 2 i + 1
-    Py_ssize_t low_values_capacity
-    Py_ssize_t top_values_capacity
+    # NULL, or the values of the image, read at the pairs' pixels tile by tile into
+    # ``points`` (births and deaths of the H0 pairs, then of the H1 pairs), and then
+    # ``low_buf`` and ``top_buf`` are the caller's (see image_points)
+    const double *values
+    double *points[4]
 
 
 cdef void workspace_free(ImageWorkspace *ws) noexcept nogil

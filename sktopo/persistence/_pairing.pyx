@@ -55,7 +55,7 @@ from sktopo.persistence._norm_terms cimport norm_params, norm_terms
 from sktopo.persistence._sort cimport sort_pixels, split_index
 from sktopo.persistence._union_find cimport (big_alloc, buffer_free, buffer_push,
                                              buffer_reserve, buffer_to_arrays,
-                                             buffer_to_diagram, grow, offsets_2d)
+                                             grow, offsets_2d)
 
 
 cdef extern from "_image_neighbours.h":
@@ -166,8 +166,6 @@ cdef void workspace_free(ImageWorkspace *ws) noexcept nogil:
     free(ws.idx)
     free(ws.val)
     free(ws.edge)
-    free(ws.low_values)
-    free(ws.top_values)
     buffer_free(&ws.low_buf)
     buffer_free(&ws.top_buf)
     glue_free(&ws.low_glue)
@@ -230,33 +228,14 @@ cdef int workspace_reserve(ImageWorkspace *ws, Py_ssize_t th, Py_ssize_t tw) noe
     return -1 if failed else 0
 
 
-cdef int reserve_values(double **values, Py_ssize_t *capacity, Py_ssize_t size) noexcept nogil:
-    """Room for ``size`` values (the old ones dropped); -1 when out of memory."""
-    if capacity[0] < size:
-        free(values[0])
-        values[0] = <double *> big_alloc(size * sizeof(double))
-        capacity[0] = 0 if values[0] == NULL else size
-    return -1 if values[0] == NULL else 0
-
-
-cdef int read_values(const PairBuffer *buf, Py_ssize_t start, const double *values,
-                     double **out, Py_ssize_t *capacity) noexcept nogil:
-    """The values of the pairs from ``start`` on into ``out`` (birth and death of pair
-    ``i`` at ``2 i`` and ``2 i + 1``), read while their tile is in the caches: read at the
-    end, in random places of a large image, they cost a miss each. -1 when out of
-    memory."""
+cdef void read_points(const PairBuffer *buf, Py_ssize_t start, const double *values,
+                      double *births, double *deaths) noexcept nogil:
+    """The values of the pairs from ``start`` on, read while their tile is in the caches
+    (read at the end, in random places of a large image, they would miss)."""
     cdef Py_ssize_t i
-    cdef bint failed = False
-    if capacity[0] < 2 * buf.capacity:
-        capacity[0] = 2 * buf.capacity
-        out[0] = <double *> grow(out[0], capacity[0], sizeof(double), &failed)
-        if failed:
-            capacity[0] = 0
-            return -1
     for i in range(start, buf.size):
-        out[0][2 * i] = values[buf.birth[i]]
-        out[0][2 * i + 1] = values[buf.death[i]]
-    return 0
+        births[i] = values[buf.birth[i]]
+        deaths[i] = values[buf.death[i]]
 
 
 cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_ssize_t w,
@@ -280,10 +259,8 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
     tile.row_slots = (rows - 1) * 2 * w
     # (noise has about n / 9 H0 pairs in 8-connectivity, n / 5 in 4-connectivity, so has
     # its dual)
-    if (buffer_reserve(&ws.low_buf, n // 4) < 0 or buffer_reserve(&ws.top_buf, n // 4) < 0
-            or (ws.values != NULL and (
-                reserve_values(&ws.low_values, &ws.low_values_capacity, n // 2 + 32) < 0
-                or reserve_values(&ws.top_values, &ws.top_values_capacity, n // 2 + 32) < 0))
+    if (ws.values == NULL and (buffer_reserve(&ws.low_buf, n // 4) < 0
+                               or buffer_reserve(&ws.top_buf, n // 4) < 0)
             or workspace_reserve(ws, min(h, size), min(w, size)) < 0
             or glue_reset(&ws.low_glue, tile.row_slots + (cols - 1) * 2 * h, n) < 0
             or glue_reset(&ws.top_glue, tile.row_slots + (cols - 1) * 2 * h, n) < 0):
@@ -322,12 +299,9 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
                         or image_union(&ws.labels, ws.order, th * tw, True, not full, row,
                                        &tile, &ws.top_buf) < 0):
                 return -1
-            if ws.values != NULL and (
-                    read_values(&ws.low_buf, low_start, ws.values, &ws.low_values,
-                                &ws.low_values_capacity) < 0
-                    or read_values(&ws.top_buf, top_start, ws.values, &ws.top_values,
-                                   &ws.top_values_capacity) < 0):
-                return -1
+            if ws.values != NULL:
+                read_points(&ws.low_buf, low_start, ws.values, ws.points[0], ws.points[1])
+                read_points(&ws.top_buf, top_start, ws.values, ws.points[2], ws.points[3])
     low_start = ws.low_buf.size
     top_start = ws.top_buf.size
     if rows * cols > 1:
@@ -335,12 +309,9 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
             return -1
         if top and glue_pairs(&ws.top_glue, f, True, &ws.top_buf) < 0:
             return -1
-    if ws.values != NULL and (
-            read_values(&ws.low_buf, low_start, ws.values, &ws.low_values,
-                        &ws.low_values_capacity) < 0
-            or read_values(&ws.top_buf, top_start, ws.values, &ws.top_values,
-                           &ws.top_values_capacity) < 0):
-        return -1
+    if ws.values != NULL:
+        read_points(&ws.low_buf, low_start, ws.values, ws.points[0], ws.points[1])
+        read_points(&ws.top_buf, top_start, ws.values, ws.points[2], ws.points[3])
     return 0
 
 
@@ -410,6 +381,87 @@ cdef object sparse_terms(const double[:, ::1] f, bint full, tuple norms,
     return total, idx, val
 
 
+cdef void attach(PairBuffer *buf, double **points, list arrays, Py_ssize_t head):
+    """``buf`` and ``points`` write into ``arrays`` (birth_index, death_index, births,
+    deaths) from ``head`` on; nothing (no room) when ``arrays`` is None."""
+    cdef int64_t[::1] bi, di
+    cdef double[::1] bv, dv
+    buf.size = 0
+    buf.failed = False
+    buf.capacity = 0
+    if arrays is None:
+        buf.birth = buf.death = NULL
+        points[0] = points[1] = NULL
+        return
+    bi, di, bv, dv = arrays
+    buf.birth = &bi[head]
+    buf.death = &di[head]
+    points[0] = &bv[head]
+    points[1] = &dv[head]
+    buf.capacity = bi.shape[0] - head
+
+
+cdef Py_ssize_t compact(list arrays, Py_ssize_t count, Py_ssize_t head, int64_t first,
+                        const double[::1] values, double essential):
+    """Drop the pairs of zero persistence from ``arrays`` (see :func:`attach`), and write
+    the essential H0 class first when ``head``; the number of points left."""
+    cdef int64_t[::1] bi, di
+    cdef double[::1] bv, dv
+    bi, di, bv, dv = arrays
+    cdef Py_ssize_t i, k = head
+    for i in range(head, head + count):
+        if bv[i] != dv[i]:
+            bi[k] = bi[i]
+            di[k] = di[i]
+            bv[k] = bv[i]
+            dv[k] = dv[i]
+            k += 1
+    if head:
+        bi[0] = first
+        di[0] = -1
+        bv[0] = values[first]
+        dv[0] = essential
+    return k
+
+
+cdef object image_points(ImageWorkspace *ws, const double[:, ::1] f, bint full, bint low,
+                         bint top, int32_t size, const double[::1] values, double essential):
+    """The points of :func:`image_pairs` with ``values``: the pairs are written straight
+    into the arrays returned, with their values (read tile by tile), then the pairs of
+    zero persistence are dropped in place and the arrays shrunk (no copy, no gathers at
+    random places of a large image). A class is born at a local minimum (maximum), and
+    those of a grid are at most ``ceil(n / 2)``: the arrays have room for every pair."""
+    cdef Py_ssize_t h = f.shape[0], w = f.shape[1], n = h * w, d, k, room = n // 2 + 2
+    cdef PairBuffer own_low = ws.low_buf, own_top = ws.top_buf
+    cdef Py_ssize_t counts[2]
+    cdef int status
+    out = [[np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64),
+            np.empty(room), np.empty(room)] if on else None for on in (low, top)]
+    try:
+        attach(&ws.low_buf, &ws.points[0], out[0], 1)
+        attach(&ws.top_buf, &ws.points[2], out[1], 0)
+        ws.values = &values[0]
+        with nogil:
+            status = workspace_pairs(ws, &f[0, 0], h, w, full, low, top, size)
+        counts[0] = ws.low_buf.size
+        counts[1] = ws.top_buf.size
+    finally:
+        ws.low_buf = own_low
+        ws.top_buf = own_top
+        ws.values = NULL
+    if status < 0:
+        workspace_free(ws)
+        raise MemoryError()
+    for d in range(2):
+        if out[d] is not None:
+            k = compact(out[d], counts[d], 1 - d, ws.first, values, essential)
+            for array in out[d]:
+                array.resize(k, refcheck=False)
+            bi, di, bv, dv = out[d]
+            out[d] = (bv, dv, bi, di)
+    return tuple(out)
+
+
 def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple norms=None,
                 const double[::1] values=None, int side=0, double essential=0.0,
                 int tile=0):
@@ -446,7 +498,6 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
     cdef Py_ssize_t h = f.shape[0], w = f.shape[1], n = h * w
     cdef ImageWorkspace ws
     cdef int status
-    cdef int64_t first
     if (h + 2) * (w + 2) >= 2 ** 31 - 8:
         raise ValueError("image_pairs supports images of less than 2**31 padded pixels.")
     if n == 0:
@@ -456,32 +507,23 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
     if norms is not None:
         return sparse_terms(f, full, (norms[0] if low else None, norms[1] if top else None),
                             values, side)
+    if values is not None and values.shape[0] != n:
+        raise ValueError("image_pairs: values must hold one value per pixel.")
     take_workspace(&ws, n)
     low_pairs = None
     top_pairs = None
     try:
-        if values is not None and values.shape[0] != n:
-            raise ValueError("image_pairs: values must hold one value per pixel.")
-        ws.values = NULL
         if values is not None:
-            ws.values = &values[0]
+            return image_points(&ws, f, full, low, top, tile if tile > 0 else _tile_size,
+                                values, essential)
         with nogil:
             status = workspace_pairs(&ws, &f[0, 0], h, w, full, low, top,
                                      tile if tile > 0 else _tile_size)
         if status < 0:
             workspace_free(&ws)
             raise MemoryError()
-        first = ws.first
-        if values is not None:
-            if low:
-                low_pairs = buffer_to_diagram(&ws.low_buf, 1, first, &values[0], essential,
-                                              ws.low_values)
-            if top:
-                top_pairs = buffer_to_diagram(&ws.top_buf, 0, 0, &values[0], essential,
-                                              ws.top_values)
-            return low_pairs, top_pairs
         if low:
-            low_pairs = buffer_to_arrays(&ws.low_buf, 1, first)
+            low_pairs = buffer_to_arrays(&ws.low_buf, 1, ws.first)
         if top:
             top_pairs = buffer_to_arrays(&ws.top_buf, 0, 0)
     finally:

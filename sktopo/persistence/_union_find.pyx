@@ -118,53 +118,6 @@ cdef void buffer_free(PairBuffer *buf) noexcept nogil:
     buf.size = buf.capacity = 0
 
 
-cdef object buffer_to_diagram(PairBuffer *buf, Py_ssize_t head, int64_t head_birth,
-                              const double *values, double essential,
-                              const double *pair_values):
-    """The points of the pairs (after ``head`` essential pairs born at ``head_birth``):
-    ``(births, deaths, birth_index, death_index)`` read from ``values`` (or, when not
-    NULL, from ``pair_values``: the birth and death values of pair ``i`` at ``2 i`` and
-    ``2 i + 1``), ``essential`` the death of an essential class, pairs of zero persistence
-    dropped. ``buf`` is kept."""
-    cdef Py_ssize_t i, k = 0, kept = head
-    cdef double b_value, d_value
-    if buf.failed:
-        raise MemoryError()
-    for i in range(buf.size):
-        if pair_values != NULL:
-            kept += pair_values[2 * i] != pair_values[2 * i + 1]
-        else:
-            kept += values[buf.birth[i]] != values[buf.death[i]]
-    births = np.empty(kept)
-    deaths = np.empty(kept)
-    birth_index = np.empty(kept, dtype=np.int64)
-    death_index = np.empty(kept, dtype=np.int64)
-    cdef double[::1] bv = births
-    cdef double[::1] dv = deaths
-    cdef int64_t[::1] bi = birth_index
-    cdef int64_t[::1] di = death_index
-    if head:
-        bv[0] = values[head_birth]
-        dv[0] = essential
-        bi[0] = head_birth
-        di[0] = -1
-        k = 1
-    for i in range(buf.size):
-        if pair_values != NULL:
-            b_value = pair_values[2 * i]
-            d_value = pair_values[2 * i + 1]
-        else:
-            b_value = values[buf.birth[i]]
-            d_value = values[buf.death[i]]
-        if b_value != d_value:
-            bv[k] = b_value
-            dv[k] = d_value
-            bi[k] = buf.birth[i]
-            di[k] = buf.death[i]
-            k += 1
-    return births, deaths, birth_index, death_index
-
-
 cdef object buffer_to_arrays(PairBuffer *buf, Py_ssize_t head, int64_t head_birth):
     """Copy the pairs into two int64 arrays (after ``head`` essential pairs), free them."""
     cdef Py_ssize_t i
