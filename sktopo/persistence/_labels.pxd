@@ -9,7 +9,6 @@ cdef struct ClassInfo:
     int32_t pixel      # C-order index of that pixel
     int32_t start      # its class ids are Labels.members[start:start + size]
     int32_t size
-    int32_t vertex     # its vertex in the glue graph (-1: it has not reached the tile's edge)
 
 
 cdef struct Labels:
@@ -21,6 +20,8 @@ cdef struct Labels:
     Py_ssize_t label_capacity
     int32_t *root_base       # root = root_base + 1: root[-1] = -1 for absent pixels
     ClassInfo *info
+    int32_t *vertex          # of a root class: its vertex in the glue graph (-1: it has not
+                             # reached the edge of its tile)
     Py_ssize_t capacity      # of root and info
     Py_ssize_t n_classes     # ids used so far (0: the border of the dual filtration)
     int32_t *members

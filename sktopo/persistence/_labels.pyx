@@ -37,8 +37,10 @@ cdef int labels_reserve(Labels *c, Py_ssize_t size, Py_ssize_t classes) noexcept
                                          (classes + 1) * sizeof(int32_t))
         c.info = <ClassInfo *> resize(c.info, c.capacity * sizeof(ClassInfo),
                                       classes * sizeof(ClassInfo))
+        c.vertex = <int32_t *> resize(c.vertex, c.capacity * sizeof(int32_t),
+                                      classes * sizeof(int32_t))
         c.capacity = classes
-        if c.root_base == NULL or c.info == NULL:
+        if c.root_base == NULL or c.info == NULL or c.vertex == NULL:
             return -1
     if c.pool_capacity < 2 * classes:
         c.members = <int32_t *> resize(c.members, c.pool_size * sizeof(int32_t),
@@ -53,6 +55,7 @@ cdef void labels_free(Labels *c) noexcept nogil:
     free(c.label)
     free(c.root_base)
     free(c.info)
+    free(c.vertex)
     free(c.members)
     memset(c, 0, sizeof(Labels))
 
@@ -77,7 +80,7 @@ cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_
     c.info[0].pixel = -1
     c.info[0].start = 0
     c.info[0].size = <int32_t> (n + 2)
-    c.info[0].vertex = 0
+    c.vertex[0] = 0
     if not dual:
         return 0
     for k in range(row):
@@ -126,7 +129,7 @@ cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil:
     c.info[k].pixel = pixel
     c.info[k].start = <int32_t> start
     c.info[k].size = 1
-    c.info[k].vertex = -1
+    c.vertex[k] = -1
     return k
 
 
@@ -151,7 +154,7 @@ cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
     if s.birth < g.birth:
         g.birth = s.birth
         g.pixel = s.pixel
-        g.vertex = s.vertex
+        c.vertex[big] = c.vertex[small]
     if big == 0:
         return big        # the border: its ids are never relabelled
     total = g.size + s.size

@@ -89,6 +89,7 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
     cdef unsigned int bad
     cdef int t, n_off = offsets_2d(row, ring, off64)
     cdef double inverse = 1.0 / row
+    cdef bint tiled = tile.rows * tile.cols > 1
     for t in range(n_off):
         off[t] = <int32_t> off64[t]
     for step in range(n):
@@ -111,7 +112,7 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
                 return -1
             label[p] = k
             root = c.root_base + 1
-            if edge[p] and reach_edge(tile, &c.info[k].vertex, pixel, r - 1,
+            if edge[p] and reach_edge(tile, &c.vertex[k], pixel, r - 1,
                                           <int32_t> col - 1, dual, ring) < 0:
                 return -1
             continue
@@ -128,14 +129,14 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             else:
                 young = cur
                 old = other
-            if c.info[young].vertex >= 0:
+            if tiled and c.vertex[young] >= 0:
                 # it has reached the tile's edge: older classes may join it there, the
                 # glue graph decides
-                if c.info[old].vertex < 0:
-                    c.info[old].vertex = glue_vertex(tile.glue, c.info[old].pixel,
-                                                     tile.f[c.info[old].pixel])
-                if c.info[old].vertex < 0 or glue_edge(tile.glue, pixel, c.info[old].vertex,
-                                                       c.info[young].vertex) < 0:
+                if c.vertex[old] < 0:
+                    c.vertex[old] = glue_vertex(tile.glue, c.info[old].pixel,
+                                                tile.f[c.info[old].pixel])
+                if c.vertex[old] < 0 or glue_edge(tile.glue, pixel, c.vertex[old],
+                                                  c.vertex[young]) < 0:
                     return -1
             elif dual:  # a hole is born at p, it is filled at the top of the younger class
                 buffer_push(buf, pixel, c.info[young].pixel)
@@ -144,7 +145,7 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             cur = absorb(c, cur, other)
             if cur < 0:
                 return -1
-        if edge[p] and reach_edge(tile, &c.info[cur].vertex, c.info[cur].pixel, r - 1,
+        if edge[p] and reach_edge(tile, &c.vertex[cur], c.info[cur].pixel, r - 1,
                                       <int32_t> col - 1, dual, ring) < 0:
             return -1
     return -1 if buf.failed else 0
@@ -381,47 +382,41 @@ cdef object sparse_terms(const double[:, ::1] f, bint full, tuple norms,
     return total, idx, val
 
 
-cdef void attach(PairBuffer *buf, double **points, list arrays, Py_ssize_t head):
-    """``buf`` and ``points`` write into ``arrays`` (birth_index, death_index, births,
-    deaths) from ``head`` on; nothing (no room) when ``arrays`` is None."""
-    cdef int64_t[::1] bi, di
-    cdef double[::1] bv, dv
-    buf.size = 0
-    buf.failed = False
-    buf.capacity = 0
-    if arrays is None:
-        buf.birth = buf.death = NULL
-        points[0] = points[1] = NULL
-        return
-    bi, di, bv, dv = arrays
-    buf.birth = &bi[head]
-    buf.death = &di[head]
-    points[0] = &bv[head]
-    points[1] = &dv[head]
-    buf.capacity = bi.shape[0] - head
+cdef void *data(array):
+    """The address of the first item of the C-contiguous int64 or float64 ``array`` (it
+    stays valid while ``array`` lives and is not resized)."""
+    cdef int64_t[::1] ints
+    cdef double[::1] floats
+    if array.dtype == np.int64:
+        ints = array.reshape(-1)
+        return &ints[0]
+    floats = array.reshape(-1)
+    return &floats[0]
 
 
-cdef Py_ssize_t compact(list arrays, Py_ssize_t count, Py_ssize_t head, int64_t first,
-                        const double[::1] values, double essential):
-    """Drop the pairs of zero persistence from ``arrays`` (see :func:`attach`), and write
-    the essential H0 class first when ``head``; the number of points left."""
-    cdef int64_t[::1] bi, di
-    cdef double[::1] bv, dv
-    bi, di, bv, dv = arrays
+cdef Py_ssize_t compact(int64_t **out, double **points, Py_ssize_t count, Py_ssize_t head,
+                        int64_t first, const double *values, double essential) noexcept nogil:
+    """Drop the pairs of zero persistence from ``out`` (birth and death indices) and
+    ``points`` (their values), and write the essential H0 class first when ``head``; the
+    number of points left."""
     cdef Py_ssize_t i, k = head
     for i in range(head, head + count):
-        if bv[i] != dv[i]:
-            bi[k] = bi[i]
-            di[k] = di[i]
-            bv[k] = bv[i]
-            dv[k] = dv[i]
+        if points[0][i] != points[1][i]:
+            out[0][k] = out[0][i]
+            out[1][k] = out[1][i]
+            points[0][k] = points[0][i]
+            points[1][k] = points[1][i]
             k += 1
     if head:
-        bi[0] = first
-        di[0] = -1
-        bv[0] = values[first]
-        dv[0] = essential
+        out[0][0] = first
+        out[1][0] = -1
+        points[0][0] = values[first]
+        points[1][0] = essential
     return k
+
+
+cdef enum:
+    _SMALL_PIXELS = 1 << 16     # image_points returns views up to this many pixels
 
 
 cdef object image_points(ImageWorkspace *ws, const double[:, ::1] f, bint full, bint low,
@@ -433,13 +428,38 @@ cdef object image_points(ImageWorkspace *ws, const double[:, ::1] f, bint full, 
     those of a grid are at most ``ceil(n / 2)``: the arrays have room for every pair."""
     cdef Py_ssize_t h = f.shape[0], w = f.shape[1], n = h * w, d, k, room = n // 2 + 2
     cdef PairBuffer own_low = ws.low_buf, own_top = ws.top_buf
+    cdef PairBuffer *buf
     cdef Py_ssize_t counts[2]
+    cdef int64_t *out[4]
+    cdef double *points[4]
     cdef int status
-    out = [[np.empty(room, dtype=np.int64), np.empty(room, dtype=np.int64),
-            np.empty(room), np.empty(room)] if on else None for on in (low, top)]
+    cdef bint small = n <= _SMALL_PIXELS
+    if small:
+        # two blocks, and views of them returned: cheaper than eight arrays shrunk
+        ints = np.empty((4, room), dtype=np.int64)
+        floats = np.empty((4, room))
+        arrays = [ints[0], ints[1], floats[0], floats[1], ints[2], ints[3], floats[2],
+                  floats[3]]
+        for d in range(4):
+            out[d] = <int64_t *> data(ints) + d * room
+            points[d] = <double *> data(floats) + d * room
+    else:
+        arrays = [np.empty(room, dtype=np.int64 if d % 4 < 2 else np.float64)
+                  for d in range(8)]
+        for d in range(4):
+            out[d] = <int64_t *> data(arrays[d % 2 + 4 * (d // 2)])
+            points[d] = <double *> data(arrays[2 + d % 2 + 4 * (d // 2)])
     try:
-        attach(&ws.low_buf, &ws.points[0], out[0], 1)
-        attach(&ws.top_buf, &ws.points[2], out[1], 0)
+        for d in range(2):
+            # H0: the essential class goes first
+            buf = &ws.low_buf if d == 0 else &ws.top_buf
+            buf.size = 0
+            buf.failed = False
+            buf.capacity = room - 1 + d
+            buf.birth = out[2 * d] + 1 - d
+            buf.death = out[2 * d + 1] + 1 - d
+            ws.points[2 * d] = points[2 * d] + 1 - d
+            ws.points[2 * d + 1] = points[2 * d + 1] + 1 - d
         ws.values = &values[0]
         with nogil:
             status = workspace_pairs(ws, &f[0, 0], h, w, full, low, top, size)
@@ -452,14 +472,24 @@ cdef object image_points(ImageWorkspace *ws, const double[:, ::1] f, bint full, 
     if status < 0:
         workspace_free(ws)
         raise MemoryError()
+    result = []
     for d in range(2):
-        if out[d] is not None:
-            k = compact(out[d], counts[d], 1 - d, ws.first, values, essential)
-            for array in out[d]:
+        if not (low if d == 0 else top):
+            result.append(None)
+            continue
+        k = compact(out + 2 * d, points + 2 * d, counts[d], 1 - d, ws.first, &values[0],
+                    essential)
+        bi = arrays[4 * d]
+        di = arrays[4 * d + 1]
+        bv = arrays[4 * d + 2]
+        dv = arrays[4 * d + 3]
+        if small:
+            bi, di, bv, dv = bi[:k], di[:k], bv[:k], dv[:k]
+        else:
+            for array in (bi, di, bv, dv):
                 array.resize(k, refcheck=False)
-            bi, di, bv, dv = out[d]
-            out[d] = (bv, dv, bi, di)
-    return tuple(out)
+        result.append((bv, dv, bi, di))
+    return tuple(result)
 
 
 def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple norms=None,
