@@ -296,8 +296,8 @@ def _add_filtration_options(parser):
                         "0.299 R + 0.587 G + 0.114 B)")
 
 
-def main(argv=None):
-    """Entry point of ``python -m sktopo``; returns the exit code."""
+def _parser():
+    """The parser of ``python -m sktopo`` and its three commands."""
     from . import __version__
 
     plain = argparse.RawDescriptionHelpFormatter
@@ -305,6 +305,13 @@ def main(argv=None):
                                      formatter_class=plain)
     parser.add_argument("--version", action="version", version=f"sktopo {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_diagram_parser(sub, plain)
+    _add_simplify_parser(sub, plain)
+    _add_demo_parser(sub, plain)
+    return parser
+
+
+def _add_diagram_parser(sub, plain):
     diagram = sub.add_parser("diagram", help="print (and plot) the persistence diagram of "
                              "an image (PNG, TIFF, JPEG, BMP or NPY)",
                              description=_DIAGRAM_DESCRIPTION, formatter_class=plain)
@@ -317,6 +324,8 @@ def main(argv=None):
                          help="also draw the diagram into this PNG")
     _add_filtration_options(diagram)
 
+
+def _add_simplify_parser(sub, plain):
     simplify = sub.add_parser("simplify", help="change an image so that its persistence "
                               "diagrams meet a goal, and write it",
                               description=_SIMPLIFY_DESCRIPTION, formatter_class=plain)
@@ -360,6 +369,9 @@ def main(argv=None):
     simplify.add_argument("-q", "--quiet", action="store_const", const=0, dest="verbose",
                           help="no progress")
     _add_filtration_options(simplify)
+
+
+def _add_demo_parser(sub, plain):
     demo = sub.add_parser("demo", help="diagrams and one topological gradient step on a "
                           "synthetic image, then STUMP against vanilla backpropagation on "
                           "the STUMP paper's blobs image (under a minute), written as PNGs",
@@ -377,7 +389,11 @@ def main(argv=None):
                       help="wall-time budget of vanilla backpropagation in the blobs "
                       "comparison (default: 10.5 times STUMP's time to a 90%% loss "
                       "reduction, 20 to 45 s)")
-    args = parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Entry point of ``python -m sktopo``; returns the exit code."""
+    args = _parser().parse_args(argv)
     command = {"demo": _demo, "diagram": _diagram, "simplify": _simplify}[args.command]
     name = f"{_PROG} {args.command}"
 

@@ -3,7 +3,8 @@
 from ._classifier import TopologicalClassifier
 from ._image import simplify_image
 from ._image_simplifier import TopoImageSimplifier
-from ._point_cloud import PointCloudTopoOptimizer, optimize_point_cloud, optimize_point_clouds
+from ._point_cloud import optimize_point_cloud, optimize_point_clouds
+from ._point_cloud_optimizer import PointCloudTopoOptimizer
 from ._regressor import RegressionResult, TopologicalRegressor, topological_regression
 
 __all__ = ["TopologicalRegressor", "TopologicalClassifier", "topological_regression",

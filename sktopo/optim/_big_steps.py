@@ -13,8 +13,13 @@ change for the point to reach its target value, in one step:
   (:mod:`._critical_sets`), lowering a saddle carves the cheapest channel to an older
   basin (the kernel of exact simplification, :mod:`sktopo.simplification`); maxima and the
   top-dimensional (hole) pairs are the same moves on ``-x`` with the dual connectivity.
-  Moves a grid cannot decompose this way (lowering a minimum, raising a saddle, H1 of a
-  volume, the edges of a point cloud) move the critical cells alone, to their targets;
+  On a point cloud, moving the death of a loop (H1) scales its *cycle* about its
+  centroid: the birth edge and the path between its end points in the minimum spanning
+  tree (a cycle of the class when it is born), with the points within the birth value of
+  it following their nearest cycle point; the death of a loop is the scale at which its
+  cycle gets filled, which the homothety multiplies by its ratio. Moves that cannot be
+  decomposed this way (lowering a minimum, raising a saddle, H1 of a volume, the other
+  critical edges of a point cloud) move the critical cells alone, to their targets;
 * overlapping moves are combined (``conflict``: the extreme target of each direction, or
   their mean), and the pairing is recomputed: a few steps reach the target diagram.
 """
@@ -22,9 +27,13 @@ change for the point to reach its target value, in one step:
 import time
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components
+from scipy.spatial import cKDTree
 
 from ..functionals import DeathNorm, DiagramDistance, PersistenceNorm
 from ..functionals._matching import _target_points, diagram_matching
+from ..persistence import rips_persistence, weak_alpha_persistence
 from ..smear import extend_gradient
 from ..utils._validation import check_option, check_scalar, check_values
 from ..simplification._channels import lower_channels
@@ -254,17 +263,120 @@ def _grid_step(loss, x, diagrams, funcs, learning_rate, conflict):
     return flat.reshape(x.shape)
 
 
+def _spanning_forest(loss, pts):
+    """Parent and depth of every point in the minimum spanning forest of the cloud: the
+    H0 death edges of the loss's filtration (Rips and weak alpha share them, the
+    Euclidean minimum spanning tree lying in the Delaunay graph). Trees hang from a
+    virtual root ``n``, the parent of their smallest point."""
+    n = len(pts)
+    if loss.filtration == "rips":
+        h0 = rips_persistence(pts, 0, max_edge_length=loss.max_edge_length)[0]
+    else:
+        h0 = weak_alpha_persistence(pts, 0)[0]
+    edges = h0.death_index[~h0.essential]
+    _, labels = connected_components(
+        coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n)),
+        directed=False)
+    roots = np.unique(labels, return_index=True)[1]
+    rows = np.concatenate([edges[:, 0], np.full(len(roots), n)])
+    cols = np.concatenate([edges[:, 1], roots])
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
+    order, parent = breadth_first_order(graph, n, directed=False, return_predecessors=True)
+    depth = np.zeros(n + 1, dtype=np.intp)
+    for v in order[1:]:
+        depth[v] = depth[parent[v]] + 1
+    return parent, depth
+
+
+def _tree_cycle(forest, a, b):
+    """The points of the cycle made of the edge ``(a, b)`` and the forest path between
+    its end points; None when they lie in different trees."""
+    parent, depth = forest
+    up_a, up_b = [a], [b]
+    while depth[a] > depth[b]:
+        a = parent[a]
+        up_a.append(a)
+    while depth[b] > depth[a]:
+        b = parent[b]
+        up_b.append(b)
+    while a != b:
+        a, b = parent[a], parent[b]
+        up_a.append(a)
+        up_b.append(b)
+    if a == len(parent) - 1:        # met at the virtual root
+        return None
+    return np.array(up_a + up_b[-2::-1])
+
+
+def _cycle_moves(pts, dgm, sel, ratio, forest, tree):
+    """Moves that scale the cycle of each H1 point ``sel`` by ``ratio`` about its centroid
+    (a list of (points, moves)), and the mask of the points that had no cycle. The points
+    within the class's birth value of its cycle (its neighbourhood at the scale where the
+    loop closes) follow their nearest cycle point: the cycle does not leave them behind
+    as a new loop."""
+    moves, missed = [], np.zeros(len(sel), dtype=bool)
+    for k, (i, s) in enumerate(zip(sel, ratio)):
+        cycle = _tree_cycle(forest, *dgm.birth_index[i])
+        if cycle is None:
+            missed[k] = True
+            continue
+        p = pts[cycle]
+        move = (s - 1.0) * (p - p.mean(axis=0))
+        near = np.unique(np.concatenate(tree.query_ball_point(p, dgm.births[i])))
+        near = np.setdiff1d(near, cycle)
+        if near.size:
+            anchor = cKDTree(p).query(pts[near])[1]
+            cycle, move = np.concatenate([cycle, near]), np.concatenate([move, move[anchor]])
+        moves.append((cycle, move))
+    return moves, missed
+
+
+def _add_moves(shift, count, moves, conflict):
+    """Sum (``"mean"``: and count) the moves; ``"extreme"``: each point keeps its longest."""
+    if conflict == "mean":
+        for idx, move in moves:
+            np.add.at(shift, idx, move)
+            np.add.at(count, idx, 1)
+        return
+    best = np.zeros(len(shift))
+    for idx, move in moves:
+        norm = np.einsum("ij,ij->i", move, move)
+        longer = norm > best[idx]
+        shift[idx[longer]] = move[longer]
+        best[idx[longer]] = norm[longer]
+    count[best > 0] += 1
+
+
 def _point_cloud_step(loss, x, diagrams, funcs, learning_rate, conflict, sigma=None):
-    """Every critical edge moved to its target length at once: both end points move half
-    the change along the edge (a point in several edges: the sum of its moves, or their
-    mean); with ``sigma``, the moves extended to the neighbourhoods (diffeomorphic
-    interpolation)."""
+    """Critical sets of a point cloud (see :func:`big_step_minimize`): the cycle of each
+    H1 point whose death moves is scaled about its centroid; every other critical edge is
+    moved to its target length (both end points move half the change along it). A point
+    in several moves: the sum of its edge moves, or their mean; the longest of its cycle
+    moves, or their mean. With ``sigma``, the moves are extended to the neighbourhoods
+    (diffeomorphic interpolation)."""
     pts = x.reshape(len(x), -1)
     shift = np.zeros_like(pts)
     count = np.zeros(len(pts))
+    cycles, forest = [], None
     for d, func in funcs.items():
         dgm = diagrams[d]
         moving, new_b, new_d = diagram_targets(func, dgm, loss.gradient, learning_rate)
+        scaled = moving & (new_d != dgm.deaths) & (d == 1) & (dgm.births > 0)
+        if scaled.any():
+            sel = np.flatnonzero(scaled)
+            # a homothety scales the birth and the death: the ratio that brings the
+            # death (DeathNorm) or the lifetime (the others) to its target
+            if isinstance(func, DeathNorm):
+                ratio = new_d[sel] / dgm.deaths[sel]
+            else:
+                ratio = np.abs(new_d[sel] - new_b[sel]) / dgm.lifetimes[sel]
+            if forest is None:
+                forest, tree = _spanning_forest(loss, pts), cKDTree(pts)
+            found, missed = _cycle_moves(pts, dgm, sel, np.clip(ratio, 1e-3, 1e3), forest,
+                                         tree)
+            cycles += found
+            new_d = new_d.copy()
+            new_d[sel[~missed]] = dgm.deaths[sel[~missed]]     # no edge move for them
         for idx, old, new in ((dgm.birth_index, dgm.births, new_b),
                               (dgm.death_index, dgm.deaths, new_d)):
             sel = moving & (new != old) & (idx[:, 0] >= 0) & (idx[:, 0] != idx[:, 1])
@@ -283,6 +395,12 @@ def _point_cloud_step(loss, x, diagrams, funcs, learning_rate, conflict, sigma=N
     moved = count > 0
     if conflict == "mean":
         shift[moved] /= count[moved, None]
+    if cycles:
+        cycle_shift, cycle_count = np.zeros_like(pts), np.zeros(len(pts))
+        _add_moves(cycle_shift, cycle_count, cycles, conflict)
+        if conflict == "mean":
+            cycle_shift[cycle_count > 0] /= cycle_count[cycle_count > 0, None]
+        shift += cycle_shift
     if sigma is not None:
         shift = extend_gradient(pts, shift, sigma)
     return (pts + shift).reshape(x.shape)
@@ -353,6 +471,18 @@ def big_step_minimize(loss, x0, *, max_iter=100, tol=None, learning_rate=1.0,
     alone (the next pairing may show another saddle, handled at the next step), as do
     H1 of a volume and the critical edges of a point cloud (both end points move half the
     change along the edge).
+
+    Critical sets of point clouds (``"rips"``, ``"weak_alpha"``): a loop (H1 point) whose
+    death must move is born at an edge ``(a, b)`` whose end points are already joined
+    in the minimum spanning forest (the H0 death edges); that path and the edge form a
+    cycle of the class. The loop dies at the scale at which the cycle is filled, so the
+    cycle is scaled about its centroid by the ratio that brings the death (``DeathNorm``)
+    or the lifetime (the others: the homothety scales both ends) to its target; the
+    points within the birth value of the cycle follow their nearest cycle point, so that
+    the loop does not leave its neighbours behind as a new one. Every cycle point moves
+    at once, as a critical set does: on the noisy circle of the diffeomorphic
+    interpolation paper a loss ``sum d^2`` falls by 90 % in a few to a few tens of steps,
+    where vanilla gradient descent takes hundreds (``benchmarks/bench_point_clouds.py``).
 
     References
     ----------

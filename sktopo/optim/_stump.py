@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, va
 
 from ..loss import TopologicalLoss, _ImageNorms
 from ..smear import BlockPooling, LabelCover, PointSubsample, check_block_size
-from ..smear._pooling import check_block_offset
+from ..smear._block_sampler import check_block_offset
 from ..smear._random import as_generator
 from ..utils._validation import CONSTRAINTS, check_scalar, check_values
 from ._adam import _ActiveAdam

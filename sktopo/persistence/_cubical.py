@@ -27,6 +27,7 @@ from ._diagram import Diagram
 __all__ = ["cubical_persistence"]
 
 _CONNECTIVITY = {"full", "face"}
+_ALL_DIMENSIONS = {1: (0,), 2: (0, 1), 3: (0, 1, 2)}
 _MAX_PADDED_SIZE = 2 ** 31 - 8   # the compiled kernel indexes the padded image with int32
 
 
@@ -196,7 +197,7 @@ def cubical_persistence(X, homology_dimensions=None, *, superlevel=False,
     # the kernels need about 64 bytes per pixel (copies, ranks, union-find, GUDHI's cells)
     X = check_values(X, "X", ndim=(1, 2, 3), bytes_per_value=64)
     if homology_dimensions is None:
-        homology_dimensions = range(X.ndim)
+        homology_dimensions = _ALL_DIMENSIONS[X.ndim]
     dims = check_homology_dimensions(homology_dimensions, X.ndim - 1)
     connectivity = _check_connectivity(connectivity, X.ndim)
     if not isinstance(superlevel, (bool, np.bool_)):

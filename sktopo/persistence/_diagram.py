@@ -119,13 +119,11 @@ class Diagram:
         """A diagram built by sktopo itself (float64 arrays of one length, no NaN): the
         checks of user diagrams are skipped, they would cost more than a small pairing."""
         self = object.__new__(cls)
-        for name, value in (("births", births), ("deaths", deaths),
-                            ("birth_index", birth_index), ("death_index", death_index),
-                            ("dim", dim)):
-            object.__setattr__(self, name, value)
         if superlevel is None:
             superlevel = bool(np.any(deaths < births))
-        object.__setattr__(self, "superlevel", superlevel)
+        # (frozen: the fields go to the instance dictionary directly)
+        self.__dict__.update(births=births, deaths=deaths, birth_index=birth_index,
+                             death_index=death_index, dim=dim, superlevel=superlevel)
         return self
 
     def __len__(self):

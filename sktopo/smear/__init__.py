@@ -9,8 +9,9 @@ from ._cover import (LabelCover, check_labels, cover_nerve, cover_pool, cover_pu
 from ._critical import CriticalSmear, critical_smear, sliced_matching_weights
 from ._extension import GradientExtension, extend_gradient
 from ._points import PointSubsample, points_pullback, subsample_points
-from ._pooling import (BlockPooling, block_pool, block_pullback, check_block_size,
-                       pooled_shape, sample_block_weights)
+from ._block_sampler import BlockPooling
+from ._pooling import (block_pool, block_pullback, check_block_size, pooled_shape,
+                       sample_block_weights)
 from ._random import as_generator, perturb, uniform_noise
 
 __all__ = ["BlockPooling", "CriticalSmear", "GradientExtension", "LabelCover",

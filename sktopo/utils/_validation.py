@@ -37,6 +37,9 @@ def check_memory(n_bytes, what, fix):
                           f"{budget / 2**30:.3g} GiB allowed; {fix}.")
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def check_values(X, input_name="X", ndim=None, min_size=1, bytes_per_value=8):
     """Return ``X`` as a float64 array after checking it is finite and of an allowed ndim.
 
@@ -44,6 +47,10 @@ def check_values(X, input_name="X", ndim=None, min_size=1, bytes_per_value=8):
     ``bytes_per_value``: the memory the caller needs per value, checked against
     :func:`memory_budget` before the conversion.
     """
+    if (X.__class__ is np.ndarray and X.dtype is _FLOAT64 and X.flags.c_contiguous
+            and (ndim is None or X.ndim in ndim) and min_size <= X.size
+            and X.size * max(bytes_per_value, 8) <= 2 ** 30 and np.isfinite(X).all()):
+        return X        # the common case: nothing to convert, nothing to report
     if isinstance(X, (str, bytes)) or X is None:
         raise TypeError(f"{input_name} must be an array-like of numbers, got {type(X).__name__}.")
     if hasattr(X, "toarray") or hasattr(X, "todense"):     # scipy.sparse, without importing it
@@ -90,8 +97,26 @@ def check_points(points, input_name="points", min_points=1):
     return arr
 
 
+_DIMS_SEEN = {}     # (tuple of (class, value), max_dim) -> the checked dimensions
+
+
 def check_homology_dimensions(homology_dimensions, max_dim, input_name="homology_dimensions"):
     """Return the homology dimensions as a sorted tuple of distinct ints in [0, max_dim]."""
+    key = None
+    if homology_dimensions.__class__ in (tuple, int) and max_dim.__class__ is int:
+        # the common call (a literal tuple or int): checked once, then looked up
+        items = (homology_dimensions if homology_dimensions.__class__ is tuple
+                 else (homology_dimensions,))
+        key = (tuple((d.__class__, d) for d in items), max_dim)
+        if key in _DIMS_SEEN:
+            return _DIMS_SEEN[key]
+    dims = _checked_dimensions(homology_dimensions, max_dim, input_name)
+    if key is not None and len(_DIMS_SEEN) < 256:
+        _DIMS_SEEN[key] = dims
+    return dims
+
+
+def _checked_dimensions(homology_dimensions, max_dim, input_name):
     dims = homology_dimensions
     if isinstance(dims, (Integral, np.integer)):
         dims = (dims,)
@@ -192,7 +217,7 @@ class _Nested(threading.local):
 
 _nested = _Nested()
 # parameter values whose constraint check can be remembered (hashable, compared with
-# their class so that True and 1 stay apart)
+# their class so that True and 1 stay apart), alone or in short tuples
 _SCALARS = frozenset({type(None), bool, int, float, str})
 
 
@@ -232,6 +257,7 @@ def validate_params(constraints, *, prefer_skip_nested_validation=True):
         # pairing costs less than binding)
         positional = [name for name, p in signature.parameters.items()
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        n_positional = len(positional)
 
         passed = set()      # (name, class, value) of scalars seen to pass: a set lookup
 
@@ -241,7 +267,12 @@ def validate_params(constraints, *, prefer_skip_nested_validation=True):
                 return
             if value.__class__ is np.ndarray and name in takes_arrays:
                 return
-            key = (name, value.__class__, value) if value.__class__ in _SCALARS else None
+            cls = value.__class__
+            key = None
+            if cls in _SCALARS or (cls is tuple and len(value) <= 8
+                                   and all(v.__class__ in _SCALARS for v in value)):
+                key = (name, cls, value if cls is not tuple
+                       else tuple((v.__class__, v) for v in value))
             if key is not None and key in passed:
                 return
             if not any(c.is_satisfied_by(value) for c in options):
@@ -253,7 +284,8 @@ def validate_params(constraints, *, prefer_skip_nested_validation=True):
         def wrapper(*args, **kwargs):
             if _nested.skip or get_config()["skip_parameter_validation"]:
                 return func(*args, **kwargs)
-            if len(args) > len(positional) or any(k in kwargs for k in positional[:len(args)]):
+            if len(args) > n_positional or (kwargs and not kwargs.keys().isdisjoint(
+                    positional[:len(args)])):
                 try:
                     signature.bind(*args, **kwargs)
                 except TypeError as exc:

@@ -6,7 +6,7 @@ import pytest
 
 from sktopo.smear import BlockPooling, LabelCover, PointSubsample, block_pool
 from sktopo.smear import _pool2d
-from sktopo.smear._pooling import _MODES, check_block_offset
+from sktopo.smear._block_sampler import _MODES, check_block_offset
 from sktopo.smear._random import as_generator, bits_uniforms, random_bits
 
 CASES = [((16, 12), (4, 3)), ((9, 7), (2, 2)), ((10, 13), (3, 5)), ((6, 8, 4), (2, 2, 2))]
