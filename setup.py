@@ -11,6 +11,7 @@ extensions = [
     Extension("sktopo.persistence._union_find", ["sktopo/persistence/_union_find.pyx"]),
     Extension("sktopo.persistence._sort", ["sktopo/persistence/_sort.pyx"]),
     Extension("sktopo.persistence._glue", ["sktopo/persistence/_glue.pyx"]),
+    Extension("sktopo.persistence._workspace", ["sktopo/persistence/_workspace.pyx"]),
     Extension("sktopo.persistence._labels", ["sktopo/persistence/_labels.pyx"],
               include_dirs=["sktopo/persistence"],
               depends=["sktopo/persistence/_image_neighbours.h"]),

@@ -44,18 +44,19 @@ of the numpy it runs with.
 
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t, uint32_t
+from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport free
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy
 
-from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_free, glue_pairs,
-                                       glue_reset, glue_vertex, mark_edges, reach_edge)
-from sktopo.persistence._labels cimport absorb, labels_free, labels_reset, new_class
+from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_pairs, glue_reset,
+                                       glue_vertex, mark_edges, reach_edge)
+from sktopo.persistence._labels cimport Labels, absorb, labels_reset, new_class
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
 from sktopo.persistence._sort cimport sort_pixels, split_index
-from sktopo.persistence._union_find cimport (big_alloc, buffer_free, buffer_push,
-                                             buffer_reserve, buffer_to_arrays,
-                                             grow, offsets_2d)
+from sktopo.persistence._union_find cimport (PairBuffer, buffer_push, buffer_reserve,
+                                             buffer_to_arrays, grow, offsets_2d)
+from sktopo.persistence._workspace cimport (give_back_workspace, take_workspace,
+                                            workspace_free, workspace_reserve)
 
 
 cdef extern from "_image_neighbours.h":
@@ -155,79 +156,6 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
 
 # the side of the tiles: their arrays (labels, order, classes) fit in the second-level cache
 cdef int32_t _tile_size = 128
-
-cdef void workspace_free(ImageWorkspace *ws) noexcept nogil:
-    """Free the buffers of ``ws`` (and zero it: it can be used again)."""
-    free(ws.order)
-    free(ws.tmp_index)
-    free(ws.key)
-    free(ws.tmp_key)
-    labels_free(&ws.labels)
-    free(ws.terms)
-    free(ws.idx)
-    free(ws.val)
-    free(ws.edge)
-    buffer_free(&ws.low_buf)
-    buffer_free(&ws.top_buf)
-    glue_free(&ws.low_glue)
-    glue_free(&ws.top_glue)
-    memset(ws, 0, sizeof(ImageWorkspace))
-
-
-# One workspace is kept between calls for images of up to _KEEP_PIXELS pixels: freed after
-# every call, its buffers go back to the system and the next call pays a page fault for
-# every page it touches again (about 400 per call at 256^2). Taken and given back with the
-# GIL held, so concurrent calls simply allocate their own.
-cdef enum:
-    _KEEP_PIXELS = 1 << 20
-
-cdef ImageWorkspace _spare
-cdef bint _spare_held = False
-
-
-cdef void take_workspace(ImageWorkspace *ws, Py_ssize_t n) noexcept:
-    """``ws``: the kept workspace when ``n`` pixels may use it, else an empty one."""
-    global _spare_held
-    if n <= _KEEP_PIXELS and _spare_held:
-        ws[0] = _spare
-        _spare_held = False
-    else:
-        memset(ws, 0, sizeof(ImageWorkspace))
-
-
-cdef void give_back_workspace(ImageWorkspace *ws, Py_ssize_t n) noexcept:
-    """Keep ``ws`` for the next call (small images, free slot) or free it."""
-    global _spare, _spare_held
-    if n <= _KEEP_PIXELS and not _spare_held:
-        _spare = ws[0]
-        _spare_held = True
-    else:
-        workspace_free(ws)
-
-
-cdef int workspace_reserve(ImageWorkspace *ws, Py_ssize_t th, Py_ssize_t tw) noexcept nogil:
-    """Room in ``ws`` for tiles of ``th`` by ``tw`` pixels; -1 when out of memory."""
-    cdef Py_ssize_t n = th * tw
-    cdef bint failed = False
-    if ws.pixels < n:
-        free(ws.order)
-        free(ws.tmp_index)
-        free(ws.key)
-        free(ws.tmp_key)
-        ws.order = <int32_t *> big_alloc(n * sizeof(int32_t))
-        ws.tmp_index = <int32_t *> big_alloc(n * sizeof(int32_t))
-        ws.key = <uint32_t *> big_alloc(n * sizeof(uint32_t))
-        ws.tmp_key = <uint32_t *> big_alloc(n * sizeof(uint32_t))
-        failed = (ws.order == NULL or ws.tmp_index == NULL or ws.key == NULL
-                  or ws.tmp_key == NULL)
-        ws.pixels = 0 if failed else n
-    if ws.edge_capacity < (th + 2) * (tw + 2):
-        free(ws.edge)
-        ws.edge = <unsigned char *> big_alloc((th + 2) * (tw + 2))
-        ws.edge_capacity = 0 if ws.edge == NULL else (th + 2) * (tw + 2)
-        failed = failed or ws.edge == NULL
-    return -1 if failed else 0
-
 
 cdef void read_points(const PairBuffer *buf, Py_ssize_t start, const double *values,
                       double *births, double *deaths) noexcept nogil:
