@@ -327,8 +327,11 @@ cdef Py_ssize_t compact(int64_t **out, double **points, Py_ssize_t count, Py_ssi
     """Drop the pairs of zero persistence from ``out`` (birth and death indices) and
     ``points`` (their values), and write the essential H0 class first when ``head``; the
     number of points left."""
-    cdef Py_ssize_t i, k = head
-    for i in range(head, head + count):
+    cdef Py_ssize_t i = head, k
+    while i < head + count and points[0][i] != points[1][i]:
+        i += 1          # (nothing moves before the first pair dropped)
+    k = i
+    for i in range(k, head + count):
         if points[0][i] != points[1][i]:
             out[0][k] = out[0][i]
             out[1][k] = out[1][i]
