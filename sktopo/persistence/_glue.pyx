@@ -1,7 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 # cython: initializedcheck=False
-"""The last step of the tiled 2-D pairing (:mod:`sktopo.persistence._pairing`): H0 of
-the graph that glues the tiles.
+"""The tiles of the 2-D pairing (:mod:`sktopo.persistence._pairing`) and the graph that
+glues them: the edges of a tile, what a class does when it reaches them, and the H0 of
+the glue graph, the last step.
 
 Every tile is paired alone; a class that reaches the edge of its tile gets a vertex (born
 at its eldest pixel), and the tile records an edge for each merge it could not settle
