@@ -371,9 +371,11 @@ cdef object image_points(ImageWorkspace *ws, const double[:, ::1] f, bint full, 
         floats = np.empty((4, room))
         arrays = [ints[0], ints[1], floats[0], floats[1], ints[2], ints[3], floats[2],
                   floats[3]]
-        for d in range(4):
-            out[d] = <int64_t *> data(ints) + d * room
-            points[d] = <double *> data(floats) + d * room
+        out[0] = <int64_t *> data(ints)
+        points[0] = <double *> data(floats)
+        for d in range(1, 4):
+            out[d] = out[0] + d * room
+            points[d] = points[0] + d * room
     else:
         arrays = [np.empty(room, dtype=np.int64 if d % 4 < 2 else np.float64)
                   for d in range(8)]
