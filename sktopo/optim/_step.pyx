@@ -32,7 +32,8 @@ from libc.math cimport INFINITY, pow, sqrt
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort
 
-from ..persistence._pairing cimport ImageWorkspace, NormParams, image_terms, workspace_free
+from ..persistence._pairing cimport ImageWorkspace, NormParams, image_terms
+from ..persistence._workspace cimport workspace_free
 from ..smear._pool2d cimport PoolJob, finish_c, pool_rows, pullback_c, run_job
 
 cdef extern from *:

@@ -8,11 +8,35 @@ duality, the H0 of the superlevel filtration of the dual connectivity on the ima
 by a border that is older than every pixel. The pixels are sorted with a radix sort
 (:mod:`sktopo.persistence._sort`).
 
-On a large image the pixels come in random places, and the cost is memory latency: the
-union-find is laid out so that the common case reads one class id per neighbour (the
-neighbours' rows, fetched ahead of time in sort order) and the flat root of that id (a
-small table, fetched ahead too); merges touch only contiguous member lists and one record
-of the elder class. The large arrays sit on huge pages.
+The image is paired in square tiles (``_tile_size`` pixels on a side, the last ones of a
+row or column shorter) whose arrays fit in the second-level cache: on a large image the
+pixels come in random places, and a union-find over the whole image would wait on memory
+at almost every pixel. Each tile is sorted and paired alone, its neighbours in other
+tiles ignored; a pixel on the tile's edge (with a neighbour in another tile) marks its
+class as having *reached the edge*.
+
+* A merge at a pixel ``p`` whose younger class has not reached the edge is final: that
+  class is a whole component of the image's sublevel set until ``p`` (no path leaves the
+  tile), and the class it meets is, in the image, at least as old as in the tile. Most
+  pairs are settled so.
+* Every other merge is left to the glue graph (:mod:`sktopo.persistence._glue`): a class
+  that reaches the edge gets a vertex, born at its eldest pixel, and the tile records an
+  edge ``(p, elder's vertex, younger's vertex)`` for such a merge (the elder gets a vertex
+  too), an edge from the class of each edge pixel ``p`` to every neighbour ``q`` of ``p``
+  in another tile that comes before ``p`` (at ``p``; ``q``'s vertex is read from its slot
+  once every tile is done), and nothing for merges of classes away from the edge.
+
+The union-find with the elder rule over the glue graph, its edges in the order (value,
+index) of their pixels, gives the remaining pairs: its components at any time are the
+components of the image that reach a tile's edge, with the same eldest pixels. A vertex
+that dies at its own pixel was a minimum of its tile but not of the image (no pair). In
+the dual filtration the border is class 0 in every tile that touches it and vertex 0 of
+the glue graph. The order of a tile's pixels is the order (value, index) of the image, so
+ties are broken the same in every tile; an image of one tile is paired in one pass.
+
+The union-find is laid out so that the common case reads one class id per neighbour and
+the flat root of that id (a small table); merges touch only contiguous member lists and
+one record of the elder class.
 
 Only typed memoryviews are used (no numpy C-API), so the module does not depend on the ABI
 of the numpy it runs with.
@@ -20,16 +44,19 @@ of the numpy it runs with.
 
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t, uint32_t
-from libc.stdlib cimport free, malloc
-from libc.string cimport memcpy, memset
+from libc.stdint cimport int32_t, int64_t
+from libc.stdlib cimport free
+from libc.string cimport memcpy
 
+from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_pairs, glue_reset,
+                                       glue_vertex, mark_edges, reach_edge)
+from sktopo.persistence._labels cimport Labels, absorb, labels_reset, new_class
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
-from sktopo.persistence._sort cimport sort_pixels, unpad2
-from sktopo.persistence._union_find cimport (big_alloc, buffer_free, buffer_init,
-                                             buffer_push, buffer_reserve, buffer_to_arrays,
-                                             buffer_to_diagram,
-                                             grow, offsets_2d, sktopo_prefetch)
+from sktopo.persistence._sort cimport sort_pixels, split_index
+from sktopo.persistence._union_find cimport (PairBuffer, buffer_push, buffer_reserve,
+                                             buffer_to_arrays, grow, offsets_2d)
+from sktopo.persistence._workspace cimport (give_back_workspace, take_workspace,
+                                            workspace_free, workspace_reserve)
 
 
 cdef extern from "_image_neighbours.h":
@@ -37,229 +64,58 @@ cdef extern from "_image_neighbours.h":
                               int32_t row, unsigned int *bad) noexcept nogil
     int32_t sktopo_cross_class(const int32_t *label, const int32_t *root, int32_t p,
                                int32_t row, unsigned int *bad) noexcept nogil
-    int32_t sktopo_ceil_pow2(int32_t size) noexcept nogil
 
 
 # --------------------------------------------------------------------------- union-find
 
-cdef void *resize(void *p, size_t old_bytes, size_t new_bytes) noexcept nogil:
-    """``p`` moved to a larger block (huge pages when large); NULL when out of memory (``p``
-    is then freed)."""
-    cdef void *q = big_alloc(new_bytes)
-    if q != NULL and old_bytes:
-        memcpy(q, p, old_bytes)
-    free(p)
-    return q
-
-
-cdef int labels_reserve(Labels *c, Py_ssize_t size, Py_ssize_t classes) noexcept nogil:
-    """Room for ``size`` padded pixels and ``classes`` classes; -1 when out of memory."""
-    if c.label_capacity < size:
-        free(c.label)
-        c.label = <int32_t *> big_alloc(size * sizeof(int32_t))
-        c.label_capacity = 0 if c.label == NULL else size
-        if c.label == NULL:
-            return -1
-    if c.capacity < classes:
-        c.root_base = <int32_t *> resize(c.root_base, (c.capacity + 1) * 4 if c.capacity else 0,
-                                         (classes + 1) * sizeof(int32_t))
-        c.info = <ClassInfo *> resize(c.info, c.capacity * sizeof(ClassInfo),
-                                      classes * sizeof(ClassInfo))
-        c.capacity = classes
-        if c.root_base == NULL or c.info == NULL:
-            return -1
-    if c.pool_capacity < 2 * classes:
-        c.members = <int32_t *> resize(c.members, c.pool_size * sizeof(int32_t),
-                                       2 * classes * sizeof(int32_t))
-        c.pool_capacity = 2 * classes
-        if c.members == NULL:
-            return -1
-    return 0
-
-
-cdef void labels_free(Labels *c) noexcept nogil:
-    free(c.label)
-    free(c.root_base)
-    free(c.info)
-    free(c.members)
-    memset(c, 0, sizeof(Labels))
-
-
-cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row,
-                      Py_ssize_t h) noexcept nogil:
-    """No pixel present; with ``dual``, the border of the padded grid is class 0, older
-    and larger than every other. -1 when out of memory."""
-    cdef Py_ssize_t k, r, size = (h + 2) * row
-    c.pool_size = 0
-    # (noise has a local extremum every 5 pixels in 4-connectivity, 9 in 8-connectivity)
-    if labels_reserve(c, size, n // 4 + 16) < 0:
-        labels_free(c)
-        return -1
-    memset(c.label, 0xFF, size * sizeof(int32_t))
-    c.root_base[0] = -1
-    c.root_base[1] = 0
-    c.n_classes = 1
-    c.failed = False
-    c.info[0].birth = -1
-    c.info[0].pixel = -1
-    c.info[0].start = 0
-    c.info[0].size = <int32_t> (n + 2)
-    if dual:
-        for k in range(row):
-            c.label[k] = 0
-            c.label[size - row + k] = 0
-        for r in range(1, h + 1):
-            c.label[r * row] = 0
-            c.label[r * row + row - 1] = 0
-    return 0
-
-
-cdef Py_ssize_t pool_take(Labels *c, Py_ssize_t count) noexcept nogil:
-    """Start of ``count`` fresh slots of ``members`` (-1 when out of memory)."""
-    cdef Py_ssize_t start = c.pool_size, capacity = 2 * c.pool_capacity
-    if start + count > c.pool_capacity:
-        while capacity < start + count:
-            capacity *= 2
-        if capacity > 2147483647:
-            return -1
-        c.members = <int32_t *> resize(c.members, start * sizeof(int32_t),
-                                       capacity * sizeof(int32_t))
-        c.pool_capacity = 0 if c.members == NULL else capacity
-        if c.members == NULL:
-            return -1
-    c.pool_size += count
-    return start
-
-
-cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil:
-    """A class born at ``pixel`` at ``step``: its id (-1 when out of memory)."""
-    cdef int32_t k = <int32_t> c.n_classes
-    cdef Py_ssize_t start
-    if c.n_classes == c.capacity and labels_reserve(c, 0, 2 * c.capacity) < 0:
-        return -1
-    start = pool_take(c, 1)
-    if start < 0:
-        return -1
-    c.n_classes += 1
-    c.members[start] = k
-    c.root_base[k + 1] = k
-    c.info[k].birth = step
-    c.info[k].pixel = pixel
-    c.info[k].start = <int32_t> start
-    c.info[k].size = 1
-    return k
-
-
-cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
-    """Merge the root classes ``a`` and ``b``: the ids of the one with fewer are mapped to
-    the other (independent stores, not a chain of loads); the survivor, -1 when out of
-    memory."""
-    cdef int32_t big = a, small = b, total, i
-    cdef int32_t *root = c.root_base + 1
-    cdef ClassInfo *s
-    cdef ClassInfo *g
-    cdef Py_ssize_t start
-    if c.info[b].size > c.info[a].size:
-        big = b
-        small = a
-    s = &c.info[small]
-    g = &c.info[big]
-    for i in range(s.size):
-        if i + 8 < s.size:
-            sktopo_prefetch(&root[c.members[s.start + i + 8]])
-        root[c.members[s.start + i]] = big
-    if s.birth < g.birth:
-        g.birth = s.birth
-        g.pixel = s.pixel
-    if big == 0:
-        return big        # the border: its ids are never relabelled
-    total = g.size + s.size
-    if total > sktopo_ceil_pow2(g.size):
-        # the members move to a block of the next power of two
-        start = pool_take(c, sktopo_ceil_pow2(total))
-        if start < 0:
-            return -1
-        copy_ids(c.members + start, c.members + g.start, g.size)
-        g.start = <int32_t> start
-    copy_ids(c.members + g.start + g.size, c.members + s.start, s.size)
-    g.size = total
-    return big
-
-
-cdef inline void copy_ids(int32_t *to, const int32_t *source, int32_t count) noexcept nogil:
-    """``memcpy`` of ``count`` ids; a loop for the few of most merges."""
-    cdef int32_t i
-    if count > 16:
-        memcpy(to, source, count * sizeof(int32_t))
-        return
-    for i in range(count):
-        to[i] = source[i]
-
-
-cdef enum:
-    # how many pixels ahead (in the processing order) the union-find prefetches the rows
-    # of the neighbours, and the roots of their class ids
-    _ROWS_AHEAD = 24
-    _ROOTS_AHEAD = 8
-    _INFO_AHEAD = 3
-    _FAR = 1 << 17      # from this many pixels on (arrays beyond the second-level cache),
-    _DEEP = 1 << 18     # the rows and roots are prefetched; from this many, the records too
-
-
 cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, bint ring,
-                     int32_t row, int32_t width, PairBuffer *buf) noexcept nogil:
-    """H0 with the elder rule over the pixels of a padded 2-D grid, in ``order`` (reversed
-    when ``dual``), ``order`` holding padded indices; the pairs go to ``buf`` (C-order
-    indices). -1 when out of memory.
+                     int32_t row, const Tile *tile, PairBuffer *buf) noexcept nogil:
+    """H0 with the elder rule over the pixels of a padded tile (rows of ``row``), in
+    ``order`` (reversed when ``dual``), ``order`` holding padded indices; the pairs go to
+    ``buf`` (C-order indices of the image), the merges the tile cannot settle to the glue
+    graph (see the module docstring). -1 when out of memory.
 
     A class is found with two loads (the pixel's class id, then its root, see
-    :class:`Labels`), and the common case, a pixel whose present neighbours share one
-    class, runs without branches that depend on the data.
+    :class:`Labels`), and the common case, a pixel off the tile's edge whose present
+    neighbours share one class, runs without branches that depend on the data.
     """
     cdef Py_ssize_t step
-    cdef int32_t p, q, m, cur, other, young, k
+    cdef int32_t p, m, cur, other, young, old, k, pixel, r
+    cdef Py_ssize_t col
     cdef int32_t off[8]
     cdef int64_t off64[8]
     cdef int32_t *label = c.label
     cdef int32_t *root = c.root_base + 1
+    cdef const unsigned char *edge = tile.edge
     cdef unsigned int bad
     cdef int t, n_off = offsets_2d(row, ring, off64)
     cdef double inverse = 1.0 / row
-    cdef bint far = n >= _FAR, deep = n >= _DEEP
+    cdef bint tiled = tile.rows * tile.cols > 1
     for t in range(n_off):
         off[t] = <int32_t> off64[t]
     for step in range(n):
         p = order[n - 1 - step if dual else step]
-        if far and step + _ROWS_AHEAD < n:
-            q = order[n - 1 - step - _ROWS_AHEAD if dual else step + _ROWS_AHEAD]
-            sktopo_prefetch(&label[q - row])
-            sktopo_prefetch(&label[q])
-            sktopo_prefetch(&label[q + row])
-        if far and step + _ROOTS_AHEAD < n:
-            q = order[n - 1 - step - _ROOTS_AHEAD if dual else step + _ROOTS_AHEAD]
-            for t in range(n_off):
-                sktopo_prefetch(&root[label[q + off[t]]])
-        if deep and step + _INFO_AHEAD < n:
-            # the records of the neighbours' classes, read when they merge
-            q = order[n - 1 - step - _INFO_AHEAD if dual else step + _INFO_AHEAD]
-            for t in range(n_off):
-                sktopo_prefetch(&c.info[root[label[q + off[t]]]])
         # the class of the neighbours (-1: absent) and whether they disagree, branch-free
         if ring:
             m = sktopo_ring_class(label, root, p, row, &bad)
         else:
             m = sktopo_cross_class(label, root, p, row, &bad)
-        if (bad == 0) & (m >= 0):
+        if (bad == 0) & (m >= 0) & (edge[p] == 0):
             # the common case: p joins the one class around it
             label[p] = m
             continue
+        r = <int32_t> split_index(p, row, inverse, &col)
+        pixel = (tile.y0 + r - 1) * tile.w + tile.x0 + <int32_t> col - 1
         if m < 0:
             # a local minimum (maximum when dual): a class is born
-            k = new_class(c, <int32_t> step, unpad2(p, row, inverse, width))
+            k = new_class(c, <int32_t> step, pixel)
             if k < 0:
                 return -1
             label[p] = k
             root = c.root_base + 1
+            if edge[p] and reach_edge(tile, &c.vertex[k], pixel, r - 1,
+                                          <int32_t> col - 1, dual, ring) < 0:
+                return -1
             continue
         label[p] = m
         cur = m
@@ -268,106 +124,123 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             if other == -1 or other == cur:
                 continue
             # the younger class dies at p
-            young = other if c.info[other].birth > c.info[cur].birth else cur
-            if dual:    # a hole is born at p, it is filled at the top of the younger class
-                buffer_push(buf, unpad2(p, row, inverse, width), c.info[young].pixel)
+            if c.info[other].birth > c.info[cur].birth:
+                young = other
+                old = cur
             else:
-                buffer_push(buf, c.info[young].pixel, unpad2(p, row, inverse, width))
+                young = cur
+                old = other
+            if tiled and c.vertex[young] >= 0:
+                # it has reached the tile's edge: older classes may join it there, the
+                # glue graph decides
+                if c.vertex[old] < 0:
+                    c.vertex[old] = glue_vertex(tile.glue, c.info[old].pixel,
+                                                tile.f[c.info[old].pixel])
+                if c.vertex[old] < 0 or glue_edge(tile.glue, pixel, c.vertex[old],
+                                                  c.vertex[young]) < 0:
+                    return -1
+            elif dual:  # a hole is born at p, it is filled at the top of the younger class
+                buffer_push(buf, pixel, c.info[young].pixel)
+            else:
+                buffer_push(buf, c.info[young].pixel, pixel)
             cur = absorb(c, cur, other)
             if cur < 0:
                 return -1
+        if edge[p] and reach_edge(tile, &c.vertex[cur], c.info[cur].pixel, r - 1,
+                                      <int32_t> col - 1, dual, ring) < 0:
+            return -1
     return -1 if buf.failed else 0
 
 
 # --------------------------------------------------------------------------- entry points
 
-cdef void workspace_free(ImageWorkspace *ws) noexcept nogil:
-    """Free the buffers of ``ws`` (and zero it: it can be used again)."""
-    free(ws.order)
-    free(ws.tmp_index)
-    free(ws.key)
-    free(ws.tmp_key)
-    labels_free(&ws.labels)
-    free(ws.terms)
-    free(ws.idx)
-    free(ws.val)
-    buffer_free(&ws.low_buf)
-    buffer_free(&ws.top_buf)
-    memset(ws, 0, sizeof(ImageWorkspace))
+# the side of the tiles: their arrays (labels, order, classes) fit in the second-level cache
+cdef int32_t _tile_size = 128
+
+cdef void read_points(const PairBuffer *buf, Py_ssize_t start, const double *values,
+                      double *births, double *deaths) noexcept nogil:
+    """The values of the pairs from ``start`` on, read while their tile is in the caches
+    (read at the end, in random places of a large image, they would miss)."""
+    cdef Py_ssize_t i
+    for i in range(start, buf.size):
+        births[i] = values[buf.birth[i]]
+        deaths[i] = values[buf.death[i]]
 
 
-# One workspace is kept between calls for images of up to _KEEP_PIXELS pixels: freed after
-# every call, its buffers go back to the system and the next call pays a page fault for
-# every page it touches again (about 400 per call at 256^2). Taken and given back with the
-# GIL held, so concurrent calls simply allocate their own.
-cdef enum:
-    _KEEP_PIXELS = 1 << 20
-
-cdef ImageWorkspace _spare
-cdef bint _spare_held = False
-
-
-cdef void take_workspace(ImageWorkspace *ws, Py_ssize_t n) noexcept:
-    """``ws``: the kept workspace when ``n`` pixels may use it, else an empty one."""
-    global _spare_held
-    if n <= _KEEP_PIXELS and _spare_held:
-        ws[0] = _spare
-        _spare_held = False
-    else:
-        memset(ws, 0, sizeof(ImageWorkspace))
-
-
-cdef void give_back_workspace(ImageWorkspace *ws, Py_ssize_t n) noexcept:
-    """Keep ``ws`` for the next call (small images, free slot) or free it."""
-    global _spare, _spare_held
-    if n <= _KEEP_PIXELS and not _spare_held:
-        _spare = ws[0]
-        _spare_held = True
-    else:
-        workspace_free(ws)
-
-
-cdef int workspace_sort(ImageWorkspace *ws, const double *f, Py_ssize_t h,
-                        Py_ssize_t w) noexcept nogil:
-    """``ws.order``: the pixels of ``f`` by (value, index), as padded indices; -1 when
-    out of memory."""
-    cdef Py_ssize_t n = h * w
-    cdef bint failed = False
-    if ws.pixels < n:
-        free(ws.order)
-        free(ws.tmp_index)
-        free(ws.key)
-        free(ws.tmp_key)
-        ws.order = <int32_t *> big_alloc(n * sizeof(int32_t))
-        ws.tmp_index = <int32_t *> big_alloc(n * sizeof(int32_t))
-        ws.key = <uint32_t *> big_alloc(n * sizeof(uint32_t))
-        ws.tmp_key = <uint32_t *> big_alloc(n * sizeof(uint32_t))
-        failed = (ws.order == NULL or ws.tmp_index == NULL or ws.key == NULL
-                  or ws.tmp_key == NULL)
-        ws.pixels = 0 if failed else n
-    if failed:
+cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_ssize_t w,
+                         bint full, bint low, bint top, int32_t size) noexcept nogil:
+    """The H0 (``low``) and H1 (``top``) pairs of the C-contiguous image ``f`` into
+    ``ws.low_buf`` and ``ws.top_buf``, in tiles of ``size`` pixels square, and
+    ``ws.first``; -1 when out of memory."""
+    cdef Py_ssize_t n = h * w, i, j, low_start, top_start
+    cdef int32_t rows, cols, row, th, tw, first
+    cdef int sides
+    cdef Tile tile
+    if h <= size and w <= size:
+        size = <int32_t> (h if h > w else w)     # one tile: nothing to glue
+    rows = <int32_t> ((h + size - 1) // size)
+    cols = <int32_t> ((w + size - 1) // size)
+    tile.f = f
+    tile.h = <int32_t> h
+    tile.w = <int32_t> w
+    tile.rows = rows
+    tile.cols = cols
+    tile.row_slots = (rows - 1) * 2 * w
+    # (noise has about n / 9 H0 pairs in 8-connectivity, n / 5 in 4-connectivity, so has
+    # its dual)
+    if (ws.values == NULL and (buffer_reserve(&ws.low_buf, n // 4) < 0
+                               or buffer_reserve(&ws.top_buf, n // 4) < 0)
+            or workspace_reserve(ws, min(h, size), min(w, size)) < 0
+            or glue_reset(&ws.low_glue, tile.row_slots + (cols - 1) * 2 * h, n) < 0
+            or glue_reset(&ws.top_glue, tile.row_slots + (cols - 1) * 2 * h, n) < 0):
         return -1
-    return sort_pixels(f, 0, h, w, ws.order, ws.tmp_index, ws.key, ws.tmp_key)
-
-
-cdef int workspace_pairs(ImageWorkspace *ws, Py_ssize_t h, Py_ssize_t w, bint full,
-                         bint low, bint top) noexcept nogil:
-    """The H0 (``low``) and H1 (``top``) pairs of the pixels in ``ws.order`` into
-    ``ws.low_buf`` and ``ws.top_buf``; -1 when out of memory."""
-    cdef Py_ssize_t n = h * w
-    cdef int32_t row = <int32_t> (w + 2)
-    if buffer_reserve(&ws.low_buf, n // 16) < 0 or buffer_reserve(&ws.top_buf, n // 16) < 0:
-        return -1
-    if low:
-        # sublevel H0; the border never enters
-        if (labels_reset(&ws.labels, n, False, row, h) < 0 or image_union(
-                &ws.labels, ws.order, n, False, full, row, <int32_t> w, &ws.low_buf) < 0):
+    tile.edge = ws.edge
+    ws.first = -1
+    for i in range(rows):
+        for j in range(cols):
+            tile.i = <int32_t> i
+            tile.j = <int32_t> j
+            tile.y0 = <int32_t> (i * size)
+            tile.x0 = <int32_t> (j * size)
+            th = tile.th = <int32_t> min(size, h - tile.y0)
+            tw = tile.tw = <int32_t> min(size, w - tile.x0)
+            row = tw + 2
+            # the sides shared with other tiles
+            sides = (i > 0) | (i < rows - 1) << 1 | (j > 0) << 2 | (j < cols - 1) << 3
+            if sort_pixels(f + tile.y0 * w + tile.x0, 0, th, tw, w, ws.order, ws.tmp_index,
+                           ws.key, ws.tmp_key) < 0:
+                return -1
+            mark_edges(ws.edge, th, tw, sides)
+            first = (tile.y0 + ws.order[0] // row - 1) * <int32_t> w + tile.x0 + ws.order[0] % row - 1
+            if ws.first < 0 or elder(f, first, <int32_t> ws.first, False):
+                ws.first = first
+            low_start = ws.low_buf.size
+            top_start = ws.top_buf.size
+            # sublevel H0; the border never enters
+            tile.glue = &ws.low_glue
+            if low and (labels_reset(&ws.labels, th * tw, False, row, th, 0) < 0
+                        or image_union(&ws.labels, ws.order, th * tw, False, full, row,
+                                       &tile, &ws.low_buf) < 0):
+                return -1
+            # superlevel H0 of the dual connectivity (the border is one class)
+            tile.glue = &ws.top_glue
+            if top and (labels_reset(&ws.labels, th * tw, True, row, th, 15 & ~sides) < 0
+                        or image_union(&ws.labels, ws.order, th * tw, True, not full, row,
+                                       &tile, &ws.top_buf) < 0):
+                return -1
+            if ws.values != NULL:
+                read_points(&ws.low_buf, low_start, ws.values, ws.points[0], ws.points[1])
+                read_points(&ws.top_buf, top_start, ws.values, ws.points[2], ws.points[3])
+    low_start = ws.low_buf.size
+    top_start = ws.top_buf.size
+    if rows * cols > 1:
+        if low and glue_pairs(&ws.low_glue, f, False, &ws.low_buf) < 0:
             return -1
-    if top:
-        # superlevel H0 of the dual connectivity (the border is one class)
-        if (labels_reset(&ws.labels, n, True, row, h) < 0 or image_union(
-                &ws.labels, ws.order, n, True, not full, row, <int32_t> w, &ws.top_buf) < 0):
+        if top and glue_pairs(&ws.top_glue, f, True, &ws.top_buf) < 0:
             return -1
+    if ws.values != NULL:
+        read_points(&ws.low_buf, low_start, ws.values, ws.points[0], ws.points[1])
+        read_points(&ws.top_buf, top_start, ws.values, ws.points[2], ws.points[3])
     return 0
 
 
@@ -384,8 +257,8 @@ cdef Py_ssize_t image_terms(ImageWorkspace *ws, const double *f, Py_ssize_t h,
     cdef Py_ssize_t count = 0, pairs
     cdef bint failed = False
     value[0] = 0.0
-    if (workspace_sort(ws, f, h, w) < 0
-            or workspace_pairs(ws, h, w, full, norms[0].on, norms[1].on) < 0):
+    ws.values = NULL        # (norm_terms reads the values itself)
+    if workspace_pairs(ws, f, h, w, full, norms[0].on, norms[1].on, _tile_size) < 0:
         workspace_free(ws)
         return -1
     pairs = ws.low_buf.size + ws.top_buf.size
@@ -437,8 +310,124 @@ cdef object sparse_terms(const double[:, ::1] f, bint full, tuple norms,
     return total, idx, val
 
 
+cdef void *data(array):
+    """The address of the first item of the C-contiguous int64 or float64 ``array`` (it
+    stays valid while ``array`` lives and is not resized)."""
+    cdef int64_t[::1] ints
+    cdef double[::1] floats
+    if array.dtype == np.int64:
+        ints = array.reshape(-1)
+        return &ints[0]
+    floats = array.reshape(-1)
+    return &floats[0]
+
+
+cdef Py_ssize_t compact(int64_t **out, double **points, Py_ssize_t count, Py_ssize_t head,
+                        int64_t first, const double *values, double essential) noexcept nogil:
+    """Drop the pairs of zero persistence from ``out`` (birth and death indices) and
+    ``points`` (their values), and write the essential H0 class first when ``head``; the
+    number of points left."""
+    cdef Py_ssize_t i = head, k
+    while i < head + count and points[0][i] != points[1][i]:
+        i += 1          # (nothing moves before the first pair dropped)
+    k = i
+    for i in range(k, head + count):
+        if points[0][i] != points[1][i]:
+            out[0][k] = out[0][i]
+            out[1][k] = out[1][i]
+            points[0][k] = points[0][i]
+            points[1][k] = points[1][i]
+            k += 1
+    if head:
+        out[0][0] = first
+        out[1][0] = -1
+        points[0][0] = values[first]
+        points[1][0] = essential
+    return k
+
+
+cdef enum:
+    _SMALL_PIXELS = 1 << 16     # image_points returns views up to this many pixels
+
+
+cdef object image_points(ImageWorkspace *ws, const double[:, ::1] f, bint full, bint low,
+                         bint top, int32_t size, const double[::1] values, double essential):
+    """The points of :func:`image_pairs` with ``values``: the pairs are written straight
+    into the arrays returned, with their values (read tile by tile), then the pairs of
+    zero persistence are dropped in place and the arrays shrunk (no copy, no gathers at
+    random places of a large image). A class is born at a local minimum (maximum), and
+    those of a grid are at most ``ceil(n / 2)``: the arrays have room for every pair."""
+    cdef Py_ssize_t h = f.shape[0], w = f.shape[1], n = h * w, d, k, room = n // 2 + 2
+    cdef PairBuffer own_low = ws.low_buf, own_top = ws.top_buf
+    cdef PairBuffer *buf
+    cdef Py_ssize_t counts[2]
+    cdef int64_t *out[4]
+    cdef double *points[4]
+    cdef int status
+    cdef bint small = n <= _SMALL_PIXELS
+    if small:
+        # two blocks, and views of them returned: cheaper than eight arrays shrunk
+        ints = np.empty((4, room), dtype=np.int64)
+        floats = np.empty((4, room))
+        arrays = [ints[0], ints[1], floats[0], floats[1], ints[2], ints[3], floats[2],
+                  floats[3]]
+        out[0] = <int64_t *> data(ints)
+        points[0] = <double *> data(floats)
+        for d in range(1, 4):
+            out[d] = out[0] + d * room
+            points[d] = points[0] + d * room
+    else:
+        arrays = [np.empty(room, dtype=np.int64 if d % 4 < 2 else np.float64)
+                  for d in range(8)]
+        for d in range(4):
+            out[d] = <int64_t *> data(arrays[d % 2 + 4 * (d // 2)])
+            points[d] = <double *> data(arrays[2 + d % 2 + 4 * (d // 2)])
+    try:
+        for d in range(2):
+            # H0: the essential class goes first
+            buf = &ws.low_buf if d == 0 else &ws.top_buf
+            buf.size = 0
+            buf.failed = False
+            buf.capacity = room - 1 + d
+            buf.birth = out[2 * d] + 1 - d
+            buf.death = out[2 * d + 1] + 1 - d
+            ws.points[2 * d] = points[2 * d] + 1 - d
+            ws.points[2 * d + 1] = points[2 * d + 1] + 1 - d
+        ws.values = &values[0]
+        with nogil:
+            status = workspace_pairs(ws, &f[0, 0], h, w, full, low, top, size)
+        counts[0] = ws.low_buf.size
+        counts[1] = ws.top_buf.size
+    finally:
+        ws.low_buf = own_low
+        ws.top_buf = own_top
+        ws.values = NULL
+    if status < 0:
+        workspace_free(ws)
+        raise MemoryError()
+    result = []
+    for d in range(2):
+        if not (low if d == 0 else top):
+            result.append(None)
+            continue
+        k = compact(out + 2 * d, points + 2 * d, counts[d], 1 - d, ws.first, &values[0],
+                    essential)
+        bi = arrays[4 * d]
+        di = arrays[4 * d + 1]
+        bv = arrays[4 * d + 2]
+        dv = arrays[4 * d + 3]
+        if small:
+            bi, di, bv, dv = bi[:k], di[:k], bv[:k], dv[:k]
+        else:
+            for array in (bi, di, bv, dv):
+                array.resize(k, refcheck=False)
+        result.append((bv, dv, bi, di))
+    return tuple(result)
+
+
 def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple norms=None,
-                const double[::1] values=None, int side=0, double essential=0.0):
+                const double[::1] values=None, int side=0, double essential=0.0,
+                int tile=0):
     """Critical pixels of the sublevel filtration of a finite 2-D image (H0 and H1).
 
     Parameters
@@ -459,6 +448,9 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         Without norms: the points are read from ``values`` (the flat image, of which ``f``
         is the sublevel filtration: itself or its negative), ``essential`` the death of the
         essential class, and pairs of zero persistence are dropped.
+    tile : int, default=0
+        The side of the tiles (at least 2); 0: the default, ``_tile_size``. The pairs do
+        not depend on it.
 
     Returns
     -------
@@ -469,45 +461,32 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
     cdef Py_ssize_t h = f.shape[0], w = f.shape[1], n = h * w
     cdef ImageWorkspace ws
     cdef int status
-    cdef int64_t first
     if (h + 2) * (w + 2) >= 2 ** 31 - 8:
         raise ValueError("image_pairs supports images of less than 2**31 padded pixels.")
     if n == 0:
         raise ValueError("image_pairs needs at least one pixel.")
+    if tile == 1 or tile < 0:
+        raise ValueError(f"image_pairs: tile must be 0 or at least 2, got {tile}.")
     if norms is not None:
         return sparse_terms(f, full, (norms[0] if low else None, norms[1] if top else None),
                             values, side)
+    if values is not None and values.shape[0] != n:
+        raise ValueError("image_pairs: values must hold one value per pixel.")
     take_workspace(&ws, n)
     low_pairs = None
     top_pairs = None
     try:
+        if values is not None:
+            return image_points(&ws, f, full, low, top, tile if tile > 0 else _tile_size,
+                                values, essential)
         with nogil:
-            status = workspace_sort(&ws, &f[0, 0], h, w)
-            if n > _KEEP_PIXELS:
-                # the sort's scratch is freed before the union-find allocates (peak memory)
-                free(ws.tmp_index)
-                free(ws.key)
-                free(ws.tmp_key)
-                ws.tmp_index = NULL
-                ws.key = NULL
-                ws.tmp_key = NULL
-                ws.pixels = 0
-            if status == 0:
-                status = workspace_pairs(&ws, h, w, full, low, top)
+            status = workspace_pairs(&ws, &f[0, 0], h, w, full, low, top,
+                                     tile if tile > 0 else _tile_size)
         if status < 0:
             workspace_free(&ws)
             raise MemoryError()
-        first = unpad2(ws.order[0], <int32_t> (w + 2), 1.0 / (w + 2), <int32_t> w)
-        if values is not None:
-            if values.shape[0] != n:
-                raise ValueError("image_pairs: values must hold one value per pixel.")
-            if low:
-                low_pairs = buffer_to_diagram(&ws.low_buf, 1, first, &values[0], essential)
-            if top:
-                top_pairs = buffer_to_diagram(&ws.top_buf, 0, 0, &values[0], essential)
-            return low_pairs, top_pairs
         if low:
-            low_pairs = buffer_to_arrays(&ws.low_buf, 1, first)
+            low_pairs = buffer_to_arrays(&ws.low_buf, 1, ws.first)
         if top:
             top_pairs = buffer_to_arrays(&ws.top_buf, 0, 0)
     finally:

@@ -83,30 +83,35 @@ cdef struct KeyMap:
     int bits
 
 
-cdef void key_map(const double *f, Py_ssize_t n, KeyMap *m) noexcept nogil:
-    """The map of the values onto keys of 22 bits (two passes) for small images, 32 bits
-    (three passes) from 65536 pixels on: linear over the range of the values, which is
-    monotone and spreads them so that they seldom share a key; when the range is 0 or
-    overflows, the top bits of the order-preserving 64-bit keys minus their minimum."""
-    cdef Py_ssize_t i
+cdef void key_map(const double *f, Py_ssize_t rows, Py_ssize_t w, Py_ssize_t stride,
+                  KeyMap *m) noexcept nogil:
+    """The map of the values of ``rows`` rows of ``w`` values (``stride`` apart) onto keys
+    of 22 bits (two passes) for small images, 32 bits (three passes) from 65536 pixels on:
+    linear over the range of the values, which is monotone and spreads them so that they
+    seldom share a key; when the range is 0 or overflows, the top bits of the
+    order-preserving 64-bit keys minus their minimum."""
+    cdef Py_ssize_t i, r, n = rows * w
+    cdef const double *g
     cdef double fmin = f[0], fmax = f[0], v, v2, fmin2, fmax2
     cdef uint64_t lo = <uint64_t> -1, hi = 0, k64
     cdef int width = 2 * _DIGIT if n < 65536 else 32
     # two accumulators each: min and max are latency chains
     fmin2, fmax2 = fmin, fmax
-    i = 1
-    while i + 1 < n:
-        v = f[i]
-        v2 = f[i + 1]
-        fmin = v if v < fmin else fmin
-        fmax = v if v > fmax else fmax
-        fmin2 = v2 if v2 < fmin2 else fmin2
-        fmax2 = v2 if v2 > fmax2 else fmax2
-        i += 2
-    if i < n:
-        v = f[i]
-        fmin = v if v < fmin else fmin
-        fmax = v if v > fmax else fmax
+    for r in range(rows):
+        g = f + r * stride
+        i = 0
+        while i + 1 < w:
+            v = g[i]
+            v2 = g[i + 1]
+            fmin = v if v < fmin else fmin
+            fmax = v if v > fmax else fmax
+            fmin2 = v2 if v2 < fmin2 else fmin2
+            fmax2 = v2 if v2 > fmax2 else fmax2
+            i += 2
+        if i < w:
+            v = g[i]
+            fmin = v if v < fmin else fmin
+            fmax = v if v > fmax else fmax
     fmin = fmin2 if fmin2 < fmin else fmin
     fmax = fmax2 if fmax2 > fmax else fmax
     m.top = <double> ((<uint64_t> 1 << width) - 1)
@@ -120,10 +125,11 @@ cdef void key_map(const double *f, Py_ssize_t n, KeyMap *m) noexcept nogil:
     m.lo = 0
     if m.linear:
         return
-    for i in range(n):
-        k64 = sktopo_key64(f[i])
-        lo = k64 if k64 < lo else lo
-        hi = k64 if k64 > hi else hi
+    for r in range(rows):
+        for i in range(w):
+            k64 = sktopo_key64(f[r * stride + i])
+            lo = k64 if k64 < lo else lo
+            hi = k64 if k64 > hi else hi
     m.lo = lo
     m.bits = sktopo_bitlen(hi - lo)
     m.shift = m.bits - width if m.bits > width else 0
@@ -131,24 +137,28 @@ cdef void key_map(const double *f, Py_ssize_t n, KeyMap *m) noexcept nogil:
 
 
 cdef void make_keys(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
-                    const KeyMap *m, int32_t *index, uint32_t *key) noexcept nogil:
-    """The key of every pixel and its index in the padded image (rows of ``w + 2``; with
-    ``d`` planes, a volume, planes of ``h + 2`` rows and a padding plane first)."""
+                    Py_ssize_t stride, const KeyMap *m, int32_t *index,
+                    uint32_t *key) noexcept nogil:
+    """The key of every pixel (rows ``stride`` apart in ``f``) and its index in the padded
+    image (rows of ``w + 2``; with ``d`` planes, a volume, planes of ``h + 2`` rows and a
+    padding plane first)."""
     cdef Py_ssize_t x, r, c, k = 0
+    cdef const double *g
     cdef int32_t row = <int32_t> (w + 2), start
     cdef double v
     for x in range(d if d > 0 else 1):
         for r in range(h):
             start = <int32_t> (((x + (d > 0)) * (h + 2) + r + 1) * row + 1)
+            g = f + (x * h + r) * stride
             for c in range(w):
                 index[k + c] = start + <int32_t> c
             if m.linear:
                 for c in range(w):
-                    v = (f[k + c] - m.low) * m.scale
+                    v = (g[c] - m.low) * m.scale
                     key[k + c] = <uint32_t> v if v < m.top else <uint32_t> m.top
             else:
                 for c in range(w):
-                    key[k + c] = <uint32_t> ((sktopo_key64(f[k + c]) - m.lo) >> m.shift)
+                    key[k + c] = <uint32_t> ((sktopo_key64(g[c]) - m.lo) >> m.shift)
             k += w
 
 
@@ -206,7 +216,8 @@ cdef void radix_sort(Py_ssize_t n, int passes, int32_t *order, int32_t *tmp_inde
 
 
 cdef int sort_key_run(const double *f, int32_t *order, Py_ssize_t length, Py_ssize_t d,
-                      Py_ssize_t h, Py_ssize_t w, KeyIndex *small) noexcept nogil:
+                      Py_ssize_t h, Py_ssize_t w, Py_ssize_t stride,
+                      KeyIndex *small) noexcept nogil:
     """Sort a run of pixels that share a key by (value, index); -1 when out of memory."""
     cdef double inverse = 1.0 / (w + 2), inverse_plane = 1.0 / (h + 2)
     cdef Py_ssize_t c, y, x
@@ -222,7 +233,7 @@ cdef int sort_key_run(const double *f, int32_t *order, Py_ssize_t length, Py_ssi
         # the C-order index of the padded index: column, row, plane
         x = split_index(split_index(order[j], w + 2, inverse, &c), h + 2, inverse_plane,
                         &y) - (d > 0)
-        run[j].key = sktopo_key64(f[(x * h + y - 1) * w + c - 1])
+        run[j].key = sktopo_key64(f[(x * h + y - 1) * stride + c - 1])
         run[j].index = order[j]
         if j and run[j].key < run[j - 1].key:
             in_order = False
@@ -245,12 +256,12 @@ cdef int sort_key_run(const double *f, int32_t *order, Py_ssize_t length, Py_ssi
 
 
 cdef int sort_pixels(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
-                     int32_t *order, int32_t *tmp_index, uint32_t *key,
+                     Py_ssize_t stride, int32_t *order, int32_t *tmp_index, uint32_t *key,
                      uint32_t *tmp_key) noexcept nogil:
-    """``order[:n]`` = padded indices of the pixels of the C-contiguous image ``f`` sorted
-    by (value, index); -1 when out of memory. ``d == 0``: an ``(h, w)`` image padded to
-    ``(h + 2, w + 2)``; ``d > 0``: a ``(d, h, w)`` volume padded to ``(d + 2, h + 2,
-    w + 2)``.
+    """``order[:n]`` = padded indices of the pixels of the image ``f`` (rows ``stride``
+    apart: a block of a larger image) sorted by (value, index); -1 when out of memory.
+    ``d == 0``: an ``(h, w)`` image padded to ``(h + 2, w + 2)``; ``d > 0``: a ``(d, h,
+    w)`` volume (``stride == w``) padded to ``(d + 2, h + 2, w + 2)``.
 
     A stable radix sort of integer keys (see :func:`key_map`) keeps equal keys in index
     order; the runs of equal keys are then sorted by the full value.
@@ -258,8 +269,8 @@ cdef int sort_pixels(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
     cdef Py_ssize_t n = (d if d > 0 else 1) * h * w, i, start
     cdef KeyMap m
     cdef KeyIndex small[16]
-    key_map(f, n, &m)
-    make_keys(f, d, h, w, &m, tmp_index, key)
+    key_map(f, n // w, w, stride, &m)
+    make_keys(f, d, h, w, stride, &m, tmp_index, key)
     radix_sort(n, (m.bits + _DIGIT - 1) // _DIGIT, order, tmp_index, key, tmp_key)
     if m.shift == 0 and not m.linear:
         return 0          # the keys are the values' order exactly
@@ -267,7 +278,89 @@ cdef int sort_pixels(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
     for i in range(1, n + 1):
         if i < n and key[i] == key[start]:
             continue
-        if i - start > 1 and sort_key_run(f, order + start, i - start, d, h, w, small) < 0:
+        if i - start > 1 and sort_key_run(f, order + start, i - start, d, h, w, stride,
+                                           small) < 0:
             return -1
         start = i
+    return 0
+
+
+cdef struct KeyPixel:
+    uint64_t key
+    int32_t pixel
+    int32_t item
+
+
+cdef int compare_key_pixel(const void *a, const void *b) noexcept nogil:
+    cdef const KeyPixel *x = <const KeyPixel *> a
+    cdef const KeyPixel *y = <const KeyPixel *> b
+    if x.key != y.key:
+        return -1 if x.key < y.key else 1
+    return (x.pixel > y.pixel) - (x.pixel < y.pixel)
+
+
+cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, Py_ssize_t n,
+                       int32_t *order, int32_t *tmp_index, uint32_t *key,
+                       uint32_t *tmp_key) noexcept nogil:
+    """``order[:n]``: the items ``0..n-1`` sorted by (value, index) of their pixels, the
+    pixel of item ``i`` being ``pixel[i * step]``, a flat index into ``f``; items of one
+    pixel in any order. -1 when out of memory.
+
+    The keys of :func:`key_map` over the items' values, a radix sort, then the runs of
+    equal keys by the full value."""
+    cdef Py_ssize_t i, j, t, start, length
+    cdef KeyMap m
+    cdef KeyPixel small[16]
+    cdef KeyPixel *run
+    cdef KeyPixel item
+    cdef double v
+    cdef double *values
+    if n == 0:
+        return 0
+    values = <double *> malloc(n * sizeof(double))
+    if values == NULL:
+        return -1
+    for i in range(n):
+        values[i] = f[pixel[i * step]]
+        tmp_index[i] = <int32_t> i
+    key_map(values, 1, n, n, &m)
+    for i in range(n):
+        if m.linear:
+            v = (values[i] - m.low) * m.scale
+            key[i] = <uint32_t> v if v < m.top else <uint32_t> m.top
+        else:
+            key[i] = <uint32_t> ((sktopo_key64(values[i]) - m.lo) >> m.shift)
+    radix_sort(n, (m.bits + _DIGIT - 1) // _DIGIT, order, tmp_index, key, tmp_key)
+    start = 0
+    for i in range(1, n + 1):
+        if i < n and key[i] == key[start]:
+            continue
+        length = i - start
+        if length > 1:
+            run = small
+            if length > 16:
+                run = <KeyPixel *> malloc(length * sizeof(KeyPixel))
+                if run == NULL:
+                    free(values)
+                    return -1
+            for j in range(length):
+                run[j].item = order[start + j]
+                run[j].key = sktopo_key64(values[run[j].item])
+                run[j].pixel = pixel[run[j].item * step]
+            if length > 16:
+                qsort(run, length, sizeof(KeyPixel), compare_key_pixel)
+            else:
+                for j in range(1, length):
+                    item = run[j]
+                    t = j - 1
+                    while t >= 0 and compare_key_pixel(&run[t], &item) > 0:
+                        run[t + 1] = run[t]
+                        t -= 1
+                    run[t + 1] = item
+            for j in range(length):
+                order[start + j] = run[j].item
+            if run != small:
+                free(run)
+        start = i
+    free(values)
     return 0

@@ -31,8 +31,6 @@ cdef int buffer_init(PairBuffer *buf, Py_ssize_t capacity) except -1
 cdef int buffer_reserve(PairBuffer *buf, Py_ssize_t capacity) noexcept nogil
 cdef void buffer_grow(PairBuffer *buf) noexcept nogil
 cdef object buffer_to_arrays(PairBuffer *buf, Py_ssize_t head, int64_t head_birth)
-cdef object buffer_to_diagram(PairBuffer *buf, Py_ssize_t head, int64_t head_birth,
-                              const double *values, double essential)
 cdef void buffer_free(PairBuffer *buf) noexcept nogil
 cdef void *grow(void *p, Py_ssize_t n, size_t item, bint *failed) noexcept nogil
 cdef void *big_alloc(size_t size) noexcept nogil

@@ -76,14 +76,19 @@ cdef int buffer_init(PairBuffer *buf, Py_ssize_t capacity) except -1:
 
 cdef int buffer_reserve(PairBuffer *buf, Py_ssize_t capacity) noexcept nogil:
     """Empty ``buf``, with room for at least ``capacity`` pairs; -1 when out of memory."""
-    cdef bint failed = False
     buf.size = 0
     buf.failed = False
     if buf.capacity < capacity or buf.birth == NULL:
+        # nothing to keep: fresh blocks (on huge pages when large, faulted in as filled)
+        free(buf.birth)
+        free(buf.death)
         buf.capacity = capacity if capacity > 16 else 16
-        buf.birth = <int64_t *> grow(buf.birth, buf.capacity, sizeof(int64_t), &failed)
-        buf.death = <int64_t *> grow(buf.death, buf.capacity, sizeof(int64_t), &failed)
-    return -1 if failed else 0
+        buf.birth = <int64_t *> big_alloc(buf.capacity * sizeof(int64_t))
+        buf.death = <int64_t *> big_alloc(buf.capacity * sizeof(int64_t))
+        if buf.birth == NULL or buf.death == NULL:
+            buffer_free(buf)
+            return -1
+    return 0
 
 
 cdef void buffer_grow(PairBuffer *buf) noexcept nogil:
@@ -111,43 +116,6 @@ cdef void buffer_free(PairBuffer *buf) noexcept nogil:
     buf.birth = NULL
     buf.death = NULL
     buf.size = buf.capacity = 0
-
-
-cdef object buffer_to_diagram(PairBuffer *buf, Py_ssize_t head, int64_t head_birth,
-                              const double *values, double essential):
-    """The points of the pairs (after ``head`` essential pairs born at ``head_birth``):
-    ``(births, deaths, birth_index, death_index)`` read from ``values``, ``essential`` the
-    death of an essential class, pairs of zero persistence dropped. ``buf`` is kept."""
-    cdef Py_ssize_t i, k = 0, kept = head
-    cdef double b_value, d_value
-    if buf.failed:
-        raise MemoryError()
-    for i in range(buf.size):
-        kept += values[buf.birth[i]] != values[buf.death[i]]
-    births = np.empty(kept)
-    deaths = np.empty(kept)
-    birth_index = np.empty(kept, dtype=np.int64)
-    death_index = np.empty(kept, dtype=np.int64)
-    cdef double[::1] bv = births
-    cdef double[::1] dv = deaths
-    cdef int64_t[::1] bi = birth_index
-    cdef int64_t[::1] di = death_index
-    if head:
-        bv[0] = values[head_birth]
-        dv[0] = essential
-        bi[0] = head_birth
-        di[0] = -1
-        k = 1
-    for i in range(buf.size):
-        b_value = values[buf.birth[i]]
-        d_value = values[buf.death[i]]
-        if b_value != d_value:
-            bv[k] = b_value
-            dv[k] = d_value
-            bi[k] = buf.birth[i]
-            di[k] = buf.death[i]
-            k += 1
-    return births, deaths, birth_index, death_index
 
 
 cdef object buffer_to_arrays(PairBuffer *buf, Py_ssize_t head, int64_t head_birth):

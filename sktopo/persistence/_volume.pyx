@@ -383,7 +383,7 @@ def volume_pairs(f, bint full, bint low, bint h1, bint top):
     scratch_arr = np.empty(3 * n, dtype=np.int32)
     cdef int32_t[::1] scratch = scratch_arr
     with nogil:
-        status = sort_pixels(&values[0, 0, 0], n0, n1, n2, &porder[0], &scratch[0],
+        status = sort_pixels(&values[0, 0, 0], n0, n1, n2, n2, &porder[0], &scratch[0],
                              <uint32_t *> &scratch[n], <uint32_t *> &scratch[2 * n])
     if status < 0:
         raise MemoryError("volume_pairs: out of memory while sorting the voxels.")

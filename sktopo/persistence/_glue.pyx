@@ -1,0 +1,214 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False
+"""The tiles of the 2-D pairing (:mod:`sktopo.persistence._pairing`) and the graph that
+glues them: the edges of a tile, what a class does when it reaches them, and the H0 of
+the glue graph, the last step.
+
+Every tile is paired alone; a class that reaches the edge of its tile gets a vertex (born
+at its eldest pixel), and the tile records an edge for each merge it could not settle
+(the younger class had reached the edge) and for each pair of neighbouring pixels in two
+tiles (at the later of the two). The union-find with the elder rule over these edges, in
+the order (value, index) of their pixels, gives the remaining pairs.
+"""
+
+from libc.math cimport INFINITY
+from libc.stdint cimport int32_t, uint32_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memset
+
+from sktopo.persistence._sort cimport sort_by_pixel
+from sktopo.persistence._union_find cimport big_alloc, buffer_push, sktopo_prefetch
+
+
+cdef int glue_reset(Glue *g, Py_ssize_t n_slots, Py_ssize_t n) noexcept nogil:
+    """An empty graph (vertex 0, the border, only) with ``n_slots`` slots, sized for an
+    image of ``n`` pixels; -1 when out of memory."""
+    g.n_vertices = 0
+    g.n_edges = 0
+    if g.vertex_capacity < n // 64 + 1024:
+        free(g.vertices)
+        g.vertex_capacity = n // 64 + 1024
+        g.vertices = <Vertex *> big_alloc(g.vertex_capacity * sizeof(Vertex))
+    if g.edge_capacity < n // 16 + 1024:
+        free(g.edges)
+        g.edge_capacity = n // 16 + 1024
+        g.edges = <Edge *> big_alloc(g.edge_capacity * sizeof(Edge))
+    if g.vertices == NULL or g.edges == NULL:
+        glue_free(g)
+        return -1
+    glue_vertex(g, -1, INFINITY)
+    if g.n_slots < n_slots:
+        free(g.slot_vertex)
+        g.slot_vertex = <int32_t *> malloc(n_slots * sizeof(int32_t))
+        if g.slot_vertex == NULL:
+            g.n_slots = 0
+            return -1
+        g.n_slots = n_slots
+    return 0
+
+
+cdef void glue_free(Glue *g) noexcept nogil:
+    free(g.vertices)
+    free(g.edges)
+    free(g.slot_vertex)
+    g.vertices = NULL
+    g.edges = NULL
+    g.slot_vertex = NULL
+    g.n_vertices = g.vertex_capacity = g.n_edges = g.edge_capacity = g.n_slots = 0
+
+
+cdef int glue_grow(Glue *g, bint edges) noexcept nogil:
+    """Double the room for edges (else vertices); -1 when out of memory."""
+    cdef void *p
+    cdef Py_ssize_t capacity
+    if edges:
+        capacity = 2 * g.edge_capacity if g.edge_capacity else 1024
+        p = realloc(g.edges, capacity * sizeof(Edge))
+        if p == NULL:
+            return -1
+        g.edges = <Edge *> p
+        g.edge_capacity = capacity
+    else:
+        capacity = 2 * g.vertex_capacity if g.vertex_capacity else 1024
+        p = realloc(g.vertices, capacity * sizeof(Vertex))
+        if p == NULL:
+            return -1
+        g.vertices = <Vertex *> p
+        g.vertex_capacity = capacity
+    return 0
+
+
+cdef inline int32_t find(Vertex *v, int32_t x) noexcept nogil:
+    """The root of vertex ``x``, with path halving."""
+    cdef int32_t up = v[x].parent
+    while up >= 0:
+        if v[up].parent < 0:
+            return up
+        v[x].parent = v[up].parent
+        x = v[up].parent
+        up = v[x].parent
+    return x
+
+
+cdef inline bint older(const Vertex *a, const Vertex *b, bint dual) noexcept nogil:
+    """Whether the class of root ``a`` was born before the class of root ``b``."""
+    if dual:
+        return a.value > b.value or (a.value == b.value and a.pixel > b.pixel)
+    return a.value < b.value or (a.value == b.value and a.pixel < b.pixel)
+
+
+cdef enum:
+    _AHEAD = 16       # edges fetched ahead (they are read in random places)
+
+
+cdef int glue_pairs(Glue *g, const double *f, bint dual, PairBuffer *buf) noexcept nogil:
+    """The pairs of the glue graph of the image ``f`` (C-contiguous) into ``buf``, as
+    :func:`sktopo.persistence._pairing.image_union` (edges in decreasing order when
+    ``dual``); -1 when out of memory."""
+    cdef Py_ssize_t n = g.n_edges, s
+    cdef int32_t a, b, young, old
+    cdef Edge *e
+    cdef Vertex *v = g.vertices
+    cdef int32_t *order = <int32_t *> malloc((2 * n + 1) * sizeof(int32_t))
+    cdef uint32_t *key = <uint32_t *> malloc((2 * n + 1) * sizeof(uint32_t))
+    if order == NULL or key == NULL or sort_by_pixel(f, &g.edges[0].pixel, 3, n, order,
+                                                     order + n, key, key + n) < 0:
+        free(order)
+        free(key)
+        return -1
+    free(key)
+    if dual:
+        for s in range(n // 2):
+            order[s], order[n - 1 - s] = order[n - 1 - s], order[s]
+    for s in range(n):
+        if s + _AHEAD < n:
+            sktopo_prefetch(&g.edges[order[s + _AHEAD]])
+        e = &g.edges[order[s]]
+        a = find(v, e.a)
+        b = find(v, e.b if e.b >= 0 else g.slot_vertex[-1 - e.b])
+        if a == b:
+            continue
+        # the younger class dies at the pixel of the edge
+        if older(&v[a], &v[b], dual):
+            old, young = a, b
+        else:
+            old, young = b, a
+        v[young].parent = old
+        if v[young].pixel == e.pixel:
+            continue    # a local minimum of a tile, not of the image: no class is born
+        if dual:
+            buffer_push(buf, e.pixel, v[young].pixel)
+        else:
+            buffer_push(buf, v[young].pixel, e.pixel)
+    free(order)
+    return -1 if buf.failed else 0
+
+
+# --------------------------------------------------------------------------- tiles
+
+cdef int reach_edge(const Tile *t, int32_t *vertex, int32_t eldest, int32_t lr, int32_t lc,
+                    bint dual, bint ring) noexcept nogil:
+    """A class (born at ``eldest``, its vertex at ``vertex``) has reached the pixel ``(lr,
+    lc)`` of the tile, on its edge: its vertex (made now if it has none) goes to the slots
+    of the pixel, and an edge to every neighbour of the pixel in another tile that came
+    before it. -1 when out of memory.
+
+    The two lines of pixels along the ``k``-th horizontal edge between tiles hold the
+    slots ``2 k`` and ``2 k + 1`` times the image's width, then come those of the vertical
+    edges (times its height)."""
+    cdef Glue *g = t.glue
+    cdef int32_t v = vertex[0], gr = t.y0 + lr, gc = t.x0 + lc, qr, qc, dr, dc
+    cdef int32_t pixel = gr * t.w + gc
+    cdef Py_ssize_t w = t.w, h = t.h, s
+    if v < 0:
+        v = glue_vertex(g, eldest, t.f[eldest])
+        if v < 0:
+            return -1
+        vertex[0] = v
+    if lr == 0 and t.i > 0:
+        g.slot_vertex[(2 * t.i - 1) * w + gc] = v
+    if lr == t.th - 1 and t.i < t.rows - 1:
+        g.slot_vertex[2 * t.i * w + gc] = v
+    if lc == 0 and t.j > 0:
+        g.slot_vertex[t.row_slots + (2 * t.j - 1) * h + gr] = v
+    if lc == t.tw - 1 and t.j < t.cols - 1:
+        g.slot_vertex[t.row_slots + 2 * t.j * h + gr] = v
+    for dr in range(-1, 2):
+        for dc in range(-1, 2):
+            qr = gr + dr
+            qc = gc + dc
+            if (dr == 0 and dc == 0) or (dr != 0 and dc != 0 and not ring):
+                continue
+            if qr < 0 or qr >= t.h or qc < 0 or qc >= t.w:
+                continue
+            if lr + dr < 0:
+                s = (2 * t.i - 2) * w + qc
+            elif lr + dr >= t.th:
+                s = (2 * t.i + 1) * w + qc
+            elif lc + dc < 0:
+                s = t.row_slots + (2 * t.j - 2) * h + qr
+            elif lc + dc >= t.tw:
+                s = t.row_slots + (2 * t.j + 1) * h + qr
+            else:
+                continue        # in the tile
+            if elder(t.f, qr * t.w + qc, pixel, dual) and glue_edge(
+                    g, pixel, v, <int32_t> (-1 - s)) < 0:
+                return -1
+    return 0
+
+
+cdef void mark_edges(unsigned char *edge, int32_t th, int32_t tw, int sides) noexcept nogil:
+    """``edge`` of a padded ``(th, tw)`` tile: 1 at the pixels on the ``sides`` (bits as
+    :func:`sktopo.persistence._labels.labels_reset`) shared with other tiles, else 0."""
+    cdef int32_t k, row = tw + 2
+    memset(edge, 0, (th + 2) * row)
+    for k in range(1, tw + 1):
+        if sides & 1:
+            edge[row + k] = 1
+        if sides & 2:
+            edge[th * row + k] = 1
+    for k in range(1, th + 1):
+        if sides & 4:
+            edge[k * row + 1] = 1
+        if sides & 8:
+            edge[k * row + tw] = 1

@@ -1,0 +1,37 @@
+# The classes of the union-find of the 2-D pairing (``_pairing``).
+
+from libc.stdint cimport int32_t
+
+
+cdef struct ClassInfo:
+    # a class of the union-find of an image, read at its root id
+    int32_t birth      # step at which its eldest pixel entered
+    int32_t pixel      # C-order index of that pixel
+    int32_t start      # its class ids are Labels.members[start:start + size]
+    int32_t size
+
+
+cdef struct Labels:
+    # Every present pixel holds the id of the class born with it or of the class it
+    # joined; a class merged into another keeps its id, and ``root`` maps every id to the
+    # class it belongs to now, kept flat: on a merge, the ids of the smaller class (in
+    # ``members``, contiguous) are mapped to the larger one.
+    int32_t *label           # padded image: class id of a present pixel, -1 if absent
+    Py_ssize_t label_capacity
+    int32_t *root_base       # root = root_base + 1: root[-1] = -1 for absent pixels
+    ClassInfo *info
+    int32_t *vertex          # of a root class: its vertex in the glue graph (-1: it has not
+                             # reached the edge of its tile)
+    Py_ssize_t capacity      # of root and info
+    Py_ssize_t n_classes     # ids used so far (0: the border of the dual filtration)
+    int32_t *members
+    Py_ssize_t pool_size
+    Py_ssize_t pool_capacity
+    bint failed
+
+
+cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_t h,
+                      int border) noexcept nogil
+cdef void labels_free(Labels *c) noexcept nogil
+cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil
+cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil

@@ -1,0 +1,182 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: initializedcheck=False
+"""The classes of the union-find of the 2-D pairing (:mod:`sktopo.persistence._pairing`):
+labels, flat roots and member lists (see :class:`Labels`)."""
+
+from libc.stdint cimport int32_t
+from libc.stdlib cimport free
+from libc.string cimport memcpy, memset
+
+from sktopo.persistence._union_find cimport big_alloc, sktopo_prefetch
+
+
+cdef extern from "_image_neighbours.h":
+    int32_t sktopo_ceil_pow2(int32_t size) noexcept nogil
+
+
+cdef void *resize(void *p, size_t old_bytes, size_t new_bytes) noexcept nogil:
+    """``p`` moved to a larger block (huge pages when large); NULL when out of memory (``p``
+    is then freed)."""
+    cdef void *q = big_alloc(new_bytes)
+    if q != NULL and old_bytes:
+        memcpy(q, p, old_bytes)
+    free(p)
+    return q
+
+
+cdef int labels_reserve(Labels *c, Py_ssize_t size, Py_ssize_t classes) noexcept nogil:
+    """Room for ``size`` padded pixels and ``classes`` classes; -1 when out of memory."""
+    if c.label_capacity < size:
+        free(c.label)
+        c.label = <int32_t *> big_alloc(size * sizeof(int32_t))
+        c.label_capacity = 0 if c.label == NULL else size
+        if c.label == NULL:
+            return -1
+    if c.capacity < classes:
+        c.root_base = <int32_t *> resize(c.root_base, (c.capacity + 1) * 4 if c.capacity else 0,
+                                         (classes + 1) * sizeof(int32_t))
+        c.info = <ClassInfo *> resize(c.info, c.capacity * sizeof(ClassInfo),
+                                      classes * sizeof(ClassInfo))
+        c.vertex = <int32_t *> resize(c.vertex, c.capacity * sizeof(int32_t),
+                                      classes * sizeof(int32_t))
+        c.capacity = classes
+        if c.root_base == NULL or c.info == NULL or c.vertex == NULL:
+            return -1
+    if c.pool_capacity < 2 * classes:
+        c.members = <int32_t *> resize(c.members, c.pool_size * sizeof(int32_t),
+                                       2 * classes * sizeof(int32_t))
+        c.pool_capacity = 2 * classes
+        if c.members == NULL:
+            return -1
+    return 0
+
+
+cdef void labels_free(Labels *c) noexcept nogil:
+    free(c.label)
+    free(c.root_base)
+    free(c.info)
+    free(c.vertex)
+    free(c.members)
+    memset(c, 0, sizeof(Labels))
+
+
+cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_t h,
+                      int border) noexcept nogil:
+    """No pixel present; with ``dual``, the sides of the padded grid outside the image
+    (bits of ``border``: 1 top, 2 bottom, 4 left, 8 right; the others are pixels of other
+    tiles) are class 0, older and larger than every other. -1 when out of memory."""
+    cdef Py_ssize_t k, r, size = (h + 2) * row
+    c.pool_size = 0
+    # (noise has a local extremum every 5 pixels in 4-connectivity, 9 in 8-connectivity)
+    if labels_reserve(c, size, n // 4 + 16) < 0:
+        labels_free(c)
+        return -1
+    memset(c.label, 0xFF, size * sizeof(int32_t))
+    c.root_base[0] = -1
+    c.root_base[1] = 0
+    c.n_classes = 1
+    c.failed = False
+    c.info[0].birth = -1
+    c.info[0].pixel = -1
+    c.info[0].start = 0
+    c.info[0].size = <int32_t> (n + 2)
+    c.vertex[0] = 0
+    if not dual:
+        return 0
+    for k in range(row):
+        if border & 1:
+            c.label[k] = 0
+        if border & 2:
+            c.label[size - row + k] = 0
+    for r in range(h + 2):
+        if border & 4:
+            c.label[r * row] = 0
+        if border & 8:
+            c.label[r * row + row - 1] = 0
+    return 0
+
+
+cdef Py_ssize_t pool_take(Labels *c, Py_ssize_t count) noexcept nogil:
+    """Start of ``count`` fresh slots of ``members`` (-1 when out of memory)."""
+    cdef Py_ssize_t start = c.pool_size, capacity = 2 * c.pool_capacity
+    if start + count > c.pool_capacity:
+        while capacity < start + count:
+            capacity *= 2
+        if capacity > 2147483647:
+            return -1
+        c.members = <int32_t *> resize(c.members, start * sizeof(int32_t),
+                                       capacity * sizeof(int32_t))
+        c.pool_capacity = 0 if c.members == NULL else capacity
+        if c.members == NULL:
+            return -1
+    c.pool_size += count
+    return start
+
+
+cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil:
+    """A class born at ``pixel`` at ``step``: its id (-1 when out of memory)."""
+    cdef int32_t k = <int32_t> c.n_classes
+    cdef Py_ssize_t start
+    if c.n_classes == c.capacity and labels_reserve(c, 0, 2 * c.capacity) < 0:
+        return -1
+    start = pool_take(c, 1)
+    if start < 0:
+        return -1
+    c.n_classes += 1
+    c.members[start] = k
+    c.root_base[k + 1] = k
+    c.info[k].birth = step
+    c.info[k].pixel = pixel
+    c.info[k].start = <int32_t> start
+    c.info[k].size = 1
+    c.vertex[k] = -1
+    return k
+
+
+cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
+    """Merge the root classes ``a`` and ``b``: the ids of the one with fewer are mapped to
+    the other (independent stores, not a chain of loads); the survivor, -1 when out of
+    memory."""
+    cdef int32_t big = a, small = b, total, i
+    cdef int32_t *root = c.root_base + 1
+    cdef ClassInfo *s
+    cdef ClassInfo *g
+    cdef Py_ssize_t start
+    if c.info[b].size > c.info[a].size:
+        big = b
+        small = a
+    s = &c.info[small]
+    g = &c.info[big]
+    for i in range(s.size):
+        if i + 8 < s.size:
+            sktopo_prefetch(&root[c.members[s.start + i + 8]])
+        root[c.members[s.start + i]] = big
+    if s.birth < g.birth:
+        g.birth = s.birth
+        g.pixel = s.pixel
+        c.vertex[big] = c.vertex[small]
+    if big == 0:
+        return big        # the border: its ids are never relabelled
+    total = g.size + s.size
+    if total > sktopo_ceil_pow2(g.size):
+        # the members move to a block of the next power of two
+        start = pool_take(c, sktopo_ceil_pow2(total))
+        if start < 0:
+            return -1
+        copy_ids(c.members + start, c.members + g.start, g.size)
+        g.start = <int32_t> start
+    copy_ids(c.members + g.start + g.size, c.members + s.start, s.size)
+    g.size = total
+    return big
+
+
+cdef inline void copy_ids(int32_t *to, const int32_t *source, int32_t count) noexcept nogil:
+    """``memcpy`` of ``count`` ids; a loop for the few of most merges."""
+    cdef int32_t i
+    if count > 16:
+        memcpy(to, source, count * sizeof(int32_t))
+        return
+    for i in range(count):
+        to[i] = source[i]
+
+
