@@ -13,11 +13,11 @@ the order (value, index) of their pixels, gives the remaining pairs.
 
 from libc.math cimport INFINITY
 from libc.stdint cimport int32_t, uint32_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 
 from sktopo.persistence._sort cimport sort_by_pixel
-from sktopo.persistence._union_find cimport big_alloc, buffer_push, sktopo_prefetch
+from sktopo.persistence._union_find cimport big_alloc, buffer_push, grow, sktopo_prefetch
 
 
 cdef int glue_reset(Glue *g, Py_ssize_t n_slots, Py_ssize_t n) noexcept nogil:
@@ -58,24 +58,16 @@ cdef void glue_free(Glue *g) noexcept nogil:
 
 
 cdef int glue_grow(Glue *g, bint edges) noexcept nogil:
-    """Double the room for edges (else vertices); -1 when out of memory."""
-    cdef void *p
-    cdef Py_ssize_t capacity
+    """Double the room for edges (else vertices); -1 when out of memory (the array is
+    then freed and NULL)."""
+    cdef bint failed = False
     if edges:
-        capacity = 2 * g.edge_capacity if g.edge_capacity else 1024
-        p = realloc(g.edges, capacity * sizeof(Edge))
-        if p == NULL:
-            return -1
-        g.edges = <Edge *> p
-        g.edge_capacity = capacity
+        g.edge_capacity = 2 * g.edge_capacity if g.edge_capacity else 1024
+        g.edges = <Edge *> grow(g.edges, g.edge_capacity, sizeof(Edge), &failed)
     else:
-        capacity = 2 * g.vertex_capacity if g.vertex_capacity else 1024
-        p = realloc(g.vertices, capacity * sizeof(Vertex))
-        if p == NULL:
-            return -1
-        g.vertices = <Vertex *> p
-        g.vertex_capacity = capacity
-    return 0
+        g.vertex_capacity = 2 * g.vertex_capacity if g.vertex_capacity else 1024
+        g.vertices = <Vertex *> grow(g.vertices, g.vertex_capacity, sizeof(Vertex), &failed)
+    return -1 if failed else 0
 
 
 cdef inline int32_t find(Vertex *v, int32_t x) noexcept nogil:

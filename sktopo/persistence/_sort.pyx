@@ -54,8 +54,11 @@ cdef void sort_run(int64_t *run, Py_ssize_t length) noexcept nogil:
 
 
 cdef struct KeyIndex:
+    # a run's record: the full key of a value, the flat index that breaks its ties, and
+    # (sort_by_pixel) the item it belongs to; 16 bytes with or without the item
     uint64_t key
     int32_t index
+    int32_t item
 
 
 cdef int compare_key_index(const void *a, const void *b) noexcept nogil:
@@ -285,20 +288,6 @@ cdef int sort_pixels(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
     return 0
 
 
-cdef struct KeyPixel:
-    uint64_t key
-    int32_t pixel
-    int32_t item
-
-
-cdef int compare_key_pixel(const void *a, const void *b) noexcept nogil:
-    cdef const KeyPixel *x = <const KeyPixel *> a
-    cdef const KeyPixel *y = <const KeyPixel *> b
-    if x.key != y.key:
-        return -1 if x.key < y.key else 1
-    return (x.pixel > y.pixel) - (x.pixel < y.pixel)
-
-
 cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, Py_ssize_t n,
                        int32_t *order, int32_t *tmp_index, uint32_t *key,
                        uint32_t *tmp_key) noexcept nogil:
@@ -310,9 +299,9 @@ cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, P
     equal keys by the full value."""
     cdef Py_ssize_t i, j, t, start, length
     cdef KeyMap m
-    cdef KeyPixel small[16]
-    cdef KeyPixel *run
-    cdef KeyPixel item
+    cdef KeyIndex small[16]
+    cdef KeyIndex *run
+    cdef KeyIndex item
     cdef double v
     cdef double *values
     if n == 0:
@@ -339,21 +328,21 @@ cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, P
         if length > 1:
             run = small
             if length > 16:
-                run = <KeyPixel *> malloc(length * sizeof(KeyPixel))
+                run = <KeyIndex *> malloc(length * sizeof(KeyIndex))
                 if run == NULL:
                     free(values)
                     return -1
             for j in range(length):
                 run[j].item = order[start + j]
                 run[j].key = sktopo_key64(values[run[j].item])
-                run[j].pixel = pixel[run[j].item * step]
+                run[j].index = pixel[run[j].item * step]
             if length > 16:
-                qsort(run, length, sizeof(KeyPixel), compare_key_pixel)
+                qsort(run, length, sizeof(KeyIndex), compare_key_index)
             else:
                 for j in range(1, length):
                     item = run[j]
                     t = j - 1
-                    while t >= 0 and compare_key_pixel(&run[t], &item) > 0:
+                    while t >= 0 and compare_key_index(&run[t], &item) > 0:
                         run[t + 1] = run[t]
                         t -= 1
                     run[t + 1] = item
