@@ -69,6 +69,22 @@ cdef int compare_key_index(const void *a, const void *b) noexcept nogil:
     return (x.index > y.index) - (x.index < y.index)
 
 
+cdef void sort_records(KeyIndex *run, Py_ssize_t length) noexcept nogil:
+    """Sort a run's records by (key, index): insertion for the few of most runs."""
+    cdef Py_ssize_t j, t
+    cdef KeyIndex item
+    if length > 16:
+        qsort(run, length, sizeof(KeyIndex), compare_key_index)
+        return
+    for j in range(1, length):
+        item = run[j]
+        t = j - 1
+        while t >= 0 and compare_key_index(&run[t], &item) > 0:
+            run[t + 1] = run[t]
+            t -= 1
+        run[t + 1] = item
+
+
 cdef enum:
     _DIGIT = 11                   # bits per radix pass
     _BUCKETS = 1 << _DIGIT
@@ -225,8 +241,7 @@ cdef int sort_key_run(const double *f, int32_t *order, Py_ssize_t length, Py_ssi
     cdef double inverse = 1.0 / (w + 2), inverse_plane = 1.0 / (h + 2)
     cdef Py_ssize_t c, y, x
     cdef KeyIndex *run = small
-    cdef KeyIndex item
-    cdef Py_ssize_t j, t
+    cdef Py_ssize_t j
     cdef bint in_order = True
     if length > 16:
         run = <KeyIndex *> malloc(length * sizeof(KeyIndex))
@@ -241,16 +256,7 @@ cdef int sort_key_run(const double *f, int32_t *order, Py_ssize_t length, Py_ssi
         if j and run[j].key < run[j - 1].key:
             in_order = False
     if not in_order:    # (a run of equal values is in index order already)
-        if length > 16:
-            qsort(run, length, sizeof(KeyIndex), compare_key_index)
-        else:
-            for j in range(1, length):
-                item = run[j]
-                t = j - 1
-                while t >= 0 and run[t].key > item.key:
-                    run[t + 1] = run[t]
-                    t -= 1
-                run[t + 1] = item
+        sort_records(run, length)
         for j in range(length):
             order[j] = run[j].index
     if run != small:
@@ -297,11 +303,10 @@ cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, P
 
     The keys of :func:`key_map` over the items' values, a radix sort, then the runs of
     equal keys by the full value."""
-    cdef Py_ssize_t i, j, t, start, length
+    cdef Py_ssize_t i, j, start, length
     cdef KeyMap m
     cdef KeyIndex small[16]
     cdef KeyIndex *run
-    cdef KeyIndex item
     cdef double v
     cdef double *values
     if n == 0:
@@ -336,16 +341,7 @@ cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, P
                 run[j].item = order[start + j]
                 run[j].key = sktopo_key64(values[run[j].item])
                 run[j].index = pixel[run[j].item * step]
-            if length > 16:
-                qsort(run, length, sizeof(KeyIndex), compare_key_index)
-            else:
-                for j in range(1, length):
-                    item = run[j]
-                    t = j - 1
-                    while t >= 0 and compare_key_index(&run[t], &item) > 0:
-                        run[t + 1] = run[t]
-                        t -= 1
-                    run[t + 1] = item
+            sort_records(run, length)
             for j in range(length):
                 order[start + j] = run[j].item
             if run != small:
