@@ -40,7 +40,6 @@ cdef struct Tile:
     int32_t y0, x0           # its first pixel
     int32_t th, tw           # its shape
     Py_ssize_t row_slots     # slots of the pixels on the horizontal edges between tiles
-    const unsigned char *edge    # padded tile: 1 at pixels with a neighbour in another tile
     Glue *glue
 
 
@@ -50,7 +49,6 @@ cdef int glue_grow(Glue *g, bint edges) noexcept nogil
 cdef int glue_pairs(Glue *g, const double *f, bint dual, PairBuffer *buf) noexcept nogil
 cdef int reach_edge(const Tile *t, int32_t *vertex, int32_t eldest, int32_t lr, int32_t lc,
                     bint dual, bint ring) noexcept nogil
-cdef void mark_edges(unsigned char *edge, int32_t th, int32_t tw, int sides) noexcept nogil
 
 
 cdef inline bint elder(const double *f, int32_t a, int32_t b, bint dual) noexcept nogil:

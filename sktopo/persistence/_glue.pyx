@@ -14,7 +14,6 @@ the order (value, index) of their pixels, gives the remaining pairs.
 from libc.math cimport INFINITY
 from libc.stdint cimport int32_t, uint32_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memset
 
 from sktopo.persistence._sort cimport sort_by_pixel
 from sktopo.persistence._union_find cimport big_alloc, buffer_push, grow, sktopo_prefetch
@@ -187,20 +186,3 @@ cdef int reach_edge(const Tile *t, int32_t *vertex, int32_t eldest, int32_t lr, 
                     g, pixel, v, <int32_t> (-1 - s)) < 0:
                 return -1
     return 0
-
-
-cdef void mark_edges(unsigned char *edge, int32_t th, int32_t tw, int sides) noexcept nogil:
-    """``edge`` of a padded ``(th, tw)`` tile: 1 at the pixels on the ``sides`` (bits as
-    :func:`sktopo.persistence._labels.labels_reset`) shared with other tiles, else 0."""
-    cdef int32_t k, row = tw + 2
-    memset(edge, 0, (th + 2) * row)
-    for k in range(1, tw + 1):
-        if sides & 1:
-            edge[row + k] = 1
-        if sides & 2:
-            edge[th * row + k] = 1
-    for k in range(1, th + 1):
-        if sides & 4:
-            edge[k * row + 1] = 1
-        if sides & 8:
-            edge[k * row + tw] = 1

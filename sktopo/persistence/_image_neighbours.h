@@ -11,7 +11,7 @@ static inline int sktopo_ceil_pow2(int size) {
    Balanced trees of independent operations, no branches. */
 #define SKTOPO_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define SKTOPO_OFF(a, m) (((a) ^ (m)) & ~((a) >> 31))
-static inline int sktopo_ring_class(const int *l, const int *rt, int p, int row,
+static inline int sktopo_ring_class(const short *l, const int *rt, int p, int row,
                                     unsigned *bad) {
     int a0 = rt[l[p - row]], a1 = rt[l[p - row + 1]], a2 = rt[l[p + 1]];
     int a3 = rt[l[p + row + 1]], a4 = rt[l[p + row]], a5 = rt[l[p + row - 1]];
@@ -22,7 +22,7 @@ static inline int sktopo_ring_class(const int *l, const int *rt, int p, int row,
             | (SKTOPO_OFF(a4, m) | SKTOPO_OFF(a5, m)) | (SKTOPO_OFF(a6, m) | SKTOPO_OFF(a7, m)));
     return m;
 }
-static inline int sktopo_cross_class(const int *l, const int *rt, int p, int row,
+static inline int sktopo_cross_class(const short *l, const int *rt, int p, int row,
                                      unsigned *bad) {
     int a0 = rt[l[p - row]], a1 = rt[l[p + 1]], a2 = rt[l[p + row]], a3 = rt[l[p - 1]];
     int m = SKTOPO_MAX(SKTOPO_MAX(a0, a1), SKTOPO_MAX(a2, a3));

@@ -1,6 +1,6 @@
 # The classes of the union-find of the 2-D pairing (``_pairing``).
 
-from libc.stdint cimport int32_t
+from libc.stdint cimport int16_t, int32_t
 
 
 cdef struct ClassInfo:
@@ -16,9 +16,10 @@ cdef struct Labels:
     # joined; a class merged into another keeps its id, and ``root`` maps every id to the
     # class it belongs to now, kept flat: on a merge, the ids of the smaller class (in
     # ``members``, contiguous) are mapped to the larger one.
-    int32_t *label           # padded image: class id of a present pixel, -1 if absent
+    int16_t *label           # padded tile: class id of a present pixel; -1 if absent, -2 if
+                             # absent and on the tile's edge (a neighbour in another tile)
     Py_ssize_t label_capacity
-    int32_t *root_base       # root = root_base + 1: root[-1] = -1 for absent pixels
+    int32_t *root_base       # root = root_base + 2: root[-1] = root[-2] = -1 (absent)
     ClassInfo *info
     int32_t *vertex          # of a root class: its vertex in the glue graph (-1: it has not
                              # reached the edge of its tile)
@@ -31,7 +32,7 @@ cdef struct Labels:
 
 
 cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_t h,
-                      int border) noexcept nogil
+                      int sides) noexcept nogil
 cdef void labels_free(Labels *c) noexcept nogil
 cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil
 cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil

@@ -3,7 +3,7 @@
 """The classes of the union-find of the 2-D pairing (:mod:`sktopo.persistence._pairing`):
 labels, flat roots and member lists (see :class:`Labels`)."""
 
-from libc.stdint cimport int32_t
+from libc.stdint cimport int16_t, int32_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy, memset
 
@@ -28,13 +28,13 @@ cdef int labels_reserve(Labels *c, Py_ssize_t size, Py_ssize_t classes) noexcept
     """Room for ``size`` padded pixels and ``classes`` classes; -1 when out of memory."""
     if c.label_capacity < size:
         free(c.label)
-        c.label = <int32_t *> big_alloc(size * sizeof(int32_t))
+        c.label = <int16_t *> big_alloc(size * sizeof(int16_t))
         c.label_capacity = 0 if c.label == NULL else size
         if c.label == NULL:
             return -1
     if c.capacity < classes:
-        c.root_base = <int32_t *> resize(c.root_base, (c.capacity + 1) * 4 if c.capacity else 0,
-                                         (classes + 1) * sizeof(int32_t))
+        c.root_base = <int32_t *> resize(c.root_base, (c.capacity + 2) * 4 if c.capacity else 0,
+                                         (classes + 2) * sizeof(int32_t))
         c.info = <ClassInfo *> resize(c.info, c.capacity * sizeof(ClassInfo),
                                       classes * sizeof(ClassInfo))
         c.vertex = <int32_t *> resize(c.vertex, c.capacity * sizeof(int32_t),
@@ -61,19 +61,21 @@ cdef void labels_free(Labels *c) noexcept nogil:
 
 
 cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_t h,
-                      int border) noexcept nogil:
-    """No pixel present; with ``dual``, the sides of the padded grid outside the image
-    (bits of ``border``: 1 top, 2 bottom, 4 left, 8 right; the others are pixels of other
-    tiles) are class 0, older and larger than every other. -1 when out of memory."""
-    cdef Py_ssize_t k, r, size = (h + 2) * row
+                      int sides) noexcept nogil:
+    """No pixel of the padded ``(h, row - 2)`` tile present. The pixels along the ``sides``
+    shared with other tiles (bits: 1 top, 2 bottom, 4 left, 8 right) are marked -2 (on the
+    edge); with ``dual``, the padding along the other sides (the image's border) is class
+    0, older and larger than every other. -1 when out of memory."""
+    cdef Py_ssize_t k, r, size = (h + 2) * row, w = row - 2
     c.pool_size = 0
     # (noise has a local extremum every 5 pixels in 4-connectivity, 9 in 8-connectivity)
     if labels_reserve(c, size, n // 4 + 16) < 0:
         labels_free(c)
         return -1
-    memset(c.label, 0xFF, size * sizeof(int32_t))
+    memset(c.label, 0xFF, size * sizeof(int16_t))
     c.root_base[0] = -1
-    c.root_base[1] = 0
+    c.root_base[1] = -1
+    c.root_base[2] = 0
     c.n_classes = 1
     c.failed = False
     c.info[0].birth = -1
@@ -81,17 +83,27 @@ cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_
     c.info[0].start = 0
     c.info[0].size = <int32_t> (n + 2)
     c.vertex[0] = 0
+    for k in range(1, w + 1):
+        if sides & 1:
+            c.label[row + k] = -2
+        if sides & 2:
+            c.label[h * row + k] = -2
+    for r in range(1, h + 1):
+        if sides & 4:
+            c.label[r * row + 1] = -2
+        if sides & 8:
+            c.label[r * row + w] = -2
     if not dual:
         return 0
     for k in range(row):
-        if border & 1:
+        if not sides & 1:
             c.label[k] = 0
-        if border & 2:
+        if not sides & 2:
             c.label[size - row + k] = 0
     for r in range(h + 2):
-        if border & 4:
+        if not sides & 4:
             c.label[r * row] = 0
-        if border & 8:
+        if not sides & 8:
             c.label[r * row + row - 1] = 0
     return 0
 
@@ -124,7 +136,7 @@ cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil:
         return -1
     c.n_classes += 1
     c.members[start] = k
-    c.root_base[k + 1] = k
+    c.root_base[k + 2] = k
     c.info[k].birth = step
     c.info[k].pixel = pixel
     c.info[k].start = <int32_t> start
@@ -138,7 +150,7 @@ cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
     the other (independent stores, not a chain of loads); the survivor, -1 when out of
     memory."""
     cdef int32_t big = a, small = b, total, i
-    cdef int32_t *root = c.root_base + 1
+    cdef int32_t *root = c.root_base + 2
     cdef ClassInfo *s
     cdef ClassInfo *g
     cdef Py_ssize_t start

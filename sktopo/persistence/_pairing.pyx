@@ -44,12 +44,12 @@ of the numpy it runs with.
 
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int16_t, int32_t, int64_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy
 
 from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_pairs, glue_reset,
-                                       glue_vertex, mark_edges, reach_edge)
+                                       glue_vertex, reach_edge)
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, new_class
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
 from sktopo.persistence._sort cimport sort_pixels, split_index
@@ -60,9 +60,9 @@ from sktopo.persistence._workspace cimport (give_back_workspace, take_workspace,
 
 
 cdef extern from "_image_neighbours.h":
-    int32_t sktopo_ring_class(const int32_t *label, const int32_t *root, int32_t p,
+    int32_t sktopo_ring_class(const int16_t *label, const int32_t *root, int32_t p,
                               int32_t row, unsigned int *bad) noexcept nogil
-    int32_t sktopo_cross_class(const int32_t *label, const int32_t *root, int32_t p,
+    int32_t sktopo_cross_class(const int16_t *label, const int32_t *root, int32_t p,
                                int32_t row, unsigned int *bad) noexcept nogil
 
 
@@ -80,13 +80,12 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
     neighbours share one class, runs without branches that depend on the data.
     """
     cdef Py_ssize_t step
-    cdef int32_t p, m, cur, other, young, old, k, pixel, r
+    cdef int32_t p, m, cur, other, young, old, k, pixel, r, own
     cdef Py_ssize_t col
     cdef int32_t off[8]
     cdef int64_t off64[8]
-    cdef int32_t *label = c.label
-    cdef int32_t *root = c.root_base + 1
-    cdef const unsigned char *edge = tile.edge
+    cdef int16_t *label = c.label
+    cdef int32_t *root = c.root_base + 2
     cdef unsigned int bad
     cdef int t, n_off = offsets_2d(row, ring, off64)
     cdef double inverse = 1.0 / row
@@ -100,9 +99,10 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             m = sktopo_ring_class(label, root, p, row, &bad)
         else:
             m = sktopo_cross_class(label, root, p, row, &bad)
-        if (bad == 0) & (m >= 0) & (edge[p] == 0):
+        own = label[p]          # -1, or -2 on the tile's edge (see labels_reset)
+        if (bad == 0) & (m >= 0) & (own == -1):
             # the common case: p joins the one class around it
-            label[p] = m
+            label[p] = <int16_t> m
             continue
         r = <int32_t> split_index(p, row, inverse, &col)
         pixel = (tile.y0 + r - 1) * tile.w + tile.x0 + <int32_t> col - 1
@@ -111,13 +111,13 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             k = new_class(c, <int32_t> step, pixel)
             if k < 0:
                 return -1
-            label[p] = k
-            root = c.root_base + 1
-            if edge[p] and reach_edge(tile, &c.vertex[k], pixel, r - 1,
+            label[p] = <int16_t> k
+            root = c.root_base + 2
+            if own == -2 and reach_edge(tile, &c.vertex[k], pixel, r - 1,
                                           <int32_t> col - 1, dual, ring) < 0:
                 return -1
             continue
-        label[p] = m
+        label[p] = <int16_t> m
         cur = m
         for t in range(n_off):
             other = root[label[p + off[t]]]
@@ -146,7 +146,7 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             cur = absorb(c, cur, other)
             if cur < 0:
                 return -1
-        if edge[p] and reach_edge(tile, &c.vertex[cur], c.info[cur].pixel, r - 1,
+        if own == -2 and reach_edge(tile, &c.vertex[cur], c.info[cur].pixel, r - 1,
                                       <int32_t> col - 1, dual, ring) < 0:
             return -1
     return -1 if buf.failed else 0
@@ -156,6 +156,10 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
 
 # the side of the tiles: their arrays (labels, order, classes) fit in the second-level cache
 cdef int32_t _tile_size = 128
+# the largest: a tile's class ids (at most one per local extremum, at most half its
+# pixels, and the border) fit the 16-bit labels
+cdef enum:
+    _MAX_TILE = 255
 
 cdef void read_points(const PairBuffer *buf, Py_ssize_t start, const double *values,
                       double *births, double *deaths) noexcept nogil:
@@ -194,7 +198,6 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
             or glue_reset(&ws.low_glue, tile.row_slots + (cols - 1) * 2 * h, n) < 0
             or glue_reset(&ws.top_glue, tile.row_slots + (cols - 1) * 2 * h, n) < 0):
         return -1
-    tile.edge = ws.edge
     ws.first = -1
     for i in range(rows):
         for j in range(cols):
@@ -210,7 +213,6 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
             if sort_pixels(f + tile.y0 * w + tile.x0, 0, th, tw, w, ws.order, ws.tmp_index,
                            ws.key, ws.tmp_key) < 0:
                 return -1
-            mark_edges(ws.edge, th, tw, sides)
             first = (tile.y0 + ws.order[0] // row - 1) * <int32_t> w + tile.x0 + ws.order[0] % row - 1
             if ws.first < 0 or elder(f, first, <int32_t> ws.first, False):
                 ws.first = first
@@ -218,13 +220,13 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
             top_start = ws.top_buf.size
             # sublevel H0; the border never enters
             tile.glue = &ws.low_glue
-            if low and (labels_reset(&ws.labels, th * tw, False, row, th, 0) < 0
+            if low and (labels_reset(&ws.labels, th * tw, False, row, th, sides) < 0
                         or image_union(&ws.labels, ws.order, th * tw, False, full, row,
                                        &tile, &ws.low_buf) < 0):
                 return -1
             # superlevel H0 of the dual connectivity (the border is one class)
             tile.glue = &ws.top_glue
-            if top and (labels_reset(&ws.labels, th * tw, True, row, th, 15 & ~sides) < 0
+            if top and (labels_reset(&ws.labels, th * tw, True, row, th, sides) < 0
                         or image_union(&ws.labels, ws.order, th * tw, True, not full, row,
                                        &tile, &ws.top_buf) < 0):
                 return -1
@@ -465,8 +467,8 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         raise ValueError("image_pairs supports images of less than 2**31 padded pixels.")
     if n == 0:
         raise ValueError("image_pairs needs at least one pixel.")
-    if tile == 1 or tile < 0:
-        raise ValueError(f"image_pairs: tile must be 0 or at least 2, got {tile}.")
+    if tile == 1 or tile < 0 or tile > _MAX_TILE:
+        raise ValueError(f"image_pairs: tile must be 0 or in [2, {_MAX_TILE}], got {tile}.")
     if norms is not None:
         return sparse_terms(f, full, (norms[0] if low else None, norms[1] if top else None),
                             values, side)

@@ -12,8 +12,6 @@ cdef struct ImageWorkspace:
     # ``val`` are read by callers
     Py_ssize_t pixels          # capacity of the sort buffers, in pixels
     int64_t first              # the first pixel of the order (value, index)
-    unsigned char *edge        # padded tile: 1 at the pixels with a neighbour in another tile
-    Py_ssize_t edge_capacity
     Py_ssize_t out_capacity    # capacity of idx and val
     int32_t *order
     int32_t *tmp_index

@@ -22,7 +22,6 @@ cdef void workspace_free(ImageWorkspace *ws) noexcept nogil:
     free(ws.terms)
     free(ws.idx)
     free(ws.val)
-    free(ws.edge)
     buffer_free(&ws.low_buf)
     buffer_free(&ws.top_buf)
     glue_free(&ws.low_glue)
@@ -77,9 +76,4 @@ cdef int workspace_reserve(ImageWorkspace *ws, Py_ssize_t th, Py_ssize_t tw) noe
         failed = (ws.order == NULL or ws.tmp_index == NULL or ws.key == NULL
                   or ws.tmp_key == NULL)
         ws.pixels = 0 if failed else n
-    if ws.edge_capacity < (th + 2) * (tw + 2):
-        free(ws.edge)
-        ws.edge = <unsigned char *> big_alloc((th + 2) * (tw + 2))
-        ws.edge_capacity = 0 if ws.edge == NULL else (th + 2) * (tw + 2)
-        failed = failed or ws.edge == NULL
     return -1 if failed else 0

@@ -58,11 +58,27 @@ def test_smooth_images_in_tiles(connectivity):
 def test_tiles_do_not_change_the_pairs():
     # the default tiles against one tile and against tiny ones, on an image of many tiles
     X = np.random.default_rng(4).random((300, 260))
-    one = _pairing.image_pairs(X, True, True, True, tile=300)
-    for tile in (0, 2, 31):
+    one = _pairing.image_pairs(X, True, True, True, tile=255)
+    for tile in (0, 2, 31, 128):
         got = _pairing.image_pairs(X, True, True, True, tile=tile)
         for d in (0, 1):
             assert _pair_set(*got[d]) == _pair_set(*one[d])
+
+
+@pytest.mark.parametrize("connectivity", ["full", "vertex"])
+def test_largest_tile_with_an_extremum_at_every_other_pixel(connectivity):
+    # a checkerboard: half the pixels of the 255 x 255 tile are local extrema of both
+    # filtrations (the most classes a tile can have: its labels are 16-bit)
+    i, j = np.indices((255, 255))
+    X = (i + j) % 2 + 0.5 * np.random.default_rng(2).random((255, 255))
+    _assert_matches_gudhi(X, connectivity, 255)
+    _assert_matches_gudhi(-X, connectivity, 255)
+
+
+@pytest.mark.parametrize("tile", [-1, 1, 256])
+def test_bad_tile(tile):
+    with pytest.raises(ValueError, match="tile must be"):
+        _pairing.image_pairs(np.zeros((3, 3)), True, True, True, tile=tile)
 
 
 @pytest.mark.parametrize("superlevel", [False, True])
