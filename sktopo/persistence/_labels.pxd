@@ -19,7 +19,7 @@ cdef struct Labels:
     int16_t *label           # padded tile: class id of a present pixel; -1 if absent, -2 if
                              # absent and on the tile's edge (a neighbour in another tile)
     Py_ssize_t label_capacity
-    int32_t *root_base       # root = root_base + 2: root[-1] = root[-2] = -1 (absent)
+    int16_t *root_base       # root = root_base + 2: root[-1] = root[-2] = -1 (absent)
     ClassInfo *info
     int32_t *vertex          # of a root class: its vertex in the glue graph (-1: it has not
                              # reached the edge of its tile)

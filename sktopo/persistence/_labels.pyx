@@ -33,8 +33,8 @@ cdef int labels_reserve(Labels *c, Py_ssize_t size, Py_ssize_t classes) noexcept
         if c.label == NULL:
             return -1
     if c.capacity < classes:
-        c.root_base = <int32_t *> resize(c.root_base, (c.capacity + 2) * 4 if c.capacity else 0,
-                                         (classes + 2) * sizeof(int32_t))
+        c.root_base = <int16_t *> resize(c.root_base, (c.capacity + 2) * 2 if c.capacity else 0,
+                                         (classes + 2) * sizeof(int16_t))
         c.info = <ClassInfo *> resize(c.info, c.capacity * sizeof(ClassInfo),
                                       classes * sizeof(ClassInfo))
         c.vertex = <int32_t *> resize(c.vertex, c.capacity * sizeof(int32_t),
@@ -136,7 +136,7 @@ cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil:
         return -1
     c.n_classes += 1
     c.members[start] = k
-    c.root_base[k + 2] = k
+    c.root_base[k + 2] = <int16_t> k
     c.info[k].birth = step
     c.info[k].pixel = pixel
     c.info[k].start = <int32_t> start
@@ -150,7 +150,7 @@ cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
     the other (independent stores, not a chain of loads); the survivor, -1 when out of
     memory."""
     cdef int32_t big = a, small = b, total, i
-    cdef int32_t *root = c.root_base + 2
+    cdef int16_t *root = c.root_base + 2
     cdef ClassInfo *s
     cdef ClassInfo *g
     cdef Py_ssize_t start
@@ -162,7 +162,7 @@ cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
     for i in range(s.size):
         if i + 8 < s.size:
             sktopo_prefetch(&root[c.members[s.start + i + 8]])
-        root[c.members[s.start + i]] = big
+        root[c.members[s.start + i]] = <int16_t> big
     if s.birth < g.birth:
         g.birth = s.birth
         g.pixel = s.pixel

@@ -60,9 +60,9 @@ from sktopo.persistence._workspace cimport (give_back_workspace, take_workspace,
 
 
 cdef extern from "_image_neighbours.h":
-    int32_t sktopo_ring_class(const int16_t *label, const int32_t *root, int32_t p,
+    int32_t sktopo_ring_class(const int16_t *label, const int16_t *root, int32_t p,
                               int32_t row, unsigned int *bad) noexcept nogil
-    int32_t sktopo_cross_class(const int16_t *label, const int32_t *root, int32_t p,
+    int32_t sktopo_cross_class(const int16_t *label, const int16_t *root, int32_t p,
                                int32_t row, unsigned int *bad) noexcept nogil
 
 
@@ -83,11 +83,12 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
     cdef int32_t p, m, cur, other, young, old, k, pixel, r, own
     cdef Py_ssize_t col
     cdef int32_t off[8]
+    cdef int32_t others[8]
     cdef int64_t off64[8]
     cdef int16_t *label = c.label
-    cdef int32_t *root = c.root_base + 2
+    cdef int16_t *root = c.root_base + 2
     cdef unsigned int bad
-    cdef int t, n_off = offsets_2d(row, ring, off64)
+    cdef int t, n_other, n_off = offsets_2d(row, ring, off64)
     cdef double inverse = 1.0 / row
     cdef bint tiled = tile.rows * tile.cols > 1
     for t in range(n_off):
@@ -119,9 +120,15 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             continue
         label[p] = <int16_t> m
         cur = m
+        # the other classes around p, gathered without branches (a class can come twice)
+        n_other = 0
         for t in range(n_off):
             other = root[label[p + off[t]]]
-            if other == -1 or other == cur:
+            others[n_other] = other
+            n_other += (other >= 0) & (other != cur)
+        for t in range(n_other):
+            other = root[others[t]]     # (a merge may have made it cur's)
+            if other == cur:
                 continue
             # the younger class dies at p
             if c.info[other].birth > c.info[cur].birth:
