@@ -25,7 +25,7 @@ cdef struct Labels:
                              # reached the edge of its tile)
     Py_ssize_t capacity      # of root and info
     Py_ssize_t n_classes     # ids used so far (0: the border of the dual filtration)
-    int32_t *members
+    int16_t *members
     Py_ssize_t pool_size
     Py_ssize_t pool_capacity
     bint failed

@@ -7,7 +7,7 @@ from libc.stdint cimport int16_t, int32_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy, memset
 
-from sktopo.persistence._union_find cimport big_alloc, sktopo_prefetch
+from sktopo.persistence._union_find cimport big_alloc
 
 
 cdef extern from "_image_neighbours.h":
@@ -43,8 +43,8 @@ cdef int labels_reserve(Labels *c, Py_ssize_t size, Py_ssize_t classes) noexcept
         if c.root_base == NULL or c.info == NULL or c.vertex == NULL:
             return -1
     if c.pool_capacity < 2 * classes:
-        c.members = <int32_t *> resize(c.members, c.pool_size * sizeof(int32_t),
-                                       2 * classes * sizeof(int32_t))
+        c.members = <int16_t *> resize(c.members, c.pool_size * sizeof(int16_t),
+                                       2 * classes * sizeof(int16_t))
         c.pool_capacity = 2 * classes
         if c.members == NULL:
             return -1
@@ -116,8 +116,8 @@ cdef Py_ssize_t pool_take(Labels *c, Py_ssize_t count) noexcept nogil:
             capacity *= 2
         if capacity > 2147483647:
             return -1
-        c.members = <int32_t *> resize(c.members, start * sizeof(int32_t),
-                                       capacity * sizeof(int32_t))
+        c.members = <int16_t *> resize(c.members, start * sizeof(int16_t),
+                                       capacity * sizeof(int16_t))
         c.pool_capacity = 0 if c.members == NULL else capacity
         if c.members == NULL:
             return -1
@@ -135,7 +135,7 @@ cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil:
     if start < 0:
         return -1
     c.n_classes += 1
-    c.members[start] = k
+    c.members[start] = <int16_t> k
     c.root_base[k + 2] = <int16_t> k
     c.info[k].birth = step
     c.info[k].pixel = pixel
@@ -147,10 +147,12 @@ cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil:
 
 cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
     """Merge the root classes ``a`` and ``b``: the ids of the one with fewer are mapped to
-    the other (independent stores, not a chain of loads); the survivor, -1 when out of
-    memory."""
-    cdef int32_t big = a, small = b, total, i
+    the other (independent stores, not a chain of loads) and appended to its members; the
+    survivor, -1 when out of memory."""
+    cdef int32_t big = a, small = b, i
     cdef int16_t *root = c.root_base + 2
+    cdef int16_t *ids
+    cdef int16_t *to
     cdef ClassInfo *s
     cdef ClassInfo *g
     cdef Py_ssize_t start
@@ -159,36 +161,27 @@ cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
         small = a
     s = &c.info[small]
     g = &c.info[big]
-    for i in range(s.size):
-        if i + 8 < s.size:
-            sktopo_prefetch(&root[c.members[s.start + i + 8]])
-        root[c.members[s.start + i]] = <int16_t> big
     if s.birth < g.birth:
         g.birth = s.birth
         g.pixel = s.pixel
         c.vertex[big] = c.vertex[small]
     if big == 0:
-        return big        # the border: its ids are never relabelled
-    total = g.size + s.size
-    if total > sktopo_ceil_pow2(g.size):
+        # the border: its ids are never relabelled, so not listed
+        ids = c.members + s.start
+        for i in range(s.size):
+            root[ids[i]] = 0
+        return 0
+    if g.size + s.size > sktopo_ceil_pow2(g.size):
         # the members move to a block of the next power of two
-        start = pool_take(c, sktopo_ceil_pow2(total))
+        start = pool_take(c, sktopo_ceil_pow2(g.size + s.size))
         if start < 0:
             return -1
-        copy_ids(c.members + start, c.members + g.start, g.size)
+        memcpy(c.members + start, c.members + g.start, g.size * sizeof(int16_t))
         g.start = <int32_t> start
-    copy_ids(c.members + g.start + g.size, c.members + s.start, s.size)
-    g.size = total
+    ids = c.members + s.start
+    to = c.members + g.start + g.size
+    for i in range(s.size):
+        to[i] = ids[i]
+        root[ids[i]] = <int16_t> big
+    g.size += s.size
     return big
-
-
-cdef inline void copy_ids(int32_t *to, const int32_t *source, int32_t count) noexcept nogil:
-    """``memcpy`` of ``count`` ids; a loop for the few of most merges."""
-    cdef int32_t i
-    if count > 16:
-        memcpy(to, source, count * sizeof(int32_t))
-        return
-    for i in range(count):
-        to[i] = source[i]
-
-
