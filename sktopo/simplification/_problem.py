@@ -62,6 +62,7 @@ class _Problem:
         self.widen_step = 0                 # bounds of the last resort tried so far
         self.rounds_at_bound = 0
         self.input_diagrams = None
+        self.long_off = 0                   # counts of pairs >= 2t off after the last step
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
 
     def diagrams(self, g, dims):

@@ -48,6 +48,7 @@ def restore_long(problem, g, dgms, bounds_at):
     at most ``_RESTORE_PAIRINGS`` pairings. Returns ``(g, pairings done)``.
     """
     state = dict(budget=_RESTORE_PAIRINGS, off=_long_mismatch(problem, dgms), settle=False)
+    problem.long_off = state["off"]
     if not state["off"]:
         return g, 0
 
@@ -99,6 +100,7 @@ def restore_long(problem, g, dgms, bounds_at):
             continue
         dgms = state["dgms"]
         rechannel = state["settle"] = False
+    problem.long_off = state["off"]
     return g, _RESTORE_PAIRINGS - state["budget"]
 
 
@@ -168,12 +170,17 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
         return _view_bounds(problem, bounds_at, idx, top)
 
     saddle = sign * (after.births[k] if top else after.deaths[k])
-    v = saddle - want
     longer = want >= t2
-    # rounding: the lifetime must land on the side of 2t of ``want``
-    v = np.where(longer & (saddle - v < t2), np.nextafter(v, -np.inf), v)
-    v = np.where(~longer & (saddle - v >= t2), np.nextafter(v, np.inf), v)
     lo_pix, hi_pix = view(pix)
+    # a pair to lengthen gets its input lifetime back as far as its extremum's bound
+    # allows; a pair to shorten only just below 2t (its whole basin bottom rises: the
+    # least raise, the fewest pixels)
+    just_below = saddle - t2 + (1.0 if problem.integer else 0.0)
+    v = np.where(longer, np.maximum(saddle - want, lo_pix), just_below)
+    # rounding: the lifetime must land on the side of 2t of ``want``
+    for _ in range(2):
+        v = np.where(longer & (saddle - v < t2), np.nextafter(v, -np.inf), v)
+        v = np.where(~longer & (saddle - v >= t2), np.nextafter(v, np.inf), v)
     ok = (lo_pix <= v) & (v <= hi_pix)
     pix, sad, v = pix[ok], sad[ok], v[ok]
     if not len(pix):
