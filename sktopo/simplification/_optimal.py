@@ -235,5 +235,5 @@ def _lengthen(problem, g, dgms, masks):
         if len(idx):
             n_done += int(_push_extrema(problem, out, dgms[d], idx,
                                         np.full(len(idx), problem.threshold),
-                                        guard=False, saddles=problem.widened).sum())
+                                        guard=False, saddles=True).sum())
     return out.reshape(g.shape), n_done
