@@ -15,6 +15,8 @@ from ._restore import restore_long
 _OPTIMAL_ROUNDS = 8
 # rounds of lengthening after them (within t/2, then below t), before the flooding
 _LENGTHEN_ROUNDS = 8
+# float inputs below this many pixels get the second order where the first gives up t/2
+_SECOND_ORDER_SIZE = 2 ** 16
 
 
 def _optimal_pass(problem, g, dgm, mask, removed, first):
@@ -43,12 +45,20 @@ def _run_optimal(problem, g, removed):
         out = {d: [] for d in order}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = _rounds(prob, g.copy(), out)
+            # the second run stops where it would give up t/2 (no better then)
+            result = _rounds(prob, g.copy(), out, strict=prob is other)
         prob.dims = problem.dims if prob is other else order
+        if result[0] is None:
+            runs.append(((True, np.inf, np.inf), prob, out, result, caught))
+            break
         change = float(np.abs(result[0] - g).max(initial=0.0))
         runs.append(((change > problem.half, prob.long_off, change), prob, out, result,
                      caught))
-        if not caught and not prob.long_off:
+        # measured: the other order helps where the first gave up t/2 on integers (the
+        # range's ends) or on small images, or left a count off; on large float noise
+        # (256^2, 512^2) it cost as much as the first run and ended no better
+        if not (prob.long_off or (caught and (problem.integer
+                                              or g.size < _SECOND_ORDER_SIZE))):
             break
     best = min(runs, key=lambda run: run[0])
     _, prob, out, result, caught = best
@@ -60,13 +70,15 @@ def _run_optimal(problem, g, removed):
     return result[0], removed, sum(run[3][2] for run in runs)
 
 
-def _rounds(problem, g, removed):
+def _rounds(problem, g, removed, strict=False):
     """Rounds of channels (both dimensions paired each round), then the last resorts.
 
     Each round pairs every requested dimension; a short pair whose extremum is that of a
     long input pair is compensated (:func:`_compensate`), the others get channels. After
-    ``_OPTIMAL_ROUNDS`` the pairs left are lengthened, within ``t/2``, then below ``t``,
-    then flooded (warning each time the bound ``t/2`` is given up).
+    ``_OPTIMAL_ROUNDS`` the pairs left are lengthened, within ``t/2`` (on integers the
+    saddle too where the input's range leaves the extremum no room), then below ``t``,
+    then flooded (warning each time the bound ``t/2`` is given up; with ``strict``,
+    ``g`` is returned as None there instead).
     """
     n_pairings = 0
     for n_rounds in range(1, _MAX_ROUNDS + 1):
@@ -91,6 +103,8 @@ def _rounds(problem, g, removed):
                     if n_done:
                         problem.n_lengthened += n_done
                         continue
+                if strict and not problem.widened:
+                    return None, removed, n_pairings
                 if not problem.widened:
                     warnings.warn(f"simplify_function(method='optimal'): {n_left} pair(s) "
                                   "could not be removed within threshold / 2 (the passes of "
@@ -235,5 +249,6 @@ def _lengthen(problem, g, dgms, masks):
         if len(idx):
             n_done += int(_push_extrema(problem, out, dgms[d], idx,
                                         np.full(len(idx), problem.threshold),
-                                        guard=False, saddles=True).sum())
+                                        guard=False,
+                                        saddles=problem.widened or problem.integer).sum())
     return out.reshape(g.shape), n_done
