@@ -4,6 +4,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 from scipy import ndimage
 from sklearn.exceptions import ConvergenceWarning
@@ -155,3 +158,36 @@ def test_small_inputs_within_half_the_threshold(X, t, connectivity, superlevel):
     for d in (0, 1):
         assert not np.any((after[d] > 0) & (after[d] < t))
         assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), connectivity=st.sampled_from(["full", "face"]),
+       superlevel=st.booleans(), q=st.floats(0.3, 0.95))
+def test_optimal_within_half_unless_it_warns(data, connectivity, superlevel, q):
+    """Small 8-bit and float images: no pair below t left (GUDHI), the dtype kept (8-bit
+    values in the input's range), and within t/2 unless a ConvergenceWarning says
+    otherwise (then below t, or below 1.5 t where the last pairs were flooded)."""
+    shape = data.draw(st.tuples(st.integers(3, 12), st.integers(3, 12)))
+    if data.draw(st.booleans()):
+        X = data.draw(arrays(np.uint8, shape))
+    else:
+        X = data.draw(arrays(np.float64, shape, elements=st.floats(0, 1, width=32)))
+    life = np.concatenate(list(gudhi_lifetimes(X, connectivity, superlevel).values()))
+    life = life[np.isfinite(life) & (life > 0)]
+    if life.size == 0:
+        return
+    t = float(np.quantile(life, q))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Y, info = simplify_function(X, t, method="optimal", connectivity=connectivity,
+                                    superlevel=superlevel, return_removed=True)
+    warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    t_int = float(np.ceil(t)) if X.dtype == np.uint8 else t
+    bound = 1.5 * t_int if info.fallback else t_int if warned else t_int / 2
+    assert Y.dtype == X.dtype
+    if X.dtype == np.uint8:
+        assert X.min() <= Y.min() and Y.max() <= X.max()
+    assert np.abs(Y.astype(float) - X).max() <= bound
+    after = gudhi_lifetimes(Y, connectivity, superlevel)
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))
