@@ -177,10 +177,14 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
     # least raise, the fewest pixels)
     just_below = saddle - t2 + (1.0 if problem.integer else 0.0)
     v = np.where(longer, np.maximum(saddle - want, lo_pix), just_below)
-    # rounding: the lifetime must land on the side of 2t of ``want``
-    for _ in range(2):
-        v = np.where(longer & (saddle - v < t2), np.nextafter(v, -np.inf), v)
-        v = np.where(~longer & (saddle - v >= t2), np.nextafter(v, np.inf), v)
+    # rounding: the lifetime must land on the side of 2t of ``want`` (``saddle - v`` is
+    # rounded at the saddle's scale: an extremum near 0 may need many of its own ulps)
+    for _ in range(64):
+        up = ~longer & (saddle - v >= t2)
+        down = longer & (saddle - v < t2)
+        if not (up.any() or down.any()):
+            break
+        v = np.where(down, np.nextafter(v, -np.inf), np.where(up, np.nextafter(v, np.inf), v))
     ok = (lo_pix <= v) & (v <= hi_pix)
     pix, sad, v = pix[ok], sad[ok], v[ok]
     if not len(pix):
