@@ -36,38 +36,38 @@ def _run_optimal(problem, g, removed):
     that room runs out (the bound, the ends of an integer input's range) in one order
     it often does not in the other.
     """
-    if len(problem.dims) < 2:
-        return _rounds(problem, g, removed)
-    other = copy.deepcopy(problem)
-    runs = []
-    for prob, order in ((problem, problem.dims), (other, problem.dims[::-1])):
-        prob.dims = order
-        out = {d: [] for d in order}
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            # the second run stops where it would give up t/2 (no better then)
-            result = _rounds(prob, g.copy(), out, strict=prob is other)
-        prob.dims = problem.dims if prob is other else order
-        if result[0] is None:
-            runs.append(((True, np.inf, np.inf), prob, out, result, caught))
-            break
-        change = float(np.abs(result[0] - g).max(initial=0.0))
-        runs.append(((change > problem.half, prob.long_off, change), prob, out, result,
-                     caught))
-        # measured: the other order helps where the first gave up t/2 on integers (the
-        # range's ends) or on small images, or left a count off; on large float noise
-        # (256^2, 512^2) it cost as much as the first run and ended no better
-        if not (prob.long_off or (caught and (problem.integer
-                                              or g.size < _SECOND_ORDER_SIZE))):
-            break
-    best = min(runs, key=lambda run: run[0])
-    _, prob, out, result, caught = best
-    if prob is not problem:
-        problem.__dict__.update(prob.__dict__)
-    removed.update(out)
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return result[0], removed, sum(run[3][2] for run in runs)
+    problem.messages = []
+    other = copy.copy(problem)              # the state before any run: only the pixel
+    other.lowered = problem.lowered.copy()  # flags are updated in place
+    other.raised = problem.raised.copy()
+    other.messages = []
+    result = _rounds(problem, g.copy(), removed)
+    # measured: the other order helps where the first gave up t/2 on integers (the
+    # range's ends) or on small images, or left a count off; on large float noise
+    # (256^2, 512^2) it cost as much as the first run and ended no better
+    if len(problem.dims) > 1 and (problem.long_off or (problem.messages and (
+            problem.integer or g.size < _SECOND_ORDER_SIZE))):
+        other.dims = problem.dims[::-1]
+        other_removed = {d: [] for d in other.dims}
+        # the second run stops where it would give up t/2 (no better then)
+        second = _rounds(other, g.copy(), other_removed, strict=True)
+        other.dims = problem.dims
+        if second[0] is not None:
+            def key(run, prob):
+                change = float(np.abs(run[0] - g).max(initial=0.0))
+                return change > problem.half, prob.long_off, change
+            if key(second, other) < key(result, problem):
+                problem.__dict__.update(other.__dict__)
+                removed.clear()
+                removed.update(other_removed)
+                result = second[0], removed, result[2] + second[2]
+            else:
+                result = result[0], removed, result[2] + second[2]
+        else:
+            result = result[0], removed, result[2] + second[2]
+    for message in problem.messages:
+        warnings.warn(message, ConvergenceWarning, stacklevel=3)
+    return result
 
 
 def _rounds(problem, g, removed, strict=False):
@@ -106,20 +106,19 @@ def _rounds(problem, g, removed, strict=False):
                 if strict and not problem.widened:
                     return None, removed, n_pairings
                 if not problem.widened:
-                    warnings.warn(f"simplify_function(method='optimal'): {n_left} pair(s) "
-                                  "could not be removed within threshold / 2 (the passes of "
-                                  "the two dimensions undo each other there); their extremum "
-                                  "(or saddle) is moved by less than threshold instead.",
-                                  ConvergenceWarning, stacklevel=3)
+                    problem.messages.append(
+                        f"simplify_function(method='optimal'): {n_left} pair(s) could not "
+                        "be removed within threshold / 2 (the passes of the two dimensions "
+                        "undo each other there); their extremum (or saddle) is moved by "
+                        "less than threshold instead.")
                 if problem.widen():       # the next wider bound, still below t
                     g, n_done = _lengthen(problem, g, dgms, masks)
                     problem.n_lengthened += n_done
                     continue
-            warnings.warn(f"simplify_function(method='optimal'): {n_left} pair(s) could not "
-                          "be removed within threshold / 2 (the passes of the two "
-                          "dimensions undo each other there); they are flooded, and the "
-                          "change may exceed threshold / 2 there.", ConvergenceWarning,
-                          stacklevel=3)
+            problem.messages.append(
+                f"simplify_function(method='optimal'): {n_left} pair(s) could not be removed "
+                "within threshold / 2 (the passes of the two dimensions undo each other "
+                "there); they are flooded, and the change may exceed threshold / 2 there.")
             problem.fallback()
             g, _, n_pairings = _run_flooding(problem, g, removed, dgms, n_pairings)
             return g, removed, n_pairings

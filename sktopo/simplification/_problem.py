@@ -63,6 +63,7 @@ class _Problem:
         self.rounds_at_bound = 0
         self.input_diagrams = None
         self.long_off = 0                   # counts of pairs >= 2t off after the last step
+        self.messages = []                  # the warnings of the optimal method's run
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
 
     def diagrams(self, g, dims):
