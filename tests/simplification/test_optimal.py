@@ -191,3 +191,28 @@ def test_optimal_within_half_unless_it_warns(data, connectivity, superlevel, q):
     after = gudhi_lifetimes(Y, connectivity, superlevel)
     for d in (0, 1):
         assert not np.any((after[d] > 0) & (after[d] < t))
+
+
+# 8-bit inputs whose removed pair shares its saddle with a kept pair of lifetime >= 2t
+# (a monkey saddle): meeting half way moves that saddle and brings the kept pair below
+# 2t, and its extremum has no room at the end of the range to give the lifetime back.
+_SHARED_SADDLE_CASES = [
+    ([[219, 177, 49], [243, 67, 199], [103, 114, 39], [120, 12, 223], [71, 209, 185]],
+     50.0, "full", True),
+    ([[138, 123, 57, 40], [85, 49, 78, 28], [49, 152, 76, 250], [177, 48, 244, 53],
+      [253, 185, 65, 13]],
+     79.0, "full", False),
+]
+
+
+@pytest.mark.parametrize("X, t, connectivity, superlevel", _SHARED_SADDLE_CASES)
+def test_shared_saddle_keeps_the_long_pairs(X, t, connectivity, superlevel):
+    X = np.array(X, dtype=np.uint8)
+    Y, info = simplify_function(X, t, method="optimal", connectivity=connectivity,
+                                superlevel=superlevel, return_removed=True)
+    assert np.abs(Y.astype(float) - X).max() <= t / 2
+    assert info.n_lengthened >= 1
+    before, after = (gudhi_lifetimes(Z, connectivity, superlevel) for Z in (X, Y))
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))
+        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
