@@ -190,7 +190,8 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
     if not len(pix):
         return []
     outward = v < h[pix]
-    moves = _raise_basins(problem, h, view, pix[~outward], v[~outward], top)
+    moves = _raise_basins(problem, h, view, pix[~outward], v[~outward],
+                          saddle[ok][~outward], top)
     pix, sad, v = pix[outward], sad[outward], v[outward]
     if not guard:
         return moves + [[(int(p), sign * float(x))] for p, x in zip(pix, v)]
@@ -206,11 +207,14 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
     return moves
 
 
-def _raise_basins(problem, h, view, pix, v, top):
-    """Shorten pairs lengthened past ``2 t``: the bottom of the basin (the component of
-    the extremum ``pix`` among the pixels below ``v``, in the view ``h``) rises to ``v``,
-    where the bound allows every pixel of it (raising the extremum alone would hand the
-    class to a neighbour below ``v``). Rare: one labelling per pair."""
+def _raise_basins(problem, h, view, pix, v, saddles, top):
+    """Shorten pairs lengthened past ``2 t``: the bottom of the basin rises to ``v``
+    (in the view ``h``), where the bound allows every pixel of it. The basin is the
+    side of the class at its saddle (the component of the extremum ``pix`` among the
+    pixels below the saddle's value), and its bottom every pixel of it below ``v``:
+    raising the extremum alone would hand the class to a neighbour below ``v``, or to
+    an extremum of a class that merged into it earlier (the elder rule swaps, and that
+    one would then live to the saddle). Rare: one labelling per pair."""
     from scipy import ndimage
 
     if not len(pix):
@@ -220,9 +224,10 @@ def _raise_basins(problem, h, view, pix, v, top):
     ndim = grid.ndim
     structure = ndimage.generate_binary_structure(ndim, ndim if problem.full != top else 1)
     moves = []
-    for p, x in zip(pix, v):
-        labels, _ = ndimage.label(grid < x, structure=structure)
-        basin = np.flatnonzero(labels.ravel() == labels.flat[p])
+    for p, x, s in zip(pix, v, saddles):
+        labels, _ = ndimage.label(grid < s, structure=structure)
+        side = np.flatnonzero(labels.ravel() == labels.flat[p])
+        basin = side[h[side] < x]
         if np.all(view(basin)[1] >= x):
             moves.append([(int(q), sign * float(x)) for q in basin])
     return moves
