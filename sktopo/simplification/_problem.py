@@ -62,6 +62,9 @@ class _Problem:
         self.widen_step = 0                 # bounds of the last resort tried so far
         self.rounds_at_bound = 0
         self.input_diagrams = None
+        self.long_off = 0                   # counts of pairs >= 2t off after the last step
+        self.messages = []                  # the warnings of the optimal method's run
+        self.kept_at_saddle = None          # (saddle pixels, lifetimes) of the kept pairs
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
 
     def diagrams(self, g, dims):
@@ -91,6 +94,8 @@ class _Problem:
                 over = high - hb[shared] > self.half
                 high[over] = np.nextafter(high[over], -np.inf)
                 levels[shared] = np.maximum(levels[shared], high)
+                seeds = np.concatenate([seeds, self._spare_shared(
+                    h, births, deaths, hb, hd, levels, shared, lo, reverse)])
             deep = (hd - hb > self.half) & (levels < hd)
         else:
             # after other passes moved pixels: the highest level the basin may rise to
@@ -124,6 +129,30 @@ class _Problem:
             h = out
         return self._flood(h, seeds, full, border)
 
+    def _spare_shared(self, h, births, deaths, hb, hd, levels, shared, lo, reverse):
+        """Removed pairs whose shared saddle, lowered to its level, would bring a kept
+        pair of that saddle from ``>= 2 t`` below ``2 t`` on an integer input (whose
+        extremum may have no room to give it back at the ends of the range): lengthened
+        to exactly ``t`` instead, their extremum moving outwards within the bound (in
+        place on ``h``, flags in ``levels`` set to ``hd``: no channel). Returns their
+        births (kept: seeds of the flood)."""
+        if not self.integer or self.threshold is None or self.kept_at_saddle is None:
+            return births[:0]
+        t2 = 2.0 * self.threshold
+        life = np.full(h.size, -np.inf)
+        np.maximum.at(life, *self.kept_at_saddle)
+        kept = life[deaths]
+        v = hd - self.threshold
+        floor = np.maximum(lo[births], -self.range[1] if reverse else self.range[0])
+        spare = (shared & (kept >= t2) & (kept - (hd - levels) < t2) & (v >= floor)
+                 & (v < hb))
+        if not spare.any():
+            return births[:0]
+        h[births[spare]] = v[spare]
+        levels[spare] = hd[spare]
+        self.n_lengthened += int(spare.sum())
+        return births[spare]
+
     def _avoid(self, h, saddles, moved):
         """Pixels a channel should not lower: the saddles of the kept pairs (1) and, after
         the first pass, the pixels whose move by the other dimension's passes this would
@@ -156,7 +185,9 @@ class _Problem:
             out = self._fill(h, dgm.birth_index[remove], dgm.death_index[remove], self.full,
                              False)
             return out.reshape(g.shape)
-        out = self._meet_half_way(h, dgm.birth_index[remove], dgm.death_index[remove],
+        fin = ~remove & ~dgm.essential
+        self.kept_at_saddle = (dgm.death_index[fin], dgm.lifetimes[fin])
+        out = self._meet_half_way(h.copy(), dgm.birth_index[remove], dgm.death_index[remove],
                                   dgm.births[remove], dgm.deaths[remove], self.full, False,
                                   False, tuple(b.ravel() for b in self.bounds),
                                   self._avoid(h, dgm.death_index[~remove & ~dgm.essential],
@@ -173,7 +204,9 @@ class _Problem:
                              not self.full, True)
             return -out.reshape(g.shape)
         low, high = (b.ravel() for b in self.bounds)
-        out = self._meet_half_way(h, dgm.death_index[remove], dgm.birth_index[remove],
+        fin = ~remove & ~dgm.essential
+        self.kept_at_saddle = (dgm.birth_index[fin], dgm.lifetimes[fin])
+        out = self._meet_half_way(h.copy(), dgm.death_index[remove], dgm.birth_index[remove],
                                   -dgm.deaths[remove], -dgm.births[remove], not self.full,
                                   True, True, (-high, -low),
                                   self._avoid(h, dgm.birth_index[~remove], self.lowered),

@@ -48,6 +48,7 @@ def restore_long(problem, g, dgms, bounds_at):
     at most ``_RESTORE_PAIRINGS`` pairings. Returns ``(g, pairings done)``.
     """
     state = dict(budget=_RESTORE_PAIRINGS, off=_long_mismatch(problem, dgms), settle=False)
+    problem.long_off = state["off"]
     if not state["off"]:
         return g, 0
 
@@ -99,6 +100,7 @@ def restore_long(problem, g, dgms, bounds_at):
             continue
         dgms = state["dgms"]
         rechannel = state["settle"] = False
+    problem.long_off = state["off"]
     return g, _RESTORE_PAIRINGS - state["budget"]
 
 
@@ -168,18 +170,28 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
         return _view_bounds(problem, bounds_at, idx, top)
 
     saddle = sign * (after.births[k] if top else after.deaths[k])
-    v = saddle - want
     longer = want >= t2
-    # rounding: the lifetime must land on the side of 2t of ``want``
-    v = np.where(longer & (saddle - v < t2), np.nextafter(v, -np.inf), v)
-    v = np.where(~longer & (saddle - v >= t2), np.nextafter(v, np.inf), v)
     lo_pix, hi_pix = view(pix)
+    # a pair to lengthen gets its input lifetime back as far as its extremum's bound
+    # allows; a pair to shorten only just below 2t (its whole basin bottom rises: the
+    # least raise, the fewest pixels)
+    just_below = saddle - t2 + (1.0 if problem.integer else 0.0)
+    v = np.where(longer, np.maximum(saddle - want, lo_pix), just_below)
+    # rounding: the lifetime must land on the side of 2t of ``want`` (``saddle - v`` is
+    # rounded at the saddle's scale: an extremum near 0 may need many of its own ulps)
+    for _ in range(64):
+        up = ~longer & (saddle - v >= t2)
+        down = longer & (saddle - v < t2)
+        if not (up.any() or down.any()):
+            break
+        v = np.where(down, np.nextafter(v, -np.inf), np.where(up, np.nextafter(v, np.inf), v))
     ok = (lo_pix <= v) & (v <= hi_pix)
     pix, sad, v = pix[ok], sad[ok], v[ok]
     if not len(pix):
         return []
     outward = v < h[pix]
-    moves = _raise_basins(problem, h, view, pix[~outward], v[~outward], top)
+    moves = _raise_basins(problem, h, view, pix[~outward], v[~outward],
+                          saddle[ok][~outward], top)
     pix, sad, v = pix[outward], sad[outward], v[outward]
     if not guard:
         return moves + [[(int(p), sign * float(x))] for p, x in zip(pix, v)]
@@ -195,11 +207,14 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
     return moves
 
 
-def _raise_basins(problem, h, view, pix, v, top):
-    """Shorten pairs lengthened past ``2 t``: the bottom of the basin (the component of
-    the extremum ``pix`` among the pixels below ``v``, in the view ``h``) rises to ``v``,
-    where the bound allows every pixel of it (raising the extremum alone would hand the
-    class to a neighbour below ``v``). Rare: one labelling per pair."""
+def _raise_basins(problem, h, view, pix, v, saddles, top):
+    """Shorten pairs lengthened past ``2 t``: the bottom of the basin rises to ``v``
+    (in the view ``h``), where the bound allows every pixel of it. The basin is the
+    side of the class at its saddle (the component of the extremum ``pix`` among the
+    pixels below the saddle's value), and its bottom every pixel of it below ``v``:
+    raising the extremum alone would hand the class to a neighbour below ``v``, or to
+    an extremum of a class that merged into it earlier (the elder rule swaps, and that
+    one would then live to the saddle). Rare: one labelling per pair."""
     from scipy import ndimage
 
     if not len(pix):
@@ -209,9 +224,10 @@ def _raise_basins(problem, h, view, pix, v, top):
     ndim = grid.ndim
     structure = ndimage.generate_binary_structure(ndim, ndim if problem.full != top else 1)
     moves = []
-    for p, x in zip(pix, v):
-        labels, _ = ndimage.label(grid < x, structure=structure)
-        basin = np.flatnonzero(labels.ravel() == labels.flat[p])
+    for p, x, s in zip(pix, v, saddles):
+        labels, _ = ndimage.label(grid < s, structure=structure)
+        side = np.flatnonzero(labels.ravel() == labels.flat[p])
+        basin = side[h[side] < x]
         if np.all(view(basin)[1] >= x):
             moves.append([(int(q), sign * float(x)) for q in basin])
     return moves

@@ -182,7 +182,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
       extremum pixels past ``threshold / 2``, up to ``1.5 * threshold`` in principle
       where it flooded the last pairs (``removed.fallback``). Signals never warn;
       ``benchmarks/bench_simplification.py --robustness`` measures how often images and
-      volumes do (see the user guide: 8-bit images mostly, whose bound is an integer);
+      volumes do (see the user guide: 8-bit images mostly, where a kept pair shortened
+      by a nested removal has no room left at the ends of the range);
     - the optimal method meets each pair half way (a channel over the saddle, the basin
       raised to the channel's level); where the passes of the two dimensions undo each
       other (a basin at its upper bound whose only way out is a dam of the other
@@ -223,9 +224,13 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     method ``threshold / 2`` may not be an integer: its bound is the largest integer
     change that works, ``floor(ceil(threshold) / 2)`` (``(t - 1) / 2`` for an odd integer
     ``t``), which still removes a pair of lifetime ``ceil(threshold) - 1`` (the two
-    sides meet: ``2 * floor(ceil(t) / 2) >= ceil(t) - 1``). The extremum moves of the last resorts stay in the
-    input's range, which leaves less room at the ends of an 8-bit range: these images
-    warn more often.
+    sides meet: ``2 * floor(ceil(t) / 2) >= ceil(t) - 1``). The output stays in the
+    input's range, and so do the extremum moves that give a kept pair shortened by a
+    nested removal its lifetime back: at the ends of an 8-bit range they may have no
+    room, where a real-valued output would go past the range (Bauer et al.'s bound
+    assumes unbounded values). The method then moves the saddle instead and tries the
+    other order of the two dimensions; on 8-bit images ``threshold / 2`` is met where it
+    does not warn, not promised (measured in the user guide).
 
     Examples
     --------
