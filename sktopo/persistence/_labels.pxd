@@ -1,14 +1,14 @@
 # The classes of the union-find of the 2-D pairing (``_pairing``).
 
-from libc.stdint cimport int16_t, int32_t
+from libc.stdint cimport int16_t, int32_t, uint16_t
 
 
 cdef struct ClassInfo:
-    # a class of the union-find of an image, read at its root id
-    int32_t birth      # step at which its eldest pixel entered
-    int32_t pixel      # C-order index of that pixel
-    int32_t start      # its class ids are Labels.members[start:start + size]
-    int32_t size
+    # a class of the union-find of an image, read at its root id (8 bytes: the records
+    # of a tile's classes stay in the first-level cache)
+    int16_t eldest     # its oldest id: ids are given in the order of birth
+    uint16_t size      # its ids (the border's: the largest)
+    int32_t start      # they are Labels.members[start:start + size]
 
 
 cdef struct Labels:
@@ -21,6 +21,7 @@ cdef struct Labels:
     Py_ssize_t label_capacity
     int16_t *root_base       # root = root_base + 2: root[-1] = root[-2] = -1 (absent)
     ClassInfo *info
+    int32_t *pixel           # of an id: the C-order index of the pixel its class was born at
     int32_t *vertex          # of a root class: its vertex in the glue graph (-1: it has not
                              # reached the edge of its tile)
     Py_ssize_t capacity      # of root and info
@@ -34,5 +35,5 @@ cdef struct Labels:
 cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_t h,
                       int sides) noexcept nogil
 cdef void labels_free(Labels *c) noexcept nogil
-cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil
+cdef int32_t new_class(Labels *c, int32_t pixel) noexcept nogil
 cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil

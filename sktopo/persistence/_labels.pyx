@@ -3,7 +3,7 @@
 """The classes of the union-find of the 2-D pairing (:mod:`sktopo.persistence._pairing`):
 labels, flat roots and member lists (see :class:`Labels`)."""
 
-from libc.stdint cimport int16_t, int32_t
+from libc.stdint cimport int16_t, int32_t, uint16_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy, memset
 
@@ -39,8 +39,10 @@ cdef int labels_reserve(Labels *c, Py_ssize_t size, Py_ssize_t classes) noexcept
                                       classes * sizeof(ClassInfo))
         c.vertex = <int32_t *> resize(c.vertex, c.capacity * sizeof(int32_t),
                                       classes * sizeof(int32_t))
+        c.pixel = <int32_t *> resize(c.pixel, c.capacity * sizeof(int32_t),
+                                     classes * sizeof(int32_t))
         c.capacity = classes
-        if c.root_base == NULL or c.info == NULL or c.vertex == NULL:
+        if c.root_base == NULL or c.info == NULL or c.vertex == NULL or c.pixel == NULL:
             return -1
     if c.pool_capacity < 2 * classes:
         c.members = <int16_t *> resize(c.members, c.pool_size * sizeof(int16_t),
@@ -56,6 +58,7 @@ cdef void labels_free(Labels *c) noexcept nogil:
     free(c.root_base)
     free(c.info)
     free(c.vertex)
+    free(c.pixel)
     free(c.members)
     memset(c, 0, sizeof(Labels))
 
@@ -78,10 +81,10 @@ cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_
     c.root_base[2] = 0
     c.n_classes = 1
     c.failed = False
-    c.info[0].birth = -1
-    c.info[0].pixel = -1
+    c.info[0].eldest = 0
+    c.info[0].size = 0xFFFF
     c.info[0].start = 0
-    c.info[0].size = <int32_t> (n + 2)
+    c.pixel[0] = -1
     c.vertex[0] = 0
     for k in range(1, w + 1):
         if sides & 1:
@@ -125,8 +128,9 @@ cdef Py_ssize_t pool_take(Labels *c, Py_ssize_t count) noexcept nogil:
     return start
 
 
-cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil:
-    """A class born at ``pixel`` at ``step``: its id (-1 when out of memory)."""
+cdef int32_t new_class(Labels *c, int32_t pixel) noexcept nogil:
+    """A class born at ``pixel`` (after every class so far): its id (-1 when out of
+    memory)."""
     cdef int32_t k = <int32_t> c.n_classes
     cdef Py_ssize_t start
     if c.n_classes == c.capacity and labels_reserve(c, 0, 2 * c.capacity) < 0:
@@ -137,10 +141,10 @@ cdef int32_t new_class(Labels *c, int32_t step, int32_t pixel) noexcept nogil:
     c.n_classes += 1
     c.members[start] = <int16_t> k
     c.root_base[k + 2] = <int16_t> k
-    c.info[k].birth = step
-    c.info[k].pixel = pixel
-    c.info[k].start = <int32_t> start
+    c.info[k].eldest = <int16_t> k
     c.info[k].size = 1
+    c.info[k].start = <int32_t> start
+    c.pixel[k] = pixel
     c.vertex[k] = -1
     return k
 
@@ -161,9 +165,8 @@ cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
         small = a
     s = &c.info[small]
     g = &c.info[big]
-    if s.birth < g.birth:
-        g.birth = s.birth
-        g.pixel = s.pixel
+    if s.eldest < g.eldest:
+        g.eldest = s.eldest
         c.vertex[big] = c.vertex[small]
     if big == 0:
         # the border: its ids are never relabelled, so not listed
@@ -183,5 +186,5 @@ cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
     for i in range(s.size):
         to[i] = ids[i]
         root[ids[i]] = <int16_t> big
-    g.size += s.size
+    g.size = <uint16_t> (g.size + s.size)
     return big

@@ -109,7 +109,7 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
         pixel = (tile.y0 + r - 1) * tile.w + tile.x0 + <int32_t> col - 1
         if m < 0:
             # a local minimum (maximum when dual): a class is born
-            k = new_class(c, <int32_t> step, pixel)
+            k = new_class(c, pixel)
             if k < 0:
                 return -1
             label[p] = <int16_t> k
@@ -131,7 +131,7 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
             if other == cur:
                 continue
             # the younger class dies at p
-            if c.info[other].birth > c.info[cur].birth:
+            if c.info[other].eldest > c.info[cur].eldest:
                 young = other
                 old = cur
             else:
@@ -141,19 +141,19 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
                 # it has reached the tile's edge: older classes may join it there, the
                 # glue graph decides
                 if c.vertex[old] < 0:
-                    c.vertex[old] = glue_vertex(tile.glue, c.info[old].pixel,
-                                                tile.f[c.info[old].pixel])
+                    k = c.pixel[c.info[old].eldest]
+                    c.vertex[old] = glue_vertex(tile.glue, k, tile.f[k])
                 if c.vertex[old] < 0 or glue_edge(tile.glue, pixel, c.vertex[old],
                                                   c.vertex[young]) < 0:
                     return -1
             elif dual:  # a hole is born at p, it is filled at the top of the younger class
-                buffer_push(buf, pixel, c.info[young].pixel)
+                buffer_push(buf, pixel, c.pixel[c.info[young].eldest])
             else:
-                buffer_push(buf, c.info[young].pixel, pixel)
+                buffer_push(buf, c.pixel[c.info[young].eldest], pixel)
             cur = absorb(c, cur, other)
             if cur < 0:
                 return -1
-        if own == -2 and reach_edge(tile, &c.vertex[cur], c.info[cur].pixel, r - 1,
+        if own == -2 and reach_edge(tile, &c.vertex[cur], c.pixel[c.info[cur].eldest], r - 1,
                                       <int32_t> col - 1, dual, ring) < 0:
             return -1
     return -1 if buf.failed else 0
