@@ -146,43 +146,56 @@ cdef int reach_edge(const Tile *t, int32_t *vertex, int32_t eldest, int32_t lr, 
 
     The two lines of pixels along the ``k``-th horizontal edge between tiles hold the
     slots ``2 k`` and ``2 k + 1`` times the image's width, then come those of the vertical
-    edges (times its height)."""
+    edges (times its height). The neighbours above or below the tile are those of the
+    horizontal lines (corners included), the ones left or right of it within its rows
+    those of the vertical lines."""
     cdef Glue *g = t.glue
-    cdef int32_t v = vertex[0], gr = t.y0 + lr, gc = t.x0 + lc, qr, qc, dr, dc
+    cdef int32_t v = vertex[0], gr = t.y0 + lr, gc = t.x0 + lc, k, lo, hi
     cdef int32_t pixel = gr * t.w + gc
-    cdef Py_ssize_t w = t.w, h = t.h, s
+    cdef Py_ssize_t w = t.w, h = t.h
+    cdef bint up = lr == 0 and t.i > 0, down = lr == t.th - 1 and t.i < t.rows - 1
+    cdef bint left = lc == 0 and t.j > 0, right = lc == t.tw - 1 and t.j < t.cols - 1
     if v < 0:
         v = glue_vertex(g, eldest, t.f[eldest])
         if v < 0:
             return -1
         vertex[0] = v
-    if lr == 0 and t.i > 0:
-        g.slot_vertex[(2 * t.i - 1) * w + gc] = v
-    if lr == t.th - 1 and t.i < t.rows - 1:
-        g.slot_vertex[2 * t.i * w + gc] = v
-    if lc == 0 and t.j > 0:
-        g.slot_vertex[t.row_slots + (2 * t.j - 1) * h + gr] = v
-    if lc == t.tw - 1 and t.j < t.cols - 1:
-        g.slot_vertex[t.row_slots + 2 * t.j * h + gr] = v
-    for dr in range(-1, 2):
-        for dc in range(-1, 2):
-            qr = gr + dr
-            qc = gc + dc
-            if (dr == 0 and dc == 0) or (dr != 0 and dc != 0 and not ring):
-                continue
-            if qr < 0 or qr >= t.h or qc < 0 or qc >= t.w:
-                continue
-            if lr + dr < 0:
-                s = (2 * t.i - 2) * w + qc
-            elif lr + dr >= t.th:
-                s = (2 * t.i + 1) * w + qc
-            elif lc + dc < 0:
-                s = t.row_slots + (2 * t.j - 2) * h + qr
-            elif lc + dc >= t.tw:
-                s = t.row_slots + (2 * t.j + 1) * h + qr
-            else:
-                continue        # in the tile
-            if elder(t.f, qr * t.w + qc, pixel, dual) and glue_edge(
-                    g, pixel, v, <int32_t> (-1 - s)) < 0:
-                return -1
+    # room for the at most five edges (appended without branches on the values)
+    if g.n_edges + 5 > g.edge_capacity and glue_grow(g, True) < 0:
+        return -1
+    if up or down:
+        lo = gc - ring if gc > 0 else 0
+        hi = gc + ring if gc < w - 1 else gc
+        if up:
+            g.slot_vertex[(2 * t.i - 1) * w + gc] = v
+            for k in range(lo, hi + 1):
+                add_edge(g, t.f, (gr - 1) * t.w + k, pixel, v, (2 * t.i - 2) * w + k, dual)
+        if down:
+            g.slot_vertex[2 * t.i * w + gc] = v
+            for k in range(lo, hi + 1):
+                add_edge(g, t.f, (gr + 1) * t.w + k, pixel, v, (2 * t.i + 1) * w + k, dual)
+    if left or right:
+        lo = gr - ring if lr > 0 else gr
+        hi = gr + ring if lr < t.th - 1 else gr
+        if left:
+            g.slot_vertex[t.row_slots + (2 * t.j - 1) * h + gr] = v
+            for k in range(lo, hi + 1):
+                add_edge(g, t.f, k * t.w + gc - 1, pixel, v,
+                         t.row_slots + (2 * t.j - 2) * h + k, dual)
+        if right:
+            g.slot_vertex[t.row_slots + 2 * t.j * h + gr] = v
+            for k in range(lo, hi + 1):
+                add_edge(g, t.f, k * t.w + gc + 1, pixel, v,
+                         t.row_slots + (2 * t.j + 1) * h + k, dual)
     return 0
+
+
+cdef inline void add_edge(Glue *g, const double *f, int32_t q, int32_t pixel, int32_t v,
+                          Py_ssize_t s, bint dual) noexcept nogil:
+    """The edge from vertex ``v`` (at ``pixel``) to the vertex of slot ``s`` (the pixel
+    ``q``), kept when ``q`` came first; the room is there."""
+    cdef Edge *e = &g.edges[g.n_edges]
+    e.pixel = pixel
+    e.a = v
+    e.b = <int32_t> (-1 - s)
+    g.n_edges += elder(f, q, pixel, dual)
