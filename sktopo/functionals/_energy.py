@@ -114,7 +114,8 @@ def _power_grad(diagram, p, q, mask):
     if idx.size == 0:
         return 0.0, grad_births, grad_deaths
     diff = diagram.deaths[idx] - diagram.births[idx]
-    lp, slope = _power_slope(diff, p)
+    with np.errstate(over="ignore", invalid="ignore"):   # overflow: the error of _finite
+        lp, slope = _power_slope(diff, p)
     if q == 0:
         grad_births[idx] = -slope
         grad_deaths[idx] = slope
@@ -125,11 +126,13 @@ def _power_grad(diagram, p, q, mask):
             return value, grad_births, grad_deaths
         return _finite(value, grad_births, grad_deaths)
     mid = (diagram.births[idx] + diagram.deaths[idx]) / 2
-    mid_q = mid ** q
-    dmid = 0.5 * q * mid ** (q - 1) * lp
-    grad_births[idx] = -slope * mid_q + dmid
-    grad_deaths[idx] = slope * mid_q + dmid
-    return _finite(float(np.sum(lp * mid_q)), grad_births, grad_deaths)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mid_q = mid ** q
+        dmid = 0.5 * q * mid ** (q - 1) * lp
+        grad_births[idx] = -slope * mid_q + dmid
+        grad_deaths[idx] = slope * mid_q + dmid
+        value = float(np.sum(lp * mid_q))
+    return _finite(value, grad_births, grad_deaths)
 
 
 def _finite(value, grad_births, grad_deaths):

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,13 @@ def test_most_persistent_equals_rank_selection(rng):
         dgm = make_diagram(births, deaths)
         for k in range(n + 2):
             np.testing.assert_array_equal(most_persistent(dgm, k), lifetime_ranks(dgm) <= k)
+
+
+@pytest.mark.parametrize("p, q", [(3.0, 0.0), (1.5, 4.0), (2.0, 3.0)])
+def test_overflow_is_a_clear_error_without_runtime_warnings(p, q):
+    # |d - b|^p or m^q above float64: one ValueError, no numpy overflow warnings first
+    dgm = make_diagram([0.0, 1e200], [1e150, 3e200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="overflows float64"):
+            PolynomialEnergy(p, q, 1).value_and_grad(dgm)
