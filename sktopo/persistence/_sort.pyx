@@ -264,6 +264,23 @@ cdef int sort_key_run(const double *f, int32_t *order, Py_ssize_t length, Py_ssi
     return 0
 
 
+cdef inline Py_ssize_t next_tie(const uint32_t *key, Py_ssize_t i, Py_ssize_t n) noexcept nogil:
+    """The first ``j >= i`` (``i >= 1``) with ``key[j] == key[j - 1]``, or ``n``: equal keys
+    are rare, so the keys are compared eight at a time without a branch each."""
+    cdef unsigned int equal
+    cdef int t
+    while i + 8 <= n:
+        equal = 0
+        for t in range(8):
+            equal |= key[i + t] == key[i + t - 1]
+        if equal:
+            break
+        i += 8
+    while i < n and key[i] != key[i - 1]:
+        i += 1
+    return i
+
+
 cdef int sort_pixels(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
                      Py_ssize_t stride, int32_t *order, int32_t *tmp_index, uint32_t *key,
                      uint32_t *tmp_key) noexcept nogil:
@@ -283,14 +300,15 @@ cdef int sort_pixels(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
     radix_sort(n, (m.bits + _DIGIT - 1) // _DIGIT, order, tmp_index, key, tmp_key)
     if m.shift == 0 and not m.linear:
         return 0          # the keys are the values' order exactly
-    start = 0
-    for i in range(1, n + 1):
-        if i < n and key[i] == key[start]:
-            continue
-        if i - start > 1 and sort_key_run(f, order + start, i - start, d, h, w, stride,
-                                           small) < 0:
+    i = next_tie(key, 1, n)
+    while i < n:
+        # a run of equal keys from i - 1
+        start = i - 1
+        while i < n and key[i] == key[start]:
+            i += 1
+        if sort_key_run(f, order + start, i - start, d, h, w, stride, small) < 0:
             return -1
-        start = i
+        i = next_tie(key, i + 1, n) if i < n else n
     return 0
 
 
@@ -325,27 +343,28 @@ cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, P
         else:
             key[i] = <uint32_t> ((sktopo_key64(values[i]) - m.lo) >> m.shift)
     radix_sort(n, (m.bits + _DIGIT - 1) // _DIGIT, order, tmp_index, key, tmp_key)
-    start = 0
-    for i in range(1, n + 1):
-        if i < n and key[i] == key[start]:
-            continue
+    i = next_tie(key, 1, n)
+    while i < n:
+        # a run of equal keys from i - 1
+        start = i - 1
+        while i < n and key[i] == key[start]:
+            i += 1
         length = i - start
-        if length > 1:
-            run = small
-            if length > 16:
-                run = <KeyIndex *> malloc(length * sizeof(KeyIndex))
-                if run == NULL:
-                    free(values)
-                    return -1
-            for j in range(length):
-                run[j].item = order[start + j]
-                run[j].key = sktopo_key64(values[run[j].item])
-                run[j].index = pixel[run[j].item * step]
-            sort_records(run, length)
-            for j in range(length):
-                order[start + j] = run[j].item
-            if run != small:
-                free(run)
-        start = i
+        run = small
+        if length > 16:
+            run = <KeyIndex *> malloc(length * sizeof(KeyIndex))
+            if run == NULL:
+                free(values)
+                return -1
+        for j in range(length):
+            run[j].item = order[start + j]
+            run[j].key = sktopo_key64(values[run[j].item])
+            run[j].index = pixel[run[j].item * step]
+        sort_records(run, length)
+        for j in range(length):
+            order[start + j] = run[j].item
+        if run != small:
+            free(run)
+        i = next_tie(key, i + 1, n) if i < n else n
     free(values)
     return 0
