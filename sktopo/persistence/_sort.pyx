@@ -155,6 +155,14 @@ cdef void key_map(const double *f, Py_ssize_t rows, Py_ssize_t w, Py_ssize_t str
     m.bits -= m.shift
 
 
+cdef inline uint32_t linear_key(double value, const KeyMap *m) noexcept nogil:
+    """The key of ``value`` on the linear map ``m``: clamped in floating point, then one
+    conversion (no branch)."""
+    cdef double v = (value - m.low) * m.scale
+    v = v if v < m.top else m.top
+    return <uint32_t> <int64_t> v
+
+
 cdef void make_keys(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
                     Py_ssize_t stride, const KeyMap *m, int32_t *index,
                     uint32_t *key) noexcept nogil:
@@ -164,7 +172,6 @@ cdef void make_keys(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
     cdef Py_ssize_t x, r, c, k = 0
     cdef const double *g
     cdef int32_t row = <int32_t> (w + 2), start
-    cdef double v
     for x in range(d if d > 0 else 1):
         for r in range(h):
             start = <int32_t> (((x + (d > 0)) * (h + 2) + r + 1) * row + 1)
@@ -173,8 +180,7 @@ cdef void make_keys(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
                 index[k + c] = start + <int32_t> c
             if m.linear:
                 for c in range(w):
-                    v = (g[c] - m.low) * m.scale
-                    key[k + c] = <uint32_t> v if v < m.top else <uint32_t> m.top
+                    key[k + c] = linear_key(g[c], m)
             else:
                 for c in range(w):
                     key[k + c] = <uint32_t> ((sktopo_key64(g[c]) - m.lo) >> m.shift)
@@ -325,7 +331,6 @@ cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, P
     cdef KeyMap m
     cdef KeyIndex small[16]
     cdef KeyIndex *run
-    cdef double v
     cdef double *values
     if n == 0:
         return 0
@@ -338,8 +343,7 @@ cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, P
     key_map(values, 1, n, n, &m)
     for i in range(n):
         if m.linear:
-            v = (values[i] - m.low) * m.scale
-            key[i] = <uint32_t> v if v < m.top else <uint32_t> m.top
+            key[i] = linear_key(values[i], &m)
         else:
             key[i] = <uint32_t> ((sktopo_key64(values[i]) - m.lo) >> m.shift)
     radix_sort(n, (m.bits + _DIGIT - 1) // _DIGIT, order, tmp_index, key, tmp_key)
