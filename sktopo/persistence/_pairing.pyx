@@ -8,8 +8,9 @@ duality, the H0 of the superlevel filtration of the dual connectivity on the ima
 by a border that is older than every pixel. The pixels are sorted with a radix sort
 (:mod:`sktopo.persistence._sort`).
 
-The image is paired in square tiles (``_tile_size`` pixels on a side, the last ones of a
-row or column shorter) whose arrays fit in the second-level cache: on a large image the
+An image larger than 192 x 192 pixels is paired in square tiles (``_tile_size`` pixels on
+a side, the last ones of a row or column shorter) whose arrays fit in the second-level
+cache: on a large image the
 pixels come in random places, and a union-find over the whole image would wait on memory
 at almost every pixel. Each tile is sorted and paired alone, its neighbours in other
 tiles ignored; a pixel on the tile's edge (with a neighbour in another tile) marks its
@@ -54,7 +55,8 @@ from sktopo.persistence._labels cimport Labels, absorb, labels_reset, new_class
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
 from sktopo.persistence._sort cimport sort_pixels, split_index
 from sktopo.persistence._union_find cimport (PairBuffer, buffer_push, buffer_reserve,
-                                             buffer_to_arrays, grow, offsets_2d)
+                                             buffer_to_arrays, compact, data, grow,
+                                             offsets_2d)
 from sktopo.persistence._workspace cimport (give_back_workspace, take_workspace,
                                             workspace_free, workspace_reserve)
 
@@ -167,6 +169,19 @@ cdef int32_t _tile_size = 128
 # pixels, and the border) fit the 16-bit labels
 cdef enum:
     _MAX_TILE = 255
+    # an image of up to this many pixels is one tile: cutting it costs more in glue than
+    # the smaller tiles save in cache misses
+    _ONE_TILE_PIXELS = 192 * 192
+
+
+cdef int32_t tile_side(Py_ssize_t h, Py_ssize_t w, int tile) noexcept nogil:
+    """The side of the tiles of an ``(h, w)`` image: ``tile`` when given (> 0), else one
+    tile for a small image and ``_tile_size`` otherwise."""
+    if tile > 0:
+        return tile
+    if h * w <= _ONE_TILE_PIXELS and h <= _MAX_TILE and w <= _MAX_TILE:
+        return <int32_t> (h if h > w else w)
+    return _tile_size
 
 cdef void read_points(const PairBuffer *buf, Py_ssize_t start, const double *values,
                       double *births, double *deaths) noexcept nogil:
@@ -267,7 +282,8 @@ cdef Py_ssize_t image_terms(ImageWorkspace *ws, const double *f, Py_ssize_t h,
     cdef bint failed = False
     value[0] = 0.0
     ws.values = NULL        # (norm_terms reads the values itself)
-    if workspace_pairs(ws, f, h, w, full, norms[0].on, norms[1].on, _tile_size) < 0:
+    if workspace_pairs(ws, f, h, w, full, norms[0].on, norms[1].on,
+                       tile_side(h, w, 0)) < 0:
         workspace_free(ws)
         return -1
     pairs = ws.low_buf.size + ws.top_buf.size
@@ -317,42 +333,6 @@ cdef object sparse_terms(const double[:, ::1] f, bint full, tuple norms,
     finally:
         give_back_workspace(&ws, h * w)
     return total, idx, val
-
-
-cdef void *data(array):
-    """The address of the first item of the C-contiguous int64 or float64 ``array`` (it
-    stays valid while ``array`` lives and is not resized)."""
-    cdef int64_t[::1] ints
-    cdef double[::1] floats
-    if array.dtype == np.int64:
-        ints = array.reshape(-1)
-        return &ints[0]
-    floats = array.reshape(-1)
-    return &floats[0]
-
-
-cdef Py_ssize_t compact(int64_t **out, double **points, Py_ssize_t count, Py_ssize_t head,
-                        int64_t first, const double *values, double essential) noexcept nogil:
-    """Drop the pairs of zero persistence from ``out`` (birth and death indices) and
-    ``points`` (their values), and write the essential H0 class first when ``head``; the
-    number of points left."""
-    cdef Py_ssize_t i = head, k
-    while i < head + count and points[0][i] != points[1][i]:
-        i += 1          # (nothing moves before the first pair dropped)
-    k = i
-    for i in range(k, head + count):
-        if points[0][i] != points[1][i]:
-            out[0][k] = out[0][i]
-            out[1][k] = out[1][i]
-            points[0][k] = points[0][i]
-            points[1][k] = points[1][i]
-            k += 1
-    if head:
-        out[0][0] = first
-        out[1][0] = -1
-        points[0][0] = values[first]
-        points[1][0] = essential
-    return k
 
 
 cdef enum:
@@ -458,7 +438,8 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         is the sublevel filtration: itself or its negative), ``essential`` the death of the
         essential class, and pairs of zero persistence are dropped.
     tile : int, default=0
-        The side of the tiles (at least 2); 0: the default, ``_tile_size``. The pairs do
+        The side of the tiles (at least 2); 0: the default (one tile up to 192 x 192
+        pixels, else ``_tile_size``). The pairs do
         not depend on it.
 
     Returns
@@ -486,11 +467,11 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
     top_pairs = None
     try:
         if values is not None:
-            return image_points(&ws, f, full, low, top, tile if tile > 0 else _tile_size,
+            return image_points(&ws, f, full, low, top, tile_side(h, w, tile),
                                 values, essential)
         with nogil:
             status = workspace_pairs(&ws, &f[0, 0], h, w, full, low, top,
-                                     tile if tile > 0 else _tile_size)
+                                     tile_side(h, w, tile))
         if status < 0:
             workspace_free(&ws)
             raise MemoryError()

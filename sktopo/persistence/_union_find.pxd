@@ -34,6 +34,9 @@ cdef object buffer_to_arrays(PairBuffer *buf, Py_ssize_t head, int64_t head_birt
 cdef void buffer_free(PairBuffer *buf) noexcept nogil
 cdef void *grow(void *p, Py_ssize_t n, size_t item, bint *failed) noexcept nogil
 cdef void *big_alloc(size_t size) noexcept nogil
+cdef void *data(array)
+cdef Py_ssize_t compact(int64_t **out, double **points, Py_ssize_t count, Py_ssize_t head,
+                        int64_t first, const double *values, double essential) noexcept nogil
 
 
 cdef inline void buffer_push(PairBuffer *buf, int64_t birth, int64_t death) noexcept nogil:

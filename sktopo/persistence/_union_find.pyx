@@ -136,3 +136,39 @@ cdef object buffer_to_arrays(PairBuffer *buf, Py_ssize_t head, int64_t head_birt
         d[head + i] = buf.death[i]
     buffer_free(buf)
     return birth, death
+
+
+cdef void *data(array):
+    """The address of the first item of the C-contiguous int64 or float64 ``array`` (it
+    stays valid while ``array`` lives and is not resized)."""
+    cdef int64_t[::1] ints
+    cdef double[::1] floats
+    if array.dtype == np.int64:
+        ints = array.reshape(-1)
+        return &ints[0]
+    floats = array.reshape(-1)
+    return &floats[0]
+
+
+cdef Py_ssize_t compact(int64_t **out, double **points, Py_ssize_t count, Py_ssize_t head,
+                        int64_t first, const double *values, double essential) noexcept nogil:
+    """Drop the pairs of zero persistence from ``out`` (birth and death indices) and
+    ``points`` (their values), and write the essential H0 class first when ``head``; the
+    number of points left."""
+    cdef Py_ssize_t i = head, k
+    while i < head + count and points[0][i] != points[1][i]:
+        i += 1          # (nothing moves before the first pair dropped)
+    k = i
+    for i in range(k, head + count):
+        if points[0][i] != points[1][i]:
+            out[0][k] = out[0][i]
+            out[1][k] = out[1][i]
+            points[0][k] = points[0][i]
+            points[1][k] = points[1][i]
+            k += 1
+    if head:
+        out[0][0] = first
+        out[1][0] = -1
+        points[0][0] = values[first]
+        points[1][0] = essential
+    return k

@@ -27,7 +27,10 @@ def _assert_matches_gudhi(X, connectivity, tile):
 @pytest.mark.parametrize("superlevel", [False, True])
 @pytest.mark.parametrize("shape, tile", [((37, 23), 2), ((37, 23), 3), ((40, 40), 8),
                                          ((41, 97), 7), ((1, 50), 4), ((50, 1), 4),
-                                         ((9, 64), 16), ((130, 75), 0)])
+                                         ((9, 64), 16), ((130, 75), 0),
+                                         # one tile by default (at most 192 x 192
+                                         # pixels, sides up to 255), then tiles of 128
+                                         ((150, 181), 0), ((255, 100), 0), ((193, 192), 0)])
 def test_noise_in_tiles(shape, tile, superlevel, connectivity):
     X = np.random.default_rng(sum(shape) + tile).random(shape)
     _assert_matches_gudhi(-X if superlevel else X, connectivity, tile)
