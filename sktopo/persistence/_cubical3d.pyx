@@ -48,24 +48,23 @@ cdef enum:
     _AHEAD = 8      # how many edges (voxels) ahead the loops prefetch (a power of 2)
 
 
-cdef inline uint64_t smallest(const uint64_t *keys, int count) noexcept nogil:
-    cdef uint64_t best = keys[0]
-    cdef int c
-    for c in range(1, count):
-        if keys[c] < best:
-            best = keys[c]
-    return best
+cdef inline uint64_t min_key(uint64_t a, uint64_t b) noexcept nogil:
+    return a if a < b else b
 
 
-cdef inline void fetch_column(const Vol *g, uint64_t edge_key, uint64_t *cob, int *n_cob,
-                              const uint64_t *bits, const int32_t *claimed) noexcept nogil:
-    """The coboundary of a positive edge processed soon; prefetch the claim of its
-    pivot."""
+cdef inline uint64_t fetch_column(const Vol *g, uint64_t edge_key, uint64_t *cob,
+                                  int *n_cob, const uint64_t *bits,
+                                  const int32_t *claimed) noexcept nogil:
+    """The coboundary of a positive edge processed soon (4 keys, see edge_coboundary);
+    prefetch the claim of its pivot, the smallest key, returned."""
     cdef int64_t square
+    cdef uint64_t best
     n_cob[0] = edge_coboundary(g, <int64_t> (edge_key & LOW32), cob)
-    square = <int64_t> (smallest(cob, n_cob[0]) & LOW32)
+    best = min_key(min_key(cob[0], cob[1]), min_key(cob[2], cob[3]))
+    square = <int64_t> (best & LOW32)
     sktopo_prefetch(&bits[square >> 6])
     sktopo_prefetch(&claimed[square])
+    return best
 
 
 cdef inline void sort_small(uint64_t *a, int count) noexcept nogil:
@@ -157,20 +156,20 @@ cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
     come without another array.
     """
     cdef Py_ssize_t r, count = 0
-    cdef int64_t edges[12]
-    cdef int64_t v, e
+    cdef int64_t lows[12]
+    cdef int axes[12]
+    cdef int64_t v
     cdef int t, n_edges, k
     cdef int32_t a, b, young
     for r in range(n):
-        n_edges = critical_edges(g, order[r], <int32_t> r, edges)
+        n_edges = critical_edges(g, order[r], <int32_t> r, lows, axes)
         for t in range(n_edges):
-            e = edges[t]
-            v = e // 3
-            k = <int> (e - 3 * v)
+            v = lows[t]
+            k = axes[t]
             a = find_root(parent, <int32_t> v)
             b = find_root(parent, <int32_t> (v + g.ps[k]))
             if a == b:
-                positive[count] = (<uint64_t> r << 32) | <uint64_t> e
+                positive[count] = (<uint64_t> r << 32) | <uint64_t> (3 * v + k)
                 count += 1
                 continue
             if parent[a] < parent[b]:       # a: the older root
@@ -197,13 +196,14 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
                        int32_t *claimed,
                        Growable *work, Growable *spare, Growable *pool,
                        Growable *starts) except -1 nogil:
-    """Reduce a column whose pivot is claimed; store it. Its pivot ends in work.data[0]."""
+    """Reduce a column whose pivot is claimed (``cob``: the 4 keys of edge_coboundary, the
+    first ``n_cob`` once sorted); store it. Its pivot ends in work.data[0]."""
     cdef uint64_t col[4]
     cdef uint64_t pivot
     cdef int32_t owner
     cdef int n_col
     cdef Py_ssize_t idx, i
-    sort_small(cob, n_cob)
+    sort_small(cob, 4)
     grow(work, n_cob)
     for idx in range(n_cob):
         work.data[idx] = cob[idx]
@@ -219,7 +219,7 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
         owner = claimed[<int64_t> (pivot & LOW32)]
         if owner >= 0:        # an apparent pair: its column is the plain coboundary
             n_col = edge_coboundary(g, owner, col)
-            sort_small(col, n_col)
+            sort_small(col, 4)
             add_column(work, spare, col, n_col)
         else:
             idx = -2 - owner
@@ -326,11 +326,12 @@ cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_
     work.size = spare.size = pool.size = starts.size = pairs.size = 0
     work.capacity = spare.capacity = pool.capacity = starts.capacity = pairs.capacity = 0
     cdef Py_ssize_t t
-    cdef uint64_t cob[4]
+    cdef uint64_t *cob
     cdef uint64_t ring[_AHEAD][4]   # the coboundaries of the next edges
     cdef int ring_n[_AHEAD]
+    cdef uint64_t ring_best[_AHEAD]
     cdef uint64_t edge_key, best
-    cdef int n_cob, c, slot
+    cdef int n_cob, slot
     cdef int64_t e, square
     try:
         with nogil:
@@ -339,21 +340,16 @@ cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_
             # 2 * _AHEAD edges ahead, their coboundaries computed and the claims of
             # their pivots fetched _AHEAD edges ahead
             for t in range(n_positive - 1, n_positive - 1 - min(n_positive, _AHEAD), -1):
-                fetch_column(g, positive[t], ring[t & (_AHEAD - 1)],
-                             &ring_n[t & (_AHEAD - 1)], &bits[0], &claimed[0])
+                ring_best[t & (_AHEAD - 1)] = fetch_column(
+                    g, positive[t], ring[t & (_AHEAD - 1)], &ring_n[t & (_AHEAD - 1)],
+                    &bits[0], &claimed[0])
             for t in range(n_positive - 1, -1, -1):
                 slot = t & (_AHEAD - 1)
+                cob = ring[slot]
                 n_cob = ring_n[slot]
-                for c in range(n_cob):
-                    cob[c] = ring[slot][c]
-                if t >= 2 * _AHEAD:
-                    prefetch_edge(g, <int64_t> (positive[t - 2 * _AHEAD] & LOW32))
-                if t >= _AHEAD:
-                    fetch_column(g, positive[t - _AHEAD], ring[slot], &ring_n[slot],
-                                 &bits[0], &claimed[0])
                 edge_key = positive[t]
                 e = <int64_t> (edge_key & LOW32)
-                best = smallest(cob, n_cob)
+                best = ring_best[slot]
                 square = <int64_t> (best & LOW32)
                 if not is_claimed(&bits[0], square):
                     claim(&bits[0], &claimed[0], square, <int32_t> e)
@@ -364,6 +360,12 @@ cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_
                 if (best >> 32) != (edge_key >> 32):
                     push(&pairs, edge_key >> 32)
                     push(&pairs, best >> 32)
+                # the slot is free: the edge _AHEAD later in the pipeline
+                if t >= 2 * _AHEAD:
+                    prefetch_edge(g, <int64_t> (positive[t - 2 * _AHEAD] & LOW32))
+                if t >= _AHEAD:
+                    ring_best[slot] = fetch_column(g, positive[t - _AHEAD], ring[slot],
+                                                   &ring_n[slot], &bits[0], &claimed[0])
         return rank_array(&pairs)
     finally:
         free(work.data)
