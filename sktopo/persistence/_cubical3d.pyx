@@ -67,16 +67,19 @@ cdef inline uint64_t fetch_column(const Vol *g, uint64_t edge_key, uint64_t *cob
     return best
 
 
-cdef inline void sort_small(uint64_t *a, int count) noexcept nogil:
-    cdef int i, j
-    cdef uint64_t key
-    for i in range(1, count):
-        key = a[i]
-        j = i - 1
-        while j >= 0 and a[j] > key:
-            a[j + 1] = a[j]
-            j -= 1
-        a[j + 1] = key
+cdef inline void sort_pair(uint64_t *a, int i, int j) noexcept nogil:
+    cdef uint64_t x = a[i], y = a[j]
+    a[i] = min_key(x, y)
+    a[j] = x if x > y else y
+
+
+cdef inline void sort4(uint64_t *a) noexcept nogil:
+    """Sort 4 keys by a network of compare-exchanges (no branches)."""
+    sort_pair(a, 0, 1)
+    sort_pair(a, 2, 3)
+    sort_pair(a, 0, 2)
+    sort_pair(a, 1, 3)
+    sort_pair(a, 1, 2)
 
 
 cdef struct Growable:
@@ -117,20 +120,18 @@ cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
     cdef uint64_t *s
     cdef Growable tmp
     grow(spare, a + length)
+    cdef uint64_t x, y
     w = work.data
     s = spare.data
+    # the smaller head goes out, both when equal (and then out does not advance: the
+    # key cancels); no branches on the keys
     while i < a and j < length:
-        if w[i] < col[j]:
-            s[out] = w[i]
-            i += 1
-        elif w[i] > col[j]:
-            s[out] = col[j]
-            j += 1
-        else:
-            i += 1
-            j += 1
-            continue
-        out += 1
+        x = w[i]
+        y = col[j]
+        s[out] = min_key(x, y)
+        out += x != y
+        i += x <= y
+        j += y <= x
     while i < a:
         s[out] = w[i]
         i += 1
@@ -203,9 +204,9 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
     cdef int32_t owner
     cdef int n_col
     cdef Py_ssize_t idx, i
-    sort_small(cob, 4)
-    grow(work, n_cob)
-    for idx in range(n_cob):
+    sort4(cob)
+    grow(work, 4)
+    for idx in range(4):
         work.data[idx] = cob[idx]
     work.size = n_cob
     while True:
@@ -219,7 +220,7 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
         owner = claimed[<int64_t> (pivot & LOW32)]
         if owner >= 0:        # an apparent pair: its column is the plain coboundary
             n_col = edge_coboundary(g, owner, col)
-            sort_small(col, 4)
+            sort4(col)
             add_column(work, spare, col, n_col)
         else:
             idx = -2 - owner

@@ -108,16 +108,15 @@ cdef inline int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *lows
     cdef int count = 0, k, i, j, si, sj
     cdef const int32_t *rank = g.rank
     if not g.full:
-        # edges to the 6 neighbours of lower rank (the padding has the largest rank)
+        # edges to the 6 neighbours of lower rank (the padding has the largest rank),
+        # written at every step and kept by the count (no branches on the ranks)
         for k in range(3):
-            if rank[q - g.ps[k]] < r:
-                lows[count] = q - g.ps[k]
-                axes[count] = k
-                count += 1
-            if rank[q + g.ps[k]] < r:
-                lows[count] = q
-                axes[count] = k
-                count += 1
+            lows[count] = q - g.ps[k]
+            axes[count] = k
+            count += rank[q - g.ps[k]] < r
+            lows[count] = q
+            axes[count] = k
+            count += rank[q + g.ps[k]] < r
         return count
     # "full": the 12 edges of the cube q whose three other voxels all have larger ranks;
     # the edge along k at vertex q + si e_i + sj e_j (si, sj in {0, 1}) is shared with
@@ -129,10 +128,10 @@ cdef inline int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *lows
             pi = g.ps[i] if si else -g.ps[i]
             for sj in range(2):
                 pj = g.ps[j] if sj else -g.ps[j]
-                if rank[q + pi] > r and rank[q + pj] > r and rank[q + pi + pj] > r:
-                    lows[count] = q + (g.ps[i] if si else 0) + (g.ps[j] if sj else 0)
-                    axes[count] = k
-                    count += 1
+                lows[count] = q + (g.ps[i] if si else 0) + (g.ps[j] if sj else 0)
+                axes[count] = k
+                count += ((rank[q + pi] > r) & (rank[q + pj] > r)
+                          & (rank[q + pi + pj] > r))
     return count
 
 
