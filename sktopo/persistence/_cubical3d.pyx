@@ -35,13 +35,17 @@ from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
-from sktopo.persistence._cubical3d_cells cimport (Vol, critical_edges, edge_coboundary,
+from sktopo.persistence._cubical3d_cells cimport (BORDER, Vol, critical_edges, edge_coboundary,
                                                   prefetch_edge, vertex_codes)
 from sktopo.persistence._union_find cimport find_root, sktopo_prefetch
 
 __all__ = ["h1_rank_pairs"]
 
 cdef uint64_t LOW32 = 4294967295    # the id part of a key
+# a stored column [DUO, e << 32 | f] is the sum of the coboundaries of the edges e and f
+# (not a key: keys are below 2**63), and NO_KEY no pivot
+cdef uint64_t DUO = 18446744073709551615u
+cdef uint64_t NO_KEY = 18446744073709551615u
 
 
 cdef enum:
@@ -112,17 +116,11 @@ cdef int push(Growable *buf, uint64_t x) except -1 nogil:
     return 0
 
 
-cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
-                    Py_ssize_t length) except -1 nogil:
-    """work <- work xor col (sorted keys), through spare; swaps the two buffers."""
-    cdef Py_ssize_t i = 0, j = 0, out = 0, a = work.size
-    cdef uint64_t *w
-    cdef uint64_t *s
-    cdef Growable tmp
-    grow(spare, a + length)
+cdef inline Py_ssize_t merge_xor(const uint64_t *w, Py_ssize_t a, const uint64_t *col,
+                                  Py_ssize_t length, uint64_t *s) noexcept nogil:
+    """s <- w xor col (sorted keys, a and length of them); returns the length of s."""
+    cdef Py_ssize_t i = 0, j = 0, out = 0
     cdef uint64_t x, y
-    w = work.data
-    s = spare.data
     # the smaller head goes out, both when equal (and then out does not advance: the
     # key cancels); no branches on the keys
     while i < a and j < length:
@@ -140,7 +138,15 @@ cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
         s[out] = col[j]
         j += 1
         out += 1
-    spare.size = out
+    return out
+
+
+cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
+                    Py_ssize_t length) except -1 nogil:
+    """work <- work xor col (sorted keys), through spare; swaps the two buffers."""
+    cdef Growable tmp
+    grow(spare, work.size + length)
+    spare.size = merge_xor(work.data, work.size, col, length, spare.data)
     tmp = work[0]
     work[0] = spare[0]
     spare[0] = tmp
@@ -193,6 +199,44 @@ cdef inline void claim(uint64_t *bits, int32_t *claimed, int64_t square,
     claimed[square] = owner
 
 
+cdef inline uint64_t second_key(const uint64_t *k) noexcept nogil:
+    """The second smallest of 4 keys."""
+    cdef uint64_t m1 = min_key(k[0], k[1]), m2 = min_key(k[2], k[3])
+    cdef uint64_t big1 = k[0] ^ k[1] ^ m1, big2 = k[2] ^ k[3] ^ m2
+    return min_key(m1 ^ m2 ^ min_key(m1, m2), min_key(big1, big2))
+
+
+cdef inline uint64_t duo_pivot(const Vol *g, const uint64_t *cob, int32_t owner,
+                               const uint64_t *bits) noexcept nogil:
+    """The pivot of cob + (the coboundary of the edge ``owner``), when it is free.
+
+    ``owner`` is the apparent edge that claimed the pivot s of ``cob``: s is the smallest
+    key of both coboundaries and the only one they share (two edges lie in at most one
+    common square), so the sum has no other cancellation and its pivot is the smaller of
+    their second smallest keys. Returns NO_KEY when that square is off the complex or
+    claimed already (the column needs the full reduction).
+    """
+    cdef uint64_t col[4]
+    cdef uint64_t pivot
+    edge_coboundary(g, owner, col)
+    pivot = min_key(second_key(cob), second_key(col))
+    if (pivot >> 32) == BORDER or is_claimed(bits, <int64_t> (pivot & LOW32)):
+        return NO_KEY
+    return pivot
+
+
+cdef Py_ssize_t duo_column(const Vol *g, uint64_t duo, uint64_t *out) noexcept nogil:
+    """The sorted keys of the sum of the coboundaries of the two edges packed in duo
+    (at most 6 once the shared square cancels)."""
+    cdef uint64_t a[4]
+    cdef uint64_t b[4]
+    cdef int n_a = edge_coboundary(g, <int64_t> (duo >> 32), a)
+    cdef int n_b = edge_coboundary(g, <int64_t> (duo & LOW32), b)
+    sort4(a)
+    sort4(b)
+    return merge_xor(a, n_a, b, n_b, out)
+
+
 cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
                        int32_t *claimed,
                        Growable *work, Growable *spare, Growable *pool,
@@ -200,6 +244,7 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
     """Reduce a column whose pivot is claimed (``cob``: the 4 keys of edge_coboundary, the
     first ``n_cob`` once sorted); store it. Its pivot ends in work.data[0]."""
     cdef uint64_t col[4]
+    cdef uint64_t duo[8]
     cdef uint64_t pivot
     cdef int32_t owner
     cdef int n_col
@@ -224,8 +269,12 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
             add_column(work, spare, col, n_col)
         else:
             idx = -2 - owner
-            add_column(work, spare, &pool.data[starts.data[idx]],
-                       <Py_ssize_t> (starts.data[idx + 1] - starts.data[idx]))
+            if pool.data[starts.data[idx]] == DUO:
+                n_col = <int> duo_column(g, pool.data[starts.data[idx] + 1], duo)
+                add_column(work, spare, duo, n_col)
+            else:
+                add_column(work, spare, &pool.data[starts.data[idx]],
+                           <Py_ssize_t> (starts.data[idx + 1] - starts.data[idx]))
     # store the reduced column
     idx = starts.size - 1
     grow(pool, pool.size + work.size)
@@ -333,6 +382,7 @@ cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_
     cdef uint64_t ring_best[_AHEAD]
     cdef uint64_t edge_key, best
     cdef int n_cob, slot
+    cdef int32_t owner
     cdef int64_t e, square
     try:
         with nogil:
@@ -355,9 +405,20 @@ cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_
                 if not is_claimed(&bits[0], square):
                     claim(&bits[0], &claimed[0], square, <int32_t> e)
                 else:
-                    reduce_column(g, cob, n_cob, &bits[0], &claimed[0], &work, &spare, &pool,
-                                  &starts)
-                    best = work.data[0]
+                    # most reductions end after adding the coboundary of the apparent
+                    # edge that claimed the pivot: stored as the two edges
+                    owner = claimed[square]
+                    best = duo_pivot(g, cob, owner, &bits[0]) if owner >= 0 else NO_KEY
+                    if best != NO_KEY:
+                        push(&pool, DUO)
+                        push(&pool, (<uint64_t> e << 32) | <uint64_t> owner)
+                        push(&starts, <uint64_t> pool.size)
+                        claim(&bits[0], &claimed[0], <int64_t> (best & LOW32),
+                              <int32_t> (-2 - (starts.size - 2)))
+                    else:
+                        reduce_column(g, cob, n_cob, &bits[0], &claimed[0], &work, &spare,
+                                      &pool, &starts)
+                        best = work.data[0]
                 if (best >> 32) != (edge_key >> 32):
                     push(&pairs, edge_key >> 32)
                     push(&pairs, best >> 32)
