@@ -120,16 +120,20 @@ cdef inline Py_ssize_t merge_xor(const uint64_t *w, Py_ssize_t a, const uint64_t
                                   Py_ssize_t length, uint64_t *s) noexcept nogil:
     """s <- w xor col (sorted keys, a and length of them); returns the length of s."""
     cdef Py_ssize_t i = 0, j = 0, out = 0
-    cdef uint64_t x, y
-    # the smaller head goes out, both when equal (and then out does not advance: the
-    # key cancels); no branches on the keys
+    # (branches on the keys: a long column meets a short one, the branches are
+    # predicted; a merge without branches waits on every comparison)
     while i < a and j < length:
-        x = w[i]
-        y = col[j]
-        s[out] = min_key(x, y)
-        out += x != y
-        i += x <= y
-        j += y <= x
+        if w[i] < col[j]:
+            s[out] = w[i]
+            i += 1
+        elif w[i] > col[j]:
+            s[out] = col[j]
+            j += 1
+        else:       # the key cancels
+            i += 1
+            j += 1
+            continue
+        out += 1
     while i < a:
         s[out] = w[i]
         i += 1
