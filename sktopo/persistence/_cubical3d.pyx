@@ -35,7 +35,8 @@ from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
-from sktopo.persistence._cubical3d_cells cimport (BORDER, Vol, critical_edges, edge_coboundary,
+from sktopo.persistence._cubical3d_cells cimport (BORDER, Vol, critical_edges,
+                                                  edge_coboundary, n_squares,
                                                   prefetch_edge, vertex_codes)
 from sktopo.persistence._union_find cimport find_root, sktopo_prefetch
 
@@ -57,13 +58,12 @@ cdef inline uint64_t min_key(uint64_t a, uint64_t b) noexcept nogil:
 
 
 cdef inline uint64_t fetch_column(const Vol *g, uint64_t edge_key, uint64_t *cob,
-                                  int *n_cob, const uint64_t *bits,
-                                  const int32_t *claimed) noexcept nogil:
+                                  const uint64_t *bits, const int32_t *claimed) noexcept nogil:
     """The coboundary of a positive edge processed soon (4 keys, see edge_coboundary);
     prefetch the claim of its pivot, the smallest key, returned."""
     cdef int64_t square
     cdef uint64_t best
-    n_cob[0] = edge_coboundary(g, <int64_t> (edge_key & LOW32), cob)
+    edge_coboundary(g, <int64_t> (edge_key & LOW32), cob)
     best = min_key(min_key(cob[0], cob[1]), min_key(cob[2], cob[3]))
     square = <int64_t> (best & LOW32)
     sktopo_prefetch(&bits[square >> 6])
@@ -234,19 +234,19 @@ cdef Py_ssize_t duo_column(const Vol *g, uint64_t duo, uint64_t *out) noexcept n
     (at most 6 once the shared square cancels)."""
     cdef uint64_t a[4]
     cdef uint64_t b[4]
-    cdef int n_a = edge_coboundary(g, <int64_t> (duo >> 32), a)
-    cdef int n_b = edge_coboundary(g, <int64_t> (duo & LOW32), b)
+    edge_coboundary(g, <int64_t> (duo >> 32), a)
+    edge_coboundary(g, <int64_t> (duo & LOW32), b)
     sort4(a)
     sort4(b)
-    return merge_xor(a, n_a, b, n_b, out)
+    return merge_xor(a, n_squares(a), b, n_squares(b), out)
 
 
-cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
+cdef int reduce_column(const Vol *g, uint64_t *cob, uint64_t *bits,
                        int32_t *claimed,
                        Growable *work, Growable *spare, Growable *pool,
                        Growable *starts) except -1 nogil:
-    """Reduce a column whose pivot is claimed (``cob``: the 4 keys of edge_coboundary, the
-    first ``n_cob`` once sorted); store it. Its pivot ends in work.data[0]."""
+    """Reduce a column whose pivot is claimed (``cob``: the 4 keys of edge_coboundary);
+    store it. Its pivot ends in work.data[0]."""
     cdef uint64_t col[4]
     cdef uint64_t duo[8]
     cdef uint64_t pivot
@@ -257,7 +257,7 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
     grow(work, 4)
     for idx in range(4):
         work.data[idx] = cob[idx]
-    work.size = n_cob
+    work.size = n_squares(cob)
     while True:
         if work.size == 0:
             with gil:
@@ -268,7 +268,8 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
             break
         owner = claimed[<int64_t> (pivot & LOW32)]
         if owner >= 0:        # an apparent pair: its column is the plain coboundary
-            n_col = edge_coboundary(g, owner, col)
+            edge_coboundary(g, owner, col)
+            n_col = n_squares(col)
             sort4(col)
             add_column(work, spare, col, n_col)
         else:
@@ -382,10 +383,9 @@ cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_
     cdef Py_ssize_t t
     cdef uint64_t *cob
     cdef uint64_t ring[_AHEAD][4]   # the coboundaries of the next edges
-    cdef int ring_n[_AHEAD]
     cdef uint64_t ring_best[_AHEAD]
     cdef uint64_t edge_key, best
-    cdef int n_cob, slot
+    cdef int slot
     cdef int32_t owner
     cdef int64_t e, square
     try:
@@ -396,12 +396,10 @@ cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_
             # their pivots fetched _AHEAD edges ahead
             for t in range(n_positive - 1, n_positive - 1 - min(n_positive, _AHEAD), -1):
                 ring_best[t & (_AHEAD - 1)] = fetch_column(
-                    g, positive[t], ring[t & (_AHEAD - 1)], &ring_n[t & (_AHEAD - 1)],
-                    &bits[0], &claimed[0])
+                    g, positive[t], ring[t & (_AHEAD - 1)], &bits[0], &claimed[0])
             for t in range(n_positive - 1, -1, -1):
                 slot = t & (_AHEAD - 1)
                 cob = ring[slot]
-                n_cob = ring_n[slot]
                 edge_key = positive[t]
                 e = <int64_t> (edge_key & LOW32)
                 best = ring_best[slot]
@@ -420,7 +418,7 @@ cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_
                         claim(&bits[0], &claimed[0], <int64_t> (best & LOW32),
                               <int32_t> (-2 - (starts.size - 2)))
                     else:
-                        reduce_column(g, cob, n_cob, &bits[0], &claimed[0], &work, &spare,
+                        reduce_column(g, cob, &bits[0], &claimed[0], &work, &spare,
                                       &pool, &starts)
                         best = work.data[0]
                 if (best >> 32) != (edge_key >> 32):
@@ -431,7 +429,7 @@ cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_
                     prefetch_edge(g, <int64_t> (positive[t - 2 * _AHEAD] & LOW32))
                 if t >= _AHEAD:
                     ring_best[slot] = fetch_column(g, positive[t - _AHEAD], ring[slot],
-                                                   &ring_n[slot], &bits[0], &claimed[0])
+                                                   &bits[0], &claimed[0])
         return rank_array(&pairs)
     finally:
         free(work.data)

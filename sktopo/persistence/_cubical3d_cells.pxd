@@ -33,19 +33,25 @@ cdef inline uint64_t square_key(int32_t r, int64_t square) noexcept nogil:
     return (<uint64_t> r << 32) | <uint64_t> square
 
 
-cdef inline int edge_coboundary(const Vol *g, int64_t e, uint64_t *out) noexcept nogil:
-    """Keys of the 4 squares around edge e, unsorted; returns how many lie in the complex.
+cdef inline int n_squares(const uint64_t *keys) noexcept nogil:
+    """How many of the 4 keys of edge_coboundary are squares of the complex."""
+    return (((keys[0] >> 32) != BORDER) + ((keys[1] >> 32) != BORDER)
+            + ((keys[2] >> 32) != BORDER) + ((keys[3] >> 32) != BORDER))
+
+
+cdef inline void edge_coboundary(const Vol *g, int64_t e, uint64_t *out) noexcept nogil:
+    """Keys of the 4 squares around edge e, unsorted.
 
     A square outside the complex (on the padding) has the rank BORDER: its key comes
-    after every other, so the first ones of the sorted keys are the coboundary. The edge
+    after every other, so the first ``n_squares`` of the sorted keys are the coboundary. The edge
     along k at vertex v has the squares of normal b at v and v - e_a (spanning k and a)
     and of normal a at v and v - e_b, for the other two axes a < b. Each voxel around
     the edge is read once.
     """
     cdef int64_t v = e // 3
     cdef int k = <int> (e - 3 * v)
-    cdef int a = 1 if k == 0 else 0
-    cdef int b = 1 if k == 2 else 2
+    cdef int a = k == 0             # the other two axes, a < b (no branches)
+    cdef int b = 2 - (k == 2)
     cdef int64_t pa = g.ps[a], pb = g.ps[b], pk = g.ps[k]
     cdef const int32_t *r = g.rank
     cdef int32_t c0, ca, cb, cab, e0, s0, s1, s2, s3
@@ -71,14 +77,13 @@ cdef inline int edge_coboundary(const Vol *g, int64_t e, uint64_t *out) noexcept
     out[1] = square_key(s1, 3 * (v - pa) + b)
     out[2] = square_key(s2, 3 * v + a)
     out[3] = square_key(s3, 3 * (v - pb) + a)
-    return (s0 != BORDER) + (s1 != BORDER) + (s2 != BORDER) + (s3 != BORDER)
 
 
 cdef inline void prefetch_edge(const Vol *g, int64_t e) noexcept nogil:
     """Prefetch the ranks edge_coboundary reads (the rows of the voxels around e)."""
     cdef int64_t v = e // 3
     cdef int k = <int> (e - 3 * v)
-    cdef int64_t pa = g.ps[1 if k == 0 else 0], pb = g.ps[1 if k == 2 else 2]
+    cdef int64_t pa = g.ps[k == 0], pb = g.ps[2 - (k == 2)]
     cdef int64_t pk = g.ps[k]
     cdef const int32_t *r = g.rank
     if g.full:
