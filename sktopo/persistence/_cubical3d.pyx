@@ -16,9 +16,12 @@ reduce the coboundary matrix of the edges (rows: squares), as CubicalRipser does
 * The positive edges are reduced in decreasing order. An edge's pivot is its earliest
   square. When no later edge has claimed that square, the column is already reduced (the
   emergent / apparent pairs, almost every column): the pair is recorded without building
-  the column. Otherwise the column is built as a sorted array of square keys and the
-  reduced columns of the claimants are added (symmetric differences) until its pivot is
-  free; such columns are stored for later additions.
+  the column. Otherwise, when an apparent edge claimed it and the sum of the two
+  coboundaries has a free pivot (two edges share at most one square, so that pivot is
+  the smaller of their second keys), the column is stored as the two edges (most
+  reductions of smooth volumes). Otherwise the column is built as a sorted array of
+  square keys and the reduced columns of the claimants are added (symmetric
+  differences) until its pivot is free; such columns are stored for later additions.
 * The volume is contractible: every positive edge dies at a square. A pair is reported by
   the critical voxels of its edge and square; pairs born and dead at one voxel have zero
   persistence and are not reported.
