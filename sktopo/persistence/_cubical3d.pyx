@@ -16,9 +16,12 @@ reduce the coboundary matrix of the edges (rows: squares), as CubicalRipser does
 * The positive edges are reduced in decreasing order. An edge's pivot is its earliest
   square. When no later edge has claimed that square, the column is already reduced (the
   emergent / apparent pairs, almost every column): the pair is recorded without building
-  the column. Otherwise the column is built as a sorted array of square keys and the
-  reduced columns of the claimants are added (symmetric differences) until its pivot is
-  free; such columns are stored for later additions.
+  the column. Otherwise, when an apparent edge claimed it and the sum of the two
+  coboundaries has a free pivot (two edges share at most one square, so that pivot is
+  the smaller of their second keys), the column is stored as the two edges (most
+  reductions of smooth volumes). Otherwise the column is built as a sorted array of
+  square keys and the reduced columns of the claimants are added (symmetric
+  differences) until its pivot is free; such columns are stored for later additions.
 * The volume is contractible: every positive edge dies at a square. A pair is reported by
   the critical voxels of its edge and square; pairs born and dead at one voxel have zero
   persistence and are not reported.
@@ -35,49 +38,55 @@ from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
-from sktopo.persistence._cubical3d_cells cimport (Vol, critical_edges, edge_coboundary,
+from sktopo.persistence._cubical3d_cells cimport (BORDER, Vol, critical_edges,
+                                                  edge_coboundary, n_squares,
                                                   prefetch_edge, vertex_codes)
 from sktopo.persistence._union_find cimport find_root, sktopo_prefetch
 
 __all__ = ["h1_rank_pairs"]
 
 cdef uint64_t LOW32 = 4294967295    # the id part of a key
+# a stored column [DUO, e << 32 | f] is the sum of the coboundaries of the edges e and f
+# (not a key: keys are below 2**63), and NO_KEY no pivot
+cdef uint64_t DUO = 18446744073709551615u
+cdef uint64_t NO_KEY = 18446744073709551615u
 
 
 cdef enum:
     _AHEAD = 8      # how many edges (voxels) ahead the loops prefetch (a power of 2)
 
 
-cdef inline uint64_t smallest(const uint64_t *keys, int count) noexcept nogil:
-    cdef uint64_t best = keys[0]
-    cdef int c
-    for c in range(1, count):
-        if keys[c] < best:
-            best = keys[c]
+cdef inline uint64_t min_key(uint64_t a, uint64_t b) noexcept nogil:
+    return a if a < b else b
+
+
+cdef inline uint64_t fetch_column(const Vol *g, uint64_t edge_key, uint64_t *cob,
+                                  const uint64_t *bits, const int32_t *claimed) noexcept nogil:
+    """The coboundary of a positive edge processed soon (4 keys, see edge_coboundary);
+    prefetch the claim of its pivot, the smallest key, returned."""
+    cdef int64_t square
+    cdef uint64_t best
+    edge_coboundary(g, <int64_t> (edge_key & LOW32), cob)
+    best = min_key(min_key(cob[0], cob[1]), min_key(cob[2], cob[3]))
+    square = <int64_t> (best & LOW32)
+    sktopo_prefetch(&bits[square >> 6])
+    sktopo_prefetch(&claimed[square])
     return best
 
 
-cdef inline void fetch_column(const Vol *g, uint64_t edge_key, uint64_t *cob, int *n_cob,
-                              const uint64_t *bits, const int32_t *claimed) noexcept nogil:
-    """The coboundary of a positive edge processed soon; prefetch the claim of its
-    pivot."""
-    cdef int64_t square
-    n_cob[0] = edge_coboundary(g, <int64_t> (edge_key & LOW32), cob)
-    square = <int64_t> (smallest(cob, n_cob[0]) & LOW32)
-    sktopo_prefetch(&bits[square >> 6])
-    sktopo_prefetch(&claimed[square])
+cdef inline void sort_pair(uint64_t *a, int i, int j) noexcept nogil:
+    cdef uint64_t x = a[i], y = a[j]
+    a[i] = min_key(x, y)
+    a[j] = x if x > y else y
 
 
-cdef inline void sort_small(uint64_t *a, int count) noexcept nogil:
-    cdef int i, j
-    cdef uint64_t key
-    for i in range(1, count):
-        key = a[i]
-        j = i - 1
-        while j >= 0 and a[j] > key:
-            a[j + 1] = a[j]
-            j -= 1
-        a[j + 1] = key
+cdef inline void sort4(uint64_t *a) noexcept nogil:
+    """Sort 4 keys by a network of compare-exchanges (no branches)."""
+    sort_pair(a, 0, 1)
+    sort_pair(a, 2, 3)
+    sort_pair(a, 0, 2)
+    sort_pair(a, 1, 3)
+    sort_pair(a, 1, 2)
 
 
 cdef struct Growable:
@@ -110,16 +119,12 @@ cdef int push(Growable *buf, uint64_t x) except -1 nogil:
     return 0
 
 
-cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
-                    Py_ssize_t length) except -1 nogil:
-    """work <- work xor col (sorted keys), through spare; swaps the two buffers."""
-    cdef Py_ssize_t i = 0, j = 0, out = 0, a = work.size
-    cdef uint64_t *w
-    cdef uint64_t *s
-    cdef Growable tmp
-    grow(spare, a + length)
-    w = work.data
-    s = spare.data
+cdef inline Py_ssize_t merge_xor(const uint64_t *w, Py_ssize_t a, const uint64_t *col,
+                                  Py_ssize_t length, uint64_t *s) noexcept nogil:
+    """s <- w xor col (sorted keys, a and length of them); returns the length of s."""
+    cdef Py_ssize_t i = 0, j = 0, out = 0
+    # (branches on the keys: a long column meets a short one, the branches are
+    # predicted; a merge without branches waits on every comparison)
     while i < a and j < length:
         if w[i] < col[j]:
             s[out] = w[i]
@@ -127,7 +132,7 @@ cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
         elif w[i] > col[j]:
             s[out] = col[j]
             j += 1
-        else:
+        else:       # the key cancels
             i += 1
             j += 1
             continue
@@ -140,7 +145,15 @@ cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
         s[out] = col[j]
         j += 1
         out += 1
-    spare.size = out
+    return out
+
+
+cdef int add_column(Growable *work, Growable *spare, const uint64_t *col,
+                    Py_ssize_t length) except -1 nogil:
+    """work <- work xor col (sorted keys), through spare; swaps the two buffers."""
+    cdef Growable tmp
+    grow(spare, work.size + length)
+    spare.size = merge_xor(work.data, work.size, col, length, spare.data)
     tmp = work[0]
     work[0] = spare[0]
     spare[0] = tmp
@@ -157,20 +170,20 @@ cdef Py_ssize_t kruskal(const Vol *g, const int32_t *order, Py_ssize_t n,
     come without another array.
     """
     cdef Py_ssize_t r, count = 0
-    cdef int64_t edges[12]
-    cdef int64_t v, e
+    cdef int64_t lows[12]
+    cdef int axes[12]
+    cdef int64_t v
     cdef int t, n_edges, k
     cdef int32_t a, b, young
     for r in range(n):
-        n_edges = critical_edges(g, order[r], <int32_t> r, edges)
+        n_edges = critical_edges(g, order[r], <int32_t> r, lows, axes)
         for t in range(n_edges):
-            e = edges[t]
-            v = e // 3
-            k = <int> (e - 3 * v)
+            v = lows[t]
+            k = axes[t]
             a = find_root(parent, <int32_t> v)
             b = find_root(parent, <int32_t> (v + g.ps[k]))
             if a == b:
-                positive[count] = (<uint64_t> r << 32) | <uint64_t> e
+                positive[count] = (<uint64_t> r << 32) | <uint64_t> (3 * v + k)
                 count += 1
                 continue
             if parent[a] < parent[b]:       # a: the older root
@@ -193,21 +206,61 @@ cdef inline void claim(uint64_t *bits, int32_t *claimed, int64_t square,
     claimed[square] = owner
 
 
-cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
+cdef inline uint64_t second_key(const uint64_t *k) noexcept nogil:
+    """The second smallest of 4 keys."""
+    cdef uint64_t m1 = min_key(k[0], k[1]), m2 = min_key(k[2], k[3])
+    cdef uint64_t big1 = k[0] ^ k[1] ^ m1, big2 = k[2] ^ k[3] ^ m2
+    return min_key(m1 ^ m2 ^ min_key(m1, m2), min_key(big1, big2))
+
+
+cdef inline uint64_t duo_pivot(const Vol *g, const uint64_t *cob, int32_t owner,
+                               const uint64_t *bits) noexcept nogil:
+    """The pivot of cob + (the coboundary of the edge ``owner``), when it is free.
+
+    ``owner`` is the apparent edge that claimed the pivot s of ``cob``: s is the smallest
+    key of both coboundaries and the only one they share (two edges lie in at most one
+    common square), so the sum has no other cancellation and its pivot is the smaller of
+    their second smallest keys. Returns NO_KEY when that square is off the complex or
+    claimed already (the column needs the full reduction).
+    """
+    cdef uint64_t col[4]
+    cdef uint64_t pivot
+    edge_coboundary(g, owner, col)
+    pivot = min_key(second_key(cob), second_key(col))
+    if (pivot >> 32) == BORDER or is_claimed(bits, <int64_t> (pivot & LOW32)):
+        return NO_KEY
+    return pivot
+
+
+cdef Py_ssize_t duo_column(const Vol *g, uint64_t duo, uint64_t *out) noexcept nogil:
+    """The sorted keys of the sum of the coboundaries of the two edges packed in duo
+    (at most 6 once the shared square cancels)."""
+    cdef uint64_t a[4]
+    cdef uint64_t b[4]
+    edge_coboundary(g, <int64_t> (duo >> 32), a)
+    edge_coboundary(g, <int64_t> (duo & LOW32), b)
+    sort4(a)
+    sort4(b)
+    return merge_xor(a, n_squares(a), b, n_squares(b), out)
+
+
+cdef int reduce_column(const Vol *g, uint64_t *cob, uint64_t *bits,
                        int32_t *claimed,
                        Growable *work, Growable *spare, Growable *pool,
                        Growable *starts) except -1 nogil:
-    """Reduce a column whose pivot is claimed; store it. Its pivot ends in work.data[0]."""
+    """Reduce a column whose pivot is claimed (``cob``: the 4 keys of edge_coboundary);
+    store it. Its pivot ends in work.data[0]."""
     cdef uint64_t col[4]
+    cdef uint64_t duo[8]
     cdef uint64_t pivot
     cdef int32_t owner
     cdef int n_col
     cdef Py_ssize_t idx, i
-    sort_small(cob, n_cob)
-    grow(work, n_cob)
-    for idx in range(n_cob):
+    sort4(cob)
+    grow(work, 4)
+    for idx in range(4):
         work.data[idx] = cob[idx]
-    work.size = n_cob
+    work.size = n_squares(cob)
     while True:
         if work.size == 0:
             with gil:
@@ -218,13 +271,18 @@ cdef int reduce_column(const Vol *g, uint64_t *cob, int n_cob, uint64_t *bits,
             break
         owner = claimed[<int64_t> (pivot & LOW32)]
         if owner >= 0:        # an apparent pair: its column is the plain coboundary
-            n_col = edge_coboundary(g, owner, col)
-            sort_small(col, n_col)
+            edge_coboundary(g, owner, col)
+            n_col = n_squares(col)
+            sort4(col)
             add_column(work, spare, col, n_col)
         else:
             idx = -2 - owner
-            add_column(work, spare, &pool.data[starts.data[idx]],
-                       <Py_ssize_t> (starts.data[idx + 1] - starts.data[idx]))
+            if pool.data[starts.data[idx]] == DUO:
+                n_col = <int> duo_column(g, pool.data[starts.data[idx] + 1], duo)
+                add_column(work, spare, duo, n_col)
+            else:
+                add_column(work, spare, &pool.data[starts.data[idx]],
+                           <Py_ssize_t> (starts.data[idx + 1] - starts.data[idx]))
     # store the reduced column
     idx = starts.size - 1
     grow(pool, pool.size + work.size)
@@ -326,11 +384,12 @@ cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_
     work.size = spare.size = pool.size = starts.size = pairs.size = 0
     work.capacity = spare.capacity = pool.capacity = starts.capacity = pairs.capacity = 0
     cdef Py_ssize_t t
-    cdef uint64_t cob[4]
+    cdef uint64_t *cob
     cdef uint64_t ring[_AHEAD][4]   # the coboundaries of the next edges
-    cdef int ring_n[_AHEAD]
+    cdef uint64_t ring_best[_AHEAD]
     cdef uint64_t edge_key, best
-    cdef int n_cob, c, slot
+    cdef int slot
+    cdef int32_t owner
     cdef int64_t e, square
     try:
         with nogil:
@@ -339,31 +398,41 @@ cdef object cohomology(const Vol *g, const uint64_t[::1] positive, Py_ssize_t n_
             # 2 * _AHEAD edges ahead, their coboundaries computed and the claims of
             # their pivots fetched _AHEAD edges ahead
             for t in range(n_positive - 1, n_positive - 1 - min(n_positive, _AHEAD), -1):
-                fetch_column(g, positive[t], ring[t & (_AHEAD - 1)],
-                             &ring_n[t & (_AHEAD - 1)], &bits[0], &claimed[0])
+                ring_best[t & (_AHEAD - 1)] = fetch_column(
+                    g, positive[t], ring[t & (_AHEAD - 1)], &bits[0], &claimed[0])
             for t in range(n_positive - 1, -1, -1):
                 slot = t & (_AHEAD - 1)
-                n_cob = ring_n[slot]
-                for c in range(n_cob):
-                    cob[c] = ring[slot][c]
-                if t >= 2 * _AHEAD:
-                    prefetch_edge(g, <int64_t> (positive[t - 2 * _AHEAD] & LOW32))
-                if t >= _AHEAD:
-                    fetch_column(g, positive[t - _AHEAD], ring[slot], &ring_n[slot],
-                                 &bits[0], &claimed[0])
+                cob = ring[slot]
                 edge_key = positive[t]
                 e = <int64_t> (edge_key & LOW32)
-                best = smallest(cob, n_cob)
+                best = ring_best[slot]
                 square = <int64_t> (best & LOW32)
                 if not is_claimed(&bits[0], square):
                     claim(&bits[0], &claimed[0], square, <int32_t> e)
                 else:
-                    reduce_column(g, cob, n_cob, &bits[0], &claimed[0], &work, &spare, &pool,
-                                  &starts)
-                    best = work.data[0]
+                    # most reductions end after adding the coboundary of the apparent
+                    # edge that claimed the pivot: stored as the two edges
+                    owner = claimed[square]
+                    best = duo_pivot(g, cob, owner, &bits[0]) if owner >= 0 else NO_KEY
+                    if best != NO_KEY:
+                        push(&pool, DUO)
+                        push(&pool, (<uint64_t> e << 32) | <uint64_t> owner)
+                        push(&starts, <uint64_t> pool.size)
+                        claim(&bits[0], &claimed[0], <int64_t> (best & LOW32),
+                              <int32_t> (-2 - (starts.size - 2)))
+                    else:
+                        reduce_column(g, cob, &bits[0], &claimed[0], &work, &spare,
+                                      &pool, &starts)
+                        best = work.data[0]
                 if (best >> 32) != (edge_key >> 32):
                     push(&pairs, edge_key >> 32)
                     push(&pairs, best >> 32)
+                # the slot is free: the edge _AHEAD later in the pipeline
+                if t >= 2 * _AHEAD:
+                    prefetch_edge(g, <int64_t> (positive[t - 2 * _AHEAD] & LOW32))
+                if t >= _AHEAD:
+                    ring_best[slot] = fetch_column(g, positive[t - _AHEAD], ring[slot],
+                                                   &bits[0], &claimed[0])
         return rank_array(&pairs)
     finally:
         free(work.data)

@@ -1,3 +1,4 @@
+# cython: cdivision=True
 # The cells of a volume's cubical complex for the H1 reduction of ``_cubical3d``: the
 # coboundary of an edge (its squares and their ranks), the edges a voxel gives its value
 # to, and the codes of the vertices of the "full" construction. Numbering (see
@@ -28,55 +29,61 @@ cdef inline int32_t max2(int32_t a, int32_t b) noexcept nogil:
     return a if a > b else b
 
 
-cdef inline int push_square(uint64_t *out, int count, int32_t r, int64_t square) noexcept nogil:
-    """Append the key of a square of rank r unless it lies outside the complex."""
-    if r != BORDER:
-        out[count] = (<uint64_t> r << 32) | <uint64_t> square
-        return count + 1
-    return count
+cdef inline uint64_t square_key(int32_t r, int64_t square) noexcept nogil:
+    return (<uint64_t> r << 32) | <uint64_t> square
 
 
-cdef inline int edge_coboundary(const Vol *g, int64_t e, uint64_t *out) noexcept nogil:
-    """Keys of the (at most 4) squares of edge e, unsorted; returns their number.
+cdef inline int n_squares(const uint64_t *keys) noexcept nogil:
+    """How many of the 4 keys of edge_coboundary are squares of the complex."""
+    return (((keys[0] >> 32) != BORDER) + ((keys[1] >> 32) != BORDER)
+            + ((keys[2] >> 32) != BORDER) + ((keys[3] >> 32) != BORDER))
 
-    The edge along k at vertex v has the squares of normal b at v and v - e_a (spanning
-    k and a) and of normal a at v and v - e_b, for the other two axes a < b. Each voxel
-    around the edge is read once.
+
+cdef inline void edge_coboundary(const Vol *g, int64_t e, uint64_t *out) noexcept nogil:
+    """Keys of the 4 squares around edge e, unsorted.
+
+    A square outside the complex (on the padding) has the rank BORDER: its key comes
+    after every other, so the first ``n_squares`` of the sorted keys are the coboundary. The edge
+    along k at vertex v has the squares of normal b at v and v - e_a (spanning k and a)
+    and of normal a at v and v - e_b, for the other two axes a < b. Each voxel around
+    the edge is read once.
     """
     cdef int64_t v = e // 3
     cdef int k = <int> (e - 3 * v)
-    cdef int a = 1 if k == 0 else 0
-    cdef int b = 1 if k == 2 else 2
+    cdef int a = k == 0             # the other two axes, a < b (no branches)
+    cdef int b = 2 - (k == 2)
     cdef int64_t pa = g.ps[a], pb = g.ps[b], pk = g.ps[k]
     cdef const int32_t *r = g.rank
-    cdef int32_t c0, ca, cb, cab, e0
-    cdef int count
+    cdef int32_t c0, ca, cb, cab, e0, s0, s1, s2, s3
     if g.full:
         # the four cubes around the edge; a square takes the smaller of its two cubes
         c0 = r[v]
         ca = r[v - pa]
         cb = r[v - pb]
         cab = r[v - pa - pb]
-        count = push_square(out, 0, min2(c0, cb), 3 * v + b)
-        count = push_square(out, count, min2(ca, cab), 3 * (v - pa) + b)
-        count = push_square(out, count, min2(c0, ca), 3 * v + a)
-        return push_square(out, count, min2(cb, cab), 3 * (v - pb) + a)
-    # the edge's two vertices and, for each square, the other two; a square takes the
-    # largest of its four vertices
-    e0 = max2(r[v], r[v + pk])
-    count = push_square(out, 0, max2(e0, max2(r[v + pa], r[v + pa + pk])), 3 * v + b)
-    count = push_square(out, count, max2(e0, max2(r[v - pa], r[v - pa + pk])),
-                        3 * (v - pa) + b)
-    count = push_square(out, count, max2(e0, max2(r[v + pb], r[v + pb + pk])), 3 * v + a)
-    return push_square(out, count, max2(e0, max2(r[v - pb], r[v - pb + pk])),
-                       3 * (v - pb) + a)
+        s0 = min2(c0, cb)
+        s1 = min2(ca, cab)
+        s2 = min2(c0, ca)
+        s3 = min2(cb, cab)
+    else:
+        # the edge's two vertices and, for each square, the other two; a square takes
+        # the largest of its four vertices
+        e0 = max2(r[v], r[v + pk])
+        s0 = max2(e0, max2(r[v + pa], r[v + pa + pk]))
+        s1 = max2(e0, max2(r[v - pa], r[v - pa + pk]))
+        s2 = max2(e0, max2(r[v + pb], r[v + pb + pk]))
+        s3 = max2(e0, max2(r[v - pb], r[v - pb + pk]))
+    out[0] = square_key(s0, 3 * v + b)
+    out[1] = square_key(s1, 3 * (v - pa) + b)
+    out[2] = square_key(s2, 3 * v + a)
+    out[3] = square_key(s3, 3 * (v - pb) + a)
 
 
 cdef inline void prefetch_edge(const Vol *g, int64_t e) noexcept nogil:
     """Prefetch the ranks edge_coboundary reads (the rows of the voxels around e)."""
     cdef int64_t v = e // 3
     cdef int k = <int> (e - 3 * v)
-    cdef int64_t pa = g.ps[1 if k == 0 else 0], pb = g.ps[1 if k == 2 else 2]
+    cdef int64_t pa = g.ps[k == 0], pb = g.ps[2 - (k == 2)]
     cdef int64_t pk = g.ps[k]
     cdef const int32_t *r = g.rank
     if g.full:
@@ -98,21 +105,23 @@ cdef inline void prefetch_edge(const Vol *g, int64_t e) noexcept nogil:
         sktopo_prefetch(&r[v + pk + pb])
 
 
-cdef inline int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *edges) noexcept nogil:
-    """Ids of the edges whose critical voxel is the padded voxel q (rank r), in a fixed
-    order."""
+cdef inline int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *lows,
+                               int *axes) noexcept nogil:
+    """The edges whose critical voxel is the padded voxel q (rank r), in a fixed order:
+    their lowest vertices and axes (edge ``3 * lows[t] + axes[t]``)."""
     cdef int64_t pi, pj
     cdef int count = 0, k, i, j, si, sj
     cdef const int32_t *rank = g.rank
     if not g.full:
-        # edges to the 6 neighbours of lower rank (the padding has the largest rank)
+        # edges to the 6 neighbours of lower rank (the padding has the largest rank),
+        # written at every step and kept by the count (no branches on the ranks)
         for k in range(3):
-            if rank[q - g.ps[k]] < r:
-                edges[count] = 3 * (q - g.ps[k]) + k
-                count += 1
-            if rank[q + g.ps[k]] < r:
-                edges[count] = 3 * q + k
-                count += 1
+            lows[count] = q - g.ps[k]
+            axes[count] = k
+            count += rank[q - g.ps[k]] < r
+            lows[count] = q
+            axes[count] = k
+            count += rank[q + g.ps[k]] < r
         return count
     # "full": the 12 edges of the cube q whose three other voxels all have larger ranks;
     # the edge along k at vertex q + si e_i + sj e_j (si, sj in {0, 1}) is shared with
@@ -124,9 +133,10 @@ cdef inline int critical_edges(const Vol *g, int64_t q, int32_t r, int64_t *edge
             pi = g.ps[i] if si else -g.ps[i]
             for sj in range(2):
                 pj = g.ps[j] if sj else -g.ps[j]
-                if rank[q + pi] > r and rank[q + pj] > r and rank[q + pi + pj] > r:
-                    edges[count] = 3 * (q + (g.ps[i] if si else 0) + (g.ps[j] if sj else 0)) + k
-                    count += 1
+                lows[count] = q + (g.ps[i] if si else 0) + (g.ps[j] if sj else 0)
+                axes[count] = k
+                count += ((rank[q + pi] > r) & (rank[q + pj] > r)
+                          & (rank[q + pi + pj] > r))
     return count
 
 

@@ -27,6 +27,41 @@ from sktopo.persistence._union_find cimport (PairBuffer, buffer_init, buffer_pus
                                              sktopo_ctz, sktopo_prefetch)
 
 
+cdef extern from *:
+    """
+    /* The present voxels among the 26 neighbours of p (parent != -1) as a mask in the
+       order of neighbour_offsets: 9 rows of 3 voxels along the last axis (the middle one
+       without p itself). With SSE2, a row is compared at once. */
+    #if defined(__SSE2__) || defined(_M_X64)
+    #include <emmintrin.h>
+    static inline unsigned sktopo_row3(const int32_t *q) {
+        __m128i v = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *) (q - 1)),
+                                       _mm_cvtsi32_si128(q[1]));
+        unsigned absent = (unsigned) _mm_movemask_ps(
+            _mm_castsi128_ps(_mm_cmpeq_epi32(v, _mm_set1_epi32(-1))));
+        return ~absent & 7u;
+    }
+    #else
+    static inline unsigned sktopo_row3(const int32_t *q) {
+        return (unsigned) (q[-1] != -1) | (unsigned) (q[0] != -1) << 1
+               | (unsigned) (q[1] != -1) << 2;
+    }
+    #endif
+    static inline unsigned sktopo_mask26(const int32_t *parent, int64_t p, int64_t row,
+                                         int64_t plane) {
+        const int32_t *c = parent + p;
+        unsigned middle = sktopo_row3(c);
+        return sktopo_row3(c - plane - row) | sktopo_row3(c - plane) << 3
+               | sktopo_row3(c - plane + row) << 6 | sktopo_row3(c - row) << 9
+               | (middle & 1u) << 12 | (middle & 4u) << 11
+               | sktopo_row3(c + row) << 14 | sktopo_row3(c + plane - row) << 17
+               | sktopo_row3(c + plane) << 20 | sktopo_row3(c + plane + row) << 23;
+    }
+    """
+    unsigned int sktopo_mask26(const int32_t *parent, int64_t p, int64_t row,
+                               int64_t plane) noexcept nogil
+
+
 cdef int32_t BORDER = 2147483647     # rank of the padding: after every voxel
 # bytes per padded voxel allocated up front with H1: porder (4) and the sort's scratch
 # (12, freed before H1), ranks (4), union-find parents (4), positive edges (8 x 2),
@@ -169,8 +204,8 @@ cdef void union_pass(int32_t *parent, const int32_t *order, Py_ssize_t n, bint d
                     sktopo_prefetch(&parent[ahead - plane + row])
                     sktopo_prefetch(&parent[ahead + plane - row])
                     sktopo_prefetch(&parent[ahead + plane + row])
-        # the present neighbours as a bit mask, without branches (constant trip counts
-        # in 2-D, so that the compiler unrolls them)
+        # the present neighbours as a bit mask, without branches (constant trip counts,
+        # so that the compiler unrolls them; the 26 of a volume by rows of 3)
         mask = 0
         if ring:
             for t in range(8):
@@ -178,9 +213,11 @@ cdef void union_pass(int32_t *parent, const int32_t *order, Py_ssize_t n, bint d
         elif n_off == 4:
             for t in range(4):
                 mask |= (<unsigned int> (parent[p + off[t]] != -1)) << t
-        else:
-            for t in range(n_off):
+        elif n_off == 6:
+            for t in range(6):
                 mask |= (<unsigned int> (parent[p + off[t]] != -1)) << t
+        else:
+            mask = sktopo_mask26(parent, p, row, plane)
         if ring:
             # present neighbours consecutive in the ring are in one class already: one
             # find per run of present neighbours
