@@ -175,7 +175,8 @@ def robustness(n, method, rng):
         r["worst"] = max(r["worst"], float(np.abs(Y.astype(float) - X.astype(float)).max()
                                            / t))
     print(f"\n{method}: {n} random inputs (both connectivities, sub/superlevel, H0 + top)")
-    print("warned: inputs where the bound t/2 was given up (ConvergenceWarning); flooded: "
+    print("warned: inputs where the bound t/2 was given up or a count >= 2t is off "
+          "(ConvergenceWarning); flooded: "
           "of which the last pairs were flooded;\nlengthened: inputs where some pairs were "
           "lengthened to t within t/2 (kept, not removed); #>=2t moved: inputs whose\n"
           "number of pairs of lifetime >= 2t changed in some dimension (GUDHI).")

@@ -66,8 +66,39 @@ def _run_optimal(problem, g, removed):
         else:
             result = result[0], removed, result[2] + second[2]
     for message in problem.messages:
-        warnings.warn(message, ConvergenceWarning, stacklevel=3)
+        warnings.warn(message, ConvergenceWarning, stacklevel=5)
     return result
+
+
+def warn_unmet(problem, out):
+    """Warn (``ConvergenceWarning``) where the output ``out`` (in the sublevel view, after
+    the cast to the input's dtype) breaks what the optimal method aims at: a pair below
+    the threshold left, or a number of pairs of lifetime ``>= 2 t`` other than the
+    input's. Checked by one more pairing of the output (cheap next to the method). The warnings point at the
+    caller of ``simplify_function`` (under its parameter validation)."""
+    if problem.threshold is None or problem.input_diagrams is None or not out.size:
+        return
+    t = problem.threshold
+    after = problem.diagrams(out, problem.dims)
+    short, counts = [], []
+    for d in problem.dims:
+        life = after[d].lifetimes[~after[d].essential]
+        n_short = int(np.count_nonzero(life < t))
+        if n_short:
+            short.append(f"{n_short} in H{d} (the shortest {float(life.min()) / t:.3g} t)")
+        before = problem.input_diagrams[d]
+        n_in = int(np.count_nonzero(before.lifetimes[~before.essential] >= 2 * t))
+        n_out = int(np.count_nonzero(life >= 2 * t))
+        if n_in != n_out:
+            counts.append(f"H{d}: {n_in} -> {n_out}")
+    if short:
+        warnings.warn("simplify_function(method='optimal'): pairs of lifetime below the "
+                      f"threshold are left: {', '.join(short)}.", ConvergenceWarning,
+                      stacklevel=4)
+    if counts and problem.can_lengthen():
+        warnings.warn("simplify_function(method='optimal'): the number of pairs of "
+                      "lifetime >= 2 * threshold is not kept (input -> output): "
+                      f"{'; '.join(counts)}.", ConvergenceWarning, stacklevel=4)
 
 
 def _rounds(problem, g, removed, strict=False):

@@ -56,7 +56,7 @@ from ..persistence import Diagram, cubical_persistence
 from ..persistence._cubical import _check_connectivity
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from ..utils._validation import check_homology_dimensions, check_values
-from ._optimal import _run_optimal
+from ._optimal import _run_optimal, warn_unmet
 from ._problem import _Problem, _removed_mask, _run_flooding, _strict_bounds
 from ._restore import restore_long
 
@@ -215,7 +215,9 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
       input's range, an older extremum that cannot follow), flooding removes the other
       dimension's feature the other way round (a channel from the saddle's input value,
       what it uncovers flooded again, within the bound). Not guaranteed: measured in the
-      user guide. Stability of persistence diagrams only guarantees that within
+      user guide; the optimal method pairs its output once more and warns (a
+      ``ConvergenceWarning`` naming the dimension and both counts) where a count is off,
+      or where a pair below the threshold is left. Stability of persistence diagrams only guarantees that within
       ``threshold / 2`` a pair of lifetime ``>= 2 * threshold`` keeps a lifetime
       ``>= threshold``: it is never removed.
 
@@ -285,6 +287,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     if superlevel:
         g = -g
     Y = _cast(g, arr.dtype)
+    if method == "optimal":
+        warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float))
     if not return_removed:
         return Y
     pairs = {d: _concat(removed[d], d, superlevel) for d in dims}
