@@ -233,7 +233,8 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
     would swap there), move ``q`` along to just below ``v``: both classes keep their
     saddles, each gets longer by its own move. ``q`` in turn must not pass the oldest
     extremum where its own class dies: the chain goes on (at most ``max_depth`` links)
-    until a class that no older one blocks, or an essential one.
+    until a class that no older one blocks, or an essential one already below (the
+    essential one itself is not moved).
 
     A link fails where ``q`` has no room (the bound, an integer input's range), where it
     is the border (top dimension) or where its own pair would cross ``2 t`` against its
@@ -246,6 +247,9 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
     pos = np.full(h.size, -1, dtype=np.int64)
     pos[ext] = np.arange(len(dgm))
     life_now = dgm.lifetimes
+    # the saddle value of each pair in the view h: its lifetime after q moves to w is
+    # that minus w (h[q] may have moved already, for an earlier chain)
+    sad_h = -dgm.births if top else dgm.deaths
     t2 = 2.0 * problem.threshold
     grid = (problem.shape, problem.f.ndim, problem.full != top)
     done = np.zeros(len(pix), dtype=bool)
@@ -276,8 +280,10 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
                     want = _input_lifetimes(problem, dgm, np.array([i]))[0]
                     if np.isnan(want):
                         want = life_now[i]
-                    if (life_now[i] + (h[q] - w) >= t2) != (want >= t2):
+                    if (sad_h[i] - w >= t2) != (want >= t2):
                         break
+                else:
+                    break   # the oldest class (measured: moving it cost counts later)
                 moves.append((q, w))
             if dgm.essential[i]:
                 done[k] = True
