@@ -17,6 +17,9 @@ _OPTIMAL_ROUNDS = 8
 _LENGTHEN_ROUNDS = 8
 # float inputs below this many pixels get the second order where the first gives up t/2
 _SECOND_ORDER_SIZE = 2 ** 16
+# pixels a flood of _follow_partners visits at most to find the older extremum at a
+# saddle (a bounded region: past it the link fails, the extremum stops short)
+_FOLLOW_VISIT = 512
 
 
 def _optimal_pass(problem, g, dgm, mask, removed, first):
@@ -237,8 +240,10 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
     essential one itself is not moved).
 
     A link fails where ``q`` has no room (the bound, an integer input's range), where it
-    is the border (top dimension) or where its own pair would cross ``2 t`` against its
-    input pair; then nothing of that chain moves. Returns the boolean array of the
+    is the border (top dimension), where its own pair would cross ``2 t`` against its
+    input pair, or where the flood from the saddle finds no answer within
+    ``_FOLLOW_VISIT`` pixels (a bounded region: the flood from an upper saddle would
+    cover the large components below it); then nothing of that chain moves. Returns the boolean array of the
     extrema whose chain moved (their own move is left to the caller).
     """
     low, high = (b.ravel() for b in problem.bounds)
@@ -246,7 +251,9 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
     saddles = dgm.birth_index if top else dgm.death_index
     pos = np.full(h.size, -1, dtype=np.int64)
     pos[ext] = np.arange(len(dgm))
-    life_now = dgm.lifetimes
+    # the side of 2t each pair must stay on: its input pair's, else its own
+    want = _input_lifetimes(problem, dgm, np.arange(len(dgm)))
+    want = np.where(np.isnan(want), dgm.lifetimes, want) >= 2.0 * problem.threshold
     # the saddle value of each pair in the view h: its lifetime after q moves to w is
     # that minus w (h[q] may have moved already, for an earlier chain)
     sad_h = -dgm.births if top else dgm.deaths
@@ -259,14 +266,15 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
         for depth in range(max_depth + 1):
             val, q = _channels.partner_minima(h, *grid, np.array([s], dtype=np.int64),
                                               np.array([-np.inf if depth == 0 else x]),
-                                              top, top, with_pixel=True)
+                                              top, top, with_pixel=True,
+                                              max_visit=_FOLLOW_VISIT)
             if depth and val[0] < x:
                 done[k] = True          # the older component is older still: no swap
                 break
             q = int(q[0])
             i = pos[q] if q >= 0 else -1
             if i < 0 or depth == max_depth:
-                break                   # the border, or no class found: no room
+                break                   # the border, no class found or too far: no room
             # order (value, index), reversed in the top dimension's view: q stays older
             older_at_tie = (q > p) if top else (q < p)
             w = x if older_at_tie else (x - 1.0 if problem.integer else
@@ -276,14 +284,9 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
             if w < reach:
                 break
             if w < h[q]:
-                if not dgm.essential[i]:
-                    want = _input_lifetimes(problem, dgm, np.array([i]))[0]
-                    if np.isnan(want):
-                        want = life_now[i]
-                    if (sad_h[i] - w >= t2) != (want >= t2):
-                        break
-                else:
-                    break   # the oldest class (measured: moving it cost counts later)
+                if dgm.essential[i] or (sad_h[i] - w >= t2) != want[i]:
+                    break   # the oldest class (measured: moving it cost counts later),
+                            # or q's own pair would cross 2t
                 moves.append((q, w))
             if dgm.essential[i]:
                 done[k] = True
@@ -303,20 +306,19 @@ def _input_lifetimes(problem, dgm, idx):
     compensation) asks for the threshold: any lifetime from it on keeps it out of the
     short pairs.
     """
-    before = problem.input_diagrams[dgm.dim]
-    top = dgm.dim != 0
-    keep = before.lifetimes >= problem.threshold
-    key_b = (before.death_index if top else before.birth_index)[keep]
-    life_b = np.where(before.essential, problem.threshold, before.lifetimes)[keep]
-    key = (dgm.death_index if top else dgm.birth_index)[idx]
-    order = np.argsort(key_b)
-    pos = np.searchsorted(key_b[order], key)
-    pos = np.minimum(pos, max(len(order) - 1, 0))
-    life = np.full(len(key), np.nan)
-    if len(order):
-        hit = key_b[order][pos] == key
-        life[hit] = life_b[order][pos[hit]]
-    return life
+    tables = problem.__dict__.setdefault("input_life_tables", {})
+    if dgm.dim not in tables:       # one dense table per dimension: pixel -> lifetime
+        before = problem.input_diagrams[dgm.dim]
+        keep = before.lifetimes >= problem.threshold
+        key_b = (before.death_index if dgm.dim != 0 else before.birth_index)[keep]
+        life_b = np.where(before.essential, problem.threshold, before.lifetimes)[keep]
+        table = np.full(problem.f.size, np.nan)
+        ok = (key_b >= 0) & (key_b < problem.f.size)
+        table[key_b[ok]] = life_b[ok]
+        tables[dgm.dim] = table
+    key = (dgm.death_index if dgm.dim != 0 else dgm.birth_index)[idx]
+    ok = (key >= 0) & (key < problem.f.size)
+    return np.where(ok, tables[dgm.dim][np.where(ok, key, 0)], np.nan)
 
 
 def _compensate(problem, g, dgm, mask):
