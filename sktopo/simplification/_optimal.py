@@ -163,7 +163,7 @@ def _rounds(problem, g, removed, strict=False):
                 dgm = problem.diagrams(g, (d,))[d]
                 n_pairings += 1
                 masks[d] = _removed_mask(dgm, problem.threshold, problem.n_kept[d])
-            if n_rounds > 1 and problem.can_lengthen():
+            if n_rounds > 1 and problem.can_lengthen() and masks[d].any():
                 g, handled = _compensate(problem, g, dgm, masks[d])
                 masks[d] &= ~handled
                 moved |= handled.any()
@@ -322,32 +322,27 @@ def _input_lifetimes(problem, dgm, idx):
 
 
 def _compensate(problem, g, dgm, mask):
-    """Give back their input lifetime to the short pairs that were long in the input,
-    and to the kept pairs that went from ``>= 2 t`` in the input below ``2 t``.
+    """Give back their input lifetime to the short pairs that were long in the input.
 
     A kept pair can be shortened by the passes (a removed peak that holds its saddle is
     cut down with it; a channel through its saddle, shared with a removed pair, lowers
     it) by at most ``t/2``; its extremum, never moved by the passes that keep it, has
     that room (the older extrema following where the elder rule would swap, see
-    :func:`_follow_partners`). Returns ``(g, mask of the short pairs handled)``.
+    :func:`_follow_partners`). Returns ``(g, mask of the pairs handled)``.
+
+    The kept pairs that fell from ``>= 2 t`` below ``2 t`` are left as they are: giving
+    them back their lifetime too was measured to change more counts of pairs ``>= 2 t``
+    than it restored (another pair had often crossed the other way).
     """
-    fin = ~mask & ~dgm.essential
-    t2 = 2.0 * problem.threshold
-    crossed = np.flatnonzero(fin & (dgm.lifetimes < t2))
-    if len(crossed):
-        want = _input_lifetimes(problem, dgm, crossed)
-        crossed = crossed[want >= t2]         # NaN compares False
     idx = np.flatnonzero(mask)
     life = _input_lifetimes(problem, dgm, idx)
     hit = ~np.isnan(life)
     handled = np.zeros(len(mask), dtype=bool)
-    if not hit.any() and not len(crossed):
+    if not hit.any():
         return g, handled
-    idx = np.concatenate([idx[hit], crossed])
-    life = np.concatenate([life[hit], _input_lifetimes(problem, dgm, crossed)])
     out = g.ravel().copy()
-    _push_extrema(problem, out, dgm, idx, life)
-    handled[idx[:int(hit.sum())]] = True
+    _push_extrema(problem, out, dgm, idx[hit], life[hit])
+    handled[idx[hit]] = True
     return out.reshape(g.shape), handled
 
 
@@ -374,7 +369,9 @@ def _lengthen(problem, g, dgms, masks, removed):
     A pair whose basin can be filled up to its saddle within the bound (often one that
     an earlier move of the other dimension created: a pixel left below raised
     neighbours) is flooded instead (removed: it does not count); float inputs only
-    (measured: on 8-bit crops it gave up t/2 where the extremum moves did not)."""
+    (measured: on 8-bit crops it gave up t/2 where the extremum moves did not). The
+    extrema move unguarded (the elder rule may swap: the pairing that follows checks),
+    with their saddles where the extremum has no room."""
     problem.first_pass = False
     for d, mask in masks.items():
         idx = np.flatnonzero(mask)
@@ -389,13 +386,6 @@ def _lengthen(problem, g, dgms, masks, removed):
     n_done = 0
     for d, mask in masks.items():
         idx = np.flatnonzero(mask)
-        if not len(idx):
-            continue
-        # first with the elder-rule guard (the older extrema following, the classes
-        # keeping their saddles), then the pairs left unguarded
-        ok = _push_extrema(problem, out, dgms[d], idx, np.full(len(idx), problem.threshold))
-        n_done += int(ok.sum())
-        idx = idx[~ok]
         if len(idx):
             n_done += int(_push_extrema(problem, out, dgms[d], idx,
                                         np.full(len(idx), problem.threshold),
