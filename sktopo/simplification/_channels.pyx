@@ -16,7 +16,7 @@ import numpy as np
 
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free
-from libc.math cimport INFINITY
+from libc.math cimport INFINITY, NAN
 from libc.string cimport memset
 
 from ._grid cimport (Grid, Heap, Item, coords, grid_init, heap_init, heap_pop, heap_push,
@@ -296,7 +296,7 @@ def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
 
 def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
                    const int64_t[::1] deaths, const double[::1] targets, bint border,
-                   bint reverse=False, bint with_pixel=False):
+                   bint reverse=False, bint with_pixel=False, Py_ssize_t max_visit=0):
     """For each H0 pair (death pixel ``d``): the lowest value of the components that
     ``d`` joins (the pixels ordered before ``d`` reachable from it), or the first value
     found below ``targets[p]`` (a priority flood from ``d``, lowest first, stops there).
@@ -307,7 +307,9 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
     ``with_pixel``, returns ``(values, pixels)``: the pixel of each value, the oldest
     in the order (value, index) (``reverse``: (value, -index)) of those visited: the
     oldest extremum of the components when the flood ran to the end; -1 for the border
-    or for ``d`` alone.
+    or for ``d`` alone. With ``max_visit > 0`` a flood stops after that many pixels
+    without an answer: NaN (pixel -2), a bounded region around ``d`` (the caller treats
+    it as no room).
     """
     cdef Py_ssize_t n = h.shape[0], p, t, n_touched
     cdef Grid g
@@ -339,6 +341,10 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
                 seen[d] = 1
                 heap_push(&hp, hd, d)
                 while hp.size > 0:
+                    if max_visit > 0 and n_touched > max_visit:
+                        low = NAN
+                        arg = -2
+                        break
                     it = heap_pop(&hp)
                     x = it.i
                     if border and on_border(&g, x):

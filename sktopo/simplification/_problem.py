@@ -107,17 +107,17 @@ class _Problem:
             b, d, lv = births[deep], deaths[deep], np.ascontiguousarray(levels[deep])
             grid = (self.shape, self.f.ndim, full)
             # a saddle the other dimension moved (its dam or channel) is gone round first
-            # (a detour), else the two passes undo each other
-            first = ~(keep[d] == 2)
+            # (a detour), else the two passes undo each other; so is a saddle shared with
+            # a kept pair that its lowering would bring below t or across 2t
+            first = ~((keep[d] == 2) | (self.at_risk[d] == 1))
             out = h.copy()
             todo = np.zeros(len(b), dtype=bool)
             for k, (sel, kw) in enumerate(((first, dict(keep=keep)),
                                            (~first, dict(keep=keep, detour=True)),
                                            (None, dict(keep=keep, detour=True)),
+                                           (None, dict(keep=self.at_risk)),
                                            (None, dict()))):
                 sel = todo if sel is None else sel
-                if k == 3:
-                    sel = todo
                 if not sel.any():
                     continue
                 lowered, failed = _channels.tree_channels(h, *grid, b[sel], d[sel], lv[sel],
@@ -153,14 +153,23 @@ class _Problem:
         self.n_lengthened += int(spare.sum())
         return births[spare]
 
-    def _avoid(self, h, saddles, moved):
+    def _avoid(self, h, saddles, moved, lifetimes):
         """Pixels a channel should not lower: the saddles of the kept pairs (1) and, after
         the first pass, the pixels whose move by the other dimension's passes this would
-        undo (2: its dams or channels; the two passes would undo each other)."""
+        undo (2: its dams or channels; the two passes would undo each other).
+
+        Also sets ``self.at_risk``: the saddles of the kept pairs that a lowering by up to
+        ``t/2`` (which shortens them by as much) would bring below ``t`` or across ``2 t``
+        (lifetimes in ``[t, 1.5 t)`` or ``[2 t, 2.5 t)``); the last but one attempt at a
+        channel still goes round them."""
         out = np.zeros(h.size, dtype=np.uint8)
         if not self.first_pass:
             out[moved] = 2
         out[saddles] = 1
+        self.at_risk = np.zeros(h.size, dtype=np.uint8)
+        if self.threshold is not None:
+            rel = lifetimes / self.threshold
+            self.at_risk[saddles[(rel < 1.5) | ((rel >= 2.0) & (rel < 2.5))]] = 1
         return out
 
     def _fill(self, h, births, deaths, full, reverse):
@@ -190,8 +199,8 @@ class _Problem:
         out = self._meet_half_way(h.copy(), dgm.birth_index[remove], dgm.death_index[remove],
                                   dgm.births[remove], dgm.deaths[remove], self.full, False,
                                   False, tuple(b.ravel() for b in self.bounds),
-                                  self._avoid(h, dgm.death_index[~remove & ~dgm.essential],
-                                              self.raised),
+                                  self._avoid(h, dgm.death_index[fin], self.raised,
+                                              dgm.lifetimes[fin]),
                                   dgm.birth_index[~remove])
         self.lowered |= out < h
         return out.reshape(g.shape)
@@ -209,7 +218,8 @@ class _Problem:
         out = self._meet_half_way(h.copy(), dgm.death_index[remove], dgm.birth_index[remove],
                                   -dgm.deaths[remove], -dgm.births[remove], not self.full,
                                   True, True, (-high, -low),
-                                  self._avoid(h, dgm.birth_index[~remove], self.lowered),
+                                  self._avoid(h, dgm.birth_index[fin], self.lowered,
+                                              dgm.lifetimes[fin]),
                                   dgm.death_index[~remove])
         self.raised |= out < h
         return -out.reshape(g.shape)
