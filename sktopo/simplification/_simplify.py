@@ -56,6 +56,7 @@ from ..persistence import Diagram, cubical_persistence
 from ..persistence._cubical import _check_connectivity
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from ..utils._validation import check_homology_dimensions, check_values
+from ._l2 import smallest_l2
 from ._optimal import _run_optimal, warn_unmet
 from ._problem import _Problem, _removed_mask, _run_flooding, _strict_bounds
 from ._restore import restore_long
@@ -287,13 +288,30 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     if superlevel:
         g = -g
     Y = _cast(g, arr.dtype)
+    l2_change = l2_fallback = None
     if method == "optimal":
+        Y, l2_change, l2_fallback = _l2_step(problem, Y, superlevel, arr.dtype)
+        g = Y
         warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float))
     if not return_removed:
         return Y
     pairs = {d: _concat(removed[d], d, superlevel) for d in dims}
     return Y, Bunch(pairs=pairs, changed=(g != f), n_rounds=n_rounds,
-                    n_lengthened=problem.n_lengthened, fallback=problem.fell_back)
+                    n_lengthened=problem.n_lengthened, fallback=problem.fell_back,
+                    l2_change=l2_change, l2_fallback=l2_fallback)
+
+
+def _l2_step(problem, Y, superlevel, dtype):
+    """The optimal method's L2 step (``_l2.py``) on the cast output ``Y``: returns ``(Y,
+    (L2 change before, after), whether the diagram check sent it back)``."""
+    view = -Y.astype(np.float64) if superlevel else Y.astype(np.float64)
+    kind = 2 if problem.integer else 1 if dtype == np.float32 else 0
+    h, fell_back = smallest_l2(view, problem.f, problem.connectivity, problem.half, kind,
+                               problem.range)
+    norms = (float(np.linalg.norm(view - problem.f)), float(np.linalg.norm(h - problem.f)))
+    if h is not view:
+        Y = _cast(-h if superlevel else h, dtype)
+    return Y, norms, fell_back
 
 
 def _check_n_kept(n_kept, dims):
