@@ -33,54 +33,16 @@ diagram moved (it should not), ``g`` is returned unchanged.
 """
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
-from ..persistence import cubical_persistence
 from ..persistence._cubical import _sublevel_pairs
 from . import _descent
 
 # sweeps of the descent at most, per phase (measured: a few to a few tens)
 _MAX_SWEEPS = 200
-
-
-def _half_offsets(ndim):
-    """One of each two opposite offsets of the full neighbourhood."""
-    offsets = []
-    for off in np.ndindex(*(3,) * ndim):
-        off = tuple(o - 1 for o in off)
-        if any(off) and off > tuple(-o for o in off):
-            offsets.append(off)
-    return offsets
-
-
-def _equal_edges(g):
-    """Pairs of neighbouring pixels (full neighbourhood) with equal values of ``g``."""
-    idx = np.arange(g.size).reshape(g.shape)
-    heads, tails = [], []
-    for off in _half_offsets(g.ndim):
-        src = tuple(slice(max(-o, 0), g.shape[a] - max(o, 0)) for a, o in enumerate(off))
-        dst = tuple(slice(max(o, 0), g.shape[a] - max(-o, 0)) for a, o in enumerate(off))
-        same = g[src] == g[dst]
-        heads.append(idx[src][same])
-        tails.append(idx[dst][same])
-    return np.concatenate(heads), np.concatenate(tails)
-
-
-def _blocks(g, movable):
-    """The plateaus of ``g`` that hold a pixel of ``movable`` and none of the fixed ones:
-    ``(block of each pixel or -1, starts, members)``."""
-    n = g.size
-    heads, tails = _equal_edges(g)
-    graph = coo_matrix((np.ones(heads.size, dtype=np.int8), (heads, tails)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    fixed = movable < 0
-    n_labels = int(labels.max(initial=-1)) + 1
-    ok = np.bincount(labels, weights=movable > 0, minlength=n_labels) > 0
-    ok &= np.bincount(labels, weights=fixed, minlength=n_labels) == 0
-    keep = ok[labels]
-    _, block = np.unique(labels[keep], return_inverse=True)
-    return _csr(keep, block, n)
+# rounds of blocks (the components of the active constraints) then pixels, at most, and
+# the relative decrease of the objective below which they stop
+_MAX_ROUNDS = 2
+_TOLERANCE = 1e-3
 
 
 def _csr(keep, block, n):
@@ -93,49 +55,88 @@ def _csr(keep, block, n):
     return full, starts, members
 
 
-def _critical(g, connectivity):
-    """Pixels of the pairs of ``g`` (all dimensions, those of zero persistence too):
-    ``+1`` on those of a zero pair (may move with their plateau), ``-1`` on the others
-    (fixed)."""
-    flat = g.ravel()
-    zero, fixed = [], []
+def _pairs(g, connectivity):
+    """All the pairs of ``g`` (every dimension, zero persistence and essential ones
+    too) as one sorted array of rows (dimension, birth pixel, death pixel or -1)."""
     pairs = _sublevel_pairs(np.ascontiguousarray(g), tuple(range(g.ndim)), connectivity)
-    for birth, death in pairs.values():
-        birth, death = np.asarray(birth), np.asarray(death)
-        ess = death < 0
-        fixed.append(birth[ess])
-        b, d = birth[~ess], death[~ess]
-        same = flat[b] == flat[d]
-        zero += [b[same], d[same]]
-        fixed += [b[~same], d[~same]]
-    mark = np.zeros(g.size, dtype=np.int8)
-    mark[np.concatenate(zero)] = 1
-    mark[np.concatenate(fixed)] = -1
-    return mark
+    rows = np.concatenate([np.stack([np.full(len(b), d), np.asarray(b), np.asarray(e)], 1)
+                           for d, (b, e) in pairs.items()]).astype(np.int64)
+    return rows[np.lexsort(rows.T[::-1])]
 
 
-def _descend(h, f, csr, g, kind, bound, value_range):
+def _critical(g, pairs):
+    """The pixels of ``pairs`` (:func:`_pairs` of ``g``): ``(fixed, zero pairs)``: a
+    boolean array of the pixels of pairs of positive persistence (essential ones too),
+    and the (births, deaths) of the pairs of zero persistence (they may move, together)."""
+    flat = g.ravel()
+    birth, death = pairs[:, 1], pairs[:, 2]
+    ess = death < 0
+    same = ~ess & (flat[birth] == flat[np.where(ess, 0, death)])
+    fixed = np.zeros(g.size, dtype=bool)
+    fixed[birth[~same]] = True
+    fixed[death[~same & ~ess]] = True
+    return fixed, (birth[same], death[same])
+
+
+def _links(g, pairs):
+    """For each critical pixel of ``pairs``, the critical pixels just before and after
+    it in the order (value, index) of ``g``: ``(n, 2)``, -1 where none."""
+    crit = np.unique(pairs[:, 1:])
+    crit = crit[crit >= 0]
+    crit = crit[np.argsort(g.ravel()[crit], kind="stable")]   # ties: index order
+    link = np.full((g.size, 2), -1, dtype=np.int64)
+    link[crit[1:], 0] = crit[:-1]
+    link[crit[:-1], 1] = crit[1:]
+    return link
+
+
+def _descend(h, f, csr, link, shape, kind, bound, value_range):
     block, starts, members = csr
     if members.size == 0:
         return 0
-    sums = np.add.reduceat(f.ravel()[members], starts[:-1])
-    target = sums / np.diff(starts)
-    shape = (1,) * (3 - g.ndim) + g.shape
-    return _descent.descend(h, f.ravel(), block, starts, members, target, shape, g.ndim,
-                            bound, value_range[0], value_range[1], kind, _MAX_SWEEPS)
+    return _descent.descend(h, f, block, starts, members, link, shape, len(shape), bound,
+                            value_range[0], value_range[1], kind, _MAX_SWEEPS)
 
 
-def _same_diagrams(a, b, connectivity):
-    dims = tuple(range(a.ndim))
-    da = cubical_persistence(a, dims, connectivity=connectivity)
-    db = cubical_persistence(b, dims, connectivity=connectivity)
-    for d in dims:
-        ka = np.lexsort((da[d].death_index, da[d].birth_index))
-        kb = np.lexsort((db[d].death_index, db[d].birth_index))
-        for attr in ("birth_index", "death_index", "births", "deaths"):
-            if not np.array_equal(getattr(da[d], attr)[ka], getattr(db[d], attr)[kb]):
-                return False
-    return True
+def _positive(pairs, values):
+    """The rows of ``pairs`` of positive persistence (essential ones included)."""
+    death = pairs[:, 2]
+    return pairs[(death < 0) | (values[pairs[:, 1]] != values[np.maximum(death, 0)])]
+
+
+def _same_diagrams(h, g, pairs, fixed, connectivity):
+    """Whether ``h`` has the pairs of positive persistence of ``g``, with their critical
+    pixels and values (the pairs of zero persistence may pair differently: they are not
+    in the diagram)."""
+    flat = h.ravel()
+    return (np.array_equal(_positive(_pairs(h, connectivity), flat),
+                           _positive(pairs, g.ravel()))
+            and np.array_equal(flat[fixed], g.ravel()[fixed]))
+
+
+def _rounds(g, f, fixed, zero_pairs, link, kind, bound, value_range):
+    """Rounds of blocks (the components of the active orders, then only those that would
+    collide) and of lone pixels (the moved ones that no pair holds), until a round
+    lowers the objective by less than ``_TOLERANCE`` of it: the flat new values."""
+    h = np.ascontiguousarray(g, dtype=np.float64).ravel().copy()
+    flat_f = np.ascontiguousarray(f, dtype=np.float64).ravel()
+    grid = (1,) * (3 - g.ndim) + g.shape
+    zero = np.zeros(g.size, dtype=bool)
+    zero[np.concatenate(zero_pairs)] = True
+    alone = (h != flat_f) & ~fixed & ~zero
+    pixels = _csr(alone, np.arange(int(alone.sum())), g.size)
+    fixed_u8 = fixed.view(np.uint8)
+    objective = np.inf
+    for _ in range(_MAX_ROUNDS):
+        for split in (False, True):
+            blocks = _descent.blocks(h, flat_f, fixed_u8, zero_pairs[0], zero_pairs[1],
+                                     grid, g.ndim, kind, split)
+            _descend(h, flat_f, blocks, link, grid, kind, bound, value_range)
+        _descend(h, flat_f, pixels, link, grid, kind, bound, value_range)
+        last, objective = objective, float(np.square(h - flat_f).sum())
+        if objective >= last * (1.0 - _TOLERANCE):
+            break
+    return h.reshape(g.shape)
 
 
 def smallest_l2(g, f, connectivity, half, kind, value_range=(-np.inf, np.inf)):
@@ -143,22 +144,22 @@ def smallest_l2(g, f, connectivity, half, kind, value_range=(-np.inf, np.inf)):
     method's output (already in the output's dtype) for the input ``f`` (float64).
 
     ``kind`` is 0 (float64 output), 1 (float32) or 2 (integers, in ``value_range``).
-    Returns ``(h, fell_back)``: a new array (``g`` itself where nothing moved or the
-    diagram check failed) and whether the check failed.
+    Returns ``(h, fell_back)``: ``h`` is a new array, or ``g`` itself where nothing
+    moved or the diagram check failed twice; ``fell_back`` is 0 (the first try passed
+    the check), 1 (the second, with the order of the critical pixels kept) or 2 (none:
+    ``g`` is returned).
     """
-    moved = g != f
-    if not moved.any():
-        return g, False
+    if not (g != f).any():
+        return g, 0
     bound = max(float(half), float(np.abs(g - f).max()))
-    mark = _critical(g, connectivity)
-    h = np.ascontiguousarray(g, dtype=np.float64).ravel().copy()
-    movable = np.where(mark < 0, -1, moved.ravel().astype(np.int8))
-    _descend(h, f, _blocks(g, movable), g, kind, bound, value_range)
-    # pixels: the moved ones that are not critical, each alone
-    alone = moved.ravel() & (mark == 0)
-    _descend(h, f, _csr(alone, np.arange(int(alone.sum())), g.size), g, kind, bound,
-             value_range)
-    h = h.reshape(g.shape)
-    if np.abs(h - f).max() > bound or not _same_diagrams(h, g, connectivity):
-        return g, True
-    return h, False
+    pairs = _pairs(g, connectivity)
+    fixed, zero_pairs = _critical(g, pairs)
+    no_link = np.full((g.size, 2), -1, dtype=np.int64)
+    for attempt, link in enumerate((no_link, None)):
+        if link is None:
+            link = _links(g, pairs)
+        h = _rounds(g, f, fixed, zero_pairs, link, kind, bound, value_range)
+        if np.abs(h - f).max() <= bound and _same_diagrams(h, g, pairs, fixed,
+                                                            connectivity):
+            return h, attempt
+    return g, 2

@@ -303,7 +303,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
 
 def _l2_step(problem, Y, superlevel, dtype):
     """The optimal method's L2 step (``_l2.py``) on the cast output ``Y``: returns ``(Y,
-    (L2 change before, after), whether the diagram check sent it back)``."""
+    (L2 change before, after), the try that passed the diagram check: 0, 1 or 2 for
+    none)``."""
     view = -Y.astype(np.float64) if superlevel else Y.astype(np.float64)
     kind = 2 if problem.integer else 1 if dtype == np.float32 else 0
     h, fell_back = smallest_l2(view, problem.f, problem.connectivity, problem.half, kind,
