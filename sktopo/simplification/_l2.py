@@ -1,35 +1,45 @@
-"""The optimal method's last step: the smallest L2 change with the same diagram and order.
+"""The optimal method's last step: a smaller L2 change with the same diagram and bound.
 
 Let ``g`` be the output of the optimal method and ``f`` the input (sublevel view). The
-diagram of a cubical filtration, with its critical cells, stays the same for every ``h``
-that
+diagram of a cubical filtration (both constructions), with its critical pixels, stays the
+same for an ``h`` that
 
-(a) keeps the values of the critical pixels of ``g`` (the birth and death pixels of all
-    its pairs, in every dimension, essential ones included; a pair of zero persistence,
-    which the flooding leaves inside its plateaus, only needs its two pixels to stay
-    equal), and
+(a) keeps the values of the critical pixels of the pairs of ``g`` of positive
+    persistence (essential ones included), and keeps equal the two pixels of each pair
+    of zero persistence (the flooding leaves such pairs inside its plateaus under the
+    tie policy (value, index)), and
 (b) keeps the order (value, flat index) of every two pixels that share a cell (the full
-    neighbourhood: 2 in 1-D, 8 in 2-D, 26 in 3-D, which covers both constructions):
+    neighbourhood: 2 in 1-D, 8 in 2-D, 26 in 3-D, which covers both constructions),
 
-the discrete gradient (lower stars) depends only on those local orders, and the
-persistence of its Morse complex only on the critical values. Within that set (convex,
-but for the strict orders: ``h(p) < h(q)`` where ``p`` comes after ``q`` in the index
-order), intersected with the band ``|h - f| <= max(t/2, max |g - f|)`` (the L-infinity
-change is never worse), :func:`smallest_l2` lowers ``||h - f||_2`` by a block coordinate
-descent (``_descent.pyx``):
+as far as the pairs of zero persistence keep their order with the other critical pixels:
+the discrete gradient (lower stars) depends only on the local orders (b), and the
+persistence of its Morse complex only on the order of the critical cells, whose values
+(a) fixes but for the pairs of zero persistence. A first try lets those move with their
+plateau (on every random input tried, the diagram stayed); if the pairing of its result
+differs from ``g``'s, a second try also keeps the order of all critical pixels (each
+bounded by the critical pixels just before and after it in ``g``'s order), which the
+argument covers; if that fails too, ``g`` is returned.
 
-1. blocks: the plateaus of ``g`` (connected sets of equal values, say a flooded basin
-   and its channel at the level ``L``) that hold a moved pixel and no critical pixel of
-   a pair of positive persistence. A block moves as one to the mean of ``f`` over it,
-   clamped to the band and to its neighbours' values, in turn, until nothing moves;
-2. pixels: every moved pixel that is not critical (for any pair), alone, the same way.
+Within that set (convex but for the strict orders: ``h(p) < h(q)`` where ``p`` comes
+after ``q`` in the index order, one step of the output's dtype), intersected with the band
+``|h - f| <= max(t/2, max |g - f|)`` (the L-infinity change is never made worse) and, for
+integers, the input's range, :func:`smallest_l2` lowers ``||h - f||_2`` by a block
+coordinate descent (``_descent.pyx``), in rounds of
 
-This is the L2-smallest change among the outputs with ``g``'s local order only as far as
-a block coordinate descent reaches it (a fixed point, not always the optimum: a block
-that would need to split, or two blocks that would need to move together, stop short;
-the tests measure the gap to an exact QP), and it is not the L2-smallest over all
-outputs within ``t/2`` (that set is not convex). The result is paired once more: if a
-diagram moved (it should not), ``g`` is returned unchanged.
+1. blocks: the components of the orders that are at their tightest (equal values, or one
+   step apart: say a flooded basin and its channel at the level ``L``) that hold a moved
+   pixel and no fixed one, each shifted in turn to the mean of ``f - h`` over it, clamped
+   by the band and its neighbours, until nothing moves; then the same with only the
+   tight pairs whose lower pixel is pulled up harder than the upper one (they would
+   collide if moved apart, as in pool-adjacent-violators): a plateau whose parts pull
+   apart splits;
+2. pixels: every moved pixel that no pair holds, alone.
+
+This is the L2-smallest change *among the outputs with g's local order* only as far as
+the descent reaches it (a fixed point, not always the optimum: a block that would need a
+split other than those of step 1 stops short; the tests measure the gap to an exact
+quadratic program), and it is not the L2-smallest change over all outputs within
+``t/2``: that set is not convex.
 """
 
 import numpy as np

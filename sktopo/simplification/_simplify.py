@@ -147,7 +147,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         features move (and the extremum of a kept pair that nesting moved across
         ``2 * threshold``, see Notes). ``"optimal"``: meet half way: raise each removed basin by at most
         ``threshold / 2`` and lower a channel over its saddle by at most ``threshold / 2``
-        (the smallest possible L-infinity change; see Notes). Several times slower than
+        (the smallest possible L-infinity change; see Notes), then, inside that bound and
+        with the same diagram, lower the L2 change (see Notes). Several times slower than
         flooding, which is the default for that reason (see the user guide).
     perturb : bool, default=False
         Make the plateaus that flooding creates strictly monotone (a ramp of a few ulps
@@ -165,8 +166,12 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         Only with ``return_removed``: ``pairs`` ({dim: Diagram} of the removed points, over
         all rounds), ``changed`` (bool array of the pixels that moved), ``n_rounds``
         (pairings done, the last one finding nothing to remove), ``n_lengthened`` (optimal
-        method: pairs given the lifetime ``threshold`` instead of removed, see Notes) and
-        ``fallback`` (optimal method: the last pairs were flooded).
+        method: pairs given the lifetime ``threshold`` instead of removed, see Notes),
+        ``fallback`` (optimal method: the last pairs were flooded), ``l2_change``
+        (optimal method: ``(before, after)``, the L2 norm of the change before and after
+        its L2 step; None with flooding) and ``l2_fallback`` (optimal method: 0 where the
+        L2 step's first try kept the diagram, 1 its second, 2 where neither did and the
+        step was undone; None with flooding).
 
     Notes
     -----
@@ -221,6 +226,20 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
       or where a pair below the threshold is left. Stability of persistence diagrams only guarantees that within
       ``threshold / 2`` a pair of lifetime ``>= 2 * threshold`` keeps a lifetime
       ``>= threshold``: it is never removed.
+
+    The optimal method's last step lowers the L2 change ``||Y - X||_2`` without
+    changing anything above: among the outputs that keep the order of every two
+    neighbouring pixels (sharing a cell) of the method's result, the values of the
+    critical pixels of its pairs of positive persistence, and the bound (``threshold /
+    2``, or the change already made where the method warned), a block coordinate descent
+    moves its plateaus (a flooded basin and its channel move as one, to the mean of
+    ``X`` over them where their neighbours allow) and then single pixels towards ``X``.
+    This is the L2-smallest change *with the method's local order* as far as that
+    descent reaches (on small inputs within a few percent of an exact quadratic
+    program, see the user guide), not the L2-smallest over all outputs within
+    ``threshold / 2`` (that set is not convex). The output is paired once more and the
+    step undone if a diagram moved (``removed.l2_fallback``). Integer outputs stay
+    integers in the input's range.
 
     Integer inputs: the flooding method copies existing values (but for the rare moves
     of the last step, integers in the input's range). With the optimal
