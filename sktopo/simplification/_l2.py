@@ -53,6 +53,9 @@ _MAX_SWEEPS = 200
 # the relative decrease of the objective below which they stop
 _MAX_ROUNDS = 2
 _TOLERANCE = 1e-3
+# tries that keep the order of the critical pixels of the pairs the previous ones changed,
+# before the last one keeps the order of all critical pixels
+_MAX_TRIES = 3
 
 
 def _csr(keep, block, n):
@@ -88,10 +91,10 @@ def _critical(g, pairs):
     return fixed, (birth[same], death[same])
 
 
-def _links(g, pairs):
-    """For each critical pixel of ``pairs``, the critical pixels just before and after
-    it in the order (value, index) of ``g``: ``(n, 2)``, -1 where none."""
-    crit = np.unique(pairs[:, 1:])
+def _links(g, crit):
+    """The order of the pixels ``crit`` in ``g`` (value, index) as links: for each, the
+    one just before and just after it among them: ``(n, 2)``, -1 where none."""
+    crit = np.unique(crit)
     crit = crit[crit >= 0]
     crit = crit[np.argsort(g.ravel()[crit], kind="stable")]   # ties: index order
     link = np.full((g.size, 2), -1, dtype=np.int64)
@@ -114,14 +117,19 @@ def _positive(pairs, values):
     return pairs[(death < 0) | (values[pairs[:, 1]] != values[np.maximum(death, 0)])]
 
 
-def _same_diagrams(h, g, pairs, fixed, connectivity):
-    """Whether ``h`` has the pairs of positive persistence of ``g``, with their critical
-    pixels and values (the pairs of zero persistence may pair differently: they are not
-    in the diagram)."""
+def _moved_pairs(h, g, pairs, fixed, connectivity):
+    """The critical pixels of the pairs of positive persistence that differ between
+    ``h`` and ``g`` (empty: the diagram, with its critical pixels, is the same)."""
     flat = h.ravel()
-    return (np.array_equal(_positive(_pairs(h, connectivity), flat),
-                           _positive(pairs, g.ravel()))
-            and np.array_equal(flat[fixed], g.ravel()[fixed]))
+    if not np.array_equal(flat[fixed], g.ravel()[fixed]):
+        return np.flatnonzero(fixed)               # (cannot happen: fixed pixels)
+    mine = _positive(_pairs(h, connectivity), flat)
+    theirs = _positive(pairs, g.ravel())
+    if np.array_equal(mine, theirs):
+        return np.empty(0, dtype=np.int64)
+    rows = np.concatenate([mine, theirs])
+    _, first, count = np.unique(rows, axis=0, return_index=True, return_counts=True)
+    return rows[first[count == 1], 1:].ravel()
 
 
 def _rounds(g, f, fixed, zero_pairs, link, kind, bound, value_range):
@@ -154,22 +162,27 @@ def smallest_l2(g, f, connectivity, half, kind, value_range=(-np.inf, np.inf)):
     method's output (already in the output's dtype) for the input ``f`` (float64).
 
     ``kind`` is 0 (float64 output), 1 (float32) or 2 (integers, in ``value_range``).
-    Returns ``(h, fell_back)``: ``h`` is a new array, or ``g`` itself where nothing
-    moved or the diagram check failed twice; ``fell_back`` is 0 (the first try passed
-    the check), 1 (the second, with the order of the critical pixels kept) or 2 (none:
-    ``g`` is returned).
+    Returns ``(h, tries)``: ``h`` is a new array, or ``g`` itself where nothing moved
+    or no try kept the diagram; ``tries`` counts the tries that changed the diagram
+    before one kept it (0: the first did), ``_MAX_TRIES + 1`` where none did.
     """
     if not (g != f).any():
         return g, 0
     bound = max(float(half), float(np.abs(g - f).max()))
     pairs = _pairs(g, connectivity)
     fixed, zero_pairs = _critical(g, pairs)
-    no_link = np.full((g.size, 2), -1, dtype=np.int64)
-    for attempt, link in enumerate((no_link, None)):
-        if link is None:
-            link = _links(g, pairs)
-        h = _rounds(g, f, fixed, zero_pairs, link, kind, bound, value_range)
-        if np.abs(h - f).max() <= bound and _same_diagrams(h, g, pairs, fixed,
-                                                            connectivity):
+    ordered = np.empty(0, dtype=np.int64)
+    for attempt in range(_MAX_TRIES + 1):
+        if attempt == _MAX_TRIES:       # the last: every critical pixel in its order
+            ordered = pairs[:, 1:].ravel()
+        h = _rounds(g, f, fixed, zero_pairs, _links(g, ordered), kind, bound, value_range)
+        if np.abs(h - f).max() > bound:
+            continue                                # (cannot happen: the band)
+        moved = _moved_pairs(h, g, pairs, fixed, connectivity)
+        if moved.size == 0:
             return h, attempt
-    return g, 2
+        # the pixels of the pairs that changed keep their order in the next try (and
+        # their partners: the critical pixels of g's pairs they belong to)
+        rows = np.isin(pairs[:, 1], moved) | np.isin(pairs[:, 2], moved)
+        ordered = np.concatenate([ordered, moved, pairs[rows, 1:].ravel()])
+    return g, _MAX_TRIES + 1

@@ -56,6 +56,7 @@ from ..persistence import Diagram, cubical_persistence
 from ..persistence._cubical import _check_connectivity
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from ..utils._validation import check_homology_dimensions, check_values
+from ._l2 import _MAX_TRIES as _L2_TRIES
 from ._l2 import smallest_l2
 from ._optimal import _run_optimal, warn_unmet
 from ._problem import _Problem, _removed_mask, _run_flooding, _strict_bounds
@@ -169,9 +170,10 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         method: pairs given the lifetime ``threshold`` instead of removed, see Notes),
         ``fallback`` (optimal method: the last pairs were flooded), ``l2_change``
         (optimal method: ``(before, after)``, the L2 norm of the change before and after
-        its L2 step; None with flooding) and ``l2_fallback`` (optimal method: 0 where the
-        L2 step's first try kept the diagram, 1 its second, 2 where neither did and the
-        step was undone; None with flooding).
+        its L2 step; None with flooding), ``l2_retries`` (optimal method: the tries of the
+        L2 step whose pairing differed from the method's before one kept it, 0 mostly)
+        and ``l2_undone`` (optimal method: no try kept it, the step was undone; None
+        with flooding).
 
     Notes
     -----
@@ -238,7 +240,9 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     descent reaches (on small inputs within a few percent of an exact quadratic
     program, see the user guide), not the L2-smallest over all outputs within
     ``threshold / 2`` (that set is not convex). The output is paired once more and the
-    step undone if a diagram moved (``removed.l2_fallback``). Integer outputs stay
+    step tried again, with the order of the critical pixels of the pairs that moved kept,
+    where a diagram moved (``removed.l2_retries``; undone after four tries,
+    ``removed.l2_undone``). Integer outputs stay
     integers in the input's range.
 
     Integer inputs: the flooding method copies existing values (but for the rare moves
@@ -307,9 +311,9 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     if superlevel:
         g = -g
     Y = _cast(g, arr.dtype)
-    l2_change = l2_fallback = None
+    l2_change = l2_retries = None
     if method == "optimal":
-        Y, l2_change, l2_fallback = _l2_step(problem, Y, superlevel, arr.dtype)
+        Y, l2_change, l2_retries = _l2_step(problem, Y, superlevel, arr.dtype)
         g = Y
         warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float))
     if not return_removed:
@@ -317,21 +321,21 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     pairs = {d: _concat(removed[d], d, superlevel) for d in dims}
     return Y, Bunch(pairs=pairs, changed=(g != f), n_rounds=n_rounds,
                     n_lengthened=problem.n_lengthened, fallback=problem.fell_back,
-                    l2_change=l2_change, l2_fallback=l2_fallback)
+                    l2_change=l2_change, l2_retries=l2_retries,
+                    l2_undone=None if l2_retries is None else l2_retries > _L2_TRIES)
 
 
 def _l2_step(problem, Y, superlevel, dtype):
     """The optimal method's L2 step (``_l2.py``) on the cast output ``Y``: returns ``(Y,
-    (L2 change before, after), the try that passed the diagram check: 0, 1 or 2 for
-    none)``."""
+    (L2 change before, after), tries that changed the diagram)``."""
     view = -Y.astype(np.float64) if superlevel else Y.astype(np.float64)
     kind = 2 if problem.integer else 1 if dtype == np.float32 else 0
-    h, fell_back = smallest_l2(view, problem.f, problem.connectivity, problem.half, kind,
-                               problem.range)
+    h, retries = smallest_l2(view, problem.f, problem.connectivity, problem.half, kind,
+                             problem.range)
     norms = (float(np.linalg.norm(view - problem.f)), float(np.linalg.norm(h - problem.f)))
     if h is not view:
         Y = _cast(-h if superlevel else h, dtype)
-    return Y, norms, fell_back
+    return Y, norms, retries
 
 
 def _check_n_kept(n_kept, dims):
