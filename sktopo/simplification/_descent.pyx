@@ -112,13 +112,15 @@ def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
     """Block coordinate descent on ``h`` (in place) towards ``f``.
 
     ``block[p]`` is the block of pixel ``p`` (-1: not moved here), ``members[starts[b]:
-    starts[b + 1]]`` its pixels; ``link[p]`` the critical pixels just before and after
-    ``p`` in the order of the start (-1: none), whose order is kept as a neighbour's. A block moves rigidly, by the shift ``delta`` that
-    minimises ``sum (h_i + delta - f_i)^2`` (the mean of ``f - h`` over it), clamped so
-    that every value stays within ``bound`` of ``f``, in ``[range_lo, range_hi]`` and in
-    its order with the neighbours outside the block; a shift whose rounding would break
-    an order inside the block is not made. ``kind`` is 0 (float64), 1 (float32) or 2
-    (integer) for the steps between values. Returns the sweeps done.
+    starts[b + 1]]`` its pixels; ``link[p]`` the pixels just before and after ``p`` in an
+    order of the start that must be kept too (-1: none), treated as neighbours. A block
+    moves rigidly, by the shift ``delta`` that minimises ``sum (h_i + delta - f_i)^2``
+    (the mean of ``f - h`` over it), clamped so that every value stays within ``bound``
+    of ``f``, in ``[range_lo, range_hi]`` and in its order with the neighbours outside the
+    block; a shift whose rounding would break an order (inside the block too) is pulled
+    back a little, or not made. A block is visited again only after a neighbour moved.
+    ``kind`` is 0 (float64), 1 (float32) or 2 (integer) for the steps between values.
+    Returns the sweeps done.
     """
     cdef Grid g
     cdef Py_ssize_t n_blocks = starts.shape[0] - 1, b, s, n

@@ -11,14 +11,18 @@ same for an ``h`` that
 (b) keeps the order (value, flat index) of every two pixels that share a cell (the full
     neighbourhood: 2 in 1-D, 8 in 2-D, 26 in 3-D, which covers both constructions),
 
-as far as the pairs of zero persistence keep their order with the other critical pixels:
-the discrete gradient (lower stars) depends only on the local orders (b), and the
-persistence of its Morse complex only on the order of the critical cells, whose values
-(a) fixes but for the pairs of zero persistence. A first try lets those move with their
-plateau (on every random input tried, the diagram stayed); if the pairing of its result
-differs from ``g``'s, a second try also keeps the order of all critical pixels (each
-bounded by the critical pixels just before and after it in ``g``'s order), which the
-argument covers; if that fails too, ``g`` is returned.
+as far as the critical pixels keep their order (value, index): the discrete gradient
+(lower stars) depends only on the local orders (b), and the persistence of its Morse
+complex only on the order of the critical cells, which (a) fixes but for the pairs of
+zero persistence. Keeping the order of all critical pixels binds those plateaus too
+tightly (measured on 256^2 noise at the median threshold: the L2 change 10.50 -> 10.12
+with it, 10.50 -> 9.41 without: a third of the saving), so the
+first try leaves it free and pairs its result once: where a pair of positive persistence
+moved (seen on 256^2 noise: a plateau holding a zero pair rose to the value of a loop's
+birth pixel nearby, and the two swapped by index), the next try also keeps the order of
+the critical pixels of the pairs that moved (and of their partners), up to
+``_MAX_TRIES`` tries; the last keeps the order of all critical pixels; if that changes
+the diagram too, ``g`` is returned.
 
 Within that set (convex but for the strict orders: ``h(p) < h(q)`` where ``p`` comes
 after ``q`` in the index order, one step of the output's dtype), intersected with the band

@@ -265,8 +265,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     >>> x = np.array([0., 5., 4., 6., 1., 9., 3.])
     >>> simplify_function(x, 2.0)          # the basin at 4 spills over at 5
     array([0., 5., 5., 6., 1., 9., 3.])
-    >>> simplify_function(x, 2.0, method="optimal")
-    array([0., 5., 5., 6., 1., 9., 3.])
+    >>> simplify_function(x, 2.0, method="optimal")   # the plateau at the mean: least L2
+    array([0. , 4.5, 4.5, 6. , 1. , 9. , 3. ])
     >>> simplify_function(x, n_kept=2)     # the global minimum and the longest-lived (3 -> 9)
     array([0., 5., 5., 6., 6., 9., 3.])
     """
