@@ -82,7 +82,7 @@ cdef inline int64_t _other(Grid *g, int64_t p, const int64_t *c3, int k,
 cdef bint _fits(double[::1] h, const double[::1] f, const int64_t[::1] block,
                const int64_t[::1] members, Py_ssize_t start, Py_ssize_t stop, int64_t b,
                double delta, double bound, double range_lo, double range_hi, int kind,
-               Grid *g, const int64_t[:, ::1] link) noexcept nogil:
+               Grid *g, const int64_t[:, ::1] link, bint strict) noexcept nogil:
     """Whether shifting block ``b`` by ``delta`` keeps the band, the range and the order
     of each of its pixels with every neighbour (inside the block or not)."""
     cdef Py_ssize_t s
@@ -102,13 +102,15 @@ cdef bint _fits(double[::1] h, const double[::1] f, const int64_t[::1] block,
             w = shifted(h[q], delta, kind) if block[q] == b else h[q]
             if (h[q] < h[p] or (h[q] == h[p] and q < p)) != (w < v or (w == v and q < p)):
                 return False
+            if strict and w == v and h[q] != h[p]:      # no new tie
+                return False
     return True
 
 
 def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
             const int64_t[::1] starts, const int64_t[::1] members,
             const int64_t[:, ::1] link, tuple shape, int ndim, double bound,
-            double range_lo, double range_hi, int kind, int max_sweeps):
+            double range_lo, double range_hi, int kind, int max_sweeps, bint strict=False):
     """Block coordinate descent on ``h`` (in place) towards ``f``.
 
     ``block[p]`` is the block of pixel ``p`` (-1: not moved here), ``members[starts[b]:
@@ -119,8 +121,9 @@ def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
     of ``f``, in ``[range_lo, range_hi]`` and in its order with the neighbours outside the
     block; a shift whose rounding would break an order (inside the block too) is pulled
     back a little, or not made. A block is visited again only after a neighbour moved.
-    ``kind`` is 0 (float64), 1 (float32) or 2 (integer) for the steps between values.
-    Returns the sweeps done.
+    ``kind`` is 0 (float64), 1 (float32) or 2 (integer) for the steps between values;
+    with ``strict`` no move makes two neighbours equal that were not (``perturb``: the
+    ramps stay ramps). Returns the sweeps done.
     """
     cdef Grid g
     cdef Py_ssize_t n_blocks = starts.shape[0] - 1, b, s, n
@@ -158,11 +161,11 @@ def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
                         if q < 0 or block[q] == b:
                             continue
                         if h[q] < cur or (h[q] == cur and q < p):      # q below p
-                            c = h[q] if q < p else up(h[q], kind)
+                            c = h[q] if q < p and not strict else up(h[q], kind)
                             lo = max(lo, c - cur)
                             low = max(low, c)
                         else:
-                            c = h[q] if q > p else down(h[q], kind)
+                            c = h[q] if q > p and not strict else down(h[q], kind)
                             hi = min(hi, c - cur)
                             high = min(high, c)
                 delta /= n
@@ -185,7 +188,8 @@ def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
                               and range_lo <= v <= range_hi)
                     else:
                         ok = _fits(h, f, block, members, starts[b], starts[b + 1], b,
-                                   delta, bound, range_lo, range_hi, kind, &g, link)
+                                   delta, bound, range_lo, range_hi, kind, &g, link,
+                                   strict)
                     if ok:
                         moved = True
                         for s in range(starts[b], starts[b + 1]):

@@ -107,12 +107,12 @@ def _links(g, crit):
     return link
 
 
-def _descend(h, f, csr, link, shape, kind, bound, value_range):
+def _descend(h, f, csr, link, shape, kind, bound, value_range, strict):
     block, starts, members = csr
     if members.size == 0:
         return 0
     return _descent.descend(h, f, block, starts, members, link, shape, len(shape), bound,
-                            value_range[0], value_range[1], kind, _MAX_SWEEPS)
+                            value_range[0], value_range[1], kind, _MAX_SWEEPS, strict)
 
 
 def _positive(pairs, values):
@@ -136,7 +136,7 @@ def _moved_pairs(h, g, pairs, fixed, connectivity):
     return rows[first[count == 1], 1:].ravel()
 
 
-def _rounds(g, f, fixed, zero_pairs, link, kind, bound, value_range):
+def _rounds(g, f, fixed, zero_pairs, link, kind, bound, value_range, strict):
     """Rounds of blocks (the components of the active orders, then only those that would
     collide) and of lone pixels (the moved ones that no pair holds), until a round
     lowers the objective by less than ``_TOLERANCE`` of it: the flat new values."""
@@ -153,20 +153,21 @@ def _rounds(g, f, fixed, zero_pairs, link, kind, bound, value_range):
         for split in (False, True):
             blocks = _descent.blocks(h, flat_f, fixed_u8, zero_pairs[0], zero_pairs[1],
                                      grid, g.ndim, kind, split)
-            _descend(h, flat_f, blocks, link, grid, kind, bound, value_range)
-        _descend(h, flat_f, pixels, link, grid, kind, bound, value_range)
+            _descend(h, flat_f, blocks, link, grid, kind, bound, value_range, strict)
+        _descend(h, flat_f, pixels, link, grid, kind, bound, value_range, strict)
         last, objective = objective, float(np.square(h - flat_f).sum())
         if objective >= last * (1.0 - _TOLERANCE):
             break
     return h.reshape(g.shape)
 
 
-def smallest_l2(g, f, connectivity, half, kind, value_range=(-np.inf, np.inf)):
+def smallest_l2(g, f, connectivity, half, kind, value_range=(-np.inf, np.inf),
+                strict=False):
     """The L2 step (see the module docstring) on the sublevel view ``g`` of the optimal
     method's output (already in the output's dtype) for the input ``f`` (float64).
 
-    ``kind`` is 0 (float64 output), 1 (float32) or 2 (integers, in ``value_range``).
-    Returns ``(h, tries)``: ``h`` is a new array, or ``g`` itself where nothing moved
+    ``kind`` is 0 (float64 output), 1 (float32) or 2 (integers, in ``value_range``);
+    ``strict`` (``perturb``): no two neighbours become equal that were not. Returns ``(h, tries)``: ``h`` is a new array, or ``g`` itself where nothing moved
     or no try kept the diagram; ``tries`` counts the tries that changed the diagram
     before one kept it (0: the first did), ``_MAX_TRIES + 1`` where none did.
     """
@@ -179,7 +180,8 @@ def smallest_l2(g, f, connectivity, half, kind, value_range=(-np.inf, np.inf)):
     for attempt in range(_MAX_TRIES + 1):
         if attempt == _MAX_TRIES:       # the last: every critical pixel in its order
             ordered = pairs[:, 1:].ravel()
-        h = _rounds(g, f, fixed, zero_pairs, _links(g, ordered), kind, bound, value_range)
+        h = _rounds(g, f, fixed, zero_pairs, _links(g, ordered), kind, bound, value_range,
+                    strict)
         if np.abs(h - f).max() > bound:
             continue                                # (cannot happen: the band)
         moved = _moved_pairs(h, g, pairs, fixed, connectivity)

@@ -331,7 +331,7 @@ def _l2_step(problem, Y, superlevel, dtype):
     view = -Y.astype(np.float64) if superlevel else Y.astype(np.float64)
     kind = 2 if problem.integer else 1 if dtype == np.float32 else 0
     h, retries = smallest_l2(view, problem.f, problem.connectivity, problem.half, kind,
-                             problem.range)
+                             problem.range, strict=problem.perturb)
     norms = (float(np.linalg.norm(view - problem.f)), float(np.linalg.norm(h - problem.f)))
     if h is not view:
         Y = _cast(-h if superlevel else h, dtype)

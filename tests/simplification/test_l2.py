@@ -110,6 +110,25 @@ def test_ties_and_flooding():
     assert flooded.l2_change is None and flooded.l2_undone is None
 
 
+def test_perturb_ramps_stay_ramps():
+    """With ``perturb`` the step makes no two neighbours equal that were not."""
+    rng = np.random.default_rng(6)
+    X = rng.random((30, 30))
+    t = _threshold(X, 0.7, "full", False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        G = _method_output(X, t, perturb=True)
+        Y, info = simplify_function(X, t, method="optimal", perturb=True,
+                                    return_removed=True)
+    assert info.l2_change[1] < info.l2_change[0]
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):     # the 8 neighbours, halved
+        a = (slice(0, 30 - dy), slice(max(-dx, 0), 30 - max(dx, 0)))
+        b = (slice(dy, 30), slice(max(dx, 0), 30 - max(-dx, 0)))
+        assert not np.any((Y[a] == Y[b]) & (G[a] != G[b]))
+    for a, b in zip(_gudhi_intervals(Y, "full", False), _gudhi_intervals(G, "full", False)):
+        assert np.array_equal(a, b)
+
+
 def test_fallback_when_the_diagram_moves(monkeypatch):
     """Where the pairing of the result differs from the method's (forced here), the step
     tries again; where every try differs, it is undone and says so."""
