@@ -70,19 +70,19 @@ cdef void _flat_offsets(Grid *g) noexcept:
 
 
 cdef inline int64_t _other(Grid *g, int64_t p, const int64_t *c3, int k,
-                           const int64_t[:, ::1] link) noexcept nogil:
+                           const int64_t *link) noexcept nogil:
     """The k-th pixel that ``p``'s order is kept with: its neighbours in the grid, then
     (critical pixels only) the critical pixels just before and after it in the order
     (value, index) of the start; -1 for none."""
     if k < g.n_off:
         return step(g, p, c3, k)
-    return link[p, k - g.n_off]
+    return link[2 * p + k - g.n_off]
 
 
-cdef bint _fits(double[::1] h, const double[::1] f, const int64_t[::1] block,
-               const int64_t[::1] members, Py_ssize_t start, Py_ssize_t stop, int64_t b,
+cdef bint _fits(const double *h, const double *f, const int64_t *block,
+               const int64_t *members, Py_ssize_t start, Py_ssize_t stop, int64_t b,
                double delta, double bound, double range_lo, double range_hi, int kind,
-               Grid *g, const int64_t[:, ::1] link, bint strict) noexcept nogil:
+               Grid *g, const int64_t *link, bint strict) noexcept nogil:
     """Whether shifting block ``b`` by ``delta`` keeps the band, the range and the order
     of each of its pixels with every neighbour (inside the block or not)."""
     cdef Py_ssize_t s
@@ -133,6 +133,7 @@ def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
     cdef bint moved = True, ok
     # a block is visited again only after a neighbour moved (else its optimum stands)
     cdef unsigned char[::1] stale = np.ones(n_blocks, dtype=np.uint8)
+    cdef const int64_t *lk = &link[0, 0]
     grid_init(&g, shape, ndim, True)
     _flat_offsets(&g)
     with nogil:
@@ -157,7 +158,7 @@ def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
                     hi = min(hi, min(f[p] + bound, range_hi) - cur)
                     coords(&g, p, c3)
                     for k in range(g.n_off + 2):
-                        q = _other(&g, p, c3, k, link)
+                        q = _other(&g, p, c3, k, lk)
                         if q < 0 or block[q] == b:
                             continue
                         if h[q] < cur or (h[q] == cur and q < p):      # q below p
@@ -187,9 +188,9 @@ def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
                         ok = (low <= v <= high and v - f[p] <= bound and f[p] - v <= bound
                               and range_lo <= v <= range_hi)
                     else:
-                        ok = _fits(h, f, block, members, starts[b], starts[b + 1], b,
-                                   delta, bound, range_lo, range_hi, kind, &g, link,
-                                   strict)
+                        ok = _fits(&h[0], &f[0], &block[0], &members[0], starts[b],
+                                   starts[b + 1], b, delta, bound, range_lo, range_hi,
+                                   kind, &g, lk, strict)
                     if ok:
                         moved = True
                         for s in range(starts[b], starts[b + 1]):
@@ -197,7 +198,7 @@ def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
                             h[p] = shifted(h[p], delta, kind)
                             coords(&g, p, c3)
                             for k in range(g.n_off + 2):
-                                q = _other(&g, p, c3, k, link)
+                                q = _other(&g, p, c3, k, lk)
                                 if q >= 0 and block[q] >= 0:
                                     stale[block[q]] = 1
                         stale[b] = 0
@@ -209,7 +210,7 @@ def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
     return sweep
 
 
-cdef int64_t _find(int64_t[::1] parent, int64_t x) noexcept nogil:
+cdef inline int64_t _find(int64_t *parent, int64_t x) noexcept nogil:
     while parent[x] != x:
         parent[x] = parent[parent[x]]
         x = parent[x]
@@ -245,14 +246,17 @@ def blocks(const double[::1] h, const double[::1] f, const unsigned char[::1] fi
     cdef unsigned char[::1] away = np.zeros(n, dtype=np.uint8)
     cdef int64_t[::1] block = np.full(n, -1, dtype=np.int64)
     cdef int64_t[::1] label = np.full(n, -1, dtype=np.int64)
+    cdef int64_t *par = &parent[0]
     grid_init(&g, shape, ndim, True)
     _flat_offsets(&g)
     with nogil:
         for p in range(n):
             coords(&g, p, c3)
             for k in range(g.n_off):
+                if g.flat[k] < 0:          # each pair once, from its first pixel
+                    continue
                 q = step(&g, p, c3, k)
-                if q <= p or not _tight(h[p], h[q], kind):
+                if q < 0 or not _tight(h[p], h[q], kind):
                     continue
                 if split:
                     # p < q: p is the lower one unless its value is larger
@@ -264,23 +268,23 @@ def blocks(const double[::1] h, const double[::1] f, const unsigned char[::1] fi
                         hi_ = p
                     if f[lo_] - h[lo_] <= f[hi_] - h[hi_]:
                         continue
-                lo_ = _find(parent, p)
-                hi_ = _find(parent, q)
+                lo_ = _find(par, p)
+                hi_ = _find(par, q)
                 if lo_ != hi_:
                     parent[hi_] = lo_
         for i in range(zero_b.shape[0]):
-            lo_ = _find(parent, zero_b[i])
-            hi_ = _find(parent, zero_d[i])
+            lo_ = _find(par, zero_b[i])
+            hi_ = _find(par, zero_d[i])
             if lo_ != hi_:
                 parent[hi_] = lo_
         for p in range(n):
-            r = _find(parent, p)
+            r = _find(par, p)
             if fixed[p]:
                 bad[r] = 1
             if h[p] != f[p]:
                 away[r] = 1
         for p in range(n):
-            r = _find(parent, p)
+            r = _find(par, p)
             if bad[r] or not away[r]:
                 continue
             if label[r] < 0:
