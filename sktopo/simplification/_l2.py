@@ -15,11 +15,10 @@ as far as the critical pixels keep their order (value, index): the discrete grad
 (lower stars) depends only on the local orders (b), and the persistence of its Morse
 complex only on the order of the critical cells, which (a) fixes but for the pairs of
 zero persistence. Keeping the order of all critical pixels binds those plateaus too
-tightly (measured on 256^2 noise at the median threshold: the L2 change 10.50 -> 10.12
-with it, 10.50 -> 9.41 without: a third of the saving), so the
+tightly (it keeps about a third of the saving, see ``docs/whats_new.rst``), so the
 first try leaves it free and pairs its result once: where a pair of positive persistence
-moved (seen on 256^2 noise: a plateau holding a zero pair rose to the value of a loop's
-birth pixel nearby, and the two swapped by index), the next try also keeps the order of
+moved (a plateau holding a zero pair can rise to the value of a loop's birth pixel
+nearby, and the two swap by index), the next try also keeps the order of
 the critical pixels of the pairs that moved (and of their partners), up to
 ``_MAX_TRIES`` tries; the last keeps the order of all critical pixels; if that changes
 the diagram too, ``g`` is returned.
