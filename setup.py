@@ -29,6 +29,7 @@ extensions = [
     Extension("sktopo.optim._critical_sets", ["sktopo/optim/_critical_sets.pyx"]),
     Extension("sktopo.simplification._flood", ["sktopo/simplification/_flood.pyx"]),
     Extension("sktopo.simplification._channels", ["sktopo/simplification/_channels.pyx"]),
+    Extension("sktopo.simplification._descent", ["sktopo/simplification/_descent.pyx"]),
 ]
 
 # no errno from sqrt and log, so that the loops calling them vectorize
