@@ -23,6 +23,7 @@ from libc.stdint cimport int64_t
 
 import numpy as np
 
+from ..persistence._union_find cimport find64
 from ._grid cimport Grid, coords, grid_init, step
 
 # kinds of values: the steps between two distinct values
@@ -210,13 +211,6 @@ def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
     return sweep
 
 
-cdef inline int64_t _find(int64_t *parent, int64_t x) noexcept nogil:
-    while parent[x] != x:
-        parent[x] = parent[parent[x]]
-        x = parent[x]
-    return x
-
-
 cdef inline bint _tight(double a, double b, int kind) noexcept nogil:
     """Whether two values are equal or one step apart (an order at its tightest)."""
     if a > b:
@@ -268,23 +262,23 @@ def blocks(const double[::1] h, const double[::1] f, const unsigned char[::1] fi
                         hi_ = p
                     if f[lo_] - h[lo_] <= f[hi_] - h[hi_]:
                         continue
-                lo_ = _find(par, p)
-                hi_ = _find(par, q)
+                lo_ = find64(par, p)
+                hi_ = find64(par, q)
                 if lo_ != hi_:
                     parent[hi_] = lo_
         for i in range(zero_b.shape[0]):
-            lo_ = _find(par, zero_b[i])
-            hi_ = _find(par, zero_d[i])
+            lo_ = find64(par, zero_b[i])
+            hi_ = find64(par, zero_d[i])
             if lo_ != hi_:
                 parent[hi_] = lo_
         for p in range(n):
-            r = _find(par, p)
+            r = find64(par, p)
             if fixed[p]:
                 bad[r] = 1
             if h[p] != f[p]:
                 away[r] = 1
         for p in range(n):
-            r = _find(par, p)
+            r = find64(par, p)
             if bad[r] or not away[r]:
                 continue
             if label[r] < 0:
