@@ -269,12 +269,11 @@ def _by_decreasing_death(h, deaths, reverse):
     dv, di = np.diff(v), np.diff(deaths)
     if np.all((dv > 0) | ((dv == 0) & ((di <= 0) if reverse else (di >= 0)))):
         return slice(None, None, -1)
-    # by value alone (a fast unstable sort) where no two death pixels share a value
-    order = np.argsort(v)
-    sv, sd = v[order], deaths[order]
-    if not np.any((sv[1:] == sv[:-1]) & (sd[1:] != sd[:-1])):
-        return order[::-1]
-    return np.lexsort((-deaths if reverse else deaths, v))[::-1]
+    # one integer key (rank of the value, then the index): a fast unstable sort of it
+    # orders as lexsort((index, value)) does, pairs of one death pixel sharing a key
+    _, rank = np.unique(v, return_inverse=True)
+    index = (h.size - 1 - deaths) if reverse else deaths
+    return np.argsort(rank.astype(np.int64) * h.size + index)[::-1]
 
 
 def _level(b, d, half):
