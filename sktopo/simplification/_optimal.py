@@ -370,8 +370,9 @@ def _lengthen(problem, g, dgms, masks, removed):
     an earlier move of the other dimension created: a pixel left below raised
     neighbours) is flooded instead (removed: it does not count); float inputs only
     (measured: on 8-bit crops it gave up t/2 where the extremum moves did not). The
-    extrema move unguarded (the elder rule may swap: the pairing that follows checks),
-    with their saddles where the extremum has no room."""
+    extrema move unguarded (the elder rule may swap), with their saddles where the
+    extremum has no room; where one pairing finds more counts of pairs ``>= 2 t`` off
+    than before, guarded (see :func:`_push_extrema`), kept if fewer are off then."""
     problem.first_pass = False
     for d, mask in masks.items():
         idx = np.flatnonzero(mask)
