@@ -8,7 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import _channels
 from ._problem import _MAX_ROUNDS, _pass, _removed_mask, _run_flooding
-from ._restore import restore_long
+from ._restore import _long_mismatch, restore_long
 
 # rounds of channels before the pairs left are lengthened (measured: past them the
 # passes of the two dimensions only undo each other on the few pairs left)
@@ -370,8 +370,9 @@ def _lengthen(problem, g, dgms, masks, removed):
     an earlier move of the other dimension created: a pixel left below raised
     neighbours) is flooded instead (removed: it does not count); float inputs only
     (measured: on 8-bit crops it gave up t/2 where the extremum moves did not). The
-    extrema move unguarded (the elder rule may swap: the pairing that follows checks),
-    with their saddles where the extremum has no room."""
+    extrema move unguarded (the elder rule may swap), with their saddles where the
+    extremum has no room; where one pairing finds more counts of pairs ``>= 2 t`` off
+    than before, guarded (see :func:`_push_extrema`), kept if fewer are off then."""
     problem.first_pass = False
     for d, mask in masks.items():
         idx = np.flatnonzero(mask)
@@ -382,13 +383,26 @@ def _lengthen(problem, g, dgms, masks, removed):
                 sub[idx[fill]] = True
                 g = _pass(problem, g, dgms[d], sub, removed)
                 masks[d] = mask & ~sub
-    out = g.ravel().copy()
-    n_done = 0
-    for d, mask in masks.items():
-        idx = np.flatnonzero(mask)
-        if len(idx):
-            n_done += int(_push_extrema(problem, out, dgms[d], idx,
-                                        np.full(len(idx), problem.threshold),
-                                        guard=False,
-                                        saddles=True).sum())
-    return out.reshape(g.shape), n_done
+    def push(guard):
+        out, n_done = g.ravel().copy(), 0
+        for d, mask in masks.items():
+            idx = np.flatnonzero(mask)
+            if len(idx):
+                n_done += int(_push_extrema(problem, out, dgms[d], idx,
+                                            np.full(len(idx), problem.threshold),
+                                            guard=guard, saddles=True).sum())
+        return out.reshape(g.shape), n_done
+
+    out, n_done = push(False)
+    if problem.threshold is not None and n_done:
+        # an unguarded move that passed an older extremum swaps the elder rule: the
+        # older class may die early, a short pair live long: the counts of pairs
+        # >= 2t change. One pairing tells; only then the guarded moves (a flood per
+        # pair) are tried, and kept where they leave fewer counts off
+        off = _long_mismatch(problem, dgms)
+        after = _long_mismatch(problem, problem.diagrams(out, problem.dims))
+        if after > off:
+            guarded, n_guarded = push(True)
+            if _long_mismatch(problem, problem.diagrams(guarded, problem.dims)) < after:
+                out, n_done = guarded, n_guarded
+    return out, n_done
