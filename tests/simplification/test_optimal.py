@@ -288,6 +288,24 @@ def test_short_pair_left_warns(monkeypatch):
     assert_allclose(Y, X)
 
 
+def _check_optimal(X, q, connectivity, superlevel, warnings_are):
+    """The issue's checks (GUDHI) on the optimal method's output at the ``q`` quantile of
+    the lifetimes: no pair below ``t``, the counts of pairs ``>= 2 t`` kept, within
+    ``t/2``; its ConvergenceWarnings are ``warnings_are`` ("error" or "ignore")."""
+    before = gudhi_lifetimes(X, connectivity, superlevel)
+    life = np.concatenate(list(before.values()))
+    t = float(np.quantile(life[np.isfinite(life)], q))
+    with warnings.catch_warnings():
+        warnings.simplefilter(warnings_are, ConvergenceWarning)
+        Y = simplify_function(X, t, method="optimal", connectivity=connectivity,
+                              superlevel=superlevel)
+    after = gudhi_lifetimes(Y, connectivity, superlevel)
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))
+        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+    assert np.abs(Y - X).max() <= t / 2
+
+
 @pytest.mark.parametrize("seed, connectivity, superlevel",
                          [(9, "full", True), (19, "full", False), (20, "face", False),
                           (31, "full", True)])
@@ -300,18 +318,7 @@ def test_kept_pair_blocked_by_the_elder_rule_gets_its_lifetime(seed, connectivit
     The old code stopped the extremum short, then lengthened the pair past t/2 (warning;
     up to 0.66 t on these four)."""
     X = np.random.default_rng(seed).random((40, 40))
-    before = gudhi_lifetimes(X, connectivity, superlevel)
-    life = np.concatenate(list(before.values()))
-    t = float(np.quantile(life[np.isfinite(life)], 0.95))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        Y = simplify_function(X, t, method="optimal", connectivity=connectivity,
-                              superlevel=superlevel)
-    after = gudhi_lifetimes(Y, connectivity, superlevel)
-    for d in (0, 1):
-        assert not np.any((after[d] > 0) & (after[d] < t))
-        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
-    assert np.abs(Y - X).max() <= t / 2
+    _check_optimal(X, 0.95, connectivity, superlevel, warnings_are="error")
 
 
 @pytest.mark.parametrize("connectivity", ["full", "face"])
@@ -323,15 +330,4 @@ def test_lengthening_that_swaps_the_elder_rule_is_guarded(connectivity, superlev
     pairing finds a count changed, the guarded moves are taken: every count kept (GUDHI),
     within t/2. The old code missed the count on all four."""
     X = np.random.default_rng(42).random((128, 128))
-    before = gudhi_lifetimes(X, connectivity, superlevel)
-    life = np.concatenate(list(before.values()))
-    t = float(np.quantile(life[np.isfinite(life)], 0.5))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        Y = simplify_function(X, t, method="optimal", connectivity=connectivity,
-                              superlevel=superlevel)
-    after = gudhi_lifetimes(Y, connectivity, superlevel)
-    for d in (0, 1):
-        assert not np.any((after[d] > 0) & (after[d] < t))
-        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
-    assert np.abs(Y - X).max() <= t / 2
+    _check_optimal(X, 0.5, connectivity, superlevel, warnings_are="ignore")
