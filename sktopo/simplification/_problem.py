@@ -66,6 +66,7 @@ class _Problem:
         self.messages = []                  # the warnings of the optimal method's run
         self.kept_at_saddle = None          # (saddle pixels, lifetimes) of the kept pairs
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
+        self.marks, self.mark_base = None, 0  # the flooding passes' basin marks (reused)
 
     def diagrams(self, g, dims):
         return cubical_persistence(g, dims, connectivity=self.connectivity)
@@ -176,10 +177,13 @@ class _Problem:
         """Flooding: fill the basins of the removed pairs (H0 of the sublevel filtration
         of ``h``), the outermost first."""
         order = _by_decreasing_death(h, deaths, reverse)
+        if self.marks is None:   # zero pages: only the pixels of the basins are touched
+            self.marks = np.zeros(max(h.size, 1), dtype=np.int64)
         out, depth = _flood.flood_pairs(h, self.shape, self.f.ndim, full,
                                         births[order].astype(np.int64),
                                         deaths[order].astype(np.int64), reverse,
-                                        self.perturb)
+                                        self.perturb, self.marks, self.mark_base)
+        self.mark_base += 2 * len(births)
         return self._ramp(out, depth)
 
     def _ramp(self, out, depth):
