@@ -215,7 +215,7 @@ class _Problem:
         if self.method == "flooding":
             out = self._fill(h, dgm.death_index[remove], dgm.birth_index[remove],
                              not self.full, True)
-            return -out.reshape(g.shape)
+            return np.negative(out, out=out).reshape(g.shape)   # out is the kernel's own
         low, high = (b.ravel() for b in self.bounds)
         fin = ~remove & ~dgm.essential
         self.kept_at_saddle = (dgm.birth_index[fin], dgm.lifetimes[fin])
@@ -273,11 +273,20 @@ def _by_decreasing_death(h, deaths, reverse):
     dv, di = np.diff(v), np.diff(deaths)
     if np.all((dv > 0) | ((dv == 0) & ((di <= 0) if reverse else (di >= 0)))):
         return slice(None, None, -1)
-    # one integer key (rank of the value, then the index): a fast unstable sort of it
-    # orders as lexsort((index, value)) does, pairs of one death pixel sharing a key
-    _, rank = np.unique(v, return_inverse=True)
-    index = (h.size - 1 - deaths) if reverse else deaths
-    return np.argsort(rank.astype(np.int64) * h.size + index)[::-1]
+    # the values by one sort; where no two death pixels share a value (noise; a saddle
+    # may kill several basins) that is the order, the index breaking no tie
+    order = np.argsort(v)
+    sv, sd = v[order], deaths[order]
+    new = np.ones(len(v), dtype=bool)
+    new[1:] = sv[1:] != sv[:-1]
+    if not np.any(sd[1:][~new[1:]] != sd[:-1][~new[1:]]):
+        return order[::-1]
+    # else one integer key (rank of the value, then the index) on the sorted values: a
+    # fast unstable sort of it orders as lexsort((index, value)) does, pairs of one death
+    # pixel sharing a key
+    rank = np.cumsum(new, dtype=np.int64) - 1
+    index = (h.size - 1 - sd) if reverse else sd
+    return order[np.argsort(rank * h.size + index, kind="stable")][::-1]
 
 
 def _level(b, d, half):
