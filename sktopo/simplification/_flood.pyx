@@ -97,7 +97,7 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
 
 def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
                 const int64_t[::1] births, const int64_t[::1] deaths, bint reverse=False,
-                bint ramp=False, int64_t[::1] mark=None, int64_t base=0):
+                bint ramp=False, int64_t[::1] mark=None, int64_t base=0, out=None):
     """Fill the basin of every given H0 pair of the sublevel filtration of ``h``.
 
     The pairs must come by decreasing death (order (value, index)). The basin of pair ``p``
@@ -117,6 +117,11 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
     exceeds ``base``, and nothing costs the size of the grid but the copy of ``h``. The
     next call takes ``base + 2 P`` as its ``base``.
 
+    ``out`` (a float64 array holding ``h``'s values, or ``h`` itself, without ``ramp``)
+    receives the result instead of a copy of ``h``. Filling ``h`` in place changes no
+    test: a pixel of an earlier (outer) basin next to this one is ordered after this
+    death pixel both before and after its raise, else this basin would be nested in it.
+
     Returns ``(out, depth)``; with ``ramp``, ``depth`` is the distance (in steps through
     the basin) of each raised pixel from its death pixel.
     """
@@ -127,9 +132,14 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
     cdef int64_t b, d, x, nb, filled, ramped
     cdef int64_t nbs[26]
     cdef double hd
-    out_arr = np.array(h, dtype=np.float64)
+    if out is None:
+        out_arr = np.array(h, dtype=np.float64)
+    elif ramp:
+        raise ValueError("out needs ramp=False (the ramp reads the values before the fill)")
+    else:
+        out_arr = out
     depth_arr = np.zeros(n if ramp else 0, dtype=np.int64)
-    cdef double[::1] out = out_arr
+    cdef double[::1] out_v = out_arr
     cdef int64_t[::1] depth = depth_arr
     cdef int64_t[::1] stack = np.empty(max(n, 1), dtype=np.int64)
     if mark is None:
@@ -154,7 +164,7 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
                 top -= 1
                 x = stack[top]
                 if h[x] < hd:
-                    out[x] = hd
+                    out_v[x] = hd
                 m = neighbours(&g, x, nbs)
                 for k in range(m):
                     nb = nbs[k]
