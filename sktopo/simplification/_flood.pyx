@@ -18,7 +18,7 @@ index everywhere (the order (value, index)).
 
 import numpy as np
 
-from libc.stdint cimport int64_t
+from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport free
 from libc.string cimport memset
 
@@ -97,7 +97,7 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
 
 def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
                 const int64_t[::1] births, const int64_t[::1] deaths, bint reverse=False,
-                bint ramp=False, int64_t[::1] mark=None, int64_t base=0, out=None):
+                bint ramp=False, int32_t[::1] mark=None, int32_t base=0, out=None):
     """Fill the basin of every given H0 pair of the sublevel filtration of ``h``.
 
     The pairs must come by decreasing death (order (value, index)). The basin of pair ``p``
@@ -129,7 +129,8 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
     cdef Py_ssize_t n_pairs = births.shape[0]
     cdef Grid g
     cdef int k, m
-    cdef int64_t b, d, x, nb, filled, ramped
+    cdef int64_t b, d, x, nb
+    cdef int32_t filled, ramped
     cdef int64_t nbs[26]
     cdef double hd
     if out is None:
@@ -143,10 +144,12 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
     cdef int64_t[::1] depth = depth_arr
     cdef int64_t[::1] stack = np.empty(max(n, 1), dtype=np.int64)
     if mark is None:
-        mark = np.zeros(max(n, 1), dtype=np.int64)
+        mark = np.zeros(max(n, 1), dtype=np.int32)
         base = 0
     if mark.shape[0] < n:
         raise ValueError("mark must have the size of h")
+    if base + 2 * n_pairs >= 2 ** 31:
+        raise ValueError("base + 2 * (number of pairs) must fit in int32")
     grid_init(&g, shape, ndim, full)
     trim_offsets(&g)
     with nogil:

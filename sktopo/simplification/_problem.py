@@ -177,8 +177,9 @@ class _Problem:
         """Flooding: fill the basins of the removed pairs (H0 of the sublevel filtration
         of ``h``), the outermost first; in place when ``h`` is ``own`` (not perturbed)."""
         order = _by_decreasing_death(h, deaths, reverse)
-        if self.marks is None:   # zero pages: only the pixels of the basins are touched
-            self.marks = np.zeros(max(h.size, 1), dtype=np.int64)
+        if self.marks is None or self.mark_base + 2 * len(births) >= 2 ** 31:
+            # zero pages: only the pixels of the basins are touched
+            self.marks, self.mark_base = np.zeros(max(h.size, 1), dtype=np.int32), 0
         out, depth = _flood.flood_pairs(h, self.shape, self.f.ndim, full,
                                         births[order].astype(np.int64),
                                         deaths[order].astype(np.int64), reverse,
