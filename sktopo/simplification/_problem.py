@@ -213,11 +213,13 @@ class _Problem:
 
     def pass_top(self, g, dgm, remove, own=False):
         # by duality: H0 of -g with the dual connectivity, the border being the oldest seed
-        h = -g.ravel()
-        if self.method == "flooding":
+        if self.method == "flooding":   # filled in place: g's own buffer when ``own``
+            h = g.ravel()
+            h = np.negative(h, out=h) if own else -h
             out = self._fill(h, dgm.death_index[remove], dgm.birth_index[remove],
                              not self.full, True, own=True)
-            return np.negative(out, out=out).reshape(g.shape)   # out is our own
+            return np.negative(out, out=out).reshape(g.shape)
+        h = -g.ravel()
         low, high = (b.ravel() for b in self.bounds)
         fin = ~remove & ~dgm.essential
         self.kept_at_saddle = (dgm.birth_index[fin], dgm.lifetimes[fin])
