@@ -5,9 +5,9 @@ Side by side in one process, medians of alternated runs:
 1. ``simplify_function`` (flooding, H0+H1) against one ``cubical_persistence`` call (H0+H1)
    of the same uniform-noise image, with a threshold that removes more than 90 % of the
    pairs; the optimal method too. Target (issue 16): flooding <= 5x one pairing at 512^2.
-   Measured on this 2-core machine (shared): 6.4-7.0x at the last measure, above the
-   issue's 5x (4.2-4.6x before the pairing got about a third faster; medians of
-   alternated runs; one H0+H1 pairing and four single-dimension ones, none for keeping
+   Measured on this 2-core machine (shared): 5.15-5.17x here at the last measure
+   (4.7-4.9x timed alone), about the issue's 5x (6.4-7.0x before the flood passes got
+   faster, 4.2-4.6x before the pairing got about a third faster; medians of alternated runs; one H0+H1 pairing and four single-dimension ones, none for keeping
    the count of pairs >= 2t, 95.6 % of the pairs removed, none left); the optimal method
    about 200x (24 pairings; 0.75 t at most).
    Same task at 128^2: exact 0.019 s, no pair left; STUMP 0.43 s and vanilla 0.35 s

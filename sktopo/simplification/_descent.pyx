@@ -24,7 +24,7 @@ from libc.stdint cimport int64_t
 import numpy as np
 
 from ..persistence._union_find cimport find64
-from ._grid cimport Grid, coords, grid_init, step
+from ._grid cimport Grid, coords, grid_init, step, trim_offsets
 
 # kinds of values: the steps between two distinct values
 cdef enum:
@@ -54,20 +54,6 @@ cdef inline double shifted(double x, double delta, int kind) noexcept nogil:
     if kind == FLOAT32:
         return <double> (<float> (x + delta))
     return x + delta
-
-
-cdef void _flat_offsets(Grid *g) noexcept:
-    """Keep only the offsets that stay in the grid's own dimensions (8 of the 26 for an
-    image, 2 for a signal): the others always fall outside."""
-    cdef int k, m = 0, a
-    for k in range(g.n_off):
-        if (g.ndim < 3 and g.off[k][0] != 0) or (g.ndim < 2 and g.off[k][1] != 0):
-            continue
-        for a in range(3):
-            g.off[m][a] = g.off[k][a]
-        g.flat[m] = g.flat[k]
-        m += 1
-    g.n_off = m
 
 
 cdef inline int64_t _other(Grid *g, int64_t p, const int64_t *c3, int k,
@@ -136,7 +122,7 @@ def descend(double[::1] h, const double[::1] f, const int64_t[::1] block,
     cdef unsigned char[::1] stale = np.ones(n_blocks, dtype=np.uint8)
     cdef const int64_t *lk = &link[0, 0]
     grid_init(&g, shape, ndim, True)
-    _flat_offsets(&g)
+    trim_offsets(&g)
     with nogil:
         while moved and sweep < max_sweeps:
             moved = False
@@ -242,7 +228,7 @@ def blocks(const double[::1] h, const double[::1] f, const unsigned char[::1] fi
     cdef int64_t[::1] label = np.full(n, -1, dtype=np.int64)
     cdef int64_t *par = &parent[0]
     grid_init(&g, shape, ndim, True)
-    _flat_offsets(&g)
+    trim_offsets(&g)
     with nogil:
         for p in range(n):
             coords(&g, p, c3)

@@ -18,12 +18,13 @@ index everywhere (the order (value, index)).
 
 import numpy as np
 
-from libc.stdint cimport int64_t
+from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport free
 from libc.string cimport memset
 
 from ._grid cimport (Grid, Heap, Item, coords, grid_init, heap_init, heap_pop, heap_push,
-                     key_less, neighbour, older_near, on_border, order_less, step)
+                     key_less, neighbour, neighbours, older_near, on_border, order_less,
+                     step, trim_offsets)
 
 
 def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[::1] seeds,
@@ -96,7 +97,7 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
 
 def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
                 const int64_t[::1] births, const int64_t[::1] deaths, bint reverse=False,
-                bint ramp=False):
+                bint ramp=False, int32_t[::1] mark=None, int32_t base=0, out=None):
     """Fill the basin of every given H0 pair of the sublevel filtration of ``h``.
 
     The pairs must come by decreasing death (order (value, index)). The basin of pair ``p``
@@ -110,53 +111,75 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
     which ``h = -f`` is filtered when the top dimension of ``f`` is read as the H0 of the
     reversed filtration (Alexander duality).
 
+    ``mark`` (``h``'s size, every entry ``<= base``) may be kept across calls: this call
+    marks the pixels of basin ``p`` with ``base + 1 + p`` (``base + 1 + P + p`` once the
+    ramp went through them, ``P`` pairs), so a pixel is filled by this call when its mark
+    exceeds ``base``, and nothing costs the size of the grid but the copy of ``h``. The
+    next call takes ``base + 2 P`` as its ``base``.
+
+    ``out`` (a float64 array holding ``h``'s values, or ``h`` itself, without ``ramp``)
+    receives the result instead of a copy of ``h``. Filling ``h`` in place changes no
+    test: a pixel of an earlier (outer) basin next to this one is ordered after this
+    death pixel both before and after its raise, else this basin would be nested in it.
+
     Returns ``(out, depth)``; with ``ramp``, ``depth`` is the distance (in steps through
     the basin) of each raised pixel from its death pixel.
     """
-    cdef Py_ssize_t n = h.shape[0], p, top, q_head, q_tail, start
+    cdef Py_ssize_t n = h.shape[0], p, top, q_head, q_tail
+    cdef Py_ssize_t n_pairs = births.shape[0]
     cdef Grid g
-    cdef int k
+    cdef int k, m
     cdef int64_t b, d, x, nb
-    cdef int64_t c[3]
+    cdef int32_t filled, ramped
+    cdef int64_t nbs[26]
     cdef double hd
-    out_arr = np.array(h, dtype=np.float64)
+    if out is None:
+        out_arr = np.array(h, dtype=np.float64)
+    elif ramp:
+        raise ValueError("out needs ramp=False (the ramp reads the values before the fill)")
+    else:
+        out_arr = out
     depth_arr = np.zeros(n if ramp else 0, dtype=np.int64)
-    cdef double[::1] out = out_arr
+    cdef double[::1] out_v = out_arr
     cdef int64_t[::1] depth = depth_arr
     cdef int64_t[::1] stack = np.empty(max(n, 1), dtype=np.int64)
-    cdef int64_t[::1] mark = np.empty(max(n, 1), dtype=np.int64)
+    if mark is None:
+        mark = np.zeros(max(n, 1), dtype=np.int32)
+        base = 0
+    if mark.shape[0] < n:
+        raise ValueError("mark must have the size of h")
+    if base + 2 * n_pairs >= 2 ** 31:
+        raise ValueError("base + 2 * (number of pairs) must fit in int32")
     grid_init(&g, shape, ndim, full)
+    trim_offsets(&g)
     with nogil:
-        for x in range(n):
-            mark[x] = -1
-        for p in range(births.shape[0]):
+        for p in range(n_pairs):
             b = births[p]
             d = deaths[p]
-            if mark[b] != -1:
+            if mark[b] > base:
                 continue                  # nested in a basin already filled
             hd = h[d]
-            mark[b] = p
+            filled = base + 1 + p
+            mark[b] = filled
             stack[0] = b
             top = 1
-            start = 0
             while top > 0:
                 top -= 1
                 x = stack[top]
                 if h[x] < hd:
-                    out[x] = hd
-                coords(&g, x, c)
-                for k in range(g.n_off):
-                    nb = step(&g, x, c, k)
-                    if nb < 0:
-                        continue
-                    if mark[nb] != p and (key_less(h[nb], -nb, hd, -d) if reverse
-                                          else key_less(h[nb], nb, hd, d)):
-                        mark[nb] = p
+                    out_v[x] = hd
+                m = neighbours(&g, x, nbs)
+                for k in range(m):
+                    nb = nbs[k]
+                    if mark[nb] != filled and (key_less(h[nb], -nb, hd, -d) if reverse
+                                               else key_less(h[nb], nb, hd, d)):
+                        mark[nb] = filled
                         stack[top] = nb
                         top += 1
             if not ramp:
                 continue
             # breadth-first from the death pixel through the basin: the ramp's depth
+            ramped = filled + n_pairs
             stack[0] = d
             depth[d] = 0
             q_head = 0
@@ -164,17 +187,13 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
             while q_head < q_tail:
                 x = stack[q_head]
                 q_head += 1
-                coords(&g, x, c)
-                for k in range(g.n_off):
-                    nb = step(&g, x, c, k)
-                    if nb < 0:
-                        continue
-                    if mark[nb] == p:
-                        mark[nb] = -2 - p     # visited by the ramp, still "filled"
+                m = neighbours(&g, x, nbs)
+                for k in range(m):
+                    nb = nbs[k]
+                    if mark[nb] == filled:
+                        mark[nb] = ramped     # visited by the ramp, still "filled"
                         depth[nb] = depth[x] + 1 if h[nb] < hd else 0
                         stack[q_tail] = nb
                         q_tail += 1
             depth[d] = 0
     return out_arr, depth_arr
-
-

@@ -128,6 +128,56 @@ cdef inline int64_t neighbour(Grid *g, int64_t x, int k) noexcept nogil:
     return step(g, x, c, k)
 
 
+cdef inline void trim_offsets(Grid *g) noexcept nogil:
+    """Keep only the offsets that stay in the grid's own dimensions (8 of the 26 for an
+    image, 2 for a signal): the others always fall outside. The order is kept."""
+    cdef int k, m = 0, a
+    for k in range(g.n_off):
+        if (g.ndim < 3 and g.off[k][0] != 0) or (g.ndim < 2 and g.off[k][1] != 0):
+            continue
+        for a in range(3):
+            g.off[m][a] = g.off[k][a]
+        g.flat[m] = g.flat[k]
+        m += 1
+    g.n_off = m
+
+
+cdef inline int neighbours(Grid *g, int64_t x, int64_t *nb) noexcept nogil:
+    """The neighbours of pixel ``x`` inside the grid, in the order of the offsets (after
+    :func:`trim_offsets`); their number. A pixel off the boundary takes every flat offset
+    without a bounds check (one division for an image, none for a signal)."""
+    cdef int64_t c[3], r
+    cdef int k, m = 0
+    if g.ndim == 1:
+        c[0] = 0
+        c[1] = 0
+        c[2] = x
+        if 0 < x < g.n2 - 1:
+            nb[0] = x + g.flat[0]
+            nb[1] = x + g.flat[1]
+            return g.n_off
+    elif g.ndim == 2:
+        c[0] = 0
+        c[1] = x // g.n2
+        c[2] = x - c[1] * g.n2
+        if 0 < c[1] < g.n1 - 1 and 0 < c[2] < g.n2 - 1:
+            for k in range(g.n_off):
+                nb[k] = x + g.flat[k]
+            return g.n_off
+    else:
+        coords(g, x, c)
+        if (0 < c[0] < g.n0 - 1 and 0 < c[1] < g.n1 - 1 and 0 < c[2] < g.n2 - 1):
+            for k in range(g.n_off):
+                nb[k] = x + g.flat[k]
+            return g.n_off
+    for k in range(g.n_off):
+        r = step(g, x, c, k)
+        if r >= 0:
+            nb[m] = r
+            m += 1
+    return m
+
+
 cdef inline bint on_border(Grid *g, int64_t x) noexcept nogil:
     """True for a pixel on the boundary of the grid (its last ``ndim`` axes only)."""
     cdef int64_t z = x // (g.n1 * g.n2), r = x % (g.n1 * g.n2)

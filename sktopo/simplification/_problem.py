@@ -66,6 +66,7 @@ class _Problem:
         self.messages = []                  # the warnings of the optimal method's run
         self.kept_at_saddle = None          # (saddle pixels, lifetimes) of the kept pairs
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
+        self.marks, self.mark_base = None, 0  # the flooding passes' basin marks (reused)
 
     def diagrams(self, g, dims):
         return cubical_persistence(g, dims, connectivity=self.connectivity)
@@ -172,14 +173,19 @@ class _Problem:
             self.at_risk[saddles[(rel < 1.5) | ((rel >= 2.0) & (rel < 2.5))]] = 1
         return out
 
-    def _fill(self, h, births, deaths, full, reverse):
+    def _fill(self, h, births, deaths, full, reverse, own=False):
         """Flooding: fill the basins of the removed pairs (H0 of the sublevel filtration
-        of ``h``), the outermost first."""
+        of ``h``), the outermost first; in place when ``h`` is ``own`` (not perturbed)."""
         order = _by_decreasing_death(h, deaths, reverse)
+        if self.marks is None or self.mark_base + 2 * len(births) >= 2 ** 31:
+            # zero pages: only the pixels of the basins are touched
+            self.marks, self.mark_base = np.zeros(max(h.size, 1), dtype=np.int32), 0
         out, depth = _flood.flood_pairs(h, self.shape, self.f.ndim, full,
                                         births[order].astype(np.int64),
                                         deaths[order].astype(np.int64), reverse,
-                                        self.perturb)
+                                        self.perturb, self.marks, self.mark_base,
+                                        h if own and not self.perturb else None)
+        self.mark_base += 2 * len(births)
         return self._ramp(out, depth)
 
     def _ramp(self, out, depth):
@@ -188,11 +194,11 @@ class _Problem:
             out[raised] += depth[raised] * np.spacing(np.abs(out[raised]))
         return out
 
-    def pass_h0(self, g, dgm, remove):
+    def pass_h0(self, g, dgm, remove, own=False):
         h = g.ravel()
-        if self.method == "flooding":
+        if self.method == "flooding":   # ``own``: g is ours to fill in place
             out = self._fill(h, dgm.birth_index[remove], dgm.death_index[remove], self.full,
-                             False)
+                             False, own)
             return out.reshape(g.shape)
         fin = ~remove & ~dgm.essential
         self.kept_at_saddle = (dgm.death_index[fin], dgm.lifetimes[fin])
@@ -205,13 +211,15 @@ class _Problem:
         self.lowered |= out < h
         return out.reshape(g.shape)
 
-    def pass_top(self, g, dgm, remove):
+    def pass_top(self, g, dgm, remove, own=False):
         # by duality: H0 of -g with the dual connectivity, the border being the oldest seed
-        h = -g.ravel()
-        if self.method == "flooding":
+        if self.method == "flooding":   # filled in place: g's own buffer when ``own``
+            h = g.ravel()
+            h = np.negative(h, out=h) if own else -h
             out = self._fill(h, dgm.death_index[remove], dgm.birth_index[remove],
-                             not self.full, True)
-            return -out.reshape(g.shape)
+                             not self.full, True, own=True)
+            return np.negative(out, out=out).reshape(g.shape)
+        h = -g.ravel()
         low, high = (b.ravel() for b in self.bounds)
         fin = ~remove & ~dgm.essential
         self.kept_at_saddle = (dgm.birth_index[fin], dgm.lifetimes[fin])
@@ -269,11 +277,20 @@ def _by_decreasing_death(h, deaths, reverse):
     dv, di = np.diff(v), np.diff(deaths)
     if np.all((dv > 0) | ((dv == 0) & ((di <= 0) if reverse else (di >= 0)))):
         return slice(None, None, -1)
-    # one integer key (rank of the value, then the index): a fast unstable sort of it
-    # orders as lexsort((index, value)) does, pairs of one death pixel sharing a key
-    _, rank = np.unique(v, return_inverse=True)
-    index = (h.size - 1 - deaths) if reverse else deaths
-    return np.argsort(rank.astype(np.int64) * h.size + index)[::-1]
+    # the values by one sort; where no two death pixels share a value (noise; a saddle
+    # may kill several basins) that is the order, the index breaking no tie
+    order = np.argsort(v)
+    sv, sd = v[order], deaths[order]
+    new = np.ones(len(v), dtype=bool)
+    new[1:] = sv[1:] != sv[:-1]
+    if not np.any(sd[1:][~new[1:]] != sd[:-1][~new[1:]]):
+        return order[::-1]
+    # else one integer key (rank of the value, then the index) on the sorted values: a
+    # fast unstable sort of it orders as lexsort((index, value)) does, pairs of one death
+    # pixel sharing a key
+    rank = np.cumsum(new, dtype=np.int64) - 1
+    index = (h.size - 1 - sd) if reverse else sd
+    return order[np.argsort(rank * h.size + index, kind="stable")][::-1]
 
 
 def _level(b, d, half):
@@ -302,14 +319,18 @@ def _bounds(f, half):
     return low, high
 
 
-def _pass(problem, g, dgm, mask, removed):
+def _pass(problem, g, dgm, mask, removed, own=False):
+    """One pass of ``dgm``'s dimension; ``own``: nobody else holds ``g`` (the flooding
+    method may fill it in place)."""
     removed[dgm.dim].append(dgm.select(mask))
     fill = problem.pass_h0 if dgm.dim == 0 else problem.pass_top
-    return problem.clamp(fill(g, dgm, mask))
+    return problem.clamp(fill(g, dgm, mask, own))
 
 
-def _run_flooding(problem, g, removed, fresh=None, n_pairings=0):
-    """The flooding fixed point (see :func:`_run`); ``fresh``: diagrams of ``g``.
+def _run_flooding(problem, g, removed, fresh=None, n_pairings=0, own=False):
+    """The flooding fixed point (see :func:`_run`); ``fresh``: diagrams of ``g``;
+    ``own``: nobody else holds ``g`` (else it is copied by the first pass, and only
+    the passes' own outputs are filled in place).
 
     A pass of one dimension leaves no short pair of that dimension (every basin left
     holds a kept extremum) and keeps its kept pairs as they were (their pixels are not
@@ -331,7 +352,8 @@ def _run_flooding(problem, g, removed, fresh=None, n_pairings=0):
             n_pairings += 1
         mask = _removed_mask(dgm, problem.threshold, problem.n_kept[d])
         if mask.any():
-            g = _pass(problem, g, dgm, mask, removed)
+            g = _pass(problem, g, dgm, mask, removed, own)
+            own = True
             clean, fresh, final = {d}, {}, {d: dgm.select(~mask)}
         else:
             clean.add(d)

@@ -72,7 +72,7 @@ def _run(problem, g):
     removed = {d: [] for d in problem.dims}
     if problem.method == "optimal":
         return _run_optimal(problem, g, removed)
-    g, final, n_pairings = _run_flooding(problem, g, removed)
+    g, final, n_pairings = _run_flooding(problem, g, removed, own=True)   # g: a copy
     if problem.can_lengthen() and g.size:
         f = problem.f.ravel()
         g, n_more = restore_long(problem, g, final, lambda idx: _strict_bounds(

@@ -220,6 +220,36 @@ def test_flood_kernels_agree(rng):
         assert_allclose(out, out2)
 
 
+def test_flood_pairs_marks_kept_and_in_place(rng):
+    """Marks kept across calls (a generation base) and a fill in place give what fresh
+    marks and a copy give, on images, volumes and signals; the ramp refuses ``out``."""
+    for shape in ((23, 19), (7, 8, 9), (300,)):
+        X = np.round(rng.random(shape), 1)                 # ties too
+        grid = (1,) * (3 - X.ndim) + shape
+        for connectivity in ("full", "face"):
+            dgm = cubical_persistence(X, 0, connectivity=connectivity)[0]
+            remove = dgm.lifetimes < 0.3
+            order = np.lexsort((dgm.death_index[remove], dgm.deaths[remove]))[::-1]
+            args = (grid, X.ndim, connectivity == "full",
+                    dgm.birth_index[remove][order].astype(np.int64),
+                    dgm.death_index[remove][order].astype(np.int64))
+            fresh, _ = _flood.flood_pairs(X.ravel(), *args)
+            assert np.any(fresh != X.ravel())
+            marks = np.zeros(X.size, dtype=np.int32)
+            base = 0
+            for _ in range(3):                             # stale marks from before
+                h = X.ravel().copy()
+                out, _ = _flood.flood_pairs(h, *args, False, False, marks, base, h)
+                base += 2 * len(args[-1])
+                assert out is h
+                assert_array_equal(out, fresh)
+            _, depth = _flood.flood_pairs(X.ravel(), *args, False, True)
+            _, depth2 = _flood.flood_pairs(X.ravel(), *args, False, True, marks, base)
+            assert_array_equal(depth, depth2)
+            with pytest.raises(ValueError, match="out needs ramp=False"):
+                _flood.flood_pairs(X.ravel(), *args, False, True, None, 0, X.ravel().copy())
+
+
 def test_perturb_keeps_the_guarantees(rng):
     X = rng.random((20, 20))
     Y = simplify_function(X, 0.3, perturb=True)
