@@ -32,9 +32,10 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
     """Priority flood of ``h`` from ``seeds`` (and from the boundary when ``border``).
 
     Returns ``(out, depth)``: ``out = max(h, m)`` as described in the module docstring;
-    ``depth`` (when ``ramp``) counts, for each raised pixel, the raised pixels on its path
-    back to an unraised one (1 for the first), so that ``level + depth * ulp`` makes every
-    raised pixel regular. The pixels of a depression (raised to the current level) go
+    ``depth`` (when ``ramp``) counts, for each raised pixel, the raised pixels on its
+    shortest path back to an unraised one of its level (1 for the first, see
+    :func:`ramp_depths`), so that ``level + depth * ulp`` makes every raised pixel
+    regular. The pixels of a depression (raised to the current level) go
     through a FIFO queue instead of the heap (Barnes, Lehman, Mulla 2014): the values do
     not depend on the order among equal levels.
     """
@@ -84,15 +85,52 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
                     if h[r] <= v:
                         if h[r] < v:
                             out[r] = v
-                            if ramp:
-                                depth[r] = depth[x] + 1
                         queue[q_tail] = r
                         q_tail += 1
                     else:
                         heap_push(&hp, h[r], r)
+            if ramp:
+                ramp_depths(&g, h, out, depth, queue)
     finally:
         free(hp.a)
     return out_arr, depth_arr
+
+
+cdef void ramp_depths(Grid *g, const double[::1] h, const double[::1] out,
+                      int64_t[::1] depth, int64_t[::1] queue) noexcept nogil:
+    """``depth`` of each raised pixel (``out > h``): 1 + its distance, through raised
+    pixels of its level, from those next to an unraised pixel of that level (where its
+    depression spilled, or a pixel tied with that level: no float lies between the two,
+    a ramp rising away from only one of them would end in a maximum an ulp high)."""
+    cdef Py_ssize_t n = h.shape[0], q_head = 0, q_tail = 0
+    cdef int64_t x, r
+    cdef int64_t c[3]
+    cdef int k
+    for x in range(n):
+        depth[x] = -1 if out[x] > h[x] else 0
+    for x in range(n):
+        if depth[x] < 0:
+            coords(g, x, c)
+            for k in range(g.n_off):
+                r = step(g, x, c, k)
+                if r >= 0 and out[r] == out[x] and out[r] == h[r]:
+                    depth[x] = 1
+                    queue[q_tail] = x
+                    q_tail += 1
+                    break
+    while q_head < q_tail:
+        x = queue[q_head]
+        q_head += 1
+        coords(g, x, c)
+        for k in range(g.n_off):
+            r = step(g, x, c, k)
+            if r >= 0 and depth[r] < 0 and out[r] == out[x]:
+                depth[r] = depth[x] + 1
+                queue[q_tail] = r
+                q_tail += 1
+    for x in range(n):
+        if depth[x] < 0:          # not reached (no spill pixel of its level): unramped
+            depth[x] = 0
 
 
 def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
@@ -123,7 +161,8 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
     death pixel both before and after its raise, else this basin would be nested in it.
 
     Returns ``(out, depth)``; with ``ramp``, ``depth`` is the distance (in steps through
-    the basin) of each raised pixel from its death pixel.
+    the basin) of each raised pixel from its death pixel or from a pixel of the death
+    pixel's value next to the basin.
     """
     cdef Py_ssize_t n = h.shape[0], p, top, q_head, q_tail
     cdef Py_ssize_t n_pairs = births.shape[0]
@@ -143,6 +182,9 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
     cdef double[::1] out_v = out_arr
     cdef int64_t[::1] depth = depth_arr
     cdef int64_t[::1] stack = np.empty(max(n, 1), dtype=np.int64)
+    cdef int64_t[::1] queue = np.empty(max(n, 1) if ramp else 1, dtype=np.int64)
+    cdef Py_ssize_t i, n_src
+    cdef bint src
     if mark is None:
         mark = np.zeros(max(n, 1), dtype=np.int32)
         base = 0
@@ -178,10 +220,9 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
                         top += 1
             if not ramp:
                 continue
-            # breadth-first from the death pixel through the basin: the ramp's depth
+            # the basin's pixels, breadth-first from the death pixel (``stack`` keeps them)
             ramped = filled + n_pairs
             stack[0] = d
-            depth[d] = 0
             q_head = 0
             q_tail = 1
             while q_head < q_tail:
@@ -192,8 +233,38 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
                     nb = nbs[k]
                     if mark[nb] == filled:
                         mark[nb] = ramped     # visited by the ramp, still "filled"
-                        depth[nb] = depth[x] + 1 if h[nb] < hd else 0
+                        depth[nb] = -1
                         stack[q_tail] = nb
                         q_tail += 1
-            depth[d] = 0
+            # the ramp's depth: breadth-first from the pixels left at the level (the death
+            # pixel, the basin's pixels of that value, and those next to a pixel of that
+            # value outside the basin: no float lies between the two, a ramp rising
+            # towards it would end in a maximum one ulp high)
+            n_src = 0
+            for i in range(q_tail):
+                x = stack[i]
+                src = i == 0 or h[x] >= hd
+                if not src:
+                    m = neighbours(&g, x, nbs)
+                    for k in range(m):
+                        nb = nbs[k]
+                        if nb != d and mark[nb] != ramped and h[nb] == hd:
+                            src = True
+                            break
+                if src:
+                    depth[x] = 0
+                    queue[n_src] = x
+                    n_src += 1
+            q_head = 0
+            q_tail = n_src
+            while q_head < q_tail:
+                x = queue[q_head]
+                q_head += 1
+                m = neighbours(&g, x, nbs)
+                for k in range(m):
+                    nb = nbs[k]
+                    if mark[nb] == ramped and depth[nb] < 0:
+                        depth[nb] = depth[x] + 1
+                        queue[q_tail] = nb
+                        q_tail += 1
     return out_arr, depth_arr

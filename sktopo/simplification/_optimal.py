@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _channels
-from ._problem import _MAX_ROUNDS, _pass, _removed_mask, _run_flooding
+from ._problem import _MAX_ROUNDS, RampsFailed, _pass, _removed_mask, _run_flooding
 from ._restore import _long_mismatch, restore_long
 
 # rounds of channels before the pairs left are lengthened (measured: past them the
@@ -69,7 +69,7 @@ def _run_optimal(problem, g, removed):
         else:
             result = result[0], removed, result[2] + second[2]
     for message in problem.messages:
-        warnings.warn(message, ConvergenceWarning, stacklevel=5)
+        warnings.warn(message, ConvergenceWarning, stacklevel=3 + problem.frames)
     return result
 
 
@@ -97,11 +97,12 @@ def warn_unmet(problem, out):
     if short:
         warnings.warn("simplify_function(method='optimal'): pairs of lifetime below the "
                       f"threshold are left: {', '.join(short)}.", ConvergenceWarning,
-                      stacklevel=4)
+                      stacklevel=2 + problem.frames)
     if counts and problem.can_lengthen():
         warnings.warn("simplify_function(method='optimal'): the number of pairs of "
                       "lifetime >= 2 * threshold is not kept (input -> output): "
-                      f"{'; '.join(counts)}.", ConvergenceWarning, stacklevel=4)
+                      f"{'; '.join(counts)}.", ConvergenceWarning,
+                      stacklevel=2 + problem.frames)
 
 
 def _rounds(problem, g, removed, strict=False):
@@ -171,6 +172,8 @@ def _rounds(problem, g, removed, strict=False):
                 # only the very first pass sees the input itself
                 g = _optimal_pass(problem, g, dgm, masks[d], removed, n_rounds == 1 and i == 0)
                 moved = True
+    if problem.perturb:
+        raise RampsFailed
     raise RuntimeError(f"simplify_function did not reach a fixed point in {_MAX_ROUNDS} "
                        "rounds; please report this input.")  # pragma: no cover
 

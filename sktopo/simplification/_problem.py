@@ -19,8 +19,14 @@ except ImportError as exc:  # pragma: no cover - the compiled kernels were not b
                       "`python setup.py build_ext --inplace` or `pip install .`.") from exc
 
 _MAX_ROUNDS = 64
+_RAMP_PASSES = 64
+
 # the bounds of the optimal method's last resort, as fractions of the threshold
 _WIDEN = (0.625, 0.75, 0.875, 1.0)
+
+
+class RampsFailed(Exception):
+    """``perturb``: the ramps of ulps did not reach a fixed point (see ``_ramp``)."""
 
 
 def _grid(ndim, shape):
@@ -67,6 +73,9 @@ class _Problem:
         self.kept_at_saddle = None          # (saddle pixels, lifetimes) of the kept pairs
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
         self.marks, self.mark_base = None, 0  # the flooding passes' basin marks (reused)
+        self.frames = 3     # from the caller of ``_solve`` to the user's line (warnings)
+        # ``perturb``: the passes that still ramp their plateaus (see ``_ramp``)
+        self.ramps_left = _RAMP_PASSES if perturb else 0
 
     def diagrams(self, g, dims):
         return cubical_persistence(g, dims, connectivity=self.connectivity)
@@ -189,7 +198,17 @@ class _Problem:
         return self._ramp(out, depth)
 
     def _ramp(self, out, depth):
-        if self.perturb:     # a ramp of ulps down to the spill pixel: no plateau minimum
+        """``perturb``: a ramp of ulps down to the spill pixel (no plateau minimum).
+
+        Where a plateau meets pixels of exactly its own level (ties), no float lies
+        between them and the ramp's far end becomes an extremum one ulp deep; the other
+        dimension's pass removes it with a ramp of its own, which can make another, and
+        so on: after ``_RAMP_PASSES`` ramped passes :class:`RampsFailed` is raised (the
+        caller solves the problem again without ramps)."""
+        if self.perturb:
+            if self.ramps_left == 0:
+                raise RampsFailed
+            self.ramps_left -= 1
             raised = depth > 0
             out[raised] += depth[raised] * np.spacing(np.abs(out[raised]))
         return out
@@ -335,7 +354,8 @@ def _run_flooding(problem, g, removed, fresh=None, n_pairings=0, own=False):
     A pass of one dimension leaves no short pair of that dimension (every basin left
     holds a kept extremum) and keeps its kept pairs as they were (their pixels are not
     in the filled basins): its diagram after the pass is the kept part of the one before,
-    so only the other dimensions are paired again. Returns ``(g, final diagrams,
+    so only the other dimensions are paired again (after a ramped pass, ``perturb``,
+    every dimension is). Returns ``(g, final diagrams,
     pairings done)``.
     """
     dims = problem.dims
@@ -354,11 +374,16 @@ def _run_flooding(problem, g, removed, fresh=None, n_pairings=0, own=False):
         if mask.any():
             g = _pass(problem, g, dgm, mask, removed, own)
             own = True
-            clean, fresh, final = {d}, {}, {d: dgm.select(~mask)}
+            if problem.perturb:     # a ramp can leave pairs one ulp long, of any dimension
+                clean, fresh, final = set(), {}, {}
+            else:
+                clean, fresh, final = {d}, {}, {d: dgm.select(~mask)}
         else:
             clean.add(d)
             final[d] = dgm
         if len(clean) == len(dims):
             return g, final, n_pairings
+    if problem.perturb:
+        raise RampsFailed
     raise RuntimeError(f"simplify_function did not reach a fixed point in {_MAX_ROUNDS} "
                        "rounds; please report this input.")  # pragma: no cover

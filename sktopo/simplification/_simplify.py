@@ -47,6 +47,7 @@ back from its extremum, within the method's bound.
 """
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -59,7 +60,8 @@ from ..utils._validation import check_homology_dimensions, check_values
 from ._l2 import _MAX_TRIES as _L2_TRIES
 from ._l2 import smallest_l2
 from ._optimal import _run_optimal, warn_unmet
-from ._problem import _Problem, _removed_mask, _run_flooding, _strict_bounds
+from ._problem import (RampsFailed, _Problem, _removed_mask, _run_flooding,
+                       _strict_bounds)
 from ._restore import restore_long
 
 __all__ = ["simplify_function"]
@@ -154,7 +156,10 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     perturb : bool, default=False
         Make the plateaus that flooding creates strictly monotone (a ramp of a few ulps
         towards the pixel they spill over, TTK's numerical perturbation), so that they hold
-        no critical pixel at all even for a tie-unaware reader. Floating-point ``X`` only.
+        no critical pixel at all even for a tie-unaware reader. Floating-point ``X`` only
+        (a float32 output loses the ramps in the cast). Where the ramps would break a
+        guarantee below (checked by one more pairing), the unperturbed output is returned
+        with a ``UserWarning`` (``removed.perturbed`` is False).
     return_removed : bool, default=False
         Also return what was removed.
 
@@ -171,9 +176,10 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         ``fallback`` (optimal method: the last pairs were flooded), ``l2_change``
         (optimal method: ``(before, after)``, the L2 norm of the change before and after
         its L2 step; None with flooding), ``l2_retries`` (optimal method: the tries of the
-        L2 step whose pairing differed from the method's before one kept it, 0 mostly)
-        and ``l2_undone`` (optimal method: no try kept it, the step was undone; None
-        with flooding).
+        L2 step whose pairing differed from the method's before one kept it, 0 mostly),
+        ``l2_undone`` (optimal method: no try kept it, the step was undone; None
+        with flooding) and ``perturbed`` (whether the output has the ramps of
+        ``perturb``).
 
     Notes
     -----
@@ -303,26 +309,110 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
             half = _half(np.nextafter(longest, np.inf), integer)
         else:
             half = _half(t, integer)
+    args = (base, dims, connectivity, t, n_kept, method, half, integer, superlevel,
+            arr.dtype)
+    result = _solve_perturbed(args) if perturb else _solve(*args, False)
+    Y, problem, removed, n_rounds, l2_change, l2_retries = result
+    if not return_removed:
+        return Y
+    pairs = {d: _concat(removed[d], d, superlevel) for d in dims}
+    return Y, Bunch(pairs=pairs, changed=(Y != arr), n_rounds=n_rounds,
+                    n_lengthened=problem.n_lengthened, fallback=problem.fell_back,
+                    l2_change=l2_change, l2_retries=l2_retries,
+                    l2_undone=None if l2_retries is None else l2_retries > _L2_TRIES,
+                    perturbed=bool(perturb and problem.perturb))
+
+
+def _solve(base, dims, connectivity, t, n_kept, method, half, integer, superlevel, dtype,
+           perturb, frames=3):
+    """The chosen method on the sublevel view ``base``: ``(Y, problem, removed pairs,
+    pairings done, L2 change, L2 retries)``, ``Y`` cast to ``dtype`` and flipped back;
+    ``frames``: from the caller to the user's line, where the warnings point."""
     problem = _Problem(base, dims, connectivity, t, n_kept, method, half, perturb)
+    problem.frames = frames
     if integer and base.size:
         problem.range = (float(base.min()), float(base.max()))
         problem.integer = True
     g, removed, n_rounds = _run(problem, base.copy())
-    if superlevel:
-        g = -g
-    Y = _cast(g, arr.dtype)
+    Y = _cast(-g if superlevel else g, dtype)
     l2_change = l2_retries = None
     if method == "optimal":
-        Y, l2_change, l2_retries = _l2_step(problem, Y, superlevel, arr.dtype)
-        g = Y
+        Y, l2_change, l2_retries = _l2_step(problem, Y, superlevel, dtype)
         warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float))
-    if not return_removed:
-        return Y
-    pairs = {d: _concat(removed[d], d, superlevel) for d in dims}
-    return Y, Bunch(pairs=pairs, changed=(g != f), n_rounds=n_rounds,
-                    n_lengthened=problem.n_lengthened, fallback=problem.fell_back,
-                    l2_change=l2_change, l2_retries=l2_retries,
-                    l2_undone=None if l2_retries is None else l2_retries > _L2_TRIES)
+    return Y, problem, removed, n_rounds, l2_change, l2_retries
+
+
+def _solve_perturbed(args):
+    """:func:`_solve` with ramps (``perturb``) where they keep every promise of the
+    unperturbed method, else the unperturbed result, with a warning.
+
+    Ramps can fail: they may not reach a fixed point, leave a pair one ulp long, shorten
+    a pair of lifetime ``2 * threshold`` by an ulp, or push the optimal method into a
+    last resort (the passes of the two dimensions undoing each other's ramps). The
+    ramped output is scored by one more pairing (:func:`_score`); where it is not
+    perfect the unperturbed one is computed too and the better kept (the ramped one on
+    a tie). Only the kept run's warnings are given.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = _solve(*args, True, 4)
+            score = _score(result, args)
+        except RampsFailed:
+            result, score = None, None
+    if score is not None and score == (False, False, 0.0):
+        _replay(caught)
+        return result
+    with warnings.catch_warnings(record=True) as caught_plain:
+        warnings.simplefilter("always")
+        plain = _solve(*args, False, 4)
+    if score is not None and score <= _score(plain, args):
+        _replay(caught)
+        return result
+    _replay(caught_plain)
+    warnings.warn("simplify_function(perturb=True): ramps of ulps could not make every "
+                  "plateau strict here without breaking a guarantee (pixels of exactly a "
+                  "plateau's level leave no float between them); the output is the "
+                  "unperturbed one, its plateaus flat (zero persistence under the tie "
+                  "policy).", UserWarning, stacklevel=4)
+    return plain
+
+
+def _replay(caught):
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _score(result, args):
+    """``(a promise broken, the bound exceeded, by how much)`` of a :func:`_solve`
+    result: the smaller the better, ``(False, False, 0.0)`` when all is kept."""
+    Y, problem = result[:2]
+    base, method, half, superlevel = args[0], args[5], args[6], args[8]
+    out = -Y.astype(float) if superlevel else Y.astype(float)
+    change = float(np.abs(out - base).max(initial=0.0))
+    bound = half if method == "optimal" else problem.threshold
+    over = bound is not None and (change > bound if method == "optimal" else change >= bound)
+    return (not _kept_its_promise(problem, out), bool(over),
+            change - bound if over else 0.0)
+
+
+def _kept_its_promise(problem, out):
+    """Whether the sublevel view ``out`` has no finite pair to remove (below the
+    threshold; beyond ``n_kept``) and, with a threshold, the input's number of pairs of
+    lifetime ``>= 2 * threshold`` (one more pairing)."""
+    if not out.size:
+        return True
+    after = problem.diagrams(out, problem.dims)
+    for d in problem.dims:
+        if _removed_mask(after[d], problem.threshold, problem.n_kept[d]).any():
+            return False
+        if problem.threshold is not None and problem.input_diagrams is not None:
+            before = problem.input_diagrams[d]
+            t2 = 2.0 * problem.threshold
+            n_in = np.count_nonzero(before.lifetimes[~before.essential] >= t2)
+            if n_in != np.count_nonzero(after[d].lifetimes[~after[d].essential] >= t2):
+                return False
+    return True
 
 
 def _l2_step(problem, Y, superlevel, dtype):
