@@ -9,7 +9,7 @@ the fixed point of the flooding method. The optimal method's loop is in ``_optim
 
 import numpy as np
 
-from ..persistence import cubical_persistence
+from ..persistence._cubical import _cubical_diagrams
 
 try:
     from . import _channels, _flood
@@ -78,7 +78,9 @@ class _Problem:
         self.ramps_left = _RAMP_PASSES if perturb else 0
 
     def diagrams(self, g, dims):
-        return cubical_persistence(g, dims, connectivity=self.connectivity)
+        # ``g`` is ours (finite float64, built from the validated input): no validation
+        return _cubical_diagrams(np.ascontiguousarray(g, dtype=np.float64),
+                                 tuple(sorted(dims)), False, self.connectivity)
 
     def _flood(self, h, seeds, full, border):
         out, depth = _flood.flood(h, self.shape, self.f.ndim, full,
