@@ -96,41 +96,54 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
     return out_arr, depth_arr
 
 
-cdef void ramp_depths(Grid *g, const double[::1] h, const double[::1] out,
+cdef void ramp_depths(Grid *grid, const double[::1] h, const double[::1] out,
                       int64_t[::1] depth, int64_t[::1] queue) noexcept nogil:
     """``depth`` of each raised pixel (``out > h``): 1 + its distance, through raised
     pixels of its level, from those next to an unraised pixel of that level (where its
     depression spilled, or a pixel tied with that level: no float lies between the two,
     a ramp rising away from only one of them would end in a maximum an ulp high)."""
-    cdef Py_ssize_t n = h.shape[0], q_head = 0, q_tail = 0
-    cdef int64_t x, r
-    cdef int64_t c[3]
-    cdef int k
+    cdef Py_ssize_t n = h.shape[0], n_src = 0
+    cdef Grid g = grid[0]
+    cdef int64_t x, nb
+    cdef int64_t nbs[26]
+    cdef int k, m
+    trim_offsets(&g)
     for x in range(n):
         depth[x] = -1 if out[x] > h[x] else 0
     for x in range(n):
         if depth[x] < 0:
-            coords(g, x, c)
-            for k in range(g.n_off):
-                r = step(g, x, c, k)
-                if r >= 0 and out[r] == out[x] and out[r] == h[r]:
+            m = neighbours(&g, x, nbs)
+            for k in range(m):
+                nb = nbs[k]
+                if out[nb] == out[x] and out[nb] == h[nb]:
                     depth[x] = 1
-                    queue[q_tail] = x
-                    q_tail += 1
+                    queue[n_src] = x
+                    n_src += 1
                     break
-    while q_head < q_tail:
-        x = queue[q_head]
-        q_head += 1
-        coords(g, x, c)
-        for k in range(g.n_off):
-            r = step(g, x, c, k)
-            if r >= 0 and depth[r] < 0 and out[r] == out[x]:
-                depth[r] = depth[x] + 1
-                queue[q_tail] = r
-                q_tail += 1
+    spread_depth(&g, &queue[0], n_src, &depth[0], &out[0])
     for x in range(n):
         if depth[x] < 0:          # not reached (no spill pixel of its level): unramped
             depth[x] = 0
+
+
+cdef void spread_depth(Grid *g, int64_t *queue, Py_ssize_t q_tail, int64_t *depth,
+                       const double *out) noexcept nogil:
+    """Breadth-first from ``queue[:q_tail]``: a pixel of depth ``< 0`` next to ``x`` and of
+    its value in ``out`` gets ``depth[x] + 1`` (``g`` trimmed, see ``trim_offsets``)."""
+    cdef Py_ssize_t q_head = 0
+    cdef int64_t x, nb
+    cdef int64_t nbs[26]
+    cdef int k, m
+    while q_head < q_tail:
+        x = queue[q_head]
+        q_head += 1
+        m = neighbours(g, x, nbs)
+        for k in range(m):
+            nb = nbs[k]
+            if depth[nb] < 0 and out[nb] == out[x]:
+                depth[nb] = depth[x] + 1
+                queue[q_tail] = nb
+                q_tail += 1
 
 
 def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
@@ -255,16 +268,5 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
                     depth[x] = 0
                     queue[n_src] = x
                     n_src += 1
-            q_head = 0
-            q_tail = n_src
-            while q_head < q_tail:
-                x = queue[q_head]
-                q_head += 1
-                m = neighbours(&g, x, nbs)
-                for k in range(m):
-                    nb = nbs[k]
-                    if mark[nb] == ramped and depth[nb] < 0:
-                        depth[nb] = depth[x] + 1
-                        queue[q_tail] = nb
-                        q_tail += 1
+            spread_depth(&g, &queue[0], n_src, &depth[0], &out_v[0])   # all at hd
     return out_arr, depth_arr
