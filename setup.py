@@ -8,6 +8,8 @@ extensions = [
     Extension("sktopo.persistence._pairing", ["sktopo/persistence/_pairing.pyx"],
               include_dirs=["sktopo/persistence"],
               depends=["sktopo/persistence/_image_neighbours.h"]),
+    Extension("sktopo.persistence._regular", ["sktopo/persistence/_regular.pyx"],
+              include_dirs=["sktopo/persistence"]),
     Extension("sktopo.persistence._union_find", ["sktopo/persistence/_union_find.pyx"]),
     Extension("sktopo.persistence._sort", ["sktopo/persistence/_sort.pyx"]),
     Extension("sktopo.persistence._glue", ["sktopo/persistence/_glue.pyx"]),
