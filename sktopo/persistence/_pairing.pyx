@@ -33,7 +33,8 @@ components of the image that reach a tile's edge, with the same eldest pixels. A
 that dies at its own pixel was a minimum of its tile but not of the image (no pair). In
 the dual filtration the border is class 0 in every tile that touches it and vertex 0 of
 the glue graph. The order of a tile's pixels is the order (value, index) of the image, so
-ties are broken the same in every tile; an image of one tile is paired in one pass.
+ties are broken the same in every tile; an image of one tile is paired in one pass, its
+union-find run only at the pixels that may merge classes (:mod:`sktopo.persistence._regular`).
 
 The union-find is laid out so that the common case reads one class id per neighbour and
 the flat root of that id (a small table); merges touch only contiguous member lists and
@@ -53,6 +54,7 @@ from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_pairs, glue_
                                        glue_vertex, reach_edge)
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, new_class
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
+from sktopo.persistence._regular cimport link_masks, regular_union
 from sktopo.persistence._sort cimport sort_pixels, split_index
 from sktopo.persistence._union_find cimport (PairBuffer, buffer_push, buffer_reserve,
                                              buffer_to_arrays, compact, data, grow,
@@ -193,6 +195,24 @@ cdef void read_points(const PairBuffer *buf, Py_ssize_t start, const double *val
         deaths[i] = values[buf.death[i]]
 
 
+cdef int one_tile(ImageWorkspace *ws, Py_ssize_t n, Py_ssize_t h, int32_t row, bint full,
+                  bint low, bint top) noexcept nogil:
+    """The pairs of an image of one tile, sorted into ``ws.order``, with the union-find
+    at the pixels that may merge classes only (:mod:`sktopo.persistence._regular`); -1
+    when out of memory."""
+    cdef int32_t *birth = <int32_t *> ws.tmp_key       # (free once sorted)
+    link_masks(ws.order, n, h, row, ws.rank, ws.link)
+    if low and (labels_reset(&ws.labels, n, False, row, h, 0) < 0
+                or regular_union(&ws.labels, ws.order, n, ws.link, False, full, row,
+                                 ws.tmp_index, birth, &ws.low_buf) < 0):
+        return -1
+    if top and (labels_reset(&ws.labels, n, True, row, h, 0) < 0
+                or regular_union(&ws.labels, ws.order, n, ws.link, True, not full, row,
+                                 ws.tmp_index, birth, &ws.top_buf) < 0):
+        return -1
+    return 0
+
+
 cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_ssize_t w,
                          bint full, bint low, bint top, int32_t size) noexcept nogil:
     """The H0 (``low``) and H1 (``top``) pairs of the C-contiguous image ``f`` into
@@ -240,18 +260,22 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
                 ws.first = first
             low_start = ws.low_buf.size
             top_start = ws.top_buf.size
-            # sublevel H0; the border never enters
-            tile.glue = &ws.low_glue
-            if low and (labels_reset(&ws.labels, th * tw, False, row, th, sides) < 0
-                        or image_union(&ws.labels, ws.order, th * tw, False, full, row,
-                                       &tile, &ws.low_buf) < 0):
-                return -1
-            # superlevel H0 of the dual connectivity (the border is one class)
-            tile.glue = &ws.top_glue
-            if top and (labels_reset(&ws.labels, th * tw, True, row, th, sides) < 0
-                        or image_union(&ws.labels, ws.order, th * tw, True, not full, row,
-                                       &tile, &ws.top_buf) < 0):
-                return -1
+            if rows * cols == 1:
+                if one_tile(ws, th * tw, th, row, full, low, top) < 0:
+                    return -1
+            else:
+                # sublevel H0; the border never enters
+                tile.glue = &ws.low_glue
+                if low and (labels_reset(&ws.labels, th * tw, False, row, th, sides) < 0
+                            or image_union(&ws.labels, ws.order, th * tw, False, full, row,
+                                           &tile, &ws.low_buf) < 0):
+                    return -1
+                # superlevel H0 of the dual connectivity (the border is one class)
+                tile.glue = &ws.top_glue
+                if top and (labels_reset(&ws.labels, th * tw, True, row, th, sides) < 0
+                            or image_union(&ws.labels, ws.order, th * tw, True, not full,
+                                           row, &tile, &ws.top_buf) < 0):
+                    return -1
             if ws.values != NULL:
                 read_points(&ws.low_buf, low_start, ws.values, ws.points[0], ws.points[1])
                 read_points(&ws.top_buf, top_start, ws.values, ws.points[2], ws.points[3])
