@@ -8,7 +8,7 @@ duality, the H0 of the superlevel filtration of the dual connectivity on the ima
 by a border that is older than every pixel. The pixels are sorted with a radix sort
 (:mod:`sktopo.persistence._sort`).
 
-An image larger than 192 x 192 pixels is paired in square tiles (``_tile_size`` pixels on
+An image with a side over 255 pixels is paired in square tiles (``_tile_size`` pixels on
 a side, the last ones of a row or column shorter) whose arrays fit in the second-level
 cache: on a large image the
 pixels come in random places, and a union-find over the whole image would wait on memory
@@ -171,17 +171,16 @@ cdef int32_t _tile_size = 128
 # pixels, and the border) fit the 16-bit labels
 cdef enum:
     _MAX_TILE = 255
-    # an image of up to this many pixels is one tile: cutting it costs more in glue than
-    # the smaller tiles save in cache misses
-    _ONE_TILE_PIXELS = 192 * 192
 
 
 cdef int32_t tile_side(Py_ssize_t h, Py_ssize_t w, int tile) noexcept nogil:
     """The side of the tiles of an ``(h, w)`` image: ``tile`` when given (> 0), else one
-    tile for a small image and ``_tile_size`` otherwise."""
+    tile when it can be (the union-find of one tile runs at few of its pixels: cutting
+    it costs more in glue than the smaller tiles save in cache misses) and
+    ``_tile_size`` otherwise."""
     if tile > 0:
         return tile
-    if h * w <= _ONE_TILE_PIXELS and h <= _MAX_TILE and w <= _MAX_TILE:
+    if h <= _MAX_TILE and w <= _MAX_TILE:
         return <int32_t> (h if h > w else w)
     return _tile_size
 
@@ -462,9 +461,8 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         is the sublevel filtration: itself or its negative), ``essential`` the death of the
         essential class, and pairs of zero persistence are dropped.
     tile : int, default=0
-        The side of the tiles (at least 2); 0: the default (one tile up to 192 x 192
-        pixels, else ``_tile_size``). The pairs do
-        not depend on it.
+        The side of the tiles (at least 2); 0: the default (one tile up to 255 x 255
+        pixels, else ``_tile_size``). The pairs do not depend on it.
 
     Returns
     -------

@@ -28,9 +28,10 @@ def _assert_matches_gudhi(X, connectivity, tile):
 @pytest.mark.parametrize("shape, tile", [((37, 23), 2), ((37, 23), 3), ((40, 40), 8),
                                          ((41, 97), 7), ((1, 50), 4), ((50, 1), 4),
                                          ((9, 64), 16), ((130, 75), 0),
-                                         # one tile by default (at most 192 x 192
-                                         # pixels, sides up to 255), then tiles of 128
-                                         ((150, 181), 0), ((255, 100), 0), ((193, 192), 0)])
+                                         # one tile by default (sides up to 255),
+                                         # then tiles of 128
+                                         ((150, 181), 0), ((255, 100), 0), ((193, 192), 0),
+                                         ((255, 255), 0), ((256, 40), 0)])
 def test_noise_in_tiles(shape, tile, superlevel, connectivity):
     X = np.random.default_rng(sum(shape) + tile).random(shape)
     _assert_matches_gudhi(-X if superlevel else X, connectivity, tile)
@@ -104,3 +105,17 @@ def test_public_diagrams_of_many_tiles(shape, superlevel):
 def test_bad_tile(tile):
     with pytest.raises(ValueError, match="tile"):
         _pairing.image_pairs(np.zeros((4, 4)), True, True, True, tile=tile)
+
+
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+@pytest.mark.parametrize("levels", [1, 2, 4, 30])
+def test_ties_in_one_tile(levels, connectivity):
+    # one tile: the union-find runs at the pixels whose 3 x 3 window may merge classes
+    # (plateaus: the order (value, index) decides which neighbours come first); the
+    # shapes in turn grow and shrink the buffers kept between calls
+    rng = np.random.default_rng(levels + 10)
+    for shape in [(1, 1), (2, 3), (1, 50), (50, 1), (33, 29), (255, 3), (3, 255), (97, 120),
+                  (5, 5)]:
+        X = rng.integers(0, levels, shape).astype(np.float64)
+        _assert_matches_gudhi(X, connectivity, 0)
+        _assert_matches_gudhi(-X, connectivity, 0)
