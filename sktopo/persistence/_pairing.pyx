@@ -54,7 +54,7 @@ from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_pairs, glue_
                                        glue_vertex, reach_edge)
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, new_class
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
-from sktopo.persistence._regular cimport link_masks, regular_union
+from sktopo.persistence._regular cimport one_tile
 from sktopo.persistence._sort cimport sort_pixels, split_index
 from sktopo.persistence._union_find cimport (PairBuffer, buffer_push, buffer_reserve,
                                              buffer_to_arrays, compact, data, grow,
@@ -192,24 +192,6 @@ cdef void read_points(const PairBuffer *buf, Py_ssize_t start, const double *val
     for i in range(start, buf.size):
         births[i] = values[buf.birth[i]]
         deaths[i] = values[buf.death[i]]
-
-
-cdef int one_tile(ImageWorkspace *ws, Py_ssize_t n, Py_ssize_t h, int32_t row, bint full,
-                  bint low, bint top) noexcept nogil:
-    """The pairs of an image of one tile, sorted into ``ws.order``, with the union-find
-    at the pixels that may merge classes only (:mod:`sktopo.persistence._regular`); -1
-    when out of memory."""
-    cdef int32_t *birth = <int32_t *> ws.tmp_key       # (free once sorted)
-    link_masks(ws.order, n, h, row, ws.rank, ws.link)
-    if low and (labels_reset(&ws.labels, n, False, row, h, 0) < 0
-                or regular_union(&ws.labels, ws.order, n, ws.link, False, full, row,
-                                 ws.tmp_index, birth, &ws.low_buf) < 0):
-        return -1
-    if top and (labels_reset(&ws.labels, n, True, row, h, 0) < 0
-                or regular_union(&ws.labels, ws.order, n, ws.link, True, not full, row,
-                                 ws.tmp_index, birth, &ws.top_buf) < 0):
-        return -1
-    return 0
 
 
 cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_ssize_t w,

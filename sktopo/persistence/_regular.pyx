@@ -28,9 +28,10 @@ about half of them).
 
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t
 
-from sktopo.persistence._labels cimport Labels, absorb, open_classes
+from sktopo.persistence._labels cimport Labels, absorb, labels_reset, open_classes
 from sktopo.persistence._sort cimport split_index
 from sktopo.persistence._union_find cimport PairBuffer, buffer_push, offsets_2d
+from sktopo.persistence._workspace cimport ImageWorkspace
 
 
 # The ring positions of a mask's bits: 0 N, 1 NE, 2 E, 3 SE, 4 S, 5 SW, 6 W, 7 NW (the
@@ -202,3 +203,21 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
                 return -1
             root = c.root_base + 2
     return -1 if buf.failed else 0
+
+
+cdef int one_tile(ImageWorkspace *ws, Py_ssize_t n, Py_ssize_t h, int32_t row, bint full,
+                  bint low, bint top) noexcept nogil:
+    """The H0 (``low``) and H1 (``top``) pairs of an image of one tile, its ``n`` pixels
+    sorted into ``ws.order``, into ``ws.low_buf`` and ``ws.top_buf``; -1 when out of
+    memory."""
+    cdef int32_t *birth = <int32_t *> ws.tmp_key       # (free once sorted)
+    link_masks(ws.order, n, h, row, ws.rank, ws.link)
+    if low and (labels_reset(&ws.labels, n, False, row, h, 0) < 0
+                or regular_union(&ws.labels, ws.order, n, ws.link, False, full, row,
+                                 ws.tmp_index, birth, &ws.low_buf) < 0):
+        return -1
+    if top and (labels_reset(&ws.labels, n, True, row, h, 0) < 0
+                or regular_union(&ws.labels, ws.order, n, ws.link, True, not full, row,
+                                 ws.tmp_index, birth, &ws.top_buf) < 0):
+        return -1
+    return 0
