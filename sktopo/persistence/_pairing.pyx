@@ -8,7 +8,7 @@ duality, the H0 of the superlevel filtration of the dual connectivity on the ima
 by a border that is older than every pixel. The pixels are sorted with a radix sort
 (:mod:`sktopo.persistence._sort`).
 
-An image with a side over 255 pixels is paired in square tiles (``_tile_size`` pixels on
+An image of more than 255 x 255 pixels is paired in square tiles (``_tile_size`` pixels on
 a side, the last ones of a row or column shorter) whose arrays fit in the second-level
 cache: on a large image the
 pixels come in random places, and a union-find over the whole image would wait on memory
@@ -167,8 +167,9 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
 
 # the side of the tiles: their arrays (labels, order, classes) fit in the second-level cache
 cdef int32_t _tile_size = 128
-# the largest: a tile's class ids (at most one per local extremum, at most half its
-# pixels, and the border) fit the 16-bit labels
+# the largest side of a square tile, and of an image of one tile the most pixels: its
+# class ids (at most one per local extremum, at most half its pixels, and the border)
+# fit the 16-bit labels
 cdef enum:
     _MAX_TILE = 255
 
@@ -180,7 +181,7 @@ cdef int32_t tile_side(Py_ssize_t h, Py_ssize_t w, int tile) noexcept nogil:
     ``_tile_size`` otherwise."""
     if tile > 0:
         return tile
-    if h <= _MAX_TILE and w <= _MAX_TILE:
+    if h * w <= _MAX_TILE * _MAX_TILE:
         return <int32_t> (h if h > w else w)
     return _tile_size
 
@@ -444,7 +445,7 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         essential class, and pairs of zero persistence are dropped.
     tile : int, default=0
         The side of the tiles (at least 2); 0: the default (one tile up to 255 x 255
-        pixels, else ``_tile_size``). The pairs do not depend on it.
+        pixels, of any shape, else ``_tile_size``). The pairs do not depend on it.
 
     Returns
     -------
