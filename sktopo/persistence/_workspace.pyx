@@ -63,8 +63,10 @@ cdef void give_back_workspace(ImageWorkspace *ws, Py_ssize_t n) noexcept:
 
 
 cdef int workspace_reserve(ImageWorkspace *ws, Py_ssize_t th, Py_ssize_t tw) noexcept nogil:
-    """Room in ``ws`` for tiles of ``th`` by ``tw`` pixels; -1 when out of memory."""
-    cdef Py_ssize_t n = th * tw, padded = (th + 2) * (tw + 2)
+    """Room in ``ws`` for tiles of ``th`` by ``tw`` pixels; -1 when out of memory. (One
+    slot more than the pixels: the pixels of a one-tile image's classes, ids from 1, go
+    to ``tmp_key``, see ``_regular``.)"""
+    cdef Py_ssize_t n = th * tw + 1, padded = (th + 2) * (tw + 2)
     cdef bint failed = False
     if ws.pixels < n:
         free(ws.order)
