@@ -111,6 +111,26 @@ cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_
     return 0
 
 
+cdef int open_classes(Labels *c, int32_t count) noexcept nogil:
+    """Classes ``1..count - 1``, one id each, born in that order, after a reset (their
+    pixels are the caller's); -1 when out of memory."""
+    cdef int32_t k
+    cdef int16_t *root
+    if labels_reserve(c, 0, count) < 0:
+        return -1
+    root = c.root_base + 2
+    for k in range(1, count):
+        root[k] = <int16_t> k
+        c.info[k].eldest = <int16_t> k
+        c.info[k].size = 1
+        c.info[k].start = k
+        c.members[k] = <int16_t> k
+        c.vertex[k] = -1
+    c.pool_size = count
+    c.n_classes = count
+    return 0
+
+
 cdef Py_ssize_t pool_take(Labels *c, Py_ssize_t count) noexcept nogil:
     """Start of ``count`` fresh slots of ``members`` (-1 when out of memory)."""
     cdef Py_ssize_t start = c.pool_size, capacity = 2 * c.pool_capacity

@@ -8,7 +8,7 @@ duality, the H0 of the superlevel filtration of the dual connectivity on the ima
 by a border that is older than every pixel. The pixels are sorted with a radix sort
 (:mod:`sktopo.persistence._sort`).
 
-An image larger than 192 x 192 pixels is paired in square tiles (``_tile_size`` pixels on
+An image of more than 255 x 255 pixels is paired in square tiles (``_tile_size`` pixels on
 a side, the last ones of a row or column shorter) whose arrays fit in the second-level
 cache: on a large image the
 pixels come in random places, and a union-find over the whole image would wait on memory
@@ -33,7 +33,8 @@ components of the image that reach a tile's edge, with the same eldest pixels. A
 that dies at its own pixel was a minimum of its tile but not of the image (no pair). In
 the dual filtration the border is class 0 in every tile that touches it and vertex 0 of
 the glue graph. The order of a tile's pixels is the order (value, index) of the image, so
-ties are broken the same in every tile; an image of one tile is paired in one pass.
+ties are broken the same in every tile; an image of one tile is paired in one pass, its
+union-find run only at the pixels that may merge classes (:mod:`sktopo.persistence._regular`).
 
 The union-find is laid out so that the common case reads one class id per neighbour and
 the flat root of that id (a small table); merges touch only contiguous member lists and
@@ -53,6 +54,7 @@ from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_pairs, glue_
                                        glue_vertex, reach_edge)
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, new_class
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
+from sktopo.persistence._regular cimport one_tile
 from sktopo.persistence._sort cimport sort_pixels, split_index
 from sktopo.persistence._union_find cimport (PairBuffer, buffer_push, buffer_reserve,
                                              buffer_to_arrays, compact, data, grow,
@@ -165,21 +167,21 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
 
 # the side of the tiles: their arrays (labels, order, classes) fit in the second-level cache
 cdef int32_t _tile_size = 128
-# the largest: a tile's class ids (at most one per local extremum, at most half its
-# pixels, and the border) fit the 16-bit labels
+# the largest side of a square tile, and of an image of one tile the most pixels: its
+# class ids (at most one per local extremum, at most half its pixels, and the border)
+# fit the 16-bit labels
 cdef enum:
     _MAX_TILE = 255
-    # an image of up to this many pixels is one tile: cutting it costs more in glue than
-    # the smaller tiles save in cache misses
-    _ONE_TILE_PIXELS = 192 * 192
 
 
 cdef int32_t tile_side(Py_ssize_t h, Py_ssize_t w, int tile) noexcept nogil:
     """The side of the tiles of an ``(h, w)`` image: ``tile`` when given (> 0), else one
-    tile for a small image and ``_tile_size`` otherwise."""
+    tile when it can be (the union-find of one tile runs at few of its pixels: cutting
+    it costs more in glue than the smaller tiles save in cache misses) and
+    ``_tile_size`` otherwise."""
     if tile > 0:
         return tile
-    if h * w <= _ONE_TILE_PIXELS and h <= _MAX_TILE and w <= _MAX_TILE:
+    if h * w <= _MAX_TILE * _MAX_TILE:
         return <int32_t> (h if h > w else w)
     return _tile_size
 
@@ -240,18 +242,22 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
                 ws.first = first
             low_start = ws.low_buf.size
             top_start = ws.top_buf.size
-            # sublevel H0; the border never enters
-            tile.glue = &ws.low_glue
-            if low and (labels_reset(&ws.labels, th * tw, False, row, th, sides) < 0
-                        or image_union(&ws.labels, ws.order, th * tw, False, full, row,
-                                       &tile, &ws.low_buf) < 0):
-                return -1
-            # superlevel H0 of the dual connectivity (the border is one class)
-            tile.glue = &ws.top_glue
-            if top and (labels_reset(&ws.labels, th * tw, True, row, th, sides) < 0
-                        or image_union(&ws.labels, ws.order, th * tw, True, not full, row,
-                                       &tile, &ws.top_buf) < 0):
-                return -1
+            if rows * cols == 1:
+                if one_tile(ws, th * tw, th, row, full, low, top) < 0:
+                    return -1
+            else:
+                # sublevel H0; the border never enters
+                tile.glue = &ws.low_glue
+                if low and (labels_reset(&ws.labels, th * tw, False, row, th, sides) < 0
+                            or image_union(&ws.labels, ws.order, th * tw, False, full, row,
+                                           &tile, &ws.low_buf) < 0):
+                    return -1
+                # superlevel H0 of the dual connectivity (the border is one class)
+                tile.glue = &ws.top_glue
+                if top and (labels_reset(&ws.labels, th * tw, True, row, th, sides) < 0
+                            or image_union(&ws.labels, ws.order, th * tw, True, not full,
+                                           row, &tile, &ws.top_buf) < 0):
+                    return -1
             if ws.values != NULL:
                 read_points(&ws.low_buf, low_start, ws.values, ws.points[0], ws.points[1])
                 read_points(&ws.top_buf, top_start, ws.values, ws.points[2], ws.points[3])
@@ -438,9 +444,8 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         is the sublevel filtration: itself or its negative), ``essential`` the death of the
         essential class, and pairs of zero persistence are dropped.
     tile : int, default=0
-        The side of the tiles (at least 2); 0: the default (one tile up to 192 x 192
-        pixels, else ``_tile_size``). The pairs do
-        not depend on it.
+        The side of the tiles (at least 2); 0: the default (one tile up to 255 x 255
+        pixels, of any shape, else ``_tile_size``). The pairs do not depend on it.
 
     Returns
     -------

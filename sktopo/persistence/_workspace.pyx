@@ -3,7 +3,7 @@
 """The buffers of the 2-D pairing (:mod:`sktopo.persistence._pairing`), kept from call to
 call."""
 
-from libc.stdint cimport int32_t, uint32_t
+from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport free
 from libc.string cimport memset
 
@@ -18,6 +18,8 @@ cdef void workspace_free(ImageWorkspace *ws) noexcept nogil:
     free(ws.tmp_index)
     free(ws.key)
     free(ws.tmp_key)
+    free(ws.rank)
+    free(ws.link)
     labels_free(&ws.labels)
     free(ws.terms)
     free(ws.idx)
@@ -61,8 +63,10 @@ cdef void give_back_workspace(ImageWorkspace *ws, Py_ssize_t n) noexcept:
 
 
 cdef int workspace_reserve(ImageWorkspace *ws, Py_ssize_t th, Py_ssize_t tw) noexcept nogil:
-    """Room in ``ws`` for tiles of ``th`` by ``tw`` pixels; -1 when out of memory."""
-    cdef Py_ssize_t n = th * tw
+    """Room in ``ws`` for tiles of ``th`` by ``tw`` pixels; -1 when out of memory. (One
+    slot more than the pixels: the pixels of a one-tile image's classes, ids from 1, go
+    to ``tmp_key``, see ``_regular``.)"""
+    cdef Py_ssize_t n = th * tw + 1, padded = (th + 2) * (tw + 2)
     cdef bint failed = False
     if ws.pixels < n:
         free(ws.order)
@@ -76,4 +80,11 @@ cdef int workspace_reserve(ImageWorkspace *ws, Py_ssize_t th, Py_ssize_t tw) noe
         failed = (ws.order == NULL or ws.tmp_index == NULL or ws.key == NULL
                   or ws.tmp_key == NULL)
         ws.pixels = 0 if failed else n
+    if not failed and ws.padded < padded:
+        free(ws.rank)
+        free(ws.link)
+        ws.rank = <int32_t *> big_alloc(padded * sizeof(int32_t))
+        ws.link = <uint8_t *> big_alloc(padded * sizeof(uint8_t))
+        failed = ws.rank == NULL or ws.link == NULL
+        ws.padded = 0 if failed else padded
     return -1 if failed else 0

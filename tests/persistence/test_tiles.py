@@ -28,9 +28,11 @@ def _assert_matches_gudhi(X, connectivity, tile):
 @pytest.mark.parametrize("shape, tile", [((37, 23), 2), ((37, 23), 3), ((40, 40), 8),
                                          ((41, 97), 7), ((1, 50), 4), ((50, 1), 4),
                                          ((9, 64), 16), ((130, 75), 0),
-                                         # one tile by default (at most 192 x 192
-                                         # pixels, sides up to 255), then tiles of 128
-                                         ((150, 181), 0), ((255, 100), 0), ((193, 192), 0)])
+                                         # one tile by default (up to 255 x 255
+                                         # pixels, any shape), then tiles of 128
+                                         ((150, 181), 0), ((255, 100), 0), ((193, 192), 0),
+                                         ((255, 255), 0), ((256, 40), 0), ((1000, 60), 0),
+                                         ((1, 3000), 0), ((256, 255), 0)])
 def test_noise_in_tiles(shape, tile, superlevel, connectivity):
     X = np.random.default_rng(sum(shape) + tile).random(shape)
     _assert_matches_gudhi(-X if superlevel else X, connectivity, tile)
@@ -104,3 +106,26 @@ def test_public_diagrams_of_many_tiles(shape, superlevel):
 def test_bad_tile(tile):
     with pytest.raises(ValueError, match="tile"):
         _pairing.image_pairs(np.zeros((4, 4)), True, True, True, tile=tile)
+
+
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+@pytest.mark.parametrize("levels", [1, 2, 4, 30])
+def test_ties_in_one_tile(levels, connectivity):
+    # one tile: the union-find runs at the pixels whose 3 x 3 window may merge classes
+    # (plateaus: the order (value, index) decides which neighbours come first); the
+    # shapes in turn grow and shrink the buffers kept between calls
+    rng = np.random.default_rng(levels + 10)
+    for shape in [(1, 1), (2, 3), (1, 50), (50, 1), (33, 29), (255, 3), (3, 255), (97, 120),
+                  (700, 9), (5, 5)]:
+        X = rng.integers(0, levels, shape).astype(np.float64)
+        _assert_matches_gudhi(X, connectivity, 0)
+        _assert_matches_gudhi(-X, connectivity, 0)
+
+
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+def test_thin_tile_with_an_extremum_at_every_other_pixel(connectivity):
+    # one tile of 255 * 255 pixels in 5 rows: the most classes its 16-bit labels hold
+    i, j = np.indices((5, 13005))
+    X = (i + j) % 2 + 0.5 * np.random.default_rng(3).random((5, 13005))
+    _assert_matches_gudhi(X, connectivity, 0)
+    _assert_matches_gudhi(-X, connectivity, 0)
