@@ -42,10 +42,12 @@ def restore_long(problem, g, dgms, bounds_at):
 
     ``dgms``: the diagrams of ``g``, holding no pair to remove. Nothing is paired when the
     counts already agree. Else the pairs on the wrong side of ``2 t`` get their input
-    lifetime back (module docstring): the extrema alone first (kept if that sets every
-    count right), then with the elder-rule guard (kept if the pairing finds no pair
-    below ``t`` and fewer counts off, else tried in halves), then the other way round;
-    at most ``_RESTORE_PAIRINGS`` pairings. Returns ``(g, pairings done)``.
+    lifetime back (module docstring), only those that crossed the way that brings
+    their dimension's count back, and at first only as many as it is off (the nearest
+    ``2 t``; then all of them): the extrema alone first (kept if that sets every count
+    right), then with the elder-rule guard (kept if the pairing finds no pair below
+    ``t`` and fewer counts off, else tried in halves), then the other way round; at
+    most ``_RESTORE_PAIRINGS`` pairings. Returns ``(g, pairings done)``.
     """
     state = dict(budget=_RESTORE_PAIRINGS, off=_long_mismatch(problem, dgms), settle=False)
     problem.long_off = state["off"]
@@ -79,16 +81,22 @@ def restore_long(problem, g, dgms, bounds_at):
 
     # first the extrema alone, unguarded, in one pairing: mostly no elder rule swaps,
     # and the guard costs a flood per pair (through both components at the saddle)
+    # (``limit``: as many moves as a count is off first, then all of them)
     rechannel = tried = guard = False
+    limit = True
     while state["off"] and state["budget"]:
         moves = [m for d in problem.dims
-                 for m in _status_moves(problem, g, dgms[d], bounds_at, rechannel, guard)]
+                 for m in _status_moves(problem, g, dgms[d], bounds_at, rechannel, guard,
+                                        limit)]
         state["moved"] = False
         if moves:
             g = attempt(g, moves, halve=guard or rechannel)
         if not state["moved"]:
+            if limit:
+                limit = False
+                continue
             if not guard:
-                guard = True
+                guard, limit = True, True
                 continue
             if rechannel or tried:
                 break
@@ -100,6 +108,7 @@ def restore_long(problem, g, dgms, bounds_at):
             continue
         dgms = state["dgms"]
         rechannel = state["settle"] = False
+        limit = True
     problem.long_off = state["off"]
     return g, _RESTORE_PAIRINGS - state["budget"]
 
@@ -137,11 +146,13 @@ def _view_bounds(problem, bounds_at, idx, top):
     return (-high, -low) if top else (low, high)
 
 
-def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
+def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, limit=False):
     """Groups of ``(pixel, value)`` moves that give the pairs of ``after`` on the wrong
-    side of ``2 t`` their input lifetime back (see :func:`restore_long`); with
-    ``rechannel``, by :func:`_rechannel` instead; without ``guard``, the extrema move
-    whatever the elder rule does."""
+    side of ``2 t`` their input lifetime back (see :func:`restore_long`), only those that
+    crossed the way that brings the count of ``after``'s dimension back (none where it
+    agrees); with ``limit``, only as many as the count is off (the pairs nearest ``2 t``
+    whose extremum has room); with ``rechannel``, by :func:`_rechannel` instead; without
+    ``guard``, the extrema move whatever the elder rule does."""
     t2 = 2.0 * problem.threshold
     before = problem.input_diagrams[after.dim]
     top = after.dim != 0
@@ -157,6 +168,14 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
     want[miss] = _input_lookup(other_b, before.lifetimes[fin_b], other_a[miss], g.size)
     now = after.lifetimes[fin_a]
     wrong = ~np.isnan(want) & ((want >= t2) != (now >= t2))
+    # the count is what is kept, not each pair's side: only the moves towards the input's
+    # count (a pair that crossed the other way is often one whose elder rule swapped,
+    # its partner having crossed back; moving it sends the count further off)
+    n_in = int(np.count_nonzero(before.lifetimes[fin_b] >= t2))
+    n_now = int(np.count_nonzero(now >= t2))
+    if n_now == n_in:
+        return []
+    wrong &= (want >= t2) == (n_now < n_in)
     if not wrong.any():
         return []
     k, want = fin_a[wrong], want[wrong]
@@ -186,6 +205,13 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
             break
         v = np.where(down, np.nextafter(v, -np.inf), np.where(up, np.nextafter(v, np.inf), v))
     ok = (lo_pix <= v) & (v <= hi_pix)
+    if limit and np.count_nonzero(ok) > abs(n_now - n_in):
+        # as many moves as the count is off, the pairs nearest 2t first (the
+        # smallest moves): a move can carry another pair across with it
+        cand = np.flatnonzero(ok)
+        ok[:] = False
+        ok[cand[np.argsort(np.abs(now[wrong][cand] - t2), kind="stable")[
+            :abs(n_now - n_in)]]] = True
     pix, sad, v = pix[ok], sad[ok], v[ok]
     if not len(pix):
         return []
