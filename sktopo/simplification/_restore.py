@@ -176,6 +176,16 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     if n_now == n_in:
         return []
     wrong &= (want >= t2) == (n_now < n_in)
+    extra = abs(n_now - n_in) - int(np.count_nonzero(wrong))
+    if extra > 0 and not rechannel:
+        # too few pairs matched to an input pair across 2t (an elder-rule swap hands a
+        # class to another extremum): the pairs nearest 2t on the side the count has too
+        # many of, asked for just across it
+        side = (now < t2) if n_now < n_in else (now >= t2)
+        cand = np.flatnonzero(side & ~wrong)
+        cand = cand[np.argsort(np.abs(now[cand] - t2), kind="stable")[:extra]]
+        want[cand] = t2 if n_now < n_in else 0.0
+        wrong[cand] = True
     if not wrong.any():
         return []
     k, want = fin_a[wrong], want[wrong]
@@ -254,7 +264,7 @@ def _raise_basins(problem, h, view, pix, v, saddles, top):
         labels, _ = ndimage.label(grid < s, structure=structure)
         side = np.flatnonzero(labels.ravel() == labels.flat[p])
         basin = side[h[side] < x]
-        if np.all(view(basin)[1] >= x):
+        if len(basin) and np.all(view(basin)[1] >= x):
             moves.append([(int(q), sign * float(x)) for q in basin])
     return moves
 
