@@ -241,6 +241,28 @@ def test_shortening_a_long_pair_lowers_its_whole_top():
         assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
 
 
+# An 8-bit crop (t = 128, "face"): the lengthening rounds leave two pairs whose extremum
+# and saddle both sit at their bound; the old code widened the bound, then flooded them
+# (a change of 127). A few more rounds of channels remove them within 64.
+_LEFT_BY_LENGTHENING = np.array([[139, 152, 223, 176], [140, 100, 254, 90],
+                                 [26, 164, 7, 211], [194, 161, 209, 215],
+                                 [200, 144, 164, 110], [194, 173, 123, 61]], dtype=np.uint8)
+
+
+def test_channels_again_before_the_bound_is_widened():
+    X, t = _LEFT_BY_LENGTHENING, 128.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        Y, info = simplify_function(X, t, method="optimal", connectivity="face",
+                                    return_removed=True)
+    assert not info.fallback
+    assert np.abs(Y.astype(float) - X).max() <= t / 2
+    before, after = (gudhi_lifetimes(Z, "face", False) for Z in (X, Y))
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))
+        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+
+
 def test_count_of_long_pairs_off_warns():
     """30 x 30 float noise, the median threshold: wherever the number of pairs of
     lifetime >= 2t (GUDHI, input -> output) changes, a ConvergenceWarning names the
