@@ -44,7 +44,8 @@ def restore_long(problem, g, dgms, bounds_at):
     counts already agree. Else the pairs on the wrong side of ``2 t`` get their input
     lifetime back (module docstring), only those that crossed the way that brings
     their dimension's count back, and at first only as many as it is off (the nearest
-    ``2 t``; then all of them): the extrema alone first (kept if that sets every count
+    ``2 t``; then all of them, with as many of the pairs nearest ``2 t`` on the wrong
+    side besides, matched or not): the extrema alone first (kept if that sets every count
     right), then with the elder-rule guard (kept if the pairing finds no pair below
     ``t`` and fewer counts off, else tried in halves), then the other way round; at
     most ``_RESTORE_PAIRINGS`` pairings. Returns ``(g, pairings done)``.
@@ -151,7 +152,8 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     side of ``2 t`` their input lifetime back (see :func:`restore_long`), only those that
     crossed the way that brings the count of ``after``'s dimension back (none where it
     agrees); with ``limit``, only as many as the count is off (the pairs nearest ``2 t``
-    whose extremum has room); with ``rechannel``, by :func:`_rechannel` instead; without
+    whose extremum has room), else also as many of the pairs nearest ``2 t`` on the side
+    the count has too many of (asked for just across it); with ``rechannel``, by :func:`_rechannel` instead; without
     ``guard``, the extrema move whatever the elder rule does."""
     t2 = 2.0 * problem.threshold
     before = problem.input_diagrams[after.dim]
@@ -176,11 +178,12 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     if n_now == n_in:
         return []
     wrong &= (want >= t2) == (n_now < n_in)
-    extra = abs(n_now - n_in) - int(np.count_nonzero(wrong))
+    # too few pairs matched to an input pair across 2t (an elder-rule swap hands a class
+    # to another extremum), or (``limit`` off: the second try) their moves failed: the
+    # pairs nearest 2t on the side the count has too many of stand in, asked for just
+    # across it
+    extra = abs(n_now - n_in) - (int(np.count_nonzero(wrong)) if limit else 0)
     if extra > 0 and not rechannel:
-        # too few pairs matched to an input pair across 2t (an elder-rule swap hands a
-        # class to another extremum): the pairs nearest 2t on the side the count has too
-        # many of, asked for just across it
         side = (now < t2) if n_now < n_in else (now >= t2)
         cand = np.flatnonzero(side & ~wrong)
         cand = cand[np.argsort(np.abs(now[cand] - t2), kind="stable")[:extra]]

@@ -243,3 +243,24 @@ def test_restore_moves_towards_the_input_count(seed, size, connectivity, superle
     assert count_off(X, Y, t, connectivity, superlevel) == 0
     assert short_left(Y, t, connectivity, superlevel) == 0
     assert np.abs(Y - X).max() <= t / 2
+
+
+# an 8-bit crop (t = 66, "full", superlevel) whose H0 count of pairs >= 2t is one too
+# high after the passes, the pair matched to its input pair across 2t cannot be
+# shortened (its raised bottom leaves a short pair), an unmatched pair near 2t can
+_STAND_IN = np.array([[251, 240, 143, 44, 53, 239, 134, 117, 246, 200, 253, 11, 215],
+                      [243, 191, 180, 250, 80, 49, 75, 98, 126, 49, 65, 32, 79],
+                      [149, 97, 55, 224, 58, 190, 139, 242, 72, 185, 200, 23, 198],
+                      [5, 51, 174, 50, 127, 221, 42, 164, 131, 196, 202, 35, 227]],
+                     dtype=np.uint8)
+
+
+def test_pairs_near_2t_stand_in_where_the_matched_moves_fail():
+    X, t = _STAND_IN, 66.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        Y = simplify_function(X, t, method="optimal", connectivity="full",
+                              superlevel=True)
+    assert count_off(X, Y, t, "full", True) == 0
+    assert short_left(Y, t, "full", True) == 0
+    assert np.abs(Y.astype(float) - X).max() <= t // 2
