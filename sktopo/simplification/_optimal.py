@@ -19,7 +19,7 @@ _LENGTHEN_ROUNDS = 8
 # the bound is widened; measured: 2 rounds helped less, 8 no more than 4)
 _RETRY_ROUNDS = 4
 # float inputs below this many pixels get the second order where the first gives up t/2
-_SECOND_ORDER_SIZE = 2 ** 16
+_SECOND_ORDER_SIZE = 2 ** 17
 # pixels a flood of _follow_partners visits at most to find the older extremum at a
 # saddle (a bounded region: past it the link fails, the extremum stops short)
 _FOLLOW_VISIT = 512
@@ -49,8 +49,9 @@ def _run_optimal(problem, g, removed):
     other.messages = []
     result = _rounds(problem, g.copy(), removed)
     # measured: the other order helps where the first gave up t/2 on integers (the
-    # range's ends) or on small images, or left a count off; on large float noise
-    # (256^2, 512^2) it cost as much as the first run and ended no better
+    # range's ends) or on images up to 256^2 (since the channel rounds after the
+    # lengthening), or left a count off; on 512^2 float noise it cost as much as the
+    # first run and ended no better
     if len(problem.dims) > 1 and (problem.long_off or (problem.messages and (
             problem.integer or g.size < _SECOND_ORDER_SIZE))):
         other.dims = problem.dims[::-1]
