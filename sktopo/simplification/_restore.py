@@ -151,10 +151,11 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     """Groups of ``(pixel, value)`` moves that give the pairs of ``after`` on the wrong
     side of ``2 t`` their input lifetime back (see :func:`restore_long`), only those that
     crossed the way that brings the count of ``after``'s dimension back (none where it
-    agrees); with ``limit``, only as many as the count is off (the pairs nearest ``2 t``
-    whose extremum has room), else also as many of the pairs nearest ``2 t`` on the side
-    the count has too many of (asked for just across it); with ``rechannel``, by :func:`_rechannel` instead; without
-    ``guard``, the extrema move whatever the elder rule does."""
+    agrees; :func:`_towards_count`); with ``limit``, only as many as the count is off
+    (the pairs nearest ``2 t`` whose extremum has room), else also as many of the pairs
+    nearest ``2 t`` on the side the count has too many of; with ``rechannel``, by
+    :func:`_rechannel` instead; without ``guard``, the extrema move whatever the elder
+    rule does."""
     t2 = 2.0 * problem.threshold
     before = problem.input_diagrams[after.dim]
     top = after.dim != 0
@@ -169,26 +170,9 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     miss = np.isnan(want)
     want[miss] = _input_lookup(other_b, before.lifetimes[fin_b], other_a[miss], g.size)
     now = after.lifetimes[fin_a]
-    wrong = ~np.isnan(want) & ((want >= t2) != (now >= t2))
-    # the count is what is kept, not each pair's side: only the moves towards the input's
-    # count (a pair that crossed the other way is often one whose elder rule swapped,
-    # its partner having crossed back; moving it sends the count further off)
-    n_in = int(np.count_nonzero(before.lifetimes[fin_b] >= t2))
-    n_now = int(np.count_nonzero(now >= t2))
-    if n_now == n_in:
-        return []
-    wrong &= (want >= t2) == (n_now < n_in)
-    # too few pairs matched to an input pair across 2t (an elder-rule swap hands a class
-    # to another extremum), or (``limit`` off: the second try) their moves failed: the
-    # pairs nearest 2t on the side the count has too many of stand in, asked for just
-    # across it
-    extra = abs(n_now - n_in) - (int(np.count_nonzero(wrong)) if limit else 0)
-    if extra > 0 and not rechannel:
-        side = (now < t2) if n_now < n_in else (now >= t2)
-        cand = np.flatnonzero(side & ~wrong)
-        cand = cand[np.argsort(np.abs(now[cand] - t2), kind="stable")[:extra]]
-        want[cand] = t2 if n_now < n_in else 0.0
-        wrong[cand] = True
+    n_off = int(np.count_nonzero(before.lifetimes[fin_b] >= t2)) - int(
+        np.count_nonzero(now >= t2))
+    wrong = _towards_count(now, want, n_off, t2, limit, stand_in=not rechannel)
     if not wrong.any():
         return []
     k, want = fin_a[wrong], want[wrong]
@@ -218,13 +202,10 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
             break
         v = np.where(down, np.nextafter(v, -np.inf), np.where(up, np.nextafter(v, np.inf), v))
     ok = (lo_pix <= v) & (v <= hi_pix)
-    if limit and np.count_nonzero(ok) > abs(n_now - n_in):
+    if limit:
         # as many moves as the count is off, the pairs nearest 2t first (the
         # smallest moves): a move can carry another pair across with it
-        cand = np.flatnonzero(ok)
-        ok[:] = False
-        ok[cand[np.argsort(np.abs(now[wrong][cand] - t2), kind="stable")[
-            :abs(n_now - n_in)]]] = True
+        ok = _nearest(ok, np.abs(now[wrong] - t2), abs(n_off))
     pix, sad, v = pix[ok], sad[ok], v[ok]
     if not len(pix):
         return []
@@ -244,6 +225,39 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     moves += _partner_moves(problem, h, after, view, pix[~fine], v[~fine],
                             ppix[~fine], top)
     return moves
+
+
+def _nearest(mask, dist, n):
+    """``mask`` restricted to its ``n`` entries of smallest ``dist`` (a copy)."""
+    cand = np.flatnonzero(mask)
+    out = np.zeros_like(mask)
+    out[cand[np.argsort(dist[cand], kind="stable")[:n]]] = True
+    return out
+
+
+def _towards_count(now, want, n_off, t2, limit, stand_in=True):
+    """The pairs to move (a mask over ``now``, their lifetimes) so that their dimension's
+    count of pairs ``>= 2 t`` gets back to the input's, ``n_off`` (input minus now) off.
+
+    The count is what is kept, not each pair's side: only the pairs whose input
+    lifetime ``want`` (NaN: none) is on the side of ``2 t`` that the count needs (a pair
+    that crossed the other way is often one whose elder rule swapped, its partner having
+    crossed back; moving it sends the count further off). With ``stand_in``, where fewer
+    than ``|n_off|`` such pairs are found (an elder-rule swap hands a class to another
+    extremum) or, without ``limit`` (the second try), where their moves failed: as many
+    of the pairs nearest ``2 t`` on the side that has too many stand in, their ``want``
+    set (in place) just across it.
+    """
+    if n_off == 0:
+        return np.zeros(len(now), dtype=bool)
+    wrong = ~np.isnan(want) & ((want >= t2) != (now >= t2)) & ((want >= t2) == (n_off > 0))
+    extra = abs(n_off) - (int(np.count_nonzero(wrong)) if limit else 0)
+    if extra > 0 and stand_in:
+        side = (now < t2) if n_off > 0 else (now >= t2)
+        cand = _nearest(side & ~wrong, np.abs(now - t2), extra)
+        want[cand] = t2 if n_off > 0 else 0.0
+        wrong |= cand
+    return wrong
 
 
 def _raise_basins(problem, h, view, pix, v, saddles, top):
