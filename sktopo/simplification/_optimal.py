@@ -16,8 +16,8 @@ _OPTIMAL_ROUNDS = 8
 # rounds of lengthening after them (within t/2, then below t), before the flooding
 _LENGTHEN_ROUNDS = 8
 # channel rounds once more where the lengthening rounds leave pairs within t/2 (before
-# the bound is widened; measured: 2 rounds helped less, 8 no more than 4)
-_RETRY_ROUNDS = 4
+# the bound is widened; measured: none or one helped less, seven no more than three)
+_RETRY_ROUNDS = 3
 # float inputs below this many pixels get the second order where the first gives up t/2
 _SECOND_ORDER_SIZE = 2 ** 17
 # pixels a flood of _follow_partners visits at most to find the older extremum at a
@@ -151,7 +151,7 @@ def _rounds(problem, g, removed, strict=False):
                     # it within t/2: a few more rounds of them, then lengthening again
                     retried = True
                     problem.rounds_at_bound = 0
-                    start = n_rounds - 1 - _OPTIMAL_ROUNDS + _RETRY_ROUNDS
+                    start = n_rounds + _RETRY_ROUNDS - _OPTIMAL_ROUNDS
                     continue
                 if strict and not problem.widened:
                     return None, removed, n_pairings
