@@ -222,7 +222,7 @@ def test_final_diagrams_of_the_fixed_point_are_those_of_the_output(data, connect
 @pytest.mark.parametrize("seed, size, connectivity, superlevel",
                          [(10, 64, "full", False), (18, 64, "full", True),
                           (29, 64, "face", False), (3, 64, "full", False),
-                          (32, 48, "full", False)])
+                          (32, 48, "full", False), (2, 64, "full", False)])
 def test_restore_moves_towards_the_input_count(seed, size, connectivity, superlevel):
     """Noise at the median threshold (optimal method): the passes leave the count of
     pairs >= 2t off, with pairs crossed both ways. Moving every crossed pair back (also
@@ -231,7 +231,8 @@ def test_restore_moves_towards_the_input_count(seed, size, connectivity, superle
     pairings; the moves towards the input's count, as many as it is off first, set it.
     Seed 3: no pair matched to its input pair crossed the way needed (the pairs nearest
     2t stand in). Seed 32 (48 x 48): a pair asked to shorten had no pixel below its new
-    bottom, and the empty move raised a ValueError."""
+    bottom, and the empty move raised a ValueError. Seed 2: 12 pairings were not enough
+    (``_RESTORE_PAIRINGS`` 20)."""
     X = np.random.default_rng(seed).random((size, size))
     kw = dict(connectivity=connectivity, superlevel=superlevel)
     dgms = cubical_persistence(X, (0, 1), **kw)
