@@ -22,8 +22,9 @@ import numpy as np
 from . import _channels
 from ._problem import _removed_mask, _run_flooding
 
-# pairings spent at most on keeping the count of pairs >= 2t
-_RESTORE_PAIRINGS = 12
+# pairings spent at most on keeping the count of pairs >= 2t (measured, with the moves
+# towards the count: 20 set more counts right than 12)
+_RESTORE_PAIRINGS = 20
 
 
 def _long_mismatch(problem, dgms):
@@ -42,10 +43,13 @@ def restore_long(problem, g, dgms, bounds_at):
 
     ``dgms``: the diagrams of ``g``, holding no pair to remove. Nothing is paired when the
     counts already agree. Else the pairs on the wrong side of ``2 t`` get their input
-    lifetime back (module docstring): the extrema alone first (kept if that sets every
-    count right), then with the elder-rule guard (kept if the pairing finds no pair
-    below ``t`` and fewer counts off, else tried in halves), then the other way round;
-    at most ``_RESTORE_PAIRINGS`` pairings. Returns ``(g, pairings done)``.
+    lifetime back (module docstring), only those that crossed the way that brings
+    their dimension's count back, and at first only as many as it is off (the nearest
+    ``2 t``; then all of them, with as many of the pairs nearest ``2 t`` on the wrong
+    side besides, matched or not): the extrema alone first (kept if that sets every count
+    right), then with the elder-rule guard (kept if the pairing finds no pair below
+    ``t`` and fewer counts off, else tried in halves), then the other way round; at
+    most ``_RESTORE_PAIRINGS`` pairings. Returns ``(g, pairings done)``.
     """
     state = dict(budget=_RESTORE_PAIRINGS, off=_long_mismatch(problem, dgms), settle=False)
     problem.long_off = state["off"]
@@ -79,16 +83,22 @@ def restore_long(problem, g, dgms, bounds_at):
 
     # first the extrema alone, unguarded, in one pairing: mostly no elder rule swaps,
     # and the guard costs a flood per pair (through both components at the saddle)
+    # (``limit``: as many moves as a count is off first, then all of them)
     rechannel = tried = guard = False
+    limit = True
     while state["off"] and state["budget"]:
         moves = [m for d in problem.dims
-                 for m in _status_moves(problem, g, dgms[d], bounds_at, rechannel, guard)]
+                 for m in _status_moves(problem, g, dgms[d], bounds_at, rechannel, guard,
+                                        limit)]
         state["moved"] = False
         if moves:
             g = attempt(g, moves, halve=guard or rechannel)
         if not state["moved"]:
+            if limit:
+                limit = False
+                continue
             if not guard:
-                guard = True
+                guard, limit = True, True
                 continue
             if rechannel or tried:
                 break
@@ -100,6 +110,7 @@ def restore_long(problem, g, dgms, bounds_at):
             continue
         dgms = state["dgms"]
         rechannel = state["settle"] = False
+        limit = True
     problem.long_off = state["off"]
     return g, _RESTORE_PAIRINGS - state["budget"]
 
@@ -137,11 +148,15 @@ def _view_bounds(problem, bounds_at, idx, top):
     return (-high, -low) if top else (low, high)
 
 
-def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
+def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, limit=False):
     """Groups of ``(pixel, value)`` moves that give the pairs of ``after`` on the wrong
-    side of ``2 t`` their input lifetime back (see :func:`restore_long`); with
-    ``rechannel``, by :func:`_rechannel` instead; without ``guard``, the extrema move
-    whatever the elder rule does."""
+    side of ``2 t`` their input lifetime back (see :func:`restore_long`), only those that
+    crossed the way that brings the count of ``after``'s dimension back (none where it
+    agrees; :func:`_towards_count`); with ``limit``, only as many as the count is off
+    (the pairs nearest ``2 t`` whose extremum has room), else also as many of the pairs
+    nearest ``2 t`` on the side the count has too many of; with ``rechannel``, by
+    :func:`_rechannel` instead; without ``guard``, the extrema move whatever the elder
+    rule does."""
     t2 = 2.0 * problem.threshold
     before = problem.input_diagrams[after.dim]
     top = after.dim != 0
@@ -156,7 +171,9 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
     miss = np.isnan(want)
     want[miss] = _input_lookup(other_b, before.lifetimes[fin_b], other_a[miss], g.size)
     now = after.lifetimes[fin_a]
-    wrong = ~np.isnan(want) & ((want >= t2) != (now >= t2))
+    n_off = int(np.count_nonzero(before.lifetimes[fin_b] >= t2)) - int(
+        np.count_nonzero(now >= t2))
+    wrong = _towards_count(now, want, n_off, t2, limit, stand_in=not rechannel)
     if not wrong.any():
         return []
     k, want = fin_a[wrong], want[wrong]
@@ -186,6 +203,10 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
             break
         v = np.where(down, np.nextafter(v, -np.inf), np.where(up, np.nextafter(v, np.inf), v))
     ok = (lo_pix <= v) & (v <= hi_pix)
+    if limit:
+        # as many moves as the count is off, the pairs nearest 2t first (the
+        # smallest moves): a move can carry another pair across with it
+        ok = _nearest(ok, np.abs(now[wrong] - t2), abs(n_off))
     pix, sad, v = pix[ok], sad[ok], v[ok]
     if not len(pix):
         return []
@@ -205,6 +226,39 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True):
     moves += _partner_moves(problem, h, after, view, pix[~fine], v[~fine],
                             ppix[~fine], top)
     return moves
+
+
+def _nearest(mask, dist, n):
+    """``mask`` restricted to its ``n`` entries of smallest ``dist`` (a copy)."""
+    cand = np.flatnonzero(mask)
+    out = np.zeros_like(mask)
+    out[cand[np.argsort(dist[cand], kind="stable")[:n]]] = True
+    return out
+
+
+def _towards_count(now, want, n_off, t2, limit, stand_in=True):
+    """The pairs to move (a mask over ``now``, their lifetimes) so that their dimension's
+    count of pairs ``>= 2 t`` gets back to the input's, ``n_off`` (input minus now) off.
+
+    The count is what is kept, not each pair's side: only the pairs whose input
+    lifetime ``want`` (NaN: none) is on the side of ``2 t`` that the count needs (a pair
+    that crossed the other way is often one whose elder rule swapped, its partner having
+    crossed back; moving it sends the count further off). With ``stand_in``, where fewer
+    than ``|n_off|`` such pairs are found (an elder-rule swap hands a class to another
+    extremum) or, without ``limit`` (the second try), where their moves failed: as many
+    of the pairs nearest ``2 t`` on the side that has too many stand in, their ``want``
+    set (in place) just across it.
+    """
+    if n_off == 0:
+        return np.zeros(len(now), dtype=bool)
+    wrong = ~np.isnan(want) & ((want >= t2) != (now >= t2)) & ((want >= t2) == (n_off > 0))
+    extra = abs(n_off) - (int(np.count_nonzero(wrong)) if limit else 0)
+    if extra > 0 and stand_in:
+        side = (now < t2) if n_off > 0 else (now >= t2)
+        cand = _nearest(side & ~wrong, np.abs(now - t2), extra)
+        want[cand] = t2 if n_off > 0 else 0.0
+        wrong |= cand
+    return wrong
 
 
 def _raise_basins(problem, h, view, pix, v, saddles, top):
@@ -228,7 +282,7 @@ def _raise_basins(problem, h, view, pix, v, saddles, top):
         labels, _ = ndimage.label(grid < s, structure=structure)
         side = np.flatnonzero(labels.ravel() == labels.flat[p])
         basin = side[h[side] < x]
-        if np.all(view(basin)[1] >= x):
+        if len(basin) and np.all(view(basin)[1] >= x):
             moves.append([(int(q), sign * float(x)) for q in basin])
     return moves
 
