@@ -295,6 +295,14 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
     cdef int k, m = g.n_off, sh = 0
     cdef int32_t mk, c
     cdef double v
+    # the offsets in locals: the stores through ``mark``, ``out`` and ``stack`` cannot
+    # alias them, so they stay in registers
+    cdef int64_t fl[8]
+    cdef int64_t dc[8], dr[8]
+    for k in range(m):
+        fl[k] = g.flat[k]
+        dc[k] = g.off[k][2]
+        dr[k] = g.off[k][1]
     while (<int64_t> 1 << sh) < w:
         sh += 1
     low = (<int64_t> 1 << sh) - 1
@@ -307,30 +315,30 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
             out[x] = hd
         if x >= w and x < n - w and col > 0 and col < w - 1 and m == 4:
             for k in range(m):
-                nb = x + g.flat[k]
+                nb = x + fl[k]
                 if mark[nb] != filled and below(h, nb, hd, d, reverse):
                     mark[nb] = filled
-                    stack[top] = (nb << sh) | (col + g.off[k][2])
+                    stack[top] = (nb << sh) | (col + dc[k])
                     top += 1
         elif x >= w and x < n - w and col > 0 and col < w - 1:
             # 8 neighbours: without branches (on noise the test goes either way at random;
             # measured neutral with 4 neighbours, hence the branch above)
             for k in range(m):
-                nb = x + g.flat[k]
+                nb = x + fl[k]
                 v = h[nb]
                 mk = mark[nb]
                 c = ((mk != filled) & ((v < hd) | ((v == hd) & ((nb > d) if reverse
                                                                 else (nb < d)))))
                 mark[nb] = mk + c * (filled - mk)
-                stack[top] = (nb << sh) | (col + g.off[k][2])
+                stack[top] = (nb << sh) | (col + dc[k])
                 top += c
         else:
             for k in range(m):
-                if ((x < w and g.off[k][1] < 0) or (x >= n - w and g.off[k][1] > 0)
-                        or col + g.off[k][2] < 0 or col + g.off[k][2] >= w):
+                if ((x < w and dr[k] < 0) or (x >= n - w and dr[k] > 0)
+                        or col + dc[k] < 0 or col + dc[k] >= w):
                     continue
-                nb = x + g.flat[k]
+                nb = x + fl[k]
                 if mark[nb] != filled and below(h, nb, hd, d, reverse):
                     mark[nb] = filled
-                    stack[top] = (nb << sh) | (col + g.off[k][2])
+                    stack[top] = (nb << sh) | (col + dc[k])
                     top += 1
