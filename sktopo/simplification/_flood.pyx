@@ -342,3 +342,30 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
                     mark[nb] = filled
                     stack[top] = (nb << sh) | (col + dc[k])
                     top += 1
+
+
+def by_key(const double[::1] v, const int64_t[::1] idx, bint reverse):
+    """True when the pairs ``(v[i], idx[i])`` come in the order (value, index) (``reverse``:
+    (value, -index)), equal pairs allowed: one pass, no temporary array."""
+    cdef Py_ssize_t i
+    cdef bint ok = True
+    with nogil:
+        for i in range(1, v.shape[0]):
+            if v[i] < v[i - 1] or (v[i] == v[i - 1] and (
+                    (idx[i] > idx[i - 1]) if reverse else (idx[i] < idx[i - 1]))):
+                ok = False
+                break
+    return ok
+
+
+def ties_of_one_pixel(const double[::1] v, const int64_t[::1] idx, const int64_t[::1] order):
+    """True when, along ``order`` (sorting ``v``), every two equal values belong to one
+    pixel of ``idx`` (so ``order`` is the order (value, index) up to pairs of one pixel)."""
+    cdef Py_ssize_t i
+    cdef bint ok = True
+    with nogil:
+        for i in range(1, order.shape[0]):
+            if v[order[i]] == v[order[i - 1]] and idx[order[i]] != idx[order[i - 1]]:
+                ok = False
+                break
+    return ok
