@@ -288,9 +288,11 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
                      bint reverse) noexcept nogil:
     """The depth-first fill of ``flood_pairs`` on an image (``g`` trimmed): the basin of
     ``b`` below ``d``, marked ``filled`` (``b`` already is). Each stack entry packs the
-    pixel and its column (``x << sh | column``, ``2 ** sh >= w`` the image width) so that no pixel
-    needs a division to know whether it lies on the border; the rows are told apart by
-    the flat index itself (``x < w``: first row, ``x >= n - w``: last)."""
+    pixel and its column (``x << sh | column``, ``2 ** sh >= w`` the image width) so
+    that no pixel needs a division to know whether it lies on the border; the rows are
+    told apart by the flat index itself (``x < w``: first row, ``x >= n - w``: last).
+    The stack never holds every pixel while one is being expanded, so the entry written
+    ahead of ``top`` by the branch-free push stays inside it."""
     cdef int64_t w = g.n2, n = g.n1 * g.n2, x, nb, col, top = 1, low
     cdef int k, m = g.n_off, sh = 0
     cdef int32_t mk, c
@@ -322,7 +324,7 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
                     top += 1
         elif x >= w and x < n - w and col > 0 and col < w - 1:
             # 8 neighbours: without branches (on noise the test goes either way at random;
-            # measured neutral with 4 neighbours, hence the branch above)
+            # the mark is rewritten and the entry pushed, the top moves only on a hit)
             for k in range(m):
                 nb = x + fl[k]
                 v = h[nb]
