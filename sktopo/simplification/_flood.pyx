@@ -216,21 +216,25 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
             hd = h[d]
             filled = base + 1 + p
             mark[b] = filled
-            stack[0] = b
-            top = 1
-            while top > 0:
-                top -= 1
-                x = stack[top]
-                if h[x] < hd:
-                    out_v[x] = hd
-                m = neighbours(&g, x, nbs)
-                for k in range(m):
-                    nb = nbs[k]
-                    if mark[nb] != filled and (key_less(h[nb], -nb, hd, -d) if reverse
-                                               else key_less(h[nb], nb, hd, d)):
-                        mark[nb] = filled
-                        stack[top] = nb
-                        top += 1
+            if g.ndim == 2:
+                fill_image(&g, &h[0], &out_v[0], &mark[0], &stack[0], b, d, hd, filled,
+                           reverse)
+            else:
+                stack[0] = b
+                top = 1
+                while top > 0:
+                    top -= 1
+                    x = stack[top]
+                    if h[x] < hd:
+                        out_v[x] = hd
+                    m = neighbours(&g, x, nbs)
+                    for k in range(m):
+                        nb = nbs[k]
+                        if mark[nb] != filled and (key_less(h[nb], -nb, hd, -d) if reverse
+                                                   else key_less(h[nb], nb, hd, d)):
+                            mark[nb] = filled
+                            stack[top] = nb
+                            top += 1
             if not ramp:
                 continue
             # the basin's pixels, breadth-first from the death pixel (``stack`` keeps them)
@@ -270,3 +274,100 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
                     n_src += 1
             spread_depth(&g, &queue[0], n_src, &depth[0], &out_v[0])   # all at hd
     return out_arr, depth_arr
+
+
+cdef inline bint below(const double *h, int64_t x, double hd, int64_t d,
+                       bint reverse) noexcept nogil:
+    """Pixel ``x`` comes before the death pixel ``d`` (order (value, index), or (value,
+    -index) with ``reverse``)."""
+    return h[x] < hd or (h[x] == hd and ((x > d) if reverse else (x < d)))
+
+
+cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64_t *stack,
+                     int64_t b, int64_t d, double hd, int32_t filled,
+                     bint reverse) noexcept nogil:
+    """The depth-first fill of ``flood_pairs`` on an image (``g`` trimmed): the basin of
+    ``b`` below ``d``, marked ``filled`` (``b`` already is). Each stack entry packs the
+    pixel and its column (``x << sh | column``, ``2 ** sh >= w`` the image width) so
+    that no pixel needs a division to know whether it lies on the border; the rows are
+    told apart by the flat index itself (``x < w``: first row, ``x >= n - w``: last).
+    The stack never holds every pixel while one is being expanded, so the entry written
+    ahead of ``top`` by the branch-free push stays inside it."""
+    cdef int64_t w = g.n2, n = g.n1 * g.n2, x, nb, col, top = 1, low
+    cdef int k, m = g.n_off, sh = 0
+    cdef int32_t mk, c
+    cdef double v
+    # the offsets in locals: the stores through ``mark``, ``out`` and ``stack`` cannot
+    # alias them, so they stay in registers
+    cdef int64_t fl[8]
+    cdef int64_t dc[8], dr[8]
+    for k in range(m):
+        fl[k] = g.flat[k]
+        dc[k] = g.off[k][2]
+        dr[k] = g.off[k][1]
+    while (<int64_t> 1 << sh) < w:
+        sh += 1
+    low = (<int64_t> 1 << sh) - 1
+    stack[0] = (b << sh) | (b % w)
+    while top > 0:
+        top -= 1
+        x = stack[top] >> sh
+        col = stack[top] & low
+        if h[x] < hd:
+            out[x] = hd
+        if x >= w and x < n - w and col > 0 and col < w - 1 and m == 4:
+            for k in range(m):
+                nb = x + fl[k]
+                if mark[nb] != filled and below(h, nb, hd, d, reverse):
+                    mark[nb] = filled
+                    stack[top] = (nb << sh) | (col + dc[k])
+                    top += 1
+        elif x >= w and x < n - w and col > 0 and col < w - 1:
+            # 8 neighbours: without branches (on noise the test goes either way at random;
+            # the mark is rewritten and the entry pushed, the top moves only on a hit)
+            for k in range(m):
+                nb = x + fl[k]
+                v = h[nb]
+                mk = mark[nb]
+                c = ((mk != filled) & ((v < hd) | ((v == hd) & ((nb > d) if reverse
+                                                                else (nb < d)))))
+                mark[nb] = mk + c * (filled - mk)
+                stack[top] = (nb << sh) | (col + dc[k])
+                top += c
+        else:
+            for k in range(m):
+                if ((x < w and dr[k] < 0) or (x >= n - w and dr[k] > 0)
+                        or col + dc[k] < 0 or col + dc[k] >= w):
+                    continue
+                nb = x + fl[k]
+                if mark[nb] != filled and below(h, nb, hd, d, reverse):
+                    mark[nb] = filled
+                    stack[top] = (nb << sh) | (col + dc[k])
+                    top += 1
+
+
+def by_key(const double[::1] v, const int64_t[::1] idx, bint reverse):
+    """True when the pairs ``(v[i], idx[i])`` come in the order (value, index) (``reverse``:
+    (value, -index)), equal pairs allowed: one pass, no temporary array."""
+    cdef Py_ssize_t i
+    cdef bint ok = True
+    with nogil:
+        for i in range(1, v.shape[0]):
+            if v[i] < v[i - 1] or (v[i] == v[i - 1] and (
+                    (idx[i] > idx[i - 1]) if reverse else (idx[i] < idx[i - 1]))):
+                ok = False
+                break
+    return ok
+
+
+def ties_of_one_pixel(const double[::1] v, const int64_t[::1] idx, const int64_t[::1] order):
+    """True when, along ``order`` (sorting ``v``), every two equal values belong to one
+    pixel of ``idx`` (so ``order`` is the order (value, index) up to pairs of one pixel)."""
+    cdef Py_ssize_t i
+    cdef bint ok = True
+    with nogil:
+        for i in range(1, order.shape[0]):
+            if v[order[i]] == v[order[i - 1]] and idx[order[i]] != idx[order[i - 1]]:
+                ok = False
+                break
+    return ok

@@ -295,17 +295,17 @@ def _by_decreasing_death(h, deaths, reverse):
     -index); pairs of one death pixel in any order). The pairing lists them by increasing
     death already: then a reversed view, checked in O(n), else a sort."""
     v = h[deaths]
-    dv, di = np.diff(v), np.diff(deaths)
-    if np.all((dv > 0) | ((dv == 0) & ((di <= 0) if reverse else (di >= 0)))):
+    deaths = np.ascontiguousarray(deaths, dtype=np.int64)
+    if _flood.by_key(v, deaths, reverse):
         return slice(None, None, -1)
     # the values by one sort; where no two death pixels share a value (noise; a saddle
     # may kill several basins) that is the order, the index breaking no tie
     order = np.argsort(v)
+    if _flood.ties_of_one_pixel(v, deaths, order):
+        return order[::-1]
     sv, sd = v[order], deaths[order]
     new = np.ones(len(v), dtype=bool)
     new[1:] = sv[1:] != sv[:-1]
-    if not np.any(sd[1:][~new[1:]] != sd[:-1][~new[1:]]):
-        return order[::-1]
     # else one integer key (rank of the value, then the index) on the sorted values: a
     # fast unstable sort of it orders as lexsort((index, value)) does, pairs of one death
     # pixel sharing a key
