@@ -54,9 +54,9 @@ from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_pairs, glue_
                                        glue_vertex, reach_edge)
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, new_class
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
-from sktopo.persistence._regular cimport one_tile
+from sktopo.persistence._regular cimport one_tile, push_death
 from sktopo.persistence._sort cimport sort_pixels, split_index
-from sktopo.persistence._union_find cimport (PairBuffer, buffer_push, buffer_reserve,
+from sktopo.persistence._union_find cimport (PairBuffer, buffer_reserve,
                                              buffer_to_arrays, compact, data, grow,
                                              offsets_2d)
 from sktopo.persistence._workspace cimport (give_back_workspace, take_workspace,
@@ -150,10 +150,8 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
                 if c.vertex[old] < 0 or glue_edge(tile.glue, pixel, c.vertex[old],
                                                   c.vertex[young]) < 0:
                     return -1
-            elif dual:  # a hole is born at p, it is filled at the top of the younger class
-                buffer_push(buf, pixel, c.pixel[c.info[young].eldest])
             else:
-                buffer_push(buf, c.pixel[c.info[young].eldest], pixel)
+                push_death(buf, c, young, pixel, dual)
             cur = absorb(c, cur, other)
             if cur < 0:
                 return -1

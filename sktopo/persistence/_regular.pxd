@@ -4,7 +4,7 @@
 from libc.stdint cimport int32_t, uint8_t
 
 from sktopo.persistence._labels cimport Labels
-from sktopo.persistence._union_find cimport PairBuffer
+from sktopo.persistence._union_find cimport PairBuffer, buffer_push
 from sktopo.persistence._workspace cimport ImageWorkspace
 
 
@@ -15,3 +15,14 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
                        int32_t *birth, PairBuffer *buf) noexcept nogil
 cdef int one_tile(ImageWorkspace *ws, Py_ssize_t n, Py_ssize_t h, int32_t row, bint full,
                   bint low, bint top) noexcept nogil
+
+
+cdef inline void push_death(PairBuffer *buf, Labels *c, int32_t young, int32_t pixel,
+                            bint dual) noexcept nogil:
+    """The pair of class ``young`` dying at ``pixel``: (its eldest pixel, ``pixel``), or
+    the other way round when ``dual`` (a hole born at ``pixel``, filled at the top of the
+    class)."""
+    if dual:
+        buffer_push(buf, pixel, c.pixel[c.info[young].eldest])
+    else:
+        buffer_push(buf, c.pixel[c.info[young].eldest], pixel)

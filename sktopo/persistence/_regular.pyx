@@ -30,7 +30,7 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t
 
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, open_classes
 from sktopo.persistence._sort cimport split_index
-from sktopo.persistence._union_find cimport PairBuffer, buffer_push, offsets_2d
+from sktopo.persistence._union_find cimport PairBuffer, offsets_2d
 from sktopo.persistence._workspace cimport ImageWorkspace
 
 
@@ -194,10 +194,7 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
                 continue
             # the younger class dies at p
             young = other if c.info[other].eldest > c.info[cur].eldest else cur
-            if dual:  # a hole is born at p, it is filled at the top of the younger class
-                buffer_push(buf, pixel, c.pixel[c.info[young].eldest])
-            else:
-                buffer_push(buf, c.pixel[c.info[young].eldest], pixel)
+            push_death(buf, c, young, pixel, dual)
             cur = absorb(c, cur, other)
             if cur < 0:
                 return -1
