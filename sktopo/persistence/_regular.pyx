@@ -26,7 +26,7 @@ On noise about a quarter of the pixels are candidates (their merges, the pairs, 
 about half of them).
 """
 
-from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t
 
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, open_classes
 from sktopo.persistence._sort cimport split_index
@@ -39,6 +39,9 @@ from sktopo.persistence._workspace cimport ImageWorkspace
 # 8-neighbours), per mask:
 cdef uint8_t _kind[2][256]      # 0 a minimum, 1 regular, 2 a candidate
 cdef int8_t _first[2][256]      # the first present neighbour, 8 if none
+# of a candidate: one neighbour in each component but the first neighbour's, the count in
+# bits 0-2 and the ring positions in the next 3-bit fields (at most 3 others)
+cdef uint16_t _others[2][256]
 
 
 def _build_tables():
@@ -66,6 +69,14 @@ def _build_tables():
             _kind[ring][mask] = min(len(parts), 2)
             first = [k for k in neighbours if mask >> k & 1]
             _first[ring][mask] = first[0] if first else 8
+            others = []
+            for k in first:
+                if find(k) != find(first[0]) and all(find(k) != find(o) for o in others):
+                    others.append(k)
+            code = len(others)
+            for i, k in enumerate(others):
+                code |= k << (3 + 3 * i)
+            _others[ring][mask] = code
 
 
 _build_tables()
@@ -154,7 +165,8 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
     cdef int16_t *label = c.label
     cdef int16_t *root
     cdef uint8_t flip = 0xFF if dual else 0
-    cdef int32_t w = row - 2, count, k, p, t, m, cur, other, young, pixel, n_other
+    cdef const uint16_t *others_of = _others[ring]
+    cdef int32_t w = row - 2, count, k, p, t, m, cur, other, young, pixel, n_other, code
     cdef Py_ssize_t j, r, col, n_candidates
     cdef double inverse = 1.0 / row
     n_candidates = label_pixels(c, order, n, mask, dual, ring, row, candidate, birth,
@@ -172,18 +184,14 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
         p = candidate[j]
         m = mask[p] ^ flip
         cur = root[label[p]]
-        # the other classes around p, without branches (an absent neighbour reads -1)
+        # the classes of the other components of p's present neighbours (one neighbour
+        # each, from the table), but cur's
+        code = others_of[m]
         n_other = 0
-        if ring:
-            for t in range(8):
-                other = root[label[p + off[t]] | (((m >> t) & 1) - 1)]
-                others[n_other] = other
-                n_other += (other >= 0) & (other != cur)
-        else:
-            for t in range(0, 8, 2):
-                other = root[label[p + off[t]] | (((m >> t) & 1) - 1)]
-                others[n_other] = other
-                n_other += (other >= 0) & (other != cur)
+        for t in range(code & 7):
+            other = root[label[p + off[(code >> (3 + 3 * t)) & 7]]]
+            others[n_other] = other
+            n_other += other != cur
         if n_other == 0:
             continue
         r = split_index(p, row, inverse, &col)
