@@ -81,6 +81,12 @@ def _build_tables():
 
 _build_tables()
 
+# a candidate is listed as its padded pixel (an image of one tile has less than 2**18
+# padded pixels, whatever its shape) and, above, its code in ``_others``
+cdef enum:
+    _PIXEL_BITS = 18
+    _PIXEL_MASK = (1 << 18) - 1
+
 
 cdef void link_masks(const int32_t *order, Py_ssize_t n, Py_ssize_t h, int32_t row,
                      int32_t *rank, uint8_t *mask) noexcept nogil:
@@ -117,7 +123,7 @@ cdef void link_masks(const int32_t *order, Py_ssize_t n, Py_ssize_t h, int32_t r
 
 cdef Py_ssize_t label_pixels(Labels *c, const int32_t *order, Py_ssize_t n,
                              const uint8_t *mask, bint dual, bint ring, int32_t row,
-                             int32_t *candidate, int32_t *birth,
+                             int32_t *candidate, int16_t *candidate_label, int32_t *birth,
                              int32_t *count) noexcept nogil:
     """Pass A (see the module docstring): ``c.label`` of every pixel, ``birth[k]`` the
     padded pixel of class ``k`` (from 1), ``count`` the ids used; the candidates, in
@@ -126,6 +132,7 @@ cdef Py_ssize_t label_pixels(Labels *c, const int32_t *order, Py_ssize_t n,
     cdef int64_t off64[8]
     cdef int32_t shift[256]
     cdef const uint8_t *kind = _kind[ring]
+    cdef const uint16_t *others_of = _others[ring]
     cdef int16_t *label = c.label
     cdef uint8_t flip = 0xFF if dual else 0
     cdef Py_ssize_t step, k = 0
@@ -141,10 +148,12 @@ cdef Py_ssize_t label_pixels(Labels *c, const int32_t *order, Py_ssize_t n,
         t = mask[p] ^ flip
         minimum = kind[t] == 0
         l = label[p + shift[t]]
-        label[p] = <int16_t> (l ^ ((l ^ born) & -minimum))
+        l ^= (l ^ born) & -minimum
+        label[p] = <int16_t> l
         birth[born] = p
         born += minimum
-        candidate[k] = p
+        candidate[k] = p | <int32_t> others_of[t] << _PIXEL_BITS
+        candidate_label[k] = <int16_t> l
         k += kind[t] >> 1
     count[0] = born
     return k
@@ -152,7 +161,8 @@ cdef Py_ssize_t label_pixels(Labels *c, const int32_t *order, Py_ssize_t n,
 
 cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint8_t *mask,
                        bint dual, bint ring, int32_t row, int32_t *candidate,
-                       int32_t *birth, PairBuffer *buf) noexcept nogil:
+                       int16_t *candidate_label, int32_t *birth,
+                       PairBuffer *buf) noexcept nogil:
     """H0 with the elder rule over the pixels of a padded one-tile image, ``c`` reset
     (see :func:`sktopo.persistence._labels.labels_reset`), ``mask`` from
     :func:`link_masks`, in ``order`` (reversed when ``dual``: the superlevel filtration
@@ -164,13 +174,11 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
     cdef int32_t others[8]
     cdef int16_t *label = c.label
     cdef int16_t *root
-    cdef uint8_t flip = 0xFF if dual else 0
-    cdef const uint16_t *others_of = _others[ring]
-    cdef int32_t w = row - 2, count, k, p, t, m, cur, other, young, pixel, n_other, code
+    cdef int32_t w = row - 2, count, k, p, t, cur, other, young, pixel, n_other, code
     cdef Py_ssize_t j, r, col, n_candidates
     cdef double inverse = 1.0 / row
-    n_candidates = label_pixels(c, order, n, mask, dual, ring, row, candidate, birth,
-                                &count)
+    n_candidates = label_pixels(c, order, n, mask, dual, ring, row, candidate,
+                                candidate_label, birth, &count)
     if open_classes(c, count) < 0:
         return -1
     for k in range(1, count):
@@ -181,12 +189,11 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
     for t in range(8):
         off[t] = <int32_t> off64[t]
     for j in range(n_candidates):
-        p = candidate[j]
-        m = mask[p] ^ flip
-        cur = root[label[p]]
+        p = candidate[j] & _PIXEL_MASK
+        code = candidate[j] >> _PIXEL_BITS
+        cur = root[candidate_label[j]]
         # the classes of the other components of p's present neighbours (one neighbour
         # each, from the table), but cur's
-        code = others_of[m]
         n_other = 0
         for t in range(code & 7):
             other = root[label[p + off[(code >> (3 + 3 * t)) & 7]]]
@@ -216,13 +223,14 @@ cdef int one_tile(ImageWorkspace *ws, Py_ssize_t n, Py_ssize_t h, int32_t row, b
     sorted into ``ws.order``, into ``ws.low_buf`` and ``ws.top_buf``; -1 when out of
     memory."""
     cdef int32_t *birth = <int32_t *> ws.tmp_key       # (free once sorted)
+    cdef int16_t *candidate_label = <int16_t *> ws.key
     link_masks(ws.order, n, h, row, ws.rank, ws.link)
     if low and (labels_reset(&ws.labels, n, False, row, h, 0) < 0
                 or regular_union(&ws.labels, ws.order, n, ws.link, False, full, row,
-                                 ws.tmp_index, birth, &ws.low_buf) < 0):
+                                 ws.tmp_index, candidate_label, birth, &ws.low_buf) < 0):
         return -1
     if top and (labels_reset(&ws.labels, n, True, row, h, 0) < 0
                 or regular_union(&ws.labels, ws.order, n, ws.link, True, not full, row,
-                                 ws.tmp_index, birth, &ws.top_buf) < 0):
+                                 ws.tmp_index, candidate_label, birth, &ws.top_buf) < 0):
         return -1
     return 0
