@@ -89,24 +89,25 @@ cdef enum:
 
 
 cdef void link_masks(const int32_t *order, Py_ssize_t n, Py_ssize_t h, int32_t row,
-                     int32_t *rank, uint8_t *mask) noexcept nogil:
+                     uint16_t *rank, uint8_t *mask) noexcept nogil:
     """``mask[p]`` of every pixel of the padded ``(h, row - 2)`` image whose pixels are
     ``order`` (padded indices): bit k set when ring neighbour k comes before ``p``;
-    ``rank`` gets the position of each pixel in ``order``, the border last."""
+    ``rank`` gets the position of each pixel in ``order`` (fewer than 65535 pixels), the
+    border last."""
     cdef Py_ssize_t i, r, col, w = row - 2
-    cdef int32_t x
-    cdef const int32_t *above
-    cdef const int32_t *at
-    cdef const int32_t *below
+    cdef uint16_t x
+    cdef const uint16_t *above
+    cdef const uint16_t *at
+    cdef const uint16_t *below
     cdef uint8_t *out
     for i in range(row):
-        rank[i] = 0x7FFFFFFF
-        rank[(h + 1) * row + i] = 0x7FFFFFFF
+        rank[i] = 0xFFFF
+        rank[(h + 1) * row + i] = 0xFFFF
     for r in range(1, h + 1):
-        rank[r * row] = 0x7FFFFFFF
-        rank[r * row + row - 1] = 0x7FFFFFFF
+        rank[r * row] = 0xFFFF
+        rank[r * row + row - 1] = 0xFFFF
     for i in range(n):
-        rank[order[i]] = <int32_t> i
+        rank[order[i]] = <uint16_t> i
     for r in range(1, h + 1):
         above = rank + (r - 1) * row
         at = rank + r * row
@@ -224,7 +225,7 @@ cdef int one_tile(ImageWorkspace *ws, Py_ssize_t n, Py_ssize_t h, int32_t row, b
     memory."""
     cdef int32_t *birth = <int32_t *> ws.tmp_key       # (free once sorted)
     cdef int16_t *candidate_label = <int16_t *> ws.key
-    link_masks(ws.order, n, h, row, ws.rank, ws.link)
+    link_masks(ws.order, n, h, row, <uint16_t *> ws.rank, ws.link)
     if low and (labels_reset(&ws.labels, n, False, row, h, 0) < 0
                 or regular_union(&ws.labels, ws.order, n, ws.link, False, full, row,
                                  ws.tmp_index, candidate_label, birth, &ws.low_buf) < 0):
