@@ -225,7 +225,7 @@ cdef int one_tile(ImageWorkspace *ws, Py_ssize_t n, Py_ssize_t h, int32_t row, b
     memory."""
     cdef int32_t *birth = <int32_t *> ws.tmp_key       # (free once sorted)
     cdef int16_t *candidate_label = <int16_t *> ws.key
-    link_masks(ws.order, n, h, row, <uint16_t *> ws.rank, ws.link)
+    link_masks(ws.order, n, h, row, ws.rank, ws.link)
     if low and (labels_reset(&ws.labels, n, False, row, h, 0) < 0
                 or regular_union(&ws.labels, ws.order, n, ws.link, False, full, row,
                                  ws.tmp_index, candidate_label, birth, &ws.low_buf) < 0):
