@@ -1,7 +1,7 @@
 # The 2-D pairing of an image of one tile with the union-find at the pixels that may merge
 # classes only (``_pairing``).
 
-from libc.stdint cimport int32_t, uint8_t
+from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t
 
 from sktopo.persistence._labels cimport Labels
 from sktopo.persistence._union_find cimport PairBuffer, buffer_push
@@ -9,10 +9,11 @@ from sktopo.persistence._workspace cimport ImageWorkspace
 
 
 cdef void link_masks(const int32_t *order, Py_ssize_t n, Py_ssize_t h, int32_t row,
-                     int32_t *rank, uint8_t *mask) noexcept nogil
+                     uint16_t *rank, uint8_t *mask) noexcept nogil
 cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint8_t *mask,
                        bint dual, bint ring, int32_t row, int32_t *candidate,
-                       int32_t *birth, PairBuffer *buf) noexcept nogil
+                       int16_t *candidate_label, int32_t *birth,
+                       PairBuffer *buf) noexcept nogil
 cdef int one_tile(ImageWorkspace *ws, Py_ssize_t n, Py_ssize_t h, int32_t row, bint full,
                   bint low, bint top) noexcept nogil
 

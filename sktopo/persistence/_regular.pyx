@@ -26,7 +26,7 @@ On noise about a quarter of the pixels are candidates (their merges, the pairs, 
 about half of them).
 """
 
-from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t
 
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, open_classes
 from sktopo.persistence._sort cimport split_index
@@ -39,6 +39,9 @@ from sktopo.persistence._workspace cimport ImageWorkspace
 # 8-neighbours), per mask:
 cdef uint8_t _kind[2][256]      # 0 a minimum, 1 regular, 2 a candidate
 cdef int8_t _first[2][256]      # the first present neighbour, 8 if none
+# of a candidate: one neighbour in each component but the first neighbour's, the count in
+# bits 0-2 and the ring positions in the next 3-bit fields (at most 3 others)
+cdef uint16_t _others[2][256]
 
 
 def _build_tables():
@@ -66,30 +69,45 @@ def _build_tables():
             _kind[ring][mask] = min(len(parts), 2)
             first = [k for k in neighbours if mask >> k & 1]
             _first[ring][mask] = first[0] if first else 8
+            others = []
+            for k in first:
+                if find(k) != find(first[0]) and all(find(k) != find(o) for o in others):
+                    others.append(k)
+            code = len(others)
+            for i, k in enumerate(others):
+                code |= k << (3 + 3 * i)
+            _others[ring][mask] = code
 
 
 _build_tables()
 
+# a candidate is listed as its padded pixel (an image of one tile has less than 2**18
+# padded pixels, whatever its shape) and, above, its code in ``_others``
+cdef enum:
+    _PIXEL_BITS = 18
+    _PIXEL_MASK = (1 << 18) - 1
+
 
 cdef void link_masks(const int32_t *order, Py_ssize_t n, Py_ssize_t h, int32_t row,
-                     int32_t *rank, uint8_t *mask) noexcept nogil:
+                     uint16_t *rank, uint8_t *mask) noexcept nogil:
     """``mask[p]`` of every pixel of the padded ``(h, row - 2)`` image whose pixels are
     ``order`` (padded indices): bit k set when ring neighbour k comes before ``p``;
-    ``rank`` gets the position of each pixel in ``order``, the border last."""
+    ``rank`` gets the position of each pixel in ``order`` (fewer than 65535 pixels), the
+    border last."""
     cdef Py_ssize_t i, r, col, w = row - 2
-    cdef int32_t x
-    cdef const int32_t *above
-    cdef const int32_t *at
-    cdef const int32_t *below
+    cdef uint16_t x
+    cdef const uint16_t *above
+    cdef const uint16_t *at
+    cdef const uint16_t *below
     cdef uint8_t *out
     for i in range(row):
-        rank[i] = 0x7FFFFFFF
-        rank[(h + 1) * row + i] = 0x7FFFFFFF
+        rank[i] = 0xFFFF
+        rank[(h + 1) * row + i] = 0xFFFF
     for r in range(1, h + 1):
-        rank[r * row] = 0x7FFFFFFF
-        rank[r * row + row - 1] = 0x7FFFFFFF
+        rank[r * row] = 0xFFFF
+        rank[r * row + row - 1] = 0xFFFF
     for i in range(n):
-        rank[order[i]] = <int32_t> i
+        rank[order[i]] = <uint16_t> i
     for r in range(1, h + 1):
         above = rank + (r - 1) * row
         at = rank + r * row
@@ -106,7 +124,7 @@ cdef void link_masks(const int32_t *order, Py_ssize_t n, Py_ssize_t h, int32_t r
 
 cdef Py_ssize_t label_pixels(Labels *c, const int32_t *order, Py_ssize_t n,
                              const uint8_t *mask, bint dual, bint ring, int32_t row,
-                             int32_t *candidate, int32_t *birth,
+                             int32_t *candidate, int16_t *candidate_label, int32_t *birth,
                              int32_t *count) noexcept nogil:
     """Pass A (see the module docstring): ``c.label`` of every pixel, ``birth[k]`` the
     padded pixel of class ``k`` (from 1), ``count`` the ids used; the candidates, in
@@ -115,6 +133,7 @@ cdef Py_ssize_t label_pixels(Labels *c, const int32_t *order, Py_ssize_t n,
     cdef int64_t off64[8]
     cdef int32_t shift[256]
     cdef const uint8_t *kind = _kind[ring]
+    cdef const uint16_t *others_of = _others[ring]
     cdef int16_t *label = c.label
     cdef uint8_t flip = 0xFF if dual else 0
     cdef Py_ssize_t step, k = 0
@@ -130,10 +149,12 @@ cdef Py_ssize_t label_pixels(Labels *c, const int32_t *order, Py_ssize_t n,
         t = mask[p] ^ flip
         minimum = kind[t] == 0
         l = label[p + shift[t]]
-        label[p] = <int16_t> (l ^ ((l ^ born) & -minimum))
+        l ^= (l ^ born) & -minimum
+        label[p] = <int16_t> l
         birth[born] = p
         born += minimum
-        candidate[k] = p
+        candidate[k] = p | <int32_t> others_of[t] << _PIXEL_BITS
+        candidate_label[k] = <int16_t> l
         k += kind[t] >> 1
     count[0] = born
     return k
@@ -141,7 +162,8 @@ cdef Py_ssize_t label_pixels(Labels *c, const int32_t *order, Py_ssize_t n,
 
 cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint8_t *mask,
                        bint dual, bint ring, int32_t row, int32_t *candidate,
-                       int32_t *birth, PairBuffer *buf) noexcept nogil:
+                       int16_t *candidate_label, int32_t *birth,
+                       PairBuffer *buf) noexcept nogil:
     """H0 with the elder rule over the pixels of a padded one-tile image, ``c`` reset
     (see :func:`sktopo.persistence._labels.labels_reset`), ``mask`` from
     :func:`link_masks`, in ``order`` (reversed when ``dual``: the superlevel filtration
@@ -153,12 +175,11 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
     cdef int32_t others[8]
     cdef int16_t *label = c.label
     cdef int16_t *root
-    cdef uint8_t flip = 0xFF if dual else 0
-    cdef int32_t w = row - 2, count, k, p, t, m, cur, other, young, pixel, n_other
+    cdef int32_t w = row - 2, count, k, p, t, cur, other, young, pixel, n_other, code
     cdef Py_ssize_t j, r, col, n_candidates
     cdef double inverse = 1.0 / row
-    n_candidates = label_pixels(c, order, n, mask, dual, ring, row, candidate, birth,
-                                &count)
+    n_candidates = label_pixels(c, order, n, mask, dual, ring, row, candidate,
+                                candidate_label, birth, &count)
     if open_classes(c, count) < 0:
         return -1
     for k in range(1, count):
@@ -169,21 +190,16 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
     for t in range(8):
         off[t] = <int32_t> off64[t]
     for j in range(n_candidates):
-        p = candidate[j]
-        m = mask[p] ^ flip
-        cur = root[label[p]]
-        # the other classes around p, without branches (an absent neighbour reads -1)
+        p = candidate[j] & _PIXEL_MASK
+        code = candidate[j] >> _PIXEL_BITS
+        cur = root[candidate_label[j]]
+        # the classes of the other components of p's present neighbours (one neighbour
+        # each, from the table), but cur's
         n_other = 0
-        if ring:
-            for t in range(8):
-                other = root[label[p + off[t]] | (((m >> t) & 1) - 1)]
-                others[n_other] = other
-                n_other += (other >= 0) & (other != cur)
-        else:
-            for t in range(0, 8, 2):
-                other = root[label[p + off[t]] | (((m >> t) & 1) - 1)]
-                others[n_other] = other
-                n_other += (other >= 0) & (other != cur)
+        for t in range(code & 7):
+            other = root[label[p + off[(code >> (3 + 3 * t)) & 7]]]
+            others[n_other] = other
+            n_other += other != cur
         if n_other == 0:
             continue
         r = split_index(p, row, inverse, &col)
@@ -208,13 +224,14 @@ cdef int one_tile(ImageWorkspace *ws, Py_ssize_t n, Py_ssize_t h, int32_t row, b
     sorted into ``ws.order``, into ``ws.low_buf`` and ``ws.top_buf``; -1 when out of
     memory."""
     cdef int32_t *birth = <int32_t *> ws.tmp_key       # (free once sorted)
+    cdef int16_t *candidate_label = <int16_t *> ws.key
     link_masks(ws.order, n, h, row, ws.rank, ws.link)
     if low and (labels_reset(&ws.labels, n, False, row, h, 0) < 0
                 or regular_union(&ws.labels, ws.order, n, ws.link, False, full, row,
-                                 ws.tmp_index, birth, &ws.low_buf) < 0):
+                                 ws.tmp_index, candidate_label, birth, &ws.low_buf) < 0):
         return -1
     if top and (labels_reset(&ws.labels, n, True, row, h, 0) < 0
                 or regular_union(&ws.labels, ws.order, n, ws.link, True, not full, row,
-                                 ws.tmp_index, birth, &ws.top_buf) < 0):
+                                 ws.tmp_index, candidate_label, birth, &ws.top_buf) < 0):
         return -1
     return 0
