@@ -29,7 +29,7 @@ about half of them).
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t
 
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, open_classes
-from sktopo.persistence._sort cimport split_index
+from sktopo.persistence._sort cimport unpad2
 from sktopo.persistence._union_find cimport PairBuffer, offsets_2d
 from sktopo.persistence._workspace cimport ImageWorkspace
 
@@ -176,15 +176,14 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
     cdef int16_t *label = c.label
     cdef int16_t *root
     cdef int32_t w = row - 2, count, k, p, t, cur, other, young, pixel, n_other, code
-    cdef Py_ssize_t j, r, col, n_candidates
+    cdef Py_ssize_t j, n_candidates
     cdef double inverse = 1.0 / row
     n_candidates = label_pixels(c, order, n, mask, dual, ring, row, candidate,
                                 candidate_label, birth, &count)
     if open_classes(c, count) < 0:
         return -1
     for k in range(1, count):
-        r = split_index(birth[k], row, inverse, &col)
-        c.pixel[k] = <int32_t> ((r - 1) * w + col - 1)
+        c.pixel[k] = unpad2(birth[k], row, inverse, w)
     root = c.root_base + 2
     offsets_2d(row, True, off64)
     for t in range(8):
@@ -202,8 +201,7 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
             n_other += other != cur
         if n_other == 0:
             continue
-        r = split_index(p, row, inverse, &col)
-        pixel = <int32_t> ((r - 1) * w + col - 1)
+        pixel = unpad2(p, row, inverse, w)
         for t in range(n_other):
             other = root[others[t]]     # (a merge may have made it cur's)
             if other == cur:
