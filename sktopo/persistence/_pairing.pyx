@@ -8,8 +8,8 @@ duality, the H0 of the superlevel filtration of the dual connectivity on the ima
 by a border that is older than every pixel. The pixels are sorted with a radix sort
 (:mod:`sktopo.persistence._sort`).
 
-An image of more than 255 x 255 pixels is paired in square tiles (``_tile_size`` pixels on
-a side, the last ones of a row or column shorter) whose arrays fit in the second-level
+An image of more than 131072 pixels (362 x 362) is paired in square tiles (about
+``_tile_size`` pixels on a side, see :func:`tile_side`) whose arrays fit in the second-level
 cache: on a large image the
 pixels come in random places, and a union-find over the whole image would wait on memory
 at almost every pixel. Each tile is sorted and paired alone, its neighbours in other
@@ -54,7 +54,8 @@ from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_pairs, glue_
                                        glue_vertex, reach_edge)
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, new_class
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
-from sktopo.persistence._regular cimport one_tile, push_death
+from sktopo.persistence._regular cimport (ONE_TILE_PIXELS, TOO_MANY_CLASSES, one_tile,
+                                          push_death)
 from sktopo.persistence._sort cimport sort_pixels, split_index
 from sktopo.persistence._union_find cimport (PairBuffer, buffer_reserve,
                                              buffer_to_arrays, compact, data, grow,
@@ -165,9 +166,8 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
 
 # the side of the tiles: their arrays (labels, order, classes) fit in the second-level cache
 cdef int32_t _tile_size = 128
-# the largest side of a square tile, and of an image of one tile the most pixels: its
-# class ids (at most one per local extremum, at most half its pixels, and the border)
-# fit the 16-bit labels
+# the largest side of a square tile: its class ids (at most one per local extremum, at
+# most half its pixels, and the border) fit the 16-bit labels
 cdef enum:
     _MAX_TILE = 255
 
@@ -175,13 +175,19 @@ cdef enum:
 cdef int32_t tile_side(Py_ssize_t h, Py_ssize_t w, int tile) noexcept nogil:
     """The side of the tiles of an ``(h, w)`` image: ``tile`` when given (> 0), else one
     tile when it can be (the union-find of one tile runs at few of its pixels: cutting
-    it costs more in glue than the smaller tiles save in cache misses) and
-    ``_tile_size`` otherwise."""
+    it costs more in glue than the smaller tiles save in cache misses), else about
+    ``_tile_size``: as many tiles along each side as ``_tile_size`` fits, rounded, and
+    the side that makes them even (no strip of a few pixels a tile to glue: 260 pixels
+    are two tiles of 130, not 128 + 128 + 4)."""
+    cdef Py_ssize_t along_h, along_w, side
     if tile > 0:
         return tile
-    if h * w <= _MAX_TILE * _MAX_TILE:
+    if h * w <= ONE_TILE_PIXELS:
         return <int32_t> (h if h > w else w)
-    return _tile_size
+    along_h = max(1, h // _tile_size)
+    along_w = max(1, w // _tile_size)
+    side = max((h + along_h - 1) // along_h, (w + along_w - 1) // along_w)
+    return <int32_t> min(side, _MAX_TILE)
 
 cdef void read_points(const PairBuffer *buf, Py_ssize_t start, const double *values,
                       double *births, double *deaths) noexcept nogil:
@@ -197,7 +203,21 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
                          bint full, bint low, bint top, int32_t size) noexcept nogil:
     """The H0 (``low``) and H1 (``top``) pairs of the C-contiguous image ``f`` into
     ``ws.low_buf`` and ``ws.top_buf``, in tiles of ``size`` pixels square, and
-    ``ws.first``; -1 when out of memory."""
+    ``ws.first``; -1 when out of memory. An image of one tile with more classes than
+    its 16-bit ids hold is paired again in tiles of ``_tile_size``."""
+    cdef int status = tile_pairs(ws, f, h, w, full, low, top, size)
+    if status == TOO_MANY_CLASSES:
+        ws.low_buf.size = 0
+        ws.top_buf.size = 0
+        status = tile_pairs(ws, f, h, w, full, low, top, _tile_size)
+    return status
+
+
+cdef int tile_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_ssize_t w,
+                    bint full, bint low, bint top, int32_t size) noexcept nogil:
+    """:func:`workspace_pairs` in tiles of ``size``; ``TOO_MANY_CLASSES`` from an image
+    of one tile too (see :func:`sktopo.persistence._regular.one_tile`)."""
+    cdef int status
     cdef Py_ssize_t n = h * w, i, j, low_start, top_start
     cdef int32_t rows, cols, row, th, tw, first
     cdef int sides
@@ -241,8 +261,9 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
             low_start = ws.low_buf.size
             top_start = ws.top_buf.size
             if rows * cols == 1:
-                if one_tile(ws, th * tw, th, row, full, low, top) < 0:
-                    return -1
+                status = one_tile(ws, th * tw, th, row, full, low, top)
+                if status < 0:
+                    return status
             else:
                 # sublevel H0; the border never enters
                 tile.glue = &ws.low_glue
@@ -442,7 +463,7 @@ def image_pairs(const double[:, ::1] f, bint full, bint low, bint top, tuple nor
         is the sublevel filtration: itself or its negative), ``essential`` the death of the
         essential class, and pairs of zero persistence are dropped.
     tile : int, default=0
-        The side of the tiles (at least 2); 0: the default (one tile up to 255 x 255
+        The side of the tiles (at least 2); 0: the default (one tile up to 131072
         pixels, of any shape, else ``_tile_size``). The pairs do not depend on it.
 
     Returns

@@ -26,7 +26,7 @@ On noise about a quarter of the pixels are candidates (their merges, the pairs, 
 about half of them).
 """
 
-from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
 
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, open_classes
 from sktopo.persistence._sort cimport unpad2
@@ -81,33 +81,40 @@ def _build_tables():
 
 _build_tables()
 
-# a candidate is listed as its padded pixel (an image of one tile has less than 2**18
-# padded pixels, whatever its shape) and, above, its code in ``_others``
+# a candidate is listed as its padded pixel (an image of one tile, at most 131072 pixels,
+# has less than 2**19 padded pixels, whatever its shape) and, above, its code in
+# ``_others`` (11 bits)
 cdef enum:
-    _PIXEL_BITS = 18
-    _PIXEL_MASK = (1 << 18) - 1
+    _PIXEL_BITS = 19
+    _PIXEL_MASK = (1 << 19) - 1
+
+
+ctypedef fused rank_t:
+    # 16-bit ranks up to 65536 pixels (the last one ties with the border, which changes
+    # nothing: both are after every other pixel), 32-bit above
+    uint16_t
+    uint32_t
 
 
 cdef void link_masks(const int32_t *order, Py_ssize_t n, Py_ssize_t h, int32_t row,
-                     uint16_t *rank, uint8_t *mask) noexcept nogil:
+                     rank_t *rank, uint8_t *mask) noexcept nogil:
     """``mask[p]`` of every pixel of the padded ``(h, row - 2)`` image whose pixels are
     ``order`` (padded indices): bit k set when ring neighbour k comes before ``p``;
-    ``rank`` gets the position of each pixel in ``order`` (fewer than 65535 pixels), the
-    border last."""
+    ``rank`` gets the position of each pixel in ``order``, the border last."""
     cdef Py_ssize_t i, r, col, w = row - 2
-    cdef uint16_t x
-    cdef const uint16_t *above
-    cdef const uint16_t *at
-    cdef const uint16_t *below
+    cdef rank_t x, last = <rank_t> -1
+    cdef const rank_t *above
+    cdef const rank_t *at
+    cdef const rank_t *below
     cdef uint8_t *out
     for i in range(row):
-        rank[i] = 0xFFFF
-        rank[(h + 1) * row + i] = 0xFFFF
+        rank[i] = last
+        rank[(h + 1) * row + i] = last
     for r in range(1, h + 1):
-        rank[r * row] = 0xFFFF
-        rank[r * row + row - 1] = 0xFFFF
+        rank[r * row] = last
+        rank[r * row + row - 1] = last
     for i in range(n):
-        rank[order[i]] = <uint16_t> i
+        rank[order[i]] = <rank_t> i
     for r in range(1, h + 1):
         above = rank + (r - 1) * row
         at = rank + r * row
@@ -169,7 +176,8 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
     :func:`link_masks`, in ``order`` (reversed when ``dual``: the superlevel filtration
     of the other connectivity, the border one class older than every pixel): the pairs
     into ``buf`` (C-order indices), as :func:`sktopo.persistence._pairing.image_union`.
-    ``candidate`` and ``birth`` have room for ``n`` pixels. -1 when out of memory."""
+    ``candidate`` and ``birth`` have room for ``n`` pixels. -1 when out of memory,
+    ``TOO_MANY_CLASSES`` when the ids would not fit in 16 bits."""
     cdef int32_t off[8]
     cdef int64_t off64[8]
     cdef int32_t others[8]
@@ -180,6 +188,10 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
     cdef double inverse = 1.0 / row
     n_candidates = label_pixels(c, order, n, mask, dual, ring, row, candidate,
                                 candidate_label, birth, &count)
+    if count > 32768:
+        # more classes than 16-bit ids (a grid of more than 65534 pixels, nearly every
+        # other one a minimum): the ids of pass A wrapped, nothing else was written
+        return TOO_MANY_CLASSES
     if open_classes(c, count) < 0:
         return -1
     for k in range(1, count):
@@ -218,18 +230,27 @@ cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint
 
 cdef int one_tile(ImageWorkspace *ws, Py_ssize_t n, Py_ssize_t h, int32_t row, bint full,
                   bint low, bint top) noexcept nogil:
-    """The H0 (``low``) and H1 (``top``) pairs of an image of one tile, its ``n`` pixels
-    sorted into ``ws.order``, into ``ws.low_buf`` and ``ws.top_buf``; -1 when out of
-    memory."""
+    """The H0 (``low``) and H1 (``top``) pairs of an image of one tile (at most
+    ``ONE_TILE_PIXELS``), its ``n`` pixels sorted into ``ws.order``, into ``ws.low_buf``
+    and ``ws.top_buf``; -1 when out of memory, ``TOO_MANY_CLASSES`` when a pass has more
+    classes than 16-bit ids (the image must then be cut into tiles)."""
     cdef int32_t *birth = <int32_t *> ws.tmp_key       # (free once sorted)
     cdef int16_t *candidate_label = <int16_t *> ws.key
-    link_masks(ws.order, n, h, row, ws.rank, ws.link)
-    if low and (labels_reset(&ws.labels, n, False, row, h, 0) < 0
-                or regular_union(&ws.labels, ws.order, n, ws.link, False, full, row,
-                                 ws.tmp_index, candidate_label, birth, &ws.low_buf) < 0):
-        return -1
-    if top and (labels_reset(&ws.labels, n, True, row, h, 0) < 0
-                or regular_union(&ws.labels, ws.order, n, ws.link, True, not full, row,
-                                 ws.tmp_index, candidate_label, birth, &ws.top_buf) < 0):
-        return -1
+    cdef int status
+    if n <= 65536:
+        link_masks(ws.order, n, h, row, <uint16_t *> ws.rank, ws.link)
+    else:
+        link_masks(ws.order, n, h, row, ws.rank, ws.link)
+    if low:
+        if labels_reset(&ws.labels, n, False, row, h, 0) < 0:
+            return -1
+        status = regular_union(&ws.labels, ws.order, n, ws.link, False, full, row,
+                               ws.tmp_index, candidate_label, birth, &ws.low_buf)
+        if status < 0:
+            return status
+    if top:
+        if labels_reset(&ws.labels, n, True, row, h, 0) < 0:
+            return -1
+        return regular_union(&ws.labels, ws.order, n, ws.link, True, not full, row,
+                             ws.tmp_index, candidate_label, birth, &ws.top_buf)
     return 0

@@ -1,6 +1,6 @@
 # The buffers of the 2-D pairing (``_pairing``), kept from call to call.
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t
 
 from sktopo.persistence._glue cimport Glue
 from sktopo.persistence._labels cimport Labels
@@ -21,7 +21,7 @@ cdef struct ImageWorkspace:
     # of a one-tile image (see _regular): the rank of every padded pixel in the order and
     # the masks of its neighbours before it
     Py_ssize_t padded          # capacity of rank and link, in padded pixels
-    uint16_t *rank
+    uint32_t *rank             # (16-bit in an image of up to 65536 pixels)
     uint8_t *link
     double *terms
     int64_t *idx

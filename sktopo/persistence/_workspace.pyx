@@ -83,7 +83,7 @@ cdef int workspace_reserve(ImageWorkspace *ws, Py_ssize_t th, Py_ssize_t tw) noe
     if not failed and ws.padded < padded:
         free(ws.rank)
         free(ws.link)
-        ws.rank = <uint16_t *> big_alloc(padded * sizeof(uint16_t))
+        ws.rank = <uint32_t *> big_alloc(padded * sizeof(uint32_t))
         ws.link = <uint8_t *> big_alloc(padded * sizeof(uint8_t))
         failed = ws.rank == NULL or ws.link == NULL
         ws.padded = 0 if failed else padded

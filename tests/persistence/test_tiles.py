@@ -28,11 +28,14 @@ def _assert_matches_gudhi(X, connectivity, tile):
 @pytest.mark.parametrize("shape, tile", [((37, 23), 2), ((37, 23), 3), ((40, 40), 8),
                                          ((41, 97), 7), ((1, 50), 4), ((50, 1), 4),
                                          ((9, 64), 16), ((130, 75), 0),
-                                         # one tile by default (up to 255 x 255
-                                         # pixels, any shape), then tiles of 128
+                                         # one tile by default (up to 131072 pixels,
+                                         # any shape), then tiles of 128
                                          ((150, 181), 0), ((255, 100), 0), ((193, 192), 0),
                                          ((255, 255), 0), ((256, 40), 0), ((1000, 60), 0),
-                                         ((1, 3000), 0), ((256, 255), 0)])
+                                         ((1, 3000), 0), ((256, 255), 0), ((256, 256), 0),
+                                         ((1, 65536), 0), ((257, 255), 0),
+                                         ((362, 362), 0), ((363, 362), 0),
+                                         ((3, 43690), 0), ((260, 300), 0)])
 def test_noise_in_tiles(shape, tile, superlevel, connectivity):
     X = np.random.default_rng(sum(shape) + tile).random(shape)
     _assert_matches_gudhi(-X if superlevel else X, connectivity, tile)
@@ -71,11 +74,13 @@ def test_tiles_do_not_change_the_pairs():
 
 
 @pytest.mark.parametrize("connectivity", ["full", "face"])
-@pytest.mark.parametrize("shape, tile", [((255, 255), 255), ((5, 13005), 0)])
+@pytest.mark.parametrize("shape, tile", [((255, 255), 255), ((5, 13005), 0), ((256, 256), 0),
+                                         ((2, 32768), 0), ((362, 362), 0)])
 def test_tile_with_an_extremum_at_every_other_pixel(shape, tile, connectivity):
     # a checkerboard: half the pixels of a tile of 255 * 255 pixels (square, or one tile
     # of 5 rows) are local extrema of both filtrations (the most classes a tile can have:
-    # its labels are 16-bit)
+    # its labels are 16-bit); an image of one tile of 65536 pixels or more has too many
+    # classes for them with 4 neighbours: it is paired again in tiles
     i, j = np.indices(shape)
     X = (i + j) % 2 + 0.5 * np.random.default_rng(2).random(shape)
     _assert_matches_gudhi(X, connectivity, tile)
