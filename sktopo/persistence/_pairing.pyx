@@ -46,7 +46,7 @@ of the numpy it runs with.
 
 import numpy as np
 
-from libc.stdint cimport int16_t, int32_t, int64_t
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy
 
@@ -54,8 +54,8 @@ from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_pairs, glue_
                                        glue_vertex, reach_edge)
 from sktopo.persistence._labels cimport Labels, absorb, labels_reset, new_class
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
-from sktopo.persistence._regular cimport (ONE_TILE_PIXELS, TOO_MANY_CLASSES, one_tile,
-                                          push_death)
+from sktopo.persistence._regular cimport (ONE_TILE_PIXELS, TOO_MANY_CLASSES, mask_kinds,
+                                          one_tile, push_death, tile_masks)
 from sktopo.persistence._sort cimport sort_pixels, split_index
 from sktopo.persistence._union_find cimport (PairBuffer, buffer_reserve,
                                              buffer_to_arrays, compact, data, grow,
@@ -73,16 +73,20 @@ cdef extern from "_image_neighbours.h":
 
 # --------------------------------------------------------------------------- union-find
 
-cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, bint ring,
-                     int32_t row, const Tile *tile, PairBuffer *buf) noexcept nogil:
+cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint8_t *mask,
+                     bint dual, bint ring, int32_t row, const Tile *tile,
+                     PairBuffer *buf) noexcept nogil:
     """H0 with the elder rule over the pixels of a padded tile (rows of ``row``), in
     ``order`` (reversed when ``dual``), ``order`` holding padded indices; the pairs go to
     ``buf`` (C-order indices of the image), the merges the tile cannot settle to the glue
     graph (see the module docstring). -1 when out of memory.
 
     A class is found with two loads (the pixel's class id, then its root, see
-    :class:`Labels`), and the common case, a pixel off the tile's edge whose present
-    neighbours share one class, runs without branches that depend on the data.
+    :class:`Labels`). The common case, a pixel off the tile's edge whose present
+    neighbours are joined inside its 3 x 3 window (``mask`` from
+    :func:`sktopo.persistence._regular.tile_masks`, see :mod:`sktopo.persistence._regular`),
+    takes the class id of one of them; then a pixel whose present neighbours share one
+    class, found without branches that depend on the data.
     """
     cdef Py_ssize_t step
     cdef int32_t p, m, cur, other, young, old, k, pixel, r, own
@@ -96,16 +100,25 @@ cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, bint dual, b
     cdef int t, n_other, n_off = offsets_2d(row, ring, off64)
     cdef double inverse = 1.0 / row
     cdef bint tiled = tile.rows * tile.cols > 1
+    cdef int32_t shift[256]
+    cdef const uint8_t *kind = mask_kinds(ring, row, shift)
+    cdef uint8_t flip = 0xFF if dual else 0
     for t in range(n_off):
         off[t] = <int32_t> off64[t]
     for step in range(n):
         p = order[n - 1 - step if dual else step]
+        own = label[p]          # -1, or -2 on the tile's edge (see labels_reset)
+        m = mask[p] ^ flip
+        if (kind[m] == 1) & (own == -1):
+            # regular: its neighbours are one class already (the mask of an edge pixel
+            # would count the other tiles' pixels)
+            label[p] = label[p + shift[m]]
+            continue
         # the class of the neighbours (-1: absent) and whether they disagree, branch-free
         if ring:
             m = sktopo_ring_class(label, root, p, row, &bad)
         else:
             m = sktopo_cross_class(label, root, p, row, &bad)
-        own = label[p]          # -1, or -2 on the tile's edge (see labels_reset)
         if (bad == 0) & (m >= 0) & (own == -1):
             # the common case: p joins the one class around it
             label[p] = <int16_t> m
@@ -266,16 +279,17 @@ cdef int tile_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_ssize_
                     return status
             else:
                 # sublevel H0; the border never enters
+                tile_masks(ws.order, th * tw, th, row, <uint16_t *> ws.rank, ws.link)
                 tile.glue = &ws.low_glue
                 if low and (labels_reset(&ws.labels, th * tw, False, row, th, sides) < 0
-                            or image_union(&ws.labels, ws.order, th * tw, False, full, row,
-                                           &tile, &ws.low_buf) < 0):
+                            or image_union(&ws.labels, ws.order, th * tw, ws.link, False,
+                                           full, row, &tile, &ws.low_buf) < 0):
                     return -1
                 # superlevel H0 of the dual connectivity (the border is one class)
                 tile.glue = &ws.top_glue
                 if top and (labels_reset(&ws.labels, th * tw, True, row, th, sides) < 0
-                            or image_union(&ws.labels, ws.order, th * tw, True, not full,
-                                           row, &tile, &ws.top_buf) < 0):
+                            or image_union(&ws.labels, ws.order, th * tw, ws.link, True,
+                                           not full, row, &tile, &ws.top_buf) < 0):
                     return -1
             if ws.values != NULL:
                 read_points(&ws.low_buf, low_start, ws.values, ws.points[0], ws.points[1])

@@ -1,7 +1,7 @@
 # The 2-D pairing of an image of one tile with the union-find at the pixels that may merge
 # classes only (``_pairing``).
 
-from libc.stdint cimport int16_t, int32_t, uint8_t
+from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t
 
 from sktopo.persistence._labels cimport Labels
 from sktopo.persistence._union_find cimport PairBuffer, buffer_push
@@ -16,6 +16,9 @@ cdef enum:
     TOO_MANY_CLASSES = -2
 
 
+cdef void tile_masks(const int32_t *order, Py_ssize_t n, Py_ssize_t h, int32_t row,
+                     uint16_t *rank, uint8_t *mask) noexcept nogil
+cdef const uint8_t *mask_kinds(bint ring, int32_t row, int32_t *shift) noexcept nogil
 cdef int regular_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint8_t *mask,
                        bint dual, bint ring, int32_t row, int32_t *candidate,
                        int16_t *candidate_label, int32_t *birth,

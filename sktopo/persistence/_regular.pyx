@@ -129,6 +129,28 @@ cdef void link_masks(const int32_t *order, Py_ssize_t n, Py_ssize_t h, int32_t r
                 | (above[col - 1] < x) << 7)
 
 
+cdef void tile_masks(const int32_t *order, Py_ssize_t n, Py_ssize_t h, int32_t row,
+                     uint16_t *rank, uint8_t *mask) noexcept nogil:
+    """:func:`link_masks` of a tile (at most 65536 pixels)."""
+    link_masks(order, n, h, row, rank, mask)
+
+
+cdef const uint8_t *mask_kinds(bint ring, int32_t row, int32_t *shift) noexcept nogil:
+    """The kind of each mask of the connectivity ``ring`` (0 a minimum, 1 regular, 2 a
+    candidate) and, in ``shift``, the offset (rows of ``row``) of its first present
+    neighbour (0 if none)."""
+    cdef int32_t off[9]
+    cdef int64_t off64[8]
+    cdef int t
+    offsets_2d(row, True, off64)
+    for t in range(8):
+        off[t] = <int32_t> off64[t]
+    off[8] = 0
+    for t in range(256):
+        shift[t] = off[_first[ring][t]]
+    return _kind[ring]
+
+
 cdef Py_ssize_t label_pixels(Labels *c, const int32_t *order, Py_ssize_t n,
                              const uint8_t *mask, bint dual, bint ring, int32_t row,
                              int32_t *candidate, int16_t *candidate_label, int32_t *birth,
@@ -136,21 +158,13 @@ cdef Py_ssize_t label_pixels(Labels *c, const int32_t *order, Py_ssize_t n,
     """Pass A (see the module docstring): ``c.label`` of every pixel, ``birth[k]`` the
     padded pixel of class ``k`` (from 1), ``count`` the ids used; the candidates, in
     order, into ``candidate``, their number returned."""
-    cdef int32_t off[9]
-    cdef int64_t off64[8]
     cdef int32_t shift[256]
-    cdef const uint8_t *kind = _kind[ring]
+    cdef const uint8_t *kind = mask_kinds(ring, row, shift)
     cdef const uint16_t *others_of = _others[ring]
     cdef int16_t *label = c.label
     cdef uint8_t flip = 0xFF if dual else 0
     cdef Py_ssize_t step, k = 0
     cdef int32_t p, l, t, born = 1, minimum
-    offsets_2d(row, True, off64)
-    for t in range(8):
-        off[t] = <int32_t> off64[t]
-    off[8] = 0
-    for t in range(256):
-        shift[t] = off[_first[ring][t]]
     for step in range(n):
         p = order[n - 1 - step if dual else step]
         t = mask[p] ^ flip
