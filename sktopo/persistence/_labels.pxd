@@ -36,5 +36,4 @@ cdef int labels_reset(Labels *c, Py_ssize_t n, bint dual, int32_t row, Py_ssize_
                       int sides) noexcept nogil
 cdef void labels_free(Labels *c) noexcept nogil
 cdef int open_classes(Labels *c, int32_t count) noexcept nogil
-cdef int32_t new_class(Labels *c, int32_t pixel) noexcept nogil
 cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil

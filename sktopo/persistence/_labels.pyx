@@ -148,27 +148,6 @@ cdef Py_ssize_t pool_take(Labels *c, Py_ssize_t count) noexcept nogil:
     return start
 
 
-cdef int32_t new_class(Labels *c, int32_t pixel) noexcept nogil:
-    """A class born at ``pixel`` (after every class so far): its id (-1 when out of
-    memory)."""
-    cdef int32_t k = <int32_t> c.n_classes
-    cdef Py_ssize_t start
-    if c.n_classes == c.capacity and labels_reserve(c, 0, 2 * c.capacity) < 0:
-        return -1
-    start = pool_take(c, 1)
-    if start < 0:
-        return -1
-    c.n_classes += 1
-    c.members[start] = <int16_t> k
-    c.root_base[k + 2] = <int16_t> k
-    c.info[k].eldest = <int16_t> k
-    c.info[k].size = 1
-    c.info[k].start = <int32_t> start
-    c.pixel[k] = pixel
-    c.vertex[k] = -1
-    return k
-
-
 cdef int32_t absorb(Labels *c, int32_t a, int32_t b) noexcept nogil:
     """Merge the root classes ``a`` and ``b``: the ids of the one with fewer are mapped to
     the other (independent stores, not a chain of loads) and appended to its members; the

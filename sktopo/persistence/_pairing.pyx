@@ -33,12 +33,9 @@ components of the image that reach a tile's edge, with the same eldest pixels. A
 that dies at its own pixel was a minimum of its tile but not of the image (no pair). In
 the dual filtration the border is class 0 in every tile that touches it and vertex 0 of
 the glue graph. The order of a tile's pixels is the order (value, index) of the image, so
-ties are broken the same in every tile; an image of one tile is paired in one pass, its
-union-find run only at the pixels that may merge classes (:mod:`sktopo.persistence._regular`).
-
-The union-find is laid out so that the common case reads one class id per neighbour and
-the flat root of that id (a small table); merges touch only contiguous member lists and
-one record of the elder class.
+ties are broken the same in every tile. A tile (or an image of one tile) is paired by
+:mod:`sktopo.persistence._regular`: its union-find runs only at the pixels that may merge
+classes and at the pixels on its edge.
 
 Only typed memoryviews are used (no numpy C-API), so the module does not depend on the ABI
 of the numpy it runs with.
@@ -46,133 +43,17 @@ of the numpy it runs with.
 
 import numpy as np
 
-from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t
-from libc.stdlib cimport free
+from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memcpy
 
-from sktopo.persistence._glue cimport (Tile, elder, glue_edge, glue_pairs, glue_reset,
-                                       glue_vertex, reach_edge)
-from sktopo.persistence._labels cimport Labels, absorb, labels_reset, new_class
+from sktopo.persistence._glue cimport Tile, elder, glue_pairs, glue_reset
 from sktopo.persistence._norm_terms cimport norm_params, norm_terms
-from sktopo.persistence._regular cimport (ONE_TILE_PIXELS, TOO_MANY_CLASSES, mask_kinds,
-                                          one_tile, push_death, tile_masks)
-from sktopo.persistence._sort cimport sort_pixels, split_index
+from sktopo.persistence._regular cimport ONE_TILE_PIXELS, TOO_MANY_CLASSES, pair_tile
+from sktopo.persistence._sort cimport sort_pixels
 from sktopo.persistence._union_find cimport (PairBuffer, buffer_reserve,
-                                             buffer_to_arrays, compact, data, grow,
-                                             offsets_2d)
+                                             buffer_to_arrays, compact, data, grow)
 from sktopo.persistence._workspace cimport (give_back_workspace, take_workspace,
                                             workspace_free, workspace_reserve)
-
-
-cdef extern from "_image_neighbours.h":
-    int32_t sktopo_ring_class(const int16_t *label, const int16_t *root, int32_t p,
-                              int32_t row, unsigned int *bad) noexcept nogil
-    int32_t sktopo_cross_class(const int16_t *label, const int16_t *root, int32_t p,
-                               int32_t row, unsigned int *bad) noexcept nogil
-
-
-# --------------------------------------------------------------------------- union-find
-
-cdef int image_union(Labels *c, const int32_t *order, Py_ssize_t n, const uint8_t *mask,
-                     bint dual, bint ring, int32_t row, const Tile *tile,
-                     PairBuffer *buf) noexcept nogil:
-    """H0 with the elder rule over the pixels of a padded tile (rows of ``row``), in
-    ``order`` (reversed when ``dual``), ``order`` holding padded indices; the pairs go to
-    ``buf`` (C-order indices of the image), the merges the tile cannot settle to the glue
-    graph (see the module docstring). -1 when out of memory.
-
-    A class is found with two loads (the pixel's class id, then its root, see
-    :class:`Labels`). The common case, a pixel off the tile's edge whose present
-    neighbours are joined inside its 3 x 3 window (``mask`` from
-    :func:`sktopo.persistence._regular.tile_masks`, see :mod:`sktopo.persistence._regular`),
-    takes the class id of one of them; then a pixel whose present neighbours share one
-    class, found without branches that depend on the data.
-    """
-    cdef Py_ssize_t step
-    cdef int32_t p, m, cur, other, young, old, k, pixel, r, own
-    cdef Py_ssize_t col
-    cdef int32_t off[8]
-    cdef int32_t others[8]
-    cdef int64_t off64[8]
-    cdef int16_t *label = c.label
-    cdef int16_t *root = c.root_base + 2
-    cdef unsigned int bad
-    cdef int t, n_other, n_off = offsets_2d(row, ring, off64)
-    cdef double inverse = 1.0 / row
-    cdef bint tiled = tile.rows * tile.cols > 1
-    cdef int32_t shift[256]
-    cdef const uint8_t *kind = mask_kinds(ring, row, shift)
-    cdef uint8_t flip = 0xFF if dual else 0
-    for t in range(n_off):
-        off[t] = <int32_t> off64[t]
-    for step in range(n):
-        p = order[n - 1 - step if dual else step]
-        own = label[p]          # -1, or -2 on the tile's edge (see labels_reset)
-        m = mask[p] ^ flip
-        if (kind[m] == 1) & (own == -1):
-            # regular: its neighbours are one class already (the mask of an edge pixel
-            # would count the other tiles' pixels)
-            label[p] = label[p + shift[m]]
-            continue
-        # the class of the neighbours (-1: absent) and whether they disagree, branch-free
-        if ring:
-            m = sktopo_ring_class(label, root, p, row, &bad)
-        else:
-            m = sktopo_cross_class(label, root, p, row, &bad)
-        if (bad == 0) & (m >= 0) & (own == -1):
-            # the common case: p joins the one class around it
-            label[p] = <int16_t> m
-            continue
-        r = <int32_t> split_index(p, row, inverse, &col)
-        pixel = (tile.y0 + r - 1) * tile.w + tile.x0 + <int32_t> col - 1
-        if m < 0:
-            # a local minimum (maximum when dual): a class is born
-            k = new_class(c, pixel)
-            if k < 0:
-                return -1
-            label[p] = <int16_t> k
-            root = c.root_base + 2
-            if own == -2 and reach_edge(tile, &c.vertex[k], pixel, r - 1,
-                                          <int32_t> col - 1, dual, ring) < 0:
-                return -1
-            continue
-        label[p] = <int16_t> m
-        cur = m
-        # the other classes around p, gathered without branches (a class can come twice)
-        n_other = 0
-        for t in range(n_off):
-            other = root[label[p + off[t]]]
-            others[n_other] = other
-            n_other += (other >= 0) & (other != cur)
-        for t in range(n_other):
-            other = root[others[t]]     # (a merge may have made it cur's)
-            if other == cur:
-                continue
-            # the younger class dies at p
-            if c.info[other].eldest > c.info[cur].eldest:
-                young = other
-                old = cur
-            else:
-                young = cur
-                old = other
-            if tiled and c.vertex[young] >= 0:
-                # it has reached the tile's edge: older classes may join it there, the
-                # glue graph decides
-                if c.vertex[old] < 0:
-                    k = c.pixel[c.info[old].eldest]
-                    c.vertex[old] = glue_vertex(tile.glue, k, tile.f[k])
-                if c.vertex[old] < 0 or glue_edge(tile.glue, pixel, c.vertex[old],
-                                                  c.vertex[young]) < 0:
-                    return -1
-            else:
-                push_death(buf, c, young, pixel, dual)
-            cur = absorb(c, cur, other)
-            if cur < 0:
-                return -1
-        if own == -2 and reach_edge(tile, &c.vertex[cur], c.pixel[c.info[cur].eldest], r - 1,
-                                      <int32_t> col - 1, dual, ring) < 0:
-            return -1
-    return -1 if buf.failed else 0
 
 
 # --------------------------------------------------------------------------- entry points
@@ -273,24 +154,9 @@ cdef int tile_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_ssize_
                 ws.first = first
             low_start = ws.low_buf.size
             top_start = ws.top_buf.size
-            if rows * cols == 1:
-                status = one_tile(ws, th * tw, th, row, full, low, top)
-                if status < 0:
-                    return status
-            else:
-                # sublevel H0; the border never enters
-                tile_masks(ws.order, th * tw, th, row, <uint16_t *> ws.rank, ws.link)
-                tile.glue = &ws.low_glue
-                if low and (labels_reset(&ws.labels, th * tw, False, row, th, sides) < 0
-                            or image_union(&ws.labels, ws.order, th * tw, ws.link, False,
-                                           full, row, &tile, &ws.low_buf) < 0):
-                    return -1
-                # superlevel H0 of the dual connectivity (the border is one class)
-                tile.glue = &ws.top_glue
-                if top and (labels_reset(&ws.labels, th * tw, True, row, th, sides) < 0
-                            or image_union(&ws.labels, ws.order, th * tw, ws.link, True,
-                                           not full, row, &tile, &ws.top_buf) < 0):
-                    return -1
+            status = pair_tile(ws, &tile, sides, full, low, top)
+            if status < 0:
+                return status
             if ws.values != NULL:
                 read_points(&ws.low_buf, low_start, ws.values, ws.points[0], ws.points[1])
                 read_points(&ws.top_buf, top_start, ws.values, ws.points[2], ws.points[3])
