@@ -94,7 +94,7 @@ cdef enum:
 
 cdef int glue_pairs(Glue *g, const double *f, bint dual, PairBuffer *buf) noexcept nogil:
     """The pairs of the glue graph of the image ``f`` (C-contiguous) into ``buf``, as
-    :func:`sktopo.persistence._pairing.image_union` (edges in decreasing order when
+    :func:`sktopo.persistence._regular.regular_union` (edges in decreasing order when
     ``dual``); -1 when out of memory."""
     cdef Py_ssize_t n = g.n_edges, s
     cdef int32_t a, b, young, old

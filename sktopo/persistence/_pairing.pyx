@@ -110,7 +110,7 @@ cdef int workspace_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_s
 cdef int tile_pairs(ImageWorkspace *ws, const double *f, Py_ssize_t h, Py_ssize_t w,
                     bint full, bint low, bint top, int32_t size) noexcept nogil:
     """:func:`workspace_pairs` in tiles of ``size``; ``TOO_MANY_CLASSES`` from an image
-    of one tile too (see :func:`sktopo.persistence._regular.one_tile`)."""
+    of one tile too (see :func:`sktopo.persistence._regular.pair_tile`)."""
     cdef int status
     cdef Py_ssize_t n = h * w, i, j, low_start, top_start
     cdef int32_t rows, cols, row, th, tw, first
