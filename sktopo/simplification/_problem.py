@@ -71,6 +71,7 @@ class _Problem:
         self.long_off = 0                   # counts of pairs >= 2t off after the last step
         self.messages = []                  # the warnings of the optimal method's run
         self.kept_at_saddle = None          # (saddle pixels, lifetimes) of the kept pairs
+        self.stuck = None   # (diagrams, masks) of the pairs left where t/2 was given up
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
         self.marks, self.mark_base = None, 0  # the flooding passes' basin marks (reused)
         self.frames = 3     # from the caller of ``_solve`` to the user's line (warnings)

@@ -24,7 +24,7 @@ from ._problem import _removed_mask, _run_flooding
 
 # pairings spent at most on keeping the count of pairs >= 2t (measured, with the moves
 # towards the count: 20 set more counts right than 12)
-_RESTORE_PAIRINGS = 20
+_RESTORE_PAIRINGS = 48
 
 
 def _long_mismatch(problem, dgms):

@@ -282,6 +282,33 @@ def test_other_order_at_256_squared():
         assert not np.any((after[d] > 0) & (after[d] < t))
 
 
+@pytest.mark.parametrize("seed, n, connectivity, q", [(8, 128, "face", 0.95),
+                                                      (3, 160, "full", 0.95),
+                                                      (5, 160, "face", 0.8)])
+def test_pairs_left_are_held_in_a_run_again(seed, n, connectivity, q):
+    """Float noise at high quantiles, where the moves of the two dimensions take turns
+    on neighbouring pixels: the first run gives up t/2 (0.62-0.81 t before the runs
+    again); holding the critical pixels of the pairs it left keeps it, with no warning,
+    every pair below t removed and no count of pairs >= 2t changed (GUDHI). Without the
+    runs again (``_HOLDS`` empty) the method warns."""
+    X = np.random.default_rng(seed).random((n, n))
+    before = gudhi_lifetimes(X, connectivity)
+    life = np.concatenate(list(before.values()))
+    t = float(np.quantile(life, q))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        Y = simplify_function(X, t, method="optimal", connectivity=connectivity)
+    assert np.abs(Y - X).max() <= t / 2
+    after = gudhi_lifetimes(Y, connectivity)
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))
+        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+    with mock.patch("sktopo.simplification._optimal._HOLDS", ()), \
+            pytest.warns(ConvergenceWarning, match="threshold / 2"):
+        Y = simplify_function(X, t, method="optimal", connectivity=connectivity)
+    assert np.abs(Y - X).max() > t / 2
+
+
 def test_count_of_long_pairs_off_warns():
     """30 x 30 float noise, the median threshold: wherever the number of pairs of
     lifetime >= 2t (GUDHI, input -> output) changes, a ConvergenceWarning names the
