@@ -18,8 +18,6 @@ _LENGTHEN_ROUNDS = 8
 # channel rounds once more where the lengthening rounds leave pairs within t/2 (before
 # the bound is widened; measured: none or one helped less, seven no more than three)
 _RETRY_ROUNDS = 3
-# float inputs below this many pixels get the second order where the first gives up t/2
-_SECOND_ORDER_SIZE = 2 ** 17
 # where the bound t/2 is given up: the runs again from the input with the critical pixels
 # of the pairs left held within these fractions of t/2 of their input values, and the
 # runs per width (each adds the pixels of its own pairs left). Measured on 128^2 and
@@ -43,7 +41,7 @@ def _run_optimal(problem, g, removed):
     bound ``t/2`` (a ``ConvergenceWarning``) or leaves a count of pairs ``>= 2 t`` off,
     once more from the input passing the top dimension first, and the better result is
     kept (within ``t/2`` first, then fewer counts off, then the smaller change; its
-    warnings only).
+    warnings only). Where both give up ``t/2``, :func:`_hold_stuck`.
 
     Which dimension goes first decides which removal nests around the other's saddles
     first, so which kept pairs get shortened and need room for their extremum: where
@@ -54,11 +52,10 @@ def _run_optimal(problem, g, removed):
     start, other = _fresh(problem), _fresh(problem)
     result = _rounds(problem, g.copy(), removed)
     # measured: the other order helps where the first gave up t/2 on integers (the
-    # range's ends) or on images up to 256^2 (since the channel rounds after the
-    # lengthening), or left a count off; on 512^2 float noise it cost as much as the
-    # first run and ended no better
-    if len(problem.dims) > 1 and (problem.long_off or (problem.messages and (
-            problem.integer or g.size < _SECOND_ORDER_SIZE))):
+    # range's ends), on noise images up to 256^2 and, since the restore budget of 48
+    # pairings, at 512^2 too (there it had been tried only where a count was off), or
+    # left a count off; it stops where it would give up t/2 itself
+    if len(problem.dims) > 1 and (problem.long_off or problem.messages):
         other.dims = problem.dims[::-1]
         other_removed = {d: [] for d in other.dims}
         # the second run stops where it would give up t/2 (no better then)

@@ -343,6 +343,24 @@ def test_count_of_long_pairs_off_warns():
     assert n_off >= 1
 
 
+def test_restore_budget_keeps_the_count():
+    """160 x 160 float noise at the median ("face"): the count of pairs >= 2t needs more
+    than the 20 pairings that *Long pairs* had before (it warned then); with
+    ``_RESTORE_PAIRINGS`` it is kept, without a warning."""
+    X = np.random.default_rng(5).random((160, 160))
+    before = gudhi_lifetimes(X, "face")
+    t = float(np.quantile(np.concatenate(list(before.values())), 0.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        Y = simplify_function(X, t, method="optimal", connectivity="face")
+    after = gudhi_lifetimes(Y, "face")
+    for d in (0, 1):
+        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+    with mock.patch.object(_restore, "_RESTORE_PAIRINGS", 20), \
+            pytest.warns(ConvergenceWarning, match="2 \\* threshold"):
+        simplify_function(X, t, method="optimal", connectivity="face")
+
+
 def test_short_pair_left_warns(monkeypatch):
     """The check of the output itself: a run that left the input as it is (a stand-in
     for a method that failed) warns that pairs below the threshold are left."""
