@@ -1,12 +1,12 @@
 """The optimal method's loop: meet half way, compensate, lengthen (see ``_simplify``)."""
 
-import copy
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _channels
+from ._hold import fresh, hold_stuck
 from ._problem import _MAX_ROUNDS, RampsFailed, _pass, _removed_mask, _run_flooding
 from ._restore import _long_mismatch, restore_long
 
@@ -18,14 +18,6 @@ _LENGTHEN_ROUNDS = 8
 # channel rounds once more where the lengthening rounds leave pairs within t/2 (before
 # the bound is widened; measured: none or one helped less, seven no more than three)
 _RETRY_ROUNDS = 3
-# where the bound t/2 is given up: the runs again from the input with the critical pixels
-# of the pairs left held within these fractions of t/2 of their input values, and the
-# runs per width (each adds the pixels of its own pairs left). Measured on 128^2 and
-# 256^2 noise, smooth fields and 8-bit photo crops at the 50-95 % quantiles (480 new
-# inputs): 8 gave up t/2 before, none with both widths; each width alone left 1-2 of the
-# 7 earlier failures, more runs per width no fewer
-_HOLDS = (0.0, 0.5)
-_HOLD_RUNS = 2
 # pixels a flood of _follow_partners visits at most to find the older extremum at a
 # saddle (a bounded region: past it the link fails, the extremum stops short)
 _FOLLOW_VISIT = 512
@@ -41,7 +33,7 @@ def _run_optimal(problem, g, removed):
     bound ``t/2`` (a ``ConvergenceWarning``) or leaves a count of pairs ``>= 2 t`` off,
     once more from the input passing the top dimension first, and the better result is
     kept (within ``t/2`` first, then fewer counts off, then the smaller change; its
-    warnings only). Where both give up ``t/2``, :func:`_hold_stuck`.
+    warnings only). Where both give up ``t/2``, :func:`~._hold.hold_stuck`.
 
     Which dimension goes first decides which removal nests around the other's saddles
     first, so which kept pairs get shortened and need room for their extremum: where
@@ -49,7 +41,7 @@ def _run_optimal(problem, g, removed):
     it often does not in the other.
     """
     problem.messages = []
-    start, other = _fresh(problem), _fresh(problem)
+    start, other = fresh(problem), fresh(problem)
     result = _rounds(problem, g.copy(), removed)
     # measured: the other order helps where the first gave up t/2 on integers (the
     # range's ends), on noise images up to 256^2 and, since the restore budget of 48
@@ -75,66 +67,10 @@ def _run_optimal(problem, g, removed):
         else:
             result = result[0], removed, result[2] + second[2]
     if problem.stuck is not None and np.abs(result[0] - g).max(initial=0.0) > problem.half:
-        result = _hold_stuck(problem, start, g, removed, result)
+        result = hold_stuck(problem, start, g, removed, result, _rounds)
     for message in problem.messages:
         warnings.warn(message, ConvergenceWarning, stacklevel=3 + problem.frames)
     return result
-
-
-def _fresh(problem):
-    """A copy of ``problem`` in its state before any run (only its pixel flags are
-    updated in place)."""
-    out = copy.copy(problem)
-    out.lowered, out.raised = problem.lowered.copy(), problem.raised.copy()
-    out.messages = []
-    return out
-
-
-def _hold_stuck(problem, start, g, removed, result):
-    """Where the run gave up the bound ``t/2``, run again from the input (``start``,
-    ``g``) with the critical pixels of the pairs it could not remove held: within
-    ``_HOLDS`` times ``t/2`` of their input values, each width for ``_HOLD_RUNS`` runs
-    that add the pixels of their own pairs left. The first run within ``t/2`` is kept
-    (with its diagrams and removed pairs), else ``result``.
-
-    Those pairs are mostly made by the run itself: a pixel raised by a dam (or lowered
-    by a channel) next to an extremum that a lengthening moved the other way makes a
-    new short pair that neither dimension can remove within the bound any more. Held,
-    the pixel stays out of that turn-taking and the passes route round it.
-    """
-    f = start.f.ravel()
-    pairings = result[2]
-    for width in _HOLDS:
-        stuck, held = problem.stuck, np.zeros(0, dtype=np.int64)
-        for _ in range(_HOLD_RUNS):
-            if stuck is None:
-                break
-            held = np.union1d(held, _stuck_pixels(*stuck))
-            trial = _fresh(start)
-            w = width * start.half
-            if start.integer:
-                w = np.floor(w)
-            low, high = (b.copy() for b in start.bounds)
-            low.ravel()[held] = np.maximum(low.ravel()[held], f[held] - w)
-            high.ravel()[held] = np.minimum(high.ravel()[held], f[held] + w)
-            trial.bounds = (low, high)
-            trial_removed = {d: [] for d in trial.dims}
-            out = _rounds(trial, g.copy(), trial_removed, strict=True)
-            pairings += out[2]
-            if out[0] is not None:
-                problem.__dict__.update(trial.__dict__)
-                removed.clear()
-                removed.update(trial_removed)
-                return out[0], removed, pairings
-            stuck = trial.stuck
-    return result[0], result[1], pairings
-
-
-def _stuck_pixels(dgms, masks):
-    """The birth and death pixels of the pairs of ``masks`` (per dimension) in ``dgms``."""
-    return np.unique(np.concatenate(
-        [np.concatenate([dgms[d].birth_index[m], dgms[d].death_index[m]])
-         for d, m in masks.items()]).astype(np.int64))
 
 
 def warn_unmet(problem, out):
@@ -215,7 +151,7 @@ def _rounds(problem, g, removed, strict=False):
                     start = n_rounds + _RETRY_ROUNDS - _OPTIMAL_ROUNDS
                     continue
                 if not problem.widened:
-                    # what _hold_stuck holds in the runs again
+                    # what hold_stuck holds in the runs again
                     problem.stuck = (dgms, {d: m.copy() for d, m in masks.items()})
                 if strict and not problem.widened:
                     return None, removed, n_pairings

@@ -303,7 +303,7 @@ def test_pairs_left_are_held_in_a_run_again(seed, n, connectivity, q):
     for d in (0, 1):
         assert not np.any((after[d] > 0) & (after[d] < t))
         assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
-    with mock.patch("sktopo.simplification._optimal._HOLDS", ()), \
+    with mock.patch("sktopo.simplification._hold._HOLDS", ()), \
             pytest.warns(ConvergenceWarning, match="threshold / 2"):
         Y = simplify_function(X, t, method="optimal", connectivity=connectivity)
     assert np.abs(Y - X).max() > t / 2
