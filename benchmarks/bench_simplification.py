@@ -5,11 +5,15 @@ Side by side in one process, medians of alternated runs:
 1. ``simplify_function`` (flooding, H0+H1) against one ``cubical_persistence`` call (H0+H1)
    of the same uniform-noise image, with a threshold that removes more than 90 % of the
    pairs; the optimal method too. Target (issue 16): flooding <= 5x one pairing at 512^2.
-   Measured on this 2-core machine (shared): 5.15-5.17x here at the last measure
-   (4.7-4.9x timed alone), about the issue's 5x (6.4-7.0x before the flood passes got
-   faster, 4.2-4.6x before the pairing got about a third faster; medians of alternated runs; one H0+H1 pairing and four single-dimension ones, none for keeping
-   the count of pairs >= 2t, 95.6 % of the pairs removed, none left); the optimal method
-   about 200x (24 pairings; 0.75 t at most).
+   Measured on this 2-core machine (shared), stop 31: 6.1x here (after the optimal
+   method's runs), 5.2-5.4x timed alone on this image (default_rng(0)), which needs a
+   tail of two more single-dimension pairings; 4.6-4.8x on 9 of 11 other noise seeds,
+   5.1-5.2x on the other 2 (before the pairing got faster at 512^2 in stop 30: 4.6-4.9x
+   on this image, 4.0-4.1x on seeds 1-3; earlier 6.4-7.0x before the flood passes got
+   faster; one H0+H1 pairing and four single-dimension ones, none for keeping the count
+   of pairs >= 2t, 95.6 % of the pairs removed, none left). The optimal method: about
+   900x (94 pairings; 0.5 t: it gives up t/2 in its first runs and keeps it in a run
+   again with held pixels); before stop 31 about 200x (24 pairings; 0.75 t at most).
    Same task at 128^2: exact 0.019 s, no pair left; STUMP 0.43 s and vanilla 0.35 s
    (200 steps) leave 563 and 545 of the 4772 pairs below the threshold.
 2. the same task (H0+H1 below the threshold) by the exact solver, STUMP and vanilla
