@@ -44,6 +44,10 @@ _NO_FMA = {"sktopo.persistence._rips"}
 class BuildExt(build_ext):
     def build_extension(self, ext):
         if self.compiler.compiler_type != "msvc":
+            # -O3 whatever the Python was built with: Debian's python3 passes -O2, under
+            # which GCC 12 vectorizes only the cheapest loops (measured: `sktopo demo`'s
+            # STUMP steps 1.9x slower, 7.4x sooner than vanilla instead of 11x)
+            ext.extra_compile_args = [*ext.extra_compile_args, "-O3"]
             if ext.name in _NO_ERRNO:
                 ext.extra_compile_args = [*ext.extra_compile_args, "-fno-math-errno"]
             if ext.name in _NO_FMA:
