@@ -24,8 +24,8 @@ from ._problem import _removed_mask, _run_flooding
 
 # pairings spent at most on keeping the count of pairs >= 2t (measured, with the moves
 # towards the count: 20 set more counts right than 12; 48 set right a 256^2 and two
-# 160-192^2 noise images that 20 left off, which took 21-30; only spent where a count is
-# off)
+# 160-192^2 noise images that 20 left off, the 256^2 one in 30; only spent where a count
+# is off)
 _RESTORE_PAIRINGS = 48
 
 
