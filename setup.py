@@ -31,6 +31,7 @@ extensions = [
     Extension("sktopo.optim._step", ["sktopo/optim/_step.pyx"]),
     Extension("sktopo.optim._critical_sets", ["sktopo/optim/_critical_sets.pyx"]),
     Extension("sktopo.simplification._flood", ["sktopo/simplification/_flood.pyx"]),
+    Extension("sktopo.simplification._local", ["sktopo/simplification/_local.pyx"]),
     Extension("sktopo.simplification._channels", ["sktopo/simplification/_channels.pyx"]),
     Extension("sktopo.simplification._descent", ["sktopo/simplification/_descent.pyx"]),
 ]

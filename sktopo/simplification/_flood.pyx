@@ -19,7 +19,7 @@ index everywhere (the order (value, index)).
 import numpy as np
 
 from libc.stdint cimport int32_t, int64_t
-from libc.stdlib cimport free
+from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 
 from ._grid cimport (Grid, Heap, Item, coords, grid_init, heap_init, heap_pop, heap_push,
@@ -198,6 +198,7 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
     cdef int64_t[::1] queue = np.empty(max(n, 1) if ramp else 1, dtype=np.int64)
     cdef Py_ssize_t i, n_src
     cdef bint src
+    cdef int sh = 0
     if mark is None:
         mark = np.zeros(max(n, 1), dtype=np.int32)
         base = 0
@@ -207,6 +208,8 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
         raise ValueError("base + 2 * (number of pairs) must fit in int32")
     grid_init(&g, shape, ndim, full)
     trim_offsets(&g)
+    while (<int64_t> 1 << sh) < g.n2:    # the bits of a column (see ``fill_image``)
+        sh += 1
     with nogil:
         for p in range(n_pairs):
             b = births[p]
@@ -218,7 +221,7 @@ def flood_pairs(const double[::1] h, tuple shape, int ndim, bint full,
             mark[b] = filled
             if g.ndim == 2:
                 fill_image(&g, &h[0], &out_v[0], &mark[0], &stack[0], b, d, hd, filled,
-                           reverse)
+                           reverse, sh)
             else:
                 stack[0] = b
                 top = 1
@@ -285,7 +288,7 @@ cdef inline bint below(const double *h, int64_t x, double hd, int64_t d,
 
 cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64_t *stack,
                      int64_t b, int64_t d, double hd, int32_t filled,
-                     bint reverse) noexcept nogil:
+                     bint reverse, int sh) noexcept nogil:
     """The depth-first fill of ``flood_pairs`` on an image (``g`` trimmed): the basin of
     ``b`` below ``d``, marked ``filled`` (``b`` already is). Each stack entry packs the
     pixel and its column (``x << sh | column``, ``2 ** sh >= w`` the image width) so
@@ -293,8 +296,9 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
     told apart by the flat index itself (``x < w``: first row, ``x >= n - w``: last).
     The stack never holds every pixel while one is being expanded, so the entry written
     ahead of ``top`` by the branch-free push stays inside it."""
-    cdef int64_t w = g.n2, n = g.n1 * g.n2, x, nb, col, top = 1, low
-    cdef int k, m = g.n_off, sh = 0
+    cdef int64_t w = g.n2, n = g.n1 * g.n2, x, nb, col, top = 1
+    cdef int64_t low = (<int64_t> 1 << sh) - 1
+    cdef int k, m = g.n_off
     cdef int32_t mk, c
     cdef double v
     # the offsets in locals: the stores through ``mark``, ``out`` and ``stack`` cannot
@@ -305,9 +309,6 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
         fl[k] = g.flat[k]
         dc[k] = g.off[k][2]
         dr[k] = g.off[k][1]
-    while (<int64_t> 1 << sh) < w:
-        sh += 1
-    low = (<int64_t> 1 << sh) - 1
     stack[0] = (b << sh) | (b % w)
     while top > 0:
         top -= 1
@@ -346,28 +347,74 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
                     top += 1
 
 
-def by_key(const double[::1] v, const int64_t[::1] idx, bint reverse):
-    """True when the pairs ``(v[i], idx[i])`` come in the order (value, index) (``reverse``:
-    (value, -index)), equal pairs allowed: one pass, no temporary array."""
-    cdef Py_ssize_t i
-    cdef bint ok = True
-    with nogil:
-        for i in range(1, v.shape[0]):
-            if v[i] < v[i - 1] or (v[i] == v[i - 1] and (
-                    (idx[i] > idx[i - 1]) if reverse else (idx[i] < idx[i - 1]))):
-                ok = False
-                break
-    return ok
+cdef inline bint key_before(const double *v, const int64_t *idx, int64_t i, int64_t j,
+                            bint reverse) noexcept nogil:
+    """Pair ``i`` comes before pair ``j``: order (value, index), ``reverse`` (value,
+    -index)."""
+    return v[i] < v[j] or (v[i] == v[j] and ((idx[i] > idx[j]) if reverse
+                                             else (idx[i] < idx[j])))
 
 
-def ties_of_one_pixel(const double[::1] v, const int64_t[::1] idx, const int64_t[::1] order):
-    """True when, along ``order`` (sorting ``v``), every two equal values belong to one
-    pixel of ``idx`` (so ``order`` is the order (value, index) up to pairs of one pixel)."""
-    cdef Py_ssize_t i
-    cdef bint ok = True
+cdef void merge_runs(const double *v, const int64_t *idx, bint reverse, const int64_t *src,
+                     int64_t *dst, Py_ssize_t a, Py_ssize_t b, Py_ssize_t c) noexcept nogil:
+    """Merge the runs ``src[a:b]`` and ``src[b:c]`` (pairs in order) into ``dst[a:c]``,
+    the left one first among equal keys."""
+    cdef Py_ssize_t i = b, k = a
+    while a < b and i < c:
+        if key_before(v, idx, src[i], src[a], reverse):
+            dst[k] = src[i]
+            i += 1
+        else:
+            dst[k] = src[a]
+            a += 1
+        k += 1
+    while a < b:
+        dst[k] = src[a]
+        a += 1
+        k += 1
+    while i < c:
+        dst[k] = src[i]
+        i += 1
+        k += 1
+
+
+def increasing_order(const double[::1] v, const int64_t[::1] idx, bint reverse):
+    """The permutation that lists the pairs ``(v[i], idx[i])`` in the order (value, index)
+    (``reverse``: (value, -index)); equal pairs keep their order.
+
+    A natural merge sort: the runs already in order are found in one pass, then merged
+    two by two. The pairing lists its pairs as a few such runs (one per tile of a large
+    image, then those of the glue), so that costs ``O(n log(runs))``; any other input is
+    sorted in ``O(n log n)``.
+    """
+    cdef Py_ssize_t n = v.shape[0], n_runs = 1, i, r, out_runs
+    order_arr = np.arange(n, dtype=np.int64)
+    tmp_arr = np.empty(n, dtype=np.int64)
+    starts_arr = np.empty(n + 2, dtype=np.intp)
+    cdef int64_t[::1] order = order_arr, tmp = tmp_arr
+    cdef Py_ssize_t[::1] starts = starts_arr
+    cdef int64_t *src = &order[0] if n else NULL
+    cdef int64_t *dst = &tmp[0] if n else NULL
+    cdef int64_t *swap
+    if n < 2:
+        return order_arr
     with nogil:
-        for i in range(1, order.shape[0]):
-            if v[order[i]] == v[order[i - 1]] and idx[order[i]] != idx[order[i - 1]]:
-                ok = False
-                break
-    return ok
+        starts[0] = 0
+        for i in range(1, n):
+            if key_before(&v[0], &idx[0], i, i - 1, reverse):
+                starts[n_runs] = i
+                n_runs += 1
+        starts[n_runs] = n
+        while n_runs > 1:
+            out_runs = 0
+            for r in range(0, n_runs, 2):
+                merge_runs(&v[0], &idx[0], reverse, src, dst, starts[r], starts[r + 1],
+                           starts[r + 2] if r + 2 <= n_runs else n)
+                starts[out_runs] = starts[r]
+                out_runs += 1
+            starts[out_runs] = n
+            n_runs = out_runs
+            swap = src
+            src = dst
+            dst = swap
+    return order_arr if src == &order[0] else tmp_arr

@@ -12,11 +12,12 @@ import numpy as np
 from ..persistence._cubical import _cubical_diagrams
 
 try:
-    from . import _channels, _flood
+    from . import _channels, _flood, _local
 except ImportError as exc:  # pragma: no cover - the compiled kernels were not built
     raise ImportError("sktopo.simplification needs its compiled kernels "
-                      "(sktopo/simplification/_flood.pyx, _channels.pyx); build them with "
-                      "`python setup.py build_ext --inplace` or `pip install .`.") from exc
+                      "(sktopo/simplification/_flood.pyx, _channels.pyx, _local.pyx); build "
+                      "them with `python setup.py build_ext --inplace` or `pip install .`."
+                      ) from exc
 
 _MAX_ROUNDS = 64
 _RAMP_PASSES = 64
@@ -74,6 +75,7 @@ class _Problem:
         self.stuck = None   # (diagrams, masks) of the pairs left where t/2 was given up
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
         self.marks, self.mark_base = None, 0  # the flooding passes' basin marks (reused)
+        self.filled = None  # (mark base, deaths) of the last pass, when it was a fill
         self.frames = 3     # from the caller of ``_solve`` to the user's line (warnings)
         # ``perturb``: the passes that still ramp their plateaus (see ``_ramp``)
         self.ramps_left = _RAMP_PASSES if perturb else 0
@@ -192,11 +194,12 @@ class _Problem:
         if self.marks is None or self.mark_base + 2 * len(births) >= 2 ** 31:
             # zero pages: only the pixels of the basins are touched
             self.marks, self.mark_base = np.zeros(max(h.size, 1), dtype=np.int32), 0
+        deaths = deaths[order].astype(np.int64)
         out, depth = _flood.flood_pairs(h, self.shape, self.f.ndim, full,
-                                        births[order].astype(np.int64),
-                                        deaths[order].astype(np.int64), reverse,
+                                        births[order].astype(np.int64), deaths, reverse,
                                         self.perturb, self.marks, self.mark_base,
                                         h if own and not self.perturb else None)
+        self.filled = (self.mark_base, deaths)
         self.mark_base += 2 * len(births)
         return self._ramp(out, depth)
 
@@ -254,6 +257,29 @@ class _Problem:
         self.raised |= out < h
         return -out.reshape(g.shape)
 
+    def keeps_other(self, g, dim, other):
+        """Whether the fill of ``dim`` just made left the points of ``other`` (the diagram
+        of the other dimension before it) as they were: the local conditions of
+        :mod:`~sktopo.simplification._local` around each basin, no critical pixel of
+        ``other`` in a basin and none of its pairs born at a filled level. Only for a
+        small fill (else False, cheaply: a large one fails it anyway)."""
+        if self.filled is None or self.perturb:
+            return False
+        base, deaths = self.filled
+        top = dim != 0
+        if (len(deaths) > _local._MAX_FRACTION * g.size
+                or not _local.keeps_other(g.ravel(), self.shape, self.f.ndim,
+                                          self.full if top else not self.full, not top,
+                                          self.marks, base, deaths, -1.0 if top else 1.0)):
+            return False
+        crit = np.concatenate([other.birth_index, other.death_index[~other.essential]])
+        if (self.marks[crit] > base).any():
+            return False
+        born = other.births if other.dim == 0 else other.deaths[~other.essential]
+        levels = np.sort(g.ravel()[deaths])
+        at = np.minimum(np.searchsorted(levels, born), len(levels) - 1)
+        return not (levels[at] == born).any()
+
     def clamp(self, g):
         if self.method == "optimal" and self.bounds is not None:
             np.clip(g, *self.bounds, out=g)
@@ -293,26 +319,9 @@ class _Problem:
 
 def _by_decreasing_death(h, deaths, reverse):
     """The pairs by decreasing death in the order (value, index) (``reverse``: (value,
-    -index); pairs of one death pixel in any order). The pairing lists them by increasing
-    death already: then a reversed view, checked in O(n), else a sort."""
-    v = h[deaths]
+    -index)): a natural merge sort of the few runs in which the pairing lists them."""
     deaths = np.ascontiguousarray(deaths, dtype=np.int64)
-    if _flood.by_key(v, deaths, reverse):
-        return slice(None, None, -1)
-    # the values by one sort; where no two death pixels share a value (noise; a saddle
-    # may kill several basins) that is the order, the index breaking no tie
-    order = np.argsort(v)
-    if _flood.ties_of_one_pixel(v, deaths, order):
-        return order[::-1]
-    sv, sd = v[order], deaths[order]
-    new = np.ones(len(v), dtype=bool)
-    new[1:] = sv[1:] != sv[:-1]
-    # else one integer key (rank of the value, then the index) on the sorted values: a
-    # fast unstable sort of it orders as lexsort((index, value)) does, pairs of one death
-    # pixel sharing a key
-    rank = np.cumsum(new, dtype=np.int64) - 1
-    index = (h.size - 1 - sd) if reverse else sd
-    return order[np.argsort(rank * h.size + index, kind="stable")][::-1]
+    return _flood.increasing_order(h[deaths], deaths, reverse)[::-1]
 
 
 def _level(b, d, half):
@@ -345,6 +354,7 @@ def _pass(problem, g, dgm, mask, removed, own=False):
     """One pass of ``dgm``'s dimension; ``own``: nobody else holds ``g`` (the flooding
     method may fill it in place)."""
     removed[dgm.dim].append(dgm.select(mask))
+    problem.filled = None
     fill = problem.pass_h0 if dgm.dim == 0 else problem.pass_top
     return problem.clamp(fill(g, dgm, mask, own))
 
@@ -377,8 +387,13 @@ def _run_flooding(problem, g, removed, fresh=None, n_pairings=0, own=False):
         if mask.any():
             g = _pass(problem, g, dgm, mask, removed, own)
             own = True
+            other = [e for e in final if e != d]
             if problem.perturb:     # a ramp can leave pairs one ulp long, of any dimension
                 clean, fresh, final = set(), {}, {}
+            elif len(other) == 1 and problem.keeps_other(g, d, final[other[0]]):
+                # the other dimension was clean and the fill provably left it so: done
+                clean, fresh, final = set(dims), {}, {d: dgm.select(~mask),
+                                                       other[0]: final[other[0]]}
             else:
                 clean, fresh, final = {d}, {}, {d: dgm.select(~mask)}
         else:

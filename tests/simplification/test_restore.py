@@ -179,17 +179,20 @@ def test_partner_minima_returns_the_oldest_extremum(rng, full, ties):
         assert pixel == oldest and value == h[oldest]
 
 
-def test_pairs_by_decreasing_death_with_or_without_the_pairing_order(rng):
-    """The O(n) check takes the pairing's order as it is; any other order is sorted."""
+@pytest.mark.parametrize("n_runs", [1, 2, 17, None])
+def test_pairs_by_decreasing_death_from_runs_or_any_order(rng, n_runs):
+    """The natural merge sort orders the pairs by decreasing (value, index) (``reverse``:
+    (value, -index)) from a few increasing runs, as the pairing lists them, or from any
+    order (``None``); integer values make ties of value."""
     h = rng.integers(0, 5, 200).astype(float)
     for reverse in (False, True):
         deaths = rng.choice(200, 60, replace=False)
         want = np.lexsort((-deaths if reverse else deaths, h[deaths]))[::-1]
+        if n_runs is not None:
+            runs = np.array_split(deaths[want][::-1], n_runs)
+            deaths = np.concatenate([runs[i] for i in rng.permutation(n_runs)])
+            want = np.lexsort((-deaths if reverse else deaths, h[deaths]))[::-1]
         assert_array_equal(deaths[_by_decreasing_death(h, deaths, reverse)], deaths[want])
-        ordered = deaths[want][::-1]
-        assert _by_decreasing_death(h, ordered, reverse) == slice(None, None, -1)
-        assert_array_equal(ordered[_by_decreasing_death(h, ordered, reverse)],
-                           deaths[want])
 
 
 @settings(max_examples=40, deadline=None)
