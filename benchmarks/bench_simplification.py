@@ -4,18 +4,13 @@ Side by side in one process, medians of alternated runs:
 
 1. ``simplify_function`` (flooding, H0+H1) against one ``cubical_persistence`` call (H0+H1)
    of the same uniform-noise image, with a threshold that removes more than 90 % of the
-   pairs; the optimal method too. Target (issue 16): flooding <= 5x one pairing at 512^2.
-   Measured on this 2-core machine (shared), stop 31: 6.1x here (after the optimal
-   method's runs), 5.2-5.4x timed alone on this image (default_rng(0)), which needs a
-   tail of two more single-dimension pairings; 4.6-4.8x on 9 of 11 other noise seeds,
-   5.1-5.2x on the other 2 (before the pairing got faster at 512^2 in stop 30: 4.6-4.9x
-   on this image, 4.0-4.1x on seeds 1-3; earlier 6.4-7.0x before the flood passes got
-   faster; one H0+H1 pairing and four single-dimension ones, none for keeping the count
-   of pairs >= 2t, 95.6 % of the pairs removed, none left). The optimal method: about
-   900x (94 pairings; 0.5 t: it gives up t/2 in its first runs and keeps it in a run
-   again with held pixels); before stop 31 about 200x (24 pairings; 0.75 t at most).
-   Same task at 128^2: exact 0.019 s, no pair left; STUMP 0.43 s and vanilla 0.35 s
-   (200 steps) leave 563 and 545 of the 4772 pairs below the threshold.
+   pairs (alternated with the pairing alone), then the optimal method (fewer runs: seconds
+   at 512^2). Target (issue 16): flooding <= 5x one pairing at 512^2. Measured on this
+   2-core machine (shared), stop 32: 4.7x on this image (default_rng(0): four pairings,
+   95.6 % of the pairs removed, none left), 3.6-4.0x on 9 of 11 other noise seeds (three
+   pairings), 4.4-4.7x on the other 2. The optimal method: about 850x (94 pairings,
+   0.5 t). Same task at 128^2: exact 0.019 s, no pair left; STUMP 0.43 s and vanilla
+   0.35 s (200 steps) leave 563 and 545 of the 4772 pairs below the threshold.
 2. the same task (H0+H1 below the threshold) by the exact solver, STUMP and vanilla
    backpropagation (``simplify_image``, 200 Adam steps, the defaults) on a smaller image:
    time and the features left below the threshold (GUDHI on the output), max |change|.
@@ -67,34 +62,39 @@ def removal_threshold(X, fraction):
 def versus_pairing(size, repeat, rng):
     X = rng.random((size, size))
     t, n_pairs = removal_threshold(X, 0.95)
-    candidates = {
-        "cubical_persistence (H0+H1)": lambda: cubical_persistence(X),
-        "simplify_function flooding": lambda: simplify_function(X, t, return_removed=True),
-        "simplify_function optimal": lambda: simplify_function(X, t, method="optimal",
-                                                               return_removed=True),
-    }
-    times = {name: [] for name in candidates}
-    outs = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _ in range(repeat):
-            for name, func in candidates.items():     # alternated
-                dt, outs[name] = timed(func)
-                times[name].append(dt)
-    base = np.median(times["cubical_persistence (H0+H1)"])
+    pairing = ("cubical_persistence (H0+H1)", lambda: cubical_persistence(X))
+    # the flooding method alternated with the pairing alone, then the optimal method
+    # (seconds at 512^2: alternated with the flooding, it would leave it cold caches)
+    rounds = [
+        (repeat, [pairing, ("simplify_function flooding",
+                            lambda: simplify_function(X, t, return_removed=True))]),
+        (max(1, repeat // 3), [pairing, ("simplify_function optimal",
+                                         lambda: simplify_function(X, t, method="optimal",
+                                                                   return_removed=True))]),
+    ]
     print(f"\n{size}x{size} uniform noise, {n_pairs} finite pairs, threshold {t:.4f} "
           f"(the 95 % quantile of the lifetimes)")
     print(f"{'candidate':32s} {'median ms':>10s} {'x pairing':>10s} {'removed':>8s} "
           f"{'pairings':>8s} {'left<t':>7s} {'max|dY|/t':>10s}")
-    for name, ts in times.items():
-        med = np.median(ts)
-        extra = ""
-        if name.startswith("simplify"):
-            Y, info = outs[name]
-            removed = sum(len(p) for p in info.pairs.values())
-            extra = (f"{removed / n_pairs:8.1%} {info.n_rounds:8d} {short_pairs(Y, t):7d} "
-                     f"{np.abs(Y - X).max() / t:10.4f}")
-        print(f"{name:32s} {1e3 * med:10.1f} {med / base:10.2f} {extra}")
+    for n_runs, candidates in rounds:
+        times = {name: [] for name, _ in candidates}
+        outs = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(n_runs):
+                for name, func in candidates:     # alternated
+                    dt, outs[name] = timed(func)
+                    times[name].append(dt)
+        base = np.median(times[pairing[0]])
+        for name, ts in times.items():
+            med = np.median(ts)
+            extra = ""
+            if name.startswith("simplify"):
+                Y, info = outs[name]
+                removed = sum(len(p) for p in info.pairs.values())
+                extra = (f"{removed / n_pairs:8.1%} {info.n_rounds:8d} "
+                         f"{short_pairs(Y, t):7d} {np.abs(Y - X).max() / t:10.4f}")
+            print(f"{name:32s} {1e3 * med:10.1f} {med / base:10.2f} {extra}")
 
 
 def versus_gradient(size, repeat, rng):

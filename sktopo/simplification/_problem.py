@@ -368,7 +368,8 @@ def _run_flooding(problem, g, removed, fresh=None, n_pairings=0, own=False):
     holds a kept extremum) and keeps its kept pairs as they were (their pixels are not
     in the filled basins): its diagram after the pass is the kept part of the one before,
     so only the other dimensions are paired again (after a ramped pass, ``perturb``,
-    every dimension is). Returns ``(g, final diagrams,
+    every dimension is), unless :meth:`_Problem.keeps_other` proves that a small pass
+    left the other one, clean before it, as it was. Returns ``(g, final diagrams,
     pairings done)``.
     """
     dims = problem.dims

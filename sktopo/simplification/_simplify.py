@@ -41,7 +41,8 @@ the changes are made by two compiled kernels (``_flood.pyx``):
 
 Flooding one dimension can create short pairs in the other (a basin filled inside a ring
 moves the birth of the ring's loop), so both passes are repeated until the diagrams hold no
-short pair: a fixed point, checked by the pairing itself. Nesting can also move a kept pair
+short pair: a fixed point, checked by the pairing itself (or, after a small flooding pass,
+by a local proof that the other dimension's diagram did not change: ``_local.pyx``). Nesting can also move a kept pair
 across ``2 t``: a last step (``_restore.py``, both methods) gives it its input lifetime
 back from its extremum, within the method's bound.
 """
