@@ -34,4 +34,4 @@ cdef int sort_pixels(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
 cdef void sort_run(int64_t *run, Py_ssize_t length) noexcept nogil
 cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, Py_ssize_t n,
                        int32_t *order, int32_t *tmp_index, uint32_t *key,
-                       uint32_t *tmp_key) noexcept nogil
+                       uint32_t *tmp_key, const double *given=*) noexcept nogil

@@ -320,10 +320,11 @@ cdef int sort_pixels(const double *f, Py_ssize_t d, Py_ssize_t h, Py_ssize_t w,
 
 cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, Py_ssize_t n,
                        int32_t *order, int32_t *tmp_index, uint32_t *key,
-                       uint32_t *tmp_key) noexcept nogil:
+                       uint32_t *tmp_key, const double *given=NULL) noexcept nogil:
     """``order[:n]``: the items ``0..n-1`` sorted by (value, index) of their pixels, the
     pixel of item ``i`` being ``pixel[i * step]``, a flat index into ``f``; items of one
-    pixel in any order. -1 when out of memory.
+    pixel in any order. -1 when out of memory. ``given``: the values of the items
+    (``f`` at their pixels), where the caller has them (no gather at random places).
 
     The keys of :func:`key_map` over the items' values, a radix sort, then the runs of
     equal keys by the full value."""
@@ -338,7 +339,7 @@ cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, P
     if values == NULL:
         return -1
     for i in range(n):
-        values[i] = f[pixel[i * step]]
+        values[i] = f[pixel[i * step]] if given == NULL else given[i]
         tmp_index[i] = <int32_t> i
     key_map(values, 1, n, n, &m)
     for i in range(n):

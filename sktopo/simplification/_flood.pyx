@@ -18,9 +18,11 @@ index everywhere (the order (value, index)).
 
 import numpy as np
 
-from libc.stdint cimport int32_t, int64_t
-from libc.stdlib cimport free, malloc
+from libc.stdint cimport int32_t, int64_t, uint32_t
+from libc.stdlib cimport free
 from libc.string cimport memset
+
+from sktopo.persistence._sort cimport sort_by_pixel
 
 from ._grid cimport (Grid, Heap, Item, coords, grid_init, heap_init, heap_pop, heap_push,
                      key_less, neighbour, neighbours, older_near, on_border, order_less,
@@ -347,74 +349,42 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
                     top += 1
 
 
-cdef inline bint key_before(const double *v, const int64_t *idx, int64_t i, int64_t j,
-                            bint reverse) noexcept nogil:
-    """Pair ``i`` comes before pair ``j``: order (value, index), ``reverse`` (value,
-    -index)."""
-    return v[i] < v[j] or (v[i] == v[j] and ((idx[i] > idx[j]) if reverse
-                                             else (idx[i] < idx[j])))
-
-
-cdef void merge_runs(const double *v, const int64_t *idx, bint reverse, const int64_t *src,
-                     int64_t *dst, Py_ssize_t a, Py_ssize_t b, Py_ssize_t c) noexcept nogil:
-    """Merge the runs ``src[a:b]`` and ``src[b:c]`` (pairs in order) into ``dst[a:c]``,
-    the left one first among equal keys."""
-    cdef Py_ssize_t i = b, k = a
-    while a < b and i < c:
-        if key_before(v, idx, src[i], src[a], reverse):
-            dst[k] = src[i]
-            i += 1
-        else:
-            dst[k] = src[a]
-            a += 1
-        k += 1
-    while a < b:
-        dst[k] = src[a]
-        a += 1
-        k += 1
-    while i < c:
-        dst[k] = src[i]
-        i += 1
-        k += 1
-
-
-def increasing_order(const double[::1] v, const int64_t[::1] idx, bint reverse):
-    """The permutation that lists the pairs ``(v[i], idx[i])`` in the order (value, index)
-    (``reverse``: (value, -index)); equal pairs keep their order.
-
-    A natural merge sort: the runs already in order are found in one pass, then merged
-    two by two. The pairing lists its pairs as a few such runs (one per tile of a large
-    image, then those of the glue), so that costs ``O(n log(runs))``; any other input is
-    sorted in ``O(n log n)``.
-    """
-    cdef Py_ssize_t n = v.shape[0], n_runs = 1, i, r, out_runs
-    order_arr = np.arange(n, dtype=np.int64)
-    tmp_arr = np.empty(n, dtype=np.int64)
-    starts_arr = np.empty(n + 2, dtype=np.intp)
-    cdef int64_t[::1] order = order_arr, tmp = tmp_arr
-    cdef Py_ssize_t[::1] starts = starts_arr
-    cdef int64_t *src = &order[0] if n else NULL
-    cdef int64_t *dst = &tmp[0] if n else NULL
-    cdef int64_t *swap
-    if n < 2:
+def increasing_order(const double[::1] values, const int64_t[::1] pixels, bint reverse):
+    """The permutation that lists the pixels ``pixels`` of values ``values`` in the order
+    (value, index) (``reverse``: (value, -index)); equal pixels in any order. The radix
+    sort of the pairing (:func:`sktopo.persistence._sort.sort_by_pixel`), then, for
+    ``reverse``, each run of equal values turned round."""
+    cdef Py_ssize_t n = pixels.shape[0], i, start
+    if values.shape[0] != n:
+        raise ValueError("values and pixels must have the same length.")
+    order_arr = np.empty(n, dtype=np.int32)
+    if n == 0:
         return order_arr
+    if np.max(pixels) >= 2 ** 31 or np.min(pixels) < 0:
+        raise ValueError("increasing_order supports pixels in [0, 2**31).")
+    cdef int32_t[::1] order = order_arr
+    cdef int32_t[::1] pix = np.asarray(pixels, dtype=np.int32)
+    cdef int32_t[::1] tmp = np.empty(n, dtype=np.int32)
+    cdef uint32_t[:, ::1] keys = np.empty((2, n), dtype=np.uint32)
+    cdef int status = 0
     with nogil:
-        starts[0] = 0
-        for i in range(1, n):
-            if key_before(&v[0], &idx[0], i, i - 1, reverse):
-                starts[n_runs] = i
-                n_runs += 1
-        starts[n_runs] = n
-        while n_runs > 1:
-            out_runs = 0
-            for r in range(0, n_runs, 2):
-                merge_runs(&v[0], &idx[0], reverse, src, dst, starts[r], starts[r + 1],
-                           starts[r + 2] if r + 2 <= n_runs else n)
-                starts[out_runs] = starts[r]
-                out_runs += 1
-            starts[out_runs] = n
-            n_runs = out_runs
-            swap = src
-            src = dst
-            dst = swap
-    return order_arr if src == &order[0] else tmp_arr
+        status = sort_by_pixel(&values[0], &pix[0], 1, n, &order[0], &tmp[0], &keys[0, 0],
+                               &keys[1, 0], &values[0])
+        if status == 0 and reverse:
+            start = 0
+            for i in range(1, n + 1):
+                if i == n or values[order[i]] != values[order[start]]:
+                    turn_round(&order[start], i - start)
+                    start = i
+    if status < 0:
+        raise MemoryError()
+    return order_arr
+
+
+cdef void turn_round(int32_t *run, Py_ssize_t length) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef int32_t x
+    for i in range(length // 2):
+        x = run[i]
+        run[i] = run[length - 1 - i]
+        run[length - 1 - i] = x

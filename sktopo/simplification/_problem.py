@@ -187,10 +187,11 @@ class _Problem:
             self.at_risk[saddles[(rel < 1.5) | ((rel >= 2.0) & (rel < 2.5))]] = 1
         return out
 
-    def _fill(self, h, births, deaths, full, reverse, own=False):
+    def _fill(self, h, births, deaths, levels, full, reverse, own=False):
         """Flooding: fill the basins of the removed pairs (H0 of the sublevel filtration
-        of ``h``), the outermost first; in place when ``h`` is ``own`` (not perturbed)."""
-        order = _by_decreasing_death(h, deaths, reverse)
+        of ``h``; ``levels``: ``h`` at their deaths), the outermost first; in place when
+        ``h`` is ``own`` (not perturbed)."""
+        order = _by_decreasing_death(levels, deaths, reverse)
         if self.marks is None or self.mark_base + 2 * len(births) >= 2 ** 31:
             # zero pages: only the pixels of the basins are touched
             self.marks, self.mark_base = np.zeros(max(h.size, 1), dtype=np.int32), 0
@@ -222,8 +223,8 @@ class _Problem:
     def pass_h0(self, g, dgm, remove, own=False):
         h = g.ravel()
         if self.method == "flooding":   # ``own``: g is ours to fill in place
-            out = self._fill(h, dgm.birth_index[remove], dgm.death_index[remove], self.full,
-                             False, own)
+            out = self._fill(h, dgm.birth_index[remove], dgm.death_index[remove],
+                             dgm.deaths[remove], self.full, False, own)
             return out.reshape(g.shape)
         fin = ~remove & ~dgm.essential
         self.kept_at_saddle = (dgm.death_index[fin], dgm.lifetimes[fin])
@@ -242,7 +243,7 @@ class _Problem:
             h = g.ravel()
             h = np.negative(h, out=h) if own else -h
             out = self._fill(h, dgm.death_index[remove], dgm.birth_index[remove],
-                             not self.full, True, own=True)
+                             -dgm.births[remove], not self.full, True, own=True)
             return np.negative(out, out=out).reshape(g.shape)
         h = -g.ravel()
         low, high = (b.ravel() for b in self.bounds)
@@ -317,11 +318,13 @@ class _Problem:
         self.fell_back = True
 
 
-def _by_decreasing_death(h, deaths, reverse):
-    """The pairs by decreasing death in the order (value, index) (``reverse``: (value,
-    -index)): a natural merge sort of the few runs in which the pairing lists them."""
-    deaths = np.ascontiguousarray(deaths, dtype=np.int64)
-    return _flood.increasing_order(h[deaths], deaths, reverse)[::-1]
+def _by_decreasing_death(values, deaths, reverse):
+    """The pairs of death pixels ``deaths`` and values ``values`` by decreasing death in
+    the order (value, index) (``reverse``: (value, -index); pairs of one death pixel in
+    any order)."""
+    return _flood.increasing_order(np.ascontiguousarray(values, dtype=np.float64),
+                                   np.ascontiguousarray(deaths, dtype=np.int64),
+                                   reverse)[::-1]
 
 
 def _level(b, d, half):

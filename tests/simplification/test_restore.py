@@ -181,9 +181,9 @@ def test_partner_minima_returns_the_oldest_extremum(rng, full, ties):
 
 @pytest.mark.parametrize("n_runs", [1, 2, 17, None])
 def test_pairs_by_decreasing_death_from_runs_or_any_order(rng, n_runs):
-    """The natural merge sort orders the pairs by decreasing (value, index) (``reverse``:
-    (value, -index)) from a few increasing runs, as the pairing lists them, or from any
-    order (``None``); integer values make ties of value."""
+    """The pairs by decreasing (value, index) (``reverse``: (value, -index)) from a few
+    increasing runs, as the pairing lists them, or from any order (``None``); integer
+    values make ties of value."""
     h = rng.integers(0, 5, 200).astype(float)
     for reverse in (False, True):
         deaths = rng.choice(200, 60, replace=False)
@@ -192,7 +192,8 @@ def test_pairs_by_decreasing_death_from_runs_or_any_order(rng, n_runs):
             runs = np.array_split(deaths[want][::-1], n_runs)
             deaths = np.concatenate([runs[i] for i in rng.permutation(n_runs)])
             want = np.lexsort((-deaths if reverse else deaths, h[deaths]))[::-1]
-        assert_array_equal(deaths[_by_decreasing_death(h, deaths, reverse)], deaths[want])
+        assert_array_equal(deaths[_by_decreasing_death(h[deaths], deaths, reverse)],
+                           deaths[want])
 
 
 @settings(max_examples=40, deadline=None)
