@@ -82,12 +82,13 @@ def _run_optimal(problem, g, removed):
     return result
 
 
-def warn_unmet(problem, out):
+def warn_unmet(problem, out, method="optimal"):
     """Warn (``ConvergenceWarning``) where the output ``out`` (in the sublevel view, after
-    the cast to the input's dtype) breaks what the optimal method aims at: a pair below
-    the threshold left, or a number of pairs of lifetime ``>= 2 t`` other than the
-    input's. Checked by one more pairing of the output (cheap next to the method). The warnings point at the
-    caller of ``simplify_function`` (under its parameter validation)."""
+    the cast to the input's dtype) breaks what ``method`` aims at: a pair below the
+    threshold left, or a number of pairs of lifetime ``>= 2 t`` other than the input's.
+    Checked by one more pairing of the output (cheap next to the optimal method; the
+    flooding method calls it only where its last step left a count off). The warnings
+    point at the caller of ``simplify_function`` (under its parameter validation)."""
     if problem.threshold is None or problem.input_diagrams is None or not out.size:
         return
     t = problem.threshold
@@ -104,11 +105,11 @@ def warn_unmet(problem, out):
         if n_in != n_out:
             counts.append(f"H{d}: {n_in} -> {n_out}")
     if short:
-        warnings.warn("simplify_function(method='optimal'): pairs of lifetime below the "
+        warnings.warn(f"simplify_function(method={method!r}): pairs of lifetime below the "
                       f"threshold are left: {', '.join(short)}.", ConvergenceWarning,
                       stacklevel=2 + problem.frames)
     if counts and problem.can_lengthen():
-        warnings.warn("simplify_function(method='optimal'): the number of pairs of "
+        warnings.warn(f"simplify_function(method={method!r}): the number of pairs of "
                       "lifetime >= 2 * threshold is not kept (input -> output): "
                       f"{'; '.join(counts)}.", ConvergenceWarning,
                       stacklevel=2 + problem.frames)

@@ -230,9 +230,10 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
       input's range, an older extremum that cannot follow), flooding removes the other
       dimension's feature the other way round (a channel from the saddle's input value,
       what it uncovers flooded again, within the bound). Not guaranteed: measured in the
-      user guide; the optimal method pairs its output once more and warns (a
-      ``ConvergenceWarning`` naming the dimension and both counts) where a count is off,
-      or where a pair below the threshold is left. Stability of persistence diagrams only guarantees that within
+      user guide; both methods warn (a ``ConvergenceWarning`` naming the dimension and
+      both counts) where a count is left off, and the optimal method, which pairs its
+      output once more, where a pair below the threshold is left. Stability of
+      persistence diagrams only guarantees that within
       ``threshold / 2`` a pair of lifetime ``>= 2 * threshold`` keeps a lifetime
       ``>= threshold``: it is never removed.
 
@@ -340,6 +341,9 @@ def _solve(base, dims, connectivity, t, n_kept, method, half, integer, superleve
     if method == "optimal":
         Y, l2_change, l2_retries = _l2_step(problem, Y, superlevel, dtype)
         warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float))
+    elif problem.long_off:
+        warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float),
+                   "flooding")
     return Y, problem, removed, n_rounds, l2_change, l2_retries
 
 

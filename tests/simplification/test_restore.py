@@ -82,8 +82,9 @@ def test_nested_removal_keeps_the_count_of_long_pairs(connectivity, method):
 
 def test_no_room_for_the_extremum_the_other_way_round():
     X, t = NO_ROOM, 80.0
-    with mock.patch.object(_restore, "_rechannel", lambda *args: []):
-        Y0 = simplify_function(X, t)
+    with mock.patch.object(_restore, "_rechannel", lambda *args: []), pytest.warns(
+            ConvergenceWarning, match=r"method='flooding'.*H1: 1 -> 0"):
+        Y0 = simplify_function(X, t)    # a count left off: said, not silent
     assert count_off(X, Y0, t, "full") == 1
     Y = simplify_function(X, t)
     assert Y.dtype == np.uint8 and X.min() <= Y.min() and Y.max() <= X.max()
