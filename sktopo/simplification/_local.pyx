@@ -7,32 +7,38 @@ A pass of one dimension fills basins (``flood_pairs`` in ``_flood.pyx``): in its
 ``(b, d)`` is raised to ``phi(d)``. The other dimension is H0 of ``psi = -phi`` with the
 other connectivity (and, for the top dimension, the border of the grid as its oldest
 class, next to every pixel on the edge). Call ``N`` the pixels next to ``B`` (full
-connectivity) outside it, and ``delta = -phi(d)``. The points of the other diagram are unchanged when, for every basin of the
-pass:
+connectivity) outside it, and ``delta = -phi(d)``. A pass fills its basins one after the
+other (by decreasing death, nested ones with their outer one); each fill is checked on
+the image it meets: the basins filled before it at their new values, those after it at
+their old ones. The points of the other diagram and their birth pixels are unchanged by
+a fill when:
 
-1. no pixel of ``N`` lies in a basin of the pass;
-2. the pixels of ``N`` with ``phi >= phi(d)`` (there once ``psi`` reaches ``delta``),
+1. the pixels of ``N`` with ``phi >= phi(d)`` (there once ``psi`` reaches ``delta``),
    with the border where ``B`` touches the edge of the grid, are connected in the other
    connectivity through their own pixels;
-3. each other pixel of ``N`` (*late*: below ``phi(d)`` but outside ``B``, so next to it
-   in the other connectivity only) is next to those of 2. in the other connectivity;
+2. each other pixel of ``N`` (*late*: below ``phi(d)`` but outside ``B``, so next to it
+   in the other connectivity only) is next to those of 1. in the other connectivity;
+3. where a basin filled before it reached the same value, no pixel of ``B`` had that
+   value (a death pixel among ties can move, see below: not into ``B``);
 
-and no critical pixel of the other diagram lies in a basin (checked by the caller).
+and no critical pixel of the other diagram lies in a basin, none of its pairs is born at
+a filled value (checked by the caller).
 
-Why: below ``delta`` nothing changed: ``B`` enters later, before the pass at values above
-``delta``, now at ``delta``. Once ``delta`` is passed, the pixels of 2. are there and in
-one component; every component of ``B`` touches them or the border that 2. joins to
+Why: below ``delta`` nothing changed: ``B`` enters later, before the fill at values above
+``delta``, now at ``delta``. Once ``delta`` is passed, the pixels of 1. are there and in
+one component; every component of ``B`` touches them or the border that 1. joins to
 them (a pixel next to ``B`` in the pass's connectivity is not late: where the other one
 is the smaller, no pixel is late; else ``B`` is one component of it, next to ``d``), so
 the components of the image are those of before, ``B`` added to that one: the
 same components die at ``delta``. A late pixel enters after ``delta`` in both, and joins
-that component when it enters in both (by 3.), whatever part of ``B`` is there. Before
-the pass the pixels of ``B`` entered after ``delta``, next to that component only: the
+that component when it enters in both (by 2.), whatever part of ``B`` is there. Before
+the fill the pixels of ``B`` entered after ``delta``, next to that component only: the
 only pairs they made were born in ``B``, which the caller ruled out (a pair born in
 ``B`` would be a critical pixel in a basin). Within the value ``delta`` the order of the
 merges can differ (the pixels of ``B`` enter among the ties of ``N``), so the death pixel
-of a pair dying at ``delta`` can be another pixel of that value; the caller also rules
-out a pair born at ``delta`` (its birth pixel could become one of ``B``).
+of a pair dying at ``delta`` can be another pixel of that value (3. keeps it out of the
+basins still to come); the caller also rules out a pair born at ``delta`` (its birth
+pixel could become one of ``B``).
 
 The flooding method checks this after a pass that fills few pixels instead of pairing
 the other dimension again: the tail of its fixed point (pits in a plateau that the last
@@ -41,6 +47,7 @@ pass carved, say) mostly meets it.
 
 import numpy as np
 
+from libc.math cimport INFINITY
 from libc.stdint cimport int32_t, int64_t
 
 from ._grid cimport Grid, grid_init, neighbours, on_border, trim_offsets
@@ -52,21 +59,21 @@ _MAX_FRACTION = 1.0 / 32
 cdef int64_t _LATE = 1LL << 32
 
 
-def keeps_other(const double[::1] g, tuple shape, int ndim, bint other_full, bint border,
-                const int32_t[::1] mark, int32_t base, const int64_t[::1] deaths,
-                double sign):
+def keeps_other(const double[::1] g, const double[::1] before, tuple shape, int ndim,
+                bint other_full, bint border, const int32_t[::1] mark, int32_t base,
+                const int64_t[::1] deaths, double sign):
     """True when the pass whose basins are marked ``base + 1 + p`` in ``mark`` (basin of
-    ``deaths[p]``, in the view ``phi = sign * g``, ``g`` after the pass) meets 1. to 3.
-    of the module docstring for the other dimension (connectivity ``other_full``, with
-    the border when ``border``). False also when the pass filled more than
-    ``_MAX_FRACTION`` of the grid."""
+    ``deaths[p]``, filled in that order, in the view ``phi = sign * g``; ``g`` after the
+    pass, ``before`` before it) meets 1. to 3. of the module docstring for the other
+    dimension (connectivity ``other_full``, with the border when ``border``). False also
+    when the pass filled more than ``_MAX_FRACTION`` of the grid."""
     cdef Py_ssize_t n = g.shape[0], n_pairs = deaths.shape[0], x, p, n_filled = 0
     cdef Grid full_g, other_g
     cdef bint ok = True
     if n == 0 or n_pairs == 0:
         return True
-    if mark.shape[0] < n:
-        raise ValueError("mark must have the size of g")
+    if mark.shape[0] < n or before.shape[0] != n:
+        raise ValueError("mark and before must have the size of g")
     for x in range(n):
         if mark[x] > base:
             n_filled += 1
@@ -98,42 +105,48 @@ def keeps_other(const double[::1] g, tuple shape, int ndim, bint other_full, bin
     # search reached it); ``ring``: the ring's pixels, then the search's queue
     cdef int64_t[::1] stamp = np.zeros(n, dtype=np.int64)
     cdef int64_t[:, ::1] ring = np.empty((3, min(26 * n_filled, n) + 1), dtype=np.int64)
+    cdef double last = INFINITY      # the value of the last basin filled
     with nogil:
         for p in range(n_pairs):
-            if start[p + 1] > start[p] and not ring_connected(
-                    &full_g, &other_g, &g[0], sign, &mark[0], base, base + 1 + <int32_t> p,
-                    deaths[p], &basin[start[p]], start[p + 1] - start[p], border,
-                    &stamp[0], &ring[0, 0], &ring[1, 0], &ring[2, 0]):
+            if start[p + 1] == start[p]:
+                continue                # a nested basin, filled with its outer one
+            if not ring_connected(&full_g, &other_g, &g[0], &before[0], sign, &mark[0],
+                                  base, base + 1 + <int32_t> p, deaths[p],
+                                  &basin[start[p]], start[p + 1] - start[p], border,
+                                  sign * g[deaths[p]] == last, &stamp[0], &ring[0, 0],
+                                  &ring[1, 0], &ring[2, 0]):
                 ok = False
                 break
+            last = sign * g[deaths[p]]
     return ok
 
 
-cdef bint ring_connected(Grid *full_g, Grid *other_g, const double *g, double sign,
-                         const int32_t *mark, int32_t base, int32_t label, int64_t d,
-                         const int64_t *pix, Py_ssize_t size, bint border, int64_t *stamp,
-                         int64_t *ring, int64_t *queue, int64_t *late) noexcept nogil:
-    """1. to 3. for the basin ``pix[:size]`` (marked ``label``, death pixel ``d``)."""
+cdef bint ring_connected(Grid *full_g, Grid *other_g, const double *g, const double *before,
+                         double sign, const int32_t *mark, int32_t base, int32_t label,
+                         int64_t d, const int64_t *pix, Py_ssize_t size, bint border,
+                         bint tie, int64_t *stamp, int64_t *ring, int64_t *queue,
+                         int64_t *late) noexcept nogil:
+    """1. to 3. for the basin ``pix[:size]`` (marked ``label``, death pixel ``d``; ``tie``:
+    a basin filled before it reached the same value)."""
     cdef double level = sign * g[d]
     cdef Py_ssize_t n_ring = 0, n_late = 0, i, head, tail = 0
     cdef int k, m
     cdef int64_t y
     cdef int64_t nbs[26]
     cdef bint edge = False
-    # 1.: the ring, its late pixels apart
+    # the ring, its late pixels apart, on the image this fill meets: the basins of the
+    # pass still to fill (marked after it) at their values before the pass
     for i in range(size):
+        if tie and sign * before[pix[i]] == level:
+            return False                # 3.
         if border and not edge and on_border(full_g, pix[i]):
             edge = True
         m = neighbours(full_g, pix[i], nbs)
         for k in range(m):
             y = nbs[k]
-            if mark[y] > base:
-                if mark[y] != label:
-                    return False        # next to another basin of the pass
+            if mark[y] == label or stamp[y] == label or stamp[y] == label + _LATE:
                 continue
-            if stamp[y] == label or stamp[y] == label + _LATE:
-                continue
-            if sign * g[y] < level:
+            if sign * (before[y] if mark[y] > label else g[y]) < level:
                 stamp[y] = label + _LATE
                 late[n_late] = y
                 n_late += 1
@@ -143,7 +156,7 @@ cdef bint ring_connected(Grid *full_g, Grid *other_g, const double *g, double si
                 n_ring += 1
     if n_ring == 0:
         return False
-    # 2.: a search through the ring, from the border where it counts (its pixels on the
+    # 1.: a search through the ring, from the border where it counts (its pixels on the
     # edge), else from one of its pixels
     if edge:
         for i in range(n_ring):
@@ -169,7 +182,7 @@ cdef bint ring_connected(Grid *full_g, Grid *other_g, const double *g, double si
                 tail += 1
     if tail != n_ring:
         return False
-    # 3.: every late pixel next to the ring
+    # 2.: every late pixel next to the ring
     for i in range(n_late):
         m = neighbours(other_g, late[i], nbs)
         for k in range(m):

@@ -75,7 +75,8 @@ class _Problem:
         self.stuck = None   # (diagrams, masks) of the pairs left where t/2 was given up
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
         self.marks, self.mark_base = None, 0  # the flooding passes' basin marks (reused)
-        self.filled = None  # (mark base, deaths) of the last pass, when it was a fill
+        # (mark base, deaths, g before) of the last pass, when it was a fill
+        self.filled = None
         self.frames = 3     # from the caller of ``_solve`` to the user's line (warnings)
         # ``perturb``: the passes that still ramp their plateaus (see ``_ramp``)
         self.ramps_left = _RAMP_PASSES if perturb else 0
@@ -192,6 +193,11 @@ class _Problem:
         of ``h``; ``levels``: ``h`` at their deaths), the outermost first; in place when
         ``h`` is ``own`` (not perturbed)."""
         order = _by_decreasing_death(levels, deaths, reverse)
+        # a small pass may spare the other dimension's pairing (``keeps_other``): it
+        # needs the values before the pass, in g's sign
+        before = None
+        if not self.perturb and len(births) <= _local._MAX_FRACTION * h.size:
+            before = -h if reverse else h.copy()
         if self.marks is None or self.mark_base + 2 * len(births) >= 2 ** 31:
             # zero pages: only the pixels of the basins are touched
             self.marks, self.mark_base = np.zeros(max(h.size, 1), dtype=np.int32), 0
@@ -200,7 +206,7 @@ class _Problem:
                                         births[order].astype(np.int64), deaths, reverse,
                                         self.perturb, self.marks, self.mark_base,
                                         h if own and not self.perturb else None)
-        self.filled = (self.mark_base, deaths)
+        self.filled = (self.mark_base, deaths, before)
         self.mark_base += 2 * len(births)
         return self._ramp(out, depth)
 
@@ -264,14 +270,13 @@ class _Problem:
         :mod:`~sktopo.simplification._local` around each basin, no critical pixel of
         ``other`` in a basin and none of its pairs born at a filled level. Only for a
         small fill (else False, cheaply: a large one fails it anyway)."""
-        if self.filled is None or self.perturb:
+        if self.filled is None or self.filled[2] is None:
             return False
-        base, deaths = self.filled
+        base, deaths, before = self.filled
         top = dim != 0
-        if (len(deaths) > _local._MAX_FRACTION * g.size
-                or not _local.keeps_other(g.ravel(), self.shape, self.f.ndim,
-                                          self.full if top else not self.full, not top,
-                                          self.marks, base, deaths, -1.0 if top else 1.0)):
+        if not _local.keeps_other(g.ravel(), before, self.shape, self.f.ndim,
+                                  self.full if top else not self.full, not top, self.marks,
+                                  base, deaths, -1.0 if top else 1.0):
             return False
         crit = np.concatenate([other.birth_index, other.death_index[~other.essential]])
         if (self.marks[crit] > base).any():

@@ -63,23 +63,27 @@ def test_the_other_diagram_is_the_pairing_s_where_the_proof_holds():
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_the_proof_saves_a_pairing_and_changes_nothing(seed):
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+def test_the_proof_saves_a_pairing_and_changes_nothing(seed, connectivity):
     """128^2 noise at the 95 % quantile: the tail's last pairing is replaced by the
-    proof (one pairing fewer), the output is the same."""
+    proof (one pairing fewer), the output is the same. With ``"face"`` the last basins
+    touch each other (diagonally): each fill is checked on the image it meets."""
     X = np.random.default_rng(seed).random((128, 128))
-    dgms = cubical_persistence(X)
+    dgms = cubical_persistence(X, connectivity=connectivity)
     t = float(np.quantile(np.concatenate([d.lifetimes[~d.essential]
                                           for d in dgms.values()]), 0.95))
-    Y, info = simplify_function(X, t, return_removed=True)
+    Y, info = simplify_function(X, t, connectivity=connectivity, return_removed=True)
     with mock.patch.object(_Problem, "keeps_other", lambda *args: False):
-        Y_paired, info_paired = simplify_function(X, t, return_removed=True)
+        Y_paired, info_paired = simplify_function(X, t, connectivity=connectivity,
+                                                  return_removed=True)
     assert_array_equal(Y, Y_paired)
     assert info.n_rounds == info_paired.n_rounds - 1
 
 
 def _pit(hole):
-    """A 3 x 3 basin filled up to 5 (its death pixel above it) in a field of 9, around a
-    peak of 12 where ``hole``; marked 1 in the marks (base 0)."""
+    """A 3 x 3 basin of 2 filled up to 5 (its death pixel above it) in a field of 9,
+    around a peak of 12 where ``hole``; marked 1 in the marks (base 0). Returns the
+    image after the fill, before it, and the marks."""
     g = np.full((40, 40), 9.0)
     mark = np.zeros(g.size, dtype=np.int32)
     basin = np.zeros(g.shape, dtype=bool)
@@ -87,17 +91,19 @@ def _pit(hole):
     if hole:
         basin[20, 20] = False
         g[20, 20] = 12.0
-    g[basin] = 5.0
     g[18, 20] = 5.0
+    before = g.copy()
+    before[basin] = 2.0
+    g[basin] = 5.0
     mark[basin.ravel()] = 1
-    return g, mark
+    return g, before, mark
 
 
 @pytest.mark.parametrize("hole", [False, True])
 def test_a_basin_around_a_peak_is_paired_again(hole):
     """A basin filled around a peak (a ring with a hole) fails the proof: the peak's
     saddle moves; without the hole it holds."""
-    g, mark = _pit(hole)
-    out = _local.keeps_other(g.ravel(), (1, 40, 40), 2, False, True, mark, 0,
-                             np.array([18 * 40 + 20]), 1.0)
+    g, before, mark = _pit(hole)
+    out = _local.keeps_other(g.ravel(), before.ravel(), (1, 40, 40), 2, False, True, mark,
+                             0, np.array([18 * 40 + 20]), 1.0)
     assert out is (not hole)
