@@ -23,6 +23,7 @@ from libc.stdlib cimport free
 from libc.string cimport memset
 
 from sktopo.persistence._sort cimport sort_by_pixel
+from sktopo.persistence._union_find cimport sktopo_ctz
 
 from ._grid cimport (Grid, Heap, Item, coords, grid_init, heap_init, heap_pop, heap_push,
                      key_less, neighbour, neighbours, older_near, on_border, order_less,
@@ -301,7 +302,8 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
     cdef int64_t w = g.n2, n = g.n1 * g.n2, x, nb, col, top = 1
     cdef int64_t low = (<int64_t> 1 << sh) - 1
     cdef int k, m = g.n_off
-    cdef int32_t mk, c
+    cdef int32_t c
+    cdef unsigned int hits
     cdef double v
     # the offsets in locals: the stores through ``mark``, ``out`` and ``stack`` cannot
     # alias them, so they stay in registers
@@ -326,17 +328,24 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
                     stack[top] = (nb << sh) | (col + dc[k])
                     top += 1
         elif x >= w and x < n - w and col > 0 and col < w - 1:
-            # 8 neighbours: without branches (on noise the test goes either way at random;
-            # the mark is rewritten and the entry pushed, the top moves only on a hit)
+            # 8 neighbours: the tests without branches into a bit mask (on noise they go
+            # either way at random), then only the hits are marked and pushed (mostly
+            # none: a basin of noise holds a few pixels; faster than marking all eight;
+            # with 4 neighbours the branches win)
+            hits = 0
             for k in range(m):
                 nb = x + fl[k]
                 v = h[nb]
-                mk = mark[nb]
-                c = ((mk != filled) & ((v < hd) | ((v == hd) & ((nb > d) if reverse
-                                                                else (nb < d)))))
-                mark[nb] = mk + c * (filled - mk)
+                c = ((mark[nb] != filled) & ((v < hd) | ((v == hd) & ((nb > d) if reverse
+                                                                      else (nb < d)))))
+                hits |= <unsigned int> c << k
+            while hits:
+                k = sktopo_ctz(hits)
+                hits &= hits - 1
+                nb = x + fl[k]
+                mark[nb] = filled
                 stack[top] = (nb << sh) | (col + dc[k])
-                top += c
+                top += 1
         else:
             for k in range(m):
                 if ((x < w and dr[k] < 0) or (x >= n - w and dr[k] > 0)
