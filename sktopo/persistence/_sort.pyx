@@ -86,6 +86,7 @@ cdef void sort_records(KeyIndex *run, Py_ssize_t length) noexcept nogil:
 
 
 cdef enum:
+    _FEW = 64                     # sort_by_pixel: fewer items are sorted as records
     _DIGIT = 11                   # bits per radix pass
     _BUCKETS = 1 << _DIGIT
 
@@ -330,10 +331,21 @@ cdef int sort_by_pixel(const double *f, const int32_t *pixel, Py_ssize_t step, P
     equal keys by the full value."""
     cdef Py_ssize_t i, j, start, length
     cdef KeyMap m
-    cdef KeyIndex small[16]
+    cdef KeyIndex small[_FEW]
     cdef KeyIndex *run
     cdef double *values
     if n == 0:
+        return 0
+    if n <= _FEW:
+        # a few items: their records sorted at once (the radix sort's histograms would
+        # cost more)
+        for i in range(n):
+            small[i].item = <int32_t> i
+            small[i].key = sktopo_key64(f[pixel[i * step]] if given == NULL else given[i])
+            small[i].index = pixel[i * step]
+        sort_records(small, n)
+        for i in range(n):
+            order[i] = small[i].item
         return 0
     values = <double *> malloc(n * sizeof(double))
     if values == NULL:

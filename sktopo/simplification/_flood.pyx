@@ -358,7 +358,7 @@ cdef void fill_image(Grid *g, const double *h, double *out, int32_t *mark, int64
                     top += 1
 
 
-def increasing_order(const double[::1] values, const int64_t[::1] pixels, bint reverse):
+def increasing_order(const double[::1] values, const int32_t[::1] pixels, bint reverse):
     """The permutation that lists the pixels ``pixels`` of values ``values`` in the order
     (value, index) (``reverse``: (value, -index)); equal pixels in any order. The radix
     sort of the pairing (:func:`sktopo.persistence._sort.sort_by_pixel`), then, for
@@ -366,28 +366,23 @@ def increasing_order(const double[::1] values, const int64_t[::1] pixels, bint r
     cdef Py_ssize_t n = pixels.shape[0], i, start
     if values.shape[0] != n:
         raise ValueError("values and pixels must have the same length.")
-    order_arr = np.empty(n, dtype=np.int32)
-    if n == 0:
-        return order_arr
-    if np.max(pixels) >= 2 ** 31 or np.min(pixels) < 0:
-        raise ValueError("increasing_order supports pixels in [0, 2**31).")
-    cdef int32_t[::1] order = order_arr
-    cdef int32_t[::1] pix = np.asarray(pixels, dtype=np.int32)
-    cdef int32_t[::1] tmp = np.empty(n, dtype=np.int32)
-    cdef uint32_t[:, ::1] keys = np.empty((2, n), dtype=np.uint32)
+    work = np.empty((4, max(n, 1)), dtype=np.int32)     # the order, then three work rows
+    cdef int32_t[:, ::1] w = work
     cdef int status = 0
+    if n == 0:
+        return work[0, :0]
     with nogil:
-        status = sort_by_pixel(&values[0], &pix[0], 1, n, &order[0], &tmp[0], &keys[0, 0],
-                               &keys[1, 0], &values[0])
+        status = sort_by_pixel(&values[0], &pixels[0], 1, n, &w[0, 0], &w[1, 0],
+                               <uint32_t *> &w[2, 0], <uint32_t *> &w[3, 0], &values[0])
         if status == 0 and reverse:
             start = 0
             for i in range(1, n + 1):
-                if i == n or values[order[i]] != values[order[start]]:
-                    turn_round(&order[start], i - start)
+                if i == n or values[w[0, i]] != values[w[0, start]]:
+                    turn_round(&w[0, start], i - start)
                     start = i
     if status < 0:
         raise MemoryError()
-    return order_arr
+    return work[0]
 
 
 cdef void turn_round(int32_t *run, Py_ssize_t length) noexcept nogil:

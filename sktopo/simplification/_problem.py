@@ -328,7 +328,7 @@ def _by_decreasing_death(values, deaths, reverse):
     the order (value, index) (``reverse``: (value, -index); pairs of one death pixel in
     any order)."""
     return _flood.increasing_order(np.ascontiguousarray(values, dtype=np.float64),
-                                   np.ascontiguousarray(deaths, dtype=np.int64),
+                                   np.ascontiguousarray(deaths, dtype=np.int32),
                                    reverse)[::-1]
 
 
