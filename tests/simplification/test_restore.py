@@ -181,13 +181,16 @@ def test_partner_minima_returns_the_oldest_extremum(rng, full, ties):
 
 
 @pytest.mark.parametrize("n_runs", [1, 2, 17, None])
-def test_pairs_by_decreasing_death_from_runs_or_any_order(rng, n_runs):
+@pytest.mark.parametrize("n_pairs", [60, 3000])
+def test_pairs_by_decreasing_death_from_runs_or_any_order(rng, n_runs, n_pairs):
     """The pairs by decreasing (value, index) (``reverse``: (value, -index)) from a few
     increasing runs, as the pairing lists them, or from any order (``None``); integer
-    values make ties of value."""
-    h = rng.integers(0, 5, 200).astype(float)
+    values make ties of value. A few pairs are sorted as records, more by the radix
+    sort."""
+    h = rng.integers(0, 5, 5000).astype(float)
+    h[::7] += rng.random(h[::7].size)       # values the radix sort's keys tell apart
     for reverse in (False, True):
-        deaths = rng.choice(200, 60, replace=False)
+        deaths = rng.choice(5000, n_pairs, replace=False)
         want = np.lexsort((-deaths if reverse else deaths, h[deaths]))[::-1]
         if n_runs is not None:
             runs = np.array_split(deaths[want][::-1], n_runs)
