@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _channels
-from ._hold import fresh, hold_stuck
+from ._hold import fresh, hold_crossing, hold_stuck
 from ._problem import _MAX_ROUNDS, RampsFailed, _pass, _removed_mask, _run_flooding
 from ._restore import _long_mismatch, restore_long
 
@@ -77,6 +77,9 @@ def _run_optimal(problem, g, removed):
         begin.dims = order
         result = hold_stuck(problem, begin, g, removed, result, _rounds)
     problem.dims = dims
+    if (problem.long_off and problem.threshold is not None
+            and np.abs(result[0] - g).max(initial=0.0) <= problem.half):
+        result = hold_crossing(problem, fresh(start), g, removed, result, _rounds)
     for message in problem.messages:
         warnings.warn(message, ConvergenceWarning, stacklevel=3 + problem.frames)
     return result

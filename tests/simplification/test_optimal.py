@@ -14,7 +14,7 @@ from scipy import ndimage
 from sklearn.exceptions import ConvergenceWarning
 
 from sktopo.persistence import cubical_persistence
-from sktopo.simplification import _channels, _restore, simplify_function
+from sktopo.simplification import _channels, _optimal, _restore, simplify_function
 from sktopo.utils._testing import gudhi_lifetimes
 
 
@@ -309,13 +309,55 @@ def test_pairs_left_are_held_in_a_run_again(seed, n, connectivity, q):
     assert np.abs(Y - X).max() > t / 2
 
 
+HOLD_CROSSING = _optimal.hold_crossing
+
+
+def no_hold(problem, start, g, removed, result, run):
+    """A stand-in for ``hold_crossing`` that keeps the run's result."""
+    return result
+
+
+# an 8-bit image (superlevel, "full", t = 78) where a channel lowers the saddle of a
+# kept pair of lifetime 2t - 1 past 2t, and neither its peak (a younger peak sits in
+# its basin) nor the other order of the dimensions gets the count back
+CROSSING = np.array([[112, 126, 157, 158, 84, 90], [41, 244, 120, 20, 132, 7],
+                     [162, 67, 15, 90, 30, 63], [245, 29, 210, 60, 151, 201],
+                     [64, 26, 85, 97, 64, 233], [69, 44, 225, 102, 155, 65],
+                     [108, 3, 175, 242, 227, 114], [54, 204, 165, 25, 88, 249],
+                     [43, 205, 157, 23, 28, 225], [78, 94, 62, 202, 233, 240],
+                     [131, 96, 42, 118, 125, 247], [68, 38, 244, 92, 157, 122],
+                     [205, 145, 96, 157, 189, 112], [245, 229, 168, 250, 162, 114],
+                     [123, 129, 44, 242, 24, 72], [166, 218, 128, 28, 56, 230],
+                     [121, 26, 159, 193, 253, 124], [153, 148, 251, 33, 213, 100],
+                     [97, 208, 0, 1, 27, 246]], dtype=np.uint8)
+
+
+def test_runs_with_the_crossing_pairs_held_keep_the_count():
+    X, t = CROSSING, 78.0
+    kw = dict(method="optimal", connectivity="full", superlevel=True)
+    with mock.patch.object(_optimal, "hold_crossing", no_hold), \
+            pytest.warns(ConvergenceWarning, match=r"2 \* threshold is not kept.*H0: 0 -> 1"):
+        Y0 = simplify_function(X, t, **kw)
+    before = gudhi_lifetimes(X, "full", True)
+    assert np.sum(gudhi_lifetimes(Y0, "full", True)[0] >= 2 * t) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y = simplify_function(X, t, **kw)
+    after = gudhi_lifetimes(Y, "full", True)
+    for d in (0, 1):
+        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+        assert not np.any((after[d] > 0) & (after[d] < t))
+    assert np.abs(Y.astype(float) - X).max() <= t / 2
+    assert X.min() <= Y.min() and Y.max() <= X.max()
+
+
 def test_count_of_long_pairs_off_warns():
     """30 x 30 float noise, the median threshold: wherever the number of pairs of
     lifetime >= 2t (GUDHI, input -> output) changes, a ConvergenceWarning names the
     dimension and both counts; where it does not, no such warning. Each input also
-    without the pairings of *Long pairs* (``_RESTORE_PAIRINGS = 0``): the count is then
-    missed on some (the method itself once missed it on these inputs and keeps it on all
-    of them now)."""
+    without the pairings of *Long pairs* (``_RESTORE_PAIRINGS = 0``) and without the
+    runs with the crossing pairs held: the count is then missed on some (the method
+    itself once missed it on these inputs and keeps it on all of them now)."""
     n_off = 0
     for (seed, connectivity, superlevel), budget in itertools.product(
             [(2, "face", True), (5, "full", True), (8, "face", False), (17, "full", False),
@@ -325,7 +367,8 @@ def test_count_of_long_pairs_off_warns():
         life = np.concatenate(list(before.values()))
         t = float(np.quantile(life[np.isfinite(life)], 0.5))
         with warnings.catch_warnings(record=True) as caught, mock.patch.object(
-                _restore, "_RESTORE_PAIRINGS", budget):
+                _restore, "_RESTORE_PAIRINGS", budget), mock.patch.object(
+                _optimal, "hold_crossing", HOLD_CROSSING if budget else no_hold):
             warnings.simplefilter("always")
             Y = simplify_function(X, t, method="optimal", connectivity=connectivity,
                                   superlevel=superlevel)
@@ -357,6 +400,7 @@ def test_restore_budget_keeps_the_count():
     for d in (0, 1):
         assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
     with mock.patch.object(_restore, "_RESTORE_PAIRINGS", 20), \
+            mock.patch.object(_optimal, "hold_crossing", no_hold), \
             pytest.warns(ConvergenceWarning, match="2 \\* threshold"):
         simplify_function(X, t, method="optimal", connectivity="face")
 

@@ -13,7 +13,7 @@ from scipy import ndimage
 from sklearn.exceptions import ConvergenceWarning
 
 from sktopo.persistence import cubical_persistence
-from sktopo.simplification import _channels, _restore, simplify_function
+from sktopo.simplification import _channels, _restore, _simplify, simplify_function
 from sktopo.simplification._problem import _by_decreasing_death
 from sktopo.utils._testing import gudhi_lifetimes
 
@@ -47,6 +47,18 @@ NO_ROOM = np.array([[181, 239, 167, 215, 109, 6, 112],
                     [45, 101, 56, 198, 79, 113, 78]], dtype=np.uint8)
 
 
+# an 8-bit image where flooding leaves the count of long pairs off (superlevel, "full",
+# t = 80: its last step finds no way back) and the optimal method keeps every promise
+FLOODING_OFF = np.array([[43, 222, 234, 192, 121, 240, 237, 30, 96],
+                         [161, 168, 8, 232, 164, 168, 97, 6, 123],
+                         [243, 88, 203, 195, 148, 244, 152, 146, 166],
+                         [112, 170, 191, 230, 101, 139, 30, 209, 13]], dtype=np.uint8)
+
+# flooding without the optimal method's output where it left a count off (so that the
+# tests of its own last step can fail)
+NO_OPTIMAL_INSTEAD = mock.patch.object(_simplify, "_optimal_instead", lambda *args: None)
+
+
 def count_off(X, Y, t, connectivity, superlevel=False):
     """Sum over H0 and the top dimension of |#pairs >= 2t after - before| (GUDHI)."""
     before = gudhi_lifetimes(X, connectivity, superlevel)
@@ -65,7 +77,8 @@ def short_left(Y, t, connectivity, superlevel=False):
 @pytest.mark.parametrize("method", ["flooding", "optimal"])
 def test_nested_removal_keeps_the_count_of_long_pairs(connectivity, method):
     X, t = NESTED[connectivity], 2.0
-    with mock.patch.object(_restore, "_RESTORE_PAIRINGS", 0), warnings.catch_warnings():
+    with mock.patch.object(_restore, "_RESTORE_PAIRINGS", 0), NO_OPTIMAL_INSTEAD, \
+            warnings.catch_warnings():
         # (without the restoring pairings the count may be off: optimal says so)
         warnings.simplefilter("ignore", ConvergenceWarning)
         Y0 = simplify_function(X, t, connectivity=connectivity, method=method)
@@ -82,7 +95,8 @@ def test_nested_removal_keeps_the_count_of_long_pairs(connectivity, method):
 
 def test_no_room_for_the_extremum_the_other_way_round():
     X, t = NO_ROOM, 80.0
-    with mock.patch.object(_restore, "_rechannel", lambda *args: []), pytest.warns(
+    with mock.patch.object(_restore, "_rechannel", lambda *args: []), NO_OPTIMAL_INSTEAD, \
+            pytest.warns(
             ConvergenceWarning, match=r"method='flooding'.*H1: 1 -> 0"):
         Y0 = simplify_function(X, t)    # a count left off: said, not silent
     assert count_off(X, Y0, t, "full") == 1
@@ -91,6 +105,26 @@ def test_no_room_for_the_extremum_the_other_way_round():
     assert count_off(X, Y, t, "full") == 0
     assert short_left(Y, t, "full") == 0
     assert np.abs(Y.astype(float) - X).max() <= t - 1
+
+
+def test_flooding_returns_the_optimal_output_where_it_left_a_count_off():
+    X, t = FLOODING_OFF, 80.0
+    kw = dict(connectivity="full", superlevel=True)
+    with NO_OPTIMAL_INSTEAD, pytest.warns(ConvergenceWarning, match="method='flooding'"):
+        Y0 = simplify_function(X, t, **kw)
+    assert count_off(X, Y0, t, "full", True) >= 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y, info = simplify_function(X, t, return_removed=True, **kw)
+    assert info.method == "optimal"
+    assert_array_equal(Y, simplify_function(X, t, method="optimal", **kw))
+    assert Y.dtype == np.uint8 and X.min() <= Y.min() and Y.max() <= X.max()
+    assert count_off(X, Y, t, "full", True) == 0
+    assert short_left(Y, t, "full", True) == 0
+    assert np.abs(Y.astype(float) - X).max() <= t / 2
+    # where flooding keeps the count, its own output
+    _, info = simplify_function(NESTED["full"], 2.0, return_removed=True)
+    assert info.method == "flooding"
 
 
 @settings(max_examples=40, deadline=None)
@@ -117,9 +151,10 @@ def test_flooding_restore_never_worse(data, connectivity, superlevel, q):
     if t <= 0:
         return
     kw = dict(connectivity=connectivity, superlevel=superlevel)
-    with mock.patch.object(_restore, "_RESTORE_PAIRINGS", 0):
+    with mock.patch.object(_restore, "_RESTORE_PAIRINGS", 0), NO_OPTIMAL_INSTEAD:
         Y0 = simplify_function(X, t, **kw)
-    Y = simplify_function(X, t, **kw)
+    with NO_OPTIMAL_INSTEAD:
+        Y = simplify_function(X, t, **kw)
     assert short_left(Y, t, connectivity, superlevel) == 0
     assert np.abs(Y.astype(float) - X).max() < t
     assert Y.dtype == X.dtype
