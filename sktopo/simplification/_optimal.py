@@ -421,7 +421,8 @@ def _lengthen(problem, g, dgms, masks, removed):
             idx = np.flatnonzero(mask)
             if len(idx):
                 n_done += int(_push_extrema(problem, out, dgms[d], idx,
-                                            np.full(len(idx), problem.threshold),
+                                            np.full(len(idx), problem.threshold
+                                                    + problem.margin),
                                             guard=guard, saddles=True).sum())
         return out.reshape(g.shape), n_done
 

@@ -74,6 +74,9 @@ class _Problem:
         self.kept_at_saddle = None          # (saddle pixels, lifetimes) of the kept pairs
         self.stuck = None   # (diagrams, masks) of the pairs left where t/2 was given up
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
+        # float32 output: a lifetime this far on the right side of t or 2t (two float32
+        # ulps at the largest value) stays there in the cast (set by ``_solve``)
+        self.margin = 0.0
         self.marks, self.mark_base = None, 0  # the flooding passes' basin marks (reused)
         # (mark base, deaths, g before) of the last pass, when it was a fill
         self.filled = None

@@ -194,8 +194,9 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     # a pair to lengthen gets its input lifetime back as far as its extremum's bound
     # allows; a pair to shorten only just below 2t (its whole basin bottom rises: the
     # least raise, the fewest pixels)
-    just_below = saddle - t2 + (1.0 if problem.integer else 0.0)
-    v = np.where(longer, np.maximum(saddle - want, lo_pix), just_below)
+    just_below = saddle - t2 + (1.0 if problem.integer else problem.margin)
+    v = np.where(longer, np.maximum(saddle - np.maximum(want, t2 + problem.margin), lo_pix),
+                 just_below)
     # rounding: the lifetime must land on the side of 2t of ``want`` (``saddle - v`` is
     # rounded at the saddle's scale: an extremum near 0 may need many of its own ulps)
     for _ in range(64):

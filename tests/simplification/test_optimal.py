@@ -195,6 +195,35 @@ def test_optimal_within_half_unless_it_warns(data, connectivity, superlevel, q):
         assert not np.any((after[d] > 0) & (after[d] < t))
 
 
+@pytest.mark.parametrize("connectivity", ["full", "face"])
+def test_float32_output_keeps_every_promise(connectivity):
+    """float32 noise (signals, images, a volume) at several quantiles: the output stays
+    float32, within t/2 of the input *after* the cast (the method works in float64: the
+    cast once rounded a level up to half an ulp past t/2, on about half of these), with
+    no pair below t (a pair lengthened to exactly t was rounded below it) and the counts
+    of pairs >= 2t of the input (a lifetime given back as exactly 2t was rounded across
+    it)."""
+    rng = np.random.default_rng(3)
+    n_checked = 0
+    for shape in [(400,), (30, 30), (23, 41), (9, 10, 8)]:
+        for q in (0.4, 0.7, 0.9):
+            X = rng.random(shape).astype(np.float32)
+            before = gudhi_lifetimes(X, connectivity)
+            life = np.concatenate(list(before.values()))
+            t = float(np.quantile(life[np.isfinite(life)], q))
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", ConvergenceWarning)
+                Y = simplify_function(X, t, method="optimal", connectivity=connectivity)
+            assert Y.dtype == np.float32
+            assert np.abs(Y.astype(np.float64) - X.astype(np.float64)).max() <= t / 2
+            after = gudhi_lifetimes(Y, connectivity)
+            for d in {0, X.ndim - 1}:         # the dimensions simplified by default
+                assert not np.any((after[d] > 0) & (after[d] < t))
+                assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+            n_checked += 1
+    assert n_checked == 12
+
+
 # 8-bit inputs whose removed pair shares its saddle with a kept pair of lifetime >= 2t
 # (a monkey saddle): meeting half way moves that saddle and brings the kept pair below
 # 2t, and its extremum has no room at the end of the range to give the lifetime back.
