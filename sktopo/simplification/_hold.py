@@ -11,6 +11,8 @@ import copy
 
 import numpy as np
 
+from ._problem import _on_float32
+
 # where the bound t/2 is given up: the runs again from the input with the critical pixels
 # of the pairs left held within these fractions of t/2 of their input values, and the
 # runs per width (each adds the pixels of its own pairs left, and the face neighbours of
@@ -138,6 +140,9 @@ def _held_run(start, g, held, width, run, order=None):
     low, high = (b.copy() for b in start.bounds)
     low.ravel()[held] = np.maximum(low.ravel()[held], f[held] - w)
     high.ravel()[held] = np.minimum(high.ravel()[held], f[held] + w)
+    if start.float32:                   # bounds on float32 values (see ``_bounds``)
+        low.ravel()[held] = _on_float32(low.ravel()[held], True)
+        high.ravel()[held] = _on_float32(high.ravel()[held], False)
     trial.bounds = (low, high)
     trial_removed = {d: [] for d in trial.dims}
     out = run(trial, g.copy(), trial_removed, strict=True)

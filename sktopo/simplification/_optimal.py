@@ -373,7 +373,9 @@ def _compensate(problem, g, dgm, mask):
     if not hit.any():
         return g, handled
     out = g.ravel().copy()
-    _push_extrema(problem, out, dgm, idx[hit], life[hit])
+    # (float32 output: at least the threshold and the margin that the cast keeps)
+    _push_extrema(problem, out, dgm, idx[hit],
+                  np.maximum(life[hit], problem.threshold + problem.margin))
     handled[idx[hit]] = True
     return out.reshape(g.shape), handled
 

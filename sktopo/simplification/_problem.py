@@ -52,13 +52,16 @@ def _removed_mask(dgm, threshold, n_kept):
 class _Problem:
     """One sublevel simplification: the input ``f`` (float64), its grid and the options."""
 
-    def __init__(self, f, dims, connectivity, threshold, n_kept, method, half, perturb):
+    def __init__(self, f, dims, connectivity, threshold, n_kept, method, half, perturb,
+                 float32=False):
         self.f, self.dims, self.threshold, self.n_kept = f, dims, threshold, n_kept
         self.method, self.half, self.perturb = method, half, perturb
         self.connectivity = connectivity
         self.shape = _grid(f.ndim, f.shape)
         self.full = connectivity == "full"
-        self.bounds = _bounds(f, half) if method == "optimal" else None
+        # float32 output: bounds and first levels on the float32 grid (see ``_bounds``)
+        self.float32 = float32
+        self.bounds = _bounds(f, half, float32) if method == "optimal" else None
         self.first_pass = True
         self.n_lengthened = 0
         self.integer = False
@@ -104,7 +107,7 @@ class _Problem:
         lo, hi = band
         if self.first_pass:
             # on the input itself: the level max(b, d - t/2), the least raising
-            levels = _level(hb, hd, self.half)
+            levels = _level(hb, hd, self.half, self.float32)
             # a saddle shared with a kept pair (a monkey saddle) is lowered as little as
             # possible: lowering it shortens the kept pair too
             shared = keep[deaths] == 1
@@ -315,9 +318,9 @@ class _Problem:
             self.bounds = _bounds(self.f, min(np.floor(factor * self.threshold),
                                               self.threshold - 1.0))
         elif factor < 1:
-            self.bounds = _bounds(self.f, factor * self.threshold)
+            self.bounds = _bounds(self.f, factor * self.threshold, self.float32)
         else:
-            self.bounds = _strict_bounds(self.f, self.threshold, False)
+            self.bounds = _strict_bounds(self.f, self.threshold, False, self.float32)
         return True
 
     def fallback(self):
@@ -335,30 +338,49 @@ def _by_decreasing_death(values, deaths, reverse):
                                    reverse)[::-1]
 
 
-def _level(b, d, half):
-    """``max(b, d - half)``, rounded so that ``d - level <= half`` in floating point."""
+def _level(b, d, half, float32=False):
+    """``max(b, d - half)``, rounded so that ``d - level <= half`` in floating point
+    (``float32``: up to the next float32)."""
     level = np.maximum(b, d - half)
     over = d - level > half
     level[over] = np.nextafter(level[over], np.inf)
-    return level
+    return _on_float32(level, True) if float32 else level
 
 
-def _strict_bounds(f, threshold, integer):
+def _strict_bounds(f, threshold, integer, float32=False):
     """The flooding method's bound ``(f - t, f + t)``, open (on integers ``t - 1``)."""
     if integer:
         return _bounds(f, threshold - 1.0)
     low, high = _bounds(f, threshold)
-    return np.nextafter(low, np.inf), np.nextafter(high, -np.inf)
+    low, high = np.nextafter(low, np.inf), np.nextafter(high, -np.inf)
+    if float32:
+        return _on_float32(low, True), _on_float32(high, False)
+    return low, high
 
 
-def _bounds(f, half):
-    """``f - half`` and ``f + half``, rounded inwards (``|bound - f| <= half`` exactly)."""
+def _bounds(f, half, float32=False):
+    """``f - half`` and ``f + half``, rounded inwards (``|bound - f| <= half`` exactly).
+
+    ``float32`` (a float32 output): rounded inwards to float32 values. The method works
+    in float64 and its output is cast; rounding is monotone and keeps a float32 bound
+    where it is, so an output within these bounds is still within them after the cast
+    (a bound between two float32 values would let the cast round past it)."""
     low, high = f - half, f + half
     over = f - low > half
     low[over] = np.nextafter(low[over], np.inf)
     over = high - f > half
     high[over] = np.nextafter(high[over], -np.inf)
+    if float32:
+        return _on_float32(low, True), _on_float32(high, False)
     return low, high
+
+
+def _on_float32(x, up):
+    """The float64 array ``x`` rounded up (``up``) or down to float32 values."""
+    y = x.astype(np.float32)
+    off = (y < x) if up else (y > x)
+    y[off] = np.nextafter(y[off], np.float32(np.inf if up else -np.inf))
+    return y.astype(np.float64)
 
 
 def _pass(problem, g, dgm, mask, removed, own=False):

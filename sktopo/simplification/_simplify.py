@@ -79,7 +79,7 @@ def _run(problem, g):
     if problem.can_lengthen() and g.size:
         f = problem.f.ravel()
         g, n_more = restore_long(problem, g, final, lambda idx: _strict_bounds(
-            f[idx], problem.threshold, problem.integer))
+            f[idx], problem.threshold, problem.integer, problem.float32))
         n_pairings += n_more
     return g, removed, n_pairings
 
@@ -96,22 +96,12 @@ def _concat(parts, dim, superlevel):
                                 np.concatenate([p.death_index for p in parts]), dim)
 
 
-def _half(threshold, integer, dtype=np.float64, magnitude=0.0):
+def _half(threshold, integer):
     """The optimal method's bound: ``t/2``, or the largest integer change that removes every
-    integer lifetime below ``t`` on integer data (``floor(ceil(t)/2)``). On float32 data
-    two float32 ulps less (at the largest magnitude ``magnitude + t/2`` the output can
-    reach), where ``t/2`` is wider than that: the method works in float64 and the cast of
-    its output to float32 rounds each value by up to half an ulp, which would otherwise
-    leave ``t/2`` by that much (measured: on most float32 signals and about half of
-    float32 images)."""
+    integer lifetime below ``t`` on integer data (``floor(ceil(t)/2)``)."""
     if integer:
         return float(math.ceil(threshold) // 2)
-    half = threshold / 2.0
-    if dtype == np.float32:
-        room = half - 2.0 * float(np.spacing(np.float32(magnitude + half)))
-        if room > 0:
-            half = room
-    return half
+    return threshold / 2.0
 
 
 @validate_params(
@@ -180,10 +170,10 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         The simplified values: float32 stays float32, integer dtypes keep their dtype
         (every value of ``Y`` lies in the range of ``X``), anything else is float64. The
         guarantees hold for ``Y`` itself, after the cast: on float32 the method works in
-        float64 with a margin of two float32 ulps (at the data's largest magnitude) on
-        its bound ``threshold / 2`` and on the lifetimes it sets (``threshold`` for a
-        lengthened pair, either side of ``2 * threshold`` for *Long pairs*), so that
-        the cast's rounding cannot undo them.
+        float64 with its bounds (and first levels) on float32 values, which the cast
+        keeps, and a margin of two float32 ulps (at the data's largest magnitude) on the
+        lifetimes it sets (``threshold`` for a lengthened pair, either side of ``2 *
+        threshold`` for *Long pairs*), which the cast's rounding cannot undo.
     removed : Bunch
         Only with ``return_removed``: ``pairs`` ({dim: Diagram} of the removed points, over
         all rounds), ``changed`` (bool array of the pixels that moved), ``n_rounds``
@@ -326,14 +316,13 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     base = -f if superlevel else f
     half = None
     if method == "optimal":
-        magnitude = float(np.abs(f).max(initial=0.0))
         if t is None:
             dgms = cubical_persistence(base, dims, connectivity=connectivity)
             longest = max((float(dgms[d].lifetimes[_removed_mask(dgms[d], None, n_kept[d])]
                                  .max(initial=0.0)) for d in dims), default=0.0)
-            half = _half(np.nextafter(longest, np.inf), integer, arr.dtype, magnitude)
+            half = _half(np.nextafter(longest, np.inf), integer)
         else:
-            half = _half(t, integer, arr.dtype, magnitude)
+            half = _half(t, integer)
     args = (base, dims, connectivity, t, n_kept, method, half, integer, superlevel,
             arr.dtype)
     result = _solve_perturbed(args) if perturb else _solve(*args, False)
@@ -354,7 +343,8 @@ def _solve(base, dims, connectivity, t, n_kept, method, half, integer, superleve
     """The chosen method on the sublevel view ``base``: ``(Y, problem, removed pairs,
     pairings done, L2 change, L2 retries)``, ``Y`` cast to ``dtype`` and flipped back;
     ``frames``: from the caller to the user's line, where the warnings point."""
-    problem = _Problem(base, dims, connectivity, t, n_kept, method, half, perturb)
+    problem = _Problem(base, dims, connectivity, t, n_kept, method, half, perturb,
+                       float32=dtype == np.float32)
     problem.frames = frames
     if integer and base.size:
         problem.range = (float(base.min()), float(base.max()))
@@ -389,9 +379,8 @@ def _optimal_instead(base, dims, connectivity, t, n_kept, integer, superlevel, d
     12,000 small inputs)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        half = _half(t, integer, dtype, float(np.abs(base).max(initial=0.0)))
-        other = _solve(base, dims, connectivity, t, n_kept, "optimal", half, integer,
-                       superlevel, dtype, perturb, frames)
+        other = _solve(base, dims, connectivity, t, n_kept, "optimal", _half(t, integer),
+                       integer, superlevel, dtype, perturb, frames)
     return None if caught else other
 
 

@@ -224,6 +224,30 @@ def test_float32_output_keeps_every_promise(connectivity):
     assert n_checked == 12
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_float32_of_8_bit_values_at_thresholds_they_hit(seed):
+    """8-bit noise as float32 (``k / 255``, as ``img_as_float32`` gives it) at ``t =
+    k / 255``: many lifetimes are ``t`` up to a float32 rounding, either side. Every
+    promise holds after the cast, without a warning."""
+    rng = np.random.default_rng(seed)
+    X = (rng.integers(0, 256, (30, 34)) / np.float32(255)).astype(np.float32)
+    for k, superlevel, connectivity in [(40, False, "full"), (60, True, "face"),
+                                        (85, False, "face")]:
+        t = k / 255
+        before = gudhi_lifetimes(X, connectivity, superlevel)
+        assert np.any(np.abs(np.concatenate([before[0], before[1]]) - t) < 1e-6)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            Y = simplify_function(X, t, method="optimal", connectivity=connectivity,
+                                  superlevel=superlevel)
+        assert Y.dtype == np.float32
+        assert np.abs(Y.astype(np.float64) - X.astype(np.float64)).max() <= t / 2
+        after = gudhi_lifetimes(Y, connectivity, superlevel)
+        for d in (0, 1):
+            assert not np.any((after[d] > 0) & (after[d] < t))
+            assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+
+
 # 8-bit inputs whose removed pair shares its saddle with a kept pair of lifetime >= 2t
 # (a monkey saddle): meeting half way moves that saddle and brings the kept pair below
 # 2t, and its extremum has no room at the end of the range to give the lifetime back.
