@@ -65,10 +65,7 @@ def hold_stuck(problem, start, g, removed, result, run):
             trial, trial_removed, out = _held_run(start, g, held, width, run)
             pairings += out[2]
             if out[0] is not None:
-                problem.__dict__.update(trial.__dict__)
-                removed.clear()
-                removed.update(trial_removed)
-                return out[0], removed, pairings
+                return _keep(problem, removed, (trial, trial_removed, out[0]), pairings)
             stuck = trial.stuck
     return result[0], result[1], pairings
 
@@ -78,11 +75,11 @@ def hold_crossing(problem, start, g, removed, result, run):
     (``run``: the optimal method's ``_rounds``, strict) from the input with the critical
     pixels of the pairs that crossed ``2 t`` held within ``_HOLDS`` times ``t/2`` of
     their input values (those of the pair in the input and in the output), passing H0
-    first, then the top dimension first (``_CROSSING_RUNS`` runs in all at most); each
-    for ``_HOLD_RUNS`` runs that add the
+    first, then the top dimension first; each for ``_HOLD_RUNS`` runs that add the
     pixels of their own pairs that crossed (where the same pairs cross again, the face
-    neighbours of the pixels held). The first run within ``t/2`` that sets every count
-    right is kept, else the one with the fewest counts off (``result`` on a tie).
+    neighbours of the pixels held); ``_CROSSING_RUNS`` runs in all at most. The first
+    run within ``t/2`` that sets every count right is kept, else the one with the
+    fewest counts off (``result`` on a tie).
 
     A kept pair crosses ``2 t`` where a removal nested around one of its critical
     pixels moved it (a saddle lowered by a channel, a peak cut): held, the removal
@@ -151,6 +148,8 @@ def _held_run(start, g, held, width, run, order=None):
 
 
 def _keep(problem, removed, best, pairings):
+    """The run ``best`` (``(trial problem, its removed pairs, its output)``) as the
+    result: ``problem`` and ``removed`` take its state."""
     trial, trial_removed, out_g = best
     problem.__dict__.update(trial.__dict__)
     removed.clear()

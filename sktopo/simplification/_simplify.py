@@ -179,8 +179,9 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         all rounds), ``changed`` (bool array of the pixels that moved), ``n_rounds``
         (pairings done, the last one finding nothing to remove), ``method`` (the method
         whose output ``Y`` is: ``"optimal"`` also where flooding left a count of pairs
-        ``>= 2 * threshold`` off and the optimal method did not, see Notes), ``n_lengthened`` (optimal
-        method: pairs given the lifetime ``threshold`` instead of removed, see Notes),
+        ``>= 2 * threshold`` off and the optimal method did not, see Notes),
+        ``n_lengthened`` (optimal method: pairs given the lifetime ``threshold`` instead
+        of removed, see Notes),
         ``fallback`` (optimal method: the last pairs were flooded), ``l2_change``
         (optimal method: ``(before, after)``, the L2 norm of the change before and after
         its L2 step; None with flooding), ``l2_retries`` (optimal method: the tries of the
@@ -381,7 +382,11 @@ def _optimal_instead(base, dims, connectivity, t, n_kept, integer, superlevel, d
         warnings.simplefilter("always")
         other = _solve(base, dims, connectivity, t, n_kept, "optimal", _half(t, integer),
                        integer, superlevel, dtype, perturb, frames)
-    return None if caught else other
+    # its own warnings (a ConvergenceWarning, the ramps' UserWarning) reject it
+    if any(issubclass(w.category, UserWarning) for w in caught):
+        return None
+    _replay(caught)
+    return other
 
 
 def _solve_perturbed(args):
