@@ -154,7 +154,8 @@ def _rounds(g, f, fixed, zero_pairs, link, kind, bound, value_range, strict):
                                      grid, g.ndim, kind, split)
             _descend(h, flat_f, blocks, link, grid, kind, bound, value_range, strict)
         _descend(h, flat_f, pixels, link, grid, kind, bound, value_range, strict)
-        last, objective = objective, float(np.square(h - flat_f).sum())
+        # (in units of the bound: squares of changes near 1e300 would overflow)
+        last, objective = objective, float(np.square((h - flat_f) / bound).sum())
         if objective >= last * (1.0 - _TOLERANCE):
             break
     return h.reshape(g.shape)

@@ -68,6 +68,9 @@ from ._restore import restore_long
 __all__ = ["simplify_function"]
 
 _METHODS = ("flooding", "optimal")
+# below it a threshold is refused: subnormal float64 numbers lose relative precision
+# (measured: the optimal method exceeded t/2 by 0.2 % on noise scaled to 1e-320)
+_SMALLEST_THRESHOLD = float(np.finfo(np.float64).tiny)
 
 
 def _run(problem, g):
@@ -297,6 +300,7 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         raise ValueError(f"The 'threshold' parameter must be finite, got {threshold!r}.")
     if threshold is None and n_kept is None:
         raise ValueError("Give a 'threshold' or an 'n_kept' (both None remove nothing).")
+    _check_scale(arr, None if threshold is None else float(threshold))
     if homology_dimensions is None:
         homology_dimensions = (0,) if f.ndim == 1 else (0, f.ndim - 1)
     dims = check_homology_dimensions(homology_dimensions, f.ndim - 1)
@@ -469,10 +473,35 @@ def _l2_step(problem, Y, superlevel, dtype):
     kind = 2 if problem.integer else 1 if dtype == np.float32 else 0
     h, retries = smallest_l2(view, problem.f, problem.connectivity, problem.half, kind,
                              problem.range, strict=problem.perturb)
-    norms = (float(np.linalg.norm(view - problem.f)), float(np.linalg.norm(h - problem.f)))
+    norms = (_norm(view - problem.f), _norm(h - problem.f))
     if h is not view:
         Y = _cast(-h if superlevel else h, dtype)
     return Y, norms, retries
+
+
+def _norm(change):
+    """The L2 norm of ``change``, without overflow (changes near 1e300 square past it)."""
+    top = float(np.abs(change).max(initial=0.0))
+    return top * float(np.linalg.norm(change / top)) if top > 0 else 0.0
+
+
+def _check_scale(arr, t):
+    """Refuse what float64, in which the methods work, cannot hold exactly: integers
+    beyond ``2**53`` in magnitude (rounded in the conversion, the output would move
+    pixels the simplification did not), and a threshold in the subnormal range (``t/2``
+    steps lose their precision there)."""
+    if arr.dtype.kind in "iu" and arr.size:
+        top = max(abs(int(arr.min())), abs(int(arr.max())))
+        if top > 2 ** 53:
+            raise ValueError(f"X holds integers up to {top} in magnitude: beyond 2**53 "
+                             "float64, in which the simplification works, does not hold "
+                             "them exactly. Subtract an offset first (e.g. X - X.min(), "
+                             "if the range is smaller), or pass X as float64.")
+    if t is not None and 0 < t < _SMALLEST_THRESHOLD:
+        raise ValueError(f"The 'threshold' parameter {t!r} is subnormal (below "
+                         f"{_SMALLEST_THRESHOLD:.3g}), where float64 numbers lose their "
+                         "precision; rescale X and the threshold (e.g. multiply both by "
+                         "2**600).")
 
 
 def _check_n_kept(n_kept, dims):

@@ -313,6 +313,26 @@ def test_nothing_to_do_and_bad_input(rng):
     assert_array_equal(simplify_function(X, 0.0), X)
 
 
+def test_extreme_magnitudes(rng):
+    """What float64 cannot hold exactly is refused, naming the fix: integers beyond
+    2**53 (they were rounded, and pixels moved that the simplification did not move) and
+    a subnormal threshold (it once exceeded t/2 by 0.2 % at 1e-320). Values near 1e300
+    are simplified within the bounds, with no overflow warning (the L2 step's norms)."""
+    X = (2 ** 60 + rng.integers(0, 1000, (12, 12))).astype(np.int64)
+    with pytest.raises(ValueError, match=r"X holds integers .* X - X.min\(\)"):
+        simplify_function(X, 100)
+    X = rng.random((12, 12))
+    with pytest.raises(ValueError, match="'threshold' parameter .* subnormal"):
+        simplify_function(X * 1e-320, 3e-321, method="optimal")
+    for scale in (1e300, 1e308):
+        Xs = (2 * X - 1) * scale
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            Y = simplify_function(Xs, 0.3 * scale, method="optimal")
+        assert np.isfinite(Y).all() and np.abs(Y - Xs).max() <= 0.15 * scale
+        check_guarantees(Xs, Y, 0.3 * scale, (0, 1), "full", bound=0.15 * scale)
+
+
 def test_estimator_in_a_pipeline(rng):
     X = rng.random((6, 12, 12))
     simp = TopoImageSimplifier(threshold=0.3, homology_dimensions=(0, 1), image_shape=(12, 12))
