@@ -178,10 +178,12 @@ def _rounds(problem, g, removed, strict=False):
                     g, n_done = _lengthen(problem, g, dgms, masks, removed)
                     problem.n_lengthened += n_done
                     continue
+            bound = ("threshold / 2" if problem.threshold is not None
+                     else "half the longest lifetime removed (n_kept)")
             problem.messages.append(
                 f"simplify_function(method='optimal'): {n_left} pair(s) could not be removed "
-                "within threshold / 2 (the passes of the two dimensions undo each other "
-                "there); they are flooded, and the change may exceed threshold / 2 there.")
+                f"within {bound} (the passes of the two dimensions undo each other "
+                f"there); they are flooded, and the change may exceed {bound} there.")
             problem.fallback()
             g, _, n_pairings = _run_flooding(problem, g, removed, dgms, n_pairings)
             return g, removed, n_pairings
