@@ -178,8 +178,14 @@ def _rounds(problem, g, removed, strict=False):
                     g, n_done = _lengthen(problem, g, dgms, masks, removed)
                     problem.n_lengthened += n_done
                     continue
-            bound = ("threshold / 2" if problem.threshold is not None
-                     else "half the longest lifetime removed (n_kept)")
+            else:
+                # a Betti target (n_kept): no lengthening, no wider bound; what
+                # hold_stuck holds in the runs again before the pairs left are flooded
+                problem.stuck = (dgms, {d: m.copy() for d, m in masks.items()})
+                if strict:
+                    return None, removed, n_pairings
+            bound = ("threshold / 2" if all(k is None for k in problem.n_kept.values())
+                     else "the bound (half the longest lifetime removed, n_kept)")
             problem.messages.append(
                 f"simplify_function(method='optimal'): {n_left} pair(s) could not be removed "
                 f"within {bound} (the passes of the two dimensions undo each other "

@@ -54,10 +54,11 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..persistence import Diagram, cubical_persistence
+from ..persistence import Diagram
 from ..persistence._cubical import _check_connectivity
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from ..utils._validation import check_homology_dimensions, check_values
+from ._inputs import _check_n_kept, _check_scale, _half, _optimal_half
 from ._l2 import _MAX_TRIES as _L2_TRIES
 from ._l2 import smallest_l2
 from ._optimal import _run_optimal, warn_unmet
@@ -68,9 +69,6 @@ from ._restore import restore_long
 __all__ = ["simplify_function"]
 
 _METHODS = ("flooding", "optimal")
-# below it a threshold is refused: subnormal float64 numbers lose relative precision
-# (measured: the optimal method exceeded t/2 by 0.2 % on noise scaled to 1e-320)
-_SMALLEST_THRESHOLD = float(np.finfo(np.float64).tiny)
 
 
 def _run(problem, g):
@@ -97,14 +95,6 @@ def _concat(parts, dim, superlevel):
     return Diagram._from_kernel(births, deaths,
                                 np.concatenate([p.birth_index for p in parts]),
                                 np.concatenate([p.death_index for p in parts]), dim)
-
-
-def _half(threshold, integer):
-    """The optimal method's bound: ``t/2``, or the largest integer change that removes every
-    integer lifetime below ``t`` on integer data (``floor(ceil(t)/2)``)."""
-    if integer:
-        return float(math.ceil(threshold) // 2)
-    return threshold / 2.0
 
 
 @validate_params(
@@ -321,20 +311,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     base = -f if superlevel else f
     half = None
     if method == "optimal":
-        if t is None:
-            dgms = cubical_persistence(base, dims, connectivity=connectivity)
-            longest = max((float(dgms[d].lifetimes[_removed_mask(dgms[d], None, n_kept[d])]
-                                 .max(initial=0.0)) for d in dims), default=0.0)
-            if arr.dtype == np.float32 and longest > 0:
-                # room for a float32 level between the longest removed pair's ends (its
-                # bounds are rounded inwards to float32 values, see ``_bounds``)
-                longest += 2.0 * float(np.spacing(np.float32(np.abs(f).max() + longest)))
-            # half the longest removed lifetime, the least change that removes it, and
-            # 64 ulps of room (measured: at exactly half, the passes of the two dimensions
-            # gave it up on a third of smooth 20^2 fields, for a change of a few ulps more)
-            half = _half(longest + 64.0 * float(np.spacing(longest)), integer)
-        else:
-            half = _half(t, integer)
+        half = _optimal_half(base, dims, connectivity, t, n_kept, integer,
+                             arr.dtype == np.float32)
     args = (base, dims, connectivity, t, n_kept, method, half, integer, superlevel,
             arr.dtype)
     result = _solve_perturbed(args) if perturb else _solve(*args, False)
@@ -490,41 +468,6 @@ def _norm(change):
     """The L2 norm of ``change``, without overflow (changes near 1e300 square past it)."""
     top = float(np.abs(change).max(initial=0.0))
     return top * float(np.linalg.norm(change / top)) if top > 0 else 0.0
-
-
-def _check_scale(arr, t):
-    """Refuse what float64, in which the methods work, cannot hold exactly: integers
-    beyond ``2**53`` in magnitude (rounded in the conversion, the output would move
-    pixels the simplification did not), and a threshold in the subnormal range (``t/2``
-    steps lose their precision there)."""
-    if arr.dtype.kind in "iu" and arr.size:
-        top = max(abs(int(arr.min())), abs(int(arr.max())))
-        if top > 2 ** 53:
-            raise ValueError(f"X holds integers up to {top} in magnitude: beyond 2**53 "
-                             "float64, in which the simplification works, does not hold "
-                             "them exactly. Subtract an offset first (e.g. X - X.min(), "
-                             "if the range is smaller), or pass X as float64.")
-    if t is not None and 0 < t < _SMALLEST_THRESHOLD:
-        raise ValueError(f"The 'threshold' parameter {t!r} is subnormal (below "
-                         f"{_SMALLEST_THRESHOLD:.3g}), where float64 numbers lose their "
-                         "precision; rescale X and the threshold (e.g. multiply both by "
-                         "2**600).")
-
-
-def _check_n_kept(n_kept, dims):
-    """``n_kept`` as a dict {dim: int or None}."""
-    if not isinstance(n_kept, dict):
-        return {d: n_kept for d in dims}
-    missing = [d for d in dims if d not in n_kept]
-    if missing:
-        raise ValueError(f"The 'n_kept' parameter has no entry for homology dimension(s) "
-                         f"{missing}.")
-    for d in dims:
-        k = n_kept[d]
-        if k is not None and (isinstance(k, bool) or not isinstance(k, (Integral, np.integer))
-                              or k < 0):
-            raise ValueError(f"The 'n_kept' parameter must hold ints >= 0, got {k!r}.")
-    return {d: n_kept[d] for d in dims}
 
 
 def _cast(g, dtype):

@@ -273,6 +273,35 @@ def test_betti_target_within_half_the_longest_removed_lifetime():
             assert np.sum(after[d] > 0) == min(max(n_kept - (d == 0), 0), n_finite)
 
 
+def test_betti_target_with_a_threshold_gets_the_held_runs():
+    """``n_kept`` with a ``threshold`` (both apply): where the rounds give the bound up
+    (no lengthening for a Betti target), the runs with the pairs left held route round
+    them before any pair is flooded. Noise 26 x 28 and 24^2 smooth fields: no warning,
+    the bound (half the longest removed lifetime) kept, the classes counted by GUDHI
+    (the first one warned without the held runs: 80 pairs flooded, 6.6 t)."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(7)
+    inputs = [(rng.random((26, 28)), 1, "face")] + [
+        (gaussian_filter(rng.random((24, 24)), 1.5), k, "full") for k in (1, 2, 3)]
+    for X, n_kept, connectivity in inputs:
+        before = cubical_persistence(X, (0, 1), connectivity=connectivity)
+        life = np.concatenate([before[d].lifetimes[~before[d].essential] for d in (0, 1)])
+        t = float(np.quantile(life, 0.5))
+        removed = [np.sort(before[d].lifetimes[~before[d].essential])[::-1][
+            max(n_kept - (d == 0), 0):] for d in (0, 1)]
+        longest = max(max(r.max(initial=0.0), t) for r in removed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            Y = simplify_function(X, t, n_kept=n_kept, method="optimal",
+                                  connectivity=connectivity)
+        assert np.abs(Y - X).max() <= longest / 2 * (1 + 1e-13)
+        after = gudhi_lifetimes(Y, connectivity)
+        for d in (0, 1):
+            n_long = int(np.sum(~before[d].essential & (before[d].lifetimes >= t)))
+            assert np.sum(after[d] > 0) == min(max(n_kept - (d == 0), 0), n_long)
+
+
 # 8-bit inputs whose removed pair shares its saddle with a kept pair of lifetime >= 2t
 # (a monkey saddle): meeting half way moves that saddle and brings the kept pair below
 # 2t, and its extremum has no room at the end of the range to give the lifetime back.
