@@ -7,7 +7,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import _channels
 from ._hold import fresh, hold_crossing, hold_stuck
-from ._problem import _MAX_ROUNDS, RampsFailed, _pass, _removed_mask, _run_flooding
+from ._problem import (_MAX_ROUNDS, RampsFailed, _nudge, _pass, _removed_mask,
+                       _run_flooding)
 from ._restore import _long_mismatch, restore_long
 
 # rounds of channels before the pairs left are lengthened (measured: past them the
@@ -236,12 +237,12 @@ def _push_extrema(problem, out, dgm, idx, life, guard=True, saddles=False):
     top = dgm.dim != 0
     if top:     # in the view -g, where the maximum is a minimum
         pix, sad, v = dgm.death_index[idx], dgm.birth_index[idx], -(dgm.births[idx] + life)
-        v = np.where(-dgm.births[idx] - v < life, np.nextafter(v, -np.inf), v)
+        v = _nudge(v, lambda x: -dgm.births[idx] - x < life, False, -dgm.births[idx])
         reach = -np.minimum(high[pix], problem.range[1])
         h = -out
     else:
         pix, sad, v = dgm.birth_index[idx], dgm.death_index[idx], dgm.deaths[idx] - life
-        v = np.where(dgm.deaths[idx] - v < life, np.nextafter(v, -np.inf), v)
+        v = _nudge(v, lambda x: dgm.deaths[idx] - x < life, False, dgm.deaths[idx])
         reach = np.maximum(low[pix], problem.range[0])
         h = out
     ok = v >= reach
@@ -260,7 +261,7 @@ def _push_extrema(problem, out, dgm, idx, life, guard=True, saddles=False):
     h[pix[move]] = v[move]
     if saddles and not ok.all():
         sad, w = sad[~ok], v[~ok] + life[~ok]
-        w = np.where(w - v[~ok] < life[~ok], np.nextafter(w, np.inf), w)
+        w = _nudge(w, lambda x: x - v[~ok] < life[~ok], True, v[~ok])
         cap = -np.maximum(low[sad], problem.range[0]) if top else np.minimum(
             high[sad], problem.range[1])
         h[sad] = np.maximum(h[sad], np.minimum(w, cap))

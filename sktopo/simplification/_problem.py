@@ -352,7 +352,8 @@ def _strict_bounds(f, threshold, integer, float32=False):
     if integer:
         return _bounds(f, threshold - 1.0)
     low, high = _bounds(f, threshold)
-    low, high = np.nextafter(low, np.inf), np.nextafter(high, -np.inf)
+    low = _nudge(np.nextafter(low, np.inf), lambda x: f - x >= threshold, True, f)
+    high = _nudge(np.nextafter(high, -np.inf), lambda x: x - f >= threshold, False, f)
     if float32:
         return _on_float32(low, True), _on_float32(high, False)
     return low, high
@@ -373,6 +374,25 @@ def _bounds(f, half, float32=False):
     if float32:
         return _on_float32(low, True), _on_float32(high, False)
     return low, high
+
+
+def _nudge(x, bad, up, scale):
+    """``x`` (a float64 copy) moved up (``up``) or down where ``bad(x)`` holds, by ulps
+    of the larger of ``|x|`` and ``|scale|``, until it holds nowhere (a few steps).
+
+    ``bad`` tests a difference ``scale - x`` (or ``x - scale``) against a lifetime or a
+    bound. The difference rounds at the scale of its larger operand: where ``x`` is much
+    smaller than ``scale`` (an extremum near 0, a saddle near 1), many ulps of ``x`` do
+    not move it, one ulp of ``scale`` does."""
+    x = np.array(x, dtype=np.float64)
+    step = np.spacing(np.maximum(np.abs(x), np.abs(scale)))
+    step = np.where(np.isfinite(step), step, 0.0)
+    for _ in range(8):
+        wrong = bad(x)
+        if not np.any(wrong):
+            break
+        x = np.where(wrong, x + step if up else x - step, x)
+    return x
 
 
 def _on_float32(x, up):

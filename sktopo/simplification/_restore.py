@@ -20,7 +20,7 @@ checked by the pairing.
 import numpy as np
 
 from . import _channels
-from ._problem import _removed_mask, _run_flooding
+from ._problem import _nudge, _removed_mask, _run_flooding
 
 # pairings spent at most on keeping the count of pairs >= 2t (measured, with the moves
 # towards the count: 20 set more counts right than 12; 48 set right a 256^2 and two
@@ -198,13 +198,9 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     v = np.where(longer, np.maximum(saddle - np.maximum(want, t2 + problem.margin), lo_pix),
                  just_below)
     # rounding: the lifetime must land on the side of 2t of ``want`` (``saddle - v`` is
-    # rounded at the saddle's scale: an extremum near 0 may need many of its own ulps)
-    for _ in range(64):
-        up = ~longer & (saddle - v >= t2)
-        down = longer & (saddle - v < t2)
-        if not (up.any() or down.any()):
-            break
-        v = np.where(down, np.nextafter(v, -np.inf), np.where(up, np.nextafter(v, np.inf), v))
+    # rounded at the saddle's scale, see ``_nudge``)
+    v = np.where(longer, _nudge(v, lambda x: longer & (saddle - x < t2), False, saddle),
+                 _nudge(v, lambda x: ~longer & (saddle - x >= t2), True, saddle))
     ok = (lo_pix <= v) & (v <= hi_pix)
     if limit:
         # as many moves as the count is off, the pairs nearest 2t first (the

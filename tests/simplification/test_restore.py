@@ -308,3 +308,27 @@ def test_pairs_near_2t_stand_in_where_the_matched_moves_fail():
     assert count_off(X, Y, t, "full", True) == 0
     assert short_left(Y, t, "full", True) == 0
     assert np.abs(Y.astype(float) - X).max() <= t // 2
+
+
+def test_nudge_moves_a_lifetime_off_2t_at_the_saddles_scale():
+    # a 128^2 noise image (superlevel, "full") had a loop's lifetime set "just below 2t"
+    # land on 2t exactly: its extremum was near 0 and its saddle near 0.79, and 64 ulps
+    # of the extremum did not move the difference (the count of pairs >= 2t was off)
+    from sktopo.simplification._problem import _nudge, _strict_bounds
+
+    saddle, v = np.array([0.788200920555763]), np.array([0.0009016810860550994])
+    t2 = saddle - v
+    assert (saddle - v >= t2).all()
+    stepped = v.copy()
+    for _ in range(64):
+        stepped = np.nextafter(stepped, np.inf)
+    assert (saddle - stepped >= t2).all()
+    below = _nudge(v, lambda x: saddle - x >= t2, True, saddle)
+    assert (saddle - below < t2).all() and below[0] - v[0] < 1e-15
+    above = _nudge(below, lambda x: saddle - x < t2, False, saddle)
+    assert (saddle - above >= t2).all()
+    # the flooding method's open bound: |bound - f| < t, also where t is near |f|
+    f = np.array([1.0, -1.0, 0.5, 3.0])
+    low, high = _strict_bounds(f, 0.9999, integer=False)
+    assert np.all(f - low < 0.9999) and np.all(high - f < 0.9999)
+    assert np.all(f - low > 0.9998) and np.all(high - f > 0.9998)
