@@ -5,12 +5,8 @@ Side by side in one process, medians of alternated runs:
 1. ``simplify_function`` (flooding, H0+H1) against one ``cubical_persistence`` call (H0+H1)
    of the same uniform-noise image, with a threshold that removes more than 90 % of the
    pairs (alternated with the pairing alone), then the optimal method (fewer runs: seconds
-   at 512^2). Target (issue 16): flooding <= 5x one pairing at 512^2. Measured on this
-   2-core machine (shared), stop 32: 4.6-4.7x on this image (default_rng(0): four
-   pairings, 95.6 % of the pairs removed, none left; up to 5.3x in a loaded hour),
-   3.7-4.0x on 9 of 11 other noise seeds (three pairings), 4.4-4.7x on the other 2. The
-   optimal method: 850-990x (94 pairings, 0.5 t). Same task at 128^2: exact 0.019 s, no pair left; STUMP 0.43 s and vanilla
-   0.35 s (200 steps) leave 563 and 545 of the 4772 pairs below the threshold.
+   at 512^2). Target (issue 16): flooding <= 5x one pairing at 512^2 (measurements:
+   ``docs/whats_new.rst``).
 2. the same task (H0+H1 below the threshold) by the exact solver, STUMP and vanilla
    backpropagation (``simplify_image``, 200 Adam steps, the defaults) on a smaller image:
    time and the features left below the threshold (GUDHI on the output), max |change|.
