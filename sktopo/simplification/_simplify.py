@@ -215,8 +215,13 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
       can go the other way round (a ridge over the peak's saddle instead of a cut, a
       channel out of the basin instead of a fill), and the pair's extremum (a minimum or
       a maximum, which no pass of its own dimension moves) can give the lifetime back;
-      the last step below does either where a count depends on it. With ties, the elder
-      rule decides by index which of two equal extrema dies at a saddle: the younger
+      the last step below does either where a count depends on it. The optimal method
+      also lowers a kept pair's saddle where a removed basin's only way out within
+      ``threshold / 2`` runs over it (a shared saddle, or one on the channel), as little
+      as the bound allows, the kept pair's extremum giving the lifetime back (at least
+      ``threshold``); flooding with a single dimension moves no kept pair. With ties,
+      the elder rule decides by index which of two equal extrema dies at a saddle: the
+      younger
       class can only live longer if the older extremum goes down with it (else the two
       classes swap their deaths);
     - the number of pairs of lifetime ``>= 2 * threshold`` is kept by a last step of
