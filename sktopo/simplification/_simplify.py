@@ -221,9 +221,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
       as the bound allows, the kept pair's extremum giving the lifetime back (at least
       ``threshold``); flooding with a single dimension moves no kept pair. With ties,
       the elder rule decides by index which of two equal extrema dies at a saddle: the
-      younger
-      class can only live longer if the older extremum goes down with it (else the two
-      classes swap their deaths);
+      younger class can only live longer if the older extremum goes down with it (else
+      the two classes swap their deaths);
     - the number of pairs of lifetime ``>= 2 * threshold`` is kept by a last step of
       both methods (with a ``threshold``; flooding: not with ``n_kept``; free when the
       counts already agree): a pair of the output on the
