@@ -142,6 +142,8 @@ def _held_run(start, g, held, width, run, order=None):
         high.ravel()[held] = _on_float32(high.ravel()[held], False)
     trial.bounds = (low, high)
     trial_removed = {d: [] for d in trial.dims}
+    start.say(f"optimal: again with {len(held)} pixel(s) held within {width:g} t/2, "
+              f"H{trial.dims[0]} first")
     out = run(trial, g.copy(), trial_removed, strict=True)
     trial.dims = start.dims
     return trial, trial_removed, out

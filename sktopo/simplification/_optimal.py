@@ -43,6 +43,7 @@ def _run_optimal(problem, g, removed):
     """
     problem.messages = []
     start, other = fresh(problem), fresh(problem)
+    problem.say(f"optimal: run 1, H{problem.dims[0]} first")
     result = _rounds(problem, g.copy(), removed)
     # measured: the other order helps where the first gave up t/2 on integers (the
     # range's ends), on noise images up to 256^2 and, since the restore budget of 48
@@ -51,6 +52,8 @@ def _run_optimal(problem, g, removed):
     if len(problem.dims) > 1 and (problem.long_off or problem.messages):
         other.dims = problem.dims[::-1]
         other_removed = {d: [] for d in other.dims}
+        problem.say(f"optimal: again, H{other.dims[0]} first "
+                    f"({'t/2 given up' if problem.messages else 'a count off'})")
         # the second run stops where it would give up t/2 (no better then)
         second = _rounds(other, g.copy(), other_removed, strict=True)
         other.dims = problem.dims
@@ -140,6 +143,8 @@ def _rounds(problem, g, removed, strict=False):
                  for d in problem.dims}
         if n_rounds == 1:
             problem.input_diagrams = dgms
+        problem.say(f"optimal: round {n_rounds}, "
+                    f"{sum(int(m.sum()) for m in masks.values())} pair(s) to remove", 2)
         if not any(m.any() for m in masks.values()):
             if n_rounds > 1 and problem.threshold is not None:
                 g, n = restore_long(problem, g, dgms,

@@ -7,6 +7,8 @@ connectivity, the border being the oldest seed); :func:`_run_flooding` repeats t
 the fixed point of the flooding method. The optimal method's loop is in ``_optimal.py``.
 """
 
+import time
+
 import numpy as np
 
 from ..persistence._cubical import _cubical_diagrams
@@ -86,6 +88,14 @@ class _Problem:
         self.frames = 3     # from the caller of ``_solve`` to the user's line (warnings)
         # ``perturb``: the passes that still ramp their plateaus (see ``_ramp``)
         self.ramps_left = _RAMP_PASSES if perturb else 0
+        self.verbose = 0    # progress lines (``say``), set by ``_solve``
+        self.clock = time.perf_counter()
+
+    def say(self, text, level=1):
+        """A progress line where ``verbose >= level``, with the time since the start."""
+        if self.verbose >= level:
+            print(f"[simplify_function] {text} ({time.perf_counter() - self.clock:.1f} s)",
+                  flush=True)
 
     def diagrams(self, g, dims):
         # ``g`` is ours (finite float64, built from the validated input): no validation

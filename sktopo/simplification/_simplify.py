@@ -108,12 +108,13 @@ def _concat(parts, dim, superlevel):
         "method": [StrOptions(set(_METHODS))],
         "perturb": ["boolean"],
         "return_removed": ["boolean"],
+        "verbose": ["verbose"],
     },
     prefer_skip_nested_validation=True,
 )
 def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=None,
                       superlevel=False, connectivity="full", method="flooding",
-                      perturb=False, return_removed=False):
+                      perturb=False, return_removed=False, verbose=0):
     r"""Remove every persistence pair below a threshold, exactly, with a bounded change.
 
     Parameters
@@ -156,6 +157,11 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         with a ``UserWarning`` (``removed.perturbed`` is False).
     return_removed : bool, default=False
         Also return what was removed.
+    verbose : int, default=0
+        Progress on standard output, scikit-learn style: 1 prints a line per run of the
+        optimal method (it may run again from the input, see Notes; seconds to minutes
+        on large images) and a summary (pairings, ``max |Y - X|``); 2 also a line per
+        round of pairing.
 
     Returns
     -------
@@ -319,7 +325,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
                              arr.dtype == np.float32)
     args = (base, dims, connectivity, t, n_kept, method, half, integer, superlevel,
             arr.dtype)
-    result = _solve_perturbed(args) if perturb else _solve(*args, False)
+    result = (_solve_perturbed(args, verbose) if perturb
+              else _solve(*args, False, verbose=verbose))
     Y, problem, removed, n_rounds, l2_change, l2_retries = result
     if not return_removed:
         return Y
@@ -333,13 +340,13 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
 
 
 def _solve(base, dims, connectivity, t, n_kept, method, half, integer, superlevel, dtype,
-           perturb, frames=3):
+           perturb, frames=3, verbose=0):
     """The chosen method on the sublevel view ``base``: ``(Y, problem, removed pairs,
     pairings done, L2 change, L2 retries)``, ``Y`` cast to ``dtype`` and flipped back;
     ``frames``: from the caller to the user's line, where the warnings point."""
     problem = _Problem(base, dims, connectivity, t, n_kept, method, half, perturb,
                        float32=dtype == np.float32)
-    problem.frames = frames
+    problem.frames, problem.verbose = frames, verbose
     if integer and base.size:
         problem.range = (float(base.min()), float(base.max()))
         problem.integer = True
@@ -352,17 +359,23 @@ def _solve(base, dims, connectivity, t, n_kept, method, half, integer, superleve
         Y, l2_change, l2_retries = _l2_step(problem, Y, superlevel, dtype)
         warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float))
     elif problem.long_off and t is not None:
+        problem.say("flooding: a count of pairs >= 2 t is off; the optimal method")
         other = _optimal_instead(base, dims, connectivity, t, n_kept, integer, superlevel,
-                                 dtype, perturb, frames)
+                                 dtype, perturb, frames, verbose)
         if other is not None:
             return other[:3] + (other[3] + n_rounds,) + other[4:]
         warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float),
                    "flooding")
+    if verbose:
+        change = float(np.abs(Y.astype(np.float64) - (-base if superlevel else base)).max(
+            initial=0.0))
+        problem.say(f"{method}: done, {n_rounds} pairing(s), max |Y - X| = {change:.4g}"
+                    + (f" ({change / t:.3g} t)" if t else ""))
     return Y, problem, removed, n_rounds, l2_change, l2_retries
 
 
 def _optimal_instead(base, dims, connectivity, t, n_kept, integer, superlevel, dtype,
-                     perturb, frames):
+                     perturb, frames, verbose=0):
     """Where flooding left a count of pairs ``>= 2 t`` off: the optimal method's result
     (within ``t/2``, so within flooding's bound too) if it keeps every promise (no
     warning: no pair below ``t``, every count right, ``t/2`` kept), else None.
@@ -374,7 +387,7 @@ def _optimal_instead(base, dims, connectivity, t, n_kept, integer, superlevel, d
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         other = _solve(base, dims, connectivity, t, n_kept, "optimal", _half(t, integer),
-                       integer, superlevel, dtype, perturb, frames)
+                       integer, superlevel, dtype, perturb, frames, verbose)
     # its own warnings (a ConvergenceWarning, the ramps' UserWarning) reject it
     if any(issubclass(w.category, UserWarning) for w in caught):
         return None
@@ -382,7 +395,7 @@ def _optimal_instead(base, dims, connectivity, t, n_kept, integer, superlevel, d
     return other
 
 
-def _solve_perturbed(args):
+def _solve_perturbed(args, verbose=0):
     """:func:`_solve` with ramps (``perturb``) where they keep every promise of the
     unperturbed method, else the unperturbed result, with a warning.
 
@@ -396,7 +409,7 @@ def _solve_perturbed(args):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = _solve(*args, True, 4)
+            result = _solve(*args, True, 4, verbose)
             score = _score(result, args)
         except RampsFailed:
             result, score = None, None
@@ -405,7 +418,7 @@ def _solve_perturbed(args):
         return result
     with warnings.catch_warnings(record=True) as caught_plain:
         warnings.simplefilter("always")
-        plain = _solve(*args, False, 4)
+        plain = _solve(*args, False, 4, verbose)
     if score is not None and score <= _score(plain, args):
         _replay(caught)
         return result

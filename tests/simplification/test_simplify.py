@@ -346,3 +346,21 @@ def test_estimator_in_a_pipeline(rng):
     assert all(len(cubical_persistence(x, 0)[0]) <= 2 for x in Xb)
     with pytest.raises(ValueError, match="solver"):
         TopoImageSimplifier(goal="enhance", solver="exact").fit_transform(X)
+
+
+def test_verbose_prints_progress(capsys):
+    X = np.random.default_rng(3).random((24, 24))
+    Y = simplify_function(X, 0.3)
+    assert capsys.readouterr().out == ""                # silent by default
+    assert_array_equal(simplify_function(X, 0.3, verbose=1), Y)
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and out[0].startswith("[simplify_function] flooding: done")
+    simplify_function(X, 0.3, method="optimal", verbose=1)
+    one = capsys.readouterr().out.splitlines()
+    assert one[0].startswith("[simplify_function] optimal: run 1, H0 first")
+    assert "max |Y - X|" in one[-1] and all("round" not in line for line in one)
+    simplify_function(X, 0.3, method="optimal", verbose=2)
+    two = capsys.readouterr().out.splitlines()
+    assert any("round 1, " in line for line in two) and len(two) > len(one)
+    with pytest.raises(ValueError, match="verbose"):
+        simplify_function(X, 0.3, verbose=-1)
