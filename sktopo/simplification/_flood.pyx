@@ -31,7 +31,7 @@ from ._grid cimport (Grid, Heap, Item, coords, grid_init, heap_init, heap_pop, h
 
 
 def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[::1] seeds,
-          bint border, bint ramp=False):
+          bint border, bint ramp=False, const unsigned char[::1] region=None):
     """Priority flood of ``h`` from ``seeds`` (and from the boundary when ``border``).
 
     Returns ``(out, depth)``: ``out = max(h, m)`` as described in the module docstring;
@@ -41,6 +41,11 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
     regular. The pixels of a depression (raised to the current level) go
     through a FIFO queue instead of the heap (Barnes, Lehman, Mulla 2014): the values do
     not depend on the order among equal levels.
+
+    ``region`` (uint8, without ``ramp``): only its pixels may rise. The pixels next to it
+    are seeds too, the others are not visited: the cost is that of the region (and a
+    pass over the grid), not of the grid. The result is :func:`flood`'s where every
+    pixel that rises lies in the region (see ``_Problem._local_flood``).
     """
     cdef Py_ssize_t n = h.shape[0], s, q_head = 0, q_tail = 0
     cdef Grid g
@@ -56,11 +61,27 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
     cdef int64_t[::1] depth = depth_arr
     cdef unsigned char[::1] seen = np.empty(max(n, 1), dtype=np.uint8)
     cdef int64_t[::1] queue = np.empty(max(n, 1), dtype=np.int64)
+    cdef bint local = region is not None
+    if local and (ramp or region.shape[0] != n):
+        raise ValueError("region needs ramp=False and the size of h")
     grid_init(&g, shape, ndim, full)
     heap_init(&hp, 1024)
     try:
         with nogil:
             memset(&seen[0], 0, n)
+            if local:
+                # outside the region: seen (never entered); next to it: seeds
+                for x in range(n):
+                    if not region[x]:
+                        seen[x] = 1
+                for x in range(n):
+                    if region[x]:
+                        coords(&g, x, c)
+                        for k in range(g.n_off):
+                            r = step(&g, x, c, k)
+                            if r >= 0 and seen[r] == 1:
+                                seen[r] = 2
+                                heap_push(&hp, out[r], r)
             for s in range(seeds.shape[0]):
                 x = seeds[s]
                 if not seen[x]:
@@ -97,6 +118,50 @@ def flood(const double[::1] h, tuple shape, int ndim, bint full, const int64_t[:
     finally:
         free(hp.a)
     return out_arr, depth_arr
+
+
+def basins_below(const double[::1] h, tuple shape, int ndim, bint full,
+                 const int64_t[::1] births, const double[::1] levels):
+    """Mark the component of each ``births[i]`` among the pixels with ``h < levels[i]``.
+
+    The births must come by decreasing level: a birth already marked lies in the basin
+    of one at a level as high or higher, which holds its whole basin, and is skipped
+    (and a basin that would reach a marked pixel holds its birth): every pixel is
+    visited at most once. Returns ``(mask, number of pixels marked)``; ``mask`` is
+    uint8.
+    """
+    cdef Py_ssize_t n = h.shape[0], i, top, count = 0
+    cdef Grid g
+    cdef int k
+    cdef int64_t b, x, r
+    cdef int64_t c[3]
+    cdef double lv
+    mask_arr = np.zeros(max(n, 1), dtype=np.uint8)
+    cdef unsigned char[::1] mask = mask_arr
+    cdef int64_t[::1] stack = np.empty(max(n, 1), dtype=np.int64)
+    grid_init(&g, shape, ndim, full)
+    with nogil:
+        for i in range(births.shape[0]):
+            b, lv = births[i], levels[i]
+            if mask[b] or not h[b] < lv:
+                continue
+            mask[b] = 1
+            stack[0] = b
+            top = 1
+            count += 1
+            while top > 0:
+                top -= 1
+                x = stack[top]
+                coords(&g, x, c)
+                for k in range(g.n_off):
+                    r = step(&g, x, c, k)
+                    if r < 0 or mask[r] or not h[r] < lv:
+                        continue
+                    mask[r] = 1
+                    stack[top] = r
+                    top += 1
+                    count += 1
+    return mask_arr[:n], count
 
 
 cdef void ramp_depths(Grid *grid, const double[::1] h, const double[::1] out,

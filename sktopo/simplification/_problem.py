@@ -102,11 +102,42 @@ class _Problem:
         return _cubical_diagrams(np.ascontiguousarray(g, dtype=np.float64),
                                  tuple(sorted(dims)), False, self.connectivity)
 
-    def _flood(self, h, seeds, full, border):
-        out, depth = _flood.flood(h, self.shape, self.f.ndim, full,
-                                  np.ascontiguousarray(seeds, dtype=np.int64), border,
+    def _flood(self, h, seeds, full, border, births=None, levels=None):
+        """:func:`_flood.flood` of ``h`` from ``seeds``; where the removed ``births``
+        (deaths ``levels``) are given, in the box of their basins only, if small."""
+        seeds = np.ascontiguousarray(seeds, dtype=np.int64)
+        if births is not None and not self.perturb:
+            out = self._local_flood(h, seeds, full, border, births, levels)
+            if out is not None:
+                return out
+        out, depth = _flood.flood(h, self.shape, self.f.ndim, full, seeds, border,
                                   self.perturb)
         return self._ramp(out, depth)
+
+    def _local_flood(self, h, seeds, full, border, births, levels):
+        """The flood where it can change anything, or None where that region is large
+        (late passes remove a few pairs: the flood of the whole grid dominated them).
+
+        Only a basin holding no seed rises, to where it spills. Its lowest pixel (order
+        (value, index)) is a removed birth ``b``, not a seed (its channel was cut, or it
+        needed none), and it spills at most at ``b``'s ``levels``: over its channel, or
+        (no channel) its saddle, the path goes on to a pixel ordered before ``b``, which
+        a basin spilling higher would hold. So every pixel that rises lies in the
+        component of some ``b`` among the pixels below its level (``basins_below``). The
+        flood runs in
+        that region only, from the pixels next to it (they keep their values, and a
+        path from a seed into the region crosses one of them) and from the seeds (and,
+        with ``border``, the grid's border) inside."""
+        free = births[~np.isin(births, seeds)]
+        level = np.asarray(levels, dtype=np.float64)[~np.isin(births, seeds)]
+        order = np.argsort(-level, kind="stable")
+        mask, n_in = _flood.basins_below(h, self.shape, self.f.ndim, full,
+                                         np.ascontiguousarray(free[order]),
+                                         np.ascontiguousarray(level[order]))
+        if 4 * n_in > h.size:
+            return None
+        out, _ = _flood.flood(h, self.shape, self.f.ndim, full, seeds, border, False, mask)
+        return out
 
     def _meet_half_way(self, h, births, deaths, hb, hd, full, border, reverse, band,
                        keep, seeds):
@@ -159,7 +190,8 @@ class _Problem:
                 todo[np.flatnonzero(sel)[failed.astype(bool)]] = True
             seeds = np.concatenate([seeds, b[todo]])
             h = out
-        return self._flood(h, seeds, full, border)
+        # where each removed basin spills at most: its channel, else its saddle
+        return self._flood(h, seeds, full, border, births, np.where(deep, levels, hd))
 
     def _spare_shared(self, h, births, deaths, hb, hd, levels, shared, lo, reverse):
         """Removed pairs whose shared saddle, lowered to its level, would bring a kept

@@ -220,6 +220,33 @@ def test_flood_kernels_agree(rng):
         assert_allclose(out, out2)
 
 
+def test_flood_in_the_removed_basins_only(rng):
+    """The flood restricted to the basins of the removed births below their deaths
+    (``basins_below``, ``region``) gives the whole grid's flood, with ties too."""
+    for shape in ((23, 19), (7, 8, 9), (300,)):
+        for X in (rng.random(shape), np.round(rng.random(shape), 1)):
+            grid = (1,) * (3 - X.ndim) + shape
+            for connectivity, fraction in (("full", 0.3), ("face", 0.9), ("full", 0.99)):
+                full = connectivity == "full"
+                dgm = cubical_persistence(X, 0, connectivity=connectivity)[0]
+                life = dgm.lifetimes[~dgm.essential]
+                remove = dgm.lifetimes < np.quantile(life, 1 - fraction)
+                seeds = dgm.birth_index[~remove].astype(np.int64)
+                order = np.argsort(-dgm.deaths[remove], kind="stable")
+                region, n_in = _flood.basins_below(
+                    X.ravel(), grid, X.ndim, full,
+                    dgm.birth_index[remove][order].astype(np.int64),
+                    dgm.deaths[remove][order].astype(np.float64))
+                assert n_in == int(region.sum()) and not region[seeds].any()
+                whole, _ = _flood.flood(X.ravel(), grid, X.ndim, full, seeds, False)
+                local, _ = _flood.flood(X.ravel(), grid, X.ndim, full, seeds, False,
+                                        False, region)
+                assert_array_equal(local, whole)
+                assert np.all((whole > X.ravel()) <= region.astype(bool))
+    with pytest.raises(ValueError, match="region"):
+        _flood.flood(X.ravel(), grid, X.ndim, True, seeds, False, True, region)
+
+
 def test_flood_pairs_marks_kept_and_in_place(rng):
     """Marks kept across calls (a generation base) and a fill in place give what fresh
     marks and a copy give, on images, volumes and signals; the ramp refuses ``out``."""
