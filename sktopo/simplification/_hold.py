@@ -11,7 +11,7 @@ import copy
 
 import numpy as np
 
-from ._problem import _on_float32
+from ._rounding import _on_float32
 
 # where the bound t/2 is given up: the runs again from the input with the critical pixels
 # of the pairs left held within these fractions of t/2 of their input values, and the

@@ -7,9 +7,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from . import _channels
 from ._hold import fresh, hold_crossing, hold_stuck
-from ._problem import (_MAX_ROUNDS, RampsFailed, _nudge, _pass, _removed_mask,
-                       _run_flooding)
+from ._problem import _MAX_ROUNDS, RampsFailed, _pass, _removed_mask, _run_flooding
 from ._restore import _long_mismatch, restore_long
+from ._rounding import _nudge
 
 # rounds of channels before the pairs left are lengthened (measured: past them the
 # passes of the two dimensions only undo each other on the few pairs left)

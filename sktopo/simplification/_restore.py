@@ -20,7 +20,8 @@ checked by the pairing.
 import numpy as np
 
 from . import _channels
-from ._problem import _nudge, _removed_mask, _run_flooding
+from ._problem import _removed_mask, _run_flooding
+from ._rounding import _nudge
 
 # pairings spent at most on keeping the count of pairs >= 2t (measured, with the moves
 # towards the count: 20 set more counts right than 12; 48 set right a 256^2 and two

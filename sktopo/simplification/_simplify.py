@@ -62,9 +62,9 @@ from ._inputs import _check_n_kept, _check_scale, _half, _optimal_half
 from ._l2 import _MAX_TRIES as _L2_TRIES
 from ._l2 import smallest_l2
 from ._optimal import _run_optimal, warn_unmet
-from ._problem import (RampsFailed, _Problem, _removed_mask, _run_flooding,
-                       _strict_bounds)
+from ._problem import RampsFailed, _Problem, _removed_mask, _run_flooding
 from ._restore import restore_long
+from ._rounding import _strict_bounds
 
 __all__ = ["simplify_function"]
 

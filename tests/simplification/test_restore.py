@@ -314,7 +314,7 @@ def test_nudge_moves_a_lifetime_off_2t_at_the_saddles_scale():
     # a 128^2 noise image (superlevel, "full") had a loop's lifetime set "just below 2t"
     # land on 2t exactly: its extremum was near 0 and its saddle near 0.79, and 64 ulps
     # of the extremum did not move the difference (the count of pairs >= 2t was off)
-    from sktopo.simplification._problem import _nudge, _strict_bounds
+    from sktopo.simplification._rounding import _nudge, _strict_bounds
 
     saddle, v = np.array([0.788200920555763]), np.array([0.0009016810860550994])
     t2 = saddle - v
