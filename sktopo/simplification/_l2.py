@@ -26,7 +26,7 @@ the diagram too, ``g`` is returned.
 Within that set (convex but for the strict orders: ``h(p) < h(q)`` where ``p`` comes
 after ``q`` in the index order, one step of the output's dtype), intersected with the band
 ``|h - f| <= max(t/2, max |g - f|)`` (the L-infinity change is never made worse) and, for
-integers, the input's range, :func:`smallest_l2` lowers ``||h - f||_2`` by a block
+integers, the dtype's range, :func:`smallest_l2` lowers ``||h - f||_2`` by a block
 coordinate descent (``_descent.pyx``), in rounds of
 
 1. blocks: the components of the orders that are at their tightest (equal values, or one

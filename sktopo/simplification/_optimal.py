@@ -38,7 +38,7 @@ def _run_optimal(problem, g, removed):
 
     Which dimension goes first decides which removal nests around the other's saddles
     first, so which kept pairs get shortened and need room for their extremum: where
-    that room runs out (the bound, the ends of an integer input's range) in one order
+    that room runs out (the bound, the ends of an integer dtype) in one order
     it often does not in the other.
     """
     problem.messages = []
@@ -128,7 +128,7 @@ def _rounds(problem, g, removed, strict=False):
     Each round pairs every requested dimension; a short pair whose extremum is that of a
     long input pair is compensated (:func:`_compensate`), the others get channels. After
     ``_OPTIMAL_ROUNDS`` the pairs left are lengthened, within ``t/2`` (on integers the
-    saddle too where the input's range leaves the extremum no room); where that leaves
+    saddle too where the dtype's range leaves the extremum no room); where that leaves
     pairs, ``_RETRY_ROUNDS`` more rounds of channels and lengthening again; then within
     wider bounds below ``t``, then flooded (warning each time the bound ``t/2`` is given
     up; with ``strict``, ``g`` is returned as None there instead).
@@ -224,7 +224,7 @@ def _rounds(problem, g, removed, strict=False):
 def _push_extrema(problem, out, dgm, idx, life, guard=True, saddles=False):
     """Move the extremum pixel of the pairs ``idx`` of ``dgm`` outwards (in place on the
     flat ``out``) so that they get the lifetimes ``life``, as far as the bound (and, for
-    integers, the input's range) allows.
+    integers, the dtype's range) allows.
 
     The minimum of an H0 pair goes down to ``death - life``, the maximum of a
     top-dimensional pair up to ``birth + life``. An extremum pixel has no lower (higher)
@@ -285,7 +285,7 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
     until a class that no older one blocks, or an essential one already below (the
     essential one itself is not moved).
 
-    A link fails where ``q`` has no room (the bound, an integer input's range), where it
+    A link fails where ``q`` has no room (the bound, an integer dtype's range), where it
     is the border (top dimension), where its own pair would cross ``2 t`` against its
     input pair, or where the flood from the saddle finds no answer within
     ``_FOLLOW_VISIT`` pixels (a bounded region: the flood from an upper saddle would

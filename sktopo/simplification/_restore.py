@@ -144,7 +144,7 @@ def _input_lookup(keys, values, query, size):
 
 
 def _view_bounds(problem, bounds_at, idx, top):
-    """The bounds at ``idx`` within an integer input's range, in the view of ``top``
+    """The bounds at ``idx`` within an integer dtype's range, in the view of ``top``
     (``-g`` for the top dimension: ``(-high, -low)``)."""
     low, high = bounds_at(idx)
     low, high = np.maximum(low, problem.range[0]), np.minimum(high, problem.range[1])

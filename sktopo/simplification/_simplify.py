@@ -167,7 +167,9 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     -------
     Y : ndarray of the shape of ``X``
         The simplified values: float32 stays float32, integer dtypes keep their dtype
-        (every value of ``Y`` lies in the range of ``X``), anything else is float64. The
+        (clipped to it, never wrapped around; the optimal method may go past the
+        input's own range by ``threshold / 2``, as on floats), anything else is
+        float64. The
         guarantees hold for ``Y`` itself, after the cast: on float32 the method works in
         float64 with its bounds (and first levels) on float32 values, which the cast
         keeps, and a margin of two float32 ulps (at the data's largest magnitude) on the
@@ -205,7 +207,7 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
       where it flooded the last pairs (``removed.fallback``). Signals never warn;
       ``benchmarks/bench_simplification.py --robustness`` measures how often images and
       volumes do (see the user guide: 8-bit images mostly, where a kept pair shortened
-      by a nested removal has no room left at the ends of the range);
+      by a nested removal has no room left at the ends of the dtype's range);
     - the optimal method meets each pair half way (a channel over the saddle, the basin
       raised to the channel's level); where the passes of the two dimensions undo each
       other (a basin at its upper bound whose only way out is a dam of the other
@@ -237,8 +239,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
       component it merges into along with it, where the elder rule would swap) or its
       basin's bottom rising, within the method's bound (flooding: ``(X - threshold,
       X + threshold)``, open), kept only if the pairing then finds no pair below the
-      threshold and fewer counts off. Where no extremum has room (the bound, an integer
-      input's range, an older extremum that cannot follow), flooding removes the other
+      threshold and fewer counts off. Where no extremum has room (the bound, the ends
+      of an integer dtype, an older extremum that cannot follow), flooding removes the other
       dimension's feature the other way round (a channel from the saddle's input value,
       what it uncovers flooded again, within the bound). Where a count is still off, the
       optimal method runs again from ``X`` with the critical pixels of the pairs that
@@ -267,20 +269,21 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     step tried again, with the order of the critical pixels of the pairs that moved kept,
     where a diagram moved (``removed.l2_retries``; undone after four tries,
     ``removed.l2_undone``). Integer outputs stay
-    integers in the input's range.
+    integers of their dtype.
 
     Integer inputs: the flooding method copies existing values (but for the rare moves
-    of the last step, integers in the input's range). With the optimal
+    of the last step, integers within the bound). With the optimal
     method ``threshold / 2`` may not be an integer: its bound is the largest integer
     change that works, ``floor(ceil(threshold) / 2)`` (``(t - 1) / 2`` for an odd integer
     ``t``), which still removes a pair of lifetime ``ceil(threshold) - 1`` (the two
-    sides meet: ``2 * floor(ceil(t) / 2) >= ceil(t) - 1``). The output stays in the
-    input's range, and so do the extremum moves that give a kept pair shortened by a
-    nested removal its lifetime back: at the ends of an 8-bit range they may have no
-    room, where a real-valued output would go past the range (Bauer et al.'s bound
-    assumes unbounded values). The method then moves the saddle instead and tries the
-    other order of the two dimensions; on 8-bit images ``threshold / 2`` is met where it
-    does not warn, not promised (measured in the user guide).
+    sides meet: ``2 * floor(ceil(t) / 2) >= ceil(t) - 1``). The output is bounded by
+    the dtype, not by the input's range: like a real-valued output it may go past the
+    input's minimum or maximum (by at most the bound), which is what lets the extremum
+    of a kept pair shortened by a nested removal give the lifetime back. At the ends of
+    the dtype (0 and 255 on 8-bit images) such a move may have no room (Bauer et al.'s
+    bound assumes unbounded values); the method then moves the saddle instead and tries
+    the other order of the two dimensions; on 8-bit images ``threshold / 2`` is met
+    where it does not warn, not promised (measured in the user guide).
 
     Examples
     --------
@@ -348,7 +351,8 @@ def _solve(base, dims, connectivity, t, n_kept, method, half, integer, superleve
                        float32=dtype == np.float32)
     problem.frames, problem.verbose = frames, verbose
     if integer and base.size:
-        problem.range = (float(base.min()), float(base.max()))
+        low, high = _dtype_range(dtype)
+        problem.range = (-high, -low) if superlevel else (low, high)
         problem.integer = True
     elif dtype == np.float32 and t is not None and base.size:
         problem.margin = 2.0 * float(np.spacing(np.float32(float(np.abs(base).max()) + t)))
@@ -485,6 +489,15 @@ def _norm(change):
     """The L2 norm of ``change``, without overflow (changes near 1e300 square past it)."""
     top = float(np.abs(change).max(initial=0.0))
     return top * float(np.linalg.norm(change / top)) if top > 0 else 0.0
+
+
+def _dtype_range(dtype):
+    """The values an integer ``dtype`` holds, as floats (at most ``2**53`` in magnitude,
+    where float64, in which the methods work, still holds every integer)."""
+    if dtype == bool:
+        return 0.0, 1.0
+    info = np.iinfo(dtype)
+    return max(float(info.min), -2.0 ** 53), min(float(info.max), 2.0 ** 53)
 
 
 def _cast(g, dtype):

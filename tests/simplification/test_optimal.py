@@ -14,7 +14,7 @@ from scipy import ndimage
 from sklearn.exceptions import ConvergenceWarning
 
 from sktopo.persistence import cubical_persistence
-from sktopo.simplification import _channels, _optimal, _restore, simplify_function
+from sktopo.simplification import _channels, _optimal, _restore, _simplify, simplify_function
 from sktopo.utils._testing import gudhi_lifetimes
 
 
@@ -167,7 +167,7 @@ def test_small_inputs_within_half_the_threshold(X, t, connectivity, superlevel):
        superlevel=st.booleans(), q=st.floats(0.3, 0.95))
 def test_optimal_within_half_unless_it_warns(data, connectivity, superlevel, q):
     """Small 8-bit and float images: no pair below t left (GUDHI), the dtype kept (8-bit
-    values in the input's range), and within t/2 unless a ConvergenceWarning says
+    values), and within t/2 unless a ConvergenceWarning says
     otherwise (then below t, or below 1.5 t where the last pairs were flooded)."""
     shape = data.draw(st.tuples(st.integers(3, 12), st.integers(3, 12)))
     if data.draw(st.booleans()):
@@ -187,8 +187,6 @@ def test_optimal_within_half_unless_it_warns(data, connectivity, superlevel, q):
     t_int = float(np.ceil(t)) if X.dtype == np.uint8 else t
     bound = 1.5 * t_int if info.fallback else t_int if warned else t_int / 2
     assert Y.dtype == X.dtype
-    if X.dtype == np.uint8:
-        assert X.min() <= Y.min() and Y.max() <= X.max()
     assert np.abs(Y.astype(float) - X).max() <= bound
     after = gudhi_lifetimes(Y, connectivity, superlevel)
     for d in (0, 1):
@@ -455,7 +453,6 @@ def test_runs_with_the_crossing_pairs_held_keep_the_count():
         assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
         assert not np.any((after[d] > 0) & (after[d] < t))
     assert np.abs(Y.astype(float) - X).max() <= t / 2
-    assert X.min() <= Y.min() and Y.max() <= X.max()
 
 
 def test_count_of_long_pairs_off_warns():
@@ -571,3 +568,50 @@ def test_lengthening_that_swaps_the_elder_rule_is_guarded(connectivity, superlev
     within t/2. The old code missed the count on all four."""
     X = np.random.default_rng(42).random((128, 128))
     _check_optimal(X, 0.5, connectivity, superlevel, warnings_are="ignore")
+
+
+# int32 values {0, 1, 2} on one colour of a checkerboard, {10, 11, 12} on the other
+CHECKER = np.array([[0, 11, 1, 12, 2, 12, 0, 11], [12, 2, 11, 0, 11, 1, 11, 1],
+                    [2, 12, 0, 12, 1, 12, 2, 10], [12, 1, 11, 0, 12, 2, 11, 0],
+                    [0, 11, 2, 12, 0, 11, 2, 10]], dtype=np.int32)
+
+
+def test_integer_outputs_may_leave_the_inputs_range():
+    """Integer outputs are bounded by their dtype, not by the input's range: on this
+    checkerboard, with ``t = 11`` (bound 5), removing the holes of lifetime 8-10 raises
+    ring pixels, and a hole of lifetime 11-12 next to them keeps a lifetime ``>= t`` only
+    if its maximum goes above the input's maximum 12."""
+    X, t = CHECKER, 11
+    with mock.patch.object(_simplify, "_dtype_range", lambda dtype: (0.0, 12.0)), \
+            pytest.warns(ConvergenceWarning, match="threshold / 2"):
+        simplify_function(X, t, method="optimal")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y = simplify_function(X, t, method="optimal")
+    assert Y.dtype == np.int32 and Y.max() > X.max()
+    assert np.abs(Y.astype(float) - X).max() <= 5
+    after = gudhi_lifetimes(Y, "full", False)
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8])
+@pytest.mark.parametrize("superlevel", [False, True])
+def test_integer_outputs_stay_in_their_dtype(rng, dtype, superlevel):
+    """Values at both ends of the dtype: the output is clipped to it, never wrapped
+    around, and the promises hold."""
+    info = np.iinfo(dtype)
+    X = rng.choice(np.array([info.min, info.min + 3, 0, info.max - 3, info.max],
+                            dtype=dtype), (14, 13))
+    X = X + rng.integers(0, 3, X.shape).astype(dtype) * (X < info.max - 3)
+    life = np.concatenate(list(gudhi_lifetimes(X, "full", superlevel).values()))
+    t = float(np.ceil(np.quantile(life[np.isfinite(life) & (life > 0)], 0.8)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Y = simplify_function(X, t, method="optimal", superlevel=superlevel)
+    warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    assert Y.dtype == dtype
+    assert np.abs(Y.astype(float) - X).max() <= (1.5 * t if warned else t // 2)
+    after = gudhi_lifetimes(Y, "full", superlevel)
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))

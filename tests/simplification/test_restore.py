@@ -38,21 +38,22 @@ NESTED = {
 
 
 # an 8-bit image whose kept loop (lifetime >= 2t) is shortened by a filled basin around
-# its saddle, and whose maximum has no room left in the 8-bit range: only removing the
-# basin the other way round (a channel from the saddle's input value) keeps the count
-NO_ROOM = np.array([[181, 239, 167, 215, 109, 6, 112],
-                    [11, 63, 58, 73, 89, 187, 88],
-                    [49, 67, 242, 118, 34, 182, 209],
-                    [215, 181, 51, 17, 44, 173, 26],
-                    [45, 101, 56, 198, 79, 113, 78]], dtype=np.uint8)
+# its saddle, and whose maximum (255) has no room left in the 8-bit range: only removing
+# the basin the other way round (a channel from the saddle's input value) keeps the count
+NO_ROOM = np.array([[194, 252, 180, 228, 122, 19, 125],
+                    [24, 76, 71, 86, 102, 200, 101],
+                    [62, 80, 255, 131, 47, 195, 222],
+                    [228, 194, 64, 30, 57, 186, 39],
+                    [58, 114, 69, 211, 92, 126, 91]], dtype=np.uint8)
 
 
 # an 8-bit image where flooding leaves the count of long pairs off (superlevel, "full",
-# t = 80: its last step finds no way back) and the optimal method keeps every promise
-FLOODING_OFF = np.array([[43, 222, 234, 192, 121, 240, 237, 30, 96],
-                         [161, 168, 8, 232, 164, 168, 97, 6, 123],
-                         [243, 88, 203, 195, 148, 244, 152, 146, 166],
-                         [112, 170, 191, 230, 101, 139, 30, 209, 13]], dtype=np.uint8)
+# t = 80: its last step finds no way back at the end of the 8-bit range, 0) and the optimal
+# method keeps every promise
+FLOODING_OFF = np.array([[37, 216, 228, 186, 115, 234, 231, 24, 90],
+                         [155, 162, 2, 226, 158, 162, 91, 0, 117],
+                         [237, 82, 197, 189, 142, 238, 146, 140, 160],
+                         [106, 164, 185, 224, 95, 133, 24, 203, 7]], dtype=np.uint8)
 
 # flooding without the optimal method's output where it left a count off (so that the
 # tests of its own last step can fail)
@@ -101,7 +102,7 @@ def test_no_room_for_the_extremum_the_other_way_round():
         Y0 = simplify_function(X, t)    # a count left off: said, not silent
     assert count_off(X, Y0, t, "full") == 1
     Y = simplify_function(X, t)
-    assert Y.dtype == np.uint8 and X.min() <= Y.min() and Y.max() <= X.max()
+    assert Y.dtype == np.uint8
     assert count_off(X, Y, t, "full") == 0
     assert short_left(Y, t, "full") == 0
     assert np.abs(Y.astype(float) - X).max() <= t - 1
@@ -118,7 +119,7 @@ def test_flooding_returns_the_optimal_output_where_it_left_a_count_off():
         Y, info = simplify_function(X, t, return_removed=True, **kw)
     assert info.method == "optimal"
     assert_array_equal(Y, simplify_function(X, t, method="optimal", **kw))
-    assert Y.dtype == np.uint8 and X.min() <= Y.min() and Y.max() <= X.max()
+    assert Y.dtype == np.uint8
     assert count_off(X, Y, t, "full", True) == 0
     assert short_left(Y, t, "full", True) == 0
     assert np.abs(Y.astype(float) - X).max() <= t / 2
@@ -158,8 +159,6 @@ def test_flooding_restore_never_worse(data, connectivity, superlevel, q):
     assert short_left(Y, t, connectivity, superlevel) == 0
     assert np.abs(Y.astype(float) - X).max() < t
     assert Y.dtype == X.dtype
-    if kind == "uint8":                      # integers stay in the input's range
-        assert X.min() <= Y.min() and Y.max() <= X.max()
     assert count_off(X, Y, t, connectivity, superlevel) <= count_off(X, Y0, t, connectivity,
                                                                       superlevel)
 
