@@ -18,7 +18,7 @@ from scipy import ndimage
 from sklearn.exceptions import ConvergenceWarning
 
 from sktopo.persistence import cubical_persistence
-from sktopo.simplification import _simplify, simplify_function
+from sktopo.simplification import _solve, simplify_function
 
 
 def threshold(X, q):
@@ -39,15 +39,15 @@ def inputs(size, rng):
 
 
 def run(X, t, with_step):
-    original = _simplify._l2_step
+    original = _solve._l2_step
     if not with_step:
-        _simplify._l2_step = lambda problem, Y, *a: (Y, None, None)
+        _solve._l2_step = lambda problem, Y, *a: (Y, None, None)
     try:
         start = time.perf_counter()
         Y = simplify_function(X, t, method="optimal")
         return time.perf_counter() - start, Y
     finally:
-        _simplify._l2_step = original
+        _solve._l2_step = original
 
 
 def main(argv=None):

@@ -58,31 +58,13 @@ from ..persistence import Diagram
 from ..persistence._cubical import _check_connectivity
 from ..utils._sklearn_compat import Interval, StrOptions, validate_params
 from ..utils._validation import check_homology_dimensions, check_values
-from ._inputs import _check_n_kept, _check_scale, _half, _optimal_half
+from ._inputs import _check_n_kept, _check_scale, _optimal_half
 from ._l2 import _MAX_TRIES as _L2_TRIES
-from ._l2 import smallest_l2
-from ._optimal import _run_optimal, warn_unmet
-from ._problem import RampsFailed, _Problem, _removed_mask, _run_flooding
-from ._restore import restore_long
-from ._rounding import _strict_bounds
+from ._solve import _solve, _solve_integer, _solve_perturbed
 
 __all__ = ["simplify_function"]
 
 _METHODS = ("flooding", "optimal")
-
-
-def _run(problem, g):
-    """The fixed point of the chosen method: ``(g, removed pairs, pairings done)``."""
-    removed = {d: [] for d in problem.dims}
-    if problem.method == "optimal":
-        return _run_optimal(problem, g, removed)
-    g, final, n_pairings = _run_flooding(problem, g, removed, own=True)   # g: a copy
-    if problem.can_lengthen() and g.size:
-        f = problem.f.ravel()
-        g, n_more = restore_long(problem, g, final, lambda idx: _strict_bounds(
-            f[idx], problem.threshold, problem.integer, problem.float32))
-        n_pairings += n_more
-    return g, removed, n_pairings
 
 
 def _concat(parts, dim, superlevel):
@@ -282,8 +264,14 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     of a kept pair shortened by a nested removal give the lifetime back. At the ends of
     the dtype (0 and 255 on 8-bit images) such a move may have no room (Bauer et al.'s
     bound assumes unbounded values); the method then moves the saddle instead and tries
-    the other order of the two dimensions; on 8-bit images ``threshold / 2`` is met
-    where it does not warn, not promised (measured in the user guide).
+    the other order of the two dimensions. With an odd ``ceil(t)`` a removed pair of
+    lifetime ``ceil(t) - 1`` leaves the integer bound no slack (both sides move by
+    exactly the bound): where the integer run gives ``threshold / 2`` up or leaves a
+    count off, the method runs again on ``X`` as real values within the bound plus
+    0.45 (any such change rounds to one within the bound), rounds the output to
+    integers and keeps it if one more pairing finds every promise kept. On integers
+    ``threshold / 2`` is met where the method does not warn, not promised (measured in
+    the user guide).
 
     Examples
     --------
@@ -328,8 +316,12 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
                              arr.dtype == np.float32)
     args = (base, dims, connectivity, t, n_kept, method, half, integer, superlevel,
             arr.dtype)
-    result = (_solve_perturbed(args, verbose) if perturb
-              else _solve(*args, False, verbose=verbose))
+    if perturb:
+        result = _solve_perturbed(args, verbose)
+    elif integer and method == "optimal":
+        result = _solve_integer(args, verbose)
+    else:
+        result = _solve(*args, False, verbose=verbose)
     Y, problem, removed, n_rounds, l2_change, l2_retries = result
     if not return_removed:
         return Y
@@ -340,169 +332,3 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
                     l2_change=l2_change, l2_retries=l2_retries,
                     l2_undone=None if l2_retries is None else l2_retries > _L2_TRIES,
                     perturbed=bool(perturb and problem.perturb))
-
-
-def _solve(base, dims, connectivity, t, n_kept, method, half, integer, superlevel, dtype,
-           perturb, frames=3, verbose=0):
-    """The chosen method on the sublevel view ``base``: ``(Y, problem, removed pairs,
-    pairings done, L2 change, L2 retries)``, ``Y`` cast to ``dtype`` and flipped back;
-    ``frames``: from the caller to the user's line, where the warnings point."""
-    problem = _Problem(base, dims, connectivity, t, n_kept, method, half, perturb,
-                       float32=dtype == np.float32)
-    problem.frames, problem.verbose = frames, verbose
-    if integer and base.size:
-        low, high = _dtype_range(dtype)
-        problem.range = (-high, -low) if superlevel else (low, high)
-        problem.integer = True
-    elif dtype == np.float32 and t is not None and base.size:
-        problem.margin = 2.0 * float(np.spacing(np.float32(float(np.abs(base).max()) + t)))
-    g, removed, n_rounds = _run(problem, base.copy())
-    Y = _cast(-g if superlevel else g, dtype)
-    l2_change = l2_retries = None
-    if method == "optimal":
-        Y, l2_change, l2_retries = _l2_step(problem, Y, superlevel, dtype)
-        warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float))
-    elif problem.long_off and t is not None:
-        problem.say("flooding: a count of pairs >= 2 t is off; the optimal method")
-        other = _optimal_instead(base, dims, connectivity, t, n_kept, integer, superlevel,
-                                 dtype, perturb, frames, verbose)
-        if other is not None:
-            return other[:3] + (other[3] + n_rounds,) + other[4:]
-        warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float),
-                   "flooding")
-    if verbose:
-        change = float(np.abs(Y.astype(np.float64) - (-base if superlevel else base)).max(
-            initial=0.0))
-        problem.say(f"{method}: done, {n_rounds} pairing(s), max |Y - X| = {change:.4g}"
-                    + (f" ({change / t:.3g} t)" if t else ""))
-    return Y, problem, removed, n_rounds, l2_change, l2_retries
-
-
-def _optimal_instead(base, dims, connectivity, t, n_kept, integer, superlevel, dtype,
-                     perturb, frames, verbose=0):
-    """Where flooding left a count of pairs ``>= 2 t`` off: the optimal method's result
-    (within ``t/2``, so within flooding's bound too) if it keeps every promise (no
-    warning: no pair below ``t``, every count right, ``t/2`` kept), else None.
-
-    The two methods nest their removals differently (a channel where flooding fills, a
-    half-way meeting where it cuts), so a kept pair that one of them moves across ``2 t``
-    is mostly left alone by the other (measured: 6 of the 7 counts flooding left off on
-    12,000 small inputs)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        other = _solve(base, dims, connectivity, t, n_kept, "optimal", _half(t, integer),
-                       integer, superlevel, dtype, perturb, frames, verbose)
-    # its own warnings (a ConvergenceWarning, the ramps' UserWarning) reject it
-    if any(issubclass(w.category, UserWarning) for w in caught):
-        return None
-    _replay(caught)
-    return other
-
-
-def _solve_perturbed(args, verbose=0):
-    """:func:`_solve` with ramps (``perturb``) where they keep every promise of the
-    unperturbed method, else the unperturbed result, with a warning.
-
-    Ramps can fail: they may not reach a fixed point, leave a pair one ulp long, shorten
-    a pair of lifetime ``2 * threshold`` by an ulp, or push the optimal method into a
-    last resort (the passes of the two dimensions undoing each other's ramps). The
-    ramped output is scored by one more pairing (:func:`_score`); where it is not
-    perfect the unperturbed one is computed too and the better kept (the ramped one on
-    a tie). Only the kept run's warnings are given.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = _solve(*args, True, 4, verbose)
-            score = _score(result, args)
-        except RampsFailed:
-            result, score = None, None
-    if score is not None and score == (False, False, 0.0):
-        _replay(caught)
-        return result
-    with warnings.catch_warnings(record=True) as caught_plain:
-        warnings.simplefilter("always")
-        plain = _solve(*args, False, 4, verbose)
-    if score is not None and score <= _score(plain, args):
-        _replay(caught)
-        return result
-    _replay(caught_plain)
-    warnings.warn("simplify_function(perturb=True): ramps of ulps could not make every "
-                  "plateau strict here without breaking a guarantee (pixels of exactly a "
-                  "plateau's level leave no float between them); the output is the "
-                  "unperturbed one, its plateaus flat (zero persistence under the tie "
-                  "policy).", UserWarning, stacklevel=4)
-    return plain
-
-
-def _replay(caught):
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-
-
-def _score(result, args):
-    """``(a promise broken, the bound exceeded, by how much)`` of a :func:`_solve`
-    result: the smaller the better, ``(False, False, 0.0)`` when all is kept."""
-    Y, problem = result[:2]
-    base, method, half, superlevel = args[0], args[5], args[6], args[8]
-    out = -Y.astype(float) if superlevel else Y.astype(float)
-    change = float(np.abs(out - base).max(initial=0.0))
-    bound = half if method == "optimal" else problem.threshold
-    over = bound is not None and (change > bound if method == "optimal" else change >= bound)
-    return (not _kept_its_promise(problem, out), bool(over),
-            change - bound if over else 0.0)
-
-
-def _kept_its_promise(problem, out):
-    """Whether the sublevel view ``out`` has no finite pair to remove (below the
-    threshold; beyond ``n_kept``) and, with a threshold, the input's number of pairs of
-    lifetime ``>= 2 * threshold`` (one more pairing)."""
-    if not out.size:
-        return True
-    after = problem.diagrams(out, problem.dims)
-    for d in problem.dims:
-        if _removed_mask(after[d], problem.threshold, problem.n_kept[d]).any():
-            return False
-        if problem.threshold is not None and problem.input_diagrams is not None:
-            before = problem.input_diagrams[d]
-            t2 = 2.0 * problem.threshold
-            n_in = np.count_nonzero(before.lifetimes[~before.essential] >= t2)
-            if n_in != np.count_nonzero(after[d].lifetimes[~after[d].essential] >= t2):
-                return False
-    return True
-
-
-def _l2_step(problem, Y, superlevel, dtype):
-    """The optimal method's L2 step (``_l2.py``) on the cast output ``Y``: returns ``(Y,
-    (L2 change before, after), tries that changed the diagram)``."""
-    view = -Y.astype(np.float64) if superlevel else Y.astype(np.float64)
-    kind = 2 if problem.integer else 1 if dtype == np.float32 else 0
-    h, retries = smallest_l2(view, problem.f, problem.connectivity, problem.half, kind,
-                             problem.range, strict=problem.perturb)
-    norms = (_norm(view - problem.f), _norm(h - problem.f))
-    if h is not view:
-        Y = _cast(-h if superlevel else h, dtype)
-    return Y, norms, retries
-
-
-def _norm(change):
-    """The L2 norm of ``change``, without overflow (changes near 1e300 square past it)."""
-    top = float(np.abs(change).max(initial=0.0))
-    return top * float(np.linalg.norm(change / top)) if top > 0 else 0.0
-
-
-def _dtype_range(dtype):
-    """The values an integer ``dtype`` holds, as floats (at most ``2**53`` in magnitude,
-    where float64, in which the methods work, still holds every integer)."""
-    if dtype == bool:
-        return 0.0, 1.0
-    info = np.iinfo(dtype)
-    return max(float(info.min), -2.0 ** 53), min(float(info.max), 2.0 ** 53)
-
-
-def _cast(g, dtype):
-    if np.issubdtype(dtype, np.integer):
-        return np.rint(g).astype(dtype)
-    if dtype == np.float32:
-        return g.astype(np.float32)
-    return g

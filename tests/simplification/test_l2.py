@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sktopo.persistence import cubical_persistence
 from sktopo.persistence._cubical import _sublevel_pairs
 from sktopo.simplification import _l2
-from sktopo.simplification import _simplify as simplify_module
+from sktopo.simplification import _solve as solve_module
 from sktopo.simplification import simplify_function
 from sktopo.utils._testing import gudhi_lifetimes
 
@@ -18,7 +18,7 @@ from sktopo.utils._testing import gudhi_lifetimes
 def _method_output(X, t, **kw):
     """The optimal method's output without its L2 step (the step patched out)."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(simplify_module, "_l2_step", lambda problem, Y, *a: (Y, None, None))
+    mp.setattr(solve_module, "_l2_step", lambda problem, Y, *a: (Y, None, None))
     try:
         return simplify_function(X, t, method="optimal", **kw)
     finally:

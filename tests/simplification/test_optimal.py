@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import ndimage
 from sklearn.exceptions import ConvergenceWarning
 
 from sktopo.persistence import cubical_persistence
-from sktopo.simplification import _channels, _optimal, _restore, _simplify, simplify_function
+from sktopo.simplification import _channels, _optimal, _restore, _solve, simplify_function
 from sktopo.utils._testing import gudhi_lifetimes
 
 
@@ -512,13 +512,12 @@ def test_restore_budget_keeps_the_count():
 def test_short_pair_left_warns(monkeypatch):
     """The check of the output itself: a run that left the input as it is (a stand-in
     for a method that failed) warns that pairs below the threshold are left."""
-    from sktopo.simplification import _simplify
 
     def leave_as_is(problem, g, removed):
         problem.input_diagrams = problem.diagrams(g, problem.dims)
         return g, removed, 1
 
-    monkeypatch.setattr(_simplify, "_run_optimal", leave_as_is)
+    monkeypatch.setattr(_solve, "_run_optimal", leave_as_is)
     X = np.random.default_rng(0).random((12, 12))
     with pytest.warns(ConvergenceWarning, match=r"below the threshold are left: \d+ in H0"):
         Y = simplify_function(X, 0.3, method="optimal")
@@ -582,7 +581,7 @@ def test_integer_outputs_may_leave_the_inputs_range():
     ring pixels, and a hole of lifetime 11-12 next to them keeps a lifetime ``>= t`` only
     if its maximum goes above the input's maximum 12."""
     X, t = CHECKER, 11
-    with mock.patch.object(_simplify, "_dtype_range", lambda dtype: (0.0, 12.0)), \
+    with mock.patch.object(_solve, "_dtype_range", lambda dtype: (0.0, 12.0)), \
             pytest.warns(ConvergenceWarning, match="threshold / 2"):
         simplify_function(X, t, method="optimal")
     with warnings.catch_warnings():
@@ -615,3 +614,25 @@ def test_integer_outputs_stay_in_their_dtype(rng, dtype, superlevel):
     after = gudhi_lifetimes(Y, "full", superlevel)
     for d in (0, 1):
         assert not np.any((after[d] > 0) & (after[d] < t))
+
+
+def test_integers_where_the_integer_run_gives_half_up_are_relaxed_and_rounded():
+    """An int32 checkerboard at ``t = 11`` (bound 5): the removed pairs of lifetime 10
+    leave the integer run no slack and it gives ``t/2`` up; the real-valued run within
+    ``5.45`` rounds to a change within 5 and keeps every promise (checked by GUDHI)."""
+    rng = np.random.default_rng(1538)
+    shape = tuple(int(s) for s in rng.integers(8, 50, 2))
+    X = ((np.indices(shape).sum(0) % 2) * 10 + rng.integers(0, 3, shape)).astype(np.int32)
+    with mock.patch.object(_solve, "_relaxed", lambda *args: None), \
+            pytest.warns(ConvergenceWarning, match="threshold / 2"):
+        simplify_function(X, 11, method="optimal")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y, info = simplify_function(X, 11, method="optimal", return_removed=True)
+    assert Y.dtype == np.int32
+    assert np.abs(Y.astype(float) - X).max() <= 5
+    assert_array_equal(info.changed, Y != X)
+    before, after = gudhi_lifetimes(X, "full", False), gudhi_lifetimes(Y, "full", False)
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < 11))
+        assert np.sum(after[d] >= 22) == np.sum(before[d] >= 22)

@@ -13,7 +13,7 @@ from scipy import ndimage
 from sklearn.exceptions import ConvergenceWarning
 
 from sktopo.persistence import cubical_persistence
-from sktopo.simplification import _channels, _restore, _simplify, simplify_function
+from sktopo.simplification import _channels, _restore, _solve, simplify_function
 from sktopo.simplification._problem import _by_decreasing_death
 from sktopo.utils._testing import gudhi_lifetimes
 
@@ -57,7 +57,7 @@ FLOODING_OFF = np.array([[37, 216, 228, 186, 115, 234, 231, 24, 90],
 
 # flooding without the optimal method's output where it left a count off (so that the
 # tests of its own last step can fail)
-NO_OPTIMAL_INSTEAD = mock.patch.object(_simplify, "_optimal_instead", lambda *args: None)
+NO_OPTIMAL_INSTEAD = mock.patch.object(_solve, "_optimal_instead", lambda *args: None)
 
 
 def count_off(X, Y, t, connectivity, superlevel=False):

@@ -1,0 +1,250 @@
+"""Running a method for :func:`~sktopo.simplification.simplify_function`: the fixed
+point, the last step (``_restore.py``), the L2 step (``_l2.py``), the cast to the
+output's dtype, and the second tries behind it (the optimal method's output where
+flooding left a count off, the ramps of ``perturb``, the real-valued method on integer
+inputs where the integer one gave ``threshold / 2`` up), each checked by the pairing.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ._inputs import _half
+from ._l2 import smallest_l2
+from ._optimal import _run_optimal, warn_unmet
+from ._problem import RampsFailed, _Problem, _removed_mask, _run_flooding
+from ._restore import restore_long
+from ._rounding import _strict_bounds
+
+
+def _run(problem, g):
+    """The fixed point of the chosen method: ``(g, removed pairs, pairings done)``."""
+    removed = {d: [] for d in problem.dims}
+    if problem.method == "optimal":
+        return _run_optimal(problem, g, removed)
+    g, final, n_pairings = _run_flooding(problem, g, removed, own=True)   # g: a copy
+    if problem.can_lengthen() and g.size:
+        f = problem.f.ravel()
+        g, n_more = restore_long(problem, g, final, lambda idx: _strict_bounds(
+            f[idx], problem.threshold, problem.integer, problem.float32))
+        n_pairings += n_more
+    return g, removed, n_pairings
+
+
+def _solve(base, dims, connectivity, t, n_kept, method, half, integer, superlevel, dtype,
+           perturb, frames=3, verbose=0, value_range=None):
+    """The chosen method on the sublevel view ``base``: ``(Y, problem, removed pairs,
+    pairings done, L2 change, L2 retries)``, ``Y`` cast to ``dtype`` and flipped back;
+    ``frames``: from the caller to the user's line, where the warnings point;
+    ``value_range``: the values the output may take (integers: their dtype's)."""
+    problem = _Problem(base, dims, connectivity, t, n_kept, method, half, perturb,
+                       float32=dtype == np.float32)
+    problem.frames, problem.verbose = frames, verbose
+    if integer and base.size:
+        value_range = _dtype_range(dtype)
+        problem.integer = True
+    if value_range is not None and base.size:
+        low, high = value_range
+        problem.range = (-high, -low) if superlevel else (low, high)
+    elif dtype == np.float32 and t is not None and base.size:
+        problem.margin = 2.0 * float(np.spacing(np.float32(float(np.abs(base).max()) + t)))
+    g, removed, n_rounds = _run(problem, base.copy())
+    Y = _cast(-g if superlevel else g, dtype)
+    l2_change = l2_retries = None
+    if method == "optimal":
+        Y, l2_change, l2_retries = _l2_step(problem, Y, superlevel, dtype)
+        warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float))
+    elif problem.long_off and t is not None:
+        problem.say("flooding: a count of pairs >= 2 t is off; the optimal method")
+        other = _optimal_instead(base, dims, connectivity, t, n_kept, integer, superlevel,
+                                 dtype, perturb, frames, verbose)
+        if other is not None:
+            return other[:3] + (other[3] + n_rounds,) + other[4:]
+        warn_unmet(problem, -Y.astype(float) if superlevel else Y.astype(float),
+                   "flooding")
+    if verbose:
+        change = float(np.abs(Y.astype(np.float64) - (-base if superlevel else base)).max(
+            initial=0.0))
+        problem.say(f"{method}: done, {n_rounds} pairing(s), max |Y - X| = {change:.4g}"
+                    + (f" ({change / t:.3g} t)" if t else ""))
+    return Y, problem, removed, n_rounds, l2_change, l2_retries
+
+
+def _optimal_instead(base, dims, connectivity, t, n_kept, integer, superlevel, dtype,
+                     perturb, frames, verbose=0):
+    """Where flooding left a count of pairs ``>= 2 t`` off: the optimal method's result
+    (within ``t/2``, so within flooding's bound too) if it keeps every promise (no
+    warning: no pair below ``t``, every count right, ``t/2`` kept), else None.
+
+    The two methods nest their removals differently (a channel where flooding fills, a
+    half-way meeting where it cuts), so a kept pair that one of them moves across ``2 t``
+    is mostly left alone by the other (measured: 6 of the 7 counts flooding left off on
+    12,000 small inputs)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        other = _solve(base, dims, connectivity, t, n_kept, "optimal", _half(t, integer),
+                       integer, superlevel, dtype, perturb, frames, verbose)
+    # its own warnings (a ConvergenceWarning, the ramps' UserWarning) reject it
+    if any(issubclass(w.category, UserWarning) for w in caught):
+        return None
+    _replay(caught)
+    return other
+
+
+def _solve_perturbed(args, verbose=0):
+    """:func:`_solve` with ramps (``perturb``) where they keep every promise of the
+    unperturbed method, else the unperturbed result, with a warning.
+
+    Ramps can fail: they may not reach a fixed point, leave a pair one ulp long, shorten
+    a pair of lifetime ``2 * threshold`` by an ulp, or push the optimal method into a
+    last resort (the passes of the two dimensions undoing each other's ramps). The
+    ramped output is scored by one more pairing (:func:`_score`); where it is not
+    perfect the unperturbed one is computed too and the better kept (the ramped one on
+    a tie). Only the kept run's warnings are given.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = _solve(*args, True, 4, verbose)
+            score = _score(result, args)
+        except RampsFailed:
+            result, score = None, None
+    if score is not None and score == (False, False, 0.0):
+        _replay(caught)
+        return result
+    with warnings.catch_warnings(record=True) as caught_plain:
+        warnings.simplefilter("always")
+        plain = _solve(*args, False, 4, verbose)
+    if score is not None and score <= _score(plain, args):
+        _replay(caught)
+        return result
+    _replay(caught_plain)
+    warnings.warn("simplify_function(perturb=True): ramps of ulps could not make every "
+                  "plateau strict here without breaking a guarantee (pixels of exactly a "
+                  "plateau's level leave no float between them); the output is the "
+                  "unperturbed one, its plateaus flat (zero persistence under the tie "
+                  "policy).", UserWarning, stacklevel=4)
+    return plain
+
+
+def _solve_integer(args, verbose=0):
+    """The optimal method on integers; where it warns (``threshold / 2`` given up, a
+    count left off), the real-valued method within the integer bound, rounded
+    (:func:`_relaxed`), if that keeps every promise; else the integer run's output and
+    warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _solve(*args, False, 4, verbose)
+    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        result[1].say("optimal: again on real values within the integer bound, rounded")
+        other = _relaxed(args, verbose)
+        if other is not None:
+            return other
+    _replay(caught)
+    return result
+
+
+def _relaxed(args, verbose=0):
+    """The optimal method on the integer input as real values, bounded by ``half + 0.45``
+    (then ``half - 0.25``) and the dtype's range, rounded to the nearest integers; None
+    unless a pairing finds every promise kept.
+
+    The integer run has no slack where a removed pair's lifetime is ``ceil(t) - 1`` and
+    ``ceil(t)`` is odd (both sides must move by exactly ``half = (ceil(t) - 1) / 2``),
+    and its steps round every level they set. A real change below ``half + 1/2`` rounds
+    to one within ``half`` (``X`` is integer), so the real-valued run gets almost the
+    slack of ``t / 2`` back; rounding is monotone, it can only tie what was ordered,
+    which the pairing checks. Measured on int32 checkerboards at ``t = 11``: the integer
+    run warned on 224 of 2,000, this keeps every promise on 174 of them.
+    """
+    base, dims, connectivity, t, n_kept, method, half, integer, superlevel, dtype = args
+    if half < 1:
+        return None                      # no room to relax: nothing may move
+    for h in (half + 0.45, half - 0.25):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            Y, problem, removed, n_rounds, l2_change, l2_retries = _solve(
+                base, dims, connectivity, t, n_kept, method, h, False, superlevel,
+                np.dtype(np.float64), False, 5, verbose, value_range=_dtype_range(dtype))
+        Y = _cast(Y, dtype)
+        out = -Y.astype(np.float64) if superlevel else Y.astype(np.float64)
+        if (np.abs(out - base).max(initial=0.0) <= half
+                and _kept_its_promise(problem, out)):
+            if l2_change is not None:
+                l2_change = (l2_change[0], _norm(out - base))
+            return Y, problem, removed, n_rounds, l2_change, l2_retries
+    return None
+
+
+def _replay(caught):
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _score(result, args):
+    """``(a promise broken, the bound exceeded, by how much)`` of a :func:`_solve`
+    result: the smaller the better, ``(False, False, 0.0)`` when all is kept."""
+    Y, problem = result[:2]
+    base, method, half, superlevel = args[0], args[5], args[6], args[8]
+    out = -Y.astype(float) if superlevel else Y.astype(float)
+    change = float(np.abs(out - base).max(initial=0.0))
+    bound = half if method == "optimal" else problem.threshold
+    over = bound is not None and (change > bound if method == "optimal" else change >= bound)
+    return (not _kept_its_promise(problem, out), bool(over),
+            change - bound if over else 0.0)
+
+
+def _kept_its_promise(problem, out):
+    """Whether the sublevel view ``out`` has no finite pair to remove (below the
+    threshold; beyond ``n_kept``) and, with a threshold, the input's number of pairs of
+    lifetime ``>= 2 * threshold`` (one more pairing)."""
+    if not out.size:
+        return True
+    after = problem.diagrams(out, problem.dims)
+    for d in problem.dims:
+        if _removed_mask(after[d], problem.threshold, problem.n_kept[d]).any():
+            return False
+        if problem.threshold is not None and problem.input_diagrams is not None:
+            before = problem.input_diagrams[d]
+            t2 = 2.0 * problem.threshold
+            n_in = np.count_nonzero(before.lifetimes[~before.essential] >= t2)
+            if n_in != np.count_nonzero(after[d].lifetimes[~after[d].essential] >= t2):
+                return False
+    return True
+
+
+def _l2_step(problem, Y, superlevel, dtype):
+    """The optimal method's L2 step (``_l2.py``) on the cast output ``Y``: returns ``(Y,
+    (L2 change before, after), tries that changed the diagram)``."""
+    view = -Y.astype(np.float64) if superlevel else Y.astype(np.float64)
+    kind = 2 if problem.integer else 1 if dtype == np.float32 else 0
+    h, retries = smallest_l2(view, problem.f, problem.connectivity, problem.half, kind,
+                             problem.range, strict=problem.perturb)
+    norms = (_norm(view - problem.f), _norm(h - problem.f))
+    if h is not view:
+        Y = _cast(-h if superlevel else h, dtype)
+    return Y, norms, retries
+
+
+def _norm(change):
+    """The L2 norm of ``change``, without overflow (changes near 1e300 square past it)."""
+    top = float(np.abs(change).max(initial=0.0))
+    return top * float(np.linalg.norm(change / top)) if top > 0 else 0.0
+
+
+def _dtype_range(dtype):
+    """The values an integer ``dtype`` holds, as floats (at most ``2**53`` in magnitude,
+    where float64, in which the methods work, still holds every integer)."""
+    if dtype == bool:
+        return 0.0, 1.0
+    info = np.iinfo(dtype)
+    return max(float(info.min), -2.0 ** 53), min(float(info.max), 2.0 ** 53)
+
+
+def _cast(g, dtype):
+    if np.issubdtype(dtype, np.integer):
+        return np.rint(g).astype(dtype)
+    if dtype == np.float32:
+        return g.astype(np.float32)
+    return g
