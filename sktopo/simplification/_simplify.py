@@ -148,7 +148,7 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     Returns
     -------
     Y : ndarray of the shape of ``X``
-        The simplified values: float32 stays float32, integer dtypes keep their dtype
+        The simplified values: float32 stays float32, integer and bool dtypes keep it
         (clipped to it, never wrapped around; the optimal method may go past the
         input's own range by ``threshold / 2``, as on floats), anything else is
         float64. The

@@ -243,7 +243,7 @@ def _dtype_range(dtype):
 
 
 def _cast(g, dtype):
-    if np.issubdtype(dtype, np.integer):
+    if np.issubdtype(dtype, np.integer) or dtype == bool:
         return np.rint(g).astype(dtype)
     if dtype == np.float32:
         return g.astype(np.float32)

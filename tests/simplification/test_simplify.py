@@ -186,7 +186,8 @@ def test_volume_h0_h2(rng):
 
 @pytest.mark.parametrize("dtype, low, high, t", [(np.uint8, 0, 255, 51),
                                                  (np.uint16, 0, 65535, 5000),
-                                                 (np.int16, -30, 30, 7)])
+                                                 (np.int16, -30, 30, 7),
+                                                 (bool, 0, 1, 2)])
 def test_integer_inputs_keep_their_dtype(rng, dtype, low, high, t):
     X = rng.integers(low, high, (18, 14), endpoint=True).astype(dtype)
     Y, info = simplify_function(X, t, return_removed=True)
