@@ -578,15 +578,17 @@ CHECKER = np.array([[0, 11, 1, 12, 2, 12, 0, 11], [12, 2, 11, 0, 11, 1, 11, 1],
 def test_integer_outputs_may_leave_the_inputs_range():
     """Integer outputs are bounded by their dtype, not by the input's range: on this
     checkerboard, with ``t = 11`` (bound 5), removing the holes of lifetime 8-10 raises
-    ring pixels, and a hole of lifetime 11-12 next to them keeps a lifetime ``>= t`` only
-    if its maximum goes above the input's maximum 12."""
+    ring pixels, and the integer run keeps a hole of lifetime 11-12 next to them at a
+    lifetime ``>= t`` by raising its maximum above the input's maximum 12 (the real-valued
+    runs after it, ``_relaxed``, left out)."""
     X, t = CHECKER, 11
-    with mock.patch.object(_solve, "_dtype_range", lambda dtype: (0.0, 12.0)), \
-            pytest.warns(ConvergenceWarning, match="threshold / 2"):
-        simplify_function(X, t, method="optimal")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        Y = simplify_function(X, t, method="optimal")
+    with mock.patch.object(_solve, "_relaxed", lambda *args: None):
+        with mock.patch.object(_solve, "_dtype_range", lambda dtype: (0.0, 12.0)), \
+                pytest.warns(ConvergenceWarning, match="threshold / 2"):
+            simplify_function(X, t, method="optimal")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            Y = simplify_function(X, t, method="optimal")
     assert Y.dtype == np.int32 and Y.max() > X.max()
     assert np.abs(Y.astype(float) - X).max() <= 5
     after = gudhi_lifetimes(Y, "full", False)
@@ -633,6 +635,37 @@ def test_integers_where_the_integer_run_gives_half_up_are_relaxed_and_rounded():
     assert np.abs(Y.astype(float) - X).max() <= 5
     assert_array_equal(info.changed, Y != X)
     before, after = gudhi_lifetimes(X, "full", False), gudhi_lifetimes(Y, "full", False)
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < 11))
+        assert np.sum(after[d] >= 22) == np.sum(before[d] >= 22)
+
+
+def test_integers_ties_broken_by_noise_in_the_relaxed_runs():
+    """An int32 checkerboard at ``t = 11``, superlevel, where neither real-valued run on
+    the input itself keeps every promise (the pairing breaks its many ties by index, the
+    same way each time); the run on the input plus noise below 0.02 does: no warning,
+    every promise checked by GUDHI, the same output twice, integer values in the removed
+    pairs, the input untouched."""
+    rng = np.random.default_rng(1608)
+    shape = tuple(int(s) for s in rng.integers(8, 50, 2))
+    X = ((np.indices(shape).sum(0) % 2) * 10 + rng.integers(0, 3, shape)).astype(np.int32)
+    X0 = X.copy()
+    with mock.patch.object(_solve, "_RELAXED_RUNS", ((0, 0.45), (0, -0.25))), \
+            pytest.warns(ConvergenceWarning, match="threshold / 2"):
+        simplify_function(X, 11, method="optimal", superlevel=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y, info = simplify_function(X, 11, method="optimal", superlevel=True,
+                                     return_removed=True)
+    assert_array_equal(X, X0)
+    assert_array_equal(Y, simplify_function(X, 11, method="optimal", superlevel=True))
+    assert Y.dtype == np.int32
+    assert np.abs(Y.astype(float) - X).max() <= 5
+    for d in (0, 1):
+        pairs = info.pairs[d]
+        assert_array_equal(pairs.births, np.rint(pairs.births))
+        assert_array_equal(pairs.deaths, np.rint(pairs.deaths))
+    before, after = gudhi_lifetimes(X, "full", True), gudhi_lifetimes(Y, "full", True)
     for d in (0, 1):
         assert not np.any((after[d] > 0) & (after[d] < 11))
         assert np.sum(after[d] >= 22) == np.sum(before[d] >= 22)
