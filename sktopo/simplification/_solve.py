@@ -151,7 +151,9 @@ def _solve_integer(args, verbose=0, frames=4):
 # the real-valued runs of ``_relaxed``, most often successful first (user guide): (seed
 # of the noise that breaks ties, 0 for none; the bound's offset from the integer bound)
 _RELAXED_RUNS = ((1, -0.25), (0, 0.45), (0, -0.25), (2, -0.25))
-_NOISE = 0.02       # below (0.5 - 0.45) / 2: a change within the bound rounds within half
+# a change within half + 0.45 of the noisy input is below half + 1/2 from X (it rounds
+# within half); a lifetime moves by less than 2 * _NOISE, below the threshold's shift
+_NOISE = 0.02
 
 
 def _relaxed(args, integer_problem, verbose=0):
