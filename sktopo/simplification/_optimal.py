@@ -9,7 +9,7 @@ from . import _channels
 from ._hold import fresh, hold_crossing, hold_stuck
 from ._problem import _MAX_ROUNDS, RampsFailed, _pass, _removed_mask, _run_flooding
 from ._restore import _long_mismatch, restore_long
-from ._rounding import _nudge
+from ._rounding import _bounds, _nudge
 
 # rounds of channels before the pairs left are lengthened (measured: past them the
 # passes of the two dimensions only undo each other on the few pairs left)
@@ -201,7 +201,14 @@ def _rounds(problem, g, removed, strict=False):
                 f"within {bound} (the passes of the two dimensions undo each other "
                 f"there); they are flooded, and the change may exceed {bound} there.")
             problem.fallback()
-            g, _, n_pairings = _run_flooding(problem, g, removed, dgms, n_pairings)
+            g, final, n_pairings = _run_flooding(problem, g, removed, dgms, n_pairings)
+            if problem.can_lengthen() and g.size:
+                # the last step, as after the rounds, within t/2 where it can; it also
+                # counts the pairs >= 2t that pick the better run (``_run_optimal``)
+                f = problem.f.ravel()
+                g, n = restore_long(problem, g, final, lambda idx: _bounds(
+                    f[idx], problem.half, problem.float32))
+                n_pairings += n
             return g, removed, n_pairings
         moved = False
         for i, d in enumerate(problem.dims):
