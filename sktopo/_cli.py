@@ -34,8 +34,10 @@ The output keeps the input's bit depth: an 8-bit PNG gives an 8-bit PNG, a
 16-bit PNG a 16-bit PNG (values outside the range are clipped, with a warning;
 --keep-range avoids it, .npy and .tif outputs keep every value). A color image
 is simplified through its luminance 0.299 R + 0.587 G + 0.114 B, written as a
-grayscale image; --channel N simplifies one channel. Progress goes to stderr
-(-q turns it off)."""
+grayscale image; --channel N simplifies one channel. For a PNG output the image
+is simplified as the integers that the PNG holds (a luminance is rounded first),
+so that what is written keeps the exact solver's promises. Progress goes to
+stderr (-q turns it off)."""
 _DIAGRAM_DESCRIPTION = """\
 Print the persistence diagram of an image as tab-separated lines (dimension,
 birth, death, lifetime, birth pixel, death pixel), the longest bars first, and
@@ -249,12 +251,19 @@ def _diagram(args):
 def _simplify(args):
     import numpy as np
 
-    from ._io import check_output_path, read_image, write_image
+    from ._io import _ext, check_output_path, png_depth, read_image, write_image
     from .estimators import simplify_image
     from .persistence import cubical_persistence
 
     check_output_path(args.output)
     image = read_image(args.input, channel=args.channel)
+    if _ext(args.output) == ".png":
+        # simplify the integers that the PNG holds: a color image's luminance is not
+        # integer, and rounded after the exact solver it could leave pairs below the
+        # threshold (an integer image goes through simplify_function's integer path)
+        depth = png_depth(image, like=args.input)
+        if image.min() >= 0 and image.max() <= 2 ** depth - 1:
+            image = np.rint(image).astype(np.uint8 if depth == 8 else np.uint16)
     result = simplify_image(
         image, args.goal, threshold=args.threshold, homology_dimensions=tuple(args.dims),
         betti=args.betti, superlevel=args.superlevel, connectivity=args.connectivity,

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["bit_depth", "check_output_path", "read_image", "write_image"]
+__all__ = ["bit_depth", "check_output_path", "png_depth", "read_image", "write_image"]
 
 _READ = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp", ".npy")
 _WRITE = (".png", ".tif", ".tiff", ".npy")
@@ -88,6 +88,15 @@ def check_output_path(path, make_parents=False):
         raise IsADirectoryError(f"output {path} is a folder, not a file name")
 
 
+def png_depth(image, like=None):
+    """The bit depth (8 or 16) of the PNG that :func:`write_image` writes for ``image``:
+    that of the input image ``like``, else 8 when the values fit in 0..255."""
+    depth = bit_depth(like)[0] if like is not None else None
+    if depth is None:
+        depth = 16 if np.max(image) > 255 else 8
+    return depth
+
+
 def write_image(path, image, like=None):
     """Write a 2-D image; ``like``: the input image's path, whose bit depth a PNG keeps.
 
@@ -104,9 +113,7 @@ def write_image(path, image, like=None):
     if ext in (".tif", ".tiff"):
         Image.fromarray(image.astype(np.float32), mode="F").save(path)
         return
-    depth = bit_depth(like)[0] if like is not None else None
-    if depth is None:
-        depth = 16 if image.max() > 255 else 8
+    depth = png_depth(image, like)
     high = 255 if depth == 8 else 65535
     rounded = np.rint(image)
     n_clipped = int(np.count_nonzero((rounded < 0) | (rounded > high)))

@@ -154,6 +154,29 @@ def test_simplify_keeps_the_inputs_bit_depth_and_reads_rgb(tmp_path, capsys):
     assert "luminance" not in capsys.readouterr().err
 
 
+def test_exact_simplify_of_a_color_png_keeps_its_promises_in_the_file(tmp_path, capsys):
+    """A color image's luminance is not integer: simplified as floats and rounded when
+    written, the 8-bit PNG kept pairs below the threshold (18 in H0 and 29 in H1 on the
+    astronaut at t = 12.3). The PNG's integers are simplified instead (GUDHI on the
+    file: none below t, the change below t from the rounded luminance)."""
+    import numpy as np
+
+    from sktopo.utils._testing import gudhi_lifetimes
+
+    rng = np.random.default_rng(0)
+    rgb = png(tmp_path / "rgb.png", (rng.random((30, 34, 3)) * 255).astype(np.uint8))
+    t = 12.3                       # before: 2 pairs below t left in H0, 1 in H1
+    assert main(["simplify", rgb, "-o", str(tmp_path / "out.png"), "--threshold", str(t),
+                 "--dims", "0", "1", "-q"]) == 0
+    mode, out = read_png(tmp_path / "out.png")
+    assert mode == "L"
+    luminance = np.rint(read_png(rgb)[1] @ np.array([0.299, 0.587, 0.114]))
+    after = gudhi_lifetimes(out.astype(float), "full")
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))
+    assert np.abs(out - luminance).max() < t
+
+
 def test_write_image_clips_to_the_inputs_depth_with_a_warning(tmp_path):
     import numpy as np
     import pytest

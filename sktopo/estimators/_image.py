@@ -149,8 +149,8 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     solver : {"auto", "exact", "stump", "vanilla", "big_steps"}, default="auto"
         ``"exact"``: :func:`sktopo.simplification.simplify_function` (goals
         ``"simplify"`` and ``"betti"``: every feature below the threshold, or beyond the
-        ``betti`` kept, is removed, with a change below the threshold; H1 of a volume goes
-        to STUMP first); ``"stump"``: STUMP (pooled, noisy approximates); ``"vanilla"``:
+        ``betti`` kept, is removed, with a change below the threshold; an integer image
+        stays integer-valued; H1 of a volume goes to STUMP first); ``"stump"``: STUMP (pooled, noisy approximates); ``"vanilla"``:
         plain topological backpropagation; ``"big_steps"``: critical sets moved to their
         targets at once (:func:`sktopo.optim.big_step_minimize`: ``"target"`` moves every
         point to its matched target point, ``"enhance"`` takes steps of
@@ -285,7 +285,10 @@ def _exact(image, x0, goal, dims, threshold, betti, superlevel, connectivity, gr
         n_kept = _per_dim(betti, dims, "betti")
         for k in n_kept.values():
             check_scalar(k, "betti", low=0, integer=True)
-    x, n_iter, curve = x0, 0, np.empty(0)
+    raw = np.asarray(image)
+    # integers stay integers (simplify_function's integer path)
+    x = raw if raw.dtype.kind in "iub" else x0
+    n_iter, curve = 0, np.empty(0)
     exact_dims = dims
     if x0.ndim == 3 and 1 in dims:
         res = simplify_image(x0, goal, threshold=threshold, homology_dimensions=(1,),

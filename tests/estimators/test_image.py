@@ -55,6 +55,18 @@ def test_simplify_in_dimensions_0_and_1(rng):
     assert _lifetimes(res.x, 1)[-1] > 5     # the ring stays
 
 
+def test_exact_solver_keeps_an_integer_image_integer(rng):
+    """An integer image takes simplify_function's integer path: the result (float64)
+    holds integers, the same as simplify_function's on the integers themselves."""
+    from sktopo.simplification import simplify_function
+
+    image = rng.integers(0, 40, (20, 24)).astype(np.uint8)
+    res = simplify_image(image, threshold=9.5, homology_dimensions=(0, 1), solver="exact")
+    assert res.x.dtype == np.float64
+    assert_array_equal(res.x, simplify_function(image, 9.5, homology_dimensions=(0, 1)))
+    assert_array_equal(res.x, np.rint(res.x))
+
+
 def test_stump_simplify_reduces_the_small_bars(rng):
     image = np.kron(_peaks(rng, size=16), np.ones((2, 2)))
     before = _lifetimes(image)
