@@ -150,13 +150,14 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
         ``"exact"``: :func:`sktopo.simplification.simplify_function` (goals
         ``"simplify"`` and ``"betti"``: every feature below the threshold, or beyond the
         ``betti`` kept, is removed, with a change below the threshold; an integer image
-        stays integer-valued; H1 of a volume goes to STUMP first); ``"stump"``: STUMP (pooled, noisy approximates); ``"vanilla"``:
-        plain topological backpropagation; ``"big_steps"``: critical sets moved to their
-        targets at once (:func:`sktopo.optim.big_step_minimize`: ``"target"`` moves every
-        point to its matched target point, ``"enhance"`` takes steps of
-        ``learning_rate`` on the diagram; no fidelity term, ``max_iter`` big steps). ``"auto"``: ``"exact"`` for ``"simplify"`` and
-        ``"betti"``, ``"stump"`` for ``"target"`` and ``"enhance"``. The gradient
-        parameters (``p`` to ``bounds``) apply to the gradient solvers only.
+        stays integer-valued; H1 of a volume goes to STUMP first); ``"stump"``: STUMP
+        (pooled, noisy approximates); ``"vanilla"``: plain topological backpropagation;
+        ``"big_steps"``: critical sets moved to their targets at once
+        (:func:`sktopo.optim.big_step_minimize`: ``"target"`` moves every point to its
+        matched target point, ``"enhance"`` takes steps of ``learning_rate`` on the
+        diagram; no fidelity term, ``max_iter`` big steps). ``"auto"``: ``"exact"`` for
+        ``"simplify"`` and ``"betti"``, ``"stump"`` for ``"target"`` and ``"enhance"``.
+        The gradient parameters (``p`` to ``bounds``) apply to the gradient solvers only.
     block_size : int or tuple of int, default=2
         Pooling blocks of ``"stump"``, clipped to the image shape.
     measure : {"center", "vertex", "simplex"}, default="simplex"
