@@ -86,6 +86,7 @@ class _Problem:
         self.marks, self.mark_base = None, 0  # the flooding passes' basin marks (reused)
         # (mark base, deaths, g before) of the last pass, when it was a fill
         self.filled = None
+        self.before = None                  # the values before a small pass
         self.frames = 3     # from the caller of ``_solve`` to the user's line (warnings)
         # ``perturb``: the passes that still ramp their plateaus (see ``_ramp``)
         self.ramps_left = _RAMP_PASSES if perturb else 0
@@ -246,14 +247,21 @@ class _Problem:
         # needs the values before the pass, in g's sign
         before = None
         if not self.perturb and len(births) <= _local._MAX_FRACTION * h.size:
-            before = -h if reverse else h.copy()
+            # one buffer for all passes (a fresh array per pass costs its page faults)
+            if self.before is None or self.before.shape != h.shape:
+                self.before = np.empty(h.shape)
+            if reverse:
+                np.negative(h, out=self.before)
+            else:
+                np.copyto(self.before, h)
+            before = self.before
         if self.marks is None or self.mark_base + 2 * len(births) >= 2 ** 31:
             # zero pages: only the pixels of the basins are touched
             self.marks, self.mark_base = np.zeros(max(h.size, 1), dtype=np.int32), 0
-        deaths = deaths[order].astype(np.int64)
-        out, depth = _flood.flood_pairs(h, self.shape, self.f.ndim, full,
-                                        births[order].astype(np.int64), deaths, reverse,
-                                        self.perturb, self.marks, self.mark_base,
+        births = births[order].astype(np.int64, copy=False)
+        deaths = deaths[order].astype(np.int64, copy=False)
+        out, depth = _flood.flood_pairs(h, self.shape, self.f.ndim, full, births, deaths,
+                                        reverse, self.perturb, self.marks, self.mark_base,
                                         h if own and not self.perturb else None)
         self.filled = (self.mark_base, deaths, before)
         self.mark_base += 2 * len(births)
