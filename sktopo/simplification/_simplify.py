@@ -158,8 +158,11 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         lifetimes it sets (``threshold`` for a lengthened pair, either side of ``2 *
         threshold`` for *Long pairs*), which the cast's rounding cannot undo.
     removed : Bunch
-        Only with ``return_removed``: ``pairs`` ({dim: Diagram} of the removed points, over
-        all rounds), ``changed`` (bool array of the pixels that moved), ``n_rounds``
+        Only with ``return_removed``: ``pairs`` ({dim: Diagram} of the points that the
+        passes removed, over all rounds, each in the diagram that its pass saw: the
+        input's in the first round, later the points that earlier passes made or moved;
+        an input point that a pass of the other dimension took away with its own is not
+        listed), ``changed`` (bool array of the pixels that moved), ``n_rounds``
         (pairings done, the last one finding nothing to remove), ``method`` (the method
         whose output ``Y`` is: ``"optimal"`` also where flooding left a count of pairs
         ``>= 2 * threshold`` off and the optimal method did not, see Notes),
