@@ -432,9 +432,16 @@ def main(argv=None):
         return 2
 
 
+# a PNG output of real values spanning less than this warns (they are rounded to integers)
+_FEW_LEVELS = 32
+
+
 def _check_simplify_args(args, name):
-    """Checks of ``simplify`` needing the files: the output's folder, and options that
-    would otherwise be clipped or do nothing (--block-size, --threshold)."""
+    """Checks of ``simplify`` needing the files: the output's folder, options that would
+    otherwise be clipped or do nothing (--block-size, --threshold), and a PNG output that
+    would round a small range of real values onto a few integers."""
+    import numpy as np
+
     from ._io import bit_depth, check_output_path, read_image
 
     check_output_path(args.output, make_parents=args.parents)
@@ -456,6 +463,14 @@ def _check_simplify_args(args, name):
             hint = ("--goal betti --betti 1 removes every feature but one"
                     if args.goal == "simplify" else "nothing would be enhanced")
             raise ValueError(f"{message} ({hint}); use at most {span:g}")
+    if (args.output.lower().endswith(".png") and span < _FEW_LEVELS
+            and not np.array_equal(image, np.rint(image))):
+        # a PNG holds integers: values of a small range collapse onto a few of them (a
+        # color image's luminance, rounded onto 0..255, is not warned about)
+        levels = len(np.unique(np.rint(image)))
+        warnings.warn(f"{args.input} holds values that are not integers and span only "
+                      f"{span:g}: a PNG output rounds them to {levels} level(s), before the "
+                      "simplification; write a .tif or .npy output to keep them")
     if n_channels >= 3 and args.channel is None:
         print(f"{name}: note: {args.input} has {n_channels} channels: simplifying its "
               "luminance 0.299 R + 0.587 G + 0.114 B into a grayscale image (--channel N "

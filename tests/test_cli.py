@@ -177,6 +177,28 @@ def test_exact_simplify_of_a_color_png_keeps_its_promises_in_the_file(tmp_path, 
     assert np.abs(out - luminance).max() < t
 
 
+def test_png_output_of_a_small_real_range_warns(tmp_path, capsys):
+    """Real values in 0..1 written to a PNG are rounded to 0 and 1 (before the
+    simplification): a warning says so and names the outputs that keep them; a color
+    image's luminance (real, but spanning 0..255) is not warned about."""
+    import numpy as np
+
+    src = tmp_path / "unit.npy"
+    np.save(src, np.random.default_rng(0).random((12, 14)))
+    assert main(["simplify", str(src), "-o", str(tmp_path / "out.png"),
+                 "--threshold", "0.1", "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and "2 level(s)" in err and ".tif or .npy" in err
+    assert main(["simplify", str(src), "-o", str(tmp_path / "out.npy"),
+                 "--threshold", "0.1", "-q"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    rgb = png(tmp_path / "rgb.png", (np.random.default_rng(1).random((12, 14, 3)) * 255)
+              .astype(np.uint8))
+    assert main(["simplify", rgb, "-o", str(tmp_path / "gray.png"), "--threshold", "20",
+                 "-q"]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_write_image_clips_to_the_inputs_depth_with_a_warning(tmp_path):
     import numpy as np
     import pytest
