@@ -123,30 +123,187 @@ def hold_crossing(problem, start, g, removed, result, run):
     return _keep(problem, removed, best, pairings)
 
 
-def _held_run(start, g, held, width, run, order=None):
+def _held_run(start, g, held, width, run, order=None, bounds=None):
     """One strict run from the input (``start``, ``g``) with the pixels ``held`` within
     ``width`` times ``t/2`` of their input values (passing ``order`` of the dimensions,
-    else ``start``'s): ``(trial problem, its removed pairs, run's result)``."""
+    else ``start``'s), or within ``bounds``: ``(trial problem, its removed pairs, run's
+    result)``."""
     f = start.f.ravel()
     trial = fresh(start)
     if order is not None:
         trial.dims = order
-    w = width * start.half
-    if start.integer:
-        w = np.floor(w)
-    low, high = (b.copy() for b in start.bounds)
-    low.ravel()[held] = np.maximum(low.ravel()[held], f[held] - w)
-    high.ravel()[held] = np.minimum(high.ravel()[held], f[held] + w)
+    if bounds is None:
+        w = width * start.half
+        if start.integer:
+            w = np.floor(w)
+        low, high = (b.copy() for b in start.bounds)
+        low.ravel()[held] = np.maximum(low.ravel()[held], f[held] - w)
+        high.ravel()[held] = np.minimum(high.ravel()[held], f[held] + w)
+        what = f"{len(held)} pixel(s) held within {width:g} t/2"
+    else:
+        low, high = bounds
+        what = f"{len(held)} pixel(s) held across 2 t"
     if start.float32:                   # bounds on float32 values (see ``_bounds``)
         low.ravel()[held] = _on_float32(low.ravel()[held], True)
         high.ravel()[held] = _on_float32(high.ravel()[held], False)
     trial.bounds = (low, high)
     trial_removed = {d: [] for d in trial.dims}
-    start.say(f"optimal: again with {len(held)} pixel(s) held within {width:g} t/2, "
-              f"H{trial.dims[0]} first")
+    start.say(f"optimal: again with {what}, H{trial.dims[0]} first")
     out = run(trial, g.copy(), trial_removed, strict=True)
     trial.dims = start.dims
     return trial, trial_removed, out
+
+
+def hold_sides(problem, start, g, removed, result, run):
+    """Where :func:`hold_crossing` left a count of pairs ``>= 2 t`` off: runs again from
+    the input with the pixels around each pair that crossed held on its input side of
+    ``2 t`` (:func:`_side_bounds`), passing H0 first, then the top dimension first. The
+    first run within ``t/2`` that sets every count right is kept, else ``result``.
+
+    The critical pixels alone cannot keep such a pair where its class changes hands: a
+    pair lengthened past ``2 t`` whose extremum has no room left (the end of an integer
+    dtype) gets shorter only if a whole side of its saddle is brought nearer to it (the
+    elder rule then hands the class to the other side); a pair shortened below ``2 t``
+    (its saddle moved by a removal nested around it) stays long only if every pixel
+    round its basin does, so that the removal goes another way.
+    """
+    pairings, tried = result[2], None
+    for side in range(2):
+        bounds, held, n = _side_bounds(problem, start, result[0], side)
+        pairings += n
+        if bounds is None or (tried is not None and all(
+                np.array_equal(a, b) for a, b in zip(bounds, tried))):
+            continue            # no room, or no pair lengthened: the same holds again
+        tried = bounds
+        f = start.f.ravel()
+        for order in (start.dims, start.dims[::-1])[:len(start.dims)]:
+            low, high = (b.copy() for b in bounds)
+            stuck_held = np.zeros(0, dtype=np.int64)
+            for _ in range(_HOLD_RUNS):
+                trial, trial_removed, out = _held_run(
+                    start, g, held, 0, run, order, bounds=(low.copy(), high.copy()))
+                pairings += out[2]
+                if out[0] is not None and trial.long_off == 0:
+                    return _keep(problem, removed, (trial, trial_removed, out[0]), pairings)
+                if out[0] is not None or trial.stuck is None:
+                    break
+                # the run gave t/2 up: the pixels of the pairs it left held too
+                more = np.setdiff1d(_stuck_pixels(*trial.stuck), stuck_held)
+                if not len(more):
+                    break
+                stuck_held = np.union1d(stuck_held, more)
+                lo, hi = low.ravel(), high.ravel()
+                lo[more] = np.minimum(np.maximum(lo[more], f[more]), hi[more])
+                hi[more] = np.maximum(np.minimum(hi[more], f[more]), lo[more])
+    return result[0], result[1], pairings
+
+
+def _side_bounds(problem, start, g, side):
+    """``start``'s bounds with the pixels held that keep the pairs of ``g`` that crossed
+    ``2 t`` on their input side (see :func:`hold_sides`), ``(bounds, held pixels,
+    pairings done)``; bounds None where no hold has room.
+
+    In the view ``h`` of a dimension (``g``, ``-g`` for the top one, where its
+    extremum is a minimum), a pair lengthened past ``2 t`` (saddle ``s``) has the
+    pixels of one side of ``s`` below ``h[s] - 2 t`` held up to it (``side`` 0: the
+    side of its extremum, 1: the other side, not the border's); a pair of the input
+    shortened below ``2 t`` (extremum ``e``) has the pixels round the component of
+    ``e`` below ``f[e] + 2 t`` held at or above that level, and ``e`` at or below its
+    input value.
+    """
+    from scipy import ndimage
+
+    t2 = 2.0 * problem.threshold
+    step = 1.0 if problem.integer else problem.margin
+    after = problem.diagrams(g, problem.dims)
+    low, high = (b.copy().ravel() for b in start.bounds)
+    shape = problem.f.shape
+    held = [np.zeros(0, dtype=np.int64)]
+    for d in problem.dims:
+        top = d != 0
+        sign = -1.0 if top else 1.0
+        full = problem.full != top
+        structure = ndimage.generate_binary_structure(len(shape), len(shape) if full else 1)
+        # the bounds in the view (a copy for the top dimension, written back below)
+        vlow, vhigh = (-high, -low) if top else (low, high)
+        range_low, range_high = (-problem.range[1], -problem.range[0]) if top else problem.range
+        vlow, vhigh = np.maximum(vlow, range_low), np.minimum(vhigh, range_high)
+        before = problem.input_diagrams[d]
+        heads = [(z.death_index if top else z.birth_index)[~z.essential]
+                 for z in (after[d], before)]
+        lives = [z.lifetimes[~z.essential] for z in (after[d], before)]
+        n_off = int(np.count_nonzero(lives[0] >= t2)) - int(np.count_nonzero(lives[1] >= t2))
+        if n_off > 0:
+            h = sign * g.ravel()
+            fin = np.flatnonzero(~after[d].essential)
+            grew = (lives[0] >= t2) & ~np.isin(heads[0], heads[1][lives[1] >= t2])
+            saddles = (after[d].birth_index if top else after[d].death_index)[fin[grew]]
+            for e, s in zip(heads[0][grew], saddles):
+                labels, _ = ndimage.label((h < h[s]).reshape(shape), structure=structure)
+                labels = labels.ravel()
+                if side == 0:
+                    part = labels == labels[e]
+                else:
+                    near = np.unique(labels[_neighbours(s, shape, full)])
+                    near = near[(near > 0) & (near != labels[e])]
+                    if len(near) == 0:
+                        continue
+                    part = labels == near[0]
+                    if top and _touches_border(part, shape):
+                        continue
+                level = h[s] - t2 + step
+                pix = np.flatnonzero(part & (sign * problem.f.ravel() < level))
+                if len(pix) == 0 or np.any(vhigh[pix] < level):
+                    return None, None, 1
+                vlow[pix] = np.maximum(vlow[pix], level)
+                vhigh[s] = min(vhigh[s], max(h[s], vlow[s]))
+                held.append(np.append(pix, s))
+        elif n_off < 0:
+            f = sign * problem.f.ravel()
+            lost = (lives[1] >= t2) & ~np.isin(heads[1], heads[0][lives[0] >= t2])
+            for e in heads[1][lost]:
+                level = f[e] + t2
+                if problem.integer:
+                    level = np.ceil(level)
+                labels, _ = ndimage.label((f < level).reshape(shape), structure=structure)
+                labels = labels.ravel()
+                basin = labels == labels[e]
+                ring = np.setdiff1d(_neighbours(np.flatnonzero(basin), shape, full),
+                                    np.flatnonzero(basin))
+                if np.any(vhigh[ring] < level):
+                    return None, None, 1
+                vlow[ring] = np.maximum(vlow[ring], level)
+                vhigh[e] = min(vhigh[e], f[e])
+                held.append(np.append(ring, e))
+        if top:
+            low, high = -vhigh, -vlow
+        else:
+            low, high = vlow, vhigh
+    pixels = np.unique(np.concatenate(held))
+    if not len(pixels):
+        return None, None, 1
+    return (low.reshape(shape), high.reshape(shape)), pixels, 1
+
+
+def _neighbours(pixels, shape, full):
+    """The flat indices of the neighbours (inside the grid; ``full``: every pixel of the
+    3^n block, else the face neighbours) of the flat ``pixels``."""
+    pixels = np.atleast_1d(np.asarray(pixels, dtype=np.int64))
+    if not full:
+        return _face_neighbours(pixels, shape)
+    coords = np.unravel_index(pixels, shape)
+    out = []
+    for offset in np.ndindex(*(3,) * len(shape)):
+        moved = [c + o - 1 for c, o in zip(coords, offset)]
+        inside = np.all([(m >= 0) & (m < n) for m, n in zip(moved, shape)], axis=0)
+        out.append(np.ravel_multi_index(tuple(m[inside] for m in moved), shape))
+    return np.concatenate(out).astype(np.int64)
+
+
+def _touches_border(mask, shape):
+    """Whether the flat boolean ``mask`` of the grid ``shape`` holds a border pixel."""
+    grid = mask.reshape(shape)
+    return any(np.take(grid, i, axis=a).any() for a in range(grid.ndim) for i in (0, -1))
 
 
 def _keep(problem, removed, best, pairings):

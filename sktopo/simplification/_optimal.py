@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _channels
-from ._hold import fresh, hold_crossing, hold_stuck
+from ._hold import fresh, hold_crossing, hold_sides, hold_stuck
 from ._problem import _MAX_ROUNDS, RampsFailed, _pass, _removed_mask, _run_flooding
 from ._restore import _long_mismatch, restore_long
 from ._rounding import _bounds, _nudge
@@ -84,6 +84,8 @@ def _run_optimal(problem, g, removed):
     if (problem.long_off and problem.threshold is not None
             and np.abs(result[0] - g).max(initial=0.0) <= problem.half):
         result = hold_crossing(problem, fresh(start), g, removed, result, _rounds)
+        if problem.long_off:
+            result = hold_sides(problem, fresh(start), g, removed, result, _rounds)
     if np.abs(result[0] - g).max(initial=0.0) <= problem.half:
         # the bound held after all: the wider bounds were opened, but the pairs left
         # were lengthened or flooded without moving a pixel past t/2
