@@ -213,7 +213,7 @@ def _side_bounds(problem, start, g, side):
     """
     from scipy import ndimage
 
-    t2 = 2.0 * problem.threshold
+    t2 = problem.long_at
     step = 1.0 if problem.integer else problem.margin
     after = problem.diagrams(g, problem.dims)
     low, high = (b.copy().ravel() for b in start.bounds)
@@ -321,7 +321,7 @@ def _crossing_pixels(problem, g):
     is on the other side of ``2 t`` in ``g`` than in the input: those of the extrema
     (minima of H0, maxima of the top dimension) that head a pair ``>= 2 t`` in one of
     the two but not in the other (a class handed to an equal extremum counts too)."""
-    t2 = 2.0 * problem.threshold
+    t2 = problem.long_at
     after = problem.diagrams(g, problem.dims)
     out = [np.zeros(0, dtype=np.int64)]
     for d in problem.dims:

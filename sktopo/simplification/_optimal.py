@@ -113,8 +113,8 @@ def warn_unmet(problem, out, method="optimal"):
         if n_short:
             short.append(f"{n_short} in H{d} (the shortest {float(life.min()) / t:.3g} t)")
         before = problem.input_diagrams[d]
-        n_in = int(np.count_nonzero(before.lifetimes[~before.essential] >= 2 * t))
-        n_out = int(np.count_nonzero(life >= 2 * t))
+        n_in = int(np.count_nonzero(before.lifetimes[~before.essential] >= problem.long_at))
+        n_out = int(np.count_nonzero(life >= problem.long_at))
         if n_in != n_out:
             counts.append(f"H{d}: {n_in} -> {n_out}")
     if short:
@@ -312,11 +312,11 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
     pos[ext] = np.arange(len(dgm))
     # the side of 2t each pair must stay on: its input pair's, else its own
     want = _input_lifetimes(problem, dgm, np.arange(len(dgm)))
-    want = np.where(np.isnan(want), dgm.lifetimes, want) >= 2.0 * problem.threshold
+    want = np.where(np.isnan(want), dgm.lifetimes, want) >= problem.long_at
     # the saddle value of each pair in the view h: its lifetime after q moves to w is
     # that minus w (h[q] may have moved already, for an earlier chain)
     sad_h = -dgm.births if top else dgm.deaths
-    t2 = 2.0 * problem.threshold
+    t2 = problem.long_at
     grid = (problem.shape, problem.f.ndim, problem.full != top)
     done = np.zeros(len(pix), dtype=bool)
     for k in range(len(pix)):

@@ -76,6 +76,9 @@ class _Problem:
         self.rounds_at_bound = 0
         self.input_diagrams = None
         self.long_off = 0                   # counts of pairs >= 2t off after the last step
+        # the lifetime from which pairs count as long: 2t, the user's t on integers too
+        # (set by ``_solve``; the threshold itself is rounded up there)
+        self.long_at = None if threshold is None else 2.0 * threshold
         self.messages = []                  # the warnings of the optimal method's run
         self.kept_at_saddle = None          # (saddle pixels, lifetimes) of the kept pairs
         self.stuck = None   # (diagrams, masks) of the pairs left where t/2 was given up
@@ -204,7 +207,7 @@ class _Problem:
         births (kept: seeds of the flood)."""
         if not self.integer or self.threshold is None or self.kept_at_saddle is None:
             return births[:0]
-        t2 = 2.0 * self.threshold
+        t2 = self.long_at
         life = np.full(h.size, -np.inf)
         np.maximum.at(life, *self.kept_at_saddle)
         kept = life[deaths]

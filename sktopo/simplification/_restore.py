@@ -32,7 +32,7 @@ _RESTORE_PAIRINGS = 48
 
 def _long_mismatch(problem, dgms):
     """Sum over the dimensions of |pairs of lifetime >= 2t now - in the input|."""
-    t2 = 2.0 * problem.threshold
+    t2 = problem.long_at
     return sum(abs(int(np.count_nonzero(dgms[d].lifetimes[~dgms[d].essential] >= t2))
                    - int(np.count_nonzero(problem.input_diagrams[d].lifetimes[
                        ~problem.input_diagrams[d].essential] >= t2)))
@@ -160,7 +160,7 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     nearest ``2 t`` on the side the count has too many of; with ``rechannel``, by
     :func:`_rechannel` instead; without ``guard``, the extrema move whatever the elder
     rule does."""
-    t2 = 2.0 * problem.threshold
+    t2 = problem.long_at
     before = problem.input_diagrams[after.dim]
     top = after.dim != 0
     fin_b, fin_a = ~before.essential, np.flatnonzero(~after.essential)
@@ -294,7 +294,7 @@ def _partner_moves(problem, h, after, view, pix, v, ppix, top):
     saddle: the older class dies there (lifetime ``saddle - h[ppix]``, longer than the
     pair had) and the moved one takes over its death, longer by the move; whether that
     keeps the count is left to the pairing that checks the moves."""
-    t2 = 2.0 * problem.threshold
+    t2 = problem.long_at
     sign = -1.0 if top else 1.0
     fin = np.flatnonzero(~after.essential)
     key = (after.death_index if top else after.birth_index)[fin]

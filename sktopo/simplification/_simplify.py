@@ -47,7 +47,6 @@ across ``2 t``: a last step (``_restore.py``, both methods) gives it its input l
 back from its extremum, within the method's bound.
 """
 
-import math
 import warnings
 from numbers import Integral, Real
 
@@ -311,9 +310,8 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     if perturb and integer:
         raise ValueError("The 'perturb' parameter needs floating-point values (integers "
                          "have no room between them); cast X to float first.")
+    # integers: the pairs below ceil(t) are removed, those >= 2 t counted (``_solve``)
     t = None if threshold is None else float(threshold)
-    if integer and t is not None:
-        t = float(math.ceil(t))      # integer lifetimes: < t  <=>  < ceil(t)
     base = -f if superlevel else f
     half = None
     if method == "optimal":

@@ -5,6 +5,7 @@ flooding left a count off, the ramps of ``perturb``, the real-valued method on i
 inputs where the integer one gave ``threshold / 2`` up), each checked by the pairing.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -34,13 +35,26 @@ def _run(problem, g):
 
 
 def _solve(base, dims, connectivity, t, n_kept, method, half, integer, superlevel, dtype,
-           perturb, frames=3, verbose=0, value_range=None):
+           perturb, frames=3, verbose=0, value_range=None, long_at=None):
     """The chosen method on the sublevel view ``base``: ``(Y, problem, removed pairs,
     pairings done, L2 change, L2 retries)``, ``Y`` cast to ``dtype`` and flipped back;
     ``frames``: from the caller to the user's line, where the warnings point;
-    ``value_range``: the values the output may take (integers: their dtype's)."""
-    problem = _Problem(base, dims, connectivity, t, n_kept, method, half, perturb,
+    ``value_range``: the values the output may take (integers: their dtype's);
+    ``long_at``: the lifetime from which pairs count as long (default ``2 t``).
+
+    On integers the pairs below ``t`` are those below ``ceil(t)`` (the problem's
+    threshold, to which a pair left is lengthened), and the long ones those
+    ``>= 2 t``, with the user's ``t`` (``2 ceil(t)`` is one more where ``t`` is at most
+    half way above an integer)."""
+    threshold = float(math.ceil(t)) if integer and t is not None else t
+    problem = _Problem(base, dims, connectivity, threshold, n_kept, method, half, perturb,
                        float32=dtype == np.float32)
+    if long_at is not None:
+        problem.long_at = long_at
+    elif integer and t is not None:
+        problem.long_at = float(math.ceil(2.0 * t))     # integer lifetimes, integer moves
+    elif t is not None:
+        problem.long_at = 2.0 * t
     problem.frames, problem.verbose = frames, verbose
     if integer and base.size:
         value_range = _dtype_range(dtype)
@@ -182,16 +196,20 @@ def _relaxed(args, integer_problem, verbose=0):
     for seed, offset in _RELAXED_RUNS:
         if seed and not noisy:
             continue
-        start, threshold = base, t
+        # the integer problem's threshold and line of long pairs (see ``_solve``)
+        start, threshold = base, None if t is None else float(math.ceil(t))
+        long_at = None if t is None else float(math.ceil(2.0 * t))
         if seed:
             noise = np.random.default_rng(seed).random(base.shape) * _NOISE
             start = np.clip(base + noise, view_low, view_high)
-            threshold = None if t is None else t - 2.5 * _NOISE
+            threshold = None if t is None else threshold - 2.5 * _NOISE
+            long_at = None if t is None else long_at - 5.0 * _NOISE
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             Y, problem, removed, n_rounds, l2_change, l2_retries = _solve(
                 start, dims, connectivity, threshold, n_kept, method, half + offset, False,
-                superlevel, np.dtype(np.float64), False, 5, verbose, value_range=(low, high))
+                superlevel, np.dtype(np.float64), False, 5, verbose, value_range=(low, high),
+                long_at=long_at)
         Y = _cast(Y, dtype)
         out = -Y.astype(np.float64) if superlevel else Y.astype(np.float64)
         if (np.abs(out - base).max(initial=0.0) <= half
@@ -239,7 +257,7 @@ def _kept_its_promise(problem, out):
             return False
         if problem.threshold is not None and problem.input_diagrams is not None:
             before = problem.input_diagrams[d]
-            t2 = 2.0 * problem.threshold
+            t2 = problem.long_at
             n_in = np.count_nonzero(before.lifetimes[~before.essential] >= t2)
             if n_in != np.count_nonzero(after[d].lifetimes[~after[d].essential] >= t2):
                 return False

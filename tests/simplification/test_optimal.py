@@ -709,6 +709,37 @@ def test_integer_outputs_stay_in_their_dtype(rng, dtype, superlevel):
         assert not np.any((after[d] > 0) & (after[d] < t))
 
 
+# 14 x 12 uint8 noise at the ends of the range; at t = 13.5 it holds pairs of lifetime 27,
+# ">= 2 t" but below 2 ceil(t) (stress family of stop 38)
+HALF_WAY = np.frombuffer(bytes.fromhex(
+    "a939fff6cc080000139713ffff00ffff7d527dff00fe00001132002141b500ffc6d704d000000000"
+    "64ff002effbab1f800ff83d3c100ff9c00ffbcff0000daf3a2a7ffff42ffdfae6bd27687ff00005c"
+    "afffff00a8658007b3ffba009effff0000ff002fd649ffff0022e4a5ff0027ff008fdc2f000000ff"
+    "00ff39e64600842b3eff432c0eabfff07124ffff00405eff56c0ff0c00ccf0dcc137cd90ff00ff51"
+    "2e28a3796500ff00"), dtype=np.uint8).reshape(14, 12)
+
+
+def test_integers_count_the_long_pairs_from_twice_the_users_threshold():
+    """On integers the pairs below ``ceil(t)`` are removed, and the number of pairs of
+    lifetime ``>= 2 t`` is kept for the user's ``t``: at ``t = 13.5`` a pair of lifetime
+    27 counts (``2 ceil(t) = 28`` would not). Before, the count was kept from ``28``, and
+    the optimal method shortened one of them to 26 without a warning (GUDHI)."""
+    X, t = HALF_WAY, 13.5
+    before = gudhi_lifetimes(X, "face")
+    assert any(np.any((before[d] >= 2 * t) & (before[d] < 2 * np.ceil(t))) for d in (0, 1))
+    for method in ("flooding", "optimal"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            Y = simplify_function(X, t, method=method, connectivity="face")
+        after = gudhi_lifetimes(Y, "face")
+        for d in (0, 1):
+            assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+            assert not np.any((after[d] > 0) & (after[d] < t))
+        # the integer bound of the optimal method: floor(ceil(t) / 2)
+        bound = np.floor(np.ceil(t) / 2) if method == "optimal" else t
+        assert np.abs(Y.astype(float) - X).max() <= bound
+
+
 def test_integers_where_the_integer_run_gives_half_up_are_relaxed_and_rounded():
     """An int32 checkerboard at ``t = 11`` (bound 5): the removed pairs of lifetime 10
     leave the integer run no slack and it gives ``t/2`` up; the real-valued run within
