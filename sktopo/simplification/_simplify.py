@@ -229,7 +229,10 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
       what it uncovers flooded again, within the bound). Where a count is still off, the
       optimal method runs again from ``X`` with the critical pixels of the pairs that
       crossed ``2 * threshold`` held at their input values (then within a fraction of
-      ``threshold / 2``; H0 first, then the top dimension first), and the flooding
+      ``threshold / 2``; H0 first, then the top dimension first), then with a whole
+      side of each such pair held on its input side of ``2 * threshold`` (a side of its
+      saddle capped, for a pair lengthened past it whose extremum has no room; the
+      ring round its basin kept, for one shortened below it), and the flooding
       method returns the optimal method's output where that keeps every promise
       (``removed.method`` says so). Not guaranteed: measured in the
       user guide; both methods warn (a ``ConvergenceWarning`` naming the dimension and
@@ -255,7 +258,10 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     ``removed.l2_undone``). Integer outputs stay
     integers of their dtype.
 
-    Integer inputs: the flooding method copies existing values (but for the rare moves
+    Integer inputs: the pairs removed are those below ``ceil(threshold)`` (the same
+    integer lifetimes), the pairs counted those ``>= 2 * threshold`` with the threshold
+    as given (at ``threshold = 13.5``: lifetimes from 27, not from ``2 * 14``). The
+    flooding method copies existing values (but for the rare moves
     of the last step, integers within the bound). With the optimal
     method ``threshold / 2`` may not be an integer: its bound is the largest integer
     change that works, ``floor(ceil(threshold) / 2)`` (``(t - 1) / 2`` for an odd integer
