@@ -250,7 +250,7 @@ def _side_bounds(problem, start, g, side):
                 if side == 0:
                     part = labels == labels[e]
                 else:
-                    near = np.unique(labels[_neighbours(s, shape, full)])
+                    near = np.unique(labels[_around(np.arange(h.size) == s, shape, structure)])
                     near = near[(near > 0) & (near != labels[e])]
                     if len(near) == 0:
                         continue
@@ -273,9 +273,7 @@ def _side_bounds(problem, start, g, side):
                     level = np.ceil(level)
                 labels, _ = ndimage.label((f < level).reshape(shape), structure=structure)
                 labels = labels.ravel()
-                basin = labels == labels[e]
-                ring = np.setdiff1d(_neighbours(np.flatnonzero(basin), shape, full),
-                                    np.flatnonzero(basin))
+                ring = _around(labels == labels[e], shape, structure)
                 if np.any(vhigh[ring] < level):
                     return None, None, 1
                 vlow[ring] = np.maximum(vlow[ring], level)
@@ -291,19 +289,13 @@ def _side_bounds(problem, start, g, side):
     return (low.reshape(shape), high.reshape(shape)), pixels, 1
 
 
-def _neighbours(pixels, shape, full):
-    """The flat indices of the neighbours (inside the grid; ``full``: every pixel of the
-    3^n block, else the face neighbours) of the flat ``pixels``."""
-    pixels = np.atleast_1d(np.asarray(pixels, dtype=np.int64))
-    if not full:
-        return _face_neighbours(pixels, shape)
-    coords = np.unravel_index(pixels, shape)
-    out = []
-    for offset in np.ndindex(*(3,) * len(shape)):
-        moved = [c + o - 1 for c, o in zip(coords, offset)]
-        inside = np.all([(m >= 0) & (m < n) for m, n in zip(moved, shape)], axis=0)
-        out.append(np.ravel_multi_index(tuple(m[inside] for m in moved), shape))
-    return np.concatenate(out).astype(np.int64)
+def _around(mask, shape, structure):
+    """The flat indices of the pixels next to the flat boolean ``mask`` of the grid
+    ``shape`` (neighbours by ``structure``), outside it."""
+    from scipy import ndimage
+
+    grid = mask.reshape(shape)
+    return np.flatnonzero(ndimage.binary_dilation(grid, structure) & ~grid)
 
 
 def _touches_border(mask, shape):
