@@ -64,12 +64,16 @@ def _optimal_half(base, dims, connectivity, t, n_kept, integer, float32):
                         .max(initial=0.0)) for d in dims)
     if float32 and longest > 0:
         longest += 2.0 * float(np.spacing(np.float32(np.abs(base).max() + longest)))
-    return max(half, _half(longest + 64.0 * float(np.spacing(longest)), integer))
+    longest += 64.0 * float(np.spacing(longest))
+    # the least change that removes a pair of that lifetime (integers: half of it,
+    # rounded up; no lengthening for a Betti target)
+    return max(half, float(math.ceil(longest) // 2) if integer else longest / 2.0)
 
 
 def _half(threshold, integer):
-    """The optimal method's bound: ``t/2``, or the largest integer change that removes every
-    integer lifetime below ``t`` on integer data (``floor(ceil(t)/2)``)."""
+    """The optimal method's bound: ``t/2``, on integer data the largest integer change
+    within it (``floor(t/2)``; a pair of lifetime ``ceil(t) - 1`` that this cannot remove,
+    ``ceil(t)`` odd... see ``_simplify``, is lengthened to ``ceil(t)`` instead)."""
     if integer:
-        return float(math.ceil(threshold) // 2)
+        return float(math.floor(threshold / 2.0))
     return threshold / 2.0

@@ -264,9 +264,16 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     flooding method copies existing values (but for the rare moves
     of the last step, integers within the bound). With the optimal
     method ``threshold / 2`` may not be an integer: its bound is the largest integer
-    change that works, ``floor(ceil(threshold) / 2)`` (``(t - 1) / 2`` for an odd integer
-    ``t``), which still removes a pair of lifetime ``ceil(threshold) - 1`` (the two
-    sides meet: ``2 * floor(ceil(t) / 2) >= ceil(t) - 1``). The output is bounded by
+    change within it, ``floor(threshold / 2)``. That removes every pair below the
+    threshold (the two sides meet, ``2 * floor(t / 2) >= ceil(t) - 1``) but where
+    ``threshold`` lies strictly between an odd integer and the next even one: there a
+    pair of lifetime ``ceil(threshold) - 1`` would need one more (at ``threshold =
+    13.5`` a pair of lifetime 13 needs a change of 7, above 6.75), and is lengthened to
+    ``ceil(threshold)`` instead, its extremum moving outwards by 1
+    (``removed.n_lengthened``). Where even that is not possible within ``threshold /
+    2`` (a threshold below 2 leaves no integer change at all; an extremum at the end of
+    the dtype has no room), the method runs again within ``floor(ceil(threshold) / 2)``
+    and says so with a ``ConvergenceWarning``. The output is bounded by
     the dtype, not by the input's range: like a real-valued output it may go past the
     input's minimum or maximum (by at most the bound), which is what lets the extremum
     of a kept pair shortened by a nested removal give the lifetime back. At the ends of

@@ -148,11 +148,43 @@ def _solve_perturbed(args, verbose=0):
 def _solve_integer(args, verbose=0, frames=4):
     """The optimal method on integers; where it warns (``threshold / 2`` given up, a
     count left off), the real-valued method within the integer bound, rounded
-    (:func:`_relaxed`), if that keeps every promise; else the integer run's output and
-    warnings."""
+    (:func:`_relaxed`), if that keeps every promise; else, where ``t`` lies between an odd
+    integer and the next even one, all that again within ``floor(ceil(t) / 2)`` (one
+    more than ``floor(t / 2)``: the least integer change that removes a pair of lifetime
+    ``ceil(t) - 1`` instead of lengthening it), kept with a warning if it keeps every
+    other promise; else the first run's output and warnings."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = _solve(*args, False, frames, verbose)
+        result = _integer_runs(args, verbose, frames)
+    t, half = args[3], args[6]
+    if (any(issubclass(w.category, ConvergenceWarning) for w in caught) and t is not None
+            and all(k is None for k in args[4].values())
+            and math.ceil(t) // 2 > half):
+        removing = float(math.ceil(t) // 2)
+        result[1].say(f"optimal: again within {removing:g}, the least integer change "
+                      f"that removes a pair of lifetime {math.ceil(t) - 1}")
+        with warnings.catch_warnings(record=True) as caught_wider:
+            warnings.simplefilter("always")
+            wider = _integer_runs(args[:6] + (removing,) + args[7:], verbose, frames)
+        if not any(issubclass(w.category, ConvergenceWarning) for w in caught_wider):
+            _replay(caught_wider)
+            warnings.warn(f"simplify_function(method='optimal'): on integers no change "
+                          f"within threshold / 2 = {t / 2:g} removes or lengthens every "
+                          f"pair below the threshold here; the change is at most "
+                          f"{removing:g}, the least integer change that removes a pair of "
+                          f"lifetime {math.ceil(t) - 1}.", ConvergenceWarning,
+                          stacklevel=frames)
+            return wider
+    _replay(caught)
+    return result
+
+
+def _integer_runs(args, verbose, frames):
+    """The integer run, then (where it warns) the real-valued runs of :func:`_relaxed`;
+    the first that keeps every promise, else the integer run (its warnings given)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _solve(*args, False, frames + 1, verbose)
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
         result[1].say("optimal: again on real values within the integer bound, rounded")
         other = _relaxed(args, result[1], verbose)

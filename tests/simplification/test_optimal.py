@@ -735,9 +735,47 @@ def test_integers_count_the_long_pairs_from_twice_the_users_threshold():
         for d in (0, 1):
             assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
             assert not np.any((after[d] > 0) & (after[d] < t))
-        # the integer bound of the optimal method: floor(ceil(t) / 2)
-        bound = np.floor(np.ceil(t) / 2) if method == "optimal" else t
-        assert np.abs(Y.astype(float) - X).max() <= bound
+        assert np.abs(Y.astype(float) - X).max() <= (t / 2 if method == "optimal" else t)
+
+
+@pytest.mark.parametrize("dtype, t", [(np.uint8, 99.5), (np.uint16, 99.2), (np.int8, 41.7)])
+def test_integers_within_half_the_threshold_lengthen_what_it_cannot_remove(dtype, t):
+    """Integer noise at a threshold between an odd integer and the next even one: the
+    optimal method's change stays within ``t/2`` (``floor(t/2)``), and the pairs of
+    lifetime ``ceil(t) - 1``, which no integer change within ``t/2`` removes, are
+    lengthened to ``ceil(t)`` (GUDHI: none below ``t``, the counts of pairs ``>= 2 t``
+    kept). The bound used to be ``floor(ceil(t)/2)``, half a unit above ``t/2``."""
+    low = int(np.iinfo(dtype).min)
+    X = (low + np.random.default_rng(3).integers(0, int(2.5 * t), (40, 36))).astype(dtype)
+    before = gudhi_lifetimes(X, "full")
+    assert any(np.any(before[d] == np.ceil(t) - 1) for d in (0, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y, info_ = simplify_function(X, t, method="optimal", return_removed=True)
+    after = gudhi_lifetimes(Y, "full")
+    assert np.abs(Y.astype(float) - X).max() <= t / 2
+    assert info_.n_lengthened > 0
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))
+        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+    assert Y.dtype == dtype
+
+
+def test_integers_with_no_change_within_half_the_threshold_warn():
+    """At ``t = 1.5`` no integer change is within ``t/2``: a pair of lifetime 1 is
+    removed with a change of 1 (``floor(ceil(t) / 2)``), with a ConvergenceWarning that
+    says so; every other promise is kept (GUDHI)."""
+    X = np.random.default_rng(0).integers(0, 4, (12, 10)).astype(np.uint8)
+    t = 1.5
+    before = gudhi_lifetimes(X, "full")
+    assert any(np.any(before[d] == 1) for d in (0, 1))
+    with pytest.warns(ConvergenceWarning, match=r"threshold / 2 = 0.75.*at most 1\b"):
+        Y = simplify_function(X, t, method="optimal")
+    after = gudhi_lifetimes(Y, "full")
+    assert np.abs(Y.astype(float) - X).max() == 1
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))
+        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
 
 
 def test_integers_where_the_integer_run_gives_half_up_are_relaxed_and_rounded():
