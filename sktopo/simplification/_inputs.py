@@ -72,8 +72,8 @@ def _optimal_half(base, dims, connectivity, t, n_kept, integer, float32):
 
 def _half(threshold, integer):
     """The optimal method's bound: ``t/2``, on integer data the largest integer change
-    within it (``floor(t/2)``; a pair of lifetime ``ceil(t) - 1`` that this cannot remove,
-    ``ceil(t)`` odd... see ``_simplify``, is lengthened to ``ceil(t)`` instead)."""
+    within it, ``floor(t/2)`` (where ``ceil(t)`` is even and ``t`` is not, a pair of
+    lifetime ``ceil(t) - 1`` needs one more to be removed: it is lengthened instead)."""
     if integer:
         return float(math.floor(threshold / 2.0))
     return threshold / 2.0
