@@ -157,6 +157,17 @@ def _rounds(problem, g, removed, strict=False):
                                     lambda idx: tuple(b.ravel()[idx] for b in problem.bounds))
                 n_pairings += n
             return g, removed, n_pairings
+        if n_rounds <= _OPTIMAL_ROUNDS and problem.can_lengthen():
+            # a pair longer than twice the bound cannot meet half way within it (on
+            # integers at a threshold just below an even one: ``half = floor(t/2)``):
+            # lengthened at once, not after the rounds of channels
+            beyond = {d: masks[d] & (dgms[d].lifetimes > 2.0 * problem.half)
+                      for d in problem.dims}
+            if any(m.any() for m in beyond.values()):
+                g, n_done = _lengthen(problem, g, dgms, beyond, removed)
+                if n_done:
+                    problem.n_lengthened += n_done
+                    continue
         if n_rounds - start > _OPTIMAL_ROUNDS:
             n_left = sum(int(m.sum()) for m in masks.values())
             if problem.can_lengthen():

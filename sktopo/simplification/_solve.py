@@ -146,36 +146,44 @@ def _solve_perturbed(args, verbose=0):
 
 
 def _solve_integer(args, verbose=0, frames=4):
-    """The optimal method on integers; where it warns (``threshold / 2`` given up, a
-    count left off), the real-valued method within the integer bound, rounded
-    (:func:`_relaxed`), if that keeps every promise; else, where ``t`` lies between an odd
-    integer and the next even one, all that again within ``floor(ceil(t) / 2)`` (one
-    more than ``floor(t / 2)``: the least integer change that removes a pair of lifetime
-    ``ceil(t) - 1`` instead of lengthening it), kept with a warning if it keeps every
-    other promise; else the first run's output and warnings."""
+    """The optimal method on integers (:func:`_integer_runs`). Where ``t`` lies strictly
+    between an odd integer and the next even one, its bound ``floor(t/2)`` cannot remove
+    a pair of lifetime ``ceil(t) - 1``, which is lengthened instead: the integer run
+    alone is tried (no real-valued runs: measured, they gave up where it did; its own
+    runs again are bounded), and where it warns, :func:`_integer_runs` within
+    ``floor(ceil(t) / 2)``, the least integer change that removes such a pair, with a
+    warning where its change exceeds ``t/2``."""
+    t, half = args[3], args[6]
+    if (t is None or any(k is not None for k in args[4].values())
+            or math.ceil(t) // 2 <= half):
+        return _integer_runs(args, verbose, frames)
+    # t between an odd integer and the next even one: the integer run within floor(t/2),
+    # the pairs of lifetime ceil(t) - 1 lengthened by 1 (none where floor(t/2) is 0);
+    # where it gives that up (ties, the ends of the dtype), no real-valued runs (they
+    # gave up too where measured), the runs within one more
+    if half >= 1:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            tight = _solve(*args, False, frames, verbose)
+        if not any(issubclass(w.category, ConvergenceWarning) for w in caught):
+            _replay(caught)
+            return tight
+        tight[1].say(f"optimal: again within {float(math.ceil(t) // 2):g}, the least "
+                     f"integer change that removes a pair of lifetime {math.ceil(t) - 1}")
+    removing = float(math.ceil(t) // 2)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = _integer_runs(args, verbose, frames)
-    t, half = args[3], args[6]
-    if (any(issubclass(w.category, ConvergenceWarning) for w in caught) and t is not None
-            and all(k is None for k in args[4].values())
-            and math.ceil(t) // 2 > half):
-        removing = float(math.ceil(t) // 2)
-        result[1].say(f"optimal: again within {removing:g}, the least integer change "
-                      f"that removes a pair of lifetime {math.ceil(t) - 1}")
-        with warnings.catch_warnings(record=True) as caught_wider:
-            warnings.simplefilter("always")
-            wider = _integer_runs(args[:6] + (removing,) + args[7:], verbose, frames)
-        if not any(issubclass(w.category, ConvergenceWarning) for w in caught_wider):
-            _replay(caught_wider)
-            warnings.warn(f"simplify_function(method='optimal'): on integers no change "
-                          f"within threshold / 2 = {t / 2:g} removes or lengthens every "
-                          f"pair below the threshold here; the change is at most "
-                          f"{removing:g}, the least integer change that removes a pair of "
-                          f"lifetime {math.ceil(t) - 1}.", ConvergenceWarning,
-                          stacklevel=frames)
-            return wider
+        result = _integer_runs(args[:6] + (removing,) + args[7:], verbose, frames)
     _replay(caught)
+    view = result[0].astype(np.float64)
+    change = float(np.abs((-view if args[8] else view) - args[0]).max(initial=0.0))
+    if change > half and not any(issubclass(w.category, ConvergenceWarning)
+                                 for w in caught):
+        warnings.warn(f"simplify_function(method='optimal'): on integers no change within "
+                      f"threshold / 2 = {t / 2:g} removes or lengthens every pair below the "
+                      f"threshold here; the change is {change:g}, at most {removing:g}, the "
+                      f"least integer change that removes a pair of lifetime "
+                      f"{math.ceil(t) - 1}.", ConvergenceWarning, stacklevel=frames)
     return result
 
 
