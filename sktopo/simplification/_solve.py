@@ -188,7 +188,7 @@ def _solve_integer(args, verbose=0, frames=4):
 
 # pixels up to which a threshold just below an even integer gets the real-valued runs
 # within floor(t/2) too (measured: on small integer images they keep t/2 where the integer
-# run alone gave it up, 12 of 8,000 at the ends of the dtype; on a 256^2 photo crop at
+# run alone gave it up, 10 of 8,000 at the ends of the dtype; on a 256^2 photo crop at
 # t = 3.5, where all give it up, they cost 35 s against 2.4 s)
 _TIGHT_RELAXED = 2 ** 15
 
