@@ -827,3 +827,33 @@ def test_integers_ties_broken_by_noise_in_the_relaxed_runs():
     for d in (0, 1):
         assert not np.any((after[d] > 0) & (after[d] < 11))
         assert np.sum(after[d] >= 22) == np.sum(before[d] >= 22)
+
+
+def test_integers_runs_within_half_the_threshold_hold_once_per_width():
+    """uint8 noise of 6 levels at ``t = 3.5``: the runs within ``floor(t/2) = 1`` give
+    ``t/2`` up (ties everywhere), and the runs within 2 remove every pair below ``t``,
+    with a warning (GUDHI checks the promises). Since those runs have that fallback,
+    their held runs (``hold_stuck``) stop after the first of each width (the later ones
+    had kept ``t/2`` nowhere it was measured, at 2-4x the time)."""
+    from sktopo.simplification import _hold
+
+    X = np.random.default_rng(9).integers(0, 6, (16, 16)).astype(np.uint8)
+    held, calls = _hold._held_run, []
+
+    def hold_stuck(problem, start, g, removed, result, run):
+        def counted(*args, **kwargs):
+            calls[-1] += 1
+            return held(*args, **kwargs)
+        calls.append(0)
+        with mock.patch.object(_hold, "_held_run", counted):
+            return _hold.hold_stuck(problem, start, g, removed, result, run)
+
+    with mock.patch.object(_optimal, "hold_stuck", hold_stuck), \
+            pytest.warns(ConvergenceWarning, match="threshold / 2 = 1.75"):
+        Y = simplify_function(X, 3.5, method="optimal")
+    assert calls and max(calls) == len(_hold._HOLDS)
+    assert np.abs(Y.astype(float) - X).max() == 2
+    before, after = gudhi_lifetimes(X, "full"), gudhi_lifetimes(Y, "full")
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < 3.5))
+        assert np.sum(after[d] >= 7) == np.sum(before[d] >= 7)
