@@ -164,8 +164,7 @@ def _solve_integer(args, verbose=0, frames=4):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             tight = (_integer_runs(args, verbose, frames, _TIGHT_HOLD_RUNS)
-                     if args[0].size <= _TIGHT_RELAXED
-                     else _solve(*args, False, frames, verbose, hold_runs=_TIGHT_HOLD_RUNS))
+                     if args[0].size <= _TIGHT_RELAXED else _solve(*args, False, frames, verbose))
         if not any(issubclass(w.category, ConvergenceWarning) for w in caught):
             _replay(caught)
             return tight
@@ -188,10 +187,10 @@ def _solve_integer(args, verbose=0, frames=4):
     return result
 
 
-# the runs per width of hold_stuck in the runs within floor(t/2) of a threshold just below
-# an even integer, which have a fallback (measured on 300 integer images of 128-256^2
-# where they ran: the 22 held runs that kept t/2 were the first of their width; the
-# others, 128 of 150 calls, cost 77 s and kept nothing)
+# the runs per width of hold_stuck in the real-valued runs within floor(t/2) of a threshold
+# just below an even integer, which have a fallback (measured on 300 integer images of
+# 128-256^2: their held runs, hundreds of pixels held, kept no promise that the rounding
+# kept; the integer run's need all three: a uint16 noise image kept t/2 in the second)
 _TIGHT_HOLD_RUNS = 1
 # pixels up to which a threshold just below an even integer gets the real-valued runs
 # within floor(t/2) too (measured: on small integer images they keep t/2 where the integer
@@ -200,16 +199,16 @@ _TIGHT_HOLD_RUNS = 1
 _TIGHT_RELAXED = 2 ** 15
 
 
-def _integer_runs(args, verbose, frames, hold_runs=None):
-    """The integer run, then (where it warns) the real-valued runs of :func:`_relaxed`;
-    the first that keeps every promise, else the integer run (its warnings given);
-    ``hold_runs``: see :func:`_solve`."""
+def _integer_runs(args, verbose, frames, relaxed_holds=None):
+    """The integer run, then (where it warns) the real-valued runs of :func:`_relaxed`
+    (``relaxed_holds``: their ``hold_runs``, see :func:`_solve`); the first that keeps
+    every promise, else the integer run (its warnings given)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = _solve(*args, False, frames + 1, verbose, hold_runs=hold_runs)
+        result = _solve(*args, False, frames + 1, verbose)
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
         result[1].say("optimal: again on real values within the integer bound, rounded")
-        other = _relaxed(args, result[1], verbose, hold_runs)
+        other = _relaxed(args, result[1], verbose, relaxed_holds)
         if other is not None:
             return other
     _replay(caught)

@@ -829,12 +829,13 @@ def test_integers_ties_broken_by_noise_in_the_relaxed_runs():
         assert np.sum(after[d] >= 22) == np.sum(before[d] >= 22)
 
 
-def test_integers_runs_within_half_the_threshold_hold_once_per_width():
+def test_integers_relaxed_runs_within_half_the_threshold_hold_once_per_width():
     """uint8 noise of 6 levels at ``t = 3.5``: the runs within ``floor(t/2) = 1`` give
     ``t/2`` up (ties everywhere), and the runs within 2 remove every pair below ``t``,
-    with a warning (GUDHI checks the promises). Since those runs have that fallback,
-    their held runs (``hold_stuck``) stop after the first of each width (the later ones
-    had kept ``t/2`` nowhere it was measured, at 2-4x the time)."""
+    with a warning (GUDHI checks the promises). Since those runs have that fallback, the
+    held runs (``hold_stuck``) of their real-valued runs stop after the first of each
+    width (the later ones had kept no promise where it was measured, at 1.3x the time);
+    the integer run's keep all three per width."""
     from sktopo.simplification import _hold
 
     X = np.random.default_rng(9).integers(0, 6, (16, 16)).astype(np.uint8)
@@ -842,16 +843,18 @@ def test_integers_runs_within_half_the_threshold_hold_once_per_width():
 
     def hold_stuck(problem, start, g, removed, result, run):
         def counted(*args, **kwargs):
-            calls[-1] += 1
+            calls[-1][1] += 1
             return held(*args, **kwargs)
-        calls.append(0)
+        calls.append([problem.integer, 0])
         with mock.patch.object(_hold, "_held_run", counted):
             return _hold.hold_stuck(problem, start, g, removed, result, run)
 
     with mock.patch.object(_optimal, "hold_stuck", hold_stuck), \
             pytest.warns(ConvergenceWarning, match="threshold / 2 = 1.75"):
         Y = simplify_function(X, 3.5, method="optimal")
-    assert calls and max(calls) == len(_hold._HOLDS)
+    runs = len(_hold._HOLDS) * _hold._HOLD_RUNS
+    assert {n for integer, n in calls if integer} == {runs}
+    assert {n for integer, n in calls if not integer} == {len(_hold._HOLDS)}
     assert np.abs(Y.astype(float) - X).max() == 2
     before, after = gudhi_lifetimes(X, "full"), gudhi_lifetimes(Y, "full")
     for d in (0, 1):
