@@ -296,7 +296,8 @@ def tree_channels(const double[::1] h, tuple shape, int ndim, bint full,
 
 def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
                    const int64_t[::1] deaths, const double[::1] targets, bint border,
-                   bint reverse=False, bint with_pixel=False, Py_ssize_t max_visit=0):
+                   bint reverse=False, bint with_pixel=False, Py_ssize_t max_visit=0,
+                   unsigned char[::1] seen=None):
     """For each H0 pair (death pixel ``d``): the lowest value of the components that
     ``d`` joins (the pixels ordered before ``d`` reachable from it), or the first value
     found below ``targets[p]`` (a priority flood from ``d``, lowest first, stops there).
@@ -310,6 +311,9 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
     or for ``d`` alone. With ``max_visit > 0`` a flood stops after that many pixels
     without an answer: NaN (pixel -2), a bounded region around ``d`` (the caller treats
     it as no room).
+
+    ``seen`` (zeros, one per pixel; zeros again on return) spares a caller that asks for
+    one pair at a time the clearing of a buffer of the grid's size per call.
     """
     cdef Py_ssize_t n = h.shape[0], p, t, n_touched
     cdef Grid g
@@ -323,13 +327,20 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
     pix_arr = np.empty(deaths.shape[0], dtype=np.int64)
     cdef double[::1] out = out_arr
     cdef int64_t[::1] pix = pix_arr
-    cdef unsigned char[::1] seen = np.empty(max(n, 1), dtype=np.uint8)
-    cdef int64_t[::1] touched = np.empty(max(n, 1), dtype=np.int64)
+    cdef bint clear = seen is None
+    if clear:
+        seen = np.empty(max(n, 1), dtype=np.uint8)
+    elif seen.shape[0] < n:
+        raise ValueError("partner_minima: seen must hold one entry per pixel.")
     grid_init(&g, shape, ndim, full)
+    # a bounded flood touches at most max_visit pixels and the neighbours of the last one
+    cdef int64_t[::1] touched = np.empty(
+        max(min(n, max_visit + g.n_off + 1) if max_visit > 0 else n, 1), dtype=np.int64)
     heap_init(&hp, 1024)
     try:
         with nogil:
-            memset(&seen[0], 0, n)
+            if clear:
+                memset(&seen[0], 0, n)
             for p in range(deaths.shape[0]):
                 d = deaths[p]
                 hd = h[d]

@@ -329,6 +329,7 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
     sad_h = -dgm.births if top else dgm.deaths
     t2 = problem.long_at
     grid = (problem.shape, problem.f.ndim, problem.full != top)
+    seen = np.zeros(h.size, dtype=np.uint8)     # the floods' marks, cleared by each
     done = np.zeros(len(pix), dtype=bool)
     for k in range(len(pix)):
         p, x, s = int(pix[k]), float(v[k]), int(sad[k])
@@ -337,7 +338,7 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
             val, q = _channels.partner_minima(h, *grid, np.array([s], dtype=np.int64),
                                               np.array([-np.inf if depth == 0 else x]),
                                               top, top, with_pixel=True,
-                                              max_visit=_FOLLOW_VISIT)
+                                              max_visit=_FOLLOW_VISIT, seen=seen)
             if depth and val[0] < x:
                 done[k] = True          # the older component is older still: no swap
                 break

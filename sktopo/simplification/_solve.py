@@ -164,7 +164,8 @@ def _solve_integer(args, verbose=0, frames=4):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             tight = (_integer_runs(args, verbose, frames, _TIGHT_HOLD_RUNS)
-                     if args[0].size <= _TIGHT_RELAXED else _solve(*args, False, frames, verbose))
+                     if args[0].size <= _TIGHT_RELAXED
+                     else _solve(*args, False, frames, verbose, hold_runs=_TIGHT_HOLD_RUNS))
         if not any(issubclass(w.category, ConvergenceWarning) for w in caught):
             _replay(caught)
             return tight
@@ -187,10 +188,14 @@ def _solve_integer(args, verbose=0, frames=4):
     return result
 
 
-# the runs per width of hold_stuck in the real-valued runs within floor(t/2) of a threshold
-# just below an even integer, which have a fallback (measured on 300 integer images of
-# 128-256^2: their held runs, hundreds of pixels held, kept no promise that the rounding
-# kept; the integer run's need all three: a uint16 noise image kept t/2 in the second)
+# the runs per width of hold_stuck in the runs within floor(t/2) of a threshold just below
+# an even integer, which have a fallback: in the real-valued runs, and in the integer run
+# above _TIGHT_RELAXED pixels. Measured on 300 integer images of 128-256^2 and 12 photos
+# of 172 x 448 to 427 x 640 (t = 3.5, 5.5, 7.5): the held runs that kept t/2 were all the
+# first of their width, except on a 93 x 128 uint16 noise image (the second of width
+# 0.5); the real-valued runs' (hundreds of pixels held) kept no promise that the rounding
+# kept; the others cost 2/3 of the time where t/2 was given up (10 of the 12 photos at
+# t = 3.5: 17-55 s each)
 _TIGHT_HOLD_RUNS = 1
 # pixels up to which a threshold just below an even integer gets the real-valued runs
 # within floor(t/2) too (measured: on small integer images they keep t/2 where the integer

@@ -85,6 +85,32 @@ def test_partner_minima_brute_force(rng, full):
         assert_allclose(value, X[np.isin(labels, touching)].min())
 
 
+def test_partner_minima_one_pair_at_a_time_with_the_callers_buffer(rng):
+    """``_follow_partners`` asks for one saddle at a time with a bounded flood and its own
+    zeroed ``seen`` buffer: the same values and pixels as all saddles in one call, the
+    buffer zeroed again after each call; a buffer too short is refused."""
+    X = rng.random((21, 19))
+    h = X.ravel()
+    dgm = cubical_persistence(X, 0)[0]
+    deaths = dgm.death_index[~dgm.essential].astype(np.int64)
+    targets = np.full(len(deaths), -np.inf)
+    grid = (h, (1,) + X.shape, 2, True)
+    for max_visit in (0, 8):
+        values, pixels = _channels.partner_minima(*grid, deaths, targets, False,
+                                                  with_pixel=True, max_visit=max_visit)
+        assert max_visit == 0 or np.isnan(values).any()
+        seen = np.zeros(h.size, dtype=np.uint8)
+        for d, value, pixel in zip(deaths, values, pixels):
+            v, p = _channels.partner_minima(*grid, np.array([d]), np.array([-np.inf]),
+                                            False, with_pixel=True, max_visit=max_visit,
+                                            seen=seen)
+            assert_array_equal(v, [value])
+            assert_array_equal(p, [pixel])
+            assert not seen.any()
+    with pytest.raises(ValueError, match="seen"):
+        _channels.partner_minima(*grid, deaths, targets, False, seen=np.zeros(3, np.uint8))
+
+
 def test_cap_levels_brute_force(rng):
     """The highest level a basin may rise to under per-pixel caps: a fixed point."""
     X = rng.random((13, 11))
@@ -829,13 +855,16 @@ def test_integers_ties_broken_by_noise_in_the_relaxed_runs():
         assert np.sum(after[d] >= 22) == np.sum(before[d] >= 22)
 
 
-def test_integers_relaxed_runs_within_half_the_threshold_hold_once_per_width():
+@pytest.mark.parametrize("large", [False, True])
+def test_integers_runs_within_half_the_threshold_hold_once_per_width(large):
     """uint8 noise of 6 levels at ``t = 3.5``: the runs within ``floor(t/2) = 1`` give
     ``t/2`` up (ties everywhere), and the runs within 2 remove every pair below ``t``,
     with a warning (GUDHI checks the promises). Since those runs have that fallback, the
     held runs (``hold_stuck``) of their real-valued runs stop after the first of each
-    width (the later ones had kept no promise where it was measured, at 1.3x the time);
-    the integer run's keep all three per width."""
+    width (the later ones had kept no promise where it was measured), and so do the
+    integer run's above ``_TIGHT_RELAXED`` pixels (``large``: the cap patched to 0),
+    where the real-valued runs are skipped; below it the integer run's keep all three
+    per width (a uint16 noise image kept ``t/2`` in the second)."""
     from sktopo.simplification import _hold
 
     X = np.random.default_rng(9).integers(0, 6, (16, 16)).astype(np.uint8)
@@ -850,11 +879,16 @@ def test_integers_relaxed_runs_within_half_the_threshold_hold_once_per_width():
             return _hold.hold_stuck(problem, start, g, removed, result, run)
 
     with mock.patch.object(_optimal, "hold_stuck", hold_stuck), \
+            mock.patch.object(_solve, "_TIGHT_RELAXED", 0 if large else _solve._TIGHT_RELAXED), \
             pytest.warns(ConvergenceWarning, match="threshold / 2 = 1.75"):
         Y = simplify_function(X, 3.5, method="optimal")
-    runs = len(_hold._HOLDS) * _hold._HOLD_RUNS
-    assert {n for integer, n in calls if integer} == {runs}
-    assert {n for integer, n in calls if not integer} == {len(_hold._HOLDS)}
+    once, all_runs = len(_hold._HOLDS), len(_hold._HOLDS) * _hold._HOLD_RUNS
+    tight = [(integer, n) for integer, n in calls]   # the runs within 2 held none
+    if large:
+        assert set(tight) == {(True, once)}
+    else:
+        assert {n for integer, n in tight if integer} == {all_runs}
+        assert {n for integer, n in tight if not integer} == {once}
     assert np.abs(Y.astype(float) - X).max() == 2
     before, after = gudhi_lifetimes(X, "full"), gudhi_lifetimes(Y, "full")
     for d in (0, 1):
