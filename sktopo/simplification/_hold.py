@@ -54,7 +54,7 @@ def hold_stuck(problem, start, g, removed, result, run):
     """
     pairings = result[2]
     n_runs = _HOLD_RUNS if problem.hold_runs is None else problem.hold_runs
-    for width in _HOLDS:
+    for width in _widths(start):
         stuck, held = problem.stuck, np.zeros(0, dtype=np.int64)
         for _ in range(n_runs):
             if stuck is None:
@@ -98,7 +98,7 @@ def hold_crossing(problem, start, g, removed, result, run):
     first = _crossing_pixels(problem, result[0])
     pairings += 1
     for order in (start.dims, start.dims[::-1])[:len(start.dims)]:
-        for width in _HOLDS:
+        for width in _widths(start):
             held = first
             for _ in range(_HOLD_RUNS):
                 if runs == _CROSSING_RUNS:
@@ -124,6 +124,16 @@ def hold_crossing(problem, start, g, removed, result, run):
     if best is None:
         return result[0], result[1], pairings
     return _keep(problem, removed, best, pairings)
+
+
+def _widths(start):
+    """The widths of ``_HOLDS`` that hold pixels differently: on integers a width
+    rounds down (every width to 0 where the bound ``t/2`` is 1; 0.5 and 0.75 both to 1
+    where it is 2), and the same bounds make the same runs."""
+    if not start.integer:
+        return _HOLDS
+    rounded = [np.floor(width * start.half) for width in _HOLDS]
+    return tuple(width for i, width in enumerate(_HOLDS) if rounded[i] not in rounded[:i])
 
 
 def _held_run(start, g, held, width, run, order=None, bounds=None):
