@@ -53,10 +53,9 @@ def hold_stuck(problem, start, g, removed, result, run):
     the pixel stays out of that turn-taking and the passes route round it.
     """
     pairings = result[2]
-    n_runs = _HOLD_RUNS if problem.hold_runs is None else problem.hold_runs
     for width in _widths(start):
         stuck, held = problem.stuck, np.zeros(0, dtype=np.int64)
-        for _ in range(n_runs):
+        for _ in range(_HOLD_RUNS):
             if stuck is None:
                 break
             pixels = _stuck_pixels(*stuck)

@@ -82,7 +82,6 @@ class _Problem:
         self.messages = []                  # the warnings of the optimal method's run
         self.kept_at_saddle = None          # (saddle pixels, lifetimes) of the kept pairs
         self.stuck = None   # (diagrams, masks) of the pairs left where t/2 was given up
-        self.hold_runs = None   # runs per width of ``hold_stuck`` (None: its default)
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
         # float32 output: a lifetime this far on the right side of t or 2t (two float32
         # ulps at the largest value) stays there in the cast (set by ``_solve``)

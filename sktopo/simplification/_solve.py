@@ -35,13 +35,12 @@ def _run(problem, g):
 
 
 def _solve(base, dims, connectivity, t, n_kept, method, half, integer, superlevel, dtype,
-           perturb, frames=3, verbose=0, value_range=None, long_at=None, hold_runs=None):
+           perturb, frames=3, verbose=0, value_range=None, long_at=None):
     """The chosen method on the sublevel view ``base``: ``(Y, problem, removed pairs,
     pairings done, L2 change, L2 retries)``, ``Y`` cast to ``dtype`` and flipped back;
     ``frames``: from the caller to the user's line, where the warnings point;
     ``value_range``: the values the output may take (integers: their dtype's);
-    ``long_at``: the lifetime from which pairs count as long (default ``2 t``);
-    ``hold_runs``: the runs per width of :func:`~._hold.hold_stuck` (None: its default).
+    ``long_at``: the lifetime from which pairs count as long (default ``2 t``).
 
     On integers the pairs below ``t`` are those below ``ceil(t)`` (the problem's
     threshold, to which a pair left is lengthened), and the long ones those
@@ -56,7 +55,7 @@ def _solve(base, dims, connectivity, t, n_kept, method, half, integer, superleve
         problem.long_at = float(math.ceil(2.0 * t))     # integer lifetimes, integer moves
     elif t is not None:
         problem.long_at = 2.0 * t
-    problem.frames, problem.verbose, problem.hold_runs = frames, verbose, hold_runs
+    problem.frames, problem.verbose = frames, verbose
     if integer and base.size:
         value_range = _dtype_range(dtype)
         problem.integer = True
@@ -163,9 +162,8 @@ def _solve_integer(args, verbose=0, frames=4):
     if half >= 1:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            tight = (_integer_runs(args, verbose, frames, _TIGHT_HOLD_RUNS)
-                     if args[0].size <= _TIGHT_RELAXED
-                     else _solve(*args, False, frames, verbose, hold_runs=_TIGHT_HOLD_RUNS))
+            tight = (_integer_runs(args, verbose, frames) if args[0].size <= _TIGHT_RELAXED
+                     else _solve(*args, False, frames, verbose))
         if not any(issubclass(w.category, ConvergenceWarning) for w in caught):
             _replay(caught)
             return tight
@@ -188,15 +186,6 @@ def _solve_integer(args, verbose=0, frames=4):
     return result
 
 
-# the runs per width of hold_stuck in the runs within floor(t/2) of a threshold just below
-# an even integer, which have a fallback: in the real-valued runs, and in the integer run
-# above _TIGHT_RELAXED pixels. Measured on 300 integer images of 128-256^2 and 12 photos
-# of 172 x 448 to 427 x 640 (t = 3.5, 5.5, 7.5): the held runs that kept t/2 were all the
-# first of their width, except on a 93 x 128 uint16 noise image (the second of width
-# 0.5); the real-valued runs' (hundreds of pixels held) kept no promise that the rounding
-# kept; the others cost 2/3 of the time where t/2 was given up (10 of the 12 photos at
-# t = 3.5: 17-55 s each)
-_TIGHT_HOLD_RUNS = 1
 # pixels up to which a threshold just below an even integer gets the real-valued runs
 # within floor(t/2) too (measured: on small integer images they keep t/2 where the integer
 # run alone gave it up, 10 of 8,000 at the ends of the dtype; on a 256^2 photo crop at
@@ -204,16 +193,15 @@ _TIGHT_HOLD_RUNS = 1
 _TIGHT_RELAXED = 2 ** 15
 
 
-def _integer_runs(args, verbose, frames, relaxed_holds=None):
-    """The integer run, then (where it warns) the real-valued runs of :func:`_relaxed`
-    (``relaxed_holds``: their ``hold_runs``, see :func:`_solve`); the first that keeps
-    every promise, else the integer run (its warnings given)."""
+def _integer_runs(args, verbose, frames):
+    """The integer run, then (where it warns) the real-valued runs of :func:`_relaxed`;
+    the first that keeps every promise, else the integer run (its warnings given)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = _solve(*args, False, frames + 1, verbose)
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
         result[1].say("optimal: again on real values within the integer bound, rounded")
-        other = _relaxed(args, result[1], verbose, relaxed_holds)
+        other = _relaxed(args, result[1], verbose)
         if other is not None:
             return other
     _replay(caught)
@@ -228,7 +216,7 @@ _RELAXED_RUNS = ((1, -0.25), (0, 0.45), (0, -0.25), (2, -0.25))
 _NOISE = 0.02
 
 
-def _relaxed(args, integer_problem, verbose=0, hold_runs=None):
+def _relaxed(args, integer_problem, verbose=0):
     """The optimal method on the integer input as real values, bounded by ``half - 0.25``
     or ``half + 0.45`` and the dtype's range, rounded to the nearest integers; the first
     of :data:`_RELAXED_RUNS` whose output keeps every promise of ``integer_problem`` (one
@@ -267,7 +255,7 @@ def _relaxed(args, integer_problem, verbose=0, hold_runs=None):
             Y, problem, removed, n_rounds, l2_change, l2_retries = _solve(
                 start, dims, connectivity, threshold, n_kept, method, half + offset, False,
                 superlevel, np.dtype(np.float64), False, 5, verbose, value_range=(low, high),
-                long_at=long_at, hold_runs=hold_runs)
+                long_at=long_at)
         Y = _cast(Y, dtype)
         out = -Y.astype(np.float64) if superlevel else Y.astype(np.float64)
         if (np.abs(out - base).max(initial=0.0) <= half

@@ -855,49 +855,6 @@ def test_integers_ties_broken_by_noise_in_the_relaxed_runs():
         assert np.sum(after[d] >= 22) == np.sum(before[d] >= 22)
 
 
-@pytest.mark.parametrize("large", [False, True])
-def test_integers_runs_within_half_the_threshold_hold_once_per_width(large):
-    """uint8 noise of 6 levels at ``t = 3.5``: the runs within ``floor(t/2) = 1`` give
-    ``t/2`` up (ties everywhere), and the runs within 2 remove every pair below ``t``,
-    with a warning (GUDHI checks the promises). Since those runs have that fallback, the
-    held runs (``hold_stuck``) of their real-valued runs stop after the first of each
-    width (the later ones had kept no promise where it was measured), and so do the
-    integer run's above ``_TIGHT_RELAXED`` pixels (``large``: the cap patched to 0),
-    where the real-valued runs are skipped; below it the integer run's keep all three
-    per width (a uint16 noise image kept ``t/2`` in the second). On integers the widths
-    round down, here all to 0: one width is run."""
-    from sktopo.simplification import _hold
-
-    X = np.random.default_rng(9).integers(0, 6, (16, 16)).astype(np.uint8)
-    held, calls = _hold._held_run, []
-
-    def hold_stuck(problem, start, g, removed, result, run):
-        def counted(*args, **kwargs):
-            calls[-1][1] += 1
-            return held(*args, **kwargs)
-        calls.append([problem.integer, 0])
-        with mock.patch.object(_hold, "_held_run", counted):
-            return _hold.hold_stuck(problem, start, g, removed, result, run)
-
-    with mock.patch.object(_optimal, "hold_stuck", hold_stuck), \
-            mock.patch.object(_solve, "_TIGHT_RELAXED", 0 if large else _solve._TIGHT_RELAXED), \
-            pytest.warns(ConvergenceWarning, match="threshold / 2 = 1.75"):
-        Y = simplify_function(X, 3.5, method="optimal")
-    # the integer runs' widths all round to 0 (bound 1): one width; the runs within 2
-    # held none
-    tight = [(integer, n) for integer, n in calls]
-    if large:
-        assert set(tight) == {(True, 1)}
-    else:
-        assert {n for integer, n in tight if integer} == {_hold._HOLD_RUNS}
-        assert {n for integer, n in tight if not integer} == {len(_hold._HOLDS)}
-    assert np.abs(Y.astype(float) - X).max() == 2
-    before, after = gudhi_lifetimes(X, "full"), gudhi_lifetimes(Y, "full")
-    for d in (0, 1):
-        assert not np.any((after[d] > 0) & (after[d] < 3.5))
-        assert np.sum(after[d] >= 7) == np.sum(before[d] >= 7)
-
-
 def test_held_runs_on_integers_skip_the_widths_that_round_alike():
     """On integers a held pixel's width rounds down: at bound 1 every width of
     ``_HOLDS`` holds it at its input value, at bound 2 the two wider ones both within
