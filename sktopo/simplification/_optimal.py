@@ -8,6 +8,7 @@ from sklearn.exceptions import ConvergenceWarning
 from . import _channels
 from ._hold import fresh, hold_crossing, hold_sides, hold_stuck
 from ._problem import _MAX_ROUNDS, RampsFailed, _pass, _removed_mask, _run_flooding
+from ._repair import repair
 from ._restore import _long_mismatch, restore_long
 from ._rounding import _bounds, _nudge
 
@@ -187,6 +188,15 @@ def _rounds(problem, g, removed, strict=False):
                     start = n_rounds + _RETRY_ROUNDS - _OPTIMAL_ROUNDS
                     continue
                 if not problem.widened:
+                    # on integers, a local search may find what the passes cannot (in
+                    # the first run: it leaves the fewest pairs, the runs after it more)
+                    fixed, n = (None, 0) if strict else repair(problem, g, n_left)
+                    n_pairings += n
+                    if fixed is not None:
+                        problem.say(f"optimal: {n_left} pair(s) left taken away within "
+                                    "t/2 by a local search", 2)
+                        g = fixed
+                        continue
                     # what hold_stuck holds in the runs again
                     problem.stuck = (dgms, {d: m.copy() for d, m in masks.items()})
                 if strict and not problem.widened:

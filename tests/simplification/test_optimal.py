@@ -473,6 +473,11 @@ def no_hold(problem, start, g, removed, result, run):
     return result
 
 
+def no_search(problem, g, n_left):
+    """A stand-in for :func:`~sktopo.simplification._repair.repair` that finds nothing."""
+    return None, 0
+
+
 # an 8-bit image (superlevel, "full", t = 78) where a channel lowers the saddle of a
 # kept pair of lifetime 2t - 1 past 2t, and neither its peak (a younger peak sits in
 # its basin) nor the other order of the dimensions gets the count back
@@ -549,11 +554,13 @@ def test_runs_with_the_sides_of_the_crossing_pairs_held_keep_the_count(X, t, len
     of a pair of the two 254 peaks past ``2 t``, and a salt-and-pepper image (28 x 29)
     where a 255 pixel ringed by 0s is a pair of lifetime 255 that the removal of the ring
     (a short hole) shortens. The peaks cannot rise past 255: without
-    :func:`~sktopo.simplification._hold.hold_sides` the count is off (warned), with it
-    kept, within ``t/2``, by both methods (GUDHI on the output)."""
+    :func:`~sktopo.simplification._hold.hold_sides` (and the local search of
+    ``_repair``, which finds another output on the first image) the count is off
+    (warned), with it kept, within ``t/2``, by both methods (GUDHI on the output)."""
     kw = dict(connectivity="face", superlevel=True)
     before = gudhi_lifetimes(X, "face", True)
     with mock.patch.object(_optimal, "hold_sides", no_hold), \
+            mock.patch.object(_optimal, "repair", no_search), \
             pytest.warns(ConvergenceWarning, match=r"2 \* threshold is not kept.*H0: "
                          + ("0 -> 1" if lengthened else "1 -> 0")):
         simplify_function(X, t, method="optimal", **kw)
@@ -697,10 +704,12 @@ def test_integer_outputs_may_leave_the_inputs_range():
     checkerboard, with ``t = 11`` (bound 5), removing the holes of lifetime 8-10 raises
     ring pixels, and the integer run keeps a hole of lifetime 11-12 next to them at a
     lifetime ``>= t`` by raising its maximum above the input's maximum 12 (the real-valued
-    runs after it, ``_relaxed``, left out)."""
+    runs after it, ``_relaxed``, left out; with the range cut to the input's, only the
+    local search, ``_repair``, left out too, keeps t/2)."""
     X, t = CHECKER, 11
     with mock.patch.object(_solve, "_relaxed", lambda *args: None):
         with mock.patch.object(_solve, "_dtype_range", lambda dtype: (0.0, 12.0)), \
+                mock.patch.object(_optimal, "repair", no_search), \
                 pytest.warns(ConvergenceWarning, match="threshold / 2"):
             simplify_function(X, t, method="optimal")
         with warnings.catch_warnings():

@@ -1,0 +1,77 @@
+"""The optimal method's local search on integers (``_repair.py``), checked by GUDHI."""
+
+import warnings
+from unittest import mock
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sktopo.simplification import _optimal, simplify_function
+from sktopo.utils._testing import gudhi_lifetimes
+
+# uint8 images at t = 3.5 (bound 1) where the passes leave pairs within the bound that
+# the local search takes away: (image, connectivity, superlevel)
+SOLVED = [
+    ([[4, 1, 3, 0], [4, 0, 4, 0], [2, 3, 2, 5], [4, 0, 2, 2]], "full", False),
+    ([[5, 2, 0, 2, 2, 1], [1, 4, 5, 4, 0, 4], [3, 4, 0, 0, 3, 0], [3, 0, 4, 1, 0, 1],
+      [1, 3, 5, 0, 3, 1], [5, 1, 0, 1, 2, 4]], "full", False),
+    ([[255, 252, 250, 252, 252, 252], [255, 254, 254, 253, 250, 253],
+      [255, 255, 253, 252, 251, 254], [255, 255, 252, 251, 255, 252],
+      [253, 250, 252, 255, 252, 252], [252, 250, 250, 251, 251, 253]], "face", True),
+]
+# no uint8 output within 1 of it has no pair below 3.5 (exhaustive search, "full",
+# sublevel, every pixel in [x - 1, x + 1] and [0, 255]: 8.5 million outputs)
+INFEASIBLE = [[4, 0, 4, 1], [0, 3, 0, 2], [4, 2, 3, 2], [4, 0, 4, 3]]
+
+
+def no_search(problem, g, n_left):
+    return None, 0
+
+
+def _check(X, Y, t, connectivity, superlevel, bound):
+    before = gudhi_lifetimes(X, connectivity, superlevel)
+    after = gudhi_lifetimes(Y, connectivity, superlevel)
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))
+        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+    assert Y.dtype == X.dtype
+    assert np.abs(Y.astype(int) - X.astype(int)).max() <= bound
+
+
+@pytest.mark.parametrize("X, connectivity, superlevel", SOLVED)
+def test_local_search_keeps_half_the_threshold_where_the_passes_give_it_up(
+        X, connectivity, superlevel):
+    """Without the search the method warns and moves pixels by 2; with it, no warning,
+    every pixel within 1, no pair below t and every count kept (GUDHI), the input
+    untouched, and the same output twice (the search's seed is fixed)."""
+    X = np.array(X, dtype=np.uint8)
+    kw = dict(method="optimal", connectivity=connectivity, superlevel=superlevel)
+    with mock.patch.object(_optimal, "repair", no_search), \
+            pytest.warns(ConvergenceWarning, match="threshold / 2"):
+        simplify_function(X, 3.5, **kw)
+    copy = X.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y = simplify_function(X, 3.5, **kw)
+    np.testing.assert_array_equal(X, copy)
+    _check(X, Y, 3.5, connectivity, superlevel, 1)
+    np.testing.assert_array_equal(simplify_function(X, 3.5, **kw), Y)
+
+
+def test_local_search_does_not_claim_an_infeasible_bound():
+    """An image with no output within 1 (exhaustive search): the method still warns and
+    keeps its other promises within 2."""
+    X = np.array(INFEASIBLE, dtype=np.uint8)
+    with pytest.warns(ConvergenceWarning, match="threshold / 2"):
+        Y = simplify_function(X, 3.5, method="optimal")
+    _check(X, Y, 3.5, "full", False, 2)
+
+
+def test_local_search_only_on_integers():
+    """Real values are left to the passes: the search returns nothing."""
+    from sktopo.simplification._problem import _Problem
+    from sktopo.simplification._repair import repair
+    f = np.random.default_rng(0).random((6, 6))
+    problem = _Problem(f, (0, 1), "full", 0.5, {0: None, 1: None}, "optimal", 0.25, False)
+    assert repair(problem, f.copy(), 1) == (None, 0)
