@@ -286,7 +286,11 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     runs with noise below 0.02 that breaks the ties of ``X`` differently (fixed seeds),
     within the bound minus 0.25 or plus 0.45 (any such change rounds to one within the
     bound), rounds the output to integers and returns the first that one more pairing
-    finds keeping every promise. On integers
+    finds keeping every promise. Before that, where the integer run is left with a few
+    pairs (at most 16) that it cannot remove within the bound, a local search tries
+    other values within it for the pixels round each of them (simulated annealing from
+    a fixed seed, scored by the pairing of a crop, a change kept where one pairing of
+    the whole image agrees). On integers
     ``threshold / 2`` is met where the method does not warn, not promised (measured in
     the user guide).
 

@@ -75,3 +75,32 @@ def test_local_search_only_on_integers():
     f = np.random.default_rng(0).random((6, 6))
     problem = _Problem(f, (0, 1), "full", 0.5, {0: None, 1: None}, "optimal", 0.25, False)
     assert repair(problem, f.copy(), 1) == (None, 0)
+
+
+@pytest.mark.parametrize("shape", [(40,), (5, 5, 5)])
+def test_local_search_on_signals_and_volumes(shape):
+    """The search on a 1-D signal and a 3-D volume of 6 levels (the pairs of the input
+    itself left, bound 1): where it returns an output, it is within the bound and the
+    range and has no pair below the threshold (its own pairing and GUDHI)."""
+    from sktopo.simplification._problem import _Problem
+    from sktopo.simplification._repair import repair
+    n_found = 0
+    for seed in range(6):
+        f = np.random.default_rng(seed).integers(0, 6, shape).astype(np.float64)
+        dims = tuple(range(f.ndim))
+        problem = _Problem(f, dims, "full", 4.0, {d: None for d in dims}, "optimal", 1.0,
+                           False)
+        problem.integer, problem.range, problem.long_at = True, (0.0, 255.0), 7.0
+        problem.input_diagrams = problem.diagrams(f, dims)
+        n_left = sum(int((problem.input_diagrams[d].lifetimes[
+            ~problem.input_diagrams[d].essential] < 4).sum()) for d in dims)
+        g, n_pairings = repair(problem, f.copy(), n_left)
+        if g is None:
+            continue
+        n_found += 1
+        assert np.abs(g - f).max() <= 1 and g.min() >= 0
+        assert np.array_equal(g, np.round(g))
+        after = gudhi_lifetimes(g, "full", False)
+        for d in dims:
+            assert not np.any((after[d] > 0) & (after[d] < 4))
+    assert n_found > 0
