@@ -323,8 +323,9 @@ def _follow_partners(problem, h, dgm, pix, sad, v, top, max_depth=4):
     is the border (top dimension), where its own pair would cross ``2 t`` against its
     input pair, or where the flood from the saddle finds no answer within
     ``_FOLLOW_VISIT`` pixels (a bounded region: the flood from an upper saddle would
-    cover the large components below it); then nothing of that chain moves. Returns the boolean array of the
-    extrema whose chain moved (their own move is left to the caller).
+    cover the large components below it); then nothing of that chain moves. Returns the
+    boolean array of the extrema whose chain moved (their own move is left to the
+    caller).
     """
     low, high = (b.ravel() for b in problem.bounds)
     ext = dgm.death_index if top else dgm.birth_index

@@ -41,8 +41,8 @@ def repair(problem, g, n_left):
     """``g`` (the sublevel view, within ``problem.bounds``) with its pairs below the
     threshold taken away by a local search within the same bounds and the dtype's range,
     no count of pairs ``>= 2 t`` further off the input's than before (the rounds' last
-    step, ``restore_long``, sets them right): ``(g, pairings done)``, ``g`` None where
-    the search leaves a pair."""
+    step, ``restore_long``, sets them right): ``(g, pairings of the whole grid done)``
+    (the crops' not counted), ``g`` None where the search leaves a pair."""
     if not problem.integer or n_left > _MAX_LEFT or not problem.can_lengthen():
         return None, 0
     low = np.maximum(problem.bounds[0], problem.range[0])
