@@ -167,8 +167,9 @@ def smallest_l2(g, f, connectivity, half, kind, value_range=(-np.inf, np.inf),
     method's output (already in the output's dtype) for the input ``f`` (float64).
 
     ``kind`` is 0 (float64 output), 1 (float32) or 2 (integers, in ``value_range``);
-    ``strict`` (``perturb``): no two neighbours become equal that were not. Returns ``(h, tries)``: ``h`` is a new array, or ``g`` itself where nothing moved
-    or no try kept the diagram; ``tries`` counts the tries that changed the diagram
+    ``strict`` (``perturb``): no two neighbours become equal that were not. Returns
+    ``(h, tries)``: ``h`` is a new array, or ``g`` itself where nothing moved or no try
+    kept the diagram; ``tries`` counts the tries that changed the diagram
     before one kept it (0: the first did), ``_MAX_TRIES + 1`` where none did.
     """
     if not (g != f).any():

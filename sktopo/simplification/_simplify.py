@@ -42,9 +42,9 @@ the changes are made by two compiled kernels (``_flood.pyx``):
 Flooding one dimension can create short pairs in the other (a basin filled inside a ring
 moves the birth of the ring's loop), so both passes are repeated until the diagrams hold no
 short pair: a fixed point, checked by the pairing itself (or, after a small flooding pass,
-by a local proof that the other dimension's diagram did not change: ``_local.pyx``). Nesting can also move a kept pair
-across ``2 t``: a last step (``_restore.py``, both methods) gives it its input lifetime
-back from its extremum, within the method's bound.
+by a local proof that the other dimension's diagram did not change: ``_local.pyx``).
+Nesting can also move a kept pair across ``2 t``: a last step (``_restore.py``, both
+methods) gives it its input lifetime back from its extremum, within the method's bound.
 """
 
 import warnings
@@ -124,11 +124,12 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         ``"flooding"``: fill each removed basin up to its death value, cut each removed peak
         down to its birth value; change ``< threshold``, only the pixels of removed
         features move (and the extremum of a kept pair that nesting moved across
-        ``2 * threshold``, see Notes). ``"optimal"``: meet half way: raise each removed basin by at most
-        ``threshold / 2`` and lower a channel over its saddle by at most ``threshold / 2``
-        (the smallest possible L-infinity change; see Notes), then, inside that bound and
-        with the same diagram, lower the L2 change (see Notes). Several times slower than
-        flooding, which is the default for that reason (see the user guide).
+        ``2 * threshold``, see Notes). ``"optimal"``: meet half way: raise each removed
+        basin by at most ``threshold / 2`` and lower a channel over its saddle by at most
+        ``threshold / 2`` (the smallest possible L-infinity change; see Notes), then,
+        inside that bound and with the same diagram, lower the L2 change (see Notes).
+        Several times slower than flooding, which is the default for that reason (see the
+        user guide).
     perturb : bool, default=False
         Make the plateaus that flooding creates strictly monotone (a ramp of a few ulps
         towards the pixel they spill over, TTK's numerical perturbation), so that they hold
