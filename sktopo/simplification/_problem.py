@@ -75,6 +75,7 @@ class _Problem:
         self.widen_step = 0                 # bounds of the last resort tried so far
         self.rounds_at_bound = 0
         self.input_diagrams = None
+        self.input_tables = {}              # lifetimes by pixel (``_restore``)
         self.long_off = 0                   # counts of pairs >= 2t off after the last step
         # the lifetime from which pairs count as long: 2t, the user's t on integers too
         # (set by ``_solve``; the threshold itself is rounded up there)

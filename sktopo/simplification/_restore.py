@@ -19,6 +19,7 @@ checked by the pairing.
 
 import numpy as np
 
+from ..persistence import Diagram
 from . import _channels
 from ._problem import _removed_mask, _run_flooding
 from ._rounding import _nudge
@@ -90,12 +91,20 @@ def restore_long(problem, g, dgms, bounds_at):
     rechannel = tried = guard = False
     limit = True
     while state["off"] and state["budget"]:
-        moves = [m for d in problem.dims
-                 for m in _status_moves(problem, g, dgms[d], bounds_at, rechannel, guard,
-                                        limit)]
         state["moved"] = False
-        if moves:
-            g = attempt(g, moves, halve=guard or rechannel)
+        known = None if guard or rechannel else _known_moves(problem, g, dgms, bounds_at,
+                                                             limit)
+        if known is not None:
+            # the moves the unguarded attempt makes, their diagrams known: kept on the
+            # same terms (every count right), without the pairing
+            if _long_mismatch(problem, known[1]) == 0:
+                g, state["off"], state["dgms"], state["moved"] = known[0], 0, *known[1:], True
+        else:
+            moves = [m for d in problem.dims
+                     for m in _status_moves(problem, g, dgms[d], bounds_at, rechannel, guard,
+                                            limit)]
+            if moves:
+                g = attempt(g, moves, halve=guard or rechannel)
         if not state["moved"]:
             if limit:
                 limit = False
@@ -118,6 +127,45 @@ def restore_long(problem, g, dgms, bounds_at):
     return g, _RESTORE_PAIRINGS - state["budget"]
 
 
+def _known_moves(problem, g, dgms, bounds_at, limit):
+    """The unguarded first moves of :func:`restore_long` with the diagrams after them,
+    where every one is an extremum moved outwards that the elder rule provably keeps
+    dying at its saddle (the guard of :func:`_status_moves` finds an older extremum in
+    the component it merges into): ``(g, diagrams)``, else None (no move, or one of
+    another kind: the pairing checks those).
+
+    Why no pairing is needed: the extremum ``p`` of a pair ``(p, s)`` is a strict local
+    minimum of its view (``g``, ``-g`` for the top dimension), so lowering it to ``v``
+    adds ``p`` alone to the sublevel sets between ``v`` and its old value and changes
+    none after. Its class is born at ``v``, still the elder at every merge before ``s``
+    and, being younger than that older extremum, still dies at ``s``; every other pair
+    keeps its pixels and values. The other dimension does not see ``p`` either: all
+    its neighbours come before it in that filtration and are connected without it (two
+    neighbours across the dual connectivity share a neighbour of both), so ``p`` never
+    joins or splits a component there. Moves of several pairs at once only make the
+    older extrema older.
+    """
+    out = g.ravel().copy()
+    known = {}
+    for d in problem.dims:
+        found = []
+        if not _status_moves(problem, g, dgms[d], bounds_at, limit=limit, found=found):
+            known[d] = dgms[d]
+            continue
+        if found[0] is None or d not in (0, g.ndim - 1):
+            return None
+        k, values = found[0]
+        dgm = dgms[d]
+        births, deaths = dgm.births.copy(), dgm.deaths.copy()
+        (deaths if d else births)[k] = values
+        out[(dgm.death_index if d else dgm.birth_index)[k]] = values
+        known[d] = Diagram._from_kernel(births, deaths, dgm.birth_index, dgm.death_index, d,
+                                        dgm.superlevel)
+    if all(known[d] is dgms[d] for d in problem.dims):
+        return None
+    return out.reshape(g.shape), known
+
+
 def _has_short(problem, dgms):
     return any(_removed_mask(dgms[d], problem.threshold, problem.n_kept[d]).any()
                for d in problem.dims)
@@ -133,6 +181,20 @@ def _settle(problem, g, dgms, bounds_at, state):
     if np.all((low <= flat) & (flat <= high)):
         return out, final
     return g, None
+
+
+def _input_lifetimes(problem, dim, extremum):
+    """The lifetimes of the input's finite pairs of ``dim`` by the flat index of their
+    extremum pixel (``extremum``), else of their saddle; NaN elsewhere. One array of the
+    grid's size, built once per input diagram (the restore loop asks several times)."""
+    before = problem.input_diagrams[dim]
+    found = problem.input_tables.get((dim, extremum))
+    if found is None or found[0] is not before:
+        fin = ~before.essential
+        keys = (before.death_index if (dim != 0) == extremum else before.birth_index)[fin]
+        table = _input_lookup(keys, before.lifetimes[fin], slice(None), problem.f.size)
+        found = problem.input_tables[dim, extremum] = (before, table)
+    return found[1]
 
 
 def _input_lookup(keys, values, query, size):
@@ -151,7 +213,8 @@ def _view_bounds(problem, bounds_at, idx, top):
     return (-high, -low) if top else (low, high)
 
 
-def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, limit=False):
+def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, limit=False,
+                  found=None):
     """Groups of ``(pixel, value)`` moves that give the pairs of ``after`` on the wrong
     side of ``2 t`` their input lifetime back (see :func:`restore_long`), only those that
     crossed the way that brings the count of ``after``'s dimension back (none where it
@@ -159,22 +222,23 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     (the pairs nearest ``2 t`` whose extremum has room), else also as many of the pairs
     nearest ``2 t`` on the side the count has too many of; with ``rechannel``, by
     :func:`_rechannel` instead; without ``guard``, the extrema move whatever the elder
-    rule does."""
+    rule does. ``found`` (a list, with ``guard``) receives ``(points of after, values
+    in g)`` of the moves where all are extrema moved outwards that keep dying at their
+    saddle, else None (see :func:`_known_moves`)."""
     t2 = problem.long_at
-    before = problem.input_diagrams[after.dim]
     top = after.dim != 0
-    fin_b, fin_a = ~before.essential, np.flatnonzero(~after.essential)
-    key_b = (before.death_index if top else before.birth_index)[fin_b]
-    other_b = (before.birth_index if top else before.death_index)[fin_b]
+    fin_a = np.flatnonzero(~after.essential)
     key_a = (after.death_index if top else after.birth_index)[fin_a]
     other_a = (after.birth_index if top else after.death_index)[fin_a]
     # the input pair of the same extremum, else of the same saddle (ties can hand a
     # saddle to another extremum of equal value)
-    want = _input_lookup(key_b, before.lifetimes[fin_b], key_a, g.size)
+    want = _input_lifetimes(problem, after.dim, True)[key_a]
     miss = np.isnan(want)
-    want[miss] = _input_lookup(other_b, before.lifetimes[fin_b], other_a[miss], g.size)
+    if miss.any():
+        want[miss] = _input_lifetimes(problem, after.dim, False)[other_a[miss]]
     now = after.lifetimes[fin_a]
-    n_off = int(np.count_nonzero(before.lifetimes[fin_b] >= t2)) - int(
+    before = problem.input_diagrams[after.dim]
+    n_off = int(np.count_nonzero(before.lifetimes[~before.essential] >= t2)) - int(
         np.count_nonzero(now >= t2))
     wrong = _towards_count(now, want, n_off, t2, limit, stand_in=not rechannel)
     if not wrong.any():
@@ -222,6 +286,8 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
                                              np.ascontiguousarray(v, dtype=float), top, top,
                                              with_pixel=True)
     fine = partner < v
+    if found is not None:
+        found.append((k[ok][outward], sign * v) if fine.all() and not moves else None)
     moves += [[(int(p), sign * float(x))] for p, x in zip(pix[fine], v[fine])]
     moves += _partner_moves(problem, h, after, view, pix[~fine], v[~fine],
                             ppix[~fine], top)
@@ -294,6 +360,8 @@ def _partner_moves(problem, h, after, view, pix, v, ppix, top):
     saddle: the older class dies there (lifetime ``saddle - h[ppix]``, longer than the
     pair had) and the moved one takes over its death, longer by the move; whether that
     keeps the count is left to the pairing that checks the moves."""
+    if not len(pix):
+        return []
     t2 = problem.long_at
     sign = -1.0 if top else 1.0
     fin = np.flatnonzero(~after.essential)
