@@ -19,7 +19,6 @@ checked by the pairing.
 
 import numpy as np
 
-from ..persistence import Diagram
 from . import _channels
 from ._problem import _removed_mask, _run_flooding
 from ._rounding import _nudge
@@ -66,12 +65,14 @@ def restore_long(problem, g, dgms, bounds_at):
         if state["budget"] == 0 or state["off"] == 0:
             return g
         out = g.ravel().copy()
-        for group in part:
+        for _, group in part:
             pix, val = zip(*group)
             out[np.array(pix, dtype=np.int64)] = val
         out = out.reshape(g.shape)
         state["budget"] -= 1
-        check = problem.diagrams(out, problem.dims)
+        moved = _dims_moved(problem, g, part)
+        check = problem.diagrams(out, moved)
+        check.update({d: state.get("dgms", dgms)[d] for d in problem.dims if d not in moved})
         if state["settle"] and _has_short(problem, check):
             out, check = _settle(problem, out, check, bounds_at, state)
         if check is not None and not _has_short(problem, check):
@@ -91,20 +92,12 @@ def restore_long(problem, g, dgms, bounds_at):
     rechannel = tried = guard = False
     limit = True
     while state["off"] and state["budget"]:
+        moves = [(d, m) for d in problem.dims
+                 for m in _status_moves(problem, g, dgms[d], bounds_at, rechannel, guard,
+                                        limit)]
         state["moved"] = False
-        known = None if guard or rechannel else _known_moves(problem, g, dgms, bounds_at,
-                                                             limit)
-        if known is not None:
-            # the moves the unguarded attempt makes, their diagrams known: kept on the
-            # same terms (every count right), without the pairing
-            if _long_mismatch(problem, known[1]) == 0:
-                g, state["off"], state["dgms"], state["moved"] = known[0], 0, *known[1:], True
-        else:
-            moves = [m for d in problem.dims
-                     for m in _status_moves(problem, g, dgms[d], bounds_at, rechannel, guard,
-                                            limit)]
-            if moves:
-                g = attempt(g, moves, halve=guard or rechannel)
+        if moves:
+            g = attempt(g, moves, halve=guard or rechannel)
         if not state["moved"]:
             if limit:
                 limit = False
@@ -127,43 +120,47 @@ def restore_long(problem, g, dgms, bounds_at):
     return g, _RESTORE_PAIRINGS - state["budget"]
 
 
-def _known_moves(problem, g, dgms, bounds_at, limit):
-    """The unguarded first moves of :func:`restore_long` with the diagrams after them,
-    where every one is an extremum moved outwards that the elder rule provably keeps
-    dying at its saddle (the guard of :func:`_status_moves` finds an older extremum in
-    the component it merges into): ``(g, diagrams)``, else None (no move, or one of
-    another kind: the pairing checks those).
+def _dims_moved(problem, g, part):
+    """The dimensions to pair after the moves ``part`` (``(dimension, group)`` pairs):
+    those that moved, where every move is one extremum that stays one
+    (:func:`_stays_extremum`), else all of them.
 
-    Why no pairing is needed: the extremum ``p`` of a pair ``(p, s)`` is a strict local
-    minimum of its view (``g``, ``-g`` for the top dimension), so lowering it to ``v``
-    adds ``p`` alone to the sublevel sets between ``v`` and its old value and changes
-    none after. Its class is born at ``v``, still the elder at every merge before ``s``
-    and, being younger than that older extremum, still dies at ``s``; every other pair
-    keeps its pixels and values. The other dimension does not see ``p`` either: all
-    its neighbours come before it in that filtration and are connected without it (two
-    neighbours across the dual connectivity share a neighbour of both), so ``p`` never
-    joins or splits a component there. Moves of several pairs at once only make the
-    older extrema older.
-    """
-    out = g.ravel().copy()
-    known = {}
-    for d in problem.dims:
-        found = []
-        if not _status_moves(problem, g, dgms[d], bounds_at, limit=limit, found=found):
-            known[d] = dgms[d]
-            continue
-        if found[0] is None or d not in (0, g.ndim - 1):
-            return None
-        k, values = found[0]
-        dgm = dgms[d]
-        births, deaths = dgm.births.copy(), dgm.deaths.copy()
-        (deaths if d else births)[k] = values
-        out[(dgm.death_index if d else dgm.birth_index)[k]] = values
-        known[d] = Diagram._from_kernel(births, deaths, dgm.birth_index, dgm.death_index, d,
-                                        dgm.superlevel)
-    if all(known[d] is dgms[d] for d in problem.dims):
-        return None
-    return out.reshape(g.shape), known
+    Such a move leaves every other dimension's diagram as it was: the extremum ``p``
+    comes before each of its neighbours in its own filtration, so after each of them in
+    the other ones (the order reversed), at its old value and its new one. There all its
+    neighbours are in when it comes, and already joined without it: two neighbours
+    across the other connectivity share a neighbour of both (the border where ``p``
+    lies on the edge), so ``p`` never joins or splits a component, nor closes a void
+    (a volume), and no class of those dimensions is born or dies at it."""
+    if len(problem.dims) == 1:
+        return problem.dims
+    moved = sorted({d for d, _ in part})
+    if len(moved) == len(problem.dims) or any(len(group) != 1 for _, group in part):
+        return problem.dims
+    for d, ((pixel, value),) in part:
+        if not _stays_extremum(g, d != 0, pixel, value):
+            return problem.dims
+    return tuple(moved)
+
+
+def _stays_extremum(g, top, pixel, value):
+    """Whether ``pixel`` comes before each of its neighbours (full connectivity) in the
+    order of its dimension's view (``g`` by (value, index); ``-g`` by (value, -index)
+    for the top dimension), at its value in ``g`` and at ``value``."""
+    shape = g.shape
+    at = np.array(np.unravel_index(pixel, shape))
+    offsets = np.array(np.meshgrid(*[(-1, 0, 1)] * g.ndim, indexing="ij")).reshape(
+        g.ndim, -1).T
+    near = at + offsets[np.any(offsets != 0, axis=1)]
+    near = near[np.all((near >= 0) & (near < shape), axis=1)]
+    idx = np.ravel_multi_index(near.T, shape)
+    sign = -1.0 if top else 1.0
+    h = sign * g.ravel()[idx]
+    for own in (sign * g.ravel()[pixel], sign * value):
+        ties = (idx < pixel) if not top else (idx > pixel)
+        if np.any((h < own) | ((h == own) & ties)):
+            return False
+    return True
 
 
 def _has_short(problem, dgms):
@@ -213,8 +210,7 @@ def _view_bounds(problem, bounds_at, idx, top):
     return (-high, -low) if top else (low, high)
 
 
-def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, limit=False,
-                  found=None):
+def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, limit=False):
     """Groups of ``(pixel, value)`` moves that give the pairs of ``after`` on the wrong
     side of ``2 t`` their input lifetime back (see :func:`restore_long`), only those that
     crossed the way that brings the count of ``after``'s dimension back (none where it
@@ -222,9 +218,7 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     (the pairs nearest ``2 t`` whose extremum has room), else also as many of the pairs
     nearest ``2 t`` on the side the count has too many of; with ``rechannel``, by
     :func:`_rechannel` instead; without ``guard``, the extrema move whatever the elder
-    rule does. ``found`` (a list, with ``guard``) receives ``(points of after, values
-    in g)`` of the moves where all are extrema moved outwards that keep dying at their
-    saddle, else None (see :func:`_known_moves`)."""
+    rule does."""
     t2 = problem.long_at
     top = after.dim != 0
     fin_a = np.flatnonzero(~after.essential)
@@ -286,8 +280,6 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
                                              np.ascontiguousarray(v, dtype=float), top, top,
                                              with_pixel=True)
     fine = partner < v
-    if found is not None:
-        found.append((k[ok][outward], sign * v) if fine.all() and not moves else None)
     moves += [[(int(p), sign * float(x))] for p, x in zip(pix[fine], v[fine])]
     moves += _partner_moves(problem, h, after, view, pix[~fine], v[~fine],
                             ppix[~fine], top)
