@@ -338,7 +338,7 @@ def test_moving_an_extremum_outwards_leaves_the_other_dimensions(connectivity):
     """Where the restore pairs only the dimension of its moves (each one extremum that
     stays one), the other dimensions' diagrams of the moved image must be those of the
     image before, pixels and values: images and volumes, with ties, the extrema on
-    the edge too."""
+    the edge too, and some other pixel among them (seldom an extremum: all paired)."""
     from sktopo.simplification._problem import _Problem
     n_spared = 0
     for seed in range(60):
@@ -357,6 +357,8 @@ def test_moving_an_extremum_outwards_leaves_the_other_dimensions(connectivity):
                 continue
             ext = (dgm.death_index if d else dgm.birth_index)[fin]
             pick = rng.choice(ext, size=min(3, len(ext)), replace=False)
+            if seed % 4 == 0:       # any pixel: those that are no extremum pair all
+                pick = np.append(pick[1:], rng.integers(X.size))
             sign = -1.0 if d else 1.0
             part = [(d, [(int(p), X.flat[p] - sign * rng.uniform(0.1, 2.0))]) for p in pick]
             moved = _restore._dims_moved(problem, X, part)
@@ -372,4 +374,4 @@ def test_moving_an_extremum_outwards_leaves_the_other_dimensions(connectivity):
                     for field in ("births", "deaths", "birth_index", "death_index"):
                         assert_array_equal(np.sort(getattr(after[e], field)),
                                            np.sort(getattr(before[e], field)))
-    assert n_spared >= 40
+    assert n_spared >= 30
