@@ -113,8 +113,7 @@ def warn_unmet(problem, out, method="optimal"):
         n_short = int(np.count_nonzero(life < t))
         if n_short:
             short.append(f"{n_short} in H{d} (the shortest {float(life.min()) / t:.3g} t)")
-        before = problem.input_diagrams[d]
-        n_in = int(np.count_nonzero(before.lifetimes[~before.essential] >= problem.long_at))
+        n_in = problem.input_long(d)
         n_out = int(np.count_nonzero(life >= problem.long_at))
         if n_in != n_out:
             counts.append(f"H{d}: {n_in} -> {n_out}")

@@ -347,6 +347,23 @@ class _Problem:
         at = np.minimum(np.searchsorted(levels, born), len(levels) - 1)
         return not (levels[at] == born).any()
 
+    def no_long_pairs(self, g):
+        """Whether no pair of the input ``g`` nor of the flooding method's output can
+        reach ``long_at``: it exceeds the range of the values (no lifetime does), and the
+        fills and cuts only copy values of the image. Not with ramps (``perturb``), which
+        add ulps, nor for the optimal method."""
+        if self.long_at is None or self.perturb or self.method != "flooding" or not g.size:
+            return False
+        return bool(self.long_at > float(g.max()) - float(g.min()) + self.margin)
+
+    def input_long(self, d):
+        """The input's number of finite pairs of dimension ``d`` with lifetime
+        ``>= long_at`` (0 where its diagram was not paired: ``no_long_pairs``)."""
+        dgm = self.input_diagrams[d]
+        if dgm is None:
+            return 0
+        return int(np.count_nonzero(dgm.lifetimes[~dgm.essential] >= self.long_at))
+
     def clamp(self, g):
         if self.method == "optimal" and self.bounds is not None:
             np.clip(g, *self.bounds, out=g)
@@ -417,9 +434,12 @@ def _run_flooding(problem, g, removed, fresh=None, n_pairings=0, own=False):
     """
     dims = problem.dims
     if fresh is None:
-        fresh = problem.diagrams(g, dims)
+        # the input's diagrams; past the first dimension, where no pair can be long (see
+        # ``no_long_pairs``), only its first pass reads them: the others are paired after
+        first = dims[:1] if problem.no_long_pairs(g) else dims
+        fresh = problem.diagrams(g, first)
         n_pairings += 1
-        problem.input_diagrams = fresh
+        problem.input_diagrams = {d: fresh.get(d) for d in dims}
     clean, final = set(), {}
     for step in range(_MAX_ROUNDS * len(dims)):
         d = dims[step % len(dims)]

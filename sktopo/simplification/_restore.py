@@ -34,9 +34,7 @@ def _long_mismatch(problem, dgms):
     """Sum over the dimensions of |pairs of lifetime >= 2t now - in the input|."""
     t2 = problem.long_at
     return sum(abs(int(np.count_nonzero(dgms[d].lifetimes[~dgms[d].essential] >= t2))
-                   - int(np.count_nonzero(problem.input_diagrams[d].lifetimes[
-                       ~problem.input_diagrams[d].essential] >= t2)))
-               for d in problem.dims)
+                   - problem.input_long(d)) for d in problem.dims)
 
 
 def restore_long(problem, g, dgms, bounds_at):
@@ -231,9 +229,7 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     if miss.any():
         want[miss] = _input_lifetimes(problem, after.dim, False)[other_a[miss]]
     now = after.lifetimes[fin_a]
-    before = problem.input_diagrams[after.dim]
-    n_off = int(np.count_nonzero(before.lifetimes[~before.essential] >= t2)) - int(
-        np.count_nonzero(now >= t2))
+    n_off = problem.input_long(after.dim) - int(np.count_nonzero(now >= t2))
     wrong = _towards_count(now, want, n_off, t2, limit, stand_in=not rechannel)
     if not wrong.any():
         return []

@@ -302,10 +302,9 @@ def _kept_its_promise(problem, out):
         if _removed_mask(after[d], problem.threshold, problem.n_kept[d]).any():
             return False
         if problem.threshold is not None and problem.input_diagrams is not None:
-            before = problem.input_diagrams[d]
             t2 = problem.long_at
-            n_in = np.count_nonzero(before.lifetimes[~before.essential] >= t2)
-            if n_in != np.count_nonzero(after[d].lifetimes[~after[d].essential] >= t2):
+            if problem.input_long(d) != np.count_nonzero(
+                    after[d].lifetimes[~after[d].essential] >= t2):
                 return False
     return True
 

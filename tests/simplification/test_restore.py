@@ -375,3 +375,31 @@ def test_moving_an_extremum_outwards_leaves_the_other_dimensions(connectivity):
                         assert_array_equal(np.sort(getattr(after[e], field)),
                                            np.sort(getattr(before[e], field)))
     assert n_spared >= 30
+
+
+@pytest.mark.parametrize("superlevel", [False, True])
+def test_no_top_pairing_of_the_input_where_no_pair_can_be_long(rng, superlevel):
+    """Flooding with ``2 t`` above the range of the values: no pair of the input or the
+    output can count as long, so the input's top diagram is not paired before the first
+    pass (one dimension paired at first). The output is the one of pairing both."""
+    from sktopo.simplification._problem import _Problem
+    X = rng.random((48, 40))
+    dgms = cubical_persistence(X)
+    t = float(np.quantile(np.concatenate([d.lifetimes[~d.essential]
+                                          for d in dgms.values()]), 0.97))
+    assert 2 * t > np.ptp(X)
+    calls = []
+    real = _Problem.diagrams
+
+    def spy(self, g, dims):
+        calls.append(tuple(dims))
+        return real(self, g, dims)
+
+    with mock.patch.object(_Problem, "diagrams", spy):
+        Y = simplify_function(X, t, superlevel=superlevel)
+    assert calls[0] == (0,)
+    with mock.patch.object(_Problem, "no_long_pairs", lambda self, g: False):
+        Y_both = simplify_function(X, t, superlevel=superlevel)
+    assert_array_equal(Y, Y_both)
+    assert short_left(Y, t, "full", superlevel) == 0
+    assert np.abs(Y - X).max() < t
