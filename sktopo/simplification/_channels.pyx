@@ -10,6 +10,8 @@ Same grids and conventions as ``_flood.pyx``.
 * ``cap_levels``: the highest level to which a basin may be raised within per-pixel caps.
 * ``lower_channels``: the path of least total lowering instead (used by the big-step
   optimizer, ``sktopo.optim._big_steps``).
+* ``partner_minima``, ``still_dies_at``: the elder rule at a class's death pixel, for
+  moves of its birth pixel (``_restore.py``).
 """
 
 import numpy as np
@@ -382,4 +384,105 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
         free(hp.a)
     if with_pixel:
         return out_arr, pix_arr
+    return out_arr
+
+
+def still_dies_at(const double[::1] h, tuple shape, int ndim, bint full,
+                  const int64_t[::1] births, const int64_t[::1] deaths,
+                  const double[::1] targets, bint border, bint reverse=False,
+                  Py_ssize_t max_visit=65536):
+    """For each H0 class of the sublevel filtration of ``h`` born at ``births[p]`` (a
+    pixel ordered before each of its neighbours) and recorded as dying at ``deaths[p]``:
+    whether it provably dies at that pixel, still, once its birth pixel is lowered to
+    ``targets[p]``. Returns a uint8 array.
+
+    Two floods through the pixels ordered before the death pixel ``d``. From the birth
+    pixel ``b``: its component, which must touch ``d`` and hold no pixel older than
+    ``b`` (nor the border, with ``border``): the class lives up to ``d``, lowered or not.
+    From ``d``, lowest first: the other components ``d`` joins, until a pixel older than
+    ``(targets[p], b)`` (or the border): the class dies at ``d``, lowered or not, and the
+    elder rule swaps nowhere. A record whose death pixel moved among pixels of its value
+    fails the first flood or the second (it no longer joins the class there). False
+    also where a flood visits more than ``max_visit`` pixels. The order is (value,
+    index), (value, -index) with ``reverse``.
+    """
+    cdef Py_ssize_t n = h.shape[0], p, i, n_touched, cap = max(max_visit, 1)
+    cdef Grid g
+    cdef Heap hp
+    cdef Item it
+    cdef int k
+    cdef int64_t b, d, x, y
+    cdef double hd, hb, v
+    cdef bint ok, touches
+    if deaths.shape[0] != births.shape[0] or targets.shape[0] != births.shape[0]:
+        raise ValueError("still_dies_at: births, deaths and targets must match.")
+    out_arr = np.zeros(births.shape[0], dtype=np.uint8)
+    cdef unsigned char[::1] out = out_arr
+    cdef unsigned char[::1] seen = np.zeros(max(n, 1), dtype=np.uint8)
+    cdef int64_t[::1] touched = np.empty(max(min(n, 2 * cap + 64), 1), dtype=np.int64)
+    grid_init(&g, shape, ndim, full)
+    heap_init(&hp, 1024)
+    try:
+        with nogil:
+            for p in range(births.shape[0]):
+                b, d, v = births[p], deaths[p], targets[p]
+                hd, hb = h[d], h[b]
+                ok = not (border and on_border(&g, b))
+                touches = False
+                # 1. the component of b before d (breadth-first, the list its queue)
+                seen[b] = 1
+                touched[0] = b
+                n_touched = 1
+                i = 0
+                while ok and i < n_touched:
+                    x = touched[i]
+                    i += 1
+                    for k in range(g.n_off):
+                        y = neighbour(&g, x, k)
+                        if y < 0 or seen[y]:
+                            continue
+                        if y == d:
+                            touches = True
+                            continue
+                        if not order_less(h[y], y, hd, d, reverse):
+                            continue
+                        if (order_less(h[y], y, hb, b, reverse) or (border and on_border(&g, y))
+                                or n_touched >= cap):
+                            ok = False
+                            break
+                        seen[y] = 1
+                        touched[n_touched] = y
+                        n_touched += 1
+                ok = ok and touches
+                # 2. the components d joins besides: a pixel older than the lowered b
+                if ok and not (border and on_border(&g, d)):
+                    ok = False
+                    hp.size = 0
+                    heap_push(&hp, hd, d)
+                    seen[d] = 2
+                    touched[n_touched] = d
+                    n_touched += 1
+                    while hp.size > 0 and not ok:
+                        it = heap_pop(&hp)
+                        x = it.i
+                        if x != d and (order_less(h[x], x, v, b, reverse)
+                                       or (border and on_border(&g, x))):
+                            ok = True
+                            break
+                        for k in range(g.n_off):
+                            y = neighbour(&g, x, k)
+                            if y < 0 or seen[y] or not order_less(h[y], y, hd, d, reverse):
+                                continue
+                            if n_touched >= 2 * cap + 64:
+                                hp.size = 0
+                                break
+                            seen[y] = 2
+                            touched[n_touched] = y
+                            n_touched += 1
+                            heap_push(&hp, h[y], y)
+                out[p] = ok
+                for i in range(n_touched):
+                    seen[touched[i]] = 0
+    finally:
+        free(hp.a)
     return out_arr

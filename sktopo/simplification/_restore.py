@@ -19,6 +19,7 @@ checked by the pairing.
 
 import numpy as np
 
+from ..persistence import Diagram
 from . import _channels
 from ._problem import _removed_mask, _run_flooding
 from ._rounding import _nudge
@@ -67,10 +68,13 @@ def restore_long(problem, g, dgms, bounds_at):
             pix, val = zip(*group)
             out[np.array(pix, dtype=np.int64)] = val
         out = out.reshape(g.shape)
-        state["budget"] -= 1
-        moved = _dims_moved(problem, g, part)
-        check = problem.diagrams(out, moved)
-        check.update({d: state.get("dgms", dgms)[d] for d in problem.dims if d not in moved})
+        current = state.get("dgms", dgms)          # the diagrams of g
+        check = _moved_diagrams(problem, g, part, current)
+        if check is None:
+            state["budget"] -= 1
+            moved = _dims_moved(problem, g, part)
+            check = problem.diagrams(out, moved)
+            check.update({d: current[d] for d in problem.dims if d not in moved})
         if state["settle"] and _has_short(problem, check):
             out, check = _settle(problem, out, check, bounds_at, state)
         if check is not None and not _has_short(problem, check):
@@ -121,7 +125,7 @@ def restore_long(problem, g, dgms, bounds_at):
 def _dims_moved(problem, g, part):
     """The dimensions to pair after the moves ``part`` (``(dimension, group)`` pairs):
     those that moved, where every move is one extremum that stays one
-    (:func:`_stays_extremum`), else all of them.
+    (:func:`_extrema_only`), else all of them.
 
     Such a move leaves every other dimension's diagram as it was: the extremum ``p``
     comes before each of its neighbours in its own filtration, so after each of them in
@@ -130,15 +134,56 @@ def _dims_moved(problem, g, part):
     across the other connectivity share a neighbour of both (the border where ``p``
     lies on the edge), so ``p`` never joins or splits a component, nor closes a void
     (a volume), and no class of those dimensions is born or dies at it."""
-    if len(problem.dims) == 1:
+    moved = tuple(sorted({d for d, _ in part}))
+    if len(moved) == len(problem.dims) or not _extrema_only(g, part):
         return problem.dims
-    moved = sorted({d for d, _ in part})
-    if len(moved) == len(problem.dims) or any(len(group) != 1 for _, group in part):
-        return problem.dims
-    for d, ((pixel, value),) in part:
-        if not _stays_extremum(g, d != 0, pixel, value):
-            return problem.dims
-    return tuple(moved)
+    return moved
+
+
+def _extrema_only(g, part):
+    """Whether every move of ``part`` moves one pixel that stays an extremum."""
+    return all(len(group) == 1 and _stays_extremum(g, d != 0, *group[0])
+               for d, group in part)
+
+
+def _moved_diagrams(problem, g, part, current):
+    """The diagrams after the moves ``part`` without a pairing (``current``: those of
+    ``g``), where each moves an extremum outwards (:func:`_extrema_only`) whose class
+    provably dies where it is recorded to, still (``_channels.still_dies_at``): then only
+    that point's extremum value changes (see :func:`_dims_moved` for the other
+    dimensions). None where a move is of another kind."""
+    if not _extrema_only(g, part):
+        return None
+    known = dict(current)
+    for d in sorted({d for d, _ in part}):
+        top = d != 0
+        sign = -1.0 if top else 1.0
+        pix = np.array([group[0][0] for e, group in part if e == d], dtype=np.int64)
+        val = np.array([group[0][1] for e, group in part if e == d], dtype=np.float64)
+        dgm = current[d]
+        fin = np.flatnonzero(~dgm.essential)
+        key = (dgm.death_index if top else dgm.birth_index)[fin]
+        at = {int(x): i for i, x in zip(fin[np.isin(key, pix)], key[np.isin(key, pix)])}
+        if len(at) != len(pix) or len(np.unique(pix)) != len(pix):
+            return None
+        k = np.array([at[int(x)] for x in pix], dtype=np.int64)
+        sad = (dgm.birth_index if top else dgm.death_index)[k].astype(np.int64)
+        flat = g.ravel()
+        ext_val, sad_val = (dgm.deaths, dgm.births) if top else (dgm.births, dgm.deaths)
+        if not (np.array_equal(flat[pix], ext_val[k]) and np.array_equal(flat[sad],
+                                                                         sad_val[k])
+                and np.all(sign * val < sign * flat[pix])):
+            return None
+        h = np.ascontiguousarray(sign * flat)
+        if not _channels.still_dies_at(h, problem.shape, problem.f.ndim,
+                                       problem.full != top, pix, sad, sign * val, top,
+                                       top).all():
+            return None
+        births, deaths = dgm.births.copy(), dgm.deaths.copy()
+        (deaths if top else births)[k] = val
+        known[d] = Diagram._from_kernel(births, deaths, dgm.birth_index, dgm.death_index,
+                                        d, dgm.superlevel)
+    return known
 
 
 def _stays_extremum(g, top, pixel, value):
@@ -218,6 +263,8 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     :func:`_rechannel` instead; without ``guard``, the extrema move whatever the elder
     rule does."""
     t2 = problem.long_at
+    if problem.input_diagrams[after.dim] is None:
+        return []                           # no pair can be long (``no_long_pairs``)
     top = after.dim != 0
     fin_a = np.flatnonzero(~after.essential)
     key_a = (after.death_index if top else after.birth_index)[fin_a]
