@@ -14,7 +14,9 @@ own pair stays on its side of ``2 t``. A pair lengthened past ``2 t`` has the bo
 its basin raised instead (:func:`_raise_basins`). Where no extremum has room, the
 flooding method removes the other dimension's feature the other way round
 (:func:`_rechannel`) and floods what that uncovers (:func:`_settle`). Every step is
-checked by the pairing.
+checked by the pairing, but the moves of extrema whose diagrams are proven
+(:func:`_moved_diagrams`), and it pairs only the dimensions that moved where the others
+provably did not change (:func:`_dims_moved`).
 """
 
 import numpy as np
