@@ -269,6 +269,10 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
         return []                           # no pair can be long (``no_long_pairs``)
     top = after.dim != 0
     fin_a = np.flatnonzero(~after.essential)
+    now = after.lifetimes[fin_a]
+    n_off = problem.input_long(after.dim) - int(np.count_nonzero(now >= t2))
+    if n_off == 0:
+        return []                           # this dimension's count is right
     key_a = (after.death_index if top else after.birth_index)[fin_a]
     other_a = (after.birth_index if top else after.death_index)[fin_a]
     # the input pair of the same extremum, else of the same saddle (ties can hand a
@@ -277,8 +281,6 @@ def _status_moves(problem, g, after, bounds_at, rechannel=False, guard=True, lim
     miss = np.isnan(want)
     if miss.any():
         want[miss] = _input_lifetimes(problem, after.dim, False)[other_a[miss]]
-    now = after.lifetimes[fin_a]
-    n_off = problem.input_long(after.dim) - int(np.count_nonzero(now >= t2))
     wrong = _towards_count(now, want, n_off, t2, limit, stand_in=not rechannel)
     if not wrong.any():
         return []
