@@ -21,8 +21,9 @@ from libc.stdlib cimport free
 from libc.math cimport INFINITY, NAN
 from libc.string cimport memset
 
-from ._grid cimport (Grid, Heap, Item, coords, grid_init, heap_init, heap_pop, heap_push,
-                     key_less, neighbour, older_near, on_border, order_less, step)
+from ._grid cimport (Grid, Heap, Item, clear_touched, coords, grid_init, heap_init,
+                     heap_pop, heap_push, heap_visit, key_less, neighbour, older_near,
+                     on_border, order_less, step)
 
 
 def lower_channels(const double[::1] h, tuple shape, int ndim, bint full,
@@ -176,13 +177,10 @@ def cap_levels(const double[::1] h, tuple shape, int ndim, bint full,
                     for k in range(g.n_off):
                         y = neighbour(&g, x, k)
                         if y >= 0 and not seen[y]:
-                            seen[y] = 1
-                            touched[n_touched] = y
-                            n_touched += 1
-                            heap_push(&hp, h[y], y)
+                            n_touched = heap_visit(&hp, &seen[0], &touched[0], n_touched,
+                                                   &h[0], y, 1)
                 out[p] = cap
-                for t in range(n_touched):
-                    seen[touched[t]] = 0
+                clear_touched(&seen[0], &touched[0], n_touched)
     finally:
         free(hp.a)
     return out_arr
@@ -372,14 +370,11 @@ def partner_minima(const double[::1] h, tuple shape, int ndim, bint full,
                     for k in range(g.n_off):
                         y = neighbour(&g, x, k)
                         if y >= 0 and not seen[y] and order_less(h[y], y, hd, d, reverse):
-                            seen[y] = 1
-                            touched[n_touched] = y
-                            n_touched += 1
-                            heap_push(&hp, h[y], y)
+                            n_touched = heap_visit(&hp, &seen[0], &touched[0], n_touched,
+                                                   &h[0], y, 1)
                 out[p] = low
                 pix[p] = arg
-                for t in range(n_touched):
-                    seen[touched[t]] = 0
+                clear_touched(&seen[0], &touched[0], n_touched)
     finally:
         free(hp.a)
     if with_pixel:
@@ -458,10 +453,8 @@ def still_dies_at(const double[::1] h, tuple shape, int ndim, bint full,
                 if ok and not (border and on_border(&g, d)):
                     ok = False
                     hp.size = 0
-                    heap_push(&hp, hd, d)
-                    seen[d] = 2
-                    touched[n_touched] = d
-                    n_touched += 1
+                    n_touched = heap_visit(&hp, &seen[0], &touched[0], n_touched, &h[0], d,
+                                           2)
                     while hp.size > 0 and not ok:
                         it = heap_pop(&hp)
                         x = it.i
@@ -476,13 +469,10 @@ def still_dies_at(const double[::1] h, tuple shape, int ndim, bint full,
                             if n_touched >= 2 * cap + 64:
                                 hp.size = 0
                                 break
-                            seen[y] = 2
-                            touched[n_touched] = y
-                            n_touched += 1
-                            heap_push(&hp, h[y], y)
+                            n_touched = heap_visit(&hp, &seen[0], &touched[0], n_touched,
+                                                   &h[0], y, 2)
                 out[p] = ok
-                for i in range(n_touched):
-                    seen[touched[i]] = 0
+                clear_touched(&seen[0], &touched[0], n_touched)
     finally:
         free(hp.a)
     return out_arr

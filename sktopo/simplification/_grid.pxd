@@ -46,6 +46,25 @@ cdef inline int heap_push(Heap *h, double v, int64_t i) except -1 nogil:
     return 0
 
 
+cdef inline Py_ssize_t heap_visit(Heap *hp, unsigned char *seen, int64_t *touched,
+                                  Py_ssize_t n_touched, const double *h, int64_t y,
+                                  unsigned char mark) except -1 nogil:
+    """A flood's step to pixel ``y``: marked ``mark`` in ``seen``, recorded in ``touched``
+    (the pixels to clear afterwards) and pushed on the heap; returns the new count."""
+    seen[y] = mark
+    touched[n_touched] = y
+    heap_push(hp, h[y], y)
+    return n_touched + 1
+
+
+cdef inline void clear_touched(unsigned char *seen, const int64_t *touched,
+                               Py_ssize_t n_touched) noexcept nogil:
+    """Clear the marks of a flood's pixels (``heap_visit``) for the next flood."""
+    cdef Py_ssize_t t
+    for t in range(n_touched):
+        seen[touched[t]] = 0
+
+
 cdef inline Item heap_pop(Heap *h) noexcept nogil:
     cdef Item top = h.a[0], last
     cdef Py_ssize_t k = 0, c
