@@ -401,14 +401,10 @@ def still_dies_at(const double[::1] h, tuple shape, int ndim, bint full,
     also where a flood visits more than ``max_visit`` pixels. The order is (value,
     index), (value, -index) with ``reverse``.
     """
-    cdef Py_ssize_t n = h.shape[0], p, i, n_touched, cap = max(max_visit, 1)
+    cdef Py_ssize_t n = h.shape[0], p, n_touched, cap = max(max_visit, 1)
     cdef Grid g
     cdef Heap hp
-    cdef Item it
-    cdef int k
-    cdef int64_t b, d, x, y
-    cdef double hd, hb, v
-    cdef bint ok, touches
+    cdef bint ok
     if deaths.shape[0] != births.shape[0] or targets.shape[0] != births.shape[0]:
         raise ValueError("still_dies_at: births, deaths and targets must match.")
     out_arr = np.zeros(births.shape[0], dtype=np.uint8)
@@ -420,59 +416,77 @@ def still_dies_at(const double[::1] h, tuple shape, int ndim, bint full,
     try:
         with nogil:
             for p in range(births.shape[0]):
-                b, d, v = births[p], deaths[p], targets[p]
-                hd, hb = h[d], h[b]
-                ok = not (border and on_border(&g, b))
-                touches = False
-                # 1. the component of b before d (breadth-first, the list its queue)
-                seen[b] = 1
-                touched[0] = b
-                n_touched = 1
-                i = 0
-                while ok and i < n_touched:
-                    x = touched[i]
-                    i += 1
-                    for k in range(g.n_off):
-                        y = neighbour(&g, x, k)
-                        if y < 0 or seen[y]:
-                            continue
-                        if y == d:
-                            touches = True
-                            continue
-                        if not order_less(h[y], y, hd, d, reverse):
-                            continue
-                        if (order_less(h[y], y, hb, b, reverse) or (border and on_border(&g, y))
-                                or n_touched >= cap):
-                            ok = False
-                            break
-                        seen[y] = 1
-                        touched[n_touched] = y
-                        n_touched += 1
-                ok = ok and touches
-                # 2. the components d joins besides: a pixel older than the lowered b
-                if ok and not (border and on_border(&g, d)):
-                    ok = False
-                    hp.size = 0
-                    n_touched = heap_visit(&hp, &seen[0], &touched[0], n_touched, &h[0], d,
-                                           2)
-                    while hp.size > 0 and not ok:
-                        it = heap_pop(&hp)
-                        x = it.i
-                        if x != d and (order_less(h[x], x, v, b, reverse)
-                                       or (border and on_border(&g, x))):
-                            ok = True
-                            break
-                        for k in range(g.n_off):
-                            y = neighbour(&g, x, k)
-                            if y < 0 or seen[y] or not order_less(h[y], y, hd, d, reverse):
-                                continue
-                            if n_touched >= 2 * cap + 64:
-                                hp.size = 0
-                                break
-                            n_touched = heap_visit(&hp, &seen[0], &touched[0], n_touched,
-                                                   &h[0], y, 2)
+                n_touched = 0
+                ok = lives_to(&g, &h[0], births[p], deaths[p], border, reverse, &seen[0],
+                              &touched[0], &n_touched, cap)
+                if ok and not (border and on_border(&g, deaths[p])):
+                    ok = older_beyond(&g, &h[0], births[p], deaths[p], targets[p], border,
+                                      reverse, &seen[0], &touched[0], &n_touched,
+                                      2 * cap + 64, &hp) == 1
                 out[p] = ok
                 clear_touched(&seen[0], &touched[0], n_touched)
     finally:
         free(hp.a)
     return out_arr
+
+
+cdef bint lives_to(Grid *g, const double *h, int64_t b, int64_t d, bint border,
+                   bint reverse, unsigned char *seen, int64_t *touched,
+                   Py_ssize_t *n_touched, Py_ssize_t cap) noexcept nogil:
+    """The first flood of ``still_dies_at``: the component of ``b`` among the pixels
+    before ``d`` (breadth-first, ``touched`` its queue) touches ``d`` and holds no pixel
+    older than ``b`` nor the border, within ``cap`` pixels."""
+    cdef Py_ssize_t i = 0, m = 1
+    cdef int k
+    cdef int64_t x, y
+    cdef double hd = h[d], hb = h[b]
+    cdef bint touches = False
+    if border and on_border(g, b):
+        return False
+    seen[b] = 1
+    touched[0] = b
+    n_touched[0] = 1
+    while i < m:
+        x = touched[i]
+        i += 1
+        for k in range(g.n_off):
+            y = neighbour(g, x, k)
+            if y < 0 or seen[y]:
+                continue
+            if y == d:
+                touches = True
+                continue
+            if not order_less(h[y], y, hd, d, reverse):
+                continue
+            if order_less(h[y], y, hb, b, reverse) or (border and on_border(g, y)) or m >= cap:
+                return False
+            seen[y] = 1
+            touched[m] = y
+            m += 1
+            n_touched[0] = m
+    return touches
+
+
+cdef int older_beyond(Grid *g, const double *h, int64_t b, int64_t d, double v,
+                      bint border, bint reverse, unsigned char *seen, int64_t *touched,
+                      Py_ssize_t *n_touched, Py_ssize_t limit, Heap *hp) except -1 nogil:
+    """The second flood of ``still_dies_at``: from ``d``, lowest first, through the pixels
+    before it not yet seen, until one older than ``(v, b)`` or the border (1), else 0
+    (none within ``limit`` pixels recorded in ``touched``)."""
+    cdef int k
+    cdef int64_t x, y
+    cdef double hd = h[d]
+    hp.size = 0
+    n_touched[0] = heap_visit(hp, seen, touched, n_touched[0], h, d, 2)
+    while hp.size > 0:
+        x = heap_pop(hp).i
+        if x != d and (order_less(h[x], x, v, b, reverse) or (border and on_border(g, x))):
+            return 1
+        for k in range(g.n_off):
+            y = neighbour(g, x, k)
+            if y < 0 or seen[y] or not order_less(h[y], y, hd, d, reverse):
+                continue
+            if n_touched[0] >= limit:
+                return 0
+            n_touched[0] = heap_visit(hp, seen, touched, n_touched[0], h, y, 2)
+    return 0
