@@ -289,9 +289,9 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     bound), rounds the output to integers and returns the first that one more pairing
     finds keeping every promise. Before that, where the integer run is left with a few
     pairs (at most 16) that it cannot remove within the bound, a local search tries
-    other values within it for the pixels round each of them (simulated annealing from
-    a fixed seed, scored by the pairing of a crop, a change kept where one pairing of
-    the whole image agrees). On integers
+    other values within it for the pixels round each of them (a random descent from a
+    fixed seed, scored by the pairing of a crop, a change kept where one pairing of the
+    whole image agrees). On integers
     ``threshold / 2`` is met where the method does not warn, not promised (measured in
     the user guide).
 
