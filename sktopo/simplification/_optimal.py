@@ -56,7 +56,7 @@ def _run_optimal(problem, g, removed):
         problem.say(f"optimal: again, H{other.dims[0]} first "
                     f"({'t/2 given up' if problem.messages else 'a count off'})")
         # the second run stops where it would give up t/2 (no better then)
-        second = _rounds(other, g.copy(), other_removed, strict=True)
+        second = _rounds(other, g.copy(), other_removed, strict=True, search=True)
         other.dims = problem.dims
         if second[0] is not None:
             def key(run, prob):
@@ -128,7 +128,7 @@ def warn_unmet(problem, out, method="optimal"):
                       stacklevel=2 + problem.frames)
 
 
-def _rounds(problem, g, removed, strict=False):
+def _rounds(problem, g, removed, strict=False, search=None):
     """Rounds of channels (both dimensions paired each round), then the last resorts.
 
     Each round pairs every requested dimension; a short pair whose extremum is that of a
@@ -137,8 +137,11 @@ def _rounds(problem, g, removed, strict=False):
     saddle too where the dtype's range leaves the extremum no room); where that leaves
     pairs, ``_RETRY_ROUNDS`` more rounds of channels and lengthening again; then within
     wider bounds below ``t``, then flooded (warning each time the bound ``t/2`` is given
-    up; with ``strict``, ``g`` is returned as None there instead).
+    up; with ``strict``, ``g`` is returned as None there instead). On integers, before
+    the wider bounds, the local search of ``_repair.py`` where ``search`` (default: not
+    ``strict``; the runs with held pixels leave it hundreds of pairs).
     """
+    search = not strict if search is None else search
     n_pairings = 0
     start = 0           # channel rounds count from here (moved once, see below)
     retried = False
@@ -188,8 +191,9 @@ def _rounds(problem, g, removed, strict=False):
                     continue
                 if not problem.widened:
                     # on integers, a local search may find what the passes cannot (in
-                    # the first run: it leaves the fewest pairs, the runs after it more)
-                    fixed, n = (None, 0) if strict else repair(problem, g, n_left)
+                    # the runs of each order: they leave the fewest pairs, the runs with
+                    # held pixels hundreds)
+                    fixed, n = repair(problem, g, n_left) if search else (None, 0)
                     n_pairings += n
                     if fixed is not None:
                         problem.say(f"optimal: {n_left} pair(s) left taken away within "
