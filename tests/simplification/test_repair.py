@@ -20,6 +20,20 @@ SOLVED = [
       [255, 255, 253, 252, 251, 254], [255, 255, 252, 251, 255, 252],
       [253, 250, 252, 255, 252, 252], [252, 250, 250, 251, 251, 253]], "face", True),
 ]
+# images of digits (one per pixel) plus an offset where the search takes the pairs away
+# and earlier versions (simulated annealing) gave t/2 up: (rows, offset, dtype, t,
+# connectivity, superlevel); the first sits at the top of uint16
+DESCENT = [
+    (["6036363300", "0066666033", "0360633066", "0606336300", "6603000603", "0630030363",
+      "0066360603", "0060630600", "6336000333", "0036606336", "0066633360", "3066066606",
+      "3603006360", "6633630660", "3600333660", "0303036066", "3336600330", "0306636036",
+      "0633330000", "6660600633"], 65526, np.uint16, 3.3, "face", False),
+    (["32871436234373", "06649092786129", "45790774785696", "06163402332967",
+      "81403864619039", "90699610521830", "46360583811718", "65112502352870",
+      "41914595533017", "29541330704006", "51313701948920", "84309551160340",
+      "69853495758117", "36429443275683", "72345435352776", "57284093469327",
+      "98420958152760", "95279985596112"], 0, np.uint16, 3.3, "full", False),
+]
 # no uint8 output within 1 of it has no pair below 3.5 (exhaustive search, "full",
 # sublevel, every pixel in [x - 1, x + 1] and [0, 255]: 8.5 million outputs)
 INFEASIBLE = [[4, 0, 4, 1], [0, 3, 0, 2], [4, 2, 3, 2], [4, 0, 4, 3]]
@@ -57,6 +71,21 @@ def test_local_search_keeps_half_the_threshold_where_the_passes_give_it_up(
     np.testing.assert_array_equal(X, copy)
     _check(X, Y, 3.5, connectivity, superlevel, 1)
     np.testing.assert_array_equal(simplify_function(X, 3.5, **kw), Y)
+
+
+@pytest.mark.parametrize("rows, offset, dtype, t, connectivity, superlevel", DESCENT)
+def test_local_search_descends(rows, offset, dtype, t, connectivity, superlevel):
+    """uint16 images of 3 and 10 levels at ``t = 3.3`` (bound 1): without the search the
+    method warns; with it every promise is kept within 1 (GUDHI)."""
+    X = (offset + np.array([[int(c) for c in row] for row in rows])).astype(dtype)
+    kw = dict(method="optimal", connectivity=connectivity, superlevel=superlevel)
+    with mock.patch.object(_optimal, "repair", no_search), \
+            pytest.warns(ConvergenceWarning, match="threshold / 2"):
+        simplify_function(X, t, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y = simplify_function(X, t, **kw)
+    _check(X, Y, t, connectivity, superlevel, 1)
 
 
 def test_local_search_does_not_claim_an_infeasible_bound():
