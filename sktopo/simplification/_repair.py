@@ -8,12 +8,13 @@ the pixels of one pair, never try together. A search over those pixels finds it.
 
 For each pair left, the pixels of a window around its birth and death pixels take other
 integer values within their bounds, one random pixel at a time, a move kept where it
-leaves no more pairs below the threshold in the pairing of a crop around the window (tens
-of pixels: microseconds): a descent that walks freely across moves of equal score. A
-pairing of a crop is not that of the whole grid (a class can leave the crop), so a change
-is kept only where one pairing of the whole grid finds fewer pairs below the threshold
-and the counts of pairs ``>= 2 t`` no further off than before. The random moves come
-from a fixed seed: the same input gives the same output.
+leaves no more pairs below the threshold in the pairing of a crop around the window (a
+few hundred pixels: tens of microseconds): a descent that walks freely across moves of
+equal score and never takes one that raises it. A pairing of a crop is not that of the
+whole grid (a class can leave the crop), so a change is kept only where one pairing of
+the whole grid finds fewer pairs below the threshold and the counts of pairs ``>= 2 t``
+no further off than before. The random moves come from a fixed seed: the same input
+gives the same output.
 """
 
 import numpy as np
