@@ -178,11 +178,15 @@ def _solve_integer(args, verbose=0, frames=4):
     change = float(np.abs((-view if args[8] else view) - args[0]).max(initial=0.0))
     if change > half and not any(issubclass(w.category, ConvergenceWarning)
                                  for w in caught):
-        warnings.warn(f"simplify_function(method='optimal'): on integers no change within "
-                      f"threshold / 2 = {t / 2:g} removes or lengthens every pair below the "
-                      f"threshold here; the change is {change:g}, at most {removing:g}, the "
-                      f"least integer change that removes a pair of lifetime "
-                      f"{math.ceil(t) - 1}.", ConvergenceWarning, stacklevel=frames)
+        # below 2 the only integer change within t/2 is none; above, the runs found no
+        # such change (one may not exist: the user guide measures it)
+        why = (f"threshold / 2 = {t / 2:g} is below 1, so no pixel may move" if half < 1
+               else f"the method found no integer change within threshold / 2 = {t / 2:g} "
+                    "that removes or lengthens every pair below the threshold here")
+        warnings.warn(f"simplify_function(method='optimal'): on integers {why}; the change "
+                      f"is {change:g}, at most {removing:g}, the least integer change that "
+                      f"removes a pair of lifetime {math.ceil(t) - 1}.", ConvergenceWarning,
+                      stacklevel=frames)
     return result
 
 

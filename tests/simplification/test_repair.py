@@ -92,9 +92,18 @@ def test_local_search_does_not_claim_an_infeasible_bound():
     """An image with no output within 1 (exhaustive search): the method still warns and
     keeps its other promises within 2."""
     X = np.array(INFEASIBLE, dtype=np.uint8)
-    with pytest.warns(ConvergenceWarning, match="threshold / 2"):
+    with pytest.warns(ConvergenceWarning, match="the method found no integer change"):
         Y = simplify_function(X, 3.5, method="optimal")
     _check(X, Y, 3.5, "full", False, 2)
+
+
+def test_below_two_the_warning_says_no_pixel_may_move():
+    """At ``t < 2`` the only integer change within ``t/2`` is none: the warning says
+    so (not that a search failed), and the pairs go within 1."""
+    X = np.array(INFEASIBLE, dtype=np.uint8)
+    with pytest.warns(ConvergenceWarning, match="0.75 is below 1, so no pixel may move"):
+        Y = simplify_function(X, 1.5, method="optimal")
+    _check(X, Y, 1.5, "full", False, 1)
 
 
 def test_local_search_only_on_integers():
