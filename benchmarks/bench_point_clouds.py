@@ -177,7 +177,7 @@ def circle():
             for name, row in rows.items():
                 extra = f"  (reduction {100 * row[2]:.0f} %)" if len(row) > 2 else ""
                 print(f"  {filtration:10s} seed {seed} {name:20s} {_fmt(row)}{extra}")
-            v, d, b = rows["vanilla"], rows["diffeo"], rows["big steps"]
+            v, d = rows["vanilla"], rows["diffeo"]
             line = f"  {filtration:10s} seed {seed} ratios:"
             if v[1] and d[1]:
                 line += f" diffeo / vanilla time {d[1] / v[1]:.2f}"

@@ -47,7 +47,6 @@ Nesting can also move a kept pair across ``2 t``: a last step (``_restore.py``, 
 methods) gives it its input lifetime back from its extremum, within the method's bound.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np

@@ -11,8 +11,7 @@ from sklearn.utils._param_validation import (Interval, StrOptions,
 from .._backprop import scatter_to_values
 from ..utils._validation import check_scalar, check_values
 from . import _pool2d
-from ._pooling import (MEASURES, SIMPLEX_SAMPLINGS, _block_sum, check_block_size,
-                       pooled_shape)
+from ._pooling import MEASURES, SIMPLEX_SAMPLINGS, _block_sum, check_block_size
 from ._random import as_generator, bits_uniforms, random_bits
 
 __all__ = ["BlockPooling", "check_block_offset"]

@@ -181,7 +181,7 @@ def test_circle_cycle_big_steps_beat_vanilla(filtration):
 
 
 def test_tree_cycle_closes_the_birth_edge():
-    from sktopo.optim._big_steps import _spanning_forest, _tree_cycle
+    from sktopo.optim._cycles import _spanning_forest, _tree_cycle
     from sktopo.persistence import rips_persistence
 
     rng = np.random.default_rng(1)
