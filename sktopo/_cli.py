@@ -10,6 +10,7 @@ ends the command quietly.
 """
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -264,18 +265,21 @@ def _simplify(args):
         depth = png_depth(image, like=args.input)
         if image.min() >= 0 and image.max() <= 2 ** depth - 1:
             image = np.rint(image).astype(np.uint8 if depth == 8 else np.uint16)
-    result = simplify_image(
-        image, args.goal, threshold=args.threshold, homology_dimensions=tuple(args.dims),
-        betti=args.betti, superlevel=args.superlevel, connectivity=args.connectivity,
-        fidelity=args.fidelity, fidelity_weight=args.fidelity_weight, solver=args.solver,
-        block_size=args.block_size, measure=args.measure, eps=args.eps,
-        learning_rate=args.learning_rate, max_iter=args.max_iter,
-        random_state=args.seed, verbose=args.verbose,
-        bounds="image" if args.keep_range else None)
+    # the solvers' progress lines go to stderr: stdout holds the result's summary
+    with contextlib.redirect_stdout(sys.stderr):
+        result = simplify_image(
+            image, args.goal, threshold=args.threshold, homology_dimensions=tuple(args.dims),
+            betti=args.betti, superlevel=args.superlevel, connectivity=args.connectivity,
+            fidelity=args.fidelity, fidelity_weight=args.fidelity_weight, solver=args.solver,
+            method=args.method, block_size=args.block_size, measure=args.measure,
+            eps=args.eps, learning_rate=args.learning_rate, max_iter=args.max_iter,
+            random_state=args.seed, verbose=args.verbose,
+            bounds="image" if args.keep_range else None)
     out = result.x
     exact = result.message.startswith("exact")
     # the input's bit depth and range (8-bit in, 8-bit out; 16-bit in, 16-bit out); the
-    # exact solver only copies pixel values, so nothing is clipped
+    # exact solver keeps an integer input's dtype (flooding copies pixel values), so
+    # nothing is clipped
     write_image(args.output, out, like=args.input)
     before = cubical_persistence(image, tuple(args.dims), superlevel=args.superlevel,
                                  connectivity=args.connectivity)
@@ -358,6 +362,10 @@ def _add_simplify_parser(sub, plain):
     simplify.add_argument("--solver", choices=("auto", "exact", "stump", "vanilla"),
                           default="auto", help="exact removal (auto: for simplify and "
                           "betti; keeps an 8/16-bit input's bit depth) or a gradient solver")
+    simplify.add_argument("--method", choices=("flooding", "optimal"), default="flooding",
+                          help="the exact solver's method: flooding (a pixel moves by less "
+                          "than the threshold) or optimal (by at most half of it, the least "
+                          "possible change; slower)")
     simplify.add_argument("--block-size", type=int, default=2, help="STUMP pooling block")
     simplify.add_argument("--measure", choices=("center", "vertex", "simplex"),
                           default="simplex", help="STUMP pooling measure")

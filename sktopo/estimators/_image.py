@@ -22,6 +22,8 @@ __all__ = ["simplify_image"]
 
 _GOALS = ("simplify", "betti", "target", "enhance")
 _SOLVERS = ("auto", "exact", "stump", "vanilla", "big_steps")
+# the exact solver's methods (``simplify_function``'s ``method``)
+_METHODS = ("flooding", "optimal")
 # default threshold: this fraction of the value range (max - min) of each image
 _DEFAULT_THRESHOLD = 0.1
 # default refine_iter of "stump": this fraction of max_iter. Measured on the 256 x 256
@@ -85,9 +87,9 @@ def _clip_block(block_size, shape):
 def simplify_image(image, goal="simplify", *, threshold=None, homology_dimensions=0,
                    betti=1, target=None, superlevel=False, connectivity="full", p=1,
                    gradient="both", fidelity="mse", fidelity_weight=None, solver="auto",
-                   block_size=2, measure="simplex", eps=0.0, learning_rate=None,
-                   max_iter=200, tol=None, random_state=None, callback=None, verbose=0,
-                   refine_iter=None, prefetch="auto", bounds=None):
+                   method="flooding", block_size=2, measure="simplex", eps=0.0,
+                   learning_rate=None, max_iter=200, tol=None, random_state=None,
+                   callback=None, verbose=0, refine_iter=None, prefetch="auto", bounds=None):
     r"""Change an image so that its persistence diagrams meet a topological goal.
 
     Minimizes, with Adam,
@@ -158,6 +160,12 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
         diagram; no fidelity term, ``max_iter`` big steps). ``"auto"``: ``"exact"`` for
         ``"simplify"`` and ``"betti"``, ``"stump"`` for ``"target"`` and ``"enhance"``.
         The gradient parameters (``p`` to ``bounds``) apply to the gradient solvers only.
+    method : {"flooding", "optimal"}, default="flooding"
+        The exact solver's method (the ``method`` of
+        :func:`~sktopo.simplification.simplify_function`): ``"flooding"`` changes a pixel
+        by less than the threshold; ``"optimal"`` by at most half of it, the least
+        possible change, several times slower (see the user guide). Ignored by the
+        gradient solvers.
     block_size : int or tuple of int, default=2
         Pooling blocks of ``"stump"``, clipped to the image shape.
     measure : {"center", "vertex", "simplex"}, default="simplex"
@@ -179,7 +187,8 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
         ``callback(intermediate_result)`` after every step, see
         :func:`~sktopo.stump_minimize`.
     verbose : int, default=0
-        > 0 prints a progress bar.
+        > 0 prints progress lines (the exact solver: those of
+        :func:`~sktopo.simplification.simplify_function`).
     refine_iter : int, default=None
         Final steps of ``"stump"`` taken on the image itself (no pooling, no noise), out
         of ``max_iter``: the pooled approximates do not see the features smaller than a
@@ -219,6 +228,7 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
     """
     check_option(goal, "goal", _GOALS)
     check_option(solver, "solver", _SOLVERS)
+    check_option(method, "method", _METHODS)
     solver = _resolve_solver(solver, goal)
     x0 = check_values(image, "image", ndim=(1, 2, 3))
     dims = check_homology_dimensions(homology_dimensions, x0.ndim - 1)
@@ -232,7 +242,7 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
         check_scalar(threshold, "threshold", low=0)
     if solver == "exact":
         return _exact(image, x0, goal, dims, threshold, betti, superlevel, connectivity,
-                      dict(p=p, gradient=gradient, fidelity=fidelity,
+                      method, verbose, dict(p=p, gradient=gradient, fidelity=fidelity,
                            fidelity_weight=fidelity_weight, block_size=block_size,
                            measure=measure, eps=eps, learning_rate=learning_rate,
                            max_iter=max_iter, tol=tol, random_state=random_state,
@@ -274,8 +284,10 @@ def _resolve_solver(solver, goal):
     return solver
 
 
-def _exact(image, x0, goal, dims, threshold, betti, superlevel, connectivity, gradient_kw):
-    """``solver="exact"``: :func:`~sktopo.simplification.simplify_function`. H1 of a volume
+def _exact(image, x0, goal, dims, threshold, betti, superlevel, connectivity, method,
+           verbose, gradient_kw):
+    """``solver="exact"``: :func:`~sktopo.simplification.simplify_function` (its
+    ``method``). H1 of a volume
     (saddle-saddle pairs) has no exact method: STUMP removes it first, then the exact pass
     removes the minima and maxima pairs (its result keeps no H0/H2 pair below the
     threshold; H1 only as well as STUMP did)."""
@@ -301,12 +313,13 @@ def _exact(image, x0, goal, dims, threshold, betti, superlevel, connectivity, gr
         x, info = simplify_function(
             x, threshold, n_kept=None if n_kept is None else
             {d: n_kept[d] for d in exact_dims}, homology_dimensions=exact_dims,
-            superlevel=superlevel, connectivity=connectivity, return_removed=True)
+            superlevel=superlevel, connectivity=connectivity, method=method,
+            return_removed=True, verbose=verbose)
         n_iter += info.n_rounds
-        message = (f"exact: {sum(len(info.pairs[d]) for d in exact_dims)} pair(s) "
-                   f"removed in {info.n_rounds} pairing(s)")
+        message = (f"exact, {method}: {sum(len(info.pairs[d]) for d in exact_dims)} "
+                   f"pair(s) removed in {info.n_rounds} pairing(s)")
     else:
-        message = "exact: nothing to remove"
+        message = f"exact, {method}: nothing to remove"
     x = np.asarray(x, dtype=np.float64)
     return OptimizeResult(x=x, fun=0.0, n_iter=n_iter, loss_curve=curve, converged=True,
                           message=message)

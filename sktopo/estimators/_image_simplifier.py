@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils._sklearn_compat import (Interval, StrOptions, _fit_context, _get_output_config,
                                      validate_data)
 from ..utils._validation import CONSTRAINTS
-from ._image import _GOALS, _SOLVERS, simplify_image
+from ._image import _GOALS, _METHODS, _SOLVERS, simplify_image
 from ._output import feature_names_out
 
 __all__ = ["TopoImageSimplifier"]
@@ -76,6 +76,11 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         sets moved to their targets at once, :func:`sktopo.optim.big_step_minimize`).
         ``"auto"``: exact for ``"simplify"`` and ``"betti"``, STUMP for ``"target"`` and
         ``"enhance"``.
+    method : {"flooding", "optimal"}, default="flooding"
+        The exact solver's method: ``"flooding"`` changes a pixel by less than the
+        threshold, ``"optimal"`` by at most half of it (the least possible change,
+        several times slower); see :func:`sktopo.simplification.simplify_function`.
+        Ignored by the gradient solvers.
     block_size : int or tuple of int, default=2
         STUMP pooling blocks (clipped to the image).
     measure : {"center", "vertex", "simplex"}, default="simplex"
@@ -161,6 +166,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         "fidelity": [StrOptions({"mse", "bce"})],
         "fidelity_weight": [Interval(Real, 0, 1, closed="both"), None],
         "solver": [StrOptions(set(_SOLVERS))],
+        "method": [StrOptions(set(_METHODS))],
         "block_size": [Interval(Integral, 1, None, closed="left"), tuple],
         "measure": [StrOptions({"center", "vertex", "simplex"})],
         "eps": [Interval(Real, 0, None, closed="left")],
@@ -177,9 +183,9 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
     def __init__(self, goal="simplify", *, threshold=None, homology_dimensions=0, betti=1,
                  target=None, image_shape=None, superlevel=False, connectivity="full", p=1,
                  gradient="both", fidelity="mse", fidelity_weight=None, solver="auto",
-                 block_size=2, measure="simplex", eps=0.0, learning_rate=None,
-                 max_iter=200, tol=None, n_jobs=None, random_state=None, verbose=0,
-                 refine_iter=None, bounds=None):
+                 method="flooding", block_size=2, measure="simplex", eps=0.0,
+                 learning_rate=None, max_iter=200, tol=None, n_jobs=None, random_state=None,
+                 verbose=0, refine_iter=None, bounds=None):
         self.goal = goal
         self.threshold = threshold
         self.homology_dimensions = homology_dimensions
@@ -193,6 +199,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         self.fidelity = fidelity
         self.fidelity_weight = fidelity_weight
         self.solver = solver
+        self.method = method
         self.block_size = block_size
         self.measure = measure
         self.eps = eps
@@ -266,7 +273,7 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
             homology_dimensions=self.homology_dimensions, betti=self.betti,
             target=self.target, superlevel=self.superlevel, connectivity=self.connectivity,
             p=self.p, gradient=self.gradient, fidelity=self.fidelity,
-            fidelity_weight=self.fidelity_weight, solver=self.solver,
+            fidelity_weight=self.fidelity_weight, solver=self.solver, method=self.method,
             block_size=self.block_size, measure=self.measure, eps=self.eps,
             learning_rate=self.learning_rate, max_iter=self.max_iter, tol=self.tol,
             verbose=max(0, self.verbose - 1), refine_iter=self.refine_iter,
