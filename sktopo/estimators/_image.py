@@ -164,7 +164,7 @@ def simplify_image(image, goal="simplify", *, threshold=None, homology_dimension
         The exact solver's method (the ``method`` of
         :func:`~sktopo.simplification.simplify_function`): ``"flooding"`` changes a pixel
         by less than the threshold; ``"optimal"`` by at most half of it, the least
-        possible change, several times slower (see the user guide). Ignored by the
+        possible change, 10 to 300 times slower (see the user guide). Ignored by the
         gradient solvers.
     block_size : int or tuple of int, default=2
         Pooling blocks of ``"stump"``, clipped to the image shape.

@@ -78,8 +78,8 @@ class TopoImageSimplifier(TransformerMixin, BaseEstimator):
         ``"enhance"``.
     method : {"flooding", "optimal"}, default="flooding"
         The exact solver's method: ``"flooding"`` changes a pixel by less than the
-        threshold, ``"optimal"`` by at most half of it (the least possible change,
-        several times slower); see :func:`sktopo.simplification.simplify_function`.
+        threshold, ``"optimal"`` by at most half of it (the least possible change, 10
+        to 300 times slower); see :func:`sktopo.simplification.simplify_function`.
         Ignored by the gradient solvers.
     block_size : int or tuple of int, default=2
         STUMP pooling blocks (clipped to the image).

@@ -127,8 +127,9 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
         basin by at most ``threshold / 2`` and lower a channel over its saddle by at most
         ``threshold / 2`` (the smallest possible L-infinity change; see Notes), then,
         inside that bound and with the same diagram, lower the L2 change (see Notes).
-        Several times slower than flooding, which is the default for that reason (see the
-        user guide).
+        10 to 30 times slower than flooding on photos, 40 to 300 times on noise
+        (seconds at 512 x 512), which is why flooding is the default (see the user
+        guide).
     perturb : bool, default=False
         Make the plateaus that flooding creates strictly monotone (a ramp of a few ulps
         towards the pixel they spill over, TTK's numerical perturbation), so that they hold
