@@ -179,7 +179,8 @@ def _solve_integer(args, verbose=0, frames=4):
     if change > half and not any(issubclass(w.category, ConvergenceWarning)
                                  for w in caught):
         # below 2 the only integer change within t/2 is none; above, the runs found no
-        # such change (one may not exist: the user guide measures it)
+        # such change (one may not exist, or the runs miss it: the user guide measures
+        # both)
         why = (f"threshold / 2 = {t / 2:g} is below 1, so no pixel may move" if half < 1
                else f"the method found no integer change within threshold / 2 = {t / 2:g} "
                     "that removes or lengthens every pair below the threshold here")
