@@ -83,6 +83,7 @@ class _Problem:
         self.messages = []                  # the warnings of the optimal method's run
         self.kept_at_saddle = None          # (saddle pixels, lifetimes) of the kept pairs
         self.stuck = None   # (diagrams, masks) of the pairs left where t/2 was given up
+        self.none_within = False    # integers: no output within t/2 exists (``_exact``)
         self.range = (-np.inf, np.inf)      # integer inputs: set to their range
         # float32 output: a lifetime this far on the right side of t or 2t (two float32
         # ulps at the largest value) stays there in the cast (set by ``_solve``)

@@ -1,8 +1,9 @@
 """Running a method for :func:`~sktopo.simplification.simplify_function`: the fixed
 point, the last step (``_restore.py``), the L2 step (``_l2.py``), the cast to the
 output's dtype, and the second tries behind it (the optimal method's output where
-flooding left a count off, the ramps of ``perturb``, the real-valued method on integer
-inputs where the integer one gave ``threshold / 2`` up), each checked by the pairing.
+flooding left a count off, the ramps of ``perturb``, the real-valued method and the
+exact search of ``_exact.py`` on integer inputs where the integer one gave
+``threshold / 2`` up), each checked by the pairing.
 """
 
 import math
@@ -12,12 +13,13 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ..persistence import Diagram
+from ._exact import exact_repair
 from ._inputs import _half
 from ._l2 import smallest_l2
 from ._optimal import _run_optimal, warn_unmet
 from ._problem import RampsFailed, _Problem, _removed_mask, _run_flooding
 from ._restore import restore_long
-from ._rounding import _strict_bounds
+from ._rounding import _bounds, _strict_bounds
 
 
 def _run(problem, g):
@@ -159,14 +161,15 @@ def _solve_integer(args, verbose=0, frames=4):
     # t between an odd integer and the next even one: the runs within floor(t/2), the
     # pairs of lifetime ceil(t) - 1 lengthened by 1 (none where floor(t/2) is 0); where
     # they give that up (ties, the ends of the dtype), the runs within one more
+    none_within = False         # proved by the exact search of the tight runs
     if half >= 1:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            tight = (_integer_runs(args, verbose, frames) if args[0].size <= _TIGHT_RELAXED
-                     else _solve(*args, False, frames, verbose))
+            tight = _integer_runs(args, verbose, frames, args[0].size <= _TIGHT_RELAXED)
         if not any(issubclass(w.category, ConvergenceWarning) for w in caught):
             _replay(caught)
             return tight
+        none_within = tight[1].none_within
         tight[1].say(f"optimal: again within {float(math.ceil(t) // 2):g}, the least "
                      f"integer change that removes a pair of lifetime {math.ceil(t) - 1}")
     removing = float(math.ceil(t) // 2)
@@ -179,9 +182,12 @@ def _solve_integer(args, verbose=0, frames=4):
     if change > half and not any(issubclass(w.category, ConvergenceWarning)
                                  for w in caught):
         # below 2 the only integer change within t/2 is none; above, the runs found no
-        # such change (one may not exist, or the runs miss it: the user guide measures
-        # both)
+        # such change: the exact search proved that none exists, or gave up at its budget
+        # (the user guide measures both)
         why = (f"threshold / 2 = {t / 2:g} is below 1, so no pixel may move" if half < 1
+               else f"no integer change within threshold / 2 = {t / 2:g} removes or "
+                    "lengthens every pair below the threshold here (an exact search proves "
+                    "it)" if none_within
                else f"the method found no integer change within threshold / 2 = {t / 2:g} "
                     "that removes or lengthens every pair below the threshold here")
         warnings.warn(f"simplify_function(method='optimal'): on integers {why}; the change "
@@ -198,19 +204,48 @@ def _solve_integer(args, verbose=0, frames=4):
 _TIGHT_RELAXED = 2 ** 15
 
 
-def _integer_runs(args, verbose, frames):
-    """The integer run, then (where it warns) the real-valued runs of :func:`_relaxed`;
-    the first that keeps every promise, else the integer run (its warnings given)."""
+def _integer_runs(args, verbose, frames, relaxed=True):
+    """The integer run, then (where it warns) the real-valued runs of :func:`_relaxed`
+    (with ``relaxed``) and, within ``floor(t/2)``, the exact try of :func:`_exact`; the
+    first that keeps every promise, else the integer run (its warnings given)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = _solve(*args, False, frames + 1, verbose)
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        result[1].say("optimal: again on real values within the integer bound, rounded")
-        other = _relaxed(args, result[1], verbose)
+        other = None
+        if relaxed:
+            result[1].say("optimal: again on real values within the integer bound, rounded")
+            other = _relaxed(args, result[1], verbose)
+        if other is None and args[3] is not None and args[6] == _half(args[3], True):
+            other = _exact(args, result)
         if other is not None:
             return other
     _replay(caught)
     return result
+
+
+def _exact(args, result):
+    """The exact try of ``_exact.py`` from the integer run's ``result`` (its output
+    within ``half``), with the L2 step: a result of :func:`_solve`, or None."""
+    base, half, superlevel, dtype = args[0], args[6], args[8], args[9]
+    Y, problem, removed, n_rounds = result[:4]
+    problem.say("optimal: an exact search within the integer bound")
+    view = -Y.astype(np.float64) if superlevel else Y.astype(np.float64)
+    g, left, n, problem.none_within = exact_repair(problem, view, half)
+    problem.say(f"optimal: {'an' if g is not None else 'no'} output found"
+                f"{' (none exists)' if problem.none_within else ''}, {n} pairing(s)")
+    if g is None:
+        return None
+    Y = _cast(-g if superlevel else g, dtype)
+    problem.method, problem.half, problem.fell_back = "optimal", half, False
+    problem.bounds = _bounds(base, half)
+    Y2, l2_change, l2_retries = _l2_step(problem, Y, superlevel, dtype)
+    if Y2 is not Y and not _kept_its_promise(
+            problem, -Y2.astype(np.float64) if superlevel else Y2.astype(np.float64)):
+        Y2, l2_change, l2_retries = Y, (_norm(g - base),) * 2, l2_retries
+    for d, dgm in left.items():
+        removed[d].append(dgm)
+    return Y2, problem, removed, n_rounds + n, l2_change, l2_retries
 
 
 # the real-valued runs of ``_relaxed``, most often successful first (user guide): (seed

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from sktopo.simplification import _optimal, simplify_function
+from sktopo.simplification import _optimal, _solve, simplify_function
 from sktopo.utils._testing import gudhi_lifetimes
 
 # uint8 images at t = 3.5 (bound 1) where the passes leave pairs within the bound that
@@ -43,6 +43,10 @@ def no_search(problem, g, n_left):
     return None, 0
 
 
+def no_exact_search(problem, g, half):
+    return None, None, 0, False
+
+
 def _check(X, Y, t, connectivity, superlevel, bound):
     before = gudhi_lifetimes(X, connectivity, superlevel)
     after = gudhi_lifetimes(Y, connectivity, superlevel)
@@ -56,12 +60,14 @@ def _check(X, Y, t, connectivity, superlevel, bound):
 @pytest.mark.parametrize("X, connectivity, superlevel", SOLVED)
 def test_local_search_keeps_half_the_threshold_where_the_passes_give_it_up(
         X, connectivity, superlevel):
-    """Without the search the method warns and moves pixels by 2; with it, no warning,
-    every pixel within 1, no pair below t and every count kept (GUDHI), the input
-    untouched, and the same output twice (the search's seed is fixed)."""
+    """Without the search (nor the exact one) the method warns and moves pixels by 2;
+    with it, no warning, every pixel within 1, no pair below t and every count kept
+    (GUDHI), the input untouched, and the same output twice (the search's seed is
+    fixed)."""
     X = np.array(X, dtype=np.uint8)
     kw = dict(method="optimal", connectivity=connectivity, superlevel=superlevel)
     with mock.patch.object(_optimal, "repair", no_search), \
+            mock.patch.object(_solve, "exact_repair", no_exact_search), \
             pytest.warns(ConvergenceWarning, match="threshold / 2"):
         simplify_function(X, 3.5, **kw)
     copy = X.copy()
@@ -80,6 +86,7 @@ def test_local_search_descends(rows, offset, dtype, t, connectivity, superlevel)
     X = (offset + np.array([[int(c) for c in row] for row in rows])).astype(dtype)
     kw = dict(method="optimal", connectivity=connectivity, superlevel=superlevel)
     with mock.patch.object(_optimal, "repair", no_search), \
+            mock.patch.object(_solve, "exact_repair", no_exact_search), \
             pytest.warns(ConvergenceWarning, match="threshold / 2"):
         simplify_function(X, t, **kw)
     with warnings.catch_warnings():
@@ -92,7 +99,7 @@ def test_local_search_does_not_claim_an_infeasible_bound():
     """An image with no output within 1 (exhaustive search): the method still warns and
     keeps its other promises within 2."""
     X = np.array(INFEASIBLE, dtype=np.uint8)
-    with pytest.warns(ConvergenceWarning, match="the method found no integer change"):
+    with pytest.warns(ConvergenceWarning, match="integer change within threshold / 2"):
         Y = simplify_function(X, 3.5, method="optimal")
     _check(X, Y, 3.5, "full", False, 2)
 

@@ -1,0 +1,148 @@
+"""The optimal method's exact search on integers (``_exact.py``): against an exhaustive
+search on tiny inputs, and checked by GUDHI on images where the local search gives
+``t/2`` up."""
+
+import itertools
+import warnings
+from unittest import mock
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sktopo.simplification import _solve, simplify_function
+from sktopo.simplification._exact import exact_repair
+from sktopo.simplification._problem import _Problem, _removed_mask
+from sktopo.utils._testing import gudhi_lifetimes
+
+# tiny integer inputs, every output within floor(t/2) searched: (values, shape,
+# connectivity, dimensions, t, value range, whether an output exists)
+TINY = [
+    ([1, 1, 3, 2, 0, 3, 0], (7,), "face", (0,), 3.5, (0, 3), False),
+    ([1, 2, 3, 0, 3, 0], (2, 3), "face", (0, 1), 3.9, (0, 3), False),
+    ([2, 3, 0, 0, 4, 0], (2, 3), "full", (0,), 4.5, (0, 4), True),
+    ([1, 1, 5, 3, 1, 3], (3, 2), "full", (0, 1), 3.2, (0, 5), True),
+    ([0, 1, 0, 2, 2, 0, 2], (7,), "face", (0,), 3.9, (0, 2), True),
+    ([1, 1, 1, 3, 3, 1, 2, 3], (8,), "full", (0,), 2.5, (0, 3), True),
+    ([0, 3, 3, 1, 1, 1], (3, 2), "face", (0, 1), 3.5, (0, 3), True),
+    ([2, 1, 5, 5, 3, 2], (3, 2), "full", (0, 1), 5.5, (0, 5), True),
+    ([3, 2, 2, 0, 1, 2, 3, 2], (2, 2, 2), "face", (0, 2), 3.9, (0, 3), True),
+    ([2, 0, 3, 3, 2, 1, 0, 4], (2, 2, 2), "face", (0, 2), 3.5, (0, 5), True),
+    ([1, 0, 0, 1, 2, 0, 0, 2], (2, 2, 2), "face", (0,), 4.58, (0, 2), True),
+]
+
+
+def _problem(f, dims, connectivity, t, value_range):
+    """The integer problem as ``_solve`` sets it up, paired once (the input's
+    diagrams)."""
+    problem = _Problem(f, dims, connectivity, float(np.ceil(t)), {d: None for d in dims},
+                       "optimal", float(np.floor(t / 2)), False)
+    problem.integer, problem.range = True, tuple(map(float, value_range))
+    problem.long_at = float(np.ceil(2 * t))
+    problem.input_diagrams = problem.diagrams(f, dims)
+    return problem
+
+
+def _keeps_every_promise(problem, g):
+    after = problem.diagrams(g, problem.dims)
+    for d in problem.dims:
+        if _removed_mask(after[d], problem.threshold, None).any():
+            return False
+        life = after[d].lifetimes[~after[d].essential]
+        if np.count_nonzero(life >= problem.long_at) != problem.input_long(d):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("values, shape, connectivity, dims, t, value_range, exists", TINY)
+def test_exact_search_agrees_with_an_exhaustive_one(values, shape, connectivity, dims, t,
+                                                     value_range, exists):
+    """Signals, images and volumes: every output within ``floor(t/2)`` and the range is
+    paired; the search finds an output (which keeps every promise) exactly where one
+    exists, and proves that none exists where none does."""
+    f = np.array(values, dtype=np.float64).reshape(shape)
+    problem = _problem(f, dims, connectivity, t, value_range)
+    half = float(np.floor(t / 2))
+    low = np.maximum(f - half, value_range[0]).ravel().astype(int)
+    high = np.minimum(f + half, value_range[1]).ravel().astype(int)
+    found = any(_keeps_every_promise(problem, np.array(v, dtype=np.float64).reshape(shape))
+                for v in itertools.product(*map(range, low, high + 1)))
+    assert found == exists
+    g, left, n_rounds, proved = exact_repair(problem, f, half)
+    assert (g is not None) == exists
+    assert proved == (not exists)
+    if exists:
+        assert _keeps_every_promise(problem, g)
+        assert np.abs(g - f).max() <= half
+        assert g.min() >= value_range[0] and g.max() <= value_range[1]
+        assert sum(len(dgm) for dgm in left.values()) > 0       # the input's pairs
+    np.testing.assert_array_equal(f.ravel(), values)             # input untouched
+
+
+def _survey_image(i):
+    """Image ``i`` of the stop-44 survey of small integer images (noise of a few levels
+    around a random offset, among others): ``(X, t, connectivity, superlevel)``."""
+    rng = np.random.default_rng(100_000 + i)
+    h, w = rng.integers(6, 60, 2)
+    kind = rng.integers(0, 4)
+    if kind == 0:
+        X = rng.integers(0, 256, (h, w)).astype(np.uint8)
+    elif kind == 1:
+        X = rng.integers(0, rng.integers(3, 30), (h, w)).astype(np.int32)
+    elif kind == 2:
+        X = np.clip(128 + rng.normal(0, 30, (h, w)), 0, 255).astype(np.uint8)
+    else:
+        X = (rng.integers(0, 8, (h, w)) + rng.integers(0, 200)).astype(np.uint8)
+    t = float(rng.choice([rng.uniform(2, 8), rng.integers(2, 9) + 0.0,
+                          rng.integers(2, 5) + 0.5]))
+    return X, t, ["full", "face"][rng.integers(0, 2)], bool(rng.integers(0, 2))
+
+
+def no_exact_search(problem, g, half):
+    return None, None, 0, False
+
+
+@pytest.mark.parametrize("i", [162, 404])
+def test_exact_search_keeps_half_the_threshold_where_the_method_gives_it_up(i):
+    """uint8 images of 8 levels at ``t`` in (3, 4) (bound 1) on which every other run
+    gives ``t/2`` up (a pair left, a count off): with the exact search no warning, every
+    pixel within 1, no pair below ``t`` and the counts of pairs ``>= 2 t`` kept (GUDHI),
+    the input untouched, the same output twice (no random draw)."""
+    X, t, connectivity, superlevel = _survey_image(i)
+    assert X.dtype == np.uint8 and 3 < t < 4
+    kw = dict(method="optimal", connectivity=connectivity, superlevel=superlevel)
+    with mock.patch.object(_solve, "exact_repair", no_exact_search), \
+            pytest.warns(ConvergenceWarning, match="threshold / 2"):
+        simplify_function(X, t, **kw)
+    copy = X.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Y, info = simplify_function(X, t, return_removed=True, **kw)
+    np.testing.assert_array_equal(X, copy)
+    assert Y.dtype == X.dtype
+    assert np.abs(Y.astype(int) - X.astype(int)).max() <= 1
+    before = gudhi_lifetimes(X, connectivity, superlevel)
+    after = gudhi_lifetimes(Y, connectivity, superlevel)
+    for d in (0, 1):
+        assert not np.any((after[d] > 0) & (after[d] < t))
+        assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+    assert not info.fallback
+    if i == 162:                                  # the smaller one
+        np.testing.assert_array_equal(simplify_function(X, t, **kw), Y)
+
+
+def test_a_proof_that_no_output_exists_is_in_the_warning():
+    """An 8-bit image with no output within 1 (exhaustive search over 8.5 million): the
+    warning says so, and the output keeps the other promises within 2."""
+    X = np.array([[4, 0, 4, 1], [0, 3, 0, 2], [4, 2, 3, 2], [4, 0, 4, 3]], dtype=np.uint8)
+    with pytest.warns(ConvergenceWarning, match="an exact search proves it"):
+        Y = simplify_function(X, 3.5, method="optimal")
+    assert np.abs(Y.astype(int) - X.astype(int)).max() == 2
+
+
+def test_exact_search_only_for_the_dimensions_it_encodes():
+    """A volume's H1 (saddle-saddle pairs) has no clause here: the search returns
+    nothing at once."""
+    f = np.random.default_rng(0).integers(0, 6, (4, 4, 4)).astype(np.float64)
+    problem = _problem(f, (0, 1, 2), "full", 3.5, (0, 255))
+    assert exact_repair(problem, f, 1.0) == (None, None, 0, False)
