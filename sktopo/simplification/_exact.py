@@ -8,8 +8,8 @@ integer output within the bounds, by counterexamples: the pairing of a candidate
 its pairs below the threshold; each is forbidden by a clause on the pixels whose values
 prove it; a mixed-integer program (scipy's HiGHS) gives the candidate nearest the start
 (in L1) that satisfies every clause so far; until a candidate has no pair left, or the
-program none (an exact proof that no such output exists, the clauses being sound), or
-the budget runs out.
+program none (a proof that no such output exists where every clause is of the first
+kind below), or the budget runs out.
 
 The clause of a pair of birth level ``c`` below ``t`` (in the view where its extremum
 is a minimum: ``g``, or ``-g`` with the dual connectivity in the top dimension):
@@ -24,7 +24,8 @@ Wherever these hold, ``P`` gives birth to a class that dies within ``ceil(t) - 1
 ``c``: a pair below ``t`` (integer lifetimes), so the clause forbids nothing that keeps
 every promise. A pair ``>= 2 t`` that the input has not (a count off) is forbidden by
 the exact order of the pixels that make it: its component below the saddle and a path
-past the saddle to an older pixel.
+past the saddle to an older pixel (not a proof: an output with that pair may have lost
+one of the input's).
 
 Each literal is ``g[y] >= v`` or its negation, one 0/1 variable per pixel and value
 within the bounds (an order encoding: ``x[y, v] <= x[y, v - 1]``), variables only for the
@@ -35,6 +36,7 @@ import contextlib
 import itertools
 import os
 import sys
+import threading
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -52,6 +54,7 @@ from ._problem import _removed_mask
 # lose pairs >= 2 t, where the search stops; one with a gap of 1 stops early likewise.
 _ROUNDS = 80
 _WORK = 15_000
+_MAX_VARIABLES = 4000           # in one program (measured: 13,690 took 20 s)
 _NODES = 1000
 _GAP = 0.05
 # the largest clause written (a pair on a plateau of thousands of pixels makes a clause of
@@ -93,7 +96,7 @@ def exact_repair(problem, g, half):
         if not found:
             return out, left, n_rounds, False
         work += len(clauses.keys)
-        if work > _WORK:
+        if work > _WORK or len(clauses.keys) > _MAX_VARIABLES:
             problem.say("optimal: exact search stopped at its budget", 2)
             return None, None, n_rounds, False
         h, infeasible = clauses.nearest(start)
@@ -120,9 +123,12 @@ class _Clauses:
         self.keys = []
         self.rows = []           # clauses: [(column, +1 for x, -1 for 1 - x)]
         self.sound = True        # whether every clause forbids only outputs that fail
-        self.input_pairs = {d: set() if dgm is None else set(zip(
-            dgm.birth_index.tolist(), dgm.death_index.tolist()))
-            for d, dgm in problem.input_diagrams.items()}
+        self.input_long = {}     # the input's pairs >= 2 t, by (birth, death) pixels
+        for d, dgm in problem.input_diagrams.items():
+            long = np.zeros(0, dtype=bool) if dgm is None else (
+                ~dgm.essential & (dgm.lifetimes >= problem.long_at))
+            self.input_long[d] = set() if dgm is None else set(zip(
+                dgm.birth_index[long].tolist(), dgm.death_index[long].tolist()))
 
     # -- the grid -----------------------------------------------------------------
     def neighbours(self, x, full):
@@ -153,7 +159,7 @@ class _Clauses:
                 raise _NoClause(f"a pair >= 2 t lost in H{d}")
             if extra:
                 new = [k for k in np.flatnonzero(long) if (int(dgm.birth_index[k]), int(
-                    dgm.death_index[k])) not in self.input_pairs[d]]
+                    dgm.death_index[k])) not in self.input_long[d]]
                 pairs[new] = True
             for birth, death in zip(dgm.birth_index[pairs].tolist(),
                                     dgm.death_index[pairs].tolist()):
@@ -229,24 +235,31 @@ class _Clauses:
         return h, False
 
 
+# one redirection at a time: two threads each saving and restoring descriptor 1 could
+# leave it on the null device
+_STDOUT_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def _quiet_stdout():
     """Standard output sent to the null device at its descriptor: HiGHS (up to 1.12 at
     least) prints a debug line there on some programs even when silent (HiGHS.jl issue
-    312)."""
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (AttributeError, OSError, ValueError):     # no descriptor 1: nothing to close
-        yield
-        return
-    with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 1)
+    312). Other threads' output is lost meanwhile (a program: milliseconds to a
+    second)."""
+    with _STDOUT_LOCK:
         try:
+            sys.stdout.flush()
+            saved = os.dup(1)
+        except (AttributeError, OSError, ValueError):   # no descriptor 1: nothing to do
             yield
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
+            return
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
 
 
 class _View:

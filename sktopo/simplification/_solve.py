@@ -234,7 +234,7 @@ def _exact(args, result):
     g, left, n, problem.none_within = exact_repair(problem, view, half)
     problem.say(f"optimal: {'an' if g is not None else 'no'} output found"
                 f"{' (none exists)' if problem.none_within else ''}, {n} pairing(s)")
-    if g is None:
+    if g is None or not _kept_its_promise(problem, g):    # (one more pairing: a check)
         return None
     Y = _cast(-g if superlevel else g, dtype)
     problem.method, problem.half, problem.fell_back = "optimal", half, False
