@@ -102,8 +102,9 @@ def _power_grad(diagram, p, q, mask):
         # the common norms, on whole arrays (no gathers): points outside the mask (the
         # essential ones among them) get a zero slope
         diff = diagram.deaths - diagram.births
-        lp = np.abs(diff) if p == 1 else diff * diff
-        value = float(np.add.reduce(lp, where=mask))
+        with np.errstate(over="ignore"):        # overflow: the error of _finite
+            lp = np.abs(diff) if p == 1 else diff * diff
+            value = float(np.add.reduce(lp, where=mask))
         slope = np.where(mask, np.sign(diff) if p == 1 else 2 * diff, 0.0)
         if np.isfinite(value):
             return value, -slope, slope
