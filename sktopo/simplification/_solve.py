@@ -192,7 +192,11 @@ def _solve_integer(args, verbose=0, frames=4):
                     "that removes or lengthens every pair below the threshold here")
         warnings.warn(f"simplify_function(method='optimal'): on integers {why}; the change "
                       f"is {change:g}, at most {removing:g}, the least integer change that "
-                      f"removes a pair of lifetime {math.ceil(t) - 1}.", ConvergenceWarning,
+                      f"removes a pair of lifetime {math.ceil(t) - 1}. t/2 is the bound for "
+                      "real values (Bauer et al.): for an output within it, simplify the "
+                      "input as floats (X.astype(float); on the command line, a .tif or "
+                      ".npy output).",
+                      ConvergenceWarning,
                       stacklevel=frames)
     return result
 

@@ -136,11 +136,18 @@ def test_exact_search_keeps_half_the_threshold_where_the_method_gives_it_up(i, s
 
 def test_a_proof_that_no_output_exists_is_in_the_warning():
     """An 8-bit image with no output within 1 (exhaustive search over 8.5 million): the
-    warning says so, and the output keeps the other promises within 2."""
+    warning says so, and the output keeps the other promises within 2. The warning's way
+    out, the input as floats, keeps ``t/2`` (GUDHI)."""
     X = np.array([[4, 0, 4, 1], [0, 3, 0, 2], [4, 2, 3, 2], [4, 0, 4, 3]], dtype=np.uint8)
-    with pytest.warns(ConvergenceWarning, match="an exact search proves it"):
+    with pytest.warns(ConvergenceWarning, match=r"an exact search proves it.*as floats"):
         Y = simplify_function(X, 3.5, method="optimal")
     assert np.abs(Y.astype(int) - X.astype(int)).max() == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Z = simplify_function(X.astype(float), 3.5, method="optimal")
+    assert np.abs(Z - X).max() <= 1.75
+    after = gudhi_lifetimes(Z, "full")
+    assert not any(np.any((after[d] > 0) & (after[d] < 3.5)) for d in (0, 1))
 
 
 def test_exact_search_only_for_the_dimensions_it_encodes():
