@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._hold import fresh, hold_crossing, hold_sides, hold_stuck
+from ._hold import fresh, hold_crossing, hold_sides, hold_stuck, skips_holds
 from ._lengthen import _compensate, _lengthen
 from ._problem import _MAX_ROUNDS, RampsFailed, _pass, _removed_mask, _run_flooding
 from ._repair import repair
@@ -72,7 +72,7 @@ def _run_optimal(problem, g, removed):
     # the first order left at 0.75 t) the top dimension first
     dims = problem.dims
     for order in (dims, dims[::-1])[:len(dims)]:
-        if (problem.stuck is None
+        if (problem.stuck is None or skips_holds(problem)
                 or np.abs(result[0] - g).max(initial=0.0) <= problem.half):
             break
         begin = fresh(start)

@@ -14,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..persistence import Diagram
 from ._exact import exact_repair
+from ._hold import _TIGHT_LARGE
 from ._inputs import _half
 from ._l2 import smallest_l2
 from ._optimal import _run_optimal, warn_unmet
@@ -151,8 +152,8 @@ def _solve_integer(args, verbose=0, frames=4):
     """The optimal method on integers (:func:`_integer_runs`). Where ``t`` lies strictly
     between an odd integer and the next even one, its bound ``floor(t/2)`` cannot remove
     a pair of lifetime ``ceil(t) - 1``, which is lengthened instead: those runs are
-    tried (the integer run alone above ``_TIGHT_RELAXED`` pixels), and where they warn,
-    :func:`_integer_runs` within ``floor(ceil(t) / 2)``, the least integer change that
+    tried (above ``_TIGHT_LARGE`` pixels the integer run alone, no pixel held), and where
+    they warn, :func:`_integer_runs` within ``floor(ceil(t) / 2)``, the least integer change that
     removes such a pair, with a warning where its change exceeds ``t/2``."""
     t, half = args[3], args[6]
     if (t is None or any(k is not None for k in args[4].values())
@@ -165,7 +166,7 @@ def _solve_integer(args, verbose=0, frames=4):
     if half >= 1:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            tight = _integer_runs(args, verbose, frames, args[0].size <= _TIGHT_RELAXED)
+            tight = _integer_runs(args, verbose, frames, args[0].size <= _TIGHT_LARGE)
         if not any(issubclass(w.category, ConvergenceWarning) for w in caught):
             _replay(caught)
             return tight
@@ -199,13 +200,6 @@ def _solve_integer(args, verbose=0, frames=4):
                       ConvergenceWarning,
                       stacklevel=frames)
     return result
-
-
-# pixels up to which a threshold just below an even integer gets the real-valued runs
-# within floor(t/2) too (measured: on small integer images they keep t/2 where the integer
-# run alone gave it up, 10 of 8,000 at the ends of the dtype; on a 256^2 photo crop at
-# t = 3.5, where all give it up, they cost 35 s against 2.4 s)
-_TIGHT_RELAXED = 2 ** 15
 
 
 def _integer_runs(args, verbose, frames, relaxed=True):
