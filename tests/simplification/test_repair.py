@@ -8,7 +8,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from sktopo.simplification import _optimal, _solve, simplify_function
-from sktopo.utils._testing import gudhi_lifetimes
+from sktopo.utils._testing import gudhi_lifetimes, no_exact_search
 
 # uint8 images at t = 3.5 (bound 1) where the passes leave pairs within the bound that
 # the local search takes away: (image, connectivity, superlevel)
@@ -41,10 +41,6 @@ INFEASIBLE = [[4, 0, 4, 1], [0, 3, 0, 2], [4, 2, 3, 2], [4, 0, 4, 3]]
 
 def no_search(problem, g, n_left):
     return None, 0
-
-
-def no_exact_search(problem, g, half):
-    return None, None, 0, False
 
 
 def _check(X, Y, t, connectivity, superlevel, bound):
