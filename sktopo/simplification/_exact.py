@@ -6,11 +6,11 @@ output within ``t/2`` may still exist (the user guide measures it): one where ma
 move together, which a walk of single moves does not find. This try searches every
 integer output within the bounds, by counterexamples: the pairing of a candidate gives
 its pairs below the threshold; each is forbidden by a clause on the pixels whose values
-prove it; a SAT solver (CaDiCaL, through PySAT) gives a candidate that satisfies every
-clause so far, each pixel's value preferring the start's (the solver's phases); until a
-candidate has no pair left, or the solver none (a proof that no such output exists where
-every clause is of the first kind below), or the budget runs out. The solver is
-incremental: what it learns from one round's clauses serves the next.
+prove it; a SAT solver (CaDiCaL, then Glucose, through PySAT) gives a candidate that
+satisfies every clause so far, each pixel's value preferring the start's (the solver's
+phases); until a candidate has no pair left, or the solver none (a proof that no such
+output exists where every clause is of the first kind below), or the budget runs out.
+The solver is incremental: what it learns from one round's clauses serves the next.
 
 The clause of a pair of birth level ``c`` below ``t`` (in the view where its extremum
 is a minimum: ``g``, or ``-g`` with the dual connectivity in the top dimension):
@@ -44,13 +44,18 @@ from ._problem import _removed_mask
 # the budget: rounds (a pairing and a solve each), the pixels paired and visited to write
 # clauses over all rounds (the cost of a round on large images), and the solver's
 # conflicts in one round. Measured on small 8-bit images at t in (3, 4) where every other
-# run gives t/2 up: outputs found in 2 to 800 rounds, no output proved in 23 to 1,300
+# run gives t/2 up: outputs found in 2 to 800 rounds, no output proved in 23 to 1,320
 # rounds (a round: about 1 ms at 50^2); 10 times the budget settled none of 4 of those it
 # leaves. A 512^2 photo pays ~15 rounds.
 _ROUNDS = 2000
 _WORK = 4_000_000
 _CONFLICTS = 100_000
-_SOLVER = "cadical153"
+# the solvers: CaDiCaL 1.5.3, and from round _SWITCH on Glucose 4 with the clauses so
+# far. A fresh search with other heuristics finds outputs the first one misses: on 807
+# small 8-bit images at t in (3, 4), 6 of the 25 it left (rounds 1,008 to 1,704), losing
+# none that it found
+_SOLVERS = ("cadical153", "glucose4")
+_SWITCH = 1000
 
 
 class _NoClause(Exception):
@@ -92,6 +97,8 @@ def exact_repair(problem, g, half):
             if clauses.work > _WORK:
                 problem.say("optimal: exact search stopped at its budget", 2)
                 return None, None, n_rounds, False
+            if n_rounds == _SWITCH:
+                clauses.restart(_SOLVERS[1])
             h, proved = clauses.solve()
             if n_rounds % 50 == 0 or h is None:
                 problem.say(f"optimal: exact search, round {n_rounds}: "
@@ -130,7 +137,7 @@ class _Clauses:
                 ~dgm.essential & (dgm.lifetimes >= problem.long_at))
             self.input_long[d] = set() if dgm is None else set(zip(
                 dgm.birth_index[long].tolist(), dgm.death_index[long].tolist()))
-        self.solver = Solver(name=_SOLVER)
+        self.solver = Solver(name=_SOLVERS[0])
 
     def __enter__(self):
         return self
@@ -234,6 +241,14 @@ class _Clauses:
         return self.columns[(y, v)]
 
     # -- the solver ---------------------------------------------------------------
+    def restart(self, name):
+        """The clauses so far in a new solver ``name``, the phases those of the start."""
+        self.solver.delete()
+        self.solver = Solver(name=name, bootstrap_with=self.rows)
+        pixels, values = self.keys
+        self.solver.set_phases([var if self.start[y] >= v else -var for var, y, v in zip(
+            range(1, len(pixels) + 1), pixels, values)])
+
     def solve(self):
         """An output that satisfies every clause (None where the solver has none or stops
         at its budget without one), and whether none exists (a proof)."""

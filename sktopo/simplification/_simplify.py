@@ -292,10 +292,10 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     other values within it for the pixels round each of them (a random descent from a
     fixed seed, scored by the pairing of a crop, a change kept where one pairing of the
     whole image agrees). After them, an exact search over the integer outputs within
-    the bound (clauses on the pixels that prove each pair found, and a SAT solver,
-    CaDiCaL through PySAT, within a budget) returns one where it finds one; where it
-    proves that none exists, the warning says so. On integers ``threshold / 2`` is met
-    where the method does not warn, not promised (measured in the user guide).
+    the bound (clauses on the pixels that prove each pair found, and SAT solvers,
+    CaDiCaL then Glucose through PySAT, within a budget) returns one where it finds one;
+    where it proves that none exists, the warning says so. On integers ``threshold / 2``
+    is met where the method does not warn, not promised (measured in the user guide).
 
     Examples
     --------

@@ -54,12 +54,14 @@ def _keeps_every_promise(problem, g):
     return True
 
 
+@pytest.mark.parametrize("switch", [1000, 2])
 @pytest.mark.parametrize("values, shape, connectivity, dims, t, value_range, exists", TINY)
 def test_exact_search_agrees_with_an_exhaustive_one(values, shape, connectivity, dims, t,
-                                                     value_range, exists):
+                                                     value_range, exists, switch):
     """Signals, images and volumes: every output within ``floor(t/2)`` and the range is
     paired; the search finds an output (which keeps every promise) exactly where one
-    exists, and proves that none exists where none does."""
+    exists, and proves that none exists where none does; also where the clauses move to
+    the second solver at the second round."""
     f = np.array(values, dtype=np.float64).reshape(shape)
     problem = _problem(f, dims, connectivity, t, value_range)
     half = float(np.floor(t / 2))
@@ -68,7 +70,8 @@ def test_exact_search_agrees_with_an_exhaustive_one(values, shape, connectivity,
     found = any(_keeps_every_promise(problem, np.array(v, dtype=np.float64).reshape(shape))
                 for v in itertools.product(*map(range, low, high + 1)))
     assert found == exists
-    g, left, n_rounds, proved = exact_repair(problem, f, half)
+    with mock.patch.object(_exact, "_SWITCH", switch):
+        g, left, n_rounds, proved = exact_repair(problem, f, half)
     assert (g is not None) == exists
     assert proved == (not exists)
     if exists:
