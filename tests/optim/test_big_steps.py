@@ -11,22 +11,13 @@ from sktopo.functionals import DeathNorm, DiagramDistance, PersistenceNorm
 from sktopo.optim import big_step_minimize
 from sktopo.optim._big_steps import diagram_targets
 from sktopo.persistence import Diagram
+from sktopo.utils import _testing
 
 
 def gudhi_lifetimes(x, dims, superlevel, connectivity):
     """Finite lifetimes per dimension, computed by GUDHI independently of sktopo."""
-    f = -x if superlevel else x
-    if connectivity == "full":
-        cc = gudhi.CubicalComplex(top_dimensional_cells=f)
-    else:
-        cc = gudhi.CubicalComplex(vertices=f)
-    cc.compute_persistence(homology_coeff_field=2, min_persistence=0)
-    out = {}
-    for d in dims:
-        pts = cc.persistence_intervals_in_dimension(d)
-        pts = pts[np.isfinite(pts[:, 1])] if len(pts) else np.empty((0, 2))
-        out[d] = pts[:, 1] - pts[:, 0]
-    return out
+    out = _testing.gudhi_lifetimes(x, connectivity, superlevel)
+    return {d: out[d] for d in dims}
 
 
 def images():

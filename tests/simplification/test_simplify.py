@@ -3,7 +3,6 @@
 import math
 import warnings
 
-import gudhi
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -18,23 +17,13 @@ from sktopo import TopoImageSimplifier
 from sktopo.persistence import cubical_persistence
 from sktopo.simplification import simplify_function
 from sktopo.simplification import _flood
+from sktopo.utils import _testing
 
 
 def gudhi_lifetimes(X, connectivity="full", superlevel=False):
-    """Finite lifetimes > 0 of every dimension, by GUDHI on the raw values."""
-    Z = -np.asarray(X, dtype=float) if superlevel else np.asarray(X, dtype=float)
-    if connectivity == "full":
-        cc = gudhi.CubicalComplex(top_dimensional_cells=Z)
-    else:
-        cc = gudhi.CubicalComplex(vertices=Z)
-    cc.compute_persistence(homology_coeff_field=2, min_persistence=0)
-    out = {}
-    for d in range(Z.ndim):
-        pts = cc.persistence_intervals_in_dimension(d).reshape(-1, 2)
-        pts = pts[np.isfinite(pts[:, 1])]
-        life = pts[:, 1] - pts[:, 0]
-        out[d] = np.sort(life[life > 0])
-    return out
+    """Finite lifetimes > 0 of every dimension, sorted, by GUDHI on the raw values."""
+    out = _testing.gudhi_lifetimes(X, connectivity, superlevel)
+    return {d: np.sort(life[life > 0]) for d, life in out.items()}
 
 
 def check_guarantees(X, Y, t, dims, connectivity, bound):
