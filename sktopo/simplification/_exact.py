@@ -9,25 +9,33 @@ its pairs below the threshold; each is forbidden by a clause on the pixels whose
 prove it; a SAT solver (CaDiCaL, then Glucose, through PySAT) gives a candidate that
 satisfies every clause so far, each pixel's value preferring the start's (the solver's
 phases); until a candidate has no pair left, or the solver none (a proof that no such
-output exists where every clause is of the first kind below), or the budget runs out.
-The solver is incremental: what it learns from one round's clauses serves the next.
+output exists where the guesses below are not among its reasons), or the budget runs
+out. The solver is incremental: what it learns from one round's clauses serves the next.
 
-The clause of a pair of birth level ``c`` below ``t`` (in the view where its extremum
-is a minimum: ``g``, or ``-g`` with the dual connectivity in the top dimension):
+The clause of a pair of birth pixel ``b`` at level ``c``, below ``t`` (in the view where
+its extremum is a minimum: ``g``, or ``-g`` with the dual connectivity in the top
+dimension), with ``P`` its plateau, the pixels at ``c`` connected to ``b``:
 
-* its plateau ``P``, the pixels at ``c`` connected to its birth pixel, stays at ``c``;
-* the ring around ``P`` stays at ``c + 1`` or above (``P`` is a strict minimum);
-* a path from ``P`` through pixels at most ``c + ceil(t) - 1`` leads to an older pixel
-  (lower, or equal and first in the pairing's tie order), or in the top dimension to the
-  border, which is older than every pixel.
+* ``b`` stays at ``c`` and the rest of ``P`` at ``c`` or above;
+* the ring around ``P`` stays at ``c + 1`` or above;
+* a path from ``b`` through pixels at most ``c + ceil(t) - 1`` leads to a pixel out of
+  ``P`` at ``c`` or below, or in the top dimension to the border, which is older than
+  every pixel.
 
-Wherever these hold, ``P`` gives birth to a class that dies within ``ceil(t) - 1`` of
-``c``: a pair below ``t`` (integer lifetimes), so the clause forbids nothing that keeps
-every promise. A pair ``>= 2 t`` that the input has not (a count off) is forbidden by
-the exact order of the pixels that make it: its component below the saddle and a path
-past the saddle to an older pixel (not a proof: an output with that pair may have lost
-one of the input's). A candidate that lost a pair ``>= 2 t`` of the input is forbidden by
-the values of the pixels it moved from the start (not a proof either).
+Wherever these hold, the level set at ``c`` around ``b`` lies in ``P`` and is a strict
+minimum: its class is born at ``c``. At the path's end, below ``c + ceil(t)``, it
+meets a class born at ``c`` or below; by then the younger of the two, born at ``c``, has
+died, above ``c``: a pair below ``t`` (integer lifetimes). So
+the clause forbids nothing that keeps every promise; it forbids more than the plateau's
+exact values would (the rest of ``P`` may rise; any level-``c`` pixel ends a path).
+
+A pair ``>= 2 t`` that the input has not (a count off) is forbidden by the exact order
+of the pixels that make it: its component below the saddle and a path past the saddle to
+an older pixel. This is a guess: an output with that pair may have lost one of the
+input's. A candidate that lost a pair ``>= 2 t`` of the input is forbidden by the values
+of the pixels it moved from the start (a guess too). Each guess holds only while a guard
+variable does, which the solver assumes true; where it finds no output and the guard is
+not in its core (the assumptions it needed), no output exists at all.
 
 Each literal is ``g[y] >= v`` or its negation, one variable per pixel and value within
 the bounds (an order encoding: ``g[y] >= v`` implies ``g[y] >= v - 1``), variables only
@@ -43,19 +51,23 @@ from ._problem import _removed_mask
 
 # the budget: rounds (a pairing and a solve each), the pixels paired and visited to write
 # clauses over all rounds (the cost of a round on large images), and the solver's
-# conflicts in one round. Measured on small 8-bit images at t in (3, 4) where every other
-# run gives t/2 up: outputs found in 2 to 800 rounds, no output proved in 23 to 1,320
-# rounds (a round: about 1 ms at 50^2); 10 times the budget settled none of 4 of those it
-# leaves. A 512^2 photo pays ~15 rounds.
-_ROUNDS = 2000
-_WORK = 4_000_000
+# conflicts in one round. Measured on 1,191 small integer images at t in (3, 4) (two
+# surveys), on those where every other run gives t/2 up: outputs found in 2 to 3,500
+# rounds, no output proved in 52 to 4,100 rounds (a round: 1 to 2 ms at 50^2); a third of
+# this budget leaves 21 unsettled (stop 47's clauses: 25), this one 13, at up to 10 s more
+# each. A 512^2 photo pays ~45 rounds.
+_ROUNDS = 6000
+_WORK = 12_000_000
 _CONFLICTS = 100_000
-# the solvers: CaDiCaL 1.5.3, and from round _SWITCH on Glucose 4 with the clauses so
-# far. A fresh search with other heuristics finds outputs the first one misses: on 807
-# small 8-bit images at t in (3, 4), 6 of the 25 it left (rounds 1,008 to 1,704), losing
-# none that it found
+# the solvers: CaDiCaL 1.5.3, and from round _SWITCH (half the rounds) on Glucose 4 with
+# the clauses so far. A fresh search with other heuristics finds outputs the first one
+# misses: on 807 small 8-bit images at t in (3, 4), 6 of the 25 it left (rounds 1,008 to
+# 1,704, with a budget of 2,000), losing none that it found
 _SOLVERS = ("cadical153", "glucose4")
-_SWITCH = 1000
+_SWITCH = 3000
+# the variable that guards the guesses: the solver assumes it true, and where it finds no
+# output, the guesses are not among the reasons (its core) for a proof
+_GUARD = 1
 
 
 class _NoClause(Exception):
@@ -126,11 +138,10 @@ class _Clauses:
         inside[tuple(slice(1, -1) for _ in shape)] = True
         self.border = (~inside).ravel().tolist()
         self.span = int(np.ceil(problem.threshold)) - 1    # a pair's lifetime at most
-        self.columns = {}        # (pixel, value) -> variable of g[pixel] >= value, from 1
+        self.columns = {}        # (pixel, value) -> variable of g[pixel] >= value, from 2
         self.keys = ([], [])     # the pixel and the value of each variable
         self.rows = []           # clauses: lists of literals (+variable or -variable)
         self.work = 0            # pixels paired, and visited to write clauses, so far
-        self.sound = True        # whether every clause forbids only outputs that fail
         self.input_long = {}     # the input's pairs >= 2 t, by (birth, death) pixels
         for d, dgm in problem.input_diagrams.items():
             long = np.zeros(0, dtype=bool) if dgm is None else (
@@ -181,34 +192,34 @@ class _Clauses:
             for birth, death in zip(dgm.birth_index[pairs].tolist(),
                                     dgm.death_index[pairs].tolist()):
                 extremum, saddle = (birth, death) if d == 0 else (death, birth)
-                conds = None
+                conds = guess = None
                 if abs(h[death] - h[birth]) < p.threshold:
                     conds = view.plateau(extremum)
                 if conds is None:
-                    # the exact order of this output's pair: not sound (an output may
+                    # the exact order of this output's pair: a guess (an output may
                     # have it and have lost an input pair >= 2 t)
-                    conds = view.exact(extremum, saddle)
-                    self.sound = False
+                    conds, guess = view.exact(extremum, saddle), True
                 if conds is None:
                     raise _NoClause(f"no clause for the pair ({birth}, {death}) in H{d}")
-                self.add(conds)
+                self.add(conds, guess)
                 found = True
         return found
 
     def not_this(self, h, d):
         """The clause "some pixel that ``h`` moves from the start takes another value",
-        where ``h`` lost a pair ``>= 2 t`` of the input (not sound: an output may lose
+        where ``h`` lost a pair ``>= 2 t`` of the input (a guess: an output may lose
         that pair and keep the values of ``h`` on those pixels)."""
         moved = np.flatnonzero(h != self.start).tolist()
         if not moved:
             raise _NoClause(f"a pair >= 2 t lost in H{d} at the start")
-        self.sound = False
         self.add([cond for y in moved for cond in ((y, int(h[y]), True),
-                                                   (y, int(h[y]) + 1, False))])
+                                                   (y, int(h[y]) + 1, False))], True)
 
-    def add(self, conds):
+    def add(self, conds, guess=False):
         """The clause "not all of ``conds``", each ``(pixel, value, True)`` for ``g[pixel]
-        >= value`` or ``(pixel, value, False)`` for ``g[pixel] < value``."""
+        >= value`` or ``(pixel, value, False)`` for ``g[pixel] < value``; a ``guess``
+        (a clause that may forbid an output that keeps every promise) holds only while
+        the guard variable does."""
         free = []
         for y, v, at_least in conds:
             if v <= self.low[y] or v > self.high[y]:     # a condition fixed by the bounds
@@ -219,7 +230,7 @@ class _Clauses:
         if not free:
             raise _NoClause("a pair that every output within the bounds has")
         self.clause([-self.variable(y, v) if at_least else self.variable(y, v)
-                     for y, v, at_least in free])
+                     for y, v, at_least in free] + ([-_GUARD] if guess else []))
 
     def clause(self, literals):
         self.rows.append(literals)
@@ -231,7 +242,7 @@ class _Clauses:
         if (y, v) not in self.columns:
             phases = []
             for value in range(int(self.low[y]) + 1, int(self.high[y]) + 1):
-                var = self.columns[(y, value)] = len(self.keys[0]) + 1
+                var = self.columns[(y, value)] = len(self.keys[0]) + 2
                 self.keys[0].append(y)
                 self.keys[1].append(value)
                 phases.append(var if self.start[y] >= value else -var)
@@ -247,17 +258,18 @@ class _Clauses:
         self.solver = Solver(name=name, bootstrap_with=self.rows)
         pixels, values = self.keys
         self.solver.set_phases([var if self.start[y] >= v else -var for var, y, v in zip(
-            range(1, len(pixels) + 1), pixels, values)])
+            range(2, len(pixels) + 2), pixels, values)])
 
     def solve(self):
         """An output that satisfies every clause (None where the solver has none or stops
-        at its budget without one), and whether none exists (a proof)."""
+        at its budget without one), and whether none exists (a proof: no output
+        satisfies the clauses that are not guesses)."""
         self.solver.conf_budget(_CONFLICTS)
-        status = self.solver.solve_limited()
+        status = self.solver.solve_limited(assumptions=[_GUARD])
         if not status:                       # False: none; None: the budget
-            return None, status is False and self.sound
+            return None, status is False and _GUARD not in (self.solver.get_core() or [])
         pixels, values = map(np.array, self.keys)
-        model = np.array(self.solver.get_model()[:len(pixels)])
+        model = np.array(self.solver.get_model()[1:len(pixels) + 1])
         h = self.start.copy()
         h[pixels] = self.low[pixels]
         np.maximum.at(h, pixels[model > 0], values[model > 0])
@@ -297,9 +309,11 @@ class _View:
         return self.at_least(y, c + 1) if self.before(y, z) else self.at_least(y, c)
 
     def plateau(self, b):
-        """The conditions of a pair born at ``b`` below ``t``: its plateau, the ring
-        around it, a short path to an older pixel (or the border); None where they do
-        not hold (the pair is not such a minimum)."""
+        """The conditions of a pair born at ``b`` below ``t`` (the module's first
+        clause): ``b`` at ``c``, the rest of its plateau ``P`` at ``c`` or above, the
+        ring at ``c + 1`` or above, a short path from ``b`` to a pixel out of ``P`` at
+        ``c`` or below (or the border); None where they do not hold (the pair is not
+        such a minimum)."""
         value, border, top = self.values, self.c.border, self.top
         neighbours, c = self.c.neighbours, value[b]
         high = c + self.c.span
@@ -314,12 +328,10 @@ class _View:
         ring = {y for x in plateau for y in self.c.neighbours(x, self.full)} - plateau
         if any(value[y] < c for y in ring):
             return None
-        parent = dict.fromkeys(plateau)
-        queue, end = list(plateau), None
+        parent = {b: None}
+        queue, end = [b], None
         for x in queue:                      # breadth first: the list grows as it goes
-            if x not in plateau and (value[x] < c or (
-                    value[x] == c and self.before(x, b))
-                    or (top and border[x])):
+            if x not in plateau and (value[x] <= c or (top and border[x])):
                 end = x
                 break
             for y in neighbours(x, self.full):
@@ -329,15 +341,14 @@ class _View:
         self.c.work += len(parent)
         if end is None:
             return None
-        conds = [cond for y in plateau for cond in (self.at_least(y, c),
-                                                    self.below(y, c + 1))]
+        conds = [self.at_least(y, c) for y in plateau] + [self.below(b, c + 1)]
         conds += [self.at_least(y, c + 1) for y in ring]
-        x = end
-        while x not in plateau:
-            conds.append(self.below(x, c + self.c.span + 1))
+        x = end if self.top and border[end] else parent[end]
+        while x != b:
+            conds.append(self.below(x, high + 1))
             x = parent[x]
-        if not (self.top and self.c.on_border(end)):
-            conds.append(self.older(end, b, c))
+        if not (self.top and border[end]):
+            conds.append(self.below(end, c + 1))
         return conds
 
     def exact(self, b, s):

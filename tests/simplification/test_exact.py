@@ -102,17 +102,18 @@ def _survey_image(i, survey=1):
     return X, t, ["full", "face"][rng.integers(0, 2)], bool(rng.integers(0, 2))
 
 
-@pytest.mark.parametrize("i, survey", [(162, 1), (404, 1), (1719, 3), (768, 3)])
+@pytest.mark.parametrize("i, survey", [(162, 1), (404, 1), (1719, 3), (768, 3),
+                                       (2152, 3)])
 def test_exact_search_keeps_half_the_threshold_where_the_method_gives_it_up(i, survey):
-    """uint8 images of 8 levels at ``t`` in (3, 4) (bound 1) on which every other run
+    """Integer images of few levels at ``t`` in (3, 4) (bound 1) on which every other run
     gives ``t/2`` up (a pair left, a count off): with the exact search no warning, every
     pixel within 1, no pair below ``t`` and the counts of pairs ``>= 2 t`` kept (GUDHI;
     on the third a first version made two pairs ``>= 2 t`` out of short ones), the input
     untouched, the same output twice (no random draw). The fourth a search by a
     mixed-integer program (candidates nearest the start) did not find; the SAT solver
-    does."""
+    does. The fifth (int32, 5 levels) takes 1,321 rounds, past the budget of stop 47."""
     X, t, connectivity, superlevel = _survey_image(i, survey)
-    assert X.dtype == np.uint8 and 3 < t < 4
+    assert X.dtype in (np.uint8, np.int32) and 3 < t < 4
     kw = dict(method="optimal", connectivity=connectivity, superlevel=superlevel)
     with mock.patch.object(_solve, "exact_repair", no_exact_search), \
             pytest.warns(ConvergenceWarning, match="threshold / 2"):
@@ -150,6 +151,28 @@ def test_a_proof_that_no_output_exists_is_in_the_warning():
     assert not any(np.any((after[d] > 0) & (after[d] < 3.5)) for d in (0, 1))
 
 
+@pytest.mark.parametrize("guess, proved", [("one value", True), ("every output", False)])
+def test_a_guess_is_no_reason_for_a_proof(guess, proved):
+    """A clause that may forbid an output keeping every promise (a guess, written for a
+    count off) holds only under the solver's assumption of the guard: the proof of the
+    image above stands with a guess that forbids one value of a pixel, and goes with one
+    that forbids every output."""
+    X = np.array([[4, 0, 4, 1], [0, 3, 0, 2], [4, 2, 3, 2], [4, 0, 4, 3]], dtype=np.uint8)
+    forbid = _exact._Clauses.forbid
+
+    def with_a_guess(self, h, dgms, counts):
+        if guess == "one value":
+            self.add([(0, 4, True)], guess=True)      # g[0] within [3, 5], not >= 4
+        else:
+            self.clause([-_exact._GUARD])
+        return forbid(self, h, dgms, counts)
+
+    with mock.patch.object(_exact._Clauses, "forbid", with_a_guess), \
+            pytest.warns(ConvergenceWarning) as record:
+        simplify_function(X, 3.5, method="optimal")
+    assert ("an exact search proves it" in str(record[-1].message)) == proved
+
+
 def test_exact_search_only_for_the_dimensions_it_encodes():
     """A volume's H1 (saddle-saddle pairs) has no clause here: the search returns
     nothing at once."""
@@ -158,13 +181,17 @@ def test_exact_search_only_for_the_dimensions_it_encodes():
     assert exact_repair(problem, f, 1.0) == (None, None, 0, False)
 
 
-@pytest.mark.parametrize("rounds, proved", [(50, False), (None, True)])
-def test_a_proof_needs_the_whole_search(rounds, proved):
-    """An image of 8 levels with no output within 1 (a SAT solver outside the package
-    agrees): the search proves it in a few hundred rounds, and the warning says so; cut
+@pytest.mark.parametrize("i, rounds, proved", [(2113, 50, False), (2113, None, True),
+                                               (1945, None, True)])
+def test_a_proof_needs_the_whole_search(i, rounds, proved):
+    """Images of a few levels with no output within 1 (for the first, a SAT solver
+    outside the package agrees): the search proves it, and the warning says so; cut
     short, it says only that the method found none. Either way the output keeps the
-    other promises within 2 (GUDHI)."""
-    X, t, connectivity, superlevel = _survey_image(2113, 3)
+    other promises within 2 (GUDHI). The second image a clause that kept the plateau's
+    exact values and ended its path at an older pixel did not prove within the budget;
+    the clause that lets the plateau rise and ends at any pixel at its level or below
+    proves it in about 50 rounds."""
+    X, t, connectivity, superlevel = _survey_image(i, 3)
     kw = dict(method="optimal", connectivity=connectivity, superlevel=superlevel)
     with mock.patch.object(_exact, "_ROUNDS", rounds or _exact._ROUNDS), \
             pytest.warns(ConvergenceWarning) as record:
