@@ -29,6 +29,12 @@ TINY = [
     ([3, 2, 2, 0, 1, 2, 3, 2], (2, 2, 2), "face", (0, 2), 3.9, (0, 3), True),
     ([2, 0, 3, 3, 2, 1, 0, 4], (2, 2, 2), "face", (0, 2), 3.5, (0, 5), True),
     ([1, 0, 0, 1, 2, 0, 0, 2], (2, 2, 2), "face", (0,), 4.58, (0, 2), True),
+    # found by a random search: a reach gadget that forbade its plateau outright
+    # (whatever the paths) would claim a proof on these
+    ([2, 0, 2, 1, 4, 0, 3, 0], (8,), "full", (0,), 3.9, (0, 5), True),
+    ([4, 3, 1, 0, 4, 3], (2, 3), "full", (0,), 3.5, (0, 5), True),
+    ([4, 2, 2, 1, 0, 3, 3, 0], (2, 2, 2), "face", (0,), 3.5, (0, 4), True),
+    ([4, 2, 1, 3, 1, 1, 4, 0], (2, 4), "face", (0, 1), 3.5, (0, 4), True),
 ]
 
 
@@ -54,14 +60,15 @@ def _keeps_every_promise(problem, g):
     return True
 
 
-@pytest.mark.parametrize("switch", [1000, 2])
+@pytest.mark.parametrize("switch, recur", [(1000, 60), (2, 60), (1000, 1)])
 @pytest.mark.parametrize("values, shape, connectivity, dims, t, value_range, exists", TINY)
 def test_exact_search_agrees_with_an_exhaustive_one(values, shape, connectivity, dims, t,
-                                                     value_range, exists, switch):
+                                                     value_range, exists, switch, recur):
     """Signals, images and volumes: every output within ``floor(t/2)`` and the range is
     paired; the search finds an output (which keeps every promise) exactly where one
     exists, and proves that none exists where none does; also where the clauses move to
-    the second solver at the second round."""
+    the second solver at the second round, and where each plateau gets its reach gadget
+    the first time it is seen."""
     f = np.array(values, dtype=np.float64).reshape(shape)
     problem = _problem(f, dims, connectivity, t, value_range)
     half = float(np.floor(t / 2))
@@ -70,7 +77,7 @@ def test_exact_search_agrees_with_an_exhaustive_one(values, shape, connectivity,
     found = any(_keeps_every_promise(problem, np.array(v, dtype=np.float64).reshape(shape))
                 for v in itertools.product(*map(range, low, high + 1)))
     assert found == exists
-    with mock.patch.object(_exact, "_SWITCH", switch):
+    with mock.patch.multiple(_exact, _SWITCH=switch, _RECUR=recur):
         g, left, n_rounds, proved = exact_repair(problem, f, half)
     assert (g is not None) == exists
     assert proved == (not exists)
