@@ -60,12 +60,13 @@ from ._problem import _removed_mask
 # the budget: rounds (a pairing and a solve each), the pixels paired and visited to write
 # clauses over all rounds (the cost of a round on large images), and the solver's
 # conflicts in one round. Measured on 1,191 small integer images at t in (3, 4) (two
-# surveys), on those where every other run gives t/2 up: outputs found in 2 to 3,500
-# rounds, no output proved in 52 to 4,100 rounds (a round: 1 to 2 ms at 50^2); a third of
-# this budget leaves 21 unsettled (stop 47's clauses: 25), this one 13, at up to 10 s more
-# each. A 512^2 photo pays ~45 rounds.
+# surveys), on those where every other run gives t/2 up: outputs found in 2 to 4,400
+# rounds, no output proved in 52 to 5,000 rounds (a round: 1 to 7 ms at 50^2, 2,000 to
+# 10,000 pixels paired or visited); with 12 M pixels 13 are left unsettled (the pixels
+# bind first on most), with 24 M 7, at up to 30 s more each (the two surveys: +24 %).
+# A 512^2 photo pays ~80 rounds (astronaut: none exists, proved at round 64).
 _ROUNDS = 6000
-_WORK = 12_000_000
+_WORK = 24_000_000
 _CONFLICTS = 100_000
 # the solvers: CaDiCaL 1.5.3, and from round _SWITCH (half the rounds) on Glucose 4 with
 # the clauses so far. A fresh search with other heuristics finds outputs the first one
