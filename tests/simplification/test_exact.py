@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from sktopo.simplification import _exact, _solve, simplify_function
+from sktopo.simplification import _exact, _solve, _witness, simplify_function
 from sktopo.simplification._exact import exact_repair
 from sktopo.simplification._problem import _Problem, _removed_mask
 from sktopo.utils._testing import gudhi_lifetimes, no_exact_search
@@ -77,7 +77,8 @@ def test_exact_search_agrees_with_an_exhaustive_one(values, shape, connectivity,
     found = any(_keeps_every_promise(problem, np.array(v, dtype=np.float64).reshape(shape))
                 for v in itertools.product(*map(range, low, high + 1)))
     assert found == exists
-    with mock.patch.multiple(_exact, _SWITCH=switch, _RECUR=recur):
+    with mock.patch.object(_exact, "_SWITCH", switch), \
+            mock.patch.object(_witness, "_RECUR", recur):
         g, left, n_rounds, proved = exact_repair(problem, f, half)
     assert (g is not None) == exists
     assert proved == (not exists)
@@ -87,6 +88,29 @@ def test_exact_search_agrees_with_an_exhaustive_one(values, shape, connectivity,
         assert g.min() >= value_range[0] and g.max() <= value_range[1]
         assert sum(len(dgm) for dgm in left.values()) > 0       # the input's pairs
     np.testing.assert_array_equal(f.ravel(), values)             # input untouched
+
+
+@pytest.mark.parametrize("values, shape, connectivity, dims, lowered", [
+    ([0, 7, 0, 3, 2, 3, 0], (7,), "face", (0,), [1]),
+    ([0, 0, 0, 0, 7, 0, 0, 0, 0], (3, 3), "face", (0, 1), [4]),
+    ([7, 7, 7, 7, 0, 7, 7, 7, 7, 3, 2, 3], (3, 4), "full", (0, 1), [1, 4]),
+])
+def test_exact_search_from_a_start_that_lost_a_long_pair(values, shape, connectivity, dims,
+                                                          lowered):
+    """An integer run's output (the search's start) may have lost a pair ``>= 2 t`` of
+    the input: a pixel of it moved by one. The search brings it back (a stop of the
+    photo survey of stop 50, a 362 x 242 crop, stopped there at once)."""
+    t, value_range = 3.5, (0, 7)
+    f = np.array(values, dtype=np.float64).reshape(shape)
+    problem = _problem(f, dims, connectivity, t, value_range)
+    start = f.copy()
+    for y in lowered:
+        start.flat[y] += -1 if f.flat[y] > 0 else 1
+    assert not _keeps_every_promise(problem, start)
+    g, left, n_rounds, proved = exact_repair(problem, start, 1.0)
+    assert g is not None and not proved
+    assert _keeps_every_promise(problem, g)
+    assert np.abs(g - f).max() <= 1
 
 
 def _survey_image(i, survey=1):
