@@ -124,6 +124,8 @@ class _Clauses:
         self.upper = {False: high.tolist(), True: (-low).tolist()}   # a view's highest
         self.columns = {}        # (pixel, value) -> variable of g[pixel] >= value, from 2
         self.keys = ([], [], [])  # the pixel, value and number of each variable of g
+        self.arrays = ((), (), ())         # and as arrays (made again as variables come)
+        self.starts = start.tolist()
         self.n_vars = _GUARD     # variables so far: the guard's, g's, the gadgets'
         self.seen = {}           # plateaus (view, level, pixels) of pairs so far: times
         self.rows = []           # clauses: lists of literals (+variable or -variable)
@@ -231,10 +233,10 @@ class _Clauses:
         >= value`` or ``(pixel, value, False)`` for ``g[pixel] < value``; a ``guess``
         (a clause that may forbid an output that keeps every promise) holds only while
         the guard variable does."""
-        free = []
+        free, (low, high) = [], self.bounds[False]
         for y, v, at_least in conds:
-            if v <= self.low[y] or v > self.high[y]:     # a condition fixed by the bounds
-                if (v <= self.low[y]) == at_least:
+            if v <= low[y] or v > high[y]:               # a condition fixed by the bounds
+                if (v <= low[y]) == at_least:
                     continue                             # always holds
                 return                                   # never holds: nothing to forbid
             free.append((y, v, at_least))
@@ -252,14 +254,14 @@ class _Clauses:
         """The variable of ``g[y] >= v``, made with the others of ``y``: each true first
         where the start has it (the solver's phase)."""
         if (y, v) not in self.columns:
-            phases = []
-            for value in range(int(self.low[y]) + 1, int(self.high[y]) + 1):
+            phases, (low, high), start = [], self.bounds[False], self.starts[y]
+            for value in range(low[y] + 1, high[y] + 1):
                 var = self.columns[(y, value)] = self.new_variable()
                 self.keys[0].append(y)
                 self.keys[1].append(value)
                 self.keys[2].append(var)
-                phases.append(var if self.start[y] >= value else -var)
-                if value > self.low[y] + 1:                 # g >= value implies g >= value-1
+                phases.append(var if start >= value else -var)
+                if value > low[y] + 1:                      # g >= value implies g >= value-1
                     self.clause([var - 1, -var])
             self.solver.set_phases(phases)
         return self.columns[(y, v)]
@@ -276,7 +278,7 @@ class _Clauses:
         self.solver = Solver(name=name, bootstrap_with=self.rows)
         phases = [-var for var in range(_GUARD + 1, self.n_vars + 1)]
         for y, v, var in zip(*self.keys):
-            phases[var - _GUARD - 1] = var if self.start[y] >= v else -var
+            phases[var - _GUARD - 1] = var if self.starts[y] >= v else -var
         self.solver.set_phases(phases)
 
     def solve(self):
@@ -287,7 +289,9 @@ class _Clauses:
         status = self.solver.solve_limited(assumptions=[_GUARD])
         if not status:                       # False: none; None: the budget
             return None, status is False and _GUARD not in (self.solver.get_core() or [])
-        pixels, values, ids = map(np.array, self.keys)
+        if len(self.arrays[0]) != len(self.keys[0]):       # variables made since
+            self.arrays = tuple(map(np.array, self.keys))
+        pixels, values, ids = self.arrays
         model = np.array(self.solver.get_model())[ids - 1]
         h = self.start.copy()
         h[pixels] = self.low[pixels]
