@@ -113,6 +113,57 @@ def test_exact_search_from_a_start_that_lost_a_long_pair(values, shape, connecti
     assert np.abs(g - f).max() <= 1
 
 
+@pytest.mark.parametrize("values, shape, connectivity", [
+    ([1, 2, 3, 3, 0, 0, 3, 3], (2, 4), "full"),
+    ([3, 3, 3, 3, 0, 3, 3, 1], (2, 4), "full"),
+    ([3, 3, 1, 0, 3, 3, 2, 0, 3], (3, 3), "face"),
+    ([3, 1, 2, 0, 3, 0, 1, 2, 0], (3, 3), "face"),
+    ([3, 1, 1, 1, 3, 0, 0, 2], (8,), "face"),
+    ([3, 2, 2, 3, 0, 1, 0, 0], (2, 2, 2), "face"),
+])
+def test_every_clause_holds_on_every_output_that_keeps_every_promise(values, shape,
+                                                                     connectivity):
+    """The clauses that are not guesses forbid no output that keeps every promise: on
+    tiny inputs of 4 levels at ``t = 3.5`` (bound 1), the clauses of every candidate
+    within the bounds are written and checked against every such output (found by an
+    exhaustive search). The regions of the plateaus grow past them (the clause of
+    ``E``, ``_witness.py``) on each; reach gadgets are left out (their variables are
+    not pixels')."""
+    f = np.array(values, dtype=np.float64).reshape(shape)
+    dims = (0,) if f.ndim == 1 else (0, f.ndim - 1)
+    problem = _problem(f, dims, connectivity, 3.5, (0, 3))
+    low, high = np.maximum(f - 1, 0).ravel(), np.minimum(f + 1, 3).ravel()
+    boxes = [np.array(v) for v in itertools.product(*map(range, low.astype(int),
+                                                         high.astype(int) + 1))]
+    good = [h for h in boxes if _keeps_every_promise(problem, h.reshape(shape))]
+    grown = []
+    extend = _witness._View.extend
+
+    def spy(view, plateau, c):
+        region, ring = extend(view, plateau, c)
+        grown.append(region is not None and len(region) > len(plateau))
+        return region, ring
+
+    counts = {d: problem.input_long(d) for d in dims}
+    with mock.patch.object(_witness, "_RECUR", 10 ** 9), \
+            mock.patch.object(_witness._View, "extend", spy), \
+            _exact._Clauses(problem, low.astype(np.int64), high.astype(np.int64),
+                            f.ravel().astype(np.int64)) as clauses:
+        for h in boxes:
+            clauses.see(h)
+            try:
+                clauses.forbid(h, problem.diagrams(h.reshape(shape), dims), counts)
+            except _exact._NoClause:
+                pass
+        pixel = {var: key for key, var in clauses.columns.items()}
+        rows = [row for row in clauses.rows if -_exact._GUARD not in row]    # guesses
+    for g in good:
+        for row in rows:
+            assert any((lit > 0) == (g[pixel[abs(lit)][0]] >= pixel[abs(lit)][1])
+                       for lit in row)
+    assert good and any(grown)
+
+
 def _survey_image(i, survey=1):
     """Image ``i`` of a survey of small integer images (noise of a few levels around a
     random offset, among others; stop 44's is the first): ``(X, t, connectivity,
