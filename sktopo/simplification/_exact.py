@@ -39,10 +39,13 @@ from ._witness import _View
 _ROUNDS = 6000
 _WORK = 24_000_000
 _CONFLICTS = 100_000
-# the solvers: CaDiCaL 1.5.3, and from round _SWITCH (half the rounds) on Glucose 4 with
-# the clauses so far. A fresh search with other heuristics finds outputs the first one
-# misses: on 807 small 8-bit images at t in (3, 4), 6 of the 25 it left (rounds 1,008 to
-# 1,704, with a budget of 2,000), losing none that it found
+# the solvers: CaDiCaL 1.5.3, and from round _SWITCH (half the rounds) or half the
+# pixels, whichever comes first, on Glucose 4 with the clauses so far. A fresh search
+# with other heuristics finds outputs the first one misses: on 807 small 8-bit images at
+# t in (3, 4), 6 of the 25 it left (rounds 1,008 to 1,704, with a budget of 2,000),
+# losing none that it found. On flat 96 x 96 crops of clock the pixels run out near
+# round 2,300, before round 3,000: switching at half of them settles 2 of the 4 the
+# search left, and the two surveys leave the same images
 _SOLVERS = ("cadical153", "glucose4")
 _SWITCH = 3000
 # the variable that guards the guesses: the solver assumes it true, and where it finds no
@@ -90,7 +93,8 @@ def exact_repair(problem, g, half):
             if clauses.work > _WORK:
                 problem.say("optimal: exact search stopped at its budget", 2)
                 return None, None, n_rounds, False
-            if n_rounds == _SWITCH:
+            if clauses.solver_name == _SOLVERS[0] and (n_rounds == _SWITCH
+                                                       or clauses.work > _WORK // 2):
                 clauses.restart(_SOLVERS[1])
             h, proved = clauses.solve()
             if n_rounds % 50 == 0 or h is None:
@@ -139,7 +143,7 @@ class _Clauses:
                 dgm.birth_index[long].tolist(), dgm.death_index[long].tolist()))
             self.input_long_extrema[d] = np.array(
                 [b if d == 0 else s for b, s in self.input_long[d]], dtype=np.int64)
-        self.solver = Solver(name=_SOLVERS[0])
+        self.solver, self.solver_name = Solver(name=_SOLVERS[0]), _SOLVERS[0]
         # the candidate seen last, and its values in the two views as lists, updated
         # where they change (making both lists of a 400 x 600 photo anew cost half its
         # pairing)
@@ -275,7 +279,7 @@ class _Clauses:
         """The clauses so far in a new solver ``name``, the phases those of the start
         (false for the gadgets' variables)."""
         self.solver.delete()
-        self.solver = Solver(name=name, bootstrap_with=self.rows)
+        self.solver, self.solver_name = Solver(name=name, bootstrap_with=self.rows), name
         phases = [-var for var in range(_GUARD + 1, self.n_vars + 1)]
         for y, v, var in zip(*self.keys):
             phases[var - _GUARD - 1] = var if self.starts[y] >= v else -var
