@@ -29,18 +29,23 @@ from ._problem import _removed_mask
 from ._witness import _View
 
 # the budget: rounds (a pairing and a solve each), the pixels paired and visited to write
-# clauses over all rounds (the cost of a round on large images), and the solver's
-# conflicts in one round. Measured on 1,191 small integer images at t in (3, 4) (two
-# surveys), on those where every other run gives t/2 up: outputs found in 2 to 4,400
-# rounds, no output proved in 52 to 5,000 rounds (a round: 1 to 7 ms at 50^2, 2,000 to
-# 10,000 pixels paired or visited); with 12 M pixels 13 are left unsettled (the pixels
-# bind first on most), with 24 M 7, at up to 30 s more each (the two surveys: +24 %).
-# A 512^2 photo pays ~80 rounds (astronaut: none exists, proved at round 64).
-_ROUNDS = 6000
-_WORK = 24_000_000
+# clauses over all rounds (the cost of a round on large images), the clauses (the cost of
+# a solve where a pixel has many values), and the solver's conflicts in one round.
+# Measured on 1,191 small integer images at t in (3, 4) (two surveys), on those where
+# every other run gives t/2 up: with 6,000 rounds and 24 M pixels 5 were left unsettled;
+# with no limit, one of them is proved at round 16,185 (26 M pixels, 52 k clauses) and one
+# found at round 9,520 (62 M pixels, 379 k clauses); two are still open at 40,000 and
+# 150,000 rounds. At 50 x 50 a search that fails costs up to ~100 s (the user guide,
+# Measured); a 512^2 photo pays ~250 rounds (astronaut: none exists, proved at round 64).
+# The clauses bind where the bounds are wide: at t = 129 a pixel has 128 variables, and
+# a 20 x 27 salt-and-pepper image writes 500 k clauses in 2,650 rounds (125 s, 21 M
+# pixels); a flat 96 x 96 crop of clock that fails, 670 k in 64 M pixels (120 s).
+_ROUNDS = 20_000
+_WORK = 64_000_000
+_ROWS = 500_000
 _CONFLICTS = 100_000
-# the solvers: CaDiCaL 1.5.3, and from round _SWITCH (half the rounds) or half the
-# pixels, whichever comes first, on Glucose 4 with the clauses so far. A fresh search
+# the solvers: CaDiCaL 1.5.3, and from round _SWITCH or half the pixels, whichever
+# comes first, on Glucose 4 with the clauses so far. A fresh search
 # with other heuristics finds outputs the first one misses: on 807 small 8-bit images at
 # t in (3, 4), 6 of the 25 it left (rounds 1,008 to 1,704, with a budget of 2,000),
 # losing none that it found. On flat 96 x 96 crops of clock the pixels run out near
@@ -90,7 +95,7 @@ def exact_repair(problem, g, half):
                 problem.say(f"optimal: exact search, round {n_rounds}: an output "
                             f"({clauses.work} pixel(s) paired or visited)", 2)
                 return out, left, n_rounds, False
-            if clauses.work > _WORK:
+            if clauses.work > _WORK or len(clauses.rows) > _ROWS:
                 problem.say("optimal: exact search stopped at its budget", 2)
                 return None, None, n_rounds, False
             if clauses.solver_name == _SOLVERS[0] and (n_rounds == _SWITCH

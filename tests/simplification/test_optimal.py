@@ -911,8 +911,9 @@ def test_integers_held_runs_after_the_first_of_a_width_keep_half_the_threshold()
     """On ``SALT_PEPPER`` at ``t = 129.42`` ("face") the runs within ``floor(t/2) = 64``
     keep every promise (GUDHI) only through a held run after the first of its width
     (a try that ran one per width, to save time where these runs have a fallback, gave
-    ``t/2`` up here: the change was 65)."""
-    from sktopo.simplification import _hold
+    ``t/2`` up here: the change was 65). The exact search must then fail too; it is cut
+    at 100,000 clauses (its budget of 500,000 takes about 2 minutes here)."""
+    from sktopo.simplification import _exact, _hold
 
     t = 129.418757804013
     with warnings.catch_warnings():
@@ -924,6 +925,7 @@ def test_integers_held_runs_after_the_first_of_a_width_keep_half_the_threshold()
         assert not np.any((after[d] > 0) & (after[d] < t))
         assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
     with mock.patch.object(_hold, "_HOLD_RUNS", 1), \
+            mock.patch.object(_exact, "_ROWS", 100_000), \
             pytest.warns(ConvergenceWarning, match="threshold / 2"):
         simplify_function(SALT_PEPPER, t, method="optimal", connectivity="face")
 
