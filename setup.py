@@ -34,6 +34,7 @@ extensions = [
     Extension("sktopo.simplification._local", ["sktopo/simplification/_local.pyx"]),
     Extension("sktopo.simplification._channels", ["sktopo/simplification/_channels.pyx"]),
     Extension("sktopo.simplification._descent", ["sktopo/simplification/_descent.pyx"]),
+    Extension("sktopo.simplification._plateau", ["sktopo/simplification/_plateau.pyx"]),
 ]
 
 # no errno from sqrt and log, so that the loops calling them vectorize

@@ -25,6 +25,7 @@ import itertools
 import numpy as np
 from pysat.solvers import Solver
 
+from ._plateau import Walks
 from ._problem import _removed_mask
 from ._witness import _View
 
@@ -35,7 +36,7 @@ from ._witness import _View
 # every other run gives t/2 up: with 6,000 rounds and 24 M pixels 5 were left unsettled;
 # with no limit, one of them is proved at round 16,185 (26 M pixels, 52 k clauses) and one
 # found at round 9,520 (62 M pixels, 379 k clauses); two are still open at 40,000 and
-# 150,000 rounds. At 50 x 50 a search that fails costs up to ~100 s (the user guide,
+# 150,000 rounds. At 50 x 50 a search that fails costs up to ~90 s (the user guide,
 # Measured); a 512^2 photo pays ~250 rounds (astronaut: none exists, proved at round 64).
 # The clauses bind where the bounds are wide: at t = 129 a pixel has 128 variables, and
 # a 20 x 27 salt-and-pepper image writes 500 k clauses in 2,650 rounds (125 s, 21 M
@@ -126,11 +127,13 @@ class _Clauses:
         self.near = {True: {}, False: {}}     # pixel -> its neighbours, as they are asked
         inside = np.zeros(shape, dtype=bool)
         inside[tuple(slice(1, -1) for _ in shape)] = True
-        self.border = (~inside).ravel().tolist()
+        border = (~inside).ravel()
+        self.border = border.tolist()
+        self.walks = Walks(problem.shape, len(shape), border.view(np.uint8))
         self.bounds = {False: (low.tolist(), high.tolist()),        # of h and of -h
                        True: ((-high).tolist(), (-low).tolist())}
         self.span = int(np.ceil(problem.threshold)) - 1    # a pair's lifetime at most
-        self.upper = {False: high.tolist(), True: (-low).tolist()}   # a view's highest
+        self.upper = {False: high, True: -low}         # a view's highest values
         self.columns = {}        # (pixel, value) -> variable of g[pixel] >= value, from 2
         self.keys = ([], [], [])  # the pixel, value and number of each variable of g
         self.arrays = ((), (), ())         # and as arrays (made again as variables come)

@@ -42,8 +42,6 @@ variable does, which the solver assumes true; where it finds no output and the g
 not in its core (the assumptions it needed), no output exists at all.
 """
 
-from collections import deque
-
 # a reach gadget is built for a plateau the _RECUR-th time a candidate has it as a pair
 # below t, with _REACH pixels at most. Measured: a 40 x 193 photo crop whose search came
 # back to one plateau 317 times (each time with a new path) finds its output at round 91,
@@ -102,55 +100,23 @@ class _View:
         ``b`` to a pixel out of ``E`` at ``c`` or below (or the border); None where they
         do not hold (the pair is not such a minimum). The clause with ``E = P`` is
         added here."""
-        value, border, top = self.values, self.c.border, self.top
-        neighbours, c = self.c.neighbours, value[b]
+        top, c = self.top, self.values[b]
         high = c + self.c.span
-        if top and border[b]:
+        # the plateau, and the path with the fewest conditions the bounds leave open (a
+        # 0-1 breadth-first search, compiled: on small noise it visits most pixels)
+        walk = self.c.walks.plateau_path(self.c.last, top, self.full, b, self.c.span,
+                                         self.c.upper[top])
+        if walk is None:
             return None
-        plateau, stack = {b}, [b]
-        while stack:
-            for y in neighbours(stack.pop(), self.full):
-                if value[y] < c:
-                    return None              # not a minimum
-                if y not in plateau and value[y] == c:
-                    if top and border[y]:
-                        return None          # on the border in the top view
-                    plateau.add(y)
-                    stack.append(y)
+        plateau, end, chain, visited = walk
+        plateau = set(plateau)
+        self.c.work += visited
+        if end < 0:
+            return None
+        neighbours = self.c.neighbours
         ring = {y for x in plateau for y in neighbours(x, self.full)} - plateau
-        # the path with the fewest conditions the bounds leave open (breadth first
-        # with 0-1 costs): a pixel whose bound keeps it at most ``high`` costs nothing
-        upper = self.c.upper[top]
-        parent, dist, queue = {b: None}, {b: 0}, deque([(0, b)])
-        end, best = None, None
-        while queue:
-            d, x = queue.popleft()
-            if d > dist[x]:
-                continue                     # reached at a lower cost since
-            if best is not None and d >= best:
-                break                        # no end from here costs less
-            if x not in plateau and (value[x] <= c or (top and border[x])):
-                cost = d if top and border[x] else d - (upper[x] > high) + (upper[x] > c)
-                if best is None or cost < best:
-                    end, best = x, cost
-            for y in neighbours(x, self.full):
-                if value[y] <= high:
-                    step = upper[y] > high
-                    if y not in dist or d + step < dist[y]:
-                        dist[y], parent[y] = d + step, x
-                        if step:
-                            queue.append((d + 1, y))
-                        else:
-                            queue.appendleft((d, y))
-        self.c.work += len(parent)
-        if end is None:
-            return None
-        x = end if self.top and border[end] else parent[end]
-        path = []
-        while x != b:
-            path.append(self.below(x, high + 1))
-            x = parent[x]
-        if not (self.top and border[end]):
+        path = [self.below(x, high + 1) for x in chain]
+        if not (top and self.c.border[end]):
             path.append(self.below(end, c + 1))
         # the clause of the plateau, and of the region around it that the plateau may
         # grow into without meeting another pixel at c or below: a candidate that only
