@@ -140,6 +140,7 @@ class _Clauses:
         self.starts = start.tolist()
         self.n_vars = _GUARD     # variables so far: the guard's, g's, the gadgets'
         self.seen = {}           # plateaus (view, level, pixels) of pairs so far: times
+        self.covered = {}        # (view, level) -> pixels of its plateaus so far
         self.rows = []           # clauses: lists of literals (+variable or -variable)
         self.work = 0            # pixels paired, and visited to write clauses, so far
         self.input_long = {}     # the input's pairs >= 2 t, by (birth, death) pixels

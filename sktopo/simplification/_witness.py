@@ -24,7 +24,11 @@ A pair gets two: ``E = P``, and, where it is larger, ``E`` the pixels ``P`` may 
 those the bounds let reach ``c``, stopping one pixel short of any other pixel at ``c`` or
 below. A candidate whose plateau only grew keeps the second false: on flat noise (a 96 x
 96 crop of ``clock``) the search spent thousands of rounds growing one plateau a pixel a
-round, each time with a new clause.
+round, each time with a new clause. Where those pixels are too many, ``E`` grows only
+into pixels that some plateau at ``c`` of the view has covered in an earlier round: a
+candidate that reshapes its plateau within them keeps the clause false too. Any
+connected ``E`` around ``P`` whose other pixels are above ``c`` in the candidate, with
+its ring, will do: the argument above holds for it.
 
 The path is the one with the fewest conditions the bounds leave open. Where the search
 comes back to one plateau again and again, each time with a new path, a reach gadget
@@ -120,8 +124,16 @@ class _View:
             path.append(self.below(end, c + 1))
         # the clause of the plateau, and of the region around it that the plateau may
         # grow into without meeting another pixel at c or below: a candidate that only
-        # grows the plateau keeps the region's clause false
+        # grows the plateau keeps the region's clause false. Where that region is too
+        # large, the region within the pixels that plateaus at c in this view covered
+        # in the rounds so far: a candidate that only reshapes the plateau there keeps
+        # it false (on a dark patch of coffee the search had reshaped one plateau of ~9
+        # pixels, a new clause each round, for 2,800 rounds)
+        covered = self.c.covered.setdefault((top, c), set())
         region, grown = self.extend(plateau, c)
+        if region is None:
+            region, grown = self.extend(plateau, c, covered)
+        covered |= plateau
         if region is None:
             region = plateau
         elif len(region) > len(plateau):
@@ -136,11 +148,12 @@ class _View:
             return []                        # a plateau again: its paths all at once
         return conds + path
 
-    def extend(self, plateau, c):
+    def extend(self, plateau, c, within=None):
         """The region ``E`` around the plateau (at ``c``) that it may grow into, and
         its ring: the pixels that the bounds let reach ``c``, not on the border in the
         top dimension, with no neighbour at ``c`` or below out of the plateau (``E``
-        stops one pixel short of another class); None past ``_GROW`` pixels."""
+        stops one pixel short of another class), and ``within`` the given pixels if
+        any; None past ``_GROW`` pixels."""
         value, border, top = self.values, self.c.border, self.top
         low = self.c.bounds[top][0]
         neighbours, full = self.c.neighbours, self.full
@@ -150,6 +163,7 @@ class _View:
                 if y in region or y in ring:
                     continue
                 if (low[y] > c or (top and border[y])
+                        or (within is not None and y not in within)
                         or any(value[z] <= c and z not in plateau
                                for z in neighbours(y, full))):
                     ring.add(y)

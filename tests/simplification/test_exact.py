@@ -113,6 +113,7 @@ def test_exact_search_from_a_start_that_lost_a_long_pair(values, shape, connecti
     assert np.abs(g - f).max() <= 1
 
 
+@pytest.mark.parametrize("covered", [False, True])
 @pytest.mark.parametrize("values, shape, connectivity", [
     ([1, 2, 3, 3, 0, 0, 3, 3], (2, 4), "full"),
     ([3, 3, 3, 3, 0, 3, 3, 1], (2, 4), "full"),
@@ -122,13 +123,14 @@ def test_exact_search_from_a_start_that_lost_a_long_pair(values, shape, connecti
     ([3, 2, 2, 3, 0, 1, 0, 0], (2, 2, 2), "face"),
 ])
 def test_every_clause_holds_on_every_output_that_keeps_every_promise(values, shape,
-                                                                     connectivity):
+                                                                     connectivity, covered):
     """The clauses that are not guesses forbid no output that keeps every promise: on
     tiny inputs of 4 levels at ``t = 3.5`` (bound 1), the clauses of every candidate
     within the bounds are written and checked against every such output (found by an
     exhaustive search). The regions of the plateaus grow past them (the clause of
-    ``E``, ``_witness.py``) on each; reach gadgets are left out (their variables are
-    not pixels')."""
+    ``E``, ``_witness.py``) on each, or (as past ``_GROW`` pixels) only within the
+    pixels that earlier plateaus covered; reach gadgets are left out (their variables
+    are not pixels')."""
     f = np.array(values, dtype=np.float64).reshape(shape)
     dims = (0,) if f.ndim == 1 else (0, f.ndim - 1)
     problem = _problem(f, dims, connectivity, 3.5, (0, 3))
@@ -139,8 +141,10 @@ def test_every_clause_holds_on_every_output_that_keeps_every_promise(values, sha
     grown = []
     extend = _witness._View.extend
 
-    def spy(view, plateau, c):
-        region, ring = extend(view, plateau, c)
+    def spy(view, plateau, c, within=None):
+        if covered and within is None:
+            return None, None                    # the whole region given up
+        region, ring = extend(view, plateau, c, within)
         grown.append(region is not None and len(region) > len(plateau))
         return region, ring
 
