@@ -29,20 +29,26 @@ from ._plateau import Walks
 from ._problem import _removed_mask
 from ._witness import _View
 
-# the budget: rounds (a pairing and a solve each), the pixels paired and visited to write
-# clauses over all rounds (the cost of a round on large images), the clauses (the cost of
-# a solve where a pixel has many values), and the solver's conflicts in one round.
+# the budget: rounds (a pairing and a solve each), the pixels visited to write clauses
+# and paired over all rounds (the cost of a round on large images), the clauses (the cost
+# of a solve where a pixel has many values), and the solver's conflicts in one round.
+# A pixel paired counts as 1/_PAIRED of one visited: the compiled pairing costs ~24 ns a
+# pixel, the clauses ~460 ns a pixel visited (measured on coffee and on a 47 x 59 image).
+# Counted alike, a 400 x 600 photo got ~260 rounds where a 50 x 50 image gets 18,000, and
+# coffee and clock, whose outputs the search finds at rounds 2,374 and 3,312 (22 and 21
+# s), were left at the budget.
 # Measured on 1,191 small integer images at t in (3, 4) (two surveys), on those where
 # every other run gives t/2 up: with 6,000 rounds and 24 M pixels 5 were left unsettled;
 # with no limit, one of them is proved at round 16,185 (26 M pixels, 52 k clauses) and one
 # found at round 9,520 (62 M pixels, 379 k clauses); two are still open at 40,000 and
-# 150,000 rounds. At 50 x 50 a search that fails costs up to ~90 s (the user guide,
-# Measured); a 512^2 photo pays ~250 rounds (astronaut: none exists, proved at round 64).
-# The clauses bind where the bounds are wide: at t = 129 a pixel has 128 variables, and
-# a 20 x 27 salt-and-pepper image writes 500 k clauses in 2,650 rounds (125 s, 21 M
-# pixels); a flat 96 x 96 crop of clock that fails, 670 k in 64 M pixels (120 s).
+# 150,000 rounds. A search that fails costs up to ~40 s at 50 x 50 and ~60-85 s on a 256^2
+# photo crop (the clauses bind there: 500 k in ~5,500 rounds, most of the time in the
+# solver); one that succeeds on a 200^2 crop took up to 5,600 rounds and 320 k clauses.
+# The clauses bind where the bounds are wide too: at t = 129 a pixel has 128 variables,
+# and a 20 x 27 salt-and-pepper image writes 500 k clauses in 2,650 rounds (125 s).
 _ROUNDS = 20_000
 _WORK = 64_000_000
+_PAIRED = 16
 _ROWS = 500_000
 _CONFLICTS = 100_000
 # the solvers: CaDiCaL 1.5.3, and from round _SWITCH or half the pixels, whichever
@@ -82,7 +88,7 @@ def exact_repair(problem, g, half):
         for n_rounds in range(1, _ROUNDS + 1):
             out = h.reshape(problem.f.shape).astype(np.float64)
             dgms = problem.diagrams(out, problem.dims)
-            clauses.work += h.size
+            clauses.work += -(-h.size // _PAIRED)
             if left is None:
                 left = {d: dgms[d].select(_removed_mask(dgms[d], problem.threshold, None))
                         for d in problem.dims}
