@@ -142,7 +142,8 @@ class _Clauses:
         self.span = int(np.ceil(problem.threshold)) - 1    # a pair's lifetime at most
         self.upper = {False: high, True: -low}         # a view's highest values
         self.columns = {}        # (pixel, value) -> variable of g[pixel] >= value, from 2
-        self.keys = ([], [], [])  # the pixel, value and number of each variable of g
+        # the pixel, value and place in a model (its number - 1) of each variable of g
+        self.keys = ([], [], [])
         # as arrays, and the getter of their values from a model (made again as variables
         # come)
         self.arrays = (np.zeros(0, np.int64), np.zeros(0, np.int64), lambda model: ())
@@ -281,7 +282,7 @@ class _Clauses:
                 var = self.columns[(y, value)] = self.new_variable()
                 self.keys[0].append(y)
                 self.keys[1].append(value)
-                self.keys[2].append(var)
+                self.keys[2].append(var - 1)
                 phases.append(var if start >= value else -var)
                 if value > low[y] + 1:                      # g >= value implies g >= value-1
                     self.clause([var - 1, -var])
@@ -299,8 +300,8 @@ class _Clauses:
         self.solver.delete()
         self.solver, self.solver_name = Solver(name=name, bootstrap_with=self.rows), name
         phases = [-var for var in range(_GUARD + 1, self.n_vars + 1)]
-        for y, v, var in zip(*self.keys):
-            phases[var - _GUARD - 1] = var if self.starts[y] >= v else -var
+        for y, v, at in zip(*self.keys):
+            phases[at - _GUARD] = at + 1 if self.starts[y] >= v else -at - 1
         self.solver.set_phases(phases)
 
     def solve(self):
@@ -311,10 +312,11 @@ class _Clauses:
         status = self.solver.solve_limited(assumptions=[_GUARD])
         if not status:                       # False: none; None: the budget
             return None, status is False and _GUARD not in (self.solver.get_core() or [])
-        if len(self.arrays[0]) != len(self.keys[0]):       # variables made since
-            pixels, values, ids = self.keys
-            self.arrays = (np.array(pixels), np.array(values),
-                           itemgetter(*[var - 1 for var in ids]))
+        known = len(self.arrays[0])
+        if known != len(self.keys[0]):       # variables made since
+            pixels, values, at = self.keys
+            self.arrays = (np.concatenate([self.arrays[0], pixels[known:]]),
+                           np.concatenate([self.arrays[1], values[known:]]), itemgetter(*at))
         pixels, values, of_g = self.arrays
         # the values of g's variables only: the reach gadgets' may be ten times as many
         # (a 58 x 54 image: 4,444 of 52,945), and making all of them an array took a
