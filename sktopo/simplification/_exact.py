@@ -32,33 +32,19 @@ from ._witness import _View
 
 # the budget: rounds (a pairing and a solve each), the pixels visited to write clauses
 # and paired over all rounds (the cost of a round on large images), the clauses (the cost
-# of a solve where a pixel has many values), and the solver's conflicts in one round.
-# A pixel paired counts as 1/_PAIRED of one visited: the compiled pairing costs ~24 ns a
-# pixel, the clauses ~460 ns a pixel visited (measured on coffee and on a 47 x 59 image).
-# Counted alike, a 400 x 600 photo got ~260 rounds where a 50 x 50 image gets 18,000, and
-# coffee and clock, whose outputs the search finds at rounds 2,374 and 3,312 (22 and 21
-# s), were left at the budget.
-# Measured on 1,191 small integer images at t in (3, 4) (two surveys), on those where
-# every other run gives t/2 up: with 6,000 rounds and 24 M pixels 5 were left unsettled;
-# with no limit, one of them is proved at round 16,185 (26 M pixels, 52 k clauses) and one
-# found at round 9,520 (62 M pixels, 379 k clauses); two are still open at 40,000 and
-# 150,000 rounds. A search that fails costs up to ~40 s at 50 x 50 and ~60-85 s on a 256^2
-# photo crop (the clauses bind there: 500 k in ~5,500 rounds, most of the time in the
-# solver); one that succeeds on a 200^2 crop took up to 5,600 rounds and 320 k clauses.
-# The clauses bind where the bounds are wide too: at t = 129 a pixel has 128 variables,
-# and a 20 x 27 salt-and-pepper image writes 500 k clauses in 2,650 rounds (125 s).
+# of a solve where a pixel has many values: at t = 129 a pixel has 128 variables), and
+# the solver's conflicts in one round. A pixel paired counts as 1/_PAIRED of one visited:
+# the compiled pairing costs ~24 ns a pixel, the clauses ~460 ns a pixel visited. Outputs
+# and proofs come late (on 50 x 50 images, an output at round 9,520, a proof at 16,185),
+# so the budget is large; what a search that fails costs is in the user guide.
 _ROUNDS = 20_000
 _WORK = 64_000_000
 _PAIRED = 16
 _ROWS = 500_000
 _CONFLICTS = 100_000
-# the solvers: CaDiCaL 1.5.3, and from round _SWITCH or half the pixels, whichever
-# comes first, on Glucose 4 with the clauses so far. A fresh search
-# with other heuristics finds outputs the first one misses: on 807 small 8-bit images at
-# t in (3, 4), 6 of the 25 it left (rounds 1,008 to 1,704, with a budget of 2,000),
-# losing none that it found. On flat 96 x 96 crops of clock the pixels run out near
-# round 2,300, before round 3,000: switching at half of them settles 2 of the 4 the
-# search left, and the two surveys leave the same images
+# the solvers: CaDiCaL 1.5.3, then, from round _SWITCH or half the pixel budget, whichever
+# comes first, Glucose 4 with the clauses so far: a fresh search with other heuristics
+# finds outputs the first one misses (6 of the 25 it left on 807 small 8-bit images)
 _SOLVERS = ("cadical153", "glucose4")
 _SWITCH = 3000
 # the variable that guards the guesses: the solver assumes it true, and where it finds no
@@ -86,6 +72,7 @@ def exact_repair(problem, g, half):
     left = None
     counts = {d: problem.input_long(d) for d in problem.dims}
     with _Clauses(problem, low, high, start) as clauses:
+        tenths = 0
         for n_rounds in range(1, _ROUNDS + 1):
             out = h.reshape(problem.f.shape).astype(np.float64)
             dgms = problem.diagrams(out, problem.dims)
@@ -97,18 +84,26 @@ def exact_repair(problem, g, half):
             try:
                 found = clauses.forbid(h, dgms, counts)
             except _NoClause as exc:
-                problem.say(f"optimal: exact search stopped: {exc}", 2)
+                problem.say(f"optimal: exact search stopped at round {n_rounds}: {exc}")
                 return None, None, n_rounds, False
             if not found:
                 problem.say(f"optimal: exact search, round {n_rounds}: an output "
                             f"({clauses.work} pixel(s) paired or visited)", 2)
                 return out, left, n_rounds, False
-            if clauses.work > _WORK or len(clauses.rows) > _ROWS:
-                problem.say("optimal: exact search stopped at its budget", 2)
+            spent = clauses.spent(n_rounds)
+            if spent > 1:
+                problem.say(f"optimal: exact search stopped at its budget, round {n_rounds}"
+                            f" ({clauses.progress(n_rounds)})")
                 return None, None, n_rounds, False
+            if int(10 * spent) > tenths:     # at verbose=1, a line a tenth of the budget
+                tenths = int(10 * spent)
+                problem.say(f"optimal: exact search, round {n_rounds}, "
+                            f"{clauses.progress(n_rounds)}")
             if clauses.solver_name == _SOLVERS[0] and (n_rounds == _SWITCH
                                                        or clauses.work > _WORK // 2):
                 clauses.restart(_SOLVERS[1])
+                problem.say(f"optimal: exact search, round {n_rounds}: on to a second "
+                            f"solver ({_SOLVERS[1]}) with the clauses so far")
             h, proved = clauses.solve()
             if n_rounds % 50 == 0 or h is None:
                 problem.say(f"optimal: exact search, round {n_rounds}: "
@@ -117,6 +112,8 @@ def exact_repair(problem, g, half):
                             + (", no solution" if h is None else ""), 2)
             if h is None:
                 return None, None, n_rounds, proved
+        problem.say(f"optimal: exact search stopped at its budget, round {_ROUNDS} "
+                    f"({clauses.progress(_ROUNDS)})")
     return None, None, _ROUNDS, False
 
 
@@ -303,6 +300,16 @@ class _Clauses:
         for y, v, at in zip(*self.keys):
             phases[at - _GUARD] = at + 1 if self.starts[y] >= v else -at - 1
         self.solver.set_phases(phases)
+
+    def spent(self, n_rounds):
+        """The largest share of the budget spent: rounds, pixels, clauses (past 1: out)."""
+        return max(n_rounds / _ROUNDS, self.work / _WORK, len(self.rows) / _ROWS)
+
+    def progress(self, n_rounds):
+        """Where the search stands against each part of its budget, for a progress line."""
+        return (f"{len(self.rows):,} clause(s) ({len(self.rows) / _ROWS:.0%} of the "
+                f"limit), {self.work / _WORK:.0%} of the pixel budget, "
+                f"{n_rounds / _ROUNDS:.0%} of the rounds")
 
     def solve(self):
         """An output that satisfies every clause (None where the solver has none or stops

@@ -142,8 +142,9 @@ def simplify_function(X, threshold=None, *, n_kept=None, homology_dimensions=Non
     verbose : int, default=0
         Progress on standard output, scikit-learn style: 1 prints a line per run of the
         optimal method (it may run again from the input, see Notes; seconds to minutes
-        on large images) and a summary (pairings, ``max |Y - X|``); 2 also a line per
-        round of pairing.
+        on large images), a line each tenth of the budget of the exact search on
+        integers (minutes where it fails on a large image) and a summary (pairings,
+        ``max |Y - X|``); 2 also a line per round of pairing.
 
     Returns
     -------

@@ -3,6 +3,7 @@ search on tiny inputs, and checked by GUDHI on images where the local search giv
 ``t/2`` up."""
 
 import itertools
+import re
 import warnings
 from unittest import mock
 
@@ -292,3 +293,20 @@ def test_a_proof_needs_the_whole_search(i, budget, proved):
     for d in (0, 1):
         assert not np.any((after[d] > 0) & (after[d] < t))
         assert np.sum(after[d] >= 2 * t) == np.sum(before[d] >= 2 * t)
+
+
+@pytest.mark.parametrize("budget, why", [
+    ({"_ROUNDS": 50}, "round 50 (.* 100% of the rounds)"),
+    ({"_ROWS": 1000}, r"round \d+ \([\d,]+ clause\(s\) \(\d{3,}% of the limit\)")])
+def test_exact_search_shows_its_progress(budget, why, capsys):
+    """A search that fails is the method's longest work (minutes on a 256 x 256 image):
+    at ``verbose=1`` it prints a line each tenth of its budget, and which part of the
+    budget stopped it."""
+    X, t, connectivity, superlevel = _survey_image(2113, 3)
+    with mock.patch.dict(vars(_exact), budget), pytest.warns(ConvergenceWarning):
+        simplify_function(X, t, method="optimal", connectivity=connectivity,
+                          superlevel=superlevel, verbose=1)
+    lines = [line for line in capsys.readouterr().out.splitlines() if "exact search" in line]
+    tenths = [line for line in lines if re.search(r"exact search, round \d+, ", line)]
+    assert 3 <= len(tenths) <= 10, lines
+    assert re.search("exact search stopped at its budget, " + why, lines[-1]), lines
